@@ -1,0 +1,198 @@
+package aritest
+
+import (
+	"cmp"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// buildRoutes lists every ARI operation the emulator serves.
+func (s *Server) buildRoutes() []route {
+	s.routes = nil
+	s.asteriskRoutes()
+	s.applicationRoutes()
+	s.channelRoutes()
+	s.bridgeRoutes()
+	s.playbackRoutes()
+	s.recordingRoutes()
+	s.endpointRoutes()
+	s.soundRoutes()
+	return s.routes
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (s *Server) asteriskRoutes() {
+	s.handle("GET", "/asterisk/info", []string{"only"}, func(q *request) response {
+		only := q.list("only")
+		want := func(part string) bool { return len(only) == 0 || slices.Contains(only, part) }
+		info := map[string]any{}
+		if want("build") {
+			info["build"] = map[string]string{"os": "Linux", "kernel": "aritest", "options": "", "machine": "x86_64", "date": "2025-01-01 00:00:00 UTC", "user": "aritest"}
+		}
+		if want("system") {
+			info["system"] = map[string]string{"version": "22.10.1", "entity_id": s.entityID}
+		}
+		if want("config") {
+			info["config"] = map[string]any{"name": "aritest", "default_language": "en", "setid": map[string]string{"user": "asterisk", "group": "asterisk"}}
+		}
+		if want("status") {
+			info["status"] = map[string]string{"startup_time": ariTime(s.started), "last_reload_time": ariTime(s.started)}
+		}
+		return ok(info)
+	})
+	s.handle("GET", "/asterisk/ping", nil, func(q *request) response {
+		return ok(map[string]string{"asterisk_id": s.entityID, "ping": "pong", "timestamp": ariTime(s.now())})
+	})
+}
+
+func (a *app) json() applicationJSON {
+	j := applicationJSON{Name: a.name, ChannelIDs: sortedKeys(a.channels), BridgeIDs: sortedKeys(a.bridges),
+		EndpointIDs: sortedKeys(a.endpoints), DeviceNames: sortedKeys(a.devices),
+		EventsAllowed: []any{}, EventsDisallowed: []any{}}
+	return j
+}
+
+func (s *Server) applicationRoutes() {
+	s.handle("GET", "/applications", nil, func(q *request) response {
+		out := []applicationJSON{}
+		for _, n := range sortedKeys(s.apps) {
+			if s.apps[n].client != nil {
+				out = append(out, s.apps[n].json())
+			}
+		}
+		return ok(out)
+	})
+	find := func(q *request) (*app, response, bool) {
+		a := s.apps[q.str("applicationName")]
+		if a == nil || a.client == nil {
+			return nil, fail(http.StatusNotFound, "Application does not exist."), false
+		}
+		return a, response{}, true
+	}
+	s.handle("GET", "/applications/{applicationName}", []string{"applicationName"}, func(q *request) response {
+		a, r, found := find(q)
+		if !found {
+			return r
+		}
+		return ok(a.json())
+	})
+	sub := func(on bool) func(q *request) response {
+		return func(q *request) response {
+			if r, good := q.require("eventSource"); !good {
+				return r
+			}
+			a, r, found := find(q)
+			if !found {
+				return r
+			}
+			for _, src := range q.list("eventSource") {
+				scheme, id, _ := strings.Cut(src, ":")
+				var set map[string]bool
+				var exists bool
+				switch scheme {
+				case "channel":
+					set, exists = a.channels, s.channels[id] != nil
+				case "bridge":
+					set, exists = a.bridges, s.bridges[id] != nil
+				case "endpoint":
+					set, exists = a.endpoints, s.endpoints[id] != nil
+				case "deviceState":
+					set, exists = a.devices, id != ""
+				default:
+					return fail(http.StatusBadRequest, "Invalid event source URI scheme '%s'", scheme)
+				}
+				if id == "" && scheme == "endpoint" {
+					exists = false
+				}
+				if !exists {
+					return fail(http.StatusUnprocessableEntity, "Event source '%s' does not exist", src)
+				}
+				if on {
+					set[id] = true
+				} else {
+					if !set[id] {
+						return fail(http.StatusConflict, "Application not subscribed to event source '%s'", src)
+					}
+					delete(set, id)
+				}
+			}
+			return ok(a.json())
+		}
+	}
+	s.handle("POST", "/applications/{applicationName}/subscription", []string{"applicationName", "eventSource"}, sub(true))
+	s.handle("DELETE", "/applications/{applicationName}/subscription", []string{"applicationName", "eventSource"}, sub(false))
+}
+
+var languageDir = regexp.MustCompile(`^[a-z]{2,3}(_[A-Z]{2})?$`)
+
+// sounds lists the WAV prompts in SoundsDir by id with their languages.
+// A first-level folder named like a language code holds that language;
+// everything else is English, as Asterisk's default.
+func (s *Server) sounds() map[string][]formatLangJSON {
+	out := map[string][]formatLangJSON{}
+	root := s.cfg.SoundsDir
+	if root == "" {
+		return out
+	}
+	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".wav") {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(strings.TrimSuffix(rel, ".wav"))
+		lang := "en"
+		if first, rest, found := strings.Cut(rel, "/"); found && languageDir.MatchString(first) {
+			if st, err := os.Stat(filepath.Join(root, first)); err == nil && st.IsDir() {
+				lang, rel = first, rest
+			}
+		}
+		out[rel] = append(out[rel], formatLangJSON{Language: lang, Format: "wav"})
+		return nil
+	})
+	for _, v := range out {
+		slices.SortFunc(v, func(a, b formatLangJSON) int { return cmp.Compare(a.Language, b.Language) })
+	}
+	return out
+}
+
+func (s *Server) soundRoutes() {
+	s.handle("GET", "/sounds", []string{"lang", "format"}, func(q *request) response {
+		lang, format := q.str("lang"), q.str("format")
+		all := s.sounds()
+		out := []soundJSON{}
+		for _, id := range sortedKeys(all) {
+			var formats []formatLangJSON
+			for _, f := range all[id] {
+				if (lang == "" || f.Language == lang) && (format == "" || f.Format == format) {
+					formats = append(formats, f)
+				}
+			}
+			if len(formats) > 0 {
+				out = append(out, soundJSON{ID: id, Formats: formats})
+			}
+		}
+		return ok(out)
+	})
+	s.handle("GET", "/sounds/{soundId}", []string{"soundId"}, func(q *request) response {
+		id := q.str("soundId")
+		formats, found := s.sounds()[id]
+		if !found {
+			return fail(http.StatusNotFound, "Sound not found")
+		}
+		return ok(soundJSON{ID: id, Formats: formats})
+	})
+}

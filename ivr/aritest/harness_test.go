@@ -1,0 +1,402 @@
+package aritest_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/CyCoreSystems/ari/v6"
+	"github.com/CyCoreSystems/ari/v6/client/native"
+	"github.com/hotline-ivr/hotline/ivr/aritest"
+	"github.com/hotline-ivr/hotline/ivr/aritest/apidoc"
+	"github.com/hotline-ivr/hotline/ivr/media"
+	"github.com/jonboulle/clockwork"
+)
+
+// coverage remembers which operations and event types the suite drove, so
+// TestMain can insist that every served route and every listed event was
+// exercised and validated at least once.
+var coverage = struct {
+	sync.Mutex
+	ops    map[string]bool
+	events map[string]bool
+}{ops: map[string]bool{}, events: map[string]bool{}}
+
+// requiredEvents are the events the emulator promises (issue: foundation).
+var requiredEvents = []string{
+	"StasisStart", "StasisEnd", "ChannelCreated", "ChannelDestroyed", "ChannelStateChange",
+	"ChannelDtmfReceived", "ChannelHangupRequest", "ChannelVarset", "ChannelEnteredBridge",
+	"ChannelLeftBridge", "ChannelHold", "ChannelUnhold", "ChannelCallerId", "ChannelDialplan",
+	"BridgeCreated", "BridgeDestroyed", "PlaybackStarted", "PlaybackContinuing", "PlaybackFinished",
+	"RecordingStarted", "RecordingFinished", "RecordingFailed", "Dial", "ApplicationReplaced",
+	"ApplicationMoveFailed", "EndpointStateChange",
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if code == 0 && flag.Lookup("test.run").Value.String() == "" && !testing.Short() {
+		if msg := coverageGaps(); msg != "" {
+			fmt.Fprintln(os.Stderr, msg)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+func coverageGaps() string {
+	if _, found := apidoc.Find(); !found {
+		return "" // no spec here: conformance was skipped
+	}
+	emu, err := aritest.New(aritest.Config{})
+	if err != nil {
+		return err.Error()
+	}
+	defer emu.Close()
+	coverage.Lock()
+	defer coverage.Unlock()
+	var missing []string
+	for _, r := range emu.Routes() {
+		if !coverage.ops[r.Method+" "+r.Path] {
+			missing = append(missing, "route "+r.Method+" "+r.Path)
+		}
+	}
+	for _, e := range requiredEvents {
+		if !coverage.events[e] {
+			missing = append(missing, "event "+e)
+		}
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	sort.Strings(missing)
+	return "conformance coverage: never exercised:\n  " + strings.Join(missing, "\n  ")
+}
+
+// env is one emulator under test with its spec checks.
+type env struct {
+	t      *testing.T
+	emu    *aritest.Server
+	clk    *clockwork.FakeClock
+	doc    *apidoc.Doc
+	srv    *httptest.Server
+	sounds string
+	url    string // http://127.0.0.1:N/ari
+}
+
+const (
+	testUser = "hotline"
+	testPass = "secret"
+)
+
+// start is when every test's fake clock begins.
+var start = time.Date(2026, 11, 22, 9, 30, 0, 0, time.FixedZone("CST", 8*3600))
+
+// newEnv starts an emulator with a fake clock, generated prompts, and
+// every response and event checked against Asterisk's API description.
+func newEnv(t *testing.T, mutate ...func(*aritest.Config)) *env {
+	t.Helper()
+	doc := apidoc.LoadForTest(t)
+	e := &env{t: t, clk: clockwork.NewFakeClockAt(start), doc: doc, sounds: t.TempDir()}
+	writeSounds(t, e.sounds)
+	cfg := aritest.Config{
+		Clock: e.clk, SoundsDir: e.sounds, RecordingsDir: t.TempDir(),
+		Username: testUser, Password: testPass, EntityID: "02:42:ac:11:00:02",
+		OnEvent: func(msg []byte) { e.checkEvent(msg) },
+		Logger:  slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	emu, err := aritest.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.emu = emu
+	e.srv = httptest.NewServer(e.conformance(emu))
+	e.url = e.srv.URL + "/ari"
+	t.Cleanup(func() {
+		e.srv.CloseClientConnections()
+		e.srv.Close()
+		if err := emu.Close(); err != nil {
+			t.Errorf("closing emulator: %v", err)
+		}
+	})
+	return e
+}
+
+// soundLengths are the generated prompts and their lengths.
+var soundLengths = map[string]time.Duration{
+	"hello-world": time.Second, "en/hello-world": time.Second, "zh/hello-world": 1500 * time.Millisecond,
+	"welcome": 2 * time.Second, "beep": 250 * time.Millisecond, "letters/a": 300 * time.Millisecond,
+	"digits/hundred": 400 * time.Millisecond, "digits/thousand": 400 * time.Millisecond,
+	"digits/20": 300 * time.Millisecond, "digits/star": 300 * time.Millisecond,
+}
+
+func writeSounds(t *testing.T, dir string) {
+	t.Helper()
+	lengths := map[string]time.Duration{}
+	for k, v := range soundLengths {
+		lengths[k] = v
+	}
+	for d := 0; d <= 19; d++ {
+		lengths[fmt.Sprintf("digits/%d", d)] = 300 * time.Millisecond
+	}
+	for name, d := range lengths {
+		path := filepath.Join(dir, filepath.FromSlash(name)+".wav")
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := media.WriteWAVFile(path, media.Tone(d, 0.3, 300)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// conformance validates every REST exchange against the spec: the route
+// exists, every parameter the client sent is declared, and the response
+// has the declared shape and an allowed status.
+func (e *env) conformance(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path := strings.TrimPrefix(r.URL.Path, "/ari")
+		if path == "/events" {
+			coverage.Lock()
+			coverage.ops["GET /events"] = true
+			coverage.Unlock()
+			h.ServeHTTP(w, r)
+			return
+		}
+		var reqBody []byte
+		if r.Body != nil {
+			reqBody, _ = readAll(r)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+
+		op, _, err := e.doc.Match(r.Method, r.URL.EscapedPath()[len("/ari"):])
+		if err != nil {
+			if rec.Code != http.StatusNotFound && rec.Code != http.StatusMethodNotAllowed {
+				e.t.Errorf("%s %s: not in Asterisk's API (%v) but answered %d", r.Method, path, err, rec.Code)
+			}
+			return
+		}
+		var names []string
+		for k := range r.URL.Query() {
+			if k != "api_key" {
+				names = append(names, k)
+			}
+		}
+		if len(bytes.TrimSpace(reqBody)) > 0 {
+			var body map[string]json.RawMessage
+			if json.Unmarshal(reqBody, &body) == nil {
+				for k := range body {
+					names = append(names, k)
+				}
+			}
+		}
+		if err := e.doc.CheckParams(op, names); err != nil {
+			e.t.Errorf("%s %s: client sent undeclared parameters: %v", r.Method, path, err)
+		}
+		if rec.Code == http.StatusUnauthorized {
+			return
+		}
+		if err := e.doc.ValidateResponse(op, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes()); err != nil {
+			e.t.Errorf("%s %s -> %d %s: response does not conform: %v", r.Method, path, rec.Code, rec.Body.String(), err)
+		}
+		coverage.Lock()
+		coverage.ops[op.Method+" "+op.Path] = true
+		coverage.Unlock()
+	})
+}
+
+func readAll(r *http.Request) ([]byte, error) {
+	var b bytes.Buffer
+	_, err := b.ReadFrom(r.Body)
+	r.Body.Close()
+	r.Body = ioNopCloser(bytes.NewReader(b.Bytes()))
+	return b.Bytes(), err
+}
+
+func (e *env) checkEvent(msg []byte) {
+	if err := e.doc.ValidateEvent(msg); err != nil {
+		e.t.Errorf("event does not conform: %v\n%s", err, msg)
+	}
+	var head struct {
+		Type       string `json:"type"`
+		AsteriskID string `json:"asterisk_id"`
+	}
+	_ = json.Unmarshal(msg, &head)
+	if head.AsteriskID != "02:42:ac:11:00:02" {
+		e.t.Errorf("event %s: asterisk_id %q, want the entity id", head.Type, head.AsteriskID)
+	}
+	coverage.Lock()
+	coverage.events[head.Type] = true
+	coverage.Unlock()
+}
+
+// client connects the ari/v6 library to the emulator for app.
+func (e *env) client(app string) ari.Client {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cl, err := native.ConnectWithContext(ctx, &native.Options{
+		Application:  app,
+		URL:          e.url,
+		WebsocketURL: "ws" + strings.TrimPrefix(e.url, "http") + "/events",
+		Username:     testUser,
+		Password:     testPass,
+	})
+	if err != nil {
+		cancel()
+		e.t.Fatalf("connecting ari client: %v", err)
+	}
+	e.t.Cleanup(func() {
+		cancel()
+		cl.Close()
+	})
+	return cl
+}
+
+// watch subscribes to every event of a client, in order.
+func watch(t *testing.T, cl ari.Client) *events {
+	ev := &events{t: t, sub: cl.Bus().Subscribe(nil, ari.Events.All)}
+	t.Cleanup(ev.sub.Cancel)
+	return ev
+}
+
+type events struct {
+	t   *testing.T
+	sub ari.Subscription
+}
+
+// next waits for the next event of the given type matching pred (nil:
+// any) and returns it, skipping others.
+func (ev *events) next(typ string, pred func(ari.Event) bool) ari.Event {
+	ev.t.Helper()
+	timeout := time.NewTimer(10 * time.Second)
+	defer timeout.Stop()
+	var seen []string
+	for {
+		select {
+		case e := <-ev.sub.Events():
+			seen = append(seen, e.GetType())
+			if e.GetType() == typ && (pred == nil || pred(e)) {
+				return e
+			}
+		case <-timeout.C:
+			ev.t.Fatalf("no %s event; saw %v", typ, seen)
+			return nil
+		}
+	}
+}
+
+// sequence waits for exactly these event types next, in order.
+func (ev *events) sequence(types ...string) []ari.Event {
+	ev.t.Helper()
+	var out []ari.Event
+	timeout := time.NewTimer(10 * time.Second)
+	defer timeout.Stop()
+	for _, want := range types {
+		select {
+		case e := <-ev.sub.Events():
+			if e.GetType() != want {
+				ev.t.Fatalf("event %d: got %s, want %s (sequence %v)", len(out), e.GetType(), want, types)
+			}
+			out = append(out, e)
+		case <-timeout.C:
+			ev.t.Fatalf("waiting for %s (sequence %v)", want, types)
+		}
+	}
+	return out
+}
+
+// none asserts no event is pending right now.
+func (ev *events) none() {
+	ev.t.Helper()
+	select {
+	case e := <-ev.sub.Events():
+		ev.t.Fatalf("unexpected event %s", e.GetType())
+	default:
+	}
+}
+
+// rest calls the ARI directly (for what the Go client cannot do).
+func (e *env) rest(method, path string, body any) (int, []byte) {
+	e.t.Helper()
+	var rd *bytes.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	} else {
+		rd = bytes.NewReader(nil)
+	}
+	req, err := http.NewRequest(method, e.url+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.SetBasicAuth(testUser, testPass)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(resp.Body)
+	return resp.StatusCode, b.Bytes()
+}
+
+// mustRest calls the ARI and insists on a status.
+func (e *env) mustRest(method, path string, body any, want int) []byte {
+	e.t.Helper()
+	got, b := e.rest(method, path, body)
+	if got != want {
+		e.t.Fatalf("%s %s: status %d, want %d: %s", method, path, got, want, b)
+	}
+	return b
+}
+
+// advance moves the fake clock and lets the emulator's scheduler run the
+// work that came due before returning.
+func (e *env) advance(d time.Duration) {
+	e.t.Helper()
+	e.clk.Advance(d)
+	e.emu.Sync()
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+type nopCloser struct{ *bytes.Reader }
+
+func (nopCloser) Close() error { return nil }
+
+func ioNopCloser(r *bytes.Reader) nopCloser { return nopCloser{r} }
+
+// tWriter sends the emulator's warnings to the test log.
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}

@@ -1,0 +1,146 @@
+package aritest
+
+import (
+	"container/heap"
+	"runtime/debug"
+	"time"
+)
+
+// task is work due at a point of emulated time. Tasks run one at a time,
+// in due order (then in order of scheduling), under s.mu, with s.now()
+// reading their due time; so two timers that expire in one step of a fake
+// clock still run in the order a real Asterisk would see them.
+type task struct {
+	due       time.Time
+	seq       uint64
+	fn        func()
+	index     int
+	cancelled bool
+}
+
+type taskHeap []*task
+
+func (h taskHeap) Len() int { return len(h) }
+func (h taskHeap) Less(i, j int) bool {
+	if h[i].due.Equal(h[j].due) {
+		return h[i].seq < h[j].seq
+	}
+	return h[i].due.Before(h[j].due)
+}
+func (h taskHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index = i
+	h[j].index = j
+}
+func (h *taskHeap) Push(x any) {
+	t := x.(*task)
+	t.index = len(*h)
+	*h = append(*h, t)
+}
+func (h *taskHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	t.index = -1
+	return t
+}
+
+// after schedules fn to run d after now. Callers hold s.mu.
+func (s *Server) after(d time.Duration, fn func()) *task {
+	if d < 0 {
+		d = 0
+	}
+	s.taskSeq++
+	t := &task{due: s.now().Add(d), seq: s.taskSeq, fn: fn}
+	heap.Push(&s.tasks, t)
+	if t.index == 0 {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	return t
+}
+
+// cancel stops a scheduled task; nil and finished tasks are ignored.
+// Callers hold s.mu.
+func (s *Server) cancel(t *task) {
+	if t == nil || t.cancelled {
+		return
+	}
+	t.cancelled = true
+	if t.index >= 0 && t.index < len(s.tasks) && s.tasks[t.index] == t {
+		heap.Remove(&s.tasks, t.index)
+	}
+}
+
+// runScheduler waits on the clock for the earliest task and runs every task
+// that is due. It is the only goroutine that runs timed work.
+func (s *Server) runScheduler() {
+	defer s.wg.Done()
+	for {
+		s.mu.Lock()
+		s.runDue()
+		var wait time.Duration = -1
+		if len(s.tasks) > 0 {
+			wait = s.tasks[0].due.Sub(s.clock.Now())
+		}
+		s.mu.Unlock()
+		if wait < 0 && len(s.wake) == 0 {
+			select {
+			case <-s.wake:
+			case <-s.done:
+				return
+			}
+			continue
+		}
+		if wait <= 0 {
+			continue
+		}
+		timer := s.clock.NewTimer(wait)
+		select {
+		case <-timer.Chan():
+		case <-s.wake:
+			timer.Stop()
+		case <-s.done:
+			timer.Stop()
+			return
+		}
+	}
+}
+
+// runDue runs the tasks whose time has come. Callers hold s.mu.
+func (s *Server) runDue() {
+	now := s.clock.Now()
+	for len(s.tasks) > 0 && !s.tasks[0].due.After(now) {
+		t := heap.Pop(&s.tasks).(*task)
+		if t.cancelled {
+			continue
+		}
+		t.cancelled = true
+		s.taskNow = t.due
+		s.safely("scheduled task", t.fn)
+		s.taskNow = time.Time{}
+	}
+}
+
+// safely runs fn, turning a panic into a logged error so one broken call
+// cannot stop the emulator.
+func (s *Server) safely(what string, fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("aritest: panic", "in", what, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	fn()
+}
+
+// Sync runs, before returning, every task that is due by the clock: after
+// a fake clock's Advance, Sync makes the emulator catch up, so a test can
+// assert on what happened without waiting for the scheduler goroutine.
+func (s *Server) Sync() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.runDue()
+}
