@@ -90,6 +90,15 @@ func (s *Server) applicationRoutes() {
 		}
 		return ok(a.json())
 	})
+	// As res_ari's resource_applications.c answers: 422 both for a source
+	// that does not exist and for one the application is not subscribed to
+	// (the 409 the API description lists is never sent).
+	notFound := func(src string) response {
+		return fail(http.StatusUnprocessableEntity, "Event source '%s' does not exist", src)
+	}
+	notSubscribed := func() response {
+		return fail(http.StatusUnprocessableEntity, "Event source was not subscribed to")
+	}
 	sub := func(on bool) func(q *request) response {
 		return func(q *request) response {
 			if r, good := q.require("eventSource"); !good {
@@ -105,30 +114,42 @@ func (s *Server) applicationRoutes() {
 				var exists bool
 				switch scheme {
 				case "channel":
-					set, exists = a.channels, s.channels[id] != nil
+					// Channel subscriptions are counted (see app.channels):
+					// unsubscribing drops this one, not the Stasis one.
+					switch {
+					case !on && a.channels[id] <= 0:
+						return notSubscribed()
+					case !on:
+						if a.channels[id]--; a.channels[id] <= 0 {
+							delete(a.channels, id)
+						}
+					case s.channels[id] == nil:
+						return notFound(src)
+					default:
+						a.channels[id]++
+					}
+					continue
 				case "bridge":
 					set, exists = a.bridges, s.bridges[id] != nil
 				case "endpoint":
-					set, exists = a.endpoints, s.endpoints[id] != nil
+					set, exists = a.endpoints, id != "" && s.endpoints[id] != nil
 				case "deviceState":
 					set, exists = a.devices, id != ""
 				default:
 					return fail(http.StatusBadRequest, "Invalid event source URI scheme '%s'", scheme)
 				}
-				if id == "" && scheme == "endpoint" {
-					exists = false
-				}
-				if !exists {
-					return fail(http.StatusUnprocessableEntity, "Event source '%s' does not exist", src)
-				}
-				if on {
-					set[id] = true
-				} else {
+				// Asterisk unsubscribes without looking the source up.
+				if !on {
 					if !set[id] {
-						return fail(http.StatusConflict, "Application not subscribed to event source '%s'", src)
+						return notSubscribed()
 					}
 					delete(set, id)
+					continue
 				}
+				if !exists {
+					return notFound(src)
+				}
+				set[id] = true
 			}
 			return ok(a.json())
 		}
@@ -160,7 +181,11 @@ func (s *Server) sounds() map[string][]formatLangJSON {
 				lang, rel = first, rest
 			}
 		}
-		out[rel] = append(out[rel], formatLangJSON{Language: lang, Format: "wav"})
+		// <dir>/name.wav and <dir>/en/name.wav are both English: Asterisk's
+		// media index lists each language and format of a sound once.
+		if f := (formatLangJSON{Language: lang, Format: "wav"}); !slices.Contains(out[rel], f) {
+			out[rel] = append(out[rel], f)
+		}
 		return nil
 	})
 	for _, v := range out {

@@ -203,14 +203,14 @@ func (s *Server) setState(ch *channel, state string) {
 
 // enterStasis hands the channel to an application. Callers hold s.mu.
 func (s *Server) enterStasis(ch *channel, appName string, args []string) {
-	s.appNamed(appName).channels[ch.id] = true
+	s.appNamed(appName).channels[ch.id]++
 	ch.app = appName
 	ch.dialplan.AppName = "Stasis"
 	ch.dialplan.AppData = strings.Join(append([]string{appName}, args...), ",")
 	if args == nil {
 		args = []string{}
 	}
-	s.emit("StasisStart", fields{"args": args, "channel": ch.json()}, ch.scope())
+	s.emitApp(appName, "StasisStart", fields{"args": args, "channel": ch.json()})
 }
 
 // leaveStasis ends the channel's time in its application. Callers hold s.mu.
@@ -222,7 +222,14 @@ func (s *Server) leaveStasis(ch *channel) {
 	if ch.bridge != nil {
 		s.removeFromBridge(ch.bridge, ch)
 	}
-	s.emit("StasisEnd", fields{"channel": ch.json()}, ch.scope())
+	s.emitApp(ch.app, "StasisEnd", fields{"channel": ch.json()})
+	// The application stops following the channel unless it holds another
+	// subscription to it (a REST subscription, or the originate's).
+	if a := s.apps[ch.app]; a != nil {
+		if a.channels[ch.id]--; a.channels[ch.id] <= 0 {
+			delete(a.channels, ch.id)
+		}
+	}
 	ch.app = ""
 }
 
@@ -261,7 +268,7 @@ func (s *Server) hangup(ch *channel, cause int, request, soft bool) {
 		s.removeFromBridge(ch.bridge, ch)
 	}
 	if ch.app != "" {
-		s.emit("StasisEnd", fields{"channel": ch.json()}, ch.scope())
+		s.emitApp(ch.app, "StasisEnd", fields{"channel": ch.json()})
 		ch.app = ""
 	}
 	if ch.rtp != nil {
@@ -277,6 +284,7 @@ func (s *Server) hangup(ch *channel, cause int, request, soft bool) {
 	}
 	if ch.party != nil {
 		ch.party.ended(cause, s.now())
+		delete(s.parties, ch.id)
 	}
 }
 
@@ -299,6 +307,9 @@ func (s *Server) emitDial(ch *channel, status string) {
 func (s *Server) answer(ch *channel) {
 	if ch.state == "Up" {
 		return
+	}
+	if ch.ringing && ch.party != nil {
+		ch.party.endIndication("indication:ringing", s.now())
 	}
 	ch.ringing = false
 	s.setState(ch, "Up")

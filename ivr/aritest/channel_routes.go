@@ -29,6 +29,21 @@ func (s *Server) inStasis(q *request) (*channel, response, bool) {
 	return ch, response{}, true
 }
 
+// controllable finds a channel in Stasis that can take media operations:
+// res_ari's channel_state_invalid answers 412 for a channel that is still
+// Down (created and not dialled yet), for answer, ring, hold, moh, silence,
+// mute and dtmf alike.
+func (s *Server) controllable(q *request) (*channel, response, bool) {
+	ch, r, found := s.inStasis(q)
+	if !found {
+		return nil, r, false
+	}
+	if ch.state == "Down" {
+		return nil, fail(http.StatusPreconditionFailed, "Channel in invalid state"), false
+	}
+	return ch, response{}, true
+}
+
 var callerIDPattern = regexp.MustCompile(`^\s*"?([^"<]*?)"?\s*<([^>]*)>\s*$`)
 
 // parseCallerID reads `"Name" <number>` or a bare number.
@@ -77,7 +92,7 @@ func (s *Server) originate(q *request, id string) response {
 	if cid := q.str("callerId"); cid != "" {
 		ch.caller = parseCallerID(cid)
 	}
-	s.appNamed(appName).channels[ch.id] = true
+	s.appNamed(appName).channels[ch.id]++
 	ch.dialApp, ch.dialArgs = appName, args
 	if timeout > 0 {
 		ch.dialTimeout = time.Duration(timeout) * time.Second
@@ -252,18 +267,14 @@ func (s *Server) channelRoutes() {
 				s.emit("ApplicationMoveFailed", fields{"channel": ch.json(), "destination": dest, "args": args}, ch.scope())
 				return
 			}
-			old := ch.app
 			s.leaveStasis(ch)
-			if a := s.apps[old]; a != nil {
-				delete(a.channels, ch.id)
-			}
 			s.enterStasis(ch, dest, args)
 		})
 		return noContent()
 	})
 	simple := func(method, path string, fn func(ch *channel, q *request) response) {
 		s.handle(method, path, []string{"channelId"}, func(q *request) response {
-			ch, r, found := s.inStasis(q)
+			ch, r, found := s.controllable(q)
 			if !found {
 				return r
 			}
@@ -281,9 +292,7 @@ func (s *Server) channelRoutes() {
 		return noContent()
 	})
 	simple("POST", "/channels/{channelId}/ring", func(ch *channel, q *request) response {
-		if ch.state == "Up" {
-			return fail(http.StatusPreconditionFailed, "Channel in invalid state")
-		}
+		// On an answered channel Asterisk plays the ringing tone in band.
 		if !ch.ringing && ch.party != nil {
 			ch.party.heard(Heard{Media: "indication:ringing", Via: "channel", Start: s.now(), State: "playing"})
 		}
@@ -312,7 +321,7 @@ func (s *Server) channelRoutes() {
 		return noContent()
 	})
 	s.handle("POST", "/channels/{channelId}/moh", []string{"channelId", "mohClass"}, func(q *request) response {
-		ch, r, found := s.inStasis(q)
+		ch, r, found := s.controllable(q)
 		if !found {
 			return r
 		}
@@ -341,7 +350,7 @@ func (s *Server) channelRoutes() {
 	})
 	mute := func(on bool) func(q *request) response {
 		return func(q *request) response {
-			ch, r, found := s.inStasis(q)
+			ch, r, found := s.controllable(q)
 			if !found {
 				return r
 			}
@@ -364,7 +373,7 @@ func (s *Server) channelRoutes() {
 		if q.str("dtmf") == "" {
 			return fail(http.StatusBadRequest, "DTMF is required")
 		}
-		ch, r, found := s.inStasis(q)
+		ch, r, found := s.controllable(q)
 		if !found {
 			return r
 		}
@@ -376,16 +385,16 @@ func (s *Server) channelRoutes() {
 		if q.failed != "" {
 			return noContent()
 		}
-		for _, c := range digits {
-			if !strings.ContainsRune("0123456789*#ABCDabcd,", c) {
-				return fail(http.StatusBadRequest, "Invalid DTMF digit %q", c)
-			}
-		}
 		if ch.party != nil {
 			at := before
 			for _, c := range digits {
 				if c == ',' {
 					at += 500 * time.Millisecond
+					continue
+				}
+				if !strings.ContainsRune("0123456789*#ABCDabcd", c) {
+					// Asterisk's ast_dtmf_stream skips it with a warning.
+					s.log.Warn("aritest: unknown DTMF digit skipped", "digit", string(c), "channel", ch.id)
 					continue
 				}
 				d := string(c)

@@ -18,10 +18,14 @@ import (
 // it, and kept (with its subscriptions and channels) while no client is
 // connected, as Asterisk keeps it; its events are then dropped.
 type app struct {
-	name      string
-	client    *wsClient
-	all       bool // subscribeAll
-	channels  map[string]bool
+	name   string
+	client *wsClient
+	all    bool // subscribeAll
+	// channels counts the subscriptions to each channel, as Asterisk's
+	// forwards do: one for being in the application's Stasis, one for an
+	// originate or externalMedia to it, one per REST subscription. Leaving
+	// Stasis drops one; the channel's destruction drops them all.
+	channels  map[string]int
 	bridges   map[string]bool
 	endpoints map[string]bool
 	devices   map[string]bool
@@ -30,7 +34,7 @@ type app struct {
 func (s *Server) appNamed(name string) *app {
 	a := s.apps[name]
 	if a == nil {
-		a = &app{name: name, channels: map[string]bool{}, bridges: map[string]bool{},
+		a = &app{name: name, channels: map[string]int{}, bridges: map[string]bool{},
 			endpoints: map[string]bool{}, devices: map[string]bool{}}
 		s.apps[name] = a
 	}
@@ -71,6 +75,21 @@ func (s *Server) emit(typ string, f fields, sc scope) {
 	if len(targets) > 1 {
 		sort.Slice(targets, func(i, j int) bool { return targets[i].name < targets[j].name })
 	}
+	s.deliver(targets, typ, f)
+}
+
+// emitApp sends an event to one application only: Asterisk sends
+// StasisStart and StasisEnd to the application the channel enters or
+// leaves, not to every application subscribed to the channel.
+// Callers hold s.mu.
+func (s *Server) emitApp(name, typ string, f fields) {
+	if a := s.apps[name]; a != nil {
+		s.deliver([]*app{a}, typ, f)
+	}
+}
+
+// deliver queues one event for each target application. Callers hold s.mu.
+func (s *Server) deliver(targets []*app, typ string, f fields) {
 	payload, err := json.Marshal(f)
 	if err != nil {
 		s.log.Error("aritest: marshal event", "type", typ, "error", err)
@@ -113,7 +132,7 @@ func writeJSONString(b *bytes.Buffer, v string) {
 
 func (a *app) concerned(sc scope) bool {
 	for _, ch := range sc.channels {
-		if ch != nil && a.channels[ch.id] {
+		if ch != nil && a.channels[ch.id] > 0 {
 			return true
 		}
 	}
@@ -130,14 +149,13 @@ func (a *app) concerned(sc scope) bool {
 // emitting never blocks the emulator; one writer goroutine drains them in
 // order.
 type wsClient struct {
-	conn   *websocket.Conn
-	mu     sync.Mutex
-	queue  [][]byte
-	ready  chan struct{}
-	done   chan struct{}
-	once   sync.Once
-	apps   []string
-	reason string // close reason, e.g. replaced
+	conn  *websocket.Conn
+	mu    sync.Mutex
+	queue [][]byte
+	ready chan struct{}
+	done  chan struct{}
+	once  sync.Once
+	apps  []string
 }
 
 func (c *wsClient) send(msg []byte) {
@@ -213,10 +231,13 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	for _, n := range names {
 		a := s.appNamed(n)
 		if old := a.client; old != nil {
-			// Asterisk tells the old socket it was replaced, then drops it.
+			// Asterisk tells the old socket it was replaced and sends it
+			// no more of the application's events, but leaves it open
+			// (res_ari's ari_websockets.c only drops the application from
+			// the session): it may serve other applications, and a client
+			// that reconnected on a close would take the application back.
 			s.emitTo(old, a, "ApplicationReplaced", fields{})
-			old.reason = "replaced"
-			old.close()
+			old.apps = slices.DeleteFunc(slices.Clone(old.apps), func(x string) bool { return x == n })
 		}
 		a.client = c
 		a.all = subscribeAll
@@ -261,7 +282,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.unregister(c)
-	_ = conn.Close(websocket.StatusNormalClosure, c.reason)
+	_ = conn.Close(websocket.StatusNormalClosure, "")
 }
 
 // unregister detaches a gone client from its applications.
@@ -290,4 +311,22 @@ func (s *Server) emitTo(c *wsClient, a *app, typ string, f fields) {
 	}
 	c.send(b)
 	s.stats.EventsSent++
+}
+
+// DropClients closes every events websocket, as a network blip or an
+// Asterisk restart of res_ari would: clients must reconnect and rebuild
+// their view, since events in between are lost.
+func (s *Server) DropClients() {
+	s.mu.Lock()
+	var conns []*wsClient
+	for _, a := range s.apps {
+		if a.client != nil && !slices.Contains(conns, a.client) {
+			conns = append(conns, a.client)
+		}
+		a.client = nil
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.close()
+	}
 }

@@ -3,6 +3,7 @@ package aritest_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -265,10 +266,10 @@ func (e *env) client(app string) ari.Client {
 		cancel()
 		e.t.Fatalf("connecting ari client: %v", err)
 	}
-	e.t.Cleanup(func() {
-		cancel()
-		cl.Close()
-	})
+	// Cancelling the context ends the client. Its Close is not called:
+	// ari/v6's Close writes the connected flag that its listen loop also
+	// writes, a data race of the library's own (ari.md).
+	e.t.Cleanup(cancel)
 	return cl
 }
 
@@ -295,7 +296,7 @@ func (ev *events) next(typ string, pred func(ari.Event) bool) ari.Event {
 		select {
 		case e := <-ev.sub.Events():
 			seen = append(seen, e.GetType())
-			if e.GetType() == typ && (pred == nil || pred(e)) {
+			if (typ == "*" || e.GetType() == typ) && (pred == nil || pred(e)) {
 				return e
 			}
 		case <-timeout.C:
@@ -400,3 +401,9 @@ func (w tWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+func basic(user, pass string) string {
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+}
+
+func callTo(number string) aritest.Call { return aritest.Call{From: "13800138000", To: number} }

@@ -136,6 +136,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Authentication required"})
 		return
 	}
+	if ctl, isControl := strings.CutPrefix(r.URL.Path, "/aritest"); isControl {
+		s.serveControl(w, r, ctl)
+		return
+	}
 	path, found := strings.CutPrefix(r.URL.EscapedPath(), "/ari")
 	if !found {
 		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Resource not found"})

@@ -1,7 +1,9 @@
 package aritest
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -79,7 +81,7 @@ func (s *Server) externalMedia(q *request) response {
 	sess := &rtpSession{conn: local, remote: remote, ssrc: rand.Uint32(), seq: uint16(rand.Uint32()), ts: rand.Uint32()}
 	ch.rtp = sess
 	appName := q.str("app")
-	s.appNamed(appName).channels[ch.id] = true
+	s.appNamed(appName).channels[ch.id]++
 	sess.wg.Add(1)
 	s.wg.Add(1)
 	go func() {
@@ -143,6 +145,9 @@ func (s *Server) receiveRTP(ch *channel, sess *rtpSession) {
 		if !ch.destroyed && !ch.muteIn {
 			s.appendRTPAudio(ch, samples)
 		}
+		s.stats.RTPReceived++
+		close(s.rtpSignal)
+		s.rtpSignal = make(chan struct{})
 		s.mu.Unlock()
 	}
 }
@@ -167,4 +172,22 @@ func (s *Server) appendRTPAudio(ch *channel, samples []int16) {
 	}
 	ch.audio = append(ch.audio, segment{start: start, end: start.Add(media.DurationOf(len(samples))), pcm: samples, silent: silent, rtp: true})
 	s.audioChanged(ch)
+}
+
+// WaitRTP waits until externalMedia channels have taken at least n RTP
+// packets in all, so a test knows its audio arrived.
+func (s *Server) WaitRTP(ctx context.Context, n int64) error {
+	for {
+		s.mu.Lock()
+		got, ch := s.stats.RTPReceived, s.rtpSignal
+		s.mu.Unlock()
+		if got >= n {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %d RTP packets (have %d): %w", n, got, ctx.Err())
+		}
+	}
 }

@@ -82,30 +82,36 @@ func (s *Server) runScheduler() {
 	for {
 		s.mu.Lock()
 		s.runDue()
-		var wait time.Duration = -1
-		if len(s.tasks) > 0 {
+		pending := len(s.tasks) > 0
+		var wait time.Duration
+		if pending {
 			wait = s.tasks[0].due.Sub(s.clock.Now())
 		}
 		s.mu.Unlock()
-		if wait < 0 && len(s.wake) == 0 {
+		switch {
+		case !pending:
 			select {
 			case <-s.wake:
 			case <-s.done:
 				return
 			}
-			continue
-		}
-		if wait <= 0 {
-			continue
-		}
-		timer := s.clock.NewTimer(wait)
-		select {
-		case <-timer.Chan():
-		case <-s.wake:
-			timer.Stop()
-		case <-s.done:
-			timer.Stop()
-			return
+		case wait > 0:
+			timer := s.clock.NewTimer(wait)
+			select {
+			case <-timer.Chan():
+			case <-s.wake:
+				timer.Stop()
+			case <-s.done:
+				timer.Stop()
+				return
+			}
+		default:
+			// Due already (the clock moved while we ran): go round again.
+			select {
+			case <-s.done:
+				return
+			default:
+			}
 		}
 	}
 }

@@ -78,9 +78,11 @@ type Server struct {
 	live      map[string]*liveRecording
 	stored    map[string]*storedRecording
 	endpoints map[string]*Endpoint
+	parties   map[string]*Party        // calls placed through the control API
 	durations map[string]time.Duration // sound file durations by path
 	samples   map[string][]int16       // decoded sound files, for rendering
 	stats     Stats
+	rtpSignal chan struct{} // closed and replaced on every RTP packet
 
 	done chan struct{}
 	wg   sync.WaitGroup
@@ -94,6 +96,7 @@ type Stats struct {
 	ChannelsCreated int64
 	EventsSent      int64
 	EventsDropped   int64 // events for an application with no client
+	RTPReceived     int64 // PCMU packets taken by externalMedia channels
 }
 
 // New returns a running emulator; its scheduler goroutine ends at Close.
@@ -123,7 +126,9 @@ func New(cfg Config) (*Server, error) {
 		live:      map[string]*liveRecording{},
 		stored:    map[string]*storedRecording{},
 		endpoints: map[string]*Endpoint{},
+		parties:   map[string]*Party{},
 		durations: map[string]time.Duration{},
+		rtpSignal: make(chan struct{}),
 		done:      make(chan struct{}),
 	}
 	if s.entityID == "" {

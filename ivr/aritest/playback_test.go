@@ -1,0 +1,154 @@
+package aritest_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/CyCoreSystems/ari/v6"
+)
+
+// TestPlaybackLastsAsLongAsItsFile: a 1 s prompt finishes exactly 1 s of
+// emulated time after it starts, not before.
+func TestPlaybackLastsAsLongAsItsFile(t *testing.T) {
+	e := newEnv(t)
+	cl := e.client("hotline")
+	ev := watch(t, cl)
+	c := e.inbound(cl, ev, "1")
+	pb, err := c.h.Play("pb-1", "sound:hello-world")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps := ev.next("PlaybackStarted", nil).(*ari.PlaybackStarted); ps.Playback.State != "playing" || ps.Playback.TargetURI != "channel:"+c.h.ID() {
+		t.Errorf("PlaybackStarted = %+v", ps.Playback)
+	}
+	e.advance(999 * time.Millisecond)
+	if d, err := pb.Data(); err != nil || d.State != "playing" {
+		t.Fatalf("after 999ms: %v %v, want playing", d, err)
+	}
+	e.advance(time.Millisecond)
+	if pf := ev.next("PlaybackFinished", nil).(*ari.PlaybackFinished); pf.Playback.State != "done" {
+		t.Errorf("finished state %q, want done", pf.Playback.State)
+	}
+	h := c.party.Heard()
+	if len(h) != 1 || h[0].State != "done" || h[0].End.Sub(h[0].Start) != time.Second {
+		t.Errorf("heard %+v, want one 1s done entry", h)
+	}
+	e.mustRest("GET", "/playbacks/pb-1", nil, 404)
+}
+
+func TestPlaybackLanguageAndSequence(t *testing.T) {
+	e := newEnv(t)
+	cl := e.client("hotline")
+	ev := watch(t, cl)
+	c := e.inbound(cl, ev, "1")
+	// zh/hello-world is 1.5 s; digits 1,2 are 0.3 s each.
+	b := e.mustRest("POST", "/channels/"+c.h.ID()+"/play?lang=zh&media=sound:hello-world,digits:12", nil, 201)
+	var pb struct{ ID, State string }
+	_ = json.Unmarshal(b, &pb)
+	if pb.State != "queued" {
+		t.Errorf("play answered state %q, want queued", pb.State)
+	}
+	ev.next("PlaybackStarted", nil)
+	e.advance(1500 * time.Millisecond)
+	cont := ev.next("PlaybackContinuing", nil).(*ari.PlaybackContinuing)
+	if cont.Playback.MediaURI != "digits:12" {
+		t.Errorf("continuing media %q, want digits:12", cont.Playback.MediaURI)
+	}
+	e.advance(599 * time.Millisecond)
+	ev.none()
+	e.advance(time.Millisecond)
+	ev.next("PlaybackFinished", nil)
+	if got := c.party.HeardMedia(); len(got) != 2 || got[0] != "sound:hello-world" || got[1] != "digits:12" {
+		t.Errorf("heard %v", got)
+	}
+	if lang := c.party.Heard()[0].Language; lang != "zh" {
+		t.Errorf("language %q, want zh", lang)
+	}
+}
+
+func TestPlaybackMissingSoundFails(t *testing.T) {
+	e := newEnv(t)
+	cl := e.client("hotline")
+	ev := watch(t, cl)
+	c := e.inbound(cl, ev, "1")
+	if _, err := c.h.Play("pb-x", "sound:no-such-prompt"); err != nil {
+		t.Fatal(err)
+	}
+	ev.next("PlaybackStarted", nil)
+	if pf := ev.next("PlaybackFinished", nil).(*ari.PlaybackFinished); pf.Playback.State != "failed" {
+		t.Errorf("state %q, want failed", pf.Playback.State)
+	}
+	if h := c.party.Heard(); len(h) != 1 || h[0].State != "failed" {
+		t.Errorf("heard %+v, want one failed entry", h)
+	}
+}
+
+// TestPlaybackStopAndQueue: DELETE stops a playback early; a second play
+// waits in the queue and starts when the first ends; control pauses.
+func TestPlaybackStopAndQueue(t *testing.T) {
+	e := newEnv(t)
+	cl := e.client("hotline")
+	ev := watch(t, cl)
+	c := e.inbound(cl, ev, "1")
+	e.mustRest("POST", "/channels/"+c.h.ID()+"/play/first?media=sound:welcome", nil, 201)
+	e.mustRest("POST", "/channels/"+c.h.ID()+"/play/second?media=sound:hello-world", nil, 201)
+	ev.next("PlaybackStarted", nil)
+	var q struct{ State string }
+	_ = json.Unmarshal(e.mustRest("GET", "/playbacks/second", nil, 200), &q)
+	if q.State != "queued" {
+		t.Errorf("second state %q, want queued", q.State)
+	}
+	e.advance(500 * time.Millisecond)
+	e.mustRest("POST", "/playbacks/first/control?operation=pause", nil, 204)
+	e.advance(10 * time.Second)
+	ev.none()
+	e.mustRest("POST", "/playbacks/first/control?operation=unpause", nil, 204)
+	e.mustRest("POST", "/playbacks/first/control?operation=jump", nil, 400)
+	e.mustRest("DELETE", "/playbacks/first", nil, 204)
+	if pf := ev.next("PlaybackFinished", nil).(*ari.PlaybackFinished); pf.Playback.ID != "first" {
+		t.Errorf("finished %q, want first", pf.Playback.ID)
+	}
+	if ps := ev.next("PlaybackStarted", nil).(*ari.PlaybackStarted); ps.Playback.ID != "second" {
+		t.Errorf("started %q, want second", ps.Playback.ID)
+	}
+	e.advance(time.Second)
+	ev.next("PlaybackFinished", nil)
+	h := c.party.Heard()
+	if len(h) != 2 || h[0].State != "stopped" || h[1].State != "done" {
+		t.Errorf("heard %+v, want first stopped, second done", h)
+	}
+	e.mustRest("DELETE", "/playbacks/first", nil, 404)
+	e.mustRest("POST", "/playbacks/first/control?operation=pause", nil, 404)
+}
+
+// TestBridgePlayback: everyone in the bridge hears a bridge playback.
+func TestBridgePlayback(t *testing.T) {
+	e := newEnv(t)
+	cl := e.client("hotline")
+	ev := watch(t, cl)
+	a := e.inbound(cl, ev, "1")
+	b2 := e.inbound(cl, ev, "2")
+	br, err := cl.Bridge().Create(ari.NewKey(ari.BridgeKey, "conf"), "mixing", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []call{a, b2} {
+		if err := br.AddChannel(c.h.ID()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.mustRest("POST", "/bridges/conf/play?media=sound:beep", nil, 201)
+	e.mustRest("POST", "/bridges/conf/play/ann-2?media=number:120", nil, 201)
+	e.advance(250 * time.Millisecond)
+	// number:120 = digits/hundred? no: "one hundred twenty" = digits/1 digits/hundred digits/20.
+	e.advance(time.Second)
+	for _, c := range []call{a, b2} {
+		if got := c.party.HeardMedia(); len(got) != 2 || got[0] != "sound:beep" || got[1] != "number:120" {
+			t.Errorf("%s heard %v", c.party.Name(), got)
+		}
+	}
+	e.mustRest("POST", "/bridges/conf/moh?mohClass=default", nil, 204)
+	e.mustRest("DELETE", "/bridges/conf/moh", nil, 204)
+	e.mustRest("POST", "/bridges/nope/play?media=sound:beep", nil, 404)
+}
