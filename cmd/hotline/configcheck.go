@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+
+	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
+)
+
+const configHelp = `Usage: hotline config check FILE
+
+Checks FILE as "hotline serve" would read it, without connecting to anything,
+and prints every problem as
+
+  FILE:LINE: field.path: what is wrong (hint)
+
+It exits 1 if there is any problem, or prints "FILE: ok" and exits 0.
+Unknown keys, wrong types and bad values are all problems; secrets
+(HOTLINE_ARI_PASSWORD, DATABASE_URL) come from the environment and are not
+checked here. deploy/hotline.example.yaml shows every key and its default.
+`
+
+var configCommand = command{
+	name:     "config",
+	synopsis: "config check FILE",
+	summary:  "check a configuration file and report every problem",
+	help:     configHelp,
+	run:      runConfig,
+}
+
+func runConfig(_ context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("config", flag.ContinueOnError)
+	if err := parseFlags(fs, args, e, configHelp); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return &usageError{msg: "config needs a subcommand: check FILE", help: configHelp}
+	}
+	if fs.Arg(0) != "check" {
+		return &usageError{msg: fmt.Sprintf("unknown config subcommand %q", fs.Arg(0)), help: configHelp}
+	}
+	check := flag.NewFlagSet("config check", flag.ContinueOnError)
+	if err := parseFlags(check, fs.Args()[1:], e, configHelp); err != nil {
+		return err
+	}
+	if check.NArg() != 1 {
+		return &usageError{msg: "config check needs exactly one FILE", help: configHelp}
+	}
+	path := check.Arg(0)
+	_, err := config.Load(path)
+	var problems config.Problems
+	switch {
+	case errors.As(err, &problems):
+		for _, p := range problems {
+			fmt.Fprintln(e.stdout, p)
+		}
+		return errFailed
+	case err != nil:
+		return fmt.Errorf("cannot read the config file: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "%s: ok\n", path)
+	return nil
+}

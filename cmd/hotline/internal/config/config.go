@@ -1,0 +1,90 @@
+// Package config is the configuration of hotline serve: the types, their
+// defaults (all in [Default]), strict YAML loading and validation that reports
+// every problem with its file, line and field, and the secrets that come from
+// the environment instead of the file.
+//
+// It belongs to cmd/hotline, the only place that reads files and environment;
+// libraries never import it, they take their own explicit configuration.
+package config
+
+import "time"
+
+// Config is the whole configuration file.
+type Config struct {
+	ARI       ARI       `yaml:"ari"`
+	HTTP      HTTP      `yaml:"http"`
+	Log       Log       `yaml:"log"`
+	Telemetry Telemetry `yaml:"telemetry"`
+	Database  Database  `yaml:"database"`
+}
+
+// ARI is how to reach Asterisk's REST interface.
+type ARI struct {
+	URL            string        `yaml:"url"`      // base URL, like http://127.0.0.1:8088/ari
+	Username       string        `yaml:"username"` // user in Asterisk's ari.conf
+	Password       string        `yaml:"-"`        // from HOTLINE_ARI_PASSWORD only
+	Application    string        `yaml:"application"`
+	RequestTimeout time.Duration `yaml:"request_timeout"` // dial and response-header timeout of REST calls
+	Reconnect      Reconnect     `yaml:"reconnect"`
+}
+
+// Reconnect bounds the wait between attempts to reconnect the events socket.
+type Reconnect struct {
+	MinBackoff time.Duration `yaml:"min_backoff"`
+	MaxBackoff time.Duration `yaml:"max_backoff"`
+}
+
+// HTTP is the server for health, metrics and (later) the console and API.
+type HTTP struct {
+	Listen          string        `yaml:"listen"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"` // how long a drain may take
+}
+
+// Log is the structured log on stderr.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn or error
+	Format string `yaml:"format"` // json or text
+}
+
+// Telemetry is OpenTelemetry traces and metrics.
+type Telemetry struct {
+	ServiceName      string  `yaml:"service_name"`
+	OTLPEndpoint     string  `yaml:"otlp_endpoint"` // base URL of an OTLP/HTTP collector; empty turns OTLP off
+	TraceSampleRatio float64 `yaml:"trace_sample_ratio"`
+}
+
+// Database is PostgreSQL, the system of record.
+type Database struct {
+	URL      string `yaml:"-"` // from DATABASE_URL only
+	MaxConns int    `yaml:"max_conns"`
+}
+
+// Default returns the configuration used for every key the file leaves out.
+// It is the one place defaults live.
+func Default() Config {
+	return Config{
+		ARI: ARI{
+			Application:    "hotline",
+			RequestTimeout: 5 * time.Second,
+			Reconnect: Reconnect{
+				MinBackoff: 500 * time.Millisecond,
+				MaxBackoff: 30 * time.Second,
+			},
+		},
+		HTTP: HTTP{
+			Listen:          ":8080",
+			ShutdownTimeout: 20 * time.Second,
+		},
+		Log: Log{
+			Level:  "info",
+			Format: "json",
+		},
+		Telemetry: Telemetry{
+			ServiceName:      "hotline",
+			TraceSampleRatio: 1.0,
+		},
+		Database: Database{
+			MaxConns: 10,
+		},
+	}
+}

@@ -1,0 +1,27 @@
+package config
+
+import "fmt"
+
+// The environment variables that carry secrets, which never go in the file.
+const (
+	EnvARIPassword = "HOTLINE_ARI_PASSWORD"
+	EnvDatabaseURL = "DATABASE_URL"
+)
+
+// secretKeys maps the file keys people try to use for a secret to the
+// variable that carries it.
+var secretKeys = map[string]string{
+	"ari.password": EnvARIPassword,
+	"database.url": EnvDatabaseURL,
+}
+
+// ApplyEnv fills the secrets from the environment through getenv (os.Getenv
+// in main). The ARI password is required; DATABASE_URL is optional.
+func (c *Config) ApplyEnv(getenv func(string) string) error {
+	c.ARI.Password = getenv(EnvARIPassword)
+	c.Database.URL = getenv(EnvDatabaseURL)
+	if c.ARI.Password == "" {
+		return fmt.Errorf("%w: export the password of ARI user %q (the one in Asterisk's ari.conf)", ErrNoARIPassword, c.ARI.Username)
+	}
+	return nil
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRun(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	bad := filepath.Join(dir, "bad.yaml")
+	write(t, good, "ari:\n  url: http://127.0.0.1:8088/ari\n  username: hotline\n")
+	write(t, bad, "ari:\n  url: http://127.0.0.1:8088/ari\n  usrname: hotline\nlog:\n  level: loud\n")
+
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStdout []string // substrings, in order
+		wantStderr []string
+	}{
+		{name: "no command", args: nil, wantCode: 2, wantStderr: []string{"hotline: no command given", "Commands:", "serve", "config check FILE", "version"}},
+		{name: "unknown command", args: []string{"launch"}, wantCode: 2, wantStderr: []string{`hotline: unknown command "launch"`, "Commands:"}},
+		{name: "help", args: []string{"help"}, wantStdout: []string{"Usage:", "hotline <command>", "serve", "config check FILE", "version", "help [COMMAND]"}},
+		{name: "--help", args: []string{"--help"}, wantStdout: []string{"Commands:"}},
+		{name: "-h", args: []string{"-h"}, wantStdout: []string{"Commands:"}},
+		{name: "help serve", args: []string{"help", "serve"}, wantStdout: []string{"Usage: hotline serve [--config FILE]", "/healthz", "HOTLINE_ARI_PASSWORD", "SIGTERM"}},
+		{name: "help unknown", args: []string{"help", "launch"}, wantCode: 2, wantStderr: []string{`no help for unknown command "launch"`}},
+		{name: "serve -h", args: []string{"serve", "-h"}, wantStdout: []string{"Usage: hotline serve"}},
+		{name: "serve --help", args: []string{"serve", "--help"}, wantStdout: []string{"Usage: hotline serve"}},
+		{name: "serve unknown flag", args: []string{"serve", "--port", "1"}, wantCode: 2, wantStderr: []string{"hotline: flag provided but not defined: -port", "Usage: hotline serve"}},
+		{name: "serve extra argument", args: []string{"serve", "now"}, wantCode: 2, wantStderr: []string{`serve takes no arguments, got ["now"]`}},
+		{name: "serve missing config", args: []string{"serve", "--config", filepath.Join(dir, "none.yaml")}, wantCode: 1,
+			wantStderr: []string{"hotline: no config file at " + filepath.Join(dir, "none.yaml") + ": pass --config FILE, or start from deploy/hotline.example.yaml"}},
+		{name: "serve bad config", args: []string{"serve", "--config", bad}, wantCode: 1,
+			wantStderr: []string{"hotline: the config file has 3 problem(s):", bad + ":1: ari.username: is required", bad + ":3: ari.usrname: unknown key", bad + `:5: log.level: "loud" is not a choice`}},
+		{name: "serve without password", args: []string{"serve", "--config", good}, wantCode: 1,
+			wantStderr: []string{`hotline: HOTLINE_ARI_PASSWORD is not set: export the password of ARI user "hotline"`}},
+		{name: "version", args: []string{"version"}, wantStdout: []string{"hotline ", " go1."}},
+		{name: "version -h", args: []string{"version", "-h"}, wantStdout: []string{"Usage: hotline version"}},
+		{name: "version extra", args: []string{"version", "x"}, wantCode: 2, wantStderr: []string{"version takes no arguments"}},
+		{name: "config check ok", args: []string{"config", "check", good}, wantStdout: []string{good + ": ok\n"}},
+		{name: "config check problems", args: []string{"config", "check", bad}, wantCode: 1,
+			wantStdout: []string{bad + ":1: ari.username: is required", bad + ":3: ari.usrname: unknown key (did you mean username?", bad + `:5: log.level: "loud" is not a choice (use one of: debug, info, warn, error)`}},
+		{name: "config check missing file", args: []string{"config", "check", filepath.Join(dir, "none.yaml")}, wantCode: 1,
+			wantStderr: []string{"hotline: cannot read the config file: open " + filepath.Join(dir, "none.yaml") + ": no such file or directory"}},
+		{name: "config check -h", args: []string{"config", "check", "-h"}, wantStdout: []string{"Usage: hotline config check FILE", "FILE:LINE: field.path: what is wrong (hint)"}},
+		{name: "config -h", args: []string{"config", "-h"}, wantStdout: []string{"Usage: hotline config check FILE"}},
+		{name: "config alone", args: []string{"config"}, wantCode: 2, wantStderr: []string{"config needs a subcommand: check FILE"}},
+		{name: "config check no file", args: []string{"config", "check"}, wantCode: 2, wantStderr: []string{"config check needs exactly one FILE"}},
+		{name: "config unknown subcommand", args: []string{"config", "show"}, wantCode: 2, wantStderr: []string{`unknown config subcommand "show"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			e := &env{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+			code := run(t.Context(), tt.args, e)
+			if code != tt.wantCode {
+				t.Errorf("exit code: got %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, stdout.String(), stderr.String())
+			}
+			containsInOrder(t, "stdout", stdout.String(), tt.wantStdout)
+			containsInOrder(t, "stderr", stderr.String(), tt.wantStderr)
+			if len(tt.wantStdout) == 0 && stdout.Len() > 0 {
+				t.Errorf("stdout: got %q, want nothing", stdout.String())
+			}
+			if len(tt.wantStderr) == 0 && stderr.Len() > 0 {
+				t.Errorf("stderr: got %q, want nothing", stderr.String())
+			}
+		})
+	}
+}
+
+func containsInOrder(t *testing.T, name, got string, want []string) {
+	t.Helper()
+	rest := got
+	for _, w := range want {
+		i := strings.Index(rest, w)
+		if i < 0 {
+			t.Errorf("%s: missing %q (in order) in:\n%s", name, w, got)
+			return
+		}
+		rest = rest[i+len(w):]
+	}
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

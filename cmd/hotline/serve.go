@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
+)
+
+// telemetryFlushTimeout bounds the last export of traces and metrics on exit.
+const telemetryFlushTimeout = 5 * time.Second
+
+const serveHelp = `Usage: hotline serve [--config FILE]
+
+Connects to Asterisk ARI as configured in FILE (default hotline.yaml), keeps
+the application's events socket up, reconnecting with backoff, and serves on
+http.listen:
+
+  /healthz   200 while ARI is connected, 503 otherwise; JSON
+  /metrics   Prometheus metrics, including hotline_ari_connected and
+             hotline_ari_channels
+
+Environment:
+  HOTLINE_ARI_PASSWORD  password of the ARI user (required)
+  DATABASE_URL          PostgreSQL URL (read, not used yet)
+  OTEL_*                standard OpenTelemetry exporter settings; OTLP is on
+                        when telemetry.otlp_endpoint is set
+
+SIGTERM or SIGINT drains: /healthz turns 503, HTTP requests get
+http.shutdown_timeout to finish, then the ARI connection closes. A second
+signal stops at once.
+
+Flags:
+  --config FILE   configuration file (default hotline.yaml); check it with
+                  "hotline config check FILE"
+`
+
+var serveCommand = command{
+	name:    "serve",
+	summary: "connect to Asterisk ARI and serve /healthz and /metrics over HTTP",
+	help:    serveHelp,
+	run:     runServe,
+}
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	flags := flag.NewFlagSet("serve", flag.ContinueOnError)
+	path := flags.String("config", "hotline.yaml", "")
+	if err := parseFlags(flags, args, e, serveHelp); err != nil {
+		return err
+	}
+	if flags.NArg() > 0 {
+		return &usageError{msg: fmt.Sprintf("serve takes no arguments, got %q", flags.Args()), help: serveHelp}
+	}
+	cfg, err := loadServeConfig(*path, e.getenv)
+	if err != nil {
+		return err
+	}
+	return runServer(ctx, e, cfg, nil, "config", *path, nil)
+}
+
+// sidecar is work that runs beside the server for as long as it serves
+// (the demo's emulator traffic); it returns when ctx ends.
+type sidecar func(ctx context.Context, log *slog.Logger)
+
+// runServer sets up logging, telemetry and the HTTP timeouts, then serves
+// cfg until SIGTERM/SIGINT (or ctx) and drains. source names where cfg came
+// from, for the start-up log line. ln, when not nil, is the HTTP listener
+// to serve on instead of http.listen.
+func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, sourceKey, source string, side sidecar) error {
+	log := newLogger(cfg.Log, e.stderr)
+	installHTTPTimeouts(cfg.ARI.RequestTimeout)
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// After the first signal, the default action returns: a second one
+	// stops the process without waiting for the drain.
+	defer context.AfterFunc(ctx, stop)()
+
+	tel, err := startTelemetry(ctx, cfg.Telemetry, moduleVersion(), log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), telemetryFlushTimeout)
+		defer cancel()
+		if err := tel.shutdown(flushCtx); err != nil {
+			log.Warn("telemetry did not flush on exit", "error", err)
+		}
+	}()
+
+	s, err := newServer(cfg, log, tel.meter(), tel.metrics)
+	if err != nil {
+		return err
+	}
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.HTTP.Listen); err != nil {
+			return fmt.Errorf("cannot listen on http.listen %q: %w", cfg.HTTP.Listen, err)
+		}
+	}
+	log.Info("hotline starting", "version", moduleVersion(), sourceKey, source, "http", ln.Addr().String(),
+		slog.Group("ari", "url", cfg.ARI.URL, "username", cfg.ARI.Username, "application", cfg.ARI.Application))
+	if side != nil {
+		var wg sync.WaitGroup
+		sideCtx, stopSide := context.WithCancel(ctx)
+		wg.Go(func() { side(sideCtx, log) })
+		defer wg.Wait()
+		defer stopSide()
+	}
+	return s.run(ctx, ln)
+}
+
+// loadServeConfig loads the file and the secrets from the environment, and
+// says what to do when either is missing or wrong.
+func loadServeConfig(path string, getenv func(string) string) (config.Config, error) {
+	cfg, err := config.Load(path)
+	var problems config.Problems
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return cfg, fmt.Errorf("no config file at %s: pass --config FILE, or start from deploy/hotline.example.yaml", path)
+	case errors.As(err, &problems):
+		return cfg, fmt.Errorf("the config file has %d problem(s):\n%w", len(problems), err)
+	case err != nil:
+		return cfg, fmt.Errorf("cannot read the config file: %w", err)
+	}
+	if err := cfg.ApplyEnv(getenv); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}

@@ -1,0 +1,22 @@
+package main
+
+import (
+	"net"
+	"net/http"
+	"time"
+)
+
+// installHTTPTimeouts replaces http.DefaultTransport with a clone that bounds
+// dialing, the TLS handshake and the wait for response headers by timeout.
+//
+// The ARI REST client (ivr.NewRESTClient) has an http.Client without a
+// timeout and sends through http.DefaultTransport, with no way to pass a
+// context; this is what keeps a stalled Asterisk from hanging a call forever.
+// Streaming bodies are unaffected: only the wait for headers is bounded.
+func installHTTPTimeouts(timeout time.Duration) {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = timeout
+	t.ResponseHeaderTimeout = timeout
+	http.DefaultTransport = t
+}
