@@ -205,26 +205,14 @@ func (s *Server) bridgeRoutes() {
 		return noContent()
 	})
 	s.handle("POST", "/bridges/{bridgeId}/addChannel", []string{"bridgeId", "channel", "role", "absorbDTMF", "mute", "inhibitConnectedLineUpdates"}, func(q *request) response {
-		if r, good := q.require("channel"); !good {
-			return r
-		}
-		b, r, found := s.findBridge(q)
-		if !found {
-			return r
-		}
-		var chans []*channel
-		for _, id := range q.list("channel") {
-			ch := s.channels[id]
-			if ch == nil {
-				return fail(http.StatusBadRequest, "Channel not found")
-			}
-			if ch.app == "" {
-				return fail(http.StatusUnprocessableEntity, "Channel not in Stasis application")
-			}
+		b, chans, r, good := s.bridgeAndChannels(q, func(b *bridge, ch *channel) response {
 			if ch.record != nil {
 				return fail(http.StatusConflict, "Channel currently recording")
 			}
-			chans = append(chans, ch)
+			return response{}
+		})
+		if !good {
+			return r
 		}
 		role, absorb, mute := q.str("role"), q.bool("absorbDTMF", false), q.bool("mute", false)
 		_ = q.bool("inhibitConnectedLineUpdates", false)
@@ -237,26 +225,14 @@ func (s *Server) bridgeRoutes() {
 		return noContent()
 	})
 	s.handle("POST", "/bridges/{bridgeId}/removeChannel", []string{"bridgeId", "channel"}, func(q *request) response {
-		if r, good := q.require("channel"); !good {
-			return r
-		}
-		b, r, found := s.findBridge(q)
-		if !found {
-			return r
-		}
-		var chans []*channel
-		for _, id := range q.list("channel") {
-			ch := s.channels[id]
-			if ch == nil {
-				return fail(http.StatusBadRequest, "Channel not found")
-			}
-			if ch.app == "" {
-				return fail(http.StatusUnprocessableEntity, "Channel not in Stasis application")
-			}
+		b, chans, r, good := s.bridgeAndChannels(q, func(b *bridge, ch *channel) response {
 			if ch.bridge != b {
 				return fail(http.StatusUnprocessableEntity, "Channel not in this bridge")
 			}
-			chans = append(chans, ch)
+			return response{}
+		})
+		if !good {
+			return r
 		}
 		for _, ch := range chans {
 			s.removeFromBridge(b, ch)
@@ -311,6 +287,34 @@ func (s *Server) bridgeRoutes() {
 		_ = q.str("recorder_format")
 		return s.startRecording(q, nil, b)
 	})
+}
+
+// bridgeAndChannels resolves the bridge and the "channel" list of add and
+// remove, with Asterisk's checks in its order; check adds the operation's
+// own (a non-zero response refuses).
+func (s *Server) bridgeAndChannels(q *request, check func(*bridge, *channel) response) (*bridge, []*channel, response, bool) {
+	if r, good := q.require("channel"); !good {
+		return nil, nil, r, false
+	}
+	b, r, found := s.findBridge(q)
+	if !found {
+		return nil, nil, r, false
+	}
+	var chans []*channel
+	for _, id := range q.list("channel") {
+		ch := s.channels[id]
+		if ch == nil {
+			return nil, nil, fail(http.StatusBadRequest, "Channel not found"), false
+		}
+		if ch.app == "" {
+			return nil, nil, fail(http.StatusUnprocessableEntity, "Channel not in Stasis application"), false
+		}
+		if r := check(b, ch); r.status != 0 {
+			return nil, nil, r, false
+		}
+		chans = append(chans, ch)
+	}
+	return b, chans, response{}, true
 }
 
 func (s *Server) findBridge(q *request) (*bridge, response, bool) {
