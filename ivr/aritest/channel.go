@@ -331,6 +331,10 @@ func (s *Server) setVar(ch *channel, name, value string) {
 			"caller_presentation_txt": "Presentation Allowed, Not Screened", "channel": ch.json()}, ch.scope())
 		return
 	}
+	if name == "CHANNEL(language)" || name == "CHANNEL(lang)" {
+		// The channel language picks the sounds folder of later playbacks.
+		ch.language = value
+	}
 	ch.vars[name] = value
 	s.emit("ChannelVarset", fields{"variable": name, "value": value, "channel": ch.json()}, ch.scope())
 }

@@ -326,16 +326,6 @@ func (ev *events) sequence(types ...string) []ari.Event {
 	return out
 }
 
-// none asserts no event is pending right now.
-func (ev *events) none() {
-	ev.t.Helper()
-	select {
-	case e := <-ev.sub.Events():
-		ev.t.Fatalf("unexpected event %s", e.GetType())
-	default:
-	}
-}
-
 // rest calls the ARI directly (for what the Go client cannot do).
 func (e *env) rest(method, path string, body any) (int, []byte) {
 	e.t.Helper()

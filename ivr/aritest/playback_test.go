@@ -56,7 +56,9 @@ func TestPlaybackLanguageAndSequence(t *testing.T) {
 		t.Errorf("continuing media %q, want digits:12", cont.Playback.MediaURI)
 	}
 	e.advance(599 * time.Millisecond)
-	ev.none()
+	if st := playbackState(e, pb.ID); st != "playing" {
+		t.Errorf("1 ms before the end: state %q, want playing", st)
+	}
 	e.advance(time.Millisecond)
 	ev.next("PlaybackFinished", nil)
 	if got := c.party.HeardMedia(); len(got) != 2 || got[0] != "sound:hello-world" || got[1] != "digits:12" {
@@ -102,7 +104,9 @@ func TestPlaybackStopAndQueue(t *testing.T) {
 	e.advance(500 * time.Millisecond)
 	e.mustRest("POST", "/playbacks/first/control?operation=pause", nil, 204)
 	e.advance(10 * time.Second)
-	ev.none()
+	if st := playbackState(e, "first"); st != "playing" {
+		t.Errorf("paused playback: state %q, want playing (not finished)", st)
+	}
 	e.mustRest("POST", "/playbacks/first/control?operation=unpause", nil, 204)
 	e.mustRest("POST", "/playbacks/first/control?operation=jump", nil, 400)
 	e.mustRest("DELETE", "/playbacks/first", nil, 204)
@@ -151,4 +155,40 @@ func TestBridgePlayback(t *testing.T) {
 	e.mustRest("POST", "/bridges/conf/moh?mohClass=default", nil, 204)
 	e.mustRest("DELETE", "/bridges/conf/moh", nil, 204)
 	e.mustRest("POST", "/bridges/nope/play?media=sound:beep", nil, 404)
+}
+
+// TestChannelLanguagePicksSounds: setting CHANNEL(language) makes later
+// playbacks use that language's folder, as on Asterisk.
+func TestChannelLanguagePicksSounds(t *testing.T) {
+	e := newEnv(t)
+	cl := e.client("hotline")
+	ev := watch(t, cl)
+	c := e.inbound(cl, ev, "1")
+	if err := c.h.SetVariable("CHANNEL(language)", "zh"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.h.Play("zh-1", "sound:hello-world"); err != nil {
+		t.Fatal(err)
+	}
+	ev.next("PlaybackStarted", nil)
+	e.advance(time.Second) // en/hello-world would end here; zh lasts 1.5 s
+	if st := playbackState(e, "zh-1"); st != "playing" {
+		t.Errorf("after 1 s: state %q, want playing", st)
+	}
+	e.advance(500 * time.Millisecond)
+	if pf := ev.next("PlaybackFinished", nil).(*ari.PlaybackFinished); pf.Playback.Language != "zh" {
+		t.Errorf("playback language %q, want zh", pf.Playback.Language)
+	}
+}
+
+// playbackState reads a playback's state over REST ("" once it is gone).
+func playbackState(e *env, id string) string {
+	e.t.Helper()
+	code, b := e.rest("GET", "/playbacks/"+id, nil)
+	if code == 404 {
+		return ""
+	}
+	var p struct{ State string }
+	_ = json.Unmarshal(b, &p)
+	return p.State
 }

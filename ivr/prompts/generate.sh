@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Generates the prompts of phrases.tsv as 8 kHz mono 16-bit WAV files in
+# sounds/<lang>/<name>.wav with espeak-ng (Mandarin voice for zh, English
+# for en) and sox. The WAVs are committed; run this after editing the table.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+command -v espeak-ng >/dev/null && command -v sox >/dev/null || {
+	echo "generate.sh: needs espeak-ng and sox (deploy/dev/deps.sh installs them)" >&2
+	exit 1
+}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+rm -rf sounds
+n=0
+while IFS=$'\t' read -r name zh en; do
+	[[ -z $name || $name == \#* ]] && continue
+	for lang in zh en; do
+		if [[ $lang == zh ]]; then text=$zh voice=cmn; else text=$en voice=en-us; fi
+		out="sounds/$lang/$name.wav"
+		mkdir -p "$(dirname "$out")"
+		espeak-ng -v "$voice" -s 165 -w "$tmp/raw.wav" -- "$text"
+		# 8 kHz mono 16-bit, telephone band, peaks at -3 dBFS.
+		sox "$tmp/raw.wav" -r 8000 -c 1 -b 16 "$out" gain -6 highpass 300 lowpass 3400 norm -3
+		n=$((n + 1))
+	done
+done <phrases.tsv
+echo "generate.sh: wrote $n prompts under sounds/" >&2
