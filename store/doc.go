@@ -1,0 +1,15 @@
+// Package store keeps Hotline's records in PostgreSQL, the system of
+// record: the schema and its migrations (embedded, forward-only, safe when
+// instances start together), the call records (calls, their timelines,
+// agents' state changes, survey answers), and the [Writer] that takes them
+// from calls without ever making a call wait for the database: it batches
+// them with COPY and, while PostgreSQL is unreachable, keeps them in a local
+// spool file that it replays, in order and exactly once, when it returns.
+//
+// store talks to PostgreSQL through github.com/jackc/pgx/v5 and reports
+// through the OpenTelemetry API only (spans on queries and flushes, pool and
+// writer metrics); the SDK is set up by cmd/hotline. It reads no
+// environment or configuration file: callers pass URLs and directories.
+// It must not reach into the call engine's state; producers hand it
+// finished records.
+package store
