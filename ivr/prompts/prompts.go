@@ -5,9 +5,9 @@
 // generate.sh with espeak-ng.
 //
 // It owns the files and their names, and installs them into a sounds folder
-// (Asterisk's, or the emulator's) laid out as Asterisk expects:
-// <dir>/<lang>/<name>.wav, played as sound:<name> on a channel of that
-// language. It must not know about flows or calls.
+// (Asterisk's, or the emulator's) as <dir>/hotline/<lang>/<name>.wav, played
+// as sound:hotline/<lang>/<name> whatever the channel's language: the names
+// callflow gives its standard prompts. It must not know about flows or calls.
 package prompts
 
 import (
@@ -64,7 +64,7 @@ func FS() fs.FS {
 	return sub
 }
 
-// Install writes every prompt into dir as <dir>/<lang>/<name>.wav,
+// Install writes every prompt into dir as <dir>/hotline/<lang>/<name>.wav,
 // replacing files of the same name and leaving others alone.
 func Install(dir string) (int, error) {
 	n := 0
@@ -76,7 +76,7 @@ func Install(dir string) (int, error) {
 		if err != nil {
 			return err
 		}
-		dst := filepath.Join(dir, filepath.FromSlash(p))
+		dst := filepath.Join(dir, "hotline", filepath.FromSlash(p))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return fmt.Errorf("installing prompts: %w", err)
 		}
@@ -94,3 +94,7 @@ func Has(name, lang string) bool {
 	_, err := fs.Stat(FS(), path.Join(lang, name+".wav"))
 	return err == nil
 }
+
+// Sound is the sound name of a prompt as installed: play it as
+// "sound:"+Sound(name, lang).
+func Sound(name, lang string) string { return "hotline/" + lang + "/" + name }

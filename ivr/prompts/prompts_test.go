@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline-ivr/hotline/callflow"
 	"github.com/hotline-ivr/hotline/ivr/media"
 	"github.com/hotline-ivr/hotline/ivr/prompts"
 )
@@ -16,15 +17,15 @@ import (
 // The standard phrases of service-standards.md §3, which callers expect to
 // hear word for word.
 var standard = map[string]string{
-	"std/silent-greeting":   "您好!请问有什么可以帮助您?",
-	"std/silent-goodbye":    "对不起,您的电话没有声音,请您换一部电话再次打来,好吗?再见!",
-	"std/too-quiet":         "对不起!请您大声一点,好吗?",
-	"std/too-quiet-goodbye": "对不起!您的电话声音太小,请您换一部电话挂来,好吗?",
-	"std/noise-goodbye":     "对不起,您的电话杂音太大,听不清,请您换一部电话再次打来好吗?再见!",
-	"std/mandarin":          "对不起,请您讲普通话,好吗?谢谢!",
-	"std/handsfree":         "对不起,您的声音太小,请您拿起话筒说话好吗?",
-	"std/anything-else":     "请问您还有其他问题吗?",
-	"std/closing":           "谢谢,再见,感谢您的支持。",
+	"silence-hello": "您好!请问有什么可以帮助您?",
+	"silence-bye":   "对不起,您的电话没有声音,请您换一部电话再次打来,好吗?再见!",
+	"louder":        "对不起!请您大声一点,好吗?",
+	"quiet-bye":     "对不起!您的电话声音太小,请您换一部电话挂来,好吗?",
+	"noise-bye":     "对不起,您的电话杂音太大,听不清,请您换一部电话再次打来好吗?再见!",
+	"mandarin":      "对不起,请您讲普通话,好吗?谢谢!",
+	"handset":       "对不起,您的声音太小,请您拿起话筒说话好吗?",
+	"anything-else": "请问您还有其他问题吗?",
+	"goodbye":       "谢谢,再见,感谢您的支持。",
 }
 
 func TestStandardPhrasesWordForWord(t *testing.T) {
@@ -82,13 +83,17 @@ func TestEverySoundExists(t *testing.T) {
 	for _, p := range prompts.Phrases() {
 		for _, lang := range prompts.Languages {
 			want[lang+"/"+p.Name+".wav"] = true
+			if got := prompts.Sound(p.Name, lang); got != "hotline/"+lang+"/"+p.Name {
+				t.Errorf("Sound(%s, %s) = %s", p.Name, lang, got)
+			}
 			if !prompts.Has(p.Name, lang) {
 				t.Errorf("%s has no %s sound: run ivr/prompts/generate.sh", p.Name, lang)
 			}
 		}
 	}
-	dir := t.TempDir()
-	n, err := prompts.Install(dir)
+	root := t.TempDir()
+	n, err := prompts.Install(root)
+	dir := filepath.Join(root, "hotline")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,4 +121,29 @@ func TestEverySoundExists(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestCallflowStandardPrompts: every standard prompt the flows rely on
+// ships in every language, with the same wording callflow documents.
+func TestCallflowStandardPrompts(t *testing.T) {
+	byName := map[string]prompts.Phrase{}
+	for _, p := range prompts.Phrases() {
+		byName[p.Name] = p
+	}
+	for _, sp := range callflow.StandardPrompts() {
+		t.Run(sp.Name, func(t *testing.T) {
+			p, ok := byName[sp.Name]
+			if !ok {
+				t.Fatalf("callflow's standard prompt %q is not in phrases.tsv", sp.Name)
+			}
+			for _, lang := range prompts.Languages {
+				if !prompts.Has(sp.Name, lang) {
+					t.Errorf("no %s sound", lang)
+				}
+			}
+			if want := sp.Text["zh"]; want != "" && p.Text["zh"] != want {
+				t.Errorf("zh wording %q, callflow says %q", p.Text["zh"], want)
+			}
+		})
+	}
 }

@@ -1,0 +1,326 @@
+package ivr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/CyCoreSystems/ari/v6"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/hotline-ivr/hotline/callflow"
+)
+
+// errHungUp ends a call's script: the caller hung up (or the channel left
+// Stasis). errTimeout is a wait that ran out.
+var (
+	errHungUp  = errors.New("caller hung up")
+	errTimeout = errors.New("timed out waiting for the caller")
+	errLost    = errors.New("channel vanished while ARI was disconnected")
+)
+
+// call is one caller in the IVR. Its goroutine (run) owns every field but
+// box, which the engine fills.
+type call struct {
+	e       *Engine
+	id      string
+	name    string
+	hotline string
+	caller  string
+	box     *mailbox
+	log     *slog.Logger
+	span    trace.Span
+
+	flow    *callflow.Flow
+	lang    string
+	vars    map[string]string
+	secret  map[string]bool // sensitive variables, masked in the journey
+	path    []string        // nodes visited, for the agent's whisper
+	digits  []string        // keys pressed and not yet consumed (type-ahead)
+	pbSeq   int
+	journey Journey
+	gone    bool // the channel is hung up or out of Stasis
+	hungUp  bool // we hung it up
+}
+
+func newCall(e *Engine, id, name, hotline, caller string) *call {
+	c := &call{e: e, id: id, name: name, hotline: hotline, caller: caller, box: newMailbox(),
+		vars: map[string]string{}, secret: map[string]bool{}}
+	c.log = e.log.With("call", id, "channel", name, "hotline", hotline)
+	c.journey = Journey{CallID: id, Channel: name, Hotline: hotline, Caller: caller, Arrived: e.now()}
+	return c
+}
+
+// run is the call's goroutine: pick the flow, answer, run it, and hand
+// over the journey. A panic is contained here: it is logged, the caller
+// hears the apology rather than dead air, and no other call is touched.
+func (c *call) run(ctx context.Context) {
+	ctx, c.span = c.e.tracer.Start(ctx, "call", trace.WithAttributes(
+		attribute.String("call.id", c.id), attribute.String("call.hotline", c.hotline)))
+	defer c.span.End()
+	c.note(EventArrived, "", map[string]any{"caller": c.caller})
+	defer c.finish()
+	defer func() {
+		if r := recover(); r != nil {
+			c.log.Error("call panicked; playing the apology", "panic", r, "stack", string(debug.Stack()))
+			c.span.SetStatus(codes.Error, fmt.Sprint(r))
+			c.fail(context.WithoutCancel(ctx), fmt.Errorf("panic: %v", r))
+		}
+	}()
+
+	flow, found := c.e.cfg.Flows.ForNumber(c.hotline)
+	if !found {
+		c.log.Warn("no flow answers this number; hanging up")
+		c.note(EventError, "", map[string]any{"error": "no flow for the dialled number"})
+		c.journey.Outcome = OutcomeError
+		c.hangup(ctx, "unallocated")
+		return
+	}
+	c.flow, c.lang = flow, flow.Languages[0]
+	c.journey.Flow, c.journey.FlowVersion = flow.Name, flow.Version
+	c.log = c.log.With("flow", flow.Name, "version", flow.Version)
+	if err := c.e.cfg.Media.Answer(ctx, c.id); err != nil {
+		c.fail(ctx, fmt.Errorf("answering: %w", err))
+		return
+	}
+	c.journey.Answered = c.e.now()
+	c.note(EventAnswered, "", nil)
+	err := c.runFlow(ctx)
+	switch {
+	case errors.Is(err, errHungUp):
+		if c.journey.Outcome == "" {
+			c.journey.Outcome = OutcomeAbandoned
+		}
+	case errors.Is(err, errLost):
+		c.journey.Outcome = OutcomeLost
+	case err != nil && ctx.Err() == nil:
+		c.fail(context.WithoutCancel(ctx), err)
+	}
+}
+
+// fail ends a call the engine could not carry on: logged, the apology
+// played, hung up.
+func (c *call) fail(ctx context.Context, err error) {
+	c.log.Error("call failed", "error", err)
+	c.note(EventError, "", map[string]any{"error": err.Error()})
+	c.journey.Outcome = OutcomeError
+	c.span.RecordError(err)
+	if c.gone {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if media, ok := c.promptMedia(callflow.PromptSorry); ok {
+		_, _ = c.play(ctx, "", media, false)
+	}
+	c.hangup(ctx, "normal")
+}
+
+// finish records who hung up and hands the journey over.
+func (c *call) finish() {
+	ctx := context.WithoutCancel(c.e.ctx)
+	c.journey.Ended = c.e.now()
+	if c.journey.HungUpBy == "" {
+		c.journey.HungUpBy = HungUpByCaller
+		if c.hungUp {
+			c.journey.HungUpBy = HungUpBySystem
+		}
+	}
+	if c.journey.Outcome == "" {
+		c.journey.Outcome = OutcomeCompleted
+	}
+	c.journey.Language = c.lang
+	c.journey.Vars = map[string]string{}
+	for k, v := range c.vars {
+		if c.secret[k] {
+			v = mask(v)
+		}
+		c.journey.Vars[k] = v
+	}
+	c.span.SetAttributes(attribute.String("call.outcome", c.journey.Outcome), attribute.String("call.hung_up_by", c.journey.HungUpBy))
+	c.e.metrics.outcomes.Add(ctx, 1, metric.WithAttributes(attribute.String("outcome", c.journey.Outcome)))
+	c.log.Info("call ended", "outcome", c.journey.Outcome, "hung_up_by", c.journey.HungUpBy, "nodes", len(c.path))
+	if c.e.cfg.Journeys != nil {
+		c.e.cfg.Journeys.RecordJourney(ctx, &c.journey)
+	}
+}
+
+// mask keeps the last two characters of a sensitive value.
+func mask(v string) string {
+	if len(v) <= 2 {
+		return "**"
+	}
+	b := []byte(v)
+	for i := range len(b) - 2 {
+		b[i] = '*'
+	}
+	return string(b)
+}
+
+// note appends a step to the journey.
+func (c *call) note(kind, node string, detail map[string]any) {
+	c.journey.Events = append(c.journey.Events, JourneyEvent{
+		Seq: len(c.journey.Events) + 1, At: c.e.now(), Kind: kind, Node: node, Detail: detail,
+	})
+}
+
+// await returns the call's next event, or errTimeout when timer fires
+// first (a nil timer never fires). Hang-up events end the wait with
+// errHungUp; keys pressed are also kept for type-ahead.
+func (c *call) await(ctx context.Context, timer <-chan time.Time) (ari.Event, error) {
+	if c.gone {
+		return nil, errHungUp
+	}
+	for {
+		if ev, ok := c.box.take(); ok {
+			switch ev := ev.(type) {
+			case *ari.StasisEnd, *ari.ChannelHangupRequest, *ari.ChannelDestroyed:
+				c.gone = true
+				return nil, errHungUp
+			case *lostEvent:
+				c.gone = true
+				return nil, errLost
+			case *ari.ChannelDtmfReceived:
+				c.digits = append(c.digits, ev.Digit)
+				c.note(EventKey, c.current(), map[string]any{"key": ev.Digit})
+			}
+			return ev, nil
+		}
+		select {
+		case <-c.box.signal:
+		case <-timer:
+			return nil, errTimeout
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// current is the node the call is in, for the journey.
+func (c *call) current() string {
+	if len(c.path) == 0 {
+		return ""
+	}
+	return c.path[len(c.path)-1]
+}
+
+// play plays media and waits for the end. With bargeIn a key stops it
+// and play returns true; the key stays in the type-ahead buffer. Without,
+// keys are kept for the next menu or collect.
+func (c *call) play(ctx context.Context, node string, media []string, bargeIn bool) (bool, error) {
+	if len(media) == 0 {
+		return false, nil
+	}
+	if bargeIn && len(c.digits) > 0 {
+		return true, nil // a key is already waiting: the prompt would be cut at once
+	}
+	c.pbSeq++
+	id := c.id + "-pb" + strconv.Itoa(c.pbSeq)
+	c.e.own(id, c)
+	defer c.e.disown(id)
+	started := c.e.now()
+	if err := c.e.cfg.Media.Play(ctx, c.id, id, media...); err != nil {
+		if c.gone {
+			return false, errHungUp
+		}
+		return false, fmt.Errorf("playing %v: %w", media, err)
+	}
+	for {
+		ev, err := c.await(ctx, nil)
+		if err != nil {
+			return false, err
+		}
+		switch ev := ev.(type) {
+		case *ari.PlaybackFinished:
+			if ev.Playback.ID != id {
+				continue
+			}
+			c.note(EventPrompt, node, map[string]any{"media": media, "state": ev.Playback.State,
+				"ms": c.e.now().Sub(started).Milliseconds()})
+			if ev.Playback.State == "failed" {
+				c.log.Warn("prompt failed to play (missing sound?)", "media", media)
+			}
+			return false, nil
+		case *ari.ChannelDtmfReceived:
+			if bargeIn {
+				if err := c.e.cfg.Media.StopPlayback(ctx, id); err != nil && !c.gone {
+					c.log.Debug("stopping a prompt on barge-in", "error", err)
+				}
+				c.note(EventPrompt, node, map[string]any{"media": media, "state": "barged_in",
+					"ms": c.e.now().Sub(started).Milliseconds()})
+				return true, nil
+			}
+		}
+	}
+}
+
+// key waits up to timeout for a key; errTimeout when none came.
+func (c *call) key(ctx context.Context, timeout time.Duration) (string, error) {
+	if len(c.digits) > 0 {
+		return c.popKey(), nil
+	}
+	t := c.e.clock.NewTimer(timeout)
+	defer t.Stop()
+	for {
+		ev, err := c.await(ctx, t.Chan())
+		if err != nil {
+			return "", err
+		}
+		if _, isKey := ev.(*ari.ChannelDtmfReceived); isKey {
+			return c.popKey(), nil
+		}
+	}
+}
+
+func (c *call) popKey() string {
+	k := c.digits[0]
+	c.digits = c.digits[1:]
+	return k
+}
+
+// pause waits d, ending early only on hang-up; keys are kept.
+func (c *call) pause(ctx context.Context, d time.Duration) error {
+	t := c.e.clock.NewTimer(d)
+	defer t.Stop()
+	for {
+		if _, err := c.await(ctx, t.Chan()); err != nil {
+			if errors.Is(err, errTimeout) {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// hangup hangs the channel up from our side.
+func (c *call) hangup(ctx context.Context, reason string) {
+	if c.gone {
+		return
+	}
+	c.hungUp = true
+	c.journey.HungUpBy = HungUpBySystem
+	c.note(EventHangup, c.current(), map[string]any{"by": HungUpBySystem})
+	if err := c.e.cfg.Media.Hangup(ctx, c.id, reason); err != nil {
+		c.log.Warn("hanging up", "error", err)
+	}
+	c.gone = true
+}
+
+// promptMedia resolves a prompt name of the flow in the call's language.
+func (c *call) promptMedia(name string) ([]string, bool) {
+	if c.flow == nil {
+		return nil, false
+	}
+	sound, ok := c.flow.Prompt(name, c.lang)
+	if !ok {
+		return nil, false
+	}
+	return []string{"sound:" + sound}, true
+}

@@ -1,0 +1,298 @@
+package ivr
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/CyCoreSystems/ari/v6"
+	"github.com/jonboulle/clockwork"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/hotline-ivr/hotline/callflow"
+)
+
+// instrumentation names the engine's tracer and meter.
+const instrumentation = "github.com/hotline-ivr/hotline/ivr"
+
+// Flows finds the flow version a new call to a dialled number runs; a
+// call keeps the *callflow.Flow it started with across reloads.
+type Flows interface {
+	ForNumber(number string) (*callflow.Flow, bool)
+}
+
+// Queues takes callers the flow hands to an agent queue. The queue
+// issue's ACD implements it; until then a queue node runs against
+// whatever the program wires in (nil: the caller hears the apology).
+type Queues interface {
+	// Enqueue hands the caller over and returns once the call has left the
+	// queue (answered by an agent, overflowed, abandoned); the call's
+	// events keep flowing to the queue through events.
+	Enqueue(ctx context.Context, req QueueRequest) (QueueResult, error)
+}
+
+// QueueRequest is a caller handed to a queue.
+type QueueRequest struct {
+	CallID, Caller, Hotline, Language string
+	Queue                             string
+	Priority                          int
+	Skills                            []string
+	Path                              []string // the IVR path, for the agent's whisper and screen pop
+	Vars                              map[string]string
+}
+
+// QueueResult says how the caller left the queue.
+type QueueResult struct {
+	Outcome string // answered, abandoned, overflow, callback...
+	Agent   string
+}
+
+// Transferer sends a caller to an external number (a blind transfer).
+type Transferer interface {
+	Transfer(ctx context.Context, channelID, number string) error
+}
+
+// EngineConfig wires an Engine. Flows and Media are required.
+type EngineConfig struct {
+	Flows     Flows
+	Media     Media
+	Queues    Queues
+	Transfers Transferer
+	// HTTP does the lookups (nil: http.DefaultClient); each is bounded by
+	// its node's timeout.
+	HTTP     *http.Client
+	Journeys JourneySink
+	Clock    clockwork.Clock // nil: the real clock
+	Logger   *slog.Logger    // nil: discard
+	// Application is the Stasis application, for reconciling after a
+	// reconnect through Reconcile.
+	Application string
+	// Reconcile lists the channels in the application (GET
+	// /applications/{name} channel_ids); nil skips reconciliation.
+	Reconcile func(ctx context.Context) ([]string, error)
+}
+
+// Engine runs calls: it implements [Handler], so [Conn] feeds it every event
+// of the application. One goroutine owns each call; the engine routes each
+// event to its call through maps keyed by channel, playback and recording
+// id, so an event costs the same whether ten calls are up or ten thousand.
+type Engine struct {
+	cfg    EngineConfig
+	clock  clockwork.Clock
+	log    *slog.Logger
+	tracer trace.Tracer
+
+	ctx    context.Context // calls run under it; cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu     sync.Mutex
+	calls  map[string]*call // by channel id
+	owners map[string]*call // by playback id and recording name
+	closed bool
+
+	metrics engineMetrics
+}
+
+type engineMetrics struct {
+	active   metric.Int64UpDownCounter
+	outcomes metric.Int64Counter
+	nodeTime metric.Float64Histogram
+}
+
+// NewEngine returns an engine ready to be given to Conn.Run.
+func NewEngine(cfg EngineConfig) *Engine {
+	if cfg.Clock == nil {
+		cfg.Clock = clockwork.NewRealClock()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &Engine{
+		cfg: cfg, clock: cfg.Clock, log: cfg.Logger, tracer: otel.Tracer(instrumentation),
+		ctx: ctx, cancel: cancel, calls: map[string]*call{}, owners: map[string]*call{},
+	}
+	meter := otel.Meter(instrumentation)
+	e.metrics.active, _ = meter.Int64UpDownCounter("hotline.ivr.calls.active", metric.WithDescription("calls in the IVR now"))
+	e.metrics.outcomes, _ = meter.Int64Counter("hotline.ivr.calls", metric.WithDescription("calls that left the IVR, by outcome"))
+	e.metrics.nodeTime, _ = meter.Float64Histogram("hotline.ivr.node.duration", metric.WithUnit("s"),
+		metric.WithDescription("time spent in a flow node"))
+	return e
+}
+
+// Active is the number of calls the engine runs now.
+func (e *Engine) Active() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.calls)
+}
+
+// Connected reconciles after a (re)connect: calls whose channel vanished
+// while the socket was down end as lost; channels in the application that
+// no call owns (they arrived while this process was down) are started
+// afresh on their flow.
+func (e *Engine) Connected(ctx context.Context) error {
+	if e.cfg.Reconcile == nil {
+		return nil
+	}
+	ids, err := e.cfg.Reconcile(ctx)
+	if err != nil {
+		return err
+	}
+	present := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		present[id] = true
+	}
+	e.mu.Lock()
+	var lost []*call
+	for id, c := range e.calls {
+		if !present[id] {
+			lost = append(lost, c)
+		}
+	}
+	e.mu.Unlock()
+	for _, c := range lost {
+		c.box.put(&lostEvent{})
+	}
+	if n := len(lost); n > 0 {
+		e.log.Warn("calls lost while ARI was disconnected", "calls", n)
+	}
+	return nil
+}
+
+// lostEvent tells a call its channel is gone.
+type lostEvent struct{ ari.EventData }
+
+// Keys makes lostEvent an ari.Event; it concerns no ARI resource.
+func (*lostEvent) Keys() ari.Keys { return nil }
+
+// Disconnected is told the events socket closed.
+func (e *Engine) Disconnected(err error) {
+	e.log.Warn("ARI events disconnected; calls keep running and their events resume on reconnect", "error", err)
+}
+
+// Event routes one ARI event to the call that owns it.
+func (e *Engine) Event(ctx context.Context, ev ari.Event) {
+	switch ev := ev.(type) {
+	case *ari.StasisStart:
+		e.start(ev)
+		return
+	case *ari.PlaybackStarted, *ari.PlaybackContinuing:
+		return // only the end of a playback matters
+	case *ari.PlaybackFinished:
+		e.route(e.owner(ev.Playback.ID), ev)
+		return
+	case *ari.RecordingFinished:
+		e.route(e.owner(ev.Recording.Name), ev)
+		return
+	case *ari.RecordingFailed:
+		e.route(e.owner(ev.Recording.Name), ev)
+		return
+	case *ari.ChannelDtmfReceived:
+		e.route(e.call(ev.Channel.ID), ev)
+	case *ari.ChannelHangupRequest:
+		e.route(e.call(ev.Channel.ID), ev)
+	case *ari.StasisEnd:
+		e.route(e.call(ev.Channel.ID), ev)
+	case *ari.ChannelDestroyed:
+		e.route(e.call(ev.Channel.ID), ev)
+	}
+}
+
+func (e *Engine) route(c *call, ev ari.Event) {
+	if c != nil {
+		c.box.put(ev)
+	}
+}
+
+func (e *Engine) call(id string) *call {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.calls[id]
+}
+
+func (e *Engine) owner(id string) *call {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.owners[id]
+}
+
+// own routes events of a playback id or recording name to c.
+func (e *Engine) own(id string, c *call) {
+	e.mu.Lock()
+	e.owners[id] = c
+	e.mu.Unlock()
+}
+
+func (e *Engine) disown(id string) {
+	e.mu.Lock()
+	delete(e.owners, id)
+	e.mu.Unlock()
+}
+
+// start begins a call on the flow of the dialled number: the first
+// StasisStart argument, else the dialplan extension.
+func (e *Engine) start(ev *ari.StasisStart) {
+	number := ev.Channel.Dialplan.Exten
+	if len(ev.Args) > 0 && ev.Args[0] != "" {
+		number = ev.Args[0]
+	}
+	c := newCall(e, ev.Channel.ID, ev.Channel.Name, number, ev.Channel.Caller.Number)
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return
+	}
+	if _, dup := e.calls[c.id]; dup {
+		e.mu.Unlock()
+		return
+	}
+	e.calls[c.id] = c
+	e.wg.Add(1)
+	e.mu.Unlock()
+	e.metrics.active.Add(e.ctx, 1)
+	go func() {
+		defer e.wg.Done()
+		c.run(e.ctx)
+		e.mu.Lock()
+		delete(e.calls, c.id)
+		for id, o := range e.owners {
+			if o == c {
+				delete(e.owners, id)
+			}
+		}
+		e.mu.Unlock()
+		e.metrics.active.Add(context.WithoutCancel(e.ctx), -1)
+	}()
+}
+
+// Drain waits until every call has ended or ctx is done, then stops the
+// rest: a graceful drain takes no new calls (Asterisk's dialplan falls back
+// once the application is gone) and lets calls in progress finish.
+func (e *Engine) Drain(ctx context.Context) error {
+	e.mu.Lock()
+	e.closed = true
+	e.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		e.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		e.cancel()
+		return nil
+	case <-ctx.Done():
+		e.cancel()
+		<-done
+		return ctx.Err()
+	}
+}
+
+// now is the engine's clock.
+func (e *Engine) now() time.Time { return e.clock.Now() }

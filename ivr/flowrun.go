@@ -1,0 +1,474 @@
+package ivr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/CyCoreSystems/ari/v6"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/hotline-ivr/hotline/callflow"
+)
+
+// maxSteps bounds the nodes one call may pass through: validation rejects
+// loops that never wait for the caller, so this only stops a runaway.
+const maxSteps = 10_000
+
+// runFlow runs the call's flow from its start node until it hangs up,
+// leaves (queue, transfer) or the caller goes.
+func (c *call) runFlow(ctx context.Context) error {
+	c.vars["caller"], c.vars["dialled"], c.vars["lang"] = c.caller, c.hotline, c.lang
+	var returns []string // sub-flow return points
+	id := c.flow.Start
+	for step := 0; ; step++ {
+		if step == maxSteps {
+			return fmt.Errorf("the flow ran %d nodes without ending: %v", maxSteps, c.path[len(c.path)-5:])
+		}
+		switch id {
+		case "":
+			return nil // the call left the flow (queue, transfer)
+		case callflow.HangupNode:
+			c.hangup(ctx, "normal")
+			return nil
+		case callflow.SorryNode:
+			c.journey.Outcome = OutcomeError
+			if media, ok := c.promptMedia(callflow.PromptSorry); ok {
+				if _, err := c.play(ctx, id, media, false); err != nil {
+					return err
+				}
+			}
+			c.hangup(ctx, "normal")
+			return nil
+		case callflow.Return:
+			if len(returns) == 0 {
+				return errors.New("a sub-flow returned with no caller to return to")
+			}
+			id, returns = returns[len(returns)-1], returns[:len(returns)-1]
+			continue
+		}
+		n := c.flow.Node(id)
+		if n == nil {
+			return fmt.Errorf("node %q does not exist in flow %s v%d", id, c.flow.Name, c.flow.Version)
+		}
+		if n.Kind == callflow.KindSubflow {
+			returns = append(returns, n.Subflow.Next)
+		}
+		next, err := c.runNode(ctx, n)
+		if err != nil {
+			return err
+		}
+		id = next
+	}
+}
+
+// runNode runs one node inside its own span and says where to go next.
+func (c *call) runNode(ctx context.Context, n *callflow.Node) (next string, err error) {
+	c.path = append(c.path, n.ID)
+	c.note(EventNode, n.ID, map[string]any{"kind": string(n.Kind)})
+	ctx, span := c.e.tracer.Start(ctx, "node "+string(n.Kind), trace.WithAttributes(
+		attribute.String("node.id", n.ID), attribute.Int("node.line", n.Line)))
+	started := c.e.now()
+	defer func() {
+		if err != nil && !errors.Is(err, errHungUp) {
+			span.SetStatus(codes.Error, err.Error())
+		}
+		span.End()
+		c.e.metrics.nodeTime.Record(context.WithoutCancel(ctx), c.e.now().Sub(started).Seconds(),
+			metric.WithAttributes(attribute.String("kind", string(n.Kind))))
+	}()
+	switch n.Kind {
+	case callflow.KindPlay:
+		return c.runPlay(ctx, n)
+	case callflow.KindMenu:
+		return c.runMenu(ctx, n)
+	case callflow.KindCollect:
+		return c.runCollect(ctx, n)
+	case callflow.KindBranch:
+		return n.Branch.Choose(c.vars, c.caller, c.e.now(), c.flow), nil
+	case callflow.KindSet:
+		for _, a := range n.Set.Vars {
+			c.setVar(a.Name, callflow.Expand(a.Value, c.vars))
+		}
+		return n.Set.Next, nil
+	case callflow.KindSay:
+		media, err := sayMedia(n.Say, c.vars[n.Say.Var], c.lang)
+		if err != nil {
+			c.log.Warn("cannot say a variable; going on", "node", n.ID, "error", err)
+			c.note(EventError, n.ID, map[string]any{"error": err.Error()})
+			return n.Say.Next, nil
+		}
+		_, err = c.play(ctx, n.ID, media, false)
+		return n.Say.Next, err
+	case callflow.KindLookup:
+		return c.runLookup(ctx, n)
+	case callflow.KindMessage:
+		return c.runMessage(ctx, n)
+	case callflow.KindQueue:
+		return c.runQueue(ctx, n)
+	case callflow.KindTransfer:
+		return c.runTransfer(ctx, n)
+	case callflow.KindSurvey:
+		return c.runSurvey(ctx, n)
+	case callflow.KindHangup:
+		if err := c.playPrompts(ctx, n.ID, n.Hangup.Prompts, false); err != nil {
+			return "", err
+		}
+		return callflow.HangupNode, nil
+	case callflow.KindSubflow:
+		return n.Subflow.Start, nil
+	}
+	return "", fmt.Errorf("node %s: kind %q is not known to this engine", n.ID, n.Kind)
+}
+
+// setVar sets a call variable; lang also switches the prompts' language.
+func (c *call) setVar(name, value string) {
+	c.vars[name] = value
+	if c.flow.Sensitive(name) {
+		c.secret[name] = true
+	}
+	if name == "lang" && value != "" {
+		c.lang = value
+	}
+}
+
+// playPrompts plays named prompts of the flow, one after another.
+func (c *call) playPrompts(ctx context.Context, node string, names []string, bargeIn bool) error {
+	for _, name := range names {
+		media, ok := c.promptMedia(name)
+		if !ok {
+			c.log.Warn("prompt has no sound in this language", "prompt", name, "lang", c.lang)
+			continue
+		}
+		barged, err := c.play(ctx, node, media, bargeIn)
+		if err != nil || barged {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *call) runPlay(ctx context.Context, n *callflow.Node) (string, error) {
+	for _, name := range n.Play.Prompts {
+		media, ok := c.promptMedia(name)
+		if !ok {
+			continue
+		}
+		barged, err := c.play(ctx, n.ID, media, n.Play.BargeIn)
+		if err != nil {
+			return "", err
+		}
+		if barged {
+			c.popKey() // it stopped the prompt; it chooses nothing
+			break
+		}
+	}
+	return n.Play.Next, nil
+}
+
+// errNoInput is the no-input script ending without a key.
+var errNoInput = errors.New("no input")
+
+// noInput runs the silent-caller script: each prompt, then Wait of
+// silence; a key at any point ends it and is returned.
+func (c *call) noInput(ctx context.Context, node string, ni callflow.NoInput) (string, error) {
+	c.note(EventNoInput, node, nil)
+	for _, name := range ni.Prompts {
+		if err := c.playPrompts(ctx, node, []string{name}, true); err != nil {
+			return "", err
+		}
+		key, err := c.key(ctx, ni.Wait)
+		if err == nil {
+			return key, nil
+		}
+		if !errors.Is(err, errTimeout) {
+			return "", err
+		}
+	}
+	return "", errNoInput
+}
+
+func (c *call) runMenu(ctx context.Context, n *callflow.Node) (string, error) {
+	m := n.Menu
+	invalid := 0
+	for {
+		if err := c.playPrompts(ctx, n.ID, []string{m.Prompt}, true); err != nil {
+			return "", err
+		}
+		key, err := c.key(ctx, m.Timeout)
+		if errors.Is(err, errTimeout) {
+			key, err = c.noInput(ctx, n.ID, m.NoInput)
+			if errors.Is(err, errNoInput) {
+				return c.afterNoInput(m.NoInput.Then), nil
+			}
+		}
+		if err != nil {
+			return "", err
+		}
+		if next, ok := m.Options[key]; ok {
+			return next, nil
+		}
+		invalid++
+		c.note(EventInvalid, n.ID, map[string]any{"key": key, "attempt": invalid})
+		if invalid > m.Retries {
+			return m.OnFail, nil
+		}
+		c.digits = c.digits[:0] // a wrong key clears what was typed ahead
+		if err := c.playPrompts(ctx, n.ID, []string{m.Invalid}, true); err != nil {
+			return "", err
+		}
+	}
+}
+
+// afterNoInput marks a silent caller's hang-up in the journey.
+func (c *call) afterNoInput(then string) string {
+	if then == callflow.HangupNode {
+		c.journey.Outcome = OutcomeNoInput
+	}
+	return then
+}
+
+func (c *call) runCollect(ctx context.Context, n *callflow.Node) (string, error) {
+	col := n.Collect
+	invalid := 0
+	for {
+		if err := c.playPrompts(ctx, n.ID, []string{col.Prompt}, true); err != nil {
+			return "", err
+		}
+		digits, err := c.gather(ctx, col)
+		if errors.Is(err, errTimeout) {
+			var key string
+			key, err = c.noInput(ctx, n.ID, col.NoInput)
+			if errors.Is(err, errNoInput) {
+				return c.afterNoInput(col.NoInput.Then), nil
+			}
+			if err == nil {
+				c.digits = append([]string{key}, c.digits...)
+				digits, err = c.gather(ctx, col)
+			}
+		}
+		if err != nil && !errors.Is(err, errTimeout) {
+			return "", err
+		}
+		if col.Valid(digits) {
+			c.setVar(col.Into, digits)
+			if col.Sensitive {
+				c.secret[col.Into] = true
+			}
+			shown := digits
+			if c.secret[col.Into] {
+				shown = mask(digits)
+			}
+			c.note(EventCollected, n.ID, map[string]any{"into": col.Into, "value": shown})
+			return col.Next, nil
+		}
+		invalid++
+		c.note(EventInvalid, n.ID, map[string]any{"digits": len(digits), "attempt": invalid})
+		if invalid > col.Retries {
+			return col.OnFail, nil
+		}
+		c.digits = c.digits[:0]
+		if err := c.playPrompts(ctx, n.ID, []string{col.Invalid}, true); err != nil {
+			return "", err
+		}
+	}
+}
+
+// gather reads digits: FirstTimeout for the first, InterDigitTimeout
+// between them, until the terminator or MaxDigits. errTimeout only when no
+// digit came at all.
+func (c *call) gather(ctx context.Context, col *callflow.Collect) (string, error) {
+	var digits string
+	timeout := col.FirstTimeout
+	for col.MaxDigits == 0 || len(digits) < col.MaxDigits {
+		key, err := c.key(ctx, timeout)
+		if errors.Is(err, errTimeout) {
+			if digits == "" {
+				return "", errTimeout
+			}
+			return digits, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if col.Terminator != "" && key == col.Terminator {
+			return digits, nil
+		}
+		digits += key
+		timeout = col.InterDigitTimeout
+	}
+	return digits, nil
+}
+
+func (c *call) runLookup(ctx context.Context, n *callflow.Node) (string, error) {
+	l := n.Lookup
+	lctx, cancel := context.WithTimeout(ctx, l.Timeout)
+	defer cancel()
+	started := c.e.now()
+	req, err := l.NewRequest(lctx, c.vars)
+	var fields map[string]string
+	if err == nil {
+		fields, err = c.doLookup(req, l)
+	}
+	took := c.e.now().Sub(started)
+	detail := map[string]any{"ms": took.Milliseconds()}
+	if req != nil {
+		detail["url"] = req.URL.Redacted()
+	}
+	if err != nil {
+		detail["error"] = err.Error()
+		c.note(EventLookup, n.ID, detail)
+		c.log.Warn("lookup failed; taking on_fail", "node", n.ID, "error", err, "took", took)
+		return l.OnFail, ctx.Err()
+	}
+	for k, v := range fields {
+		c.setVar(k, v)
+	}
+	detail["fields"] = len(fields)
+	c.note(EventLookup, n.ID, detail)
+	return l.Next, nil
+}
+
+func (c *call) doLookup(req *http.Request, l *callflow.Lookup) (map[string]string, error) {
+	client := c.e.cfg.HTTP
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, fmt.Errorf("lookup answered %s", resp.Status)
+	}
+	return l.Extract(body)
+}
+
+func (c *call) runMessage(ctx context.Context, n *callflow.Node) (string, error) {
+	m := n.Message
+	if err := c.playPrompts(ctx, n.ID, []string{m.Prompt}, false); err != nil {
+		return "", err
+	}
+	name := "message-" + c.id
+	c.e.own(name, c)
+	defer c.e.disown(name)
+	terminate := m.Terminator
+	if terminate == "" {
+		terminate = "none"
+	}
+	err := c.e.cfg.Media.Record(ctx, c.id, name, ari.RecordingOptions{
+		Format: "wav", MaxDuration: m.MaxLength, MaxSilence: m.MaxSilence, Beep: m.Beep, Exists: "overwrite", Terminate: terminate,
+	})
+	if err != nil {
+		return "", fmt.Errorf("recording a message: %w", err)
+	}
+	c.journey.Outcome = OutcomeMessage
+	for {
+		ev, err := c.await(ctx, nil)
+		if errors.Is(err, errHungUp) {
+			c.note(EventMessage, n.ID, map[string]any{"recording": name, "ended_by": "hangup"})
+			return "", err
+		}
+		if err != nil {
+			return "", err
+		}
+		switch ev := ev.(type) {
+		case *ari.RecordingFinished:
+			if ev.Recording.Name == name {
+				c.note(EventMessage, n.ID, map[string]any{"recording": name, "seconds": int(time.Duration(ev.Recording.Duration) / time.Second)})
+				c.digits = c.digits[:0] // the terminator
+				return m.Next, nil
+			}
+		case *ari.RecordingFailed:
+			if ev.Recording.Name == name {
+				return "", fmt.Errorf("recording a message failed: %s", ev.Recording.Cause)
+			}
+		}
+	}
+}
+
+func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
+	q := n.Queue
+	if c.e.cfg.Queues == nil {
+		c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "error": "no queues are configured"})
+		return q.OnFail, nil
+	}
+	skills := make([]string, len(q.Skills))
+	for i, s := range q.Skills {
+		skills[i] = callflow.Expand(s, c.vars)
+	}
+	c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "priority": q.Priority, "skills": skills})
+	res, err := c.e.cfg.Queues.Enqueue(ctx, QueueRequest{
+		CallID: c.id, Caller: c.caller, Hotline: c.hotline, Language: c.lang, Queue: q.Name,
+		Priority: q.Priority, Skills: skills, Path: append([]string(nil), c.path...), Vars: c.vars,
+	})
+	if err != nil {
+		c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "error": err.Error()})
+		return q.OnFail, nil
+	}
+	c.journey.Outcome = OutcomeQueued
+	c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "result": res.Outcome, "agent": res.Agent})
+	if res.Outcome == "answered" {
+		return q.Next, nil
+	}
+	return q.OnFail, nil
+}
+
+func (c *call) runTransfer(ctx context.Context, n *callflow.Node) (string, error) {
+	t := n.Transfer
+	number := callflow.Expand(t.Number, c.vars)
+	if c.e.cfg.Transfers == nil {
+		c.note(EventTransfer, n.ID, map[string]any{"number": number, "error": "no trunk is configured for transfers"})
+		return t.OnFail, nil
+	}
+	tctx, cancel := context.WithTimeout(ctx, t.Timeout)
+	defer cancel()
+	if err := c.e.cfg.Transfers.Transfer(tctx, c.id, number); err != nil {
+		c.note(EventTransfer, n.ID, map[string]any{"number": number, "error": err.Error()})
+		return t.OnFail, ctx.Err()
+	}
+	c.journey.Outcome = OutcomeTransferred
+	c.note(EventTransfer, n.ID, map[string]any{"number": number})
+	return "", nil
+}
+
+func (c *call) runSurvey(ctx context.Context, n *callflow.Node) (string, error) {
+	s := n.Survey
+	for _, q := range s.Questions {
+		for attempt := 0; attempt <= s.Retries; attempt++ {
+			if err := c.playPrompts(ctx, n.ID, []string{q.Prompt}, true); err != nil {
+				return "", err
+			}
+			key, err := c.key(ctx, s.Timeout)
+			if errors.Is(err, errTimeout) {
+				break
+			}
+			if err != nil {
+				return "", err
+			}
+			if score, _ := strconv.Atoi(key); score >= 1 && score <= 5 {
+				c.setVar(q.Into, key)
+				c.note(EventSurvey, n.ID, map[string]any{"question": q.Into, "score": score})
+				break
+			}
+		}
+	}
+	if s.Thanks != "" {
+		if err := c.playPrompts(ctx, n.ID, []string{s.Thanks}, false); err != nil {
+			return "", err
+		}
+	}
+	return s.Next, nil
+}

@@ -1,0 +1,82 @@
+package ivr
+
+import (
+	"context"
+	"time"
+)
+
+// Journey is one call's path through the hotline, built by the call's
+// goroutine as it goes and handed to a [JourneySink] when the call ends:
+// what QA and the reports are made of.
+type Journey struct {
+	CallID      string // the ARI channel id
+	Channel     string // the channel name
+	Hotline     string // the dialled number
+	Caller      string // the caller's number
+	Flow        string
+	FlowVersion int
+	Language    string
+	Arrived     time.Time
+	Answered    time.Time // zero if never answered
+	Ended       time.Time
+	// Outcome is how the call ended: OutcomeSelfService, OutcomeQueued,
+	// OutcomeTransferred, OutcomeAbandoned, OutcomeNoInput, OutcomeError...
+	Outcome  string
+	HungUpBy string // HungUpByCaller or HungUpBySystem
+	// Vars are the call's variables at the end; sensitive ones masked.
+	Vars   map[string]string
+	Events []JourneyEvent
+}
+
+// JourneyEvent is one step: a node entered, a prompt, a key, a lookup...
+type JourneyEvent struct {
+	Seq    int
+	At     time.Time
+	Kind   string // EventNode, EventPrompt, EventKey, ...
+	Node   string
+	Detail map[string]any
+}
+
+// Journey event kinds.
+const (
+	EventArrived   = "arrived"
+	EventAnswered  = "answered"
+	EventNode      = "node"
+	EventPrompt    = "prompt"
+	EventKey       = "key"
+	EventNoInput   = "no_input"
+	EventInvalid   = "invalid"
+	EventCollected = "collected"
+	EventLookup    = "lookup"
+	EventMessage   = "message"
+	EventQueue     = "queue"
+	EventTransfer  = "transfer"
+	EventSurvey    = "survey"
+	EventHangup    = "hangup"
+	EventError     = "error"
+)
+
+// Outcomes.
+const (
+	OutcomeSelfService = "self_service" // ended at a self-service success point
+	OutcomeQueued      = "queued"       // handed to a queue
+	OutcomeTransferred = "transferred"
+	OutcomeAbandoned   = "abandoned" // the caller hung up in the IVR
+	OutcomeNoInput     = "no_input"  // the silent-caller script hung up
+	OutcomeMessage     = "message"   // left a voice message
+	OutcomeCompleted   = "completed" // the flow hung up normally
+	OutcomeError       = "error"     // the engine failed; the caller heard an apology
+	OutcomeLost        = "lost"      // the channel vanished while ARI was disconnected
+)
+
+// Who hung up.
+const (
+	HungUpByCaller = "caller"
+	HungUpBySystem = "system"
+)
+
+// JourneySink takes finished journeys (the call-records store). It must
+// not block the call for long: a slow store is the store's problem.
+type JourneySink interface {
+	RecordJourney(ctx context.Context, j *Journey)
+}
