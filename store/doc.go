@@ -10,6 +10,7 @@
 // through the OpenTelemetry API only (spans on queries and flushes, pool and
 // writer metrics); the SDK is set up by cmd/hotline. It reads no
 // environment or configuration file: callers pass URLs and directories.
-// It must not reach into the call engine's state; producers hand it
-// finished records.
+// It must not reach into the call engine's state: producers hand it
+// finished records, and a finished ivr.Journey (the Writer is the engine's
+// JourneySink) is only read, never kept or changed.
 package store

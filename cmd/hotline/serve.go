@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hotline-ivr/hotline/callflow"
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 )
 
@@ -65,7 +66,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return runServer(ctx, e, cfg, nil, "config", *path, nil)
+	return runServer(ctx, e, cfg, nil, dirFlows(cfg.Flows.Dir), "config", *path, nil)
 }
 
 // sidecar is work that runs beside the server for as long as it serves
@@ -75,8 +76,9 @@ type sidecar func(ctx context.Context, log *slog.Logger)
 // runServer sets up logging, telemetry and the HTTP timeouts, then serves
 // cfg until SIGTERM/SIGINT (or ctx) and drains. source names where cfg came
 // from, for the start-up log line. ln, when not nil, is the HTTP listener
-// to serve on instead of http.listen.
-func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, sourceKey, source string, side sidecar) error {
+// to serve on instead of http.listen; flows reads the call flows (again on
+// SIGHUP).
+func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, flows flowFiles, sourceKey, source string, side sidecar) error {
 	log := newLogger(cfg.Log, e.stderr)
 	installHTTPTimeouts(cfg.ARI.RequestTimeout)
 
@@ -102,6 +104,25 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 	if err != nil {
 		return err
 	}
+	var reg callflow.Registry
+	if err := loadFlows(&reg, flows, log); err != nil {
+		return err
+	}
+	journeys, closeRecords, err := openRecords(ctx, cfg.Database, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.HTTP.ShutdownTimeout)
+		defer cancel()
+		closeRecords(flushCtx)
+	}()
+	s.attachEngine(&reg, journeys)
+	var hupWG sync.WaitGroup
+	hupCtx, stopHUP := context.WithCancel(ctx)
+	hupWG.Go(func() { reloadOnHUP(hupCtx, &reg, flows, log) })
+	defer hupWG.Wait()
+	defer stopHUP()
 	if ln == nil {
 		if ln, err = net.Listen("tcp", cfg.HTTP.Listen); err != nil {
 			return fmt.Errorf("cannot listen on http.listen %q: %w", cfg.HTTP.Listen, err)

@@ -23,6 +23,9 @@ type server struct {
 	log             *slog.Logger
 	conn            *ivr.Conn
 	view            *appView
+	handler         ivr.Handler // the view, and the engine once attached
+	engine          *ivr.Engine
+	connCfg         ivr.ConnConfig
 	http            *http.Server
 	shutdownTimeout time.Duration
 	draining        atomic.Bool
@@ -45,7 +48,9 @@ func newServer(cfg config.Config, log *slog.Logger, meter metric.Meter, metrics 
 		conn:            ivr.NewConn(connCfg),
 		view:            newAppView(log, appChannels{apps: ivr.NewRESTClient(connCfg).Application(), name: cfg.ARI.Application}),
 		shutdownTimeout: cfg.HTTP.ShutdownTimeout,
+		connCfg:         connCfg,
 	}
+	s.handler = s.view
 	if err := registerARIMetrics(meter, s.conn, s.view); err != nil {
 		return nil, err
 	}
@@ -71,7 +76,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	ariDone := make(chan error, 1)
 	httpDone := make(chan error, 1)
-	wg.Go(func() { ariDone <- s.conn.Run(ariCtx, s.view) })
+	wg.Go(func() { ariDone <- s.conn.Run(ariCtx, s.handler) })
 	wg.Go(func() { httpDone <- s.http.Serve(ln) })
 	s.log.Info("serving HTTP", "addr", ln.Addr().String())
 
@@ -92,6 +97,14 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 			"timeout", s.shutdownTimeout, "error", err)
 		s.http.Close()
 	}
+	if s.engine != nil {
+		// Calls in progress finish (or are cut at the timeout) while the ARI
+		// connection still brings their events; new calls meet the dialplan's
+		// fallback once the application is gone.
+		if err := s.engine.Drain(shutdownCtx); err != nil {
+			s.log.Warn("calls still up when the drain timed out; they were ended", "calls", s.engine.Active(), "error", err)
+		}
+	}
 	stopARI()
 	wg.Wait()
 	if failure != nil && !errors.Is(failure, http.ErrServerClosed) {
@@ -99,4 +112,23 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	}
 	s.log.Info("drained")
 	return nil
+}
+
+// attachEngine runs calls on flows: the engine joins the channel view on
+// the ARI connection.
+func (s *server) attachEngine(flows ivr.Flows, journeys ivr.JourneySink) {
+	rest := ivr.NewRESTClient(s.connCfg)
+	s.engine = ivr.NewEngine(ivr.EngineConfig{
+		Flows: flows, Media: ivr.NewMedia(rest), Journeys: journeys, Logger: s.log,
+		Application: s.connCfg.Application,
+		Reconcile: func(context.Context) ([]string, error) {
+			keys, err := appChannels{apps: rest.Application(), name: s.connCfg.Application}.List(nil)
+			ids := make([]string, len(keys))
+			for i, k := range keys {
+				ids[i] = k.ID
+			}
+			return ids, err
+		},
+	})
+	s.handler = fanout{s.view, s.engine}
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Generates the prompts of phrases.tsv as 8 kHz mono 16-bit WAV files in
 # sounds/<lang>/<name>.wav with espeak-ng (Mandarin voice for zh, English
-# for en) and sox. The WAVs are committed; run this after editing the table.
+# for en) and sox. The WAVs are committed; after editing the table, run it
+# with the names you changed (generate.sh demo/welcome ...) so the others
+# stay byte for byte as they are; with no names it regenerates everything.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 command -v espeak-ng >/dev/null && command -v sox >/dev/null || {
@@ -10,10 +12,12 @@ command -v espeak-ng >/dev/null && command -v sox >/dev/null || {
 }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-rm -rf sounds
+only=" $* "
+[[ $# -eq 0 ]] && rm -rf sounds
 n=0
 while IFS=$'\t' read -r name zh en; do
 	[[ -z $name || $name == \#* ]] && continue
+	[[ $# -gt 0 && $only != *" $name "* ]] && continue
 	for lang in zh en; do
 		if [[ $lang == zh ]]; then text=$zh voice=cmn; else text=$en voice=en-us; fi
 		out="sounds/$lang/$name.wav"

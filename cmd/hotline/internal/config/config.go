@@ -16,6 +16,13 @@ type Config struct {
 	Log       Log       `yaml:"log"`
 	Telemetry Telemetry `yaml:"telemetry"`
 	Database  Database  `yaml:"database"`
+	Flows     Flows     `yaml:"flows"`
+}
+
+// Flows is where the call flows are: every *.yaml file of Dir, loaded at
+// start and reloaded on SIGHUP.
+type Flows struct {
+	Dir string `yaml:"dir"`
 }
 
 // ARI is how to reach Asterisk's REST interface.
@@ -55,7 +62,10 @@ type Telemetry struct {
 
 // Database is PostgreSQL, the system of record.
 type Database struct {
-	URL      string `yaml:"-"` // from DATABASE_URL only
+	URL string `yaml:"-"` // from DATABASE_URL only
+	// SpoolDir keeps call records while PostgreSQL is unreachable; they are
+	// written, in order and exactly once, when it is back.
+	SpoolDir string `yaml:"spool_dir"`
 	MaxConns int    `yaml:"max_conns"`
 }
 
@@ -85,6 +95,10 @@ func Default() Config {
 		},
 		Database: Database{
 			MaxConns: 10,
+			SpoolDir: "spool",
+		},
+		Flows: Flows{
+			Dir: "flows",
 		},
 	}
 }

@@ -66,6 +66,12 @@ func (d *decoder) validate(c *Config) {
 	if c.Database.MaxConns < 1 {
 		d.at("database.max_conns", "", "%d is less than 1", c.Database.MaxConns)
 	}
+	if c.Database.SpoolDir == "" {
+		d.at("database.spool_dir", "a folder on local disk for call records while PostgreSQL is away", "must not be empty")
+	}
+	if c.Flows.Dir == "" {
+		d.at("flows.dir", "the folder of the call-flow *.yaml files, like /etc/hotline/flows", "must not be empty")
+	}
 }
 
 // at records a problem at the line of field, or of its nearest ancestor in the

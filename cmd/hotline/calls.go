@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/CyCoreSystems/ari/v6"
+
+	"github.com/hotline-ivr/hotline/callflow"
+	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
+	"github.com/hotline-ivr/hotline/ivr"
+	"github.com/hotline-ivr/hotline/store"
+)
+
+// flowFiles reads the complete set of flow files: name -> contents.
+type flowFiles func() (map[string][]byte, error)
+
+// dirFlows reads every *.yaml and *.yml file of dir.
+func dirFlows(dir string) flowFiles {
+	return func() (map[string][]byte, error) {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("reading flows.dir: %w", err)
+		}
+		files := map[string][]byte{}
+		for _, e := range entries {
+			if e.IsDir() || !(strings.HasSuffix(e.Name(), ".yaml") || strings.HasSuffix(e.Name(), ".yml")) {
+				continue
+			}
+			path := filepath.Join(dir, e.Name())
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return nil, err
+			}
+			files[path] = b
+		}
+		return files, nil
+	}
+}
+
+// loadFlows (re)loads the flows into reg and logs what changed. Invalid
+// files never replace valid versions; their problems are logged.
+func loadFlows(reg *callflow.Registry, read flowFiles, log *slog.Logger) error {
+	files, err := read()
+	if err != nil {
+		return err
+	}
+	report, err := reg.Load(files)
+	for _, f := range report.Loaded {
+		log.Info("flow loaded", "flow", f.Name, "version", f.Version, "file", f.File, "numbers", f.Numbers)
+	}
+	for _, p := range report.Problems {
+		log.Error("flow problem; the previous version (if any) stays in use", "problem", p.Error())
+	}
+	if len(reg.Flows()) == 0 {
+		log.Warn("no valid flow is loaded: calls will be hung up as unallocated numbers")
+	}
+	if err != nil && len(report.Problems) == 0 {
+		return err
+	}
+	return nil
+}
+
+// reloadOnHUP reloads the flows on every SIGHUP until ctx ends. Calls in
+// progress keep the version they started with.
+func reloadOnHUP(ctx context.Context, reg *callflow.Registry, read flowFiles, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			log.Info("SIGHUP: reloading flows")
+			if err := loadFlows(reg, read, log); err != nil {
+				log.Error("reloading flows", "error", err)
+			}
+		}
+	}
+}
+
+// openRecords connects to PostgreSQL, migrates it and starts the
+// call-records writer; without a database URL journeys are only logged.
+func openRecords(ctx context.Context, cfg config.Database, log *slog.Logger) (ivr.JourneySink, func(context.Context), error) {
+	if cfg.URL == "" {
+		log.Warn("DATABASE_URL is not set: call journeys are logged, not stored")
+		return logJourneys{log}, func(context.Context) {}, nil
+	}
+	pool, err := store.Open(ctx, cfg.URL, cfg.MaxConns)
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening DATABASE_URL: %w", err)
+	}
+	if err := store.Migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, nil, fmt.Errorf("migrating the database: %w", err)
+	}
+	wcfg := store.DefaultWriterConfig()
+	wcfg.SpoolDir, wcfg.Logger = cfg.SpoolDir, log
+	w, err := store.NewWriter(pool, wcfg)
+	if err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	closeFn := func(ctx context.Context) {
+		if err := w.Close(ctx); err != nil {
+			log.Warn("call records left in the spool for the next start", "error", err)
+		}
+		pool.Close()
+	}
+	return w, closeFn, nil
+}
+
+// logJourneys logs each finished call when there is no database.
+type logJourneys struct{ log *slog.Logger }
+
+func (l logJourneys) RecordJourney(_ context.Context, j *ivr.Journey) {
+	l.log.Info("call journey", "call", j.CallID, "hotline", j.Hotline, "caller", j.Caller, "flow", j.Flow,
+		"outcome", j.Outcome, "hung_up_by", j.HungUpBy, "steps", len(j.Events))
+}
+
+// fanout hands ARI events to the channel view and to the call engine.
+type fanout []ivr.Handler
+
+func (f fanout) Connected(ctx context.Context) error {
+	for _, h := range f {
+		if err := h.Connected(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f fanout) Event(ctx context.Context, ev ari.Event) {
+	for _, h := range f {
+		h.Event(ctx, ev)
+	}
+}
+
+func (f fanout) Disconnected(err error) {
+	for _, h := range f {
+		h.Disconnected(err)
+	}
+}
