@@ -397,3 +397,71 @@ func basic(user, pass string) string {
 }
 
 func callTo(number string) aritest.Call { return aritest.Call{From: "13800138000", To: number} }
+
+// TestRoutesExistInSpec: every route the emulator serves is an operation
+// of Asterisk's API description with the same method, and every parameter
+// its handler may read is declared there.
+func TestRoutesExistInSpec(t *testing.T) {
+	doc := apidoc.LoadForTest(t)
+	emu, err := aritest.New(aritest.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Close()
+	routes := emu.Routes()
+	served := map[string]bool{}
+	for _, r := range routes {
+		served[r.Method+" "+r.Path] = true
+	}
+	for _, want := range requiredRoutes {
+		if !served[want] {
+			t.Errorf("%s is required (issue: foundation) but not served", want)
+		}
+	}
+	for _, r := range routes {
+		t.Run(r.Method+" "+r.Path, func(t *testing.T) {
+			op, _, err := doc.Match(r.Method, r.Path)
+			if err != nil {
+				t.Fatalf("not in Asterisk's API: %v", err)
+			}
+			if op.Path != r.Path || op.Method != r.Method {
+				t.Errorf("matched %s %s, want the same template", op.Method, op.Path)
+			}
+			if err := doc.CheckParams(op, r.Params); err != nil {
+				t.Errorf("reads parameters Asterisk does not declare: %v", err)
+			}
+		})
+	}
+}
+
+// requiredRoutes are the operations the emulator promises.
+var requiredRoutes = []string{
+	"GET /asterisk/info",
+	"GET /applications", "GET /applications/{applicationName}",
+	"POST /applications/{applicationName}/subscription", "DELETE /applications/{applicationName}/subscription",
+	"GET /channels", "POST /channels", "POST /channels/{channelId}", "POST /channels/create",
+	"POST /channels/{channelId}/dial", "GET /channels/{channelId}", "DELETE /channels/{channelId}",
+	"POST /channels/{channelId}/answer", "POST /channels/{channelId}/ring", "DELETE /channels/{channelId}/ring",
+	"POST /channels/{channelId}/play", "POST /channels/{channelId}/play/{playbackId}",
+	"POST /channels/{channelId}/record", "POST /channels/{channelId}/dtmf",
+	"POST /channels/{channelId}/hold", "DELETE /channels/{channelId}/hold",
+	"POST /channels/{channelId}/moh", "DELETE /channels/{channelId}/moh",
+	"POST /channels/{channelId}/silence", "DELETE /channels/{channelId}/silence",
+	"POST /channels/{channelId}/mute", "DELETE /channels/{channelId}/mute",
+	"GET /channels/{channelId}/variable", "POST /channels/{channelId}/variable",
+	"POST /channels/{channelId}/snoop", "POST /channels/{channelId}/snoop/{snoopId}",
+	"POST /channels/externalMedia", "POST /channels/{channelId}/continue", "POST /channels/{channelId}/move",
+	"GET /bridges", "POST /bridges", "POST /bridges/{bridgeId}", "GET /bridges/{bridgeId}", "DELETE /bridges/{bridgeId}",
+	"POST /bridges/{bridgeId}/addChannel", "POST /bridges/{bridgeId}/removeChannel",
+	"POST /bridges/{bridgeId}/play", "POST /bridges/{bridgeId}/play/{playbackId}", "POST /bridges/{bridgeId}/record",
+	"POST /bridges/{bridgeId}/moh", "DELETE /bridges/{bridgeId}/moh",
+	"GET /playbacks/{playbackId}", "DELETE /playbacks/{playbackId}", "POST /playbacks/{playbackId}/control",
+	"GET /recordings/live/{recordingName}", "DELETE /recordings/live/{recordingName}",
+	"POST /recordings/live/{recordingName}/stop", "POST /recordings/live/{recordingName}/pause",
+	"DELETE /recordings/live/{recordingName}/pause", "POST /recordings/live/{recordingName}/mute",
+	"DELETE /recordings/live/{recordingName}/mute",
+	"GET /recordings/stored", "GET /recordings/stored/{recordingName}", "DELETE /recordings/stored/{recordingName}",
+	"GET /recordings/stored/{recordingName}/file", "POST /recordings/stored/{recordingName}/copy",
+	"GET /endpoints", "GET /endpoints/{tech}", "GET /endpoints/{tech}/{resource}",
+	"GET /sounds", "GET /sounds/{soundId}",
+}
