@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/CyCoreSystems/ari/v6"
@@ -30,8 +31,8 @@ type Flows interface {
 // whatever the program wires in (nil: the caller hears the apology).
 type Queues interface {
 	// Enqueue hands the caller over and returns once the call has left the
-	// queue (answered by an agent, overflowed, abandoned); the call's
-	// events keep flowing to the queue through events.
+	// queue (answered by an agent, overflowed). When the caller hangs up,
+	// ctx is cancelled and Enqueue must return promptly.
 	Enqueue(ctx context.Context, req QueueRequest) (QueueResult, error)
 }
 
@@ -43,6 +44,9 @@ type QueueRequest struct {
 	Skills                            []string
 	Path                              []string // the IVR path, for the agent's whisper and screen pop
 	Vars                              map[string]string
+	// Keys carries the keys the caller presses while queued (a call-back
+	// request, say); the queue reads them or they are dropped.
+	Keys <-chan string
 }
 
 // QueueResult says how the caller left the queue.
@@ -96,6 +100,7 @@ type Engine struct {
 	closed bool
 
 	metrics engineMetrics
+	seen    atomic.Int64 // events routed, for tests that must not move time under one in flight
 }
 
 type engineMetrics struct {
@@ -124,6 +129,9 @@ func NewEngine(cfg EngineConfig) *Engine {
 		metric.WithDescription("time spent in a flow node"))
 	return e
 }
+
+// EventsSeen counts the events the engine has routed to its calls.
+func (e *Engine) EventsSeen() int64 { return e.seen.Load() }
 
 // Active is the number of calls the engine runs now.
 func (e *Engine) Active() int {
@@ -178,6 +186,7 @@ func (e *Engine) Disconnected(err error) {
 
 // Event routes one ARI event to the call that owns it.
 func (e *Engine) Event(ctx context.Context, ev ari.Event) {
+	defer e.seen.Add(1)
 	switch ev := ev.(type) {
 	case *ari.StasisStart:
 		e.start(ev)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strconv"
 	"time"
@@ -315,7 +316,13 @@ func (c *call) runLookup(ctx context.Context, n *callflow.Node) (string, error) 
 	req, err := l.NewRequest(lctx, c.vars)
 	var fields map[string]string
 	if err == nil {
-		fields, err = c.doLookup(req, l)
+		err = c.alongside(lctx, nil, func(context.Context) (err error) {
+			fields, err = c.doLookup(req, l)
+			return err
+		})
+		if errors.Is(err, errHungUp) {
+			return "", err
+		}
 	}
 	took := c.e.now().Sub(started)
 	detail := map[string]any{"ms": took.Milliseconds()}
@@ -410,10 +417,21 @@ func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
 		skills[i] = callflow.Expand(s, c.vars)
 	}
 	c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "priority": q.Priority, "skills": skills})
-	res, err := c.e.cfg.Queues.Enqueue(ctx, QueueRequest{
+	keys := make(chan string, 16)
+	req := QueueRequest{
 		CallID: c.id, Caller: c.caller, Hotline: c.hotline, Language: c.lang, Queue: q.Name,
-		Priority: q.Priority, Skills: skills, Path: append([]string(nil), c.path...), Vars: c.vars,
+		Priority: q.Priority, Skills: skills, Path: append([]string(nil), c.path...), Vars: maps.Clone(c.vars), Keys: keys,
+	}
+	var res QueueResult
+	err := c.alongside(ctx, keys, func(ctx context.Context) (err error) {
+		res, err = c.e.cfg.Queues.Enqueue(ctx, req)
+		return err
 	})
+	if errors.Is(err, errHungUp) {
+		c.journey.Outcome = OutcomeAbandoned
+		c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "result": "abandoned"})
+		return "", err
+	}
 	if err != nil {
 		c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "error": err.Error()})
 		return q.OnFail, nil
@@ -435,7 +453,11 @@ func (c *call) runTransfer(ctx context.Context, n *callflow.Node) (string, error
 	}
 	tctx, cancel := context.WithTimeout(ctx, t.Timeout)
 	defer cancel()
-	if err := c.e.cfg.Transfers.Transfer(tctx, c.id, number); err != nil {
+	err := c.alongside(tctx, nil, func(ctx context.Context) error { return c.e.cfg.Transfers.Transfer(ctx, c.id, number) })
+	if errors.Is(err, errHungUp) {
+		return "", err
+	}
+	if err != nil {
 		c.note(EventTransfer, n.ID, map[string]any{"number": number, "error": err.Error()})
 		return t.OnFail, ctx.Err()
 	}

@@ -1,0 +1,54 @@
+package ivr
+
+import (
+	"context"
+	"errors"
+
+	"github.com/CyCoreSystems/ari/v6"
+)
+
+// alongside runs work that blocks (a queue, a transfer, a lookup) while the
+// call keeps reading its events: a hang-up cancels the work's context and
+// returns errHungUp once the work has returned; keys pressed meanwhile go
+// to keys (dropped when nobody reads them). The work's own goroutine is
+// always waited for, so nothing outlives the call.
+func (c *call) alongside(ctx context.Context, keys chan<- string, work func(ctx context.Context) error) error {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- work(wctx) }()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-c.box.signal:
+			for {
+				ev, ok := c.box.take()
+				if !ok {
+					break
+				}
+				switch ev := ev.(type) {
+				case *ari.StasisEnd, *ari.ChannelHangupRequest, *ari.ChannelDestroyed:
+					c.gone = true
+				case *lostEvent:
+					c.gone = true
+				case *ari.ChannelDtmfReceived:
+					c.note(EventKey, c.current(), map[string]any{"key": ev.Digit})
+					select {
+					case keys <- ev.Digit:
+					default:
+					}
+				}
+			}
+			if c.gone {
+				cancel()
+				<-done
+				return errHungUp
+			}
+		case <-ctx.Done():
+			cancel()
+			<-done
+			return errors.Join(ctx.Err())
+		}
+	}
+}
