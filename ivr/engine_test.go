@@ -113,6 +113,21 @@ func (f flowsFunc) ForNumber(n string) (*callflow.Flow, bool) { return f(n) }
 
 func newRig(t *testing.T, lookup string, flows ivr.Flows) *rig {
 	t.Helper()
+	if flows == nil {
+		var reg callflow.Registry
+		src := strings.ReplaceAll(testFlow, "${LOOKUP}", lookup)
+		if _, err := reg.Load(map[string][]byte{"test.yaml": []byte(src)}); err != nil {
+			t.Fatal(err)
+		}
+		flows = &reg
+	}
+	return newRigWith(t, flows, nil)
+}
+
+// newRigWith starts the emulator and an engine on flows; mutate adjusts
+// the engine's configuration (queues, transfers).
+func newRigWith(t *testing.T, flows ivr.Flows, mutate func(*ivr.EngineConfig)) *rig {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	sounds := t.TempDir()
@@ -127,19 +142,14 @@ func newRig(t *testing.T, lookup string, flows ivr.Flows) *rig {
 	if err := emu.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
-	if flows == nil {
-		var reg callflow.Registry
-		src := strings.ReplaceAll(testFlow, "${LOOKUP}", lookup)
-		if _, err := reg.Load(map[string][]byte{"test.yaml": []byte(src)}); err != nil {
-			t.Fatal(err)
-		}
-		flows = &reg
-	}
 	cfg := ivr.ConnConfig{URL: emu.URL(), Username: "u", Password: "p", Application: "hotline",
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}
 	journeys := make(sink, 16)
-	engine := ivr.NewEngine(ivr.EngineConfig{Flows: flows, Media: ivr.NewMedia(ivr.NewRESTClient(cfg)),
-		Journeys: journeys, Clock: clk})
+	ecfg := ivr.EngineConfig{Flows: flows, Media: ivr.NewMedia(ivr.NewRESTClient(cfg)), Journeys: journeys, Clock: clk}
+	if mutate != nil {
+		mutate(&ecfg)
+	}
+	engine := ivr.NewEngine(ecfg)
 	conn := ivr.NewConn(cfg)
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
