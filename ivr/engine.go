@@ -51,8 +51,9 @@ type QueueRequest struct {
 
 // QueueResult says how the caller left the queue.
 type QueueResult struct {
-	Outcome string // answered, abandoned, overflow, callback...
-	Agent   string
+	Outcome    string // answered, abandoned, overflow, callback...
+	Agent      string
+	AnsweredAt time.Time // when the agent answered; the reports' speed of answer
 }
 
 // Transferer sends a caller to an external number (a blind transfer).

@@ -437,7 +437,11 @@ func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
 		return q.OnFail, nil
 	}
 	c.journey.Outcome = OutcomeQueued
-	c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "result": res.Outcome, "agent": res.Agent})
+	detail := map[string]any{"queue": q.Name, "result": res.Outcome, "agent": res.Agent}
+	if !res.AnsweredAt.IsZero() {
+		detail["answered_at"] = res.AnsweredAt.UTC().Format(time.RFC3339Nano)
+	}
+	c.note(EventQueue, n.ID, detail)
 	if res.Outcome == "answered" {
 		return q.Next, nil
 	}

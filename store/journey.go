@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/hotline-ivr/hotline/ivr"
 )
@@ -20,7 +21,9 @@ var _ ivr.JourneySink = (*Writer)(nil)
 //
 // The call's EndNode is the last node entered; its Queue and QueuedAt come
 // from the first queue event that did not fail (one with an "error" was
-// never entered). A survey answer is credited to the agent of the last
+// never entered); its AgentID and AgentAnsweredAt from the first queue
+// event answered by an agent (answered_at is the queue's word for when the
+// agent picked up). A survey answer is credited to the agent of the last
 // queue event answered before it, and only a question's first answer is
 // kept.
 //
@@ -68,6 +71,14 @@ func (w *Writer) RecordJourney(ctx context.Context, j *ivr.Journey) {
 			if result, _ := detail["result"].(string); result == "answered" {
 				if a, _ := detail["agent"].(string); a != "" {
 					agent = a
+					if c.AgentID == "" {
+						c.AgentID = a
+					}
+				}
+				if at, _ := detail["answered_at"].(string); at != "" && c.AgentAnsweredAt.IsZero() {
+					if t, err := time.Parse(time.RFC3339Nano, at); err == nil {
+						c.AgentAnsweredAt = t
+					}
 				}
 			}
 		case ivr.EventSurvey:

@@ -68,7 +68,7 @@ func journeys() (sv, ab, ag *ivr.Journey) {
 			{Seq: 4, At: s(302), Kind: ivr.EventQueue, Node: "to-billing", Detail: d{"queue": "billing", "error": "no queues are configured"}},
 			{Seq: 5, At: s(302), Kind: ivr.EventNode, Node: "to-support", Detail: d{"kind": "queue"}},
 			{Seq: 6, At: s(303), Kind: ivr.EventQueue, Node: "to-support", Detail: d{"queue": "support", "priority": 1, "skills": []string{"zh"}}},
-			{Seq: 7, At: s(600), Kind: ivr.EventQueue, Node: "to-support", Detail: d{"queue": "support", "result": "answered", "agent": "1001"}},
+			{Seq: 7, At: s(600), Kind: ivr.EventQueue, Node: "to-support", Detail: d{"queue": "support", "result": "answered", "agent": "1001", "answered_at": s(320).UTC().Format(time.RFC3339Nano)}},
 			{Seq: 8, At: s(600), Kind: ivr.EventNode, Node: "survey", Detail: d{"kind": "survey"}},
 			{Seq: 9, At: s(605), Kind: ivr.EventSurvey, Node: "survey", Detail: d{"question": "csat", "score": 4}},
 			{Seq: 10, At: s(610), Kind: ivr.EventSurvey, Node: "survey", Detail: d{"question": "resolved"}}, // no score: no answer
@@ -115,12 +115,14 @@ func TestWriterRecordsJourneys(t *testing.T) {
 		{"calls", `SELECT string_agg(concat_ws(' ', id, hotline, caller, coalesce(queue, '-'), coalesce(agent_id, '-'), outcome, hung_up_by,
 			language, flow, flow_version, end_node), '; ' ORDER BY id) FROM calls`,
 			"ab-1 4008001234 13800000002 support - abandoned caller en main 3 to-agent; " +
-				"ag-1 4008005678 13800000003 support - queued system zh billing 1 bye; " +
+				"ag-1 4008005678 13800000003 support 1001 queued system zh billing 1 bye; " +
 				"sv-1 4008001234 13800000001 - - self_service system zh main 3 bye"},
 		{"call times", `SELECT string_agg(concat_ws(' ', id, to_char(arrived_at AT TIME ZONE 'UTC', 'HH24:MI:SS'),
 			to_char(answered_at AT TIME ZONE 'UTC', 'HH24:MI:SS'), coalesce(to_char(queued_at AT TIME ZONE 'UTC', 'HH24:MI:SS'), '-'),
 			to_char(ended_at AT TIME ZONE 'UTC', 'HH24:MI:SS')), '; ' ORDER BY id) FROM calls`,
 			"ab-1 10:01:40 10:01:41 10:01:45 10:03:40; ag-1 10:05:00 10:05:01 10:05:03 10:11:40; sv-1 10:00:00 10:00:01 - 10:00:50"},
+		{"agent answer", `SELECT string_agg(id || ' ' || coalesce(to_char(agent_answered_at AT TIME ZONE 'UTC', 'HH24:MI:SS'), '-'), '; ' ORDER BY id) FROM calls`,
+			"ab-1 -; ag-1 10:05:20; sv-1 -"},
 		{"event counts", `SELECT string_agg(call_id || ' ' || n, '; ' ORDER BY call_id) FROM (SELECT call_id, count(*) AS n FROM call_events GROUP BY call_id) c`,
 			"ab-1 7; ag-1 12; sv-1 13"},
 		{"sv-1 events", `SELECT string_agg(seq || ' ' || kind || ' ' || coalesce(node, '-'), '; ' ORDER BY seq) FROM call_events WHERE call_id = 'sv-1'`,

@@ -29,6 +29,7 @@ type server struct {
 	http            *http.Server
 	shutdownTimeout time.Duration
 	draining        atomic.Bool
+	reports         *reportAPI // GET /api/reports; nil without a database
 }
 
 // newServer wires a server from a validated configuration. metrics serves
@@ -57,6 +58,10 @@ func newServer(cfg config.Config, log *slog.Logger, meter metric.Meter, metrics 
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", &health{ari: s.conn, channels: s.view, draining: &s.draining})
 	mux.Handle("GET /metrics", metrics)
+	if cfg.Database.URL != "" {
+		s.reports = newReportAPI(cfg.Database.URL, log)
+		mux.Handle("GET /api/reports", s.reports)
+	}
 	s.http = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -97,6 +102,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 			"timeout", s.shutdownTimeout, "error", err)
 		s.http.Close()
 	}
+	s.reports.close()
 	if s.engine != nil {
 		// Calls in progress finish (or are cut at the timeout) while the ARI
 		// connection still brings their events; new calls meet the dialplan's
