@@ -54,6 +54,7 @@ type channel struct {
 	dialing     bool
 
 	destroyed bool
+	dtmfAt    time.Time // real time of the last DTMF event sent, for load latencies
 }
 
 // Hangup causes as Asterisk numbers them (ITU-T Q.850) and the text its

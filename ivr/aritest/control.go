@@ -24,6 +24,7 @@ import (
 //	DELETE /aritest/calls/{id}
 //	POST   /aritest/endpoints             {"tech","resource","behavior","delay"}
 //	GET    /aritest/stats
+//	POST   /aritest/load                  LoadSpec -> 202; GET /aritest/load -> LoadStatus
 type controlCall struct {
 	ID       string         `json:"id"`
 	Name     string         `json:"name"`
@@ -91,6 +92,8 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, path strin
 		}
 		s.AddEndpoint(orDefault(req.Tech, "PJSIP"), req.Resource, b)
 		w.WriteHeader(http.StatusNoContent)
+	case path == "/load":
+		s.serveLoad(w, r)
 	case r.Method == http.MethodGet && path == "/stats":
 		writeJSON(w, http.StatusOK, s.Stats())
 	case len(segs) >= 2 && segs[0] == "calls":

@@ -244,6 +244,7 @@ func (s *Server) dtmf(ch *channel, digit string, ms int) {
 		}
 	}
 	if ch.dtmfReported() {
+		s.noteDTMF(ch)
 		s.emit("ChannelDtmfReceived", fields{"digit": digit, "duration_ms": ms, "channel": ch.json()}, ch.scope())
 	}
 }

@@ -63,6 +63,9 @@ func (s *Server) startPlayback(q *request, ch *channel, b *bridge) response {
 	if ch != nil && ch.app == "" {
 		return fail(http.StatusConflict, "Channel not in a Stasis application")
 	}
+	if ch != nil {
+		s.notePlay(ch)
+	}
 	if b != nil {
 		if f := q.str("announcer_format"); f != "" && f != "ulaw" && f != "slin" && f != "alaw" {
 			return fail(http.StatusUnprocessableEntity, "The format specified is unknown on this system")

@@ -83,6 +83,7 @@ type Server struct {
 	samples   map[string][]int16       // decoded sound files, for rendering
 	stats     Stats
 	rtpSignal chan struct{} // closed and replaced on every RTP packet
+	load      load          // scripted callers of the control API
 
 	done chan struct{}
 	wg   sync.WaitGroup
