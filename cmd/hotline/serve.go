@@ -30,10 +30,15 @@ http.listen:
   /healthz   200 while ARI is connected, 503 otherwise; JSON
   /metrics   Prometheus metrics, including hotline_ari_connected and
              hotline_ari_channels
+  /api/reports  call reports as JSON (see "hotline report"), when
+             DATABASE_URL is set
+
+Calls reaching Stasis run on the flows of flows.dir (SIGHUP reloads them);
+their journeys go to PostgreSQL when DATABASE_URL is set, else to the log.
 
 Environment:
   HOTLINE_ARI_PASSWORD  password of the ARI user (required)
-  DATABASE_URL          PostgreSQL URL (read, not used yet)
+  DATABASE_URL          PostgreSQL URL: call records and reports; migrated at start
   OTEL_*                standard OpenTelemetry exporter settings; OTLP is on
                         when telemetry.otlp_endpoint is set
 
