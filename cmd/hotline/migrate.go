@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"os"
 	"os/signal"
 	"syscall"
@@ -45,16 +46,11 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return &usageError{msg: fmt.Sprintf("migrate takes no arguments, got %q", fs.Args()), help: migrateHelp}
 	}
-	url := e.getenv(config.EnvDatabaseURL)
-	if url == "" {
-		return fmt.Errorf("%s is not set: export the URL of the PostgreSQL database, like postgres://hotline:PASSWORD@db:5432/hotline", config.EnvDatabaseURL)
-	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-
-	db, err := store.Open(ctx, url, 1)
+	db, err := openDatabaseURL(ctx, e)
 	if err != nil {
-		return fmt.Errorf("%s: %w", config.EnvDatabaseURL, err)
+		return err
 	}
 	defer db.Close()
 	applied, err := store.ApplyMigrations(ctx, db)
@@ -75,4 +71,18 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "the schema is now at version %d (%s)\n", latest.Version, latest)
 	}
 	return nil
+}
+
+// openDatabaseURL opens the one-connection pool of a command that works on
+// DATABASE_URL (migrate, report).
+func openDatabaseURL(ctx context.Context, e *env) (*pgxpool.Pool, error) {
+	url := e.getenv(config.EnvDatabaseURL)
+	if url == "" {
+		return nil, fmt.Errorf("%s is not set: export the URL of the PostgreSQL database, like postgres://hotline:PASSWORD@db:5432/hotline", config.EnvDatabaseURL)
+	}
+	db, err := store.Open(ctx, url, 1)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", config.EnvDatabaseURL, err)
+	}
+	return db, nil
 }

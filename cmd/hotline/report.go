@@ -18,7 +18,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/store"
 )
 
@@ -227,15 +226,11 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return &usageError{msg: strings.ReplaceAll(err.Error(), "\n", "\nhotline: "), help: reportHelp}
 	}
-	url := e.getenv(config.EnvDatabaseURL)
-	if url == "" {
-		return fmt.Errorf("%s is not set: export the URL of the PostgreSQL database, like postgres://hotline:PASSWORD@db:5432/hotline", config.EnvDatabaseURL)
-	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	db, err := store.Open(ctx, url, 1)
+	db, err := openDatabaseURL(ctx, e)
 	if err != nil {
-		return fmt.Errorf("%s: %w", config.EnvDatabaseURL, err)
+		return err
 	}
 	defer db.Close()
 	res, err := store.Report(ctx, db, q)
