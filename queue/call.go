@@ -1,0 +1,176 @@
+package queue
+
+import (
+	"fmt"
+	"time"
+)
+
+func (c *Center) entry(id string) (*entry, error) {
+	e, ok := c.entries[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownCall, id)
+	}
+	return e, nil
+}
+
+// Answered says the agent answered the call's offer: the agent is OnCall.
+// For a call-back, the engine now dials the customer; the request is spent,
+// so it is never offered again. The agent's ID guards against a late answer
+// from an offer that rang out and went to another agent: that fails with
+// ErrNotOffered.
+func (c *Center) Answered(id, agentID string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, err := c.offered(id, agentID, "answer")
+	if err != nil {
+		return err
+	}
+	now := c.clock.Now()
+	a, l := e.agent, e.line
+	c.mustTransition(now, a, OnCall, "", e)
+	e.state = connected
+	if e.callback {
+		c.spent[e.id] = struct{}{}
+		l.stats.callbacksConnected++
+	} else {
+		l.stats.answered++
+		if now.Sub(e.entered) <= l.cfg.ServiceLevel {
+			l.stats.answeredInSL++
+		}
+	}
+	a.answered[l.name]++
+	a.total++
+	a.handleLine, a.handleFrom = l, now
+	return nil
+}
+
+// NoAnswer says the agent did not answer the call's offer (ring-no-answer,
+// busy, unreachable): the agent becomes NotReady with reason "missed", and
+// the caller goes back to its place in line.
+func (c *Center) NoAnswer(id, agentID string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, err := c.offered(id, agentID, "count no answer for")
+	if err != nil {
+		return err
+	}
+	c.missed(c.clock.Now(), e)
+	return nil
+}
+
+// offered returns call id if it is offered to agentID.
+func (c *Center) offered(id, agentID, op string) (*entry, error) {
+	e, err := c.entry(id)
+	if err != nil {
+		return nil, err
+	}
+	if e.state != offered {
+		return nil, e.stateError(op)
+	}
+	if e.agent.cfg.ID != agentID {
+		return nil, fmt.Errorf("%w: cannot %s call %s for agent %s: it rings agent %s", ErrNotOffered, op, id, agentID, e.agent.cfg.ID)
+	}
+	return e, nil
+}
+
+// missed ends e's offer as not answered.
+func (c *Center) missed(now time.Time, e *entry) {
+	a := e.agent
+	e.line.stats.missed++
+	c.mustTransition(now, a, NotReady, ReasonMissed, e)
+	c.place(now, e, e.line)
+}
+
+// Abandon says the caller hung up before an agent took the call: it leaves
+// its line, or its offer is withdrawn and the agent is Ready again (the
+// engine stops ringing it). For a call-back, it cancels the request, which
+// is spent. A connected call ends with EndCall instead.
+func (c *Center) Abandon(id string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, err := c.entry(id)
+	if err != nil {
+		return err
+	}
+	now := c.clock.Now()
+	switch e.state {
+	case waiting:
+		c.unplace(e)
+	case offered:
+		c.mustTransition(now, e.agent, Ready, ReasonAbandoned, e)
+	default:
+		return e.stateError("abandon")
+	}
+	if e.callback {
+		c.spent[e.id] = struct{}{}
+		e.line.stats.callbacksCancelled++
+	} else {
+		e.line.stats.abandoned++
+	}
+	c.drop(e)
+	return nil
+}
+
+// EndCall says an answered call ended (either side hung up): the agent goes
+// to WrapUp for the queue's wrap-up time, then Ready.
+func (c *Center) EndCall(id string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, err := c.entry(id)
+	if err != nil {
+		return err
+	}
+	if e.state != connected {
+		return e.stateError("end")
+	}
+	c.release(c.clock.Now(), e)
+	c.drop(e)
+	return nil
+}
+
+// release sends e's agent to wrap-up.
+func (c *Center) release(now time.Time, e *entry) {
+	a, l := e.agent, e.line
+	c.mustTransition(now, a, WrapUp, "", e)
+	a.idleSince = now
+	a.wrapGen++
+	a.wrapEnds = now.Add(l.cfg.WrapUp)
+	if l.cfg.WrapUp == 0 {
+		c.mustTransition(now, a, Ready, "", nil)
+		return
+	}
+	c.timers.add(timer{at: a.wrapEnds, kind: wrapUpTimer, a: a, gen: a.wrapGen})
+}
+
+// Transfer moves a call to another queue: a waiting caller (a supervisor
+// moving it), or a connected one (the agent's blind transfer; the agent goes
+// to wrap-up). It keeps its priority and skills, and its arrival time if the
+// target queue's KeepArrival says so. A call-back that was connected moves
+// as a live caller. The target may refuse it by its overflow rules: the
+// Admission says.
+func (c *Center) Transfer(id, queue string) (Admission, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, err := c.entry(id)
+	if err != nil {
+		return Admission{}, err
+	}
+	to, err := c.line(queue)
+	if err != nil {
+		return Admission{}, err
+	}
+	now := c.clock.Now()
+	switch e.state {
+	case waiting:
+		c.unplace(e)
+	case connected:
+		c.release(now, e)
+		e.callback = false
+	default:
+		return Admission{}, e.stateError("transfer")
+	}
+	e.callbackOffered = false
+	e.agent = nil
+	e.attempts = 0
+	return c.admit(now, e, to, true), nil
+}

@@ -1,0 +1,64 @@
+// Package queue is the hotline's automatic call distributor (ACD): agents and
+// their states, queues and their rules, the callers waiting in them, and the
+// routing decision that matches the two. It is pure logic: it imports nothing
+// of this module and does no I/O — no ARI, no HTTP, no database. The call
+// engine drives a [Center] with events (a caller arrived, an agent answered,
+// a call ended) and acts on what it returns (ring this agent, play this
+// overflow message); the HTTP API drives the agents' states; the records
+// store drains the agents' state changes for reporting.
+//
+// # Time
+//
+// A [Center] reads one injected clock (a [clockwork.Clock]) for every
+// timestamp; none of its methods takes a time. Nothing happens in the
+// background: the engine calls [Center.Next] after each event it feeds in
+// and whenever [Center.Wake] says time alone has made work due (a wrap-up
+// ended, an offer rang out, a caller reached the queue's maximum wait, a
+// skill requirement relaxed). Next applies what is due and returns the new
+// offers, the ring timeouts and the overflows together in a [Decision], so
+// no time-driven outcome can be missed. Tests drive a clockwork.FakeClock.
+//
+// # Agents
+//
+// An agent (identified by its 工号, like "1001") moves through the states of
+// [AgentState]. Every transition is checked against one table (see
+// [TransitionError]) and recorded, stamped by the clock, as an
+// [AgentStateChange] that the caller drains with [Center.DrainStateChanges].
+// Agents set LoggedOut, NotReady and Ready themselves; Reserved, OnCall and
+// the timed WrapUp follow the calls.
+//
+// # Callers and their order
+//
+// A queue serves callers by priority (higher first: VIP and key accounts) and
+// first come, first served within a priority, by arrival time. Priority is
+// only what the flow sets explicitly (service standards §4). Across queues,
+// an agent who serves several goes to the caller who has waited longest,
+// again priority first. Each caller's required skills are the queue's plus
+// its own (say, its language); the minimum level an agent needs in each of
+// them relaxes as the caller's wait grows ([QueueConfig.Levels]).
+//
+// A caller who asks for a call-back keeps its place: it stays in line with
+// its arrival time and priority and leaves the phone. When it reaches the
+// front the offer says so ([Offer.Callback]): the engine rings the reserved
+// agent, then dials the customer. The request's ID is spent once the agent
+// answers, so no customer is dialled twice for one request.
+//
+// # Estimated wait
+//
+// [Center.Position] gives a caller its position and its estimated wait:
+//
+//	EWT = AHT × position ÷ staffed
+//
+// where AHT is the mean of the queue's last [QueueConfig.HandleWindow]
+// handle times (answer to the end of wrap-up), position counts the caller
+// itself (the first in line is 1), and staffed is the number of the queue's
+// agents who are logged in and not NotReady (Ready, Reserved, OnCall or
+// WrapUp). With nobody staffed, or no handle time yet and no
+// [QueueConfig.HandleTimeSeed], the estimate is unknown.
+//
+// # Concurrency
+//
+// A Center is safe for concurrent use: one mutex guards all its state, so
+// every method is atomic and an agent is never offered two calls at once,
+// nor a call offered to two agents.
+package queue
