@@ -2,6 +2,7 @@ package ivr_test
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"sync"
 	"testing"
@@ -54,6 +55,7 @@ func TestConnRecoversStateAfterDrop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer http.DefaultClient.CloseIdleConnections() // after emu.Close: no keep-alive left for the leak check
 	defer emu.Close()
 	if err := emu.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
