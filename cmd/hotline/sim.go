@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hotline-ivr/hotline/callflow"
+	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/ivr"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
 )
@@ -88,6 +89,7 @@ func runSim(ctx context.Context, e *env, args []string) error {
 		levels = append(levels, n)
 	}
 	password := e.getenv("ARIEMU_PASSWORD")
+	installHTTPTimeouts(config.Default().ARI.RequestTimeout) // as serve does: bounded, with a keep-alive pool
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 	var reg callflow.Registry

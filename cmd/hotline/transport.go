@@ -6,6 +6,9 @@ import (
 	"time"
 )
 
+// ariIdleConns bounds the idle keep-alive connections to ARI.
+const ariIdleConns = 512
+
 // installHTTPTimeouts replaces http.DefaultTransport with a clone that bounds
 // dialing, the TLS handshake and the wait for response headers by timeout.
 //
@@ -13,8 +16,14 @@ import (
 // timeout and sends through http.DefaultTransport, with no way to pass a
 // context; this is what keeps a stalled Asterisk from hanging a call forever.
 // Streaming bodies are unaffected: only the wait for headers is bounded.
+//
+// It also keeps enough idle connections to Asterisk for every call to find
+// one: the default of 2 per host makes a busy server open and close a TCP
+// connection for most of its REST calls.
 func installHTTPTimeouts(timeout time.Duration) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = ariIdleConns
+	t.MaxIdleConnsPerHost = ariIdleConns
 	t.DialContext = (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext
 	t.TLSHandshakeTimeout = timeout
 	t.ResponseHeaderTimeout = timeout

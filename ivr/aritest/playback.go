@@ -423,8 +423,25 @@ func sayNumber(n int64) []string {
 }
 
 // soundPath finds a prompt as Asterisk does: <dir>/<lang>/<name>.wav, then
-// <dir>/<name>.wav; an absolute name is taken as it is.
+// <dir>/<name>.wav; an absolute name is taken as it is. Found paths are
+// remembered (a missing sound is looked for again next time). Callers hold
+// s.mu.
 func (s *Server) soundPath(name, lang string) (string, bool) {
+	key := lang + "\x00" + name
+	if p, ok := s.paths[key]; ok {
+		return p, true
+	}
+	p, ok := s.findSound(name, lang)
+	if ok {
+		if s.paths == nil {
+			s.paths = map[string]string{}
+		}
+		s.paths[key] = p
+	}
+	return p, ok
+}
+
+func (s *Server) findSound(name, lang string) (string, bool) {
 	var candidates []string
 	if filepath.IsAbs(name) {
 		candidates = []string{name + ".wav", name}

@@ -81,6 +81,7 @@ type Server struct {
 	parties   map[string]*Party        // calls placed through the control API
 	durations map[string]time.Duration // sound file durations by path
 	samples   map[string][]int16       // decoded sound files, for rendering
+	paths     map[string]string        // sound name and language -> file found
 	stats     Stats
 	rtpSignal chan struct{} // closed and replaced on every RTP packet
 	load      load          // scripted callers of the control API
