@@ -2,14 +2,14 @@ package ivr
 
 import (
 	"context"
-	"errors"
 
 	"github.com/CyCoreSystems/ari/v6"
 )
 
 // alongside runs work that blocks (a queue, a transfer, a lookup) while the
 // call keeps reading its events: a hang-up cancels the work's context and
-// returns errHungUp once the work has returned; keys pressed meanwhile go
+// returns errHungUp (errLost for a vanished channel) once the work has
+// returned; keys pressed meanwhile go
 // to keys (dropped when nobody reads them). The work's own goroutine is
 // always waited for, so nothing outlives the call.
 func (c *call) alongside(ctx context.Context, keys chan<- string, work func(ctx context.Context) error) error {
@@ -27,28 +27,23 @@ func (c *call) alongside(ctx context.Context, keys chan<- string, work func(ctx 
 				if !ok {
 					break
 				}
-				switch ev := ev.(type) {
-				case *ari.StasisEnd, *ari.ChannelHangupRequest, *ari.ChannelDestroyed:
-					c.gone = true
-				case *lostEvent:
-					c.gone = true
-				case *ari.ChannelDtmfReceived:
-					c.note(EventKey, c.current(), map[string]any{"key": ev.Digit})
+				if err := c.ended(ev); err != nil {
+					cancel()
+					<-done
+					return err
+				}
+				if key, isKey := ev.(*ari.ChannelDtmfReceived); isKey {
+					c.note(EventKey, c.current(), map[string]any{"key": key.Digit})
 					select {
-					case keys <- ev.Digit:
+					case keys <- key.Digit:
 					default:
 					}
 				}
 			}
-			if c.gone {
-				cancel()
-				<-done
-				return errHungUp
-			}
 		case <-ctx.Done():
 			cancel()
 			<-done
-			return errors.Join(ctx.Err())
+			return ctx.Err()
 		}
 	}
 }

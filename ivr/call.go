@@ -180,16 +180,12 @@ func (c *call) await(ctx context.Context, timer <-chan time.Time) (ari.Event, er
 	}
 	for {
 		if ev, ok := c.box.take(); ok {
-			switch ev := ev.(type) {
-			case *ari.StasisEnd, *ari.ChannelHangupRequest, *ari.ChannelDestroyed:
-				c.gone = true
-				return nil, errHungUp
-			case *lostEvent:
-				c.gone = true
-				return nil, errLost
-			case *ari.ChannelDtmfReceived:
-				c.digits = append(c.digits, ev.Digit)
-				c.note(EventKey, c.current(), map[string]any{"key": ev.Digit})
+			if err := c.ended(ev); err != nil {
+				return nil, err
+			}
+			if key, isKey := ev.(*ari.ChannelDtmfReceived); isKey {
+				c.digits = append(c.digits, key.Digit)
+				c.note(EventKey, c.current(), map[string]any{"key": key.Digit})
 			}
 			return ev, nil
 		}
@@ -201,6 +197,21 @@ func (c *call) await(ctx context.Context, timer <-chan time.Time) (ari.Event, er
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// ended says whether ev ends the call's channel: errHungUp for a hang-up
+// or the channel leaving Stasis, errLost when it vanished while ARI was
+// disconnected; nil for any other event.
+func (c *call) ended(ev ari.Event) error {
+	switch ev.(type) {
+	case *ari.StasisEnd, *ari.ChannelHangupRequest, *ari.ChannelDestroyed:
+		c.gone = true
+		return errHungUp
+	case *lostEvent:
+		c.gone = true
+		return errLost
+	}
+	return nil
 }
 
 // current is the node the call is in, for the journey.

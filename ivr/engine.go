@@ -73,9 +73,6 @@ type EngineConfig struct {
 	Journeys JourneySink
 	Clock    clockwork.Clock // nil: the real clock
 	Logger   *slog.Logger    // nil: discard
-	// Application is the Stasis application, for reconciling after a
-	// reconnect through Reconcile.
-	Application string
 	// Reconcile lists the channels in the application (GET
 	// /applications/{name} channel_ids); nil skips reconciliation.
 	Reconcile func(ctx context.Context) ([]string, error)

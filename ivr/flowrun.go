@@ -320,7 +320,7 @@ func (c *call) runLookup(ctx context.Context, n *callflow.Node) (string, error) 
 			fields, err = c.doLookup(req, l)
 			return err
 		})
-		if errors.Is(err, errHungUp) {
+		if errors.Is(err, errHungUp) || errors.Is(err, errLost) {
 			return "", err
 		}
 	}
@@ -427,8 +427,10 @@ func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
 		res, err = c.e.cfg.Queues.Enqueue(ctx, req)
 		return err
 	})
-	if errors.Is(err, errHungUp) {
-		c.journey.Outcome = OutcomeAbandoned
+	if errors.Is(err, errHungUp) || errors.Is(err, errLost) {
+		if errors.Is(err, errHungUp) {
+			c.journey.Outcome = OutcomeAbandoned
+		}
 		c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "result": "abandoned"})
 		return "", err
 	}
@@ -458,7 +460,7 @@ func (c *call) runTransfer(ctx context.Context, n *callflow.Node) (string, error
 	tctx, cancel := context.WithTimeout(ctx, t.Timeout)
 	defer cancel()
 	err := c.alongside(tctx, nil, func(ctx context.Context) error { return c.e.cfg.Transfers.Transfer(ctx, c.id, number) })
-	if errors.Is(err, errHungUp) {
+	if errors.Is(err, errHungUp) || errors.Is(err, errLost) {
 		return "", err
 	}
 	if err != nil {

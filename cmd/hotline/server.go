@@ -126,7 +126,6 @@ func (s *server) attachEngine(flows ivr.Flows, journeys ivr.JourneySink) {
 	rest := ivr.NewRESTClient(s.connCfg)
 	s.engine = ivr.NewEngine(ivr.EngineConfig{
 		Flows: flows, Media: ivr.NewMedia(rest), Journeys: journeys, Logger: s.log,
-		Application: s.connCfg.Application,
 		Reconcile: func(context.Context) ([]string, error) {
 			keys, err := appChannels{apps: rest.Application(), name: s.connCfg.Application}.List(nil)
 			ids := make([]string, len(keys))
