@@ -47,14 +47,31 @@ type QueueRequest struct {
 	// Keys carries the keys the caller presses while queued (a call-back
 	// request, say); the queue reads them or they are dropped.
 	Keys <-chan string
+	// Answered is called (from any goroutine) when an agent takes the
+	// call, so the journey knows it was answered even if the caller hangs
+	// up before Enqueue returns.
+	Answered func(QueueResult)
 }
 
 // QueueResult says how the caller left the queue.
 type QueueResult struct {
-	Outcome    string // answered, abandoned, overflow, callback...
+	Outcome    string // answered, overflow, callback (see the Queue* outcomes)
 	Agent      string
 	AnsweredAt time.Time // when the agent answered; the reports' speed of answer
 }
+
+// How a caller left the queue: QueueResult.Outcome.
+const (
+	// QueueAnswered: an agent took the call and the conversation ended
+	// with the caller still on the line; the flow goes on (a survey).
+	QueueAnswered = "answered"
+	// QueueOverflow: the queue turned the caller away (full, no agents,
+	// waited too long); the flow's on_fail path takes it.
+	QueueOverflow = "overflow"
+	// QueueCallback: the caller booked a call-back that keeps its place and
+	// heard the confirmation; the call ends.
+	QueueCallback = "callback"
+)
 
 // Transferer sends a caller to an external number (a blind transfer).
 type Transferer interface {

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/CyCoreSystems/ari/v6"
@@ -417,17 +418,42 @@ func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
 		skills[i] = callflow.Expand(s, c.vars)
 	}
 	c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "priority": q.Priority, "skills": skills})
+	vars := maps.Clone(c.vars)
+	for name := range c.secret {
+		if v, ok := vars[name]; ok {
+			vars[name] = mask(v) // the agent's screen pop never shows them
+		}
+	}
 	keys := make(chan string, 16)
+	var (
+		mu       sync.Mutex
+		answered *QueueResult
+	)
 	req := QueueRequest{
 		CallID: c.id, Caller: c.caller, Hotline: c.hotline, Language: c.lang, Queue: q.Name,
-		Priority: q.Priority, Skills: skills, Path: append([]string(nil), c.path...), Vars: maps.Clone(c.vars), Keys: keys,
+		Priority: q.Priority, Skills: skills, Path: append([]string(nil), c.path...), Vars: vars, Keys: keys,
+		Answered: func(r QueueResult) {
+			mu.Lock()
+			answered = &r
+			mu.Unlock()
+		},
 	}
 	var res QueueResult
 	err := c.alongside(ctx, keys, func(ctx context.Context) (err error) {
 		res, err = c.e.cfg.Queues.Enqueue(ctx, req)
 		return err
 	})
+	mu.Lock()
+	took := answered
+	mu.Unlock()
 	if errors.Is(err, errHungUp) || errors.Is(err, errLost) {
+		if took != nil {
+			// The caller hung up on the agent: an answered call, not an
+			// abandoned one.
+			c.journey.Outcome = OutcomeQueued
+			c.note(EventQueue, n.ID, queueDetail(q.Name, QueueAnswered, *took))
+			return "", err
+		}
 		if errors.Is(err, errHungUp) {
 			c.journey.Outcome = OutcomeAbandoned
 		}
@@ -439,15 +465,28 @@ func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
 		return q.OnFail, nil
 	}
 	c.journey.Outcome = OutcomeQueued
-	detail := map[string]any{"queue": q.Name, "result": res.Outcome, "agent": res.Agent}
+	if res.Agent == "" && took != nil {
+		res.Agent, res.AnsweredAt = took.Agent, took.AnsweredAt
+	}
+	c.note(EventQueue, n.ID, queueDetail(q.Name, res.Outcome, res))
+	switch res.Outcome {
+	case QueueAnswered:
+		return q.Next, nil
+	case QueueCallback:
+		c.journey.Outcome = OutcomeCallback
+		c.hangup(ctx, "normal")
+		return "", nil
+	}
+	return q.OnFail, nil
+}
+
+// queueDetail is the journey detail of a caller leaving a queue.
+func queueDetail(queue, result string, res QueueResult) map[string]any {
+	detail := map[string]any{"queue": queue, "result": result, "agent": res.Agent}
 	if !res.AnsweredAt.IsZero() {
 		detail["answered_at"] = res.AnsweredAt.UTC().Format(time.RFC3339Nano)
 	}
-	c.note(EventQueue, n.ID, detail)
-	if res.Outcome == "answered" {
-		return q.Next, nil
-	}
-	return q.OnFail, nil
+	return detail
 }
 
 func (c *call) runTransfer(ctx context.Context, n *callflow.Node) (string, error) {

@@ -20,18 +20,7 @@ func sayMedia(s *callflow.Say, value, lang string) ([]string, error) {
 	var words []string
 	switch s.Kind {
 	case callflow.SayDigits:
-		for _, r := range value {
-			switch {
-			case r >= '0' && r <= '9':
-				words = append(words, "digits/"+string(r))
-			case r == '*':
-				words = append(words, "digits/star")
-			case r == '#':
-				words = append(words, "digits/pound")
-			default:
-				return nil, fmt.Errorf("say digits: %q is not a digit", r)
-			}
-		}
+		return SpeakDigits(value, lang)
 	case callflow.SayNumber:
 		n, err := strconv.ParseInt(value, 10, 64)
 		if err != nil {
@@ -53,11 +42,7 @@ func sayMedia(s *callflow.Say, value, lang string) ([]string, error) {
 	default:
 		return nil, fmt.Errorf("say: kind %q is not known to this engine", s.Kind)
 	}
-	media := make([]string, len(words))
-	for i, w := range words {
-		media[i] = "sound:hotline/" + lang + "/" + w
-	}
-	return media, nil
+	return soundsOf(words, lang), nil
 }
 
 // number spells n in lang (zh rules for zh, English otherwise).

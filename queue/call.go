@@ -174,3 +174,42 @@ func (c *Center) Transfer(id, queue string) (Admission, error) {
 	e.attempts = 0
 	return c.admit(now, e, to, true), nil
 }
+
+// TransferToAgent offers a connected call to one named agent (the agent's
+// blind transfer to a colleague): the transferring agent goes to wrap-up
+// and the target, who must be Ready, is Reserved for it with the returned
+// Offer to ring. If the target does not answer, the caller goes back to its
+// place in its queue, as after any ring-no-answer. A target that is not
+// Ready fails with ErrAgentNotReady and leaves the call connected.
+func (c *Center) TransferToAgent(id, agentID string) (Offer, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, err := c.entry(id)
+	if err != nil {
+		return Offer{}, err
+	}
+	to, err := c.agent(agentID)
+	if err != nil {
+		return Offer{}, err
+	}
+	if e.state != connected {
+		return Offer{}, e.stateError("transfer")
+	}
+	if to == e.agent {
+		return Offer{}, fmt.Errorf("%w: the call is already with agent %s", ErrCallState, agentID)
+	}
+	if to.state != Ready {
+		return Offer{}, fmt.Errorf("%w: agent %s is %s", ErrAgentNotReady, agentID, to.state)
+	}
+	now := c.clock.Now()
+	c.release(now, e)
+	e.callback = false
+	e.attempts = 0
+	e.state, e.agent = offered, to
+	e.attempts++
+	c.offers++
+	e.offerGen = c.offers
+	c.mustTransition(now, to, Reserved, "", e)
+	c.timers.add(timer{at: now.Add(e.line.cfg.RingTimeout), kind: ringTimer, e: e, gen: e.offerGen})
+	return c.offerOf(now, e), nil
+}

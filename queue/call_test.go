@@ -282,3 +282,68 @@ func TestTransferToUnknownQueue(t *testing.T) {
 		t.Fatalf("c1 at %+v, %v; want still in first", p, err)
 	}
 }
+
+// TestTransferToAgent: an agent's blind transfer to a ready colleague
+// rings the colleague at once; the first agent wraps up. A colleague who
+// is not ready is refused and the call stays; one who lets it ring out
+// sends the caller back to its place in line.
+func TestTransferToAgent(t *testing.T) {
+	e := newEnv(t, queue.QueueConfig{Name: "q", WrapUp: time.Minute, RingTimeout: 10 * time.Second})
+	e.agent("1001", nil)
+	e.agent("1002", nil)
+	e.agent("1003", nil)
+	e.ready("1001")
+	e.enqueue("c1", "q", 0)
+	e.next()
+	e.must(e.answer("c1"))
+
+	_, err := e.c.TransferToAgent("c1", "1002")
+	wantErr(t, err, queue.ErrAgentNotReady)
+	if st, _ := e.state("1001"); st != queue.OnCall {
+		t.Fatalf("after a refused transfer the agent is %s, want on call", st)
+	}
+	_, err = e.c.TransferToAgent("c1", "1001")
+	wantErr(t, err, queue.ErrCallState)
+	_, err = e.c.TransferToAgent("c1", "nobody")
+	wantErr(t, err, queue.ErrUnknownAgent)
+
+	e.ready("1002")
+	o, err := e.c.TransferToAgent("c1", "1002")
+	e.must(err)
+	if o.Agent != "1002" || o.CallID != "c1" || o.Device != "PJSIP/1002" || o.Deadline != e.clk.Now().Add(10*time.Second) {
+		t.Fatalf("offer %+v", o)
+	}
+	if st, _ := e.state("1001"); st != queue.WrapUp {
+		t.Fatalf("transferring agent is %s, want wrap-up", st)
+	}
+	if d := e.next(); len(d.Offers) != 0 {
+		t.Fatalf("a directed offer must not be offered again: %v", pairs(d.Offers))
+	}
+	// It rings out: 1002 missed it, and c1 is back in line for 1003.
+	e.advance(10 * time.Second)
+	d := e.next()
+	if len(d.RingTimeouts) != 1 || d.RingTimeouts[0].Agent != "1002" {
+		t.Fatalf("ring timeouts %v", pairs(d.RingTimeouts))
+	}
+	if st, reason := e.state("1002"); st != queue.NotReady || reason != queue.ReasonMissed {
+		t.Fatalf("1002 is %s (%s), want not ready: missed", st, reason)
+	}
+	e.ready("1003")
+	if d := e.next(); len(d.Offers) != 1 || d.Offers[0].Agent != "1003" {
+		t.Fatalf("offers %v, want c1>1003", pairs(d.Offers))
+	}
+}
+
+// TestQueuesStatus lists every queue in the order added.
+func TestQueuesStatus(t *testing.T) {
+	e := newEnv(t, queue.QueueConfig{Name: "b"}, queue.QueueConfig{Name: "a"})
+	e.enqueue("c1", "a", 0)
+	e.advance(5 * time.Second)
+	qs := e.c.Queues()
+	if len(qs) != 2 || qs[0].Name != "b" || qs[1].Name != "a" {
+		t.Fatalf("queues %+v", qs)
+	}
+	if qs[1].Waiting != 1 || qs[1].LongestWait != 5*time.Second || qs[0].Waiting != 0 {
+		t.Fatalf("statuses %+v", qs)
+	}
+}

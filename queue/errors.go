@@ -43,6 +43,10 @@ var (
 	// a late answer or no-answer from an offer that already rang out.
 	ErrNotOffered = errors.New("the call is not offered to that agent")
 
+	// ErrAgentNotReady means a call was directed to an agent who is not
+	// Ready to take it.
+	ErrAgentNotReady = errors.New("the agent is not ready for a call")
+
 	// ErrAgentLoggedIn means the agent must log out first (to be removed).
 	ErrAgentLoggedIn = errors.New("the agent is logged in")
 

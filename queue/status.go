@@ -38,7 +38,23 @@ func (c *Center) QueueStatus(name string) (QueueStatus, error) {
 	if !ok {
 		return QueueStatus{}, fmt.Errorf("%w: %q", ErrUnknownQueue, name)
 	}
+	return c.status(c.clock.Now(), l), nil
+}
+
+// Queues returns every queue's status, in the order the queues were added.
+func (c *Center) Queues() []QueueStatus {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	now := c.clock.Now()
+	out := make([]QueueStatus, len(c.order))
+	for i, l := range c.order {
+		out[i] = c.status(now, l)
+	}
+	return out
+}
+
+func (c *Center) status(now time.Time, l *line) QueueStatus {
+	name := l.name
 	st := l.stats
 	s := QueueStatus{
 		Name: name, Waiting: l.waiting, WaitingCallbacks: l.waiting - l.live,
@@ -61,5 +77,5 @@ func (c *Center) QueueStatus(name string) (QueueStatus, error) {
 	if n := st.answered + st.abandoned; n > 0 {
 		s.ServiceLevel = float64(st.answeredInSL) / float64(n)
 	}
-	return s, nil
+	return s
 }

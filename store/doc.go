@@ -5,6 +5,10 @@
 // from calls without ever making a call wait for the database: it batches
 // them with COPY and, while PostgreSQL is unreachable, keeps them in a local
 // spool file that it replays, in order and exactly once, when it returns.
+// It also keeps the pending call-back requests ([Callbacks]), so that they
+// survive a restart with the place in line they keep, and hands out their
+// dialling attempts so that no customer is dialled twice for one attempt,
+// however many instances share the database.
 //
 // store talks to PostgreSQL through github.com/jackc/pgx/v5 and reports
 // through the OpenTelemetry API only (spans on queries and flushes, pool and

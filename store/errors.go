@@ -28,4 +28,39 @@ var (
 	// every record before the context ended: the rest is safe in the spool
 	// file and the next Writer on the same directory writes it.
 	ErrSpooled = errors.New("call records are left in the spool for the next start")
+
+	// ErrBadCallback means a call-back request cannot be stored: it has
+	// no ID, no number to dial or no queue, or a number out of range. The
+	// message says which.
+	ErrBadCallback = errors.New("bad call-back request")
+
+	// ErrCallbackExists means a call-back request with the same ID was
+	// already made: a request is made once, and its ID is never reused.
+	ErrCallbackExists = errors.New("the call-back request was already made")
+
+	// ErrUnknownCallback means no call-back request has the ID given.
+	ErrUnknownCallback = errors.New("no such call-back request")
+
+	// ErrCallbackNotPending means a claim lost: the call-back request is
+	// not waiting to be dialled, because another instance (or this one) is
+	// dialling it, or it is connected, failed or cancelled. The claimer
+	// must not dial.
+	ErrCallbackNotPending = errors.New("the call-back request is not pending")
+
+	// ErrCallbackNotDue means the call-back request waits for a retry
+	// time (its NotBefore) that has not come yet.
+	ErrCallbackNotDue = errors.New("the call-back request is not due yet")
+
+	// ErrCallbackNotDialing means an attempt's outcome (connected, failed)
+	// was reported for a call-back request that is not being dialled: it
+	// was cancelled meanwhile, or the outcome came twice.
+	ErrCallbackNotDialing = errors.New("the call-back request is not being dialled")
+
+	// ErrCallbackClosed means the call-back request is over (connected,
+	// failed or cancelled) and can no longer be cancelled.
+	ErrCallbackClosed = errors.New("the call-back request is already closed")
+
+	// ErrNoInstance means a claim or a recovery came without the name of
+	// the instance doing it, which is what Recover finds its own dials by.
+	ErrNoInstance = errors.New("call-backs need the name of the instance dialling them")
 )

@@ -35,7 +35,7 @@ func TestMigrate(t *testing.T) {
 	if len(applied) != 0 {
 		t.Errorf("second run applied %v, want nothing", names(applied))
 	}
-	for _, table := range []string{"calls", "call_events", "agent_state_changes", "survey_answers"} {
+	for _, table := range []string{"calls", "call_events", "agent_state_changes", "survey_answers", "callbacks"} {
 		var n int
 		if err := db.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil {
 			t.Errorf("table %s: %v", table, err)

@@ -1,0 +1,192 @@
+package console
+
+import (
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// cookieName is the session cookie's name.
+const cookieName = "hotline_session"
+
+// errSignIn answers a request without a live session.
+var errSignIn = httpErrorf(http.StatusUnauthorized, "not signed in, or the session has ended: sign in again")
+
+// handler is an API handler for a signed-in user. An error it returns is
+// answered by Server.fail.
+type handler func(w http.ResponseWriter, r *http.Request, sess session) error
+
+// signedIn runs h for a request that carries a live session, else answers
+// 401.
+func (s *Server) signedIn(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sess, ok := s.auth.lookup(requestToken(r))
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="hotline"`)
+			s.fail(w, r, errSignIn)
+			return
+		}
+		if err := h(w, r, sess); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+// withACD runs h for a signed-in user when this server runs the queues.
+func (s *Server) withACD(h handler) http.Handler {
+	return s.signedIn(func(w http.ResponseWriter, r *http.Request, sess session) error {
+		if s.acd == nil {
+			return errNoACD
+		}
+		return h(w, r, sess)
+	})
+}
+
+// forAgent runs h on the agent {id} of the path: an agent's user may act on
+// its own agent only, a supervisor's or an administrator's on any.
+func (s *Server) forAgent(h handler) http.Handler {
+	return s.withACD(func(w http.ResponseWriter, r *http.Request, sess session) error {
+		if id := r.PathValue("id"); !sess.user.Role.supervises() && id != sess.user.Agent {
+			return httpErrorf(http.StatusForbidden, "you may act only on your own agent, %s, not %s", sess.user.Agent, id)
+		}
+		return h(w, r, sess)
+	})
+}
+
+// supervisor runs h for supervisors and administrators.
+func (s *Server) supervisor(h handler) http.Handler {
+	return s.signedIn(func(w http.ResponseWriter, r *http.Request, sess session) error {
+		if !sess.user.Role.supervises() {
+			return httpErrorf(http.StatusForbidden, "only supervisors and administrators may supervise calls")
+		}
+		if s.acd == nil {
+			return errNoACD
+		}
+		return h(w, r, sess)
+	})
+}
+
+// admin runs h for administrators.
+func (s *Server) admin(h handler) http.Handler {
+	return s.signedIn(func(w http.ResponseWriter, r *http.Request, sess session) error {
+		if sess.user.Role != RoleAdmin {
+			return httpErrorf(http.StatusForbidden, "only administrators may manage flows")
+		}
+		if s.flows == nil {
+			return errNoFlows
+		}
+		return h(w, r, sess)
+	})
+}
+
+// requestToken is the session token of r: the bearer token, else the
+// cookie's. A bearer token serves tools and tests; the browser uses the
+// cookie, which its scripts cannot read.
+func requestToken(r *http.Request) string {
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		scheme, token, _ := strings.Cut(auth, " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			return ""
+		}
+		return strings.TrimSpace(token)
+	}
+	if c, err := r.Cookie(cookieName); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// LoginRequest is the body of POST /api/login.
+type LoginRequest struct {
+	User     string `json:"user"`
+	Password string `json:"password"`
+}
+
+// Me is the signed-in user, as GET /api/me answers it.
+type Me struct {
+	User    string    `json:"user"`
+	Role    Role      `json:"role"`
+	Agent   string    `json:"agent,omitempty"`
+	Expires time.Time `json:"expires"` // when the session ends
+}
+
+// LoginResponse is the answer to POST /api/login.
+type LoginResponse struct {
+	Token string `json:"token"`
+	Me
+}
+
+// login handles POST /api/login.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	var req LoginRequest
+	if err := decode(r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if req.User == "" || req.Password == "" {
+		s.fail(w, r, httpErrorf(http.StatusBadRequest, "user and password are required"))
+		return
+	}
+	if left, locked := s.guard.locked(req.User); locked {
+		secs := int(math.Ceil(left.Seconds()))
+		w.Header().Set("Retry-After", fmt.Sprint(secs))
+		s.log.WarnContext(r.Context(), "console: sign-in refused, locked out", slog.String("user", req.User))
+		s.fail(w, r, httpErrorf(http.StatusTooManyRequests, "too many failed sign-ins for %s: try again in %d seconds", req.User, secs))
+		return
+	}
+	// Always run bcrypt, against a dummy hash for an unknown name, so that
+	// the answer's timing does not tell which names exist.
+	u, known := s.users[req.User]
+	hash := s.dummy
+	if known {
+		hash = []byte(u.PasswordHash)
+	}
+	if err := bcrypt.CompareHashAndPassword(hash, []byte(req.Password)); err != nil || !known {
+		s.guard.fail(req.User)
+		s.log.WarnContext(r.Context(), "console: sign-in failed", slog.String("user", req.User))
+		s.fail(w, r, httpErrorf(http.StatusUnauthorized, "wrong user name or password"))
+		return
+	}
+	s.guard.succeed(req.User)
+	token, sess := s.auth.create(u)
+	s.log.InfoContext(r.Context(), "console: signed in", slog.String("user", u.Name), slog.String("role", string(u.Role)))
+	http.SetCookie(w, &http.Cookie{
+		Name:  cookieName,
+		Value: token,
+		Path:  "/",
+		// Max-Age rather than Expires: the browser counts it on its own
+		// clock, whatever the skew to ours.
+		MaxAge:   int(s.auth.ttl / time.Second),
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteStrictMode,
+	})
+	writeJSON(w, http.StatusOK, LoginResponse{Token: token, Me: me(sess)})
+}
+
+// logout handles POST /api/logout: the session ends, the cookie is cleared.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, sess session) error {
+	s.auth.end(requestToken(r))
+	http.SetCookie(w, &http.Cookie{
+		Name: cookieName, Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
+	})
+	s.log.InfoContext(r.Context(), "console: signed out", slog.String("user", sess.user.Name))
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// me handles GET /api/me.
+func (s *Server) me(w http.ResponseWriter, r *http.Request, sess session) error {
+	writeJSON(w, http.StatusOK, me(sess))
+	return nil
+}
+
+func me(sess session) Me {
+	return Me{User: sess.user.Name, Role: sess.user.Role, Agent: sess.user.Agent, Expires: sess.expires}
+}

@@ -1,0 +1,71 @@
+package console
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/hotline-ivr/hotline/ivr/acd"
+	"github.com/hotline-ivr/hotline/queue"
+)
+
+// ErrInvalidConfig is what every problem [New] finds in its [Config]
+// matches with errors.Is; each problem's message names the user or field.
+var ErrInvalidConfig = errors.New("invalid console configuration")
+
+// configError is one problem with a Config.
+type configError struct{ msg string }
+
+func (e *configError) Error() string        { return e.msg }
+func (e *configError) Is(target error) bool { return target == ErrInvalidConfig }
+
+func configErrorf(format string, args ...any) error {
+	return &configError{fmt.Sprintf(format, args...)}
+}
+
+// httpError is an error written for the API's user, with the status it
+// answers. Anything that is not one is internal: logged, and answered with a
+// generic 500, so no internal detail reaches a browser.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func httpErrorf(status int, format string, args ...any) error {
+	return &httpError{status, fmt.Sprintf(format, args...)}
+}
+
+// domainStatuses maps the ACD's errors to their HTTP status. Their messages
+// are written for people (they name the agent and the states), so they are
+// shown as they are.
+var domainStatuses = []struct {
+	err    error
+	status int
+}{
+	{queue.ErrUnknownAgent, http.StatusNotFound},
+	{queue.ErrUnknownQueue, http.StatusNotFound},
+	{acd.ErrNoSupervision, http.StatusNotFound},
+	{queue.ErrIllegalTransition, http.StatusConflict},
+	{queue.ErrCallState, http.StatusConflict},
+	{acd.ErrNoCall, http.StatusConflict},
+	{acd.ErrHeld, http.StatusConflict},
+	{acd.ErrNotHeld, http.StatusConflict},
+	{acd.ErrAgentBusy, http.StatusConflict},
+	{queue.ErrNoReason, http.StatusBadRequest},
+}
+
+// publicError returns the status and message to answer err with; internal
+// is true when err is not meant for users and must be logged instead.
+func publicError(err error) (status int, msg string, internal bool) {
+	if he, ok := errors.AsType[*httpError](err); ok {
+		return he.status, he.msg, false
+	}
+	for _, d := range domainStatuses {
+		if errors.Is(err, d.err) {
+			return d.status, err.Error(), false
+		}
+	}
+	return http.StatusInternalServerError, "something went wrong on the server; the error is logged", true
+}

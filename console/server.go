@@ -1,0 +1,171 @@
+package console
+
+import (
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/jonboulle/clockwork"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Server is the console's HTTP API. Create one with New; it is an
+// http.Handler. Register its Close with http.Server.RegisterOnShutdown, so
+// that the event streams end and a graceful shutdown does not wait on them.
+type Server struct {
+	acd    ACD   // nil: not on this server
+	flows  Flows // nil: not on this server
+	clock  clockwork.Clock
+	log    *slog.Logger
+	users  map[string]User // by name
+	dummy  []byte          // a bcrypt hash to check unknown users' passwords against
+	auth   *sessions
+	guard  *throttle
+	routes http.Handler
+
+	closeOnce sync.Once
+	done      chan struct{} // closed by Close
+}
+
+// New returns a Server for cfg, or every problem with cfg.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	s := &Server{
+		acd:   cfg.ACD,
+		flows: cfg.Flows,
+		clock: cfg.Clock,
+		log:   cfg.Logger,
+		users: map[string]User{},
+		auth:  newSessions(cfg.Clock, cfg.SessionTTL),
+		guard: newThrottle(cfg.Clock),
+		done:  make(chan struct{}),
+	}
+	cost := bcrypt.DefaultCost
+	for i, u := range cfg.Users {
+		s.users[u.Name] = u
+		if c, _ := bcrypt.Cost([]byte(u.PasswordHash)); i == 0 || c > cost {
+			cost = c
+		}
+	}
+	// Unknown names are checked against this hash, at the users' highest
+	// cost, so that a wrong name takes as long to refuse as a wrong
+	// password.
+	dummy, err := bcrypt.GenerateFromPassword([]byte("no such user"), cost)
+	if err != nil {
+		return nil, err
+	}
+	s.dummy = dummy
+	s.routes = s.handler()
+	return s, nil
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.routes.ServeHTTP(w, r) }
+
+// Close ends the open event streams; requests still work. Give it to
+// http.Server.RegisterOnShutdown.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.done) })
+}
+
+// handler routes the API. Every route but sign-in needs a session; the
+// role checks are in the handlers' wrappers, so each route says who may use
+// it where it is registered.
+func (s *Server) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/login", s.login)
+	mux.Handle("POST /api/logout", s.signedIn(s.logout))
+	mux.Handle("GET /api/me", s.signedIn(s.me))
+
+	mux.Handle("GET /api/agents", s.withACD(s.listAgents))
+	mux.Handle("GET /api/agents/{id}", s.forAgent(s.getAgent))
+	mux.Handle("GET /api/queues", s.withACD(s.listQueues))
+	mux.Handle("GET /api/calls", s.withACD(s.listCalls))
+	mux.Handle("GET /api/stream", s.withACD(s.stream))
+
+	mux.Handle("POST /api/agents/{id}/login", s.forAgent(s.agentLogin))
+	mux.Handle("POST /api/agents/{id}/logout", s.forAgent(s.agentLogout))
+	mux.Handle("POST /api/agents/{id}/ready", s.forAgent(s.agentReady))
+	mux.Handle("POST /api/agents/{id}/not-ready", s.forAgent(s.agentNotReady))
+	mux.Handle("POST /api/agents/{id}/wrap-up/end", s.forAgent(s.agentEndWrapUp))
+	mux.Handle("POST /api/agents/{id}/hold", s.forAgent(s.agentHold))
+	mux.Handle("POST /api/agents/{id}/unhold", s.forAgent(s.agentUnhold))
+	mux.Handle("POST /api/agents/{id}/transfer", s.forAgent(s.agentTransfer))
+
+	mux.Handle("POST /api/agents/{id}/supervise", s.supervisor(s.supervise))
+	mux.Handle("POST /api/supervision/{session}", s.supervisor(s.setSupervision))
+	mux.Handle("DELETE /api/supervision/{session}", s.supervisor(s.endSupervision))
+
+	mux.Handle("POST /api/admin/flows/reload", s.admin(s.reloadFlows))
+	mux.Handle("GET /api/admin/flows", s.admin(s.listFlows))
+
+	// Cookies are SameSite=Strict already; refusing cross-origin writes by
+	// the browser's Sec-Fetch-Site and Origin headers as well costs nothing.
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusForbidden, "cross-origin requests are refused")
+	}))
+	return csrf.Handler(jsonMisses(mux))
+}
+
+// jsonMisses answers what mux has no route for (404, or 405 for a known
+// path with another method) with a JSON error, like every other error.
+func jsonMisses(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r) // it, not h, sets the path's values
+			return
+		}
+		// Let the mux decide the status (and set Allow), then write our body.
+		rec := &statusRecorder{header: w.Header()}
+		h.ServeHTTP(rec, r)
+		switch rec.status {
+		case http.StatusMethodNotAllowed:
+			writeError(w, rec.status, "%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, w.Header().Get("Allow"))
+		case http.StatusNotFound:
+			writeError(w, rec.status, "no such endpoint: %s %s", r.Method, r.URL.Path)
+		default: // a redirect to the clean path
+			w.WriteHeader(rec.status)
+		}
+	})
+}
+
+// statusRecorder keeps the status a handler answers and drops its body.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (r *statusRecorder) Header() http.Header { return r.header }
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return len(b), nil
+}
+func (r *statusRecorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+}
+
+// fail answers err: with its own status and message when it is meant for
+// users, else with a generic 500 after logging it.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg, internal := publicError(err)
+	if internal {
+		s.log.ErrorContext(r.Context(), "console: request failed",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+	}
+	writeError(w, status, "%s", msg)
+}
+
+// The answers of the endpoints of a part this server does not run.
+var (
+	errNoACD   = httpErrorf(http.StatusServiceUnavailable, "the queues and agents are not available on this server")
+	errNoFlows = httpErrorf(http.StatusServiceUnavailable, "flow management is not available on this server")
+)

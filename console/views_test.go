@@ -1,0 +1,117 @@
+package console_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hotline-ivr/hotline/console"
+	"github.com/hotline-ivr/hotline/ivr/acd"
+	"github.com/hotline-ivr/hotline/queue"
+)
+
+func TestListsAreScopedByRole(t *testing.T) {
+	e := newEnv(t)
+	e.acd.mustReady(t, "1001")
+	e.acd.connect(t, "call-1", "support", "1001", "13800138000")
+	e.acd.mustReady(t, "1002")
+	e.acd.connect(t, "call-2", "support", "1002", "13900139000")
+
+	type lists struct {
+		Agents []console.AgentView `json:"agents"`
+		Queues []console.QueueView `json:"queues"`
+		Calls  []acd.CallView      `json:"calls"`
+	}
+	get := func(token string) lists {
+		var l, part lists
+		e.must(http.StatusOK, "GET", "/api/agents", token, "", &part)
+		l.Agents = part.Agents
+		e.must(http.StatusOK, "GET", "/api/queues", token, "", &part)
+		l.Queues = part.Queues
+		e.must(http.StatusOK, "GET", "/api/calls", token, "", &part)
+		l.Calls = part.Calls
+		return l
+	}
+	callIDs := func(cs []acd.CallView) []string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.CallID)
+		}
+		return out
+	}
+
+	tests := []struct {
+		user       string
+		wantAgents []string
+		wantCalls  []string
+	}{
+		{"lilei", []string{"1001"}, []string{"call-1"}},
+		{"hanmei", []string{"1002"}, []string{"call-2"}},
+		{"wang", []string{"1001", "1002", "1003"}, []string{"call-1", "call-2"}},
+		{"root", []string{"1001", "1002", "1003"}, []string{"call-1", "call-2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.user, func(t *testing.T) {
+			l := get(e.login(tt.user))
+			if got := agentIDs(l.Agents); !slices.Equal(got, tt.wantAgents) {
+				t.Errorf("agents %v, want %v", got, tt.wantAgents)
+			}
+			if got := callIDs(l.Calls); !slices.Equal(got, tt.wantCalls) {
+				t.Errorf("calls %v, want %v", got, tt.wantCalls)
+			}
+			// Everyone sees the queue totals.
+			if len(l.Queues) != 2 || l.Queues[0].Name != "support" || l.Queues[0].Answered != 2 {
+				t.Errorf("queues %+v, want support (2 answered) and complaints", l.Queues)
+			}
+		})
+	}
+}
+
+// TestJSONShape pins the wire names and units: snake_case, durations in
+// seconds.
+func TestJSONShape(t *testing.T) {
+	e := newEnv(t)
+	e.acd.mustReady(t, "1001")
+	e.acd.connect(t, "call-1", "support", "1001", "13800138000")
+	if _, err := e.acd.center.Enqueue(queue.Caller{CallID: "call-2", Queue: "complaints", Number: "13600136000"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(90 * time.Second)
+	tok := e.login("wang")
+
+	var agent map[string]any
+	e.must(http.StatusOK, "GET", "/api/agents/1001", tok, "", &agent)
+	for key, want := range map[string]any{"id": "1001", "name": "李雷", "state": "on_call", "in_state_seconds": 90.0, "call_id": "call-1", "queue": "support", "answered": 1.0} {
+		if agent[key] != want {
+			t.Errorf("agent[%q] = %v, want %v", key, agent[key], want)
+		}
+	}
+	call, _ := agent["call"].(map[string]any)
+	if call["caller"] != "13800138000" || call["hotline"] != "4008001234" {
+		t.Errorf("agent's call = %v", call)
+	}
+
+	var qs struct{ Queues []map[string]any }
+	e.must(http.StatusOK, "GET", "/api/queues", tok, "", &qs)
+	q := qs.Queues[1]
+	for key, want := range map[string]any{"name": "complaints", "waiting": 1.0, "longest_wait_seconds": 90.0, "waiting_callbacks": 0.0, "aht_seconds": 0.0} {
+		if q[key] != want {
+			t.Errorf("queue[%q] = %v, want %v", key, q[key], want)
+		}
+	}
+
+	// An agent without skills has an empty object, not null.
+	r := e.must(http.StatusOK, "GET", "/api/agents/1003", tok, "", nil)
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(r.body, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if string(raw["skills"]) != "{}" || string(raw["queues"]) != `["support","complaints"]` {
+		t.Errorf("skills %s, queues %s; want {} and both queues", raw["skills"], raw["queues"])
+	}
+	if _, ok := raw["call"]; ok {
+		t.Errorf("an agent without a call has %s", raw["call"])
+	}
+}

@@ -1,0 +1,134 @@
+package acd
+
+import (
+	"context"
+	"time"
+
+	"github.com/CyCoreSystems/ari/v6"
+)
+
+// PBX is what the service asks of Asterisk: ring agents and customers,
+// play to channels, hold music, bridges and snoops. Each call returns once
+// Asterisk accepted the command; what follows (StasisStart on answer,
+// PlaybackFinished, ChannelDestroyed) arrives as events through
+// [Service.Handler].
+type PBX interface {
+	// Originate rings endpoint ("PJSIP/1001") on a channel with the given
+	// id, which enters the application (with appArgs) once answered; it
+	// gives up after timeout.
+	Originate(ctx context.Context, channelID, endpoint, callerID string, timeout time.Duration, appArgs string) error
+	Hangup(ctx context.Context, channelID, reason string) error
+	Play(ctx context.Context, channelID, playbackID string, media ...string) error
+	StopPlayback(ctx context.Context, playbackID string) error
+	StartMOH(ctx context.Context, channelID, class string) error
+	StopMOH(ctx context.Context, channelID string) error
+	CreateBridge(ctx context.Context, bridgeID, kind string) error
+	AddToBridge(ctx context.Context, bridgeID, channelID string) error
+	RemoveFromBridge(ctx context.Context, bridgeID, channelID string) error
+	DestroyBridge(ctx context.Context, bridgeID string) error
+	// Snoop makes a channel (snoopID) that hears channelID in the spy
+	// direction and speaks into it in the whisper direction ("none", "in",
+	// "out", "both").
+	Snoop(ctx context.Context, channelID, snoopID, spy, whisper, appArgs string) error
+}
+
+// ariPBX adapts the ari/v6 REST client. Like the engine's Media, its calls
+// take no context: a cancelled ctx stops a call before it is sent, and the
+// transport's timeouts bound the rest.
+type ariPBX struct {
+	cl  ari.Client
+	app string
+}
+
+// NewPBX returns the service's PBX over an ari/v6 REST client of the
+// application app.
+func NewPBX(cl ari.Client, app string) PBX { return ariPBX{cl: cl, app: app} }
+
+func chanKey(id string) *ari.Key   { return ari.NewKey(ari.ChannelKey, id) }
+func bridgeKey(id string) *ari.Key { return ari.NewKey(ari.BridgeKey, id) }
+
+func (p ariPBX) Originate(ctx context.Context, id, endpoint, callerID string, timeout time.Duration, appArgs string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	secs := int((timeout + time.Second - 1) / time.Second)
+	_, err := p.cl.Channel().Originate(nil, ari.OriginateRequest{
+		Endpoint: endpoint, ChannelID: id, CallerID: callerID, Timeout: secs, App: p.app, AppArgs: appArgs,
+	})
+	return err
+}
+
+func (p ariPBX) Hangup(ctx context.Context, id, reason string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return p.cl.Channel().Hangup(chanKey(id), reason)
+}
+
+func (p ariPBX) Play(ctx context.Context, id, playbackID string, media ...string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	_, err := p.cl.Channel().Play(chanKey(id), playbackID, media...)
+	return err
+}
+
+func (p ariPBX) StopPlayback(ctx context.Context, playbackID string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return p.cl.Playback().Stop(ari.NewKey(ari.PlaybackKey, playbackID))
+}
+
+func (p ariPBX) StartMOH(ctx context.Context, id, class string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return p.cl.Channel().MOH(chanKey(id), class)
+}
+
+func (p ariPBX) StopMOH(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return p.cl.Channel().StopMOH(chanKey(id))
+}
+
+func (p ariPBX) CreateBridge(ctx context.Context, id, kind string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	_, err := p.cl.Bridge().Create(bridgeKey(id), kind, id)
+	return err
+}
+
+func (p ariPBX) AddToBridge(ctx context.Context, bridgeID, channelID string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return p.cl.Bridge().AddChannel(bridgeKey(bridgeID), channelID)
+}
+
+func (p ariPBX) RemoveFromBridge(ctx context.Context, bridgeID, channelID string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return p.cl.Bridge().RemoveChannel(bridgeKey(bridgeID), channelID)
+}
+
+func (p ariPBX) DestroyBridge(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return p.cl.Bridge().Delete(bridgeKey(id))
+}
+
+func (p ariPBX) Snoop(ctx context.Context, id, snoopID, spy, whisper, appArgs string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	_, err := p.cl.Channel().Snoop(chanKey(id), snoopID, &ari.SnoopOptions{
+		App: p.app, AppArgs: appArgs, Spy: ari.Direction(spy), Whisper: ari.Direction(whisper),
+	})
+	return err
+}

@@ -1,0 +1,410 @@
+package acd_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/CyCoreSystems/ari/v6"
+	"github.com/jonboulle/clockwork"
+
+	"github.com/hotline-ivr/hotline/callflow"
+	"github.com/hotline-ivr/hotline/ivr"
+	"github.com/hotline-ivr/hotline/ivr/acd"
+	"github.com/hotline-ivr/hotline/ivr/aritest"
+	"github.com/hotline-ivr/hotline/ivr/prompts"
+	"github.com/hotline-ivr/hotline/queue"
+)
+
+// testFlow sends callers to the after-sales queue, VIPs with priority;
+// after the agent, a goodbye.
+const testFlow = `
+flow: acd-test
+numbers: ["4008001000"]
+languages: [zh, en]
+lists:
+  vip: ["13900000009"]
+prompts:
+  welcome: {zh: hotline/zh/demo/welcome, en: hotline/en/demo/welcome}
+start: welcome
+nodes:
+  welcome:
+    play: {prompts: [welcome], next: route}
+  route:
+    branch:
+      when:
+        - {caller_in: vip, goto: vip}
+      default: repair
+  repair:
+    queue: {name: after-sales, priority: 0, next: thanks, on_fail: sorry}
+  vip:
+    queue: {name: after-sales, priority: 10, next: thanks, on_fail: sorry}
+  thanks:
+    hangup: {prompts: [goodbye]}
+  sorry:
+    hangup: {prompts: [sorry]}
+`
+
+const (
+	hotline = "4008001000"
+	vip     = "13900000009" // a caller on the VIP list
+)
+
+var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+// rig is the engine and the ACD service against an emulator on a fake
+// clock, with a real queue.Center and agents on SIP endpoints.
+type rig struct {
+	t        *testing.T
+	ctx      context.Context
+	clk      *clockwork.FakeClock
+	emu      *aritest.Server
+	engine   *ivr.Engine
+	acd      *acd.Service
+	center   *queue.Center
+	ari      ari.Client
+	journeys chan *ivr.Journey
+	records  *records
+	cbs      *acd.MemoryCallbacks
+}
+
+type sink chan *ivr.Journey
+
+func (s sink) RecordJourney(_ context.Context, j *ivr.Journey) { s <- j }
+
+// records keeps what the service hands to the call records.
+type records struct {
+	mu     sync.Mutex
+	states []queue.AgentStateChange
+	calls  []acd.AgentCall
+}
+
+func (r *records) AgentStateChanges(c []queue.AgentStateChange) {
+	r.mu.Lock()
+	r.states = append(r.states, c...)
+	r.mu.Unlock()
+}
+
+func (r *records) AgentCall(c acd.AgentCall) {
+	r.mu.Lock()
+	r.calls = append(r.calls, c)
+	r.mu.Unlock()
+}
+
+func (r *records) stateChanges() []queue.AgentStateChange {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]queue.AgentStateChange(nil), r.states...)
+}
+
+func (r *records) agentCalls() []acd.AgentCall {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]acd.AgentCall(nil), r.calls...)
+}
+
+type rigOptions struct {
+	queue  queue.QueueConfig
+	agents []queue.AgentConfig
+	tune   func(*acd.Config)
+}
+
+func newRig(t *testing.T, o rigOptions) *rig {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	sounds := t.TempDir()
+	if _, err := prompts.Install(sounds); err != nil {
+		t.Fatal(err)
+	}
+	clk := clockwork.NewFakeClockAt(t0)
+	emu, err := aritest.New(aritest.Config{Clock: clk, SoundsDir: sounds, Username: "u", Password: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	var reg callflow.Registry
+	if _, err := reg.Load(map[string][]byte{"acd.yaml": []byte(testFlow)}); err != nil {
+		t.Fatal(err)
+	}
+	if o.queue.Name == "" {
+		o.queue.Name = "after-sales"
+	}
+	center, err := queue.New(queue.Config{Clock: clk, Queues: []queue.QueueConfig{o.queue}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range o.agents {
+		if err := center.SetAgent(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := ivr.ConnConfig{URL: emu.URL(), Username: "u", Password: "p", Application: "hotline",
+		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}
+	cl := ivr.NewRESTClient(cfg)
+	recs := &records{}
+	cbs := acd.NewMemoryCallbacks(clk)
+	acfg := acd.Config{Center: center, PBX: acd.NewPBX(cl, "hotline"), Clock: clk, Records: recs,
+		Callbacks: cbs, CallerID: hotline, Instance: "test"}
+	if o.tune != nil {
+		o.tune(&acfg)
+	}
+	svc, err := acd.New(acfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	journeys := make(sink, 32)
+	engine := ivr.NewEngine(ivr.EngineConfig{Flows: &reg, Media: ivr.NewMedia(cl), Queues: svc, Journeys: journeys, Clock: clk})
+	conn := ivr.NewConn(cfg)
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 2)
+	connected := make(chan struct{})
+	go func() { done <- svc.Run(runCtx) }()
+	go func() { done <- conn.Run(runCtx, signal{svc.Handler(engine), connected}) }()
+	<-connected
+	t.Cleanup(func() {
+		_ = engine.Drain(ctx)
+		stop()
+		<-done
+		<-done
+		_ = emu.Close()
+		http.DefaultClient.CloseIdleConnections()
+	})
+	return &rig{t: t, ctx: ctx, clk: clk, emu: emu, engine: engine, acd: svc, center: center, ari: cl,
+		journeys: journeys, records: recs, cbs: cbs}
+}
+
+// signal tells the test once the handler is connected.
+type signal struct {
+	ivr.Handler
+	up chan struct{}
+}
+
+func (s signal) Connected(ctx context.Context) error {
+	defer func() {
+		select {
+		case <-s.up:
+		default:
+			close(s.up)
+		}
+	}()
+	return s.Handler.Connected(ctx)
+}
+
+// agent adds an agent on a SIP endpoint with a behaviour, logged in and
+// ready.
+func (r *rig) agent(id string, b aritest.Behavior, skills ...string) *aritest.Endpoint {
+	r.t.Helper()
+	sk := map[string]int{}
+	for _, s := range skills {
+		sk[s] = 5
+	}
+	if err := r.center.SetAgent(queue.AgentConfig{ID: id, Name: "Agent " + id, Device: "PJSIP/" + id, Skills: sk}); err != nil {
+		r.t.Fatal(err)
+	}
+	ep := r.emu.AddEndpoint("PJSIP", id, b)
+	r.must(r.acd.Login(r.ctx, id))
+	r.must(r.acd.Ready(r.ctx, id))
+	return ep
+}
+
+func (r *rig) must(err error) {
+	r.t.Helper()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// dial places a call to the hotline.
+func (r *rig) dial(from string) *aritest.Party {
+	r.t.Helper()
+	p, err := r.emu.Dial(r.ctx, aritest.Call{From: from, To: hotline, Language: "zh"})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return p
+}
+
+// settle waits until every event the emulator sent went through the
+// handler and the service has handled all it was given, so nothing is in
+// flight when time moves.
+func (r *rig) settle() {
+	r.t.Helper()
+	for r.acd.EventsSeen() < r.emu.Stats().EventsSent || !r.acd.Idle() {
+		if r.ctx.Err() != nil {
+			r.t.Fatalf("the handler saw %d events of %d sent", r.acd.EventsSeen(), r.emu.Stats().EventsSent)
+		}
+		runtime.Gosched()
+	}
+}
+
+// until moves the fake clock in 100 ms steps, each only once something
+// waits on the clock and the events socket is drained, until cond holds.
+func (r *rig) until(what string, cond func() bool) {
+	r.t.Helper()
+	for step := 0; step < 6000; step++ {
+		if r.waitBriefly(what, cond) {
+			return
+		}
+		r.settle()
+		if cond() {
+			return
+		}
+		r.clk.Advance(100 * time.Millisecond)
+		r.emu.Sync()
+	}
+	r.t.Fatalf("%s did not happen within 600 s of call time", what)
+}
+
+// waitBriefly gives cond a chance to come true without time moving: it
+// returns when cond holds or once something is blocked on the clock and
+// the handler has caught up.
+func (r *rig) waitBriefly(what string, cond func() bool) bool {
+	ctx, cancel := context.WithCancel(r.ctx)
+	defer cancel()
+	blocked := make(chan struct{})
+	go func() {
+		defer close(blocked)
+		_ = r.clk.BlockUntilContext(ctx, 1)
+	}()
+	for {
+		if cond() {
+			return true
+		}
+		select {
+		case <-blocked:
+			return cond()
+		case <-r.ctx.Done():
+			r.t.Fatalf("waiting for %s with nothing on the clock: %v", what, r.ctx.Err())
+		default:
+			runtime.Gosched()
+		}
+	}
+}
+
+// heard waits until p has heard media start (time moves meanwhile).
+func (r *rig) heard(p *aritest.Party, media string) aritest.Heard {
+	r.t.Helper()
+	var h aritest.Heard
+	r.until(p.Name()+" hearing "+media, func() bool {
+		for _, x := range p.Heard() {
+			if x.Media == media {
+				h = x
+				return true
+			}
+		}
+		return false
+	})
+	return h
+}
+
+// nextCall starts waiting for the next call to ring an endpoint; the
+// function it returns waits for it (time moving) and returns it. Waiting
+// starts before the call can ring, so it is never missed.
+func (r *rig) nextCall(ep *aritest.Endpoint) func(what string) *aritest.Party {
+	r.t.Helper()
+	ctx, cancel := context.WithCancel(r.ctx)
+	r.t.Cleanup(cancel)
+	got := make(chan *aritest.Party, 1)
+	go func() {
+		if p, err := ep.NextCall(ctx); err == nil {
+			got <- p
+		}
+	}()
+	return func(what string) *aritest.Party {
+		r.t.Helper()
+		var p *aritest.Party
+		r.until(what, func() bool {
+			select {
+			case p = <-got:
+				return true
+			default:
+				return p != nil
+			}
+		})
+		return p
+	}
+}
+
+// state waits for an agent to reach a state.
+func (r *rig) state(agent string, want queue.AgentState) queue.AgentStatus {
+	r.t.Helper()
+	var st queue.AgentStatus
+	r.until(fmt.Sprintf("agent %s %s", agent, want), func() bool {
+		st, _ = r.center.Agent(agent)
+		return st.State == want
+	})
+	return st
+}
+
+func (r *rig) journey() *ivr.Journey {
+	r.t.Helper()
+	var j *ivr.Journey
+	r.until("a journey", func() bool {
+		select {
+		case j = <-r.journeys:
+			return true
+		default:
+			return false
+		}
+	})
+	return j
+}
+
+func sound(name string) string { return "sound:hotline/zh/" + name }
+
+// media lists what p heard, as URIs.
+func media(p *aritest.Party) string { return strings.Join(p.HeardMedia(), " ") }
+
+// agentIDMedia is the announcement 「工号 1001 为您服务」.
+func agentIDMedia(id string) []string {
+	m := []string{sound("std/agent-id")}
+	for _, d := range id {
+		m = append(m, sound("digits/"+string(d)))
+	}
+	return append(m, sound("std/at-your-service"))
+}
+
+// contains says whether seq occurs in order (not necessarily adjacent)
+// within heard.
+func contains(heard []string, seq []string) bool {
+	i := 0
+	for _, h := range heard {
+		if i < len(seq) && h == seq[i] {
+			i++
+		}
+	}
+	return i == len(seq)
+}
+
+// findBridge returns the bridge holding all the channels, if any.
+func findBridge(r *rig, channels ...string) *ari.BridgeData {
+	keys, err := r.ari.Bridge().List(nil)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for _, k := range keys {
+		d, err := r.ari.Bridge().Data(k)
+		if err != nil {
+			continue
+		}
+		all := true
+		for _, ch := range channels {
+			if !slices.Contains(d.ChannelIDs, ch) {
+				all = false
+			}
+		}
+		if all {
+			return d
+		}
+	}
+	return nil
+}

@@ -1,0 +1,435 @@
+package acd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/CyCoreSystems/ari/v6"
+	"github.com/jonboulle/clockwork"
+
+	"github.com/hotline-ivr/hotline/ivr"
+	"github.com/hotline-ivr/hotline/ivr/prompts"
+	"github.com/hotline-ivr/hotline/queue"
+)
+
+// idPrefix starts the id of every ARI resource the service creates
+// (agent and customer channels, snoops, bridges, playbacks), so that
+// [Service.Handler] can tell its events from the engine's by the id alone.
+const idPrefix = "acd-"
+
+// Defaults of Config.
+const (
+	DefaultMOHClass            = "default"
+	DefaultCallbackAttempts    = 3
+	DefaultCallbackRetryDelay  = 5 * time.Minute
+	DefaultCallbackRingTimeout = 30 * time.Second
+	DefaultKeyTimeout          = 8 * time.Second
+	// cleanupTimeout bounds the REST calls that tidy up after a call, made
+	// when the call's own context is already gone.
+	cleanupTimeout = 10 * time.Second
+	// ringGrace lets the center's ring timer decide before Asterisk's
+	// originate timeout does, so both never race to count a miss.
+	ringGrace = 2 * time.Second
+)
+
+// Records takes what the service produces for the call records: agent
+// state changes and the agent's part of each call. Its methods must not
+// block for long.
+type Records interface {
+	AgentStateChanges(changes []queue.AgentStateChange)
+	AgentCall(rec AgentCall)
+}
+
+// AgentCall is one agent's handling of a call, written when it ends.
+type AgentCall struct {
+	CallID    string
+	Agent     string
+	Queue     string
+	Callback  bool
+	Answered  time.Time
+	Ended     time.Time
+	Holds     int
+	HoldTime  time.Duration
+	Transfers int    // transfers the agent made of this call
+	EndedBy   string // "agent", "caller" or "transfer"
+}
+
+// Config wires a Service. Center and PBX are required.
+type Config struct {
+	Center *queue.Center
+	PBX    PBX
+	Clock  clockwork.Clock // nil: the real clock
+	Logger *slog.Logger    // nil: discard
+
+	// MOHClass is the music-on-hold class callers wait with.
+	MOHClass string
+	// AgentLanguage is the language of the whispers agents hear (zh).
+	AgentLanguage string
+	// Whisper is what an agent hears before a caller is put through: by
+	// default the queue's name (prompt queues/<queue>) and the menu
+	// choices of the caller's IVR path (prompts nodes/<node>), each when
+	// the prompt exists.
+	Whisper func(lang, queue string, path []string) []string
+
+	// CustomerEndpoint dials a call-back's customer; %s is the number
+	// ("PJSIP/%s@trunk").
+	CustomerEndpoint string
+	// CallerID is presented to customers called back (the hotline number).
+	CallerID string
+	// Callbacks keeps call-back requests across restarts and instances;
+	// nil keeps them in memory only.
+	Callbacks CallbackStore
+	// Instance names this process for Callbacks (who is dialling).
+	Instance            string
+	CallbackAttempts    int           // dial attempts per request
+	CallbackRetryDelay  time.Duration // between attempts
+	CallbackRingTimeout time.Duration // how long a customer's phone rings
+	// CallbackLanguage is what customers called back hear (zh).
+	CallbackLanguage string
+	// KeyTimeout bounds the caller's answer in the call-back dialogue.
+	KeyTimeout time.Duration
+
+	Records Records // nil: state changes are dropped after routing
+}
+
+// Service is the ARI side of the ACD: it implements [ivr.Queues] for the
+// engine (callers wait with music and announcements, agents are rung,
+// whispered to and bridged), carries out call-backs, and gives agents and
+// supervisors their operations. One goroutine (Run) turns the center's
+// decisions into work; each queued call is owned by one session goroutine,
+// which alone touches its channels, so no two goroutines ever act on one
+// call.
+type Service struct {
+	cfg    Config
+	center *queue.Center
+	pbx    PBX
+	clock  clockwork.Clock
+	log    *slog.Logger
+
+	kick chan struct{} // wakes Run: something changed in the center
+	seq  atomic.Uint64 // resource ids
+	seen atomic.Int64  // events routed through Handler
+	busy atomic.Int64  // messages queued or being handled, and pending kicks (tests wait for 0)
+
+	mu       sync.Mutex
+	sessions map[string]*session // by the center's call id
+	owners   map[string]*session // by ARI resource id
+	byAgent  map[string]*session // ringing or talking to the agent
+	sups     map[string]*session // by supervision id
+	subs     map[chan struct{}]struct{}
+	runCtx   context.Context // set by Run: call-back sessions run under it
+	wg       sync.WaitGroup  // call-back sessions and delayed retries
+}
+
+// New returns a service; start it with Run and put Handler in front of the
+// engine.
+func New(cfg Config) (*Service, error) {
+	if cfg.Center == nil || cfg.PBX == nil {
+		return nil, errors.New("acd: a Center and a PBX are required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clockwork.NewRealClock()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MOHClass == "" {
+		cfg.MOHClass = DefaultMOHClass
+	}
+	if cfg.AgentLanguage == "" {
+		cfg.AgentLanguage = "zh"
+	}
+	if cfg.CallbackLanguage == "" {
+		cfg.CallbackLanguage = "zh"
+	}
+	if cfg.Whisper == nil {
+		cfg.Whisper = DefaultWhisper
+	}
+	if cfg.CustomerEndpoint == "" {
+		cfg.CustomerEndpoint = "PJSIP/%s@trunk"
+	}
+	if !strings.Contains(cfg.CustomerEndpoint, "%s") {
+		return nil, fmt.Errorf("acd: customer endpoint %q has no %%s for the number", cfg.CustomerEndpoint)
+	}
+	if cfg.CallbackAttempts <= 0 {
+		cfg.CallbackAttempts = DefaultCallbackAttempts
+	}
+	if cfg.CallbackRetryDelay <= 0 {
+		cfg.CallbackRetryDelay = DefaultCallbackRetryDelay
+	}
+	if cfg.CallbackRingTimeout <= 0 {
+		cfg.CallbackRingTimeout = DefaultCallbackRingTimeout
+	}
+	if cfg.KeyTimeout <= 0 {
+		cfg.KeyTimeout = DefaultKeyTimeout
+	}
+	if cfg.Callbacks == nil {
+		cfg.Callbacks = NewMemoryCallbacks(cfg.Clock)
+	}
+	return &Service{
+		cfg: cfg, center: cfg.Center, pbx: cfg.PBX, clock: cfg.Clock, log: cfg.Logger,
+		kick:     make(chan struct{}, 1),
+		sessions: map[string]*session{}, owners: map[string]*session{}, byAgent: map[string]*session{},
+		sups: map[string]*session{}, subs: map[chan struct{}]struct{}{},
+	}, nil
+}
+
+// DefaultWhisper is the queue's name, then the menu choices on the
+// caller's path, each as a prompt of ivr/prompts when it exists.
+func DefaultWhisper(lang, queueName string, path []string) []string {
+	var media []string
+	if prompts.Has("queues/"+queueName, lang) {
+		media = append(media, sound(lang, "agent/call-from"), sound(lang, "queues/"+queueName))
+	}
+	var chose []string
+	for _, node := range path {
+		if prompts.Has("nodes/"+node, lang) {
+			chose = append(chose, sound(lang, "nodes/"+node))
+		}
+	}
+	if len(chose) > 0 {
+		media = append(media, sound(lang, "agent/caller-chose"))
+		media = append(media, chose...)
+	}
+	return media
+}
+
+func sound(lang, name string) string { return "sound:" + prompts.Sound(name, lang) }
+
+// Run turns the center's decisions into work until ctx ends: offers ring
+// agents, ring timeouts stop them, overflows reach their callers, and time
+// alone (wrap-ups, relaxing skills, maximum waits) is honoured at the
+// center's Wake. It first hands the pending call-backs of the store back to
+// the center, with their original arrival, so they keep their places.
+func (s *Service) Run(ctx context.Context) error {
+	s.mu.Lock()
+	s.runCtx = ctx
+	s.mu.Unlock()
+	defer s.wg.Wait()
+	if err := s.restoreCallbacks(ctx); err != nil {
+		s.log.Error("restoring pending call-backs", "error", err)
+	}
+	kicked := false // a kick is done with once the pass it caused handed out its work
+	for {
+		d := s.center.Next()
+		s.apply(d)
+		s.drainStates()
+		s.publish()
+		if kicked {
+			s.busy.Add(-1)
+			kicked = false
+		}
+		var (
+			timer clockwork.Timer
+			wake  <-chan time.Time
+		)
+		if at, ok := s.center.Wake(); ok {
+			timer = s.clock.NewTimer(max(at.Sub(s.clock.Now()), 0))
+			wake = timer.Chan()
+		}
+		select {
+		case <-ctx.Done():
+			if timer != nil {
+				timer.Stop()
+			}
+			s.drainStates()
+			return nil
+		case <-s.kick:
+			kicked = true
+		case <-wake:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+}
+
+// wake makes Run look at the center again.
+func (s *Service) wake() {
+	s.busy.Add(1)
+	select {
+	case s.kick <- struct{}{}:
+	default:
+		s.busy.Add(-1)
+	}
+}
+
+// apply hands each of the decision's items to the session of its call.
+func (s *Service) apply(d queue.Decision) {
+	for _, o := range d.Offers {
+		if ses := s.session(o.CallID); ses != nil {
+			ses.put(offerMsg{o})
+			continue
+		}
+		if o.Callback {
+			s.startCallback(o)
+			continue
+		}
+		// A live caller always has its session until it leaves the center;
+		// this would be a bug, so let the agent go rather than ring for
+		// nobody.
+		s.log.Error("offer for a call with no session; withdrawing it", "call", o.CallID, "agent", o.Agent)
+		_ = s.center.Abandon(o.CallID)
+		s.wake()
+	}
+	for _, o := range d.RingTimeouts {
+		if ses := s.session(o.CallID); ses != nil {
+			ses.put(ringTimeoutMsg{o})
+		}
+	}
+	for _, ov := range d.Overflows {
+		if ses := s.session(ov.CallID); ses != nil {
+			ses.put(overflowMsg{ov})
+		}
+	}
+}
+
+func (s *Service) drainStates() {
+	changes, dropped := s.center.DrainStateChanges()
+	if dropped > 0 {
+		s.log.Warn("agent state changes were dropped before they were recorded", "dropped", dropped)
+	}
+	if len(changes) > 0 && s.cfg.Records != nil {
+		s.cfg.Records.AgentStateChanges(changes)
+	}
+}
+
+func (s *Service) session(callID string) *session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions[callID]
+}
+
+// newID is a fresh id for an ARI resource the service creates.
+func (s *Service) newID() string {
+	return idPrefix + strconv.FormatUint(s.seq.Add(1), 36) + "-" + strconv.FormatInt(s.clock.Now().UnixNano()%1e9, 36)
+}
+
+// own routes the events of resource id to ses.
+func (s *Service) own(id string, ses *session) {
+	s.mu.Lock()
+	s.owners[id] = ses
+	s.mu.Unlock()
+}
+
+func (s *Service) disown(ids ...string) {
+	s.mu.Lock()
+	for _, id := range ids {
+		delete(s.owners, id)
+	}
+	s.mu.Unlock()
+}
+
+// Handler puts the service in front of the engine: events about the
+// resources the service made go to their session, all others to next.
+func (s *Service) Handler(next ivr.Handler) ivr.Handler { return handler{s: s, next: next} }
+
+// EventsSeen counts the events routed through Handler, to the service and
+// to the engine alike.
+func (s *Service) EventsSeen() int64 { return s.seen.Load() }
+
+type handler struct {
+	s    *Service
+	next ivr.Handler
+}
+
+func (h handler) Connected(ctx context.Context) error { return h.next.Connected(ctx) }
+func (h handler) Disconnected(err error)              { h.next.Disconnected(err) }
+
+func (h handler) Event(ctx context.Context, ev ari.Event) {
+	defer h.s.seen.Add(1)
+	if id, ok := ownedID(ev); ok {
+		h.s.route(id, ev)
+		return
+	}
+	h.next.Event(ctx, ev)
+}
+
+// ownedID finds the id of a service resource that ev concerns. The common
+// events are looked at directly; the rest through their keys.
+func ownedID(ev ari.Event) (string, bool) {
+	var id string
+	switch ev := ev.(type) {
+	case *ari.ChannelDtmfReceived:
+		id = ev.Channel.ID
+	case *ari.PlaybackStarted:
+		id = ev.Playback.ID
+	case *ari.PlaybackFinished:
+		id = ev.Playback.ID
+	case *ari.StasisStart:
+		id = ev.Channel.ID
+	case *ari.StasisEnd:
+		id = ev.Channel.ID
+	case *ari.ChannelDestroyed:
+		id = ev.Channel.ID
+	case *ari.ChannelHangupRequest:
+		id = ev.Channel.ID
+	default:
+		for _, k := range ev.Keys() {
+			if strings.HasPrefix(k.ID, idPrefix) {
+				return k.ID, true
+			}
+		}
+		return "", false
+	}
+	return id, strings.HasPrefix(id, idPrefix)
+}
+
+func (s *Service) route(id string, ev ari.Event) {
+	s.mu.Lock()
+	ses := s.owners[id]
+	s.mu.Unlock()
+	if ses != nil {
+		ses.put(eventMsg{id: id, ev: ev})
+	}
+}
+
+// Subscribe returns a signal that fires (coalesced) whenever the queues,
+// agents or calls changed, and a function that ends the subscription.
+func (s *Service) Subscribe() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	s.mu.Lock()
+	s.subs[ch] = struct{}{}
+	s.mu.Unlock()
+	return ch, func() {
+		s.mu.Lock()
+		delete(s.subs, ch)
+		s.mu.Unlock()
+	}
+}
+
+func (s *Service) publish() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ch := range s.subs {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Snapshot is the live state of the queues, agents and the calls ringing
+// or connected to agents.
+func (s *Service) Snapshot() Snapshot {
+	sn := Snapshot{At: s.clock.Now(), Queues: s.center.Queues(), Agents: s.center.Agents()}
+	s.mu.Lock()
+	seen := map[*session]bool{}
+	for _, ses := range s.byAgent {
+		if seen[ses] {
+			continue
+		}
+		seen[ses] = true
+		sn.Calls = append(sn.Calls, ses.viewCopy())
+	}
+	s.mu.Unlock()
+	sortCalls(sn.Calls)
+	return sn
+}

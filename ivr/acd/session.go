@@ -1,0 +1,767 @@
+package acd
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/CyCoreSystems/ari/v6"
+	"github.com/jonboulle/clockwork"
+
+	"github.com/hotline-ivr/hotline/ivr"
+	"github.com/hotline-ivr/hotline/queue"
+)
+
+// phase is where a session's call is.
+type phase uint8
+
+const (
+	waiting    phase = iota // in line: music, announcements, maybe an agent ringing
+	connecting              // the agent answered: agent-ID announcement and whisper
+	dialing                 // a call-back: the agent answered, the customer rings
+	connected               // caller and agent bridged
+	done
+)
+
+// Messages a session's goroutine receives besides ARI events.
+type (
+	eventMsg struct {
+		id string // the service resource the event is about
+		ev ari.Event
+	}
+	offerMsg       struct{ o queue.Offer }
+	ringTimeoutMsg struct{ o queue.Offer }
+	overflowMsg    struct{ ov queue.Overflow }
+	// command is an agent's or supervisor's request, answered on reply.
+	command struct {
+		do    func(ctx context.Context, ses *session) (string, error)
+		reply chan commandResult
+	}
+	commandResult struct {
+		value string
+		err   error
+	}
+)
+
+// leg is the agent's channel for one offer.
+type leg struct {
+	channel  string
+	offer    queue.Offer
+	answered time.Time // zero while it rings
+}
+
+// session is one call in the ACD: a live caller from the engine, or a
+// call-back. Its goroutine alone runs its fields; the view is shared with
+// Snapshot under vmu.
+type session struct {
+	s   *Service
+	id  string // the center's call id
+	log *slog.Logger
+
+	box      inbox
+	keys     <-chan string
+	answered func(ivr.QueueResult)
+
+	lang      string
+	phase     phase
+	queue     string
+	caller    string // the caller's channel (a call-back's customer once up)
+	number    string // the caller's number
+	priority  int
+	skills    []string
+	path      []string
+	moh       bool
+	playing   map[string]string // playback id -> what it is
+	timer     clockwork.Timer
+	timerKind string
+	leg       *leg
+	bridge    string
+	held      bool
+	heldAt    time.Time
+	holds     int
+	holdTime  time.Duration
+	transfers int
+	sups      map[string]*supervision
+	result    ivr.QueueResult
+
+	// the call-back dialogue of a live caller
+	cbOffered bool   // the caller heard the call-back offer
+	cbNotIn   bool   // the offer came from an overflow at the door: AddCallback
+	cbStep    string // "", "confirm", "enter", "booked"
+	cbDigits  string
+
+	cb *callbackState // a call-back session
+
+	vmu  sync.Mutex
+	view CallView
+}
+
+func (s *Service) newSession(id string, v CallView) *session {
+	ses := &session{s: s, id: id, playing: map[string]string{}, sups: map[string]*supervision{},
+		queue: v.Queue, number: v.Caller, path: v.Path, lang: v.Language, view: v}
+	ses.box.init()
+	ses.log = s.log.With("call", id)
+	return ses
+}
+
+func (ses *session) put(m any) bool {
+	ses.s.busy.Add(1)
+	if !ses.box.put(m) {
+		ses.s.busy.Add(-1)
+		return false
+	}
+	return true
+}
+
+func (ses *session) viewCopy() CallView {
+	ses.vmu.Lock()
+	defer ses.vmu.Unlock()
+	v := ses.view
+	v.Path = slices.Clone(v.Path)
+	v.Vars = maps.Clone(v.Vars)
+	return v
+}
+
+func (ses *session) setView(f func(*CallView)) {
+	ses.vmu.Lock()
+	f(&ses.view)
+	ses.vmu.Unlock()
+	ses.s.wake()
+}
+
+// Enqueue implements [ivr.Queues]: the caller waits in the queue with
+// music and its announcements, may book a call-back that keeps its place,
+// and is put through to an agent. It returns when the caller leaves the
+// queue: the conversation ended with the caller still on the line
+// (answered: the flow goes on to its survey), the queue turned it away
+// (overflow), or a call-back was booked (callback). When the caller hangs
+// up, ctx ends and Enqueue tidies up and returns ctx's error.
+func (s *Service) Enqueue(ctx context.Context, req ivr.QueueRequest) (ivr.QueueResult, error) {
+	ses := s.newSession(req.CallID, CallView{
+		CallID: req.CallID, Queue: req.Queue, Caller: req.Caller, Hotline: req.Hotline, Language: req.Language,
+		Path: slices.Clone(req.Path), Vars: maps.Clone(req.Vars), Arrived: s.clock.Now(),
+	})
+	ses.caller, ses.keys, ses.answered = req.CallID, req.Keys, req.Answered
+	ses.priority, ses.skills = req.Priority, slices.Clone(req.Skills)
+	if ses.lang == "" {
+		ses.lang = "zh"
+	}
+	// The session exists before the caller is in the center, so that no
+	// offer for it can arrive to nobody.
+	s.mu.Lock()
+	if _, dup := s.sessions[ses.id]; dup {
+		s.mu.Unlock()
+		return ivr.QueueResult{}, queue.ErrDuplicateCall
+	}
+	s.sessions[ses.id] = ses
+	s.mu.Unlock()
+	defer ses.close()
+	adm, err := s.center.Enqueue(queue.Caller{
+		CallID: req.CallID, Queue: req.Queue, Priority: req.Priority, Skills: req.Skills, Number: req.Caller,
+	})
+	if err != nil {
+		return ivr.QueueResult{}, err
+	}
+	s.wake()
+	ses.log = ses.log.With("queue", req.Queue)
+	if !adm.Queued {
+		ses.overflowAtDoor(ctx, adm.Overflows[len(adm.Overflows)-1])
+	} else {
+		ses.queue = adm.Place.Queue
+		ses.startWaiting(ctx)
+	}
+	return ses.loop(ctx)
+}
+
+// close forgets the session and everything it owned; commands that came
+// too late learn the call is gone.
+func (ses *session) close() {
+	ses.stopTimer()
+	for _, m := range ses.box.close() {
+		ses.s.busy.Add(-1)
+		if c, ok := m.(command); ok {
+			c.reply <- commandResult{err: ErrNoCall}
+		}
+	}
+	s := ses.s
+	s.mu.Lock()
+	if s.sessions[ses.id] == ses {
+		delete(s.sessions, ses.id)
+	}
+	for id, o := range s.owners {
+		if o == ses {
+			delete(s.owners, id)
+		}
+	}
+	for a, o := range s.byAgent {
+		if o == ses {
+			delete(s.byAgent, a)
+		}
+	}
+	for id, o := range s.sups {
+		if o == ses {
+			delete(s.sups, id)
+		}
+	}
+	s.mu.Unlock()
+	s.wake()
+}
+
+// loop runs the session until its call leaves the ACD.
+func (ses *session) loop(ctx context.Context) (ivr.QueueResult, error) {
+	for ses.phase != done {
+		var tick <-chan time.Time
+		if ses.timer != nil {
+			tick = ses.timer.Chan()
+		}
+		select {
+		case <-ctx.Done():
+			ses.callerGone(context.WithoutCancel(ctx))
+			return ivr.QueueResult{}, ctx.Err()
+		case k, ok := <-ses.keys:
+			if !ok {
+				ses.keys = nil
+				continue
+			}
+			ses.key(ctx, k)
+		case <-tick:
+			kind := ses.timerKind
+			ses.timer, ses.timerKind = nil, ""
+			ses.timeout(ctx, kind)
+		case <-ses.box.signal:
+			for ses.phase != done {
+				m, ok := ses.box.take()
+				if !ok {
+					break
+				}
+				ses.handle(ctx, m)
+				ses.s.busy.Add(-1)
+			}
+		}
+	}
+	return ses.result, nil
+}
+
+func (ses *session) handle(ctx context.Context, m any) {
+	switch m := m.(type) {
+	case eventMsg:
+		ses.event(ctx, m.id, m.ev)
+	case offerMsg:
+		ses.ring(ctx, m.o)
+	case ringTimeoutMsg:
+		if l := ses.leg; l != nil && l.answered.IsZero() && l.offer.Agent == m.o.Agent {
+			ses.log.Info("agent did not answer in time", "agent", m.o.Agent)
+			ses.dropLeg(ctx)
+		}
+	case overflowMsg:
+		ses.overflow(ctx, m.ov)
+	case command:
+		v, err := m.do(ctx, ses)
+		m.reply <- commandResult{v, err}
+	}
+}
+
+// event handles an ARI event about one of the session's resources.
+func (ses *session) event(ctx context.Context, id string, ev ari.Event) {
+	switch ev := ev.(type) {
+	case *ari.PlaybackFinished:
+		what, ok := ses.playing[id]
+		if !ok {
+			return
+		}
+		delete(ses.playing, id)
+		ses.s.disown(id)
+		ses.played(ctx, what)
+	case *ari.StasisStart:
+		switch {
+		case ses.leg != nil && id == ses.leg.channel:
+			ses.agentAnswered(ctx)
+		case ses.cb != nil && id == ses.cb.customer:
+			ses.customerAnswered(ctx)
+		default:
+			ses.supervisorEvent(ctx, id, ev)
+		}
+	case *ari.ChannelDestroyed:
+		switch {
+		case ses.leg != nil && id == ses.leg.channel:
+			ses.agentGone(ctx, ev.Cause, ev.CauseTxt)
+		case ses.cb != nil && id == ses.cb.customer:
+			ses.customerGone(ctx, ev.Cause, ev.CauseTxt)
+		default:
+			ses.supervisorEvent(ctx, id, ev)
+		}
+	}
+}
+
+// --- waiting ---------------------------------------------------------------
+
+// startWaiting puts the caller on hold music and arms its announcements.
+func (ses *session) startWaiting(ctx context.Context) {
+	ses.phase = waiting
+	ses.music(ctx, true)
+	ses.armAnnouncement()
+}
+
+func (ses *session) armAnnouncement() {
+	qc, err := ses.s.center.Queue(ses.queue)
+	if err != nil || qc.AnnounceEvery <= 0 {
+		return
+	}
+	ses.arm(qc.AnnounceEvery, "announce")
+}
+
+// music starts or stops the caller's hold music.
+func (ses *session) music(ctx context.Context, on bool) {
+	if ses.caller == "" || ses.moh == on {
+		return
+	}
+	var err error
+	if on {
+		err = ses.s.pbx.StartMOH(ctx, ses.caller, ses.s.cfg.MOHClass)
+	} else {
+		err = ses.s.pbx.StopMOH(ctx, ses.caller)
+	}
+	if err != nil && ctx.Err() == nil {
+		ses.log.Warn("hold music", "on", on, "error", err)
+	}
+	ses.moh = on
+}
+
+// play starts media on a channel; what names it for played.
+func (ses *session) play(ctx context.Context, channel, what string, media ...string) {
+	if len(media) == 0 {
+		ses.played(ctx, what)
+		return
+	}
+	id := ses.s.newID()
+	ses.s.own(id, ses)
+	ses.playing[id] = what
+	if err := ses.s.pbx.Play(ctx, channel, id, media...); err != nil {
+		delete(ses.playing, id)
+		ses.s.disown(id)
+		if ctx.Err() == nil {
+			ses.log.Warn("playing", "what", what, "error", err)
+		}
+		ses.played(ctx, what)
+	}
+}
+
+// stopPlaying cuts short everything the session is playing, on purpose:
+// their PlaybackFinished no longer counts.
+func (ses *session) stopPlaying(ctx context.Context, what ...string) {
+	for id, w := range ses.playing {
+		if len(what) > 0 && !slices.Contains(what, w) {
+			continue
+		}
+		delete(ses.playing, id)
+		_ = ses.s.pbx.StopPlayback(ctx, id)
+		ses.s.disown(id)
+	}
+}
+
+func (ses *session) isPlaying(what string) bool {
+	for _, w := range ses.playing {
+		if w == what {
+			return true
+		}
+	}
+	return false
+}
+
+// played moves the session on when a playback it waited for ended.
+func (ses *session) played(ctx context.Context, what string) {
+	switch what {
+	case "announce":
+		if ses.phase == waiting && ses.cbStep == "" {
+			ses.music(ctx, true)
+			ses.armAnnouncement()
+		}
+	case "callback-ask":
+		ses.arm(ses.s.cfg.KeyTimeout, "callback-key")
+	case "callback-booked":
+		ses.result = ivr.QueueResult{Outcome: ivr.QueueCallback}
+		ses.phase = done
+	case "overflow":
+		ses.phase = done
+	case "agent-id", "whisper":
+		if ses.phase == connecting && !ses.isPlaying("agent-id") && !ses.isPlaying("whisper") {
+			ses.bridgeUp(ctx)
+		}
+	case "callback-whisper":
+		if ses.phase == dialing && ses.cb != nil && ses.cb.customer != "" && ses.leg != nil {
+			_ = ses.s.pbx.StartMOH(ctx, ses.leg.channel, ses.s.cfg.MOHClass)
+		}
+	case "callback-hello":
+		if ses.phase == connecting {
+			ses.bridgeUp(ctx)
+		}
+	}
+}
+
+// announce tells a waiting caller its position and estimated wait, and
+// offers a call-back once the queue allows it.
+func (ses *session) announce(ctx context.Context) {
+	pl, err := ses.s.center.Position(ses.id)
+	if err != nil {
+		return
+	}
+	lang := ses.lang
+	var media []string
+	if ahead := pl.Position - 1; ahead > 0 {
+		media = append(media, sound(lang, "queue/ahead"))
+		media = append(media, ivr.SpeakNumber(int64(ahead), lang)...)
+		media = append(media, sound(lang, "queue/callers-waiting"))
+	} else {
+		media = append(media, sound(lang, "queue/still-waiting"))
+	}
+	if pl.EWTKnown {
+		minutes := max(int64((pl.EWT+time.Minute-1)/time.Minute), 1)
+		media = append(media, sound(lang, "queue/expected-wait"))
+		media = append(media, ivr.SpeakNumber(minutes, lang)...)
+		media = append(media, sound(lang, "queue/minutes"))
+	}
+	if pl.CanCallback && ses.keys != nil {
+		media = append(media, sound(lang, "queue/callback-offer"))
+		ses.cbOffered = true
+	}
+	ses.music(ctx, false)
+	ses.play(ctx, ses.caller, "announce", media...)
+}
+
+// --- timers -----------------------------------------------------------------
+
+func (ses *session) arm(d time.Duration, kind string) {
+	ses.stopTimer()
+	ses.timer, ses.timerKind = ses.s.clock.NewTimer(d), kind
+}
+
+func (ses *session) stopTimer() {
+	if ses.timer != nil {
+		ses.timer.Stop()
+		ses.timer, ses.timerKind = nil, ""
+	}
+}
+
+func (ses *session) timeout(ctx context.Context, kind string) {
+	switch kind {
+	case "announce":
+		if ses.phase == waiting && ses.cbStep == "" {
+			ses.announce(ctx)
+		}
+	case "callback-key":
+		ses.callbackGiveUp(ctx)
+	}
+}
+
+// --- offers -----------------------------------------------------------------
+
+// ring rings the offered agent's device.
+func (ses *session) ring(ctx context.Context, o queue.Offer) {
+	if ses.leg != nil {
+		// The center never offers a call twice at once; a stale leg means
+		// its end was missed. Drop it rather than ring two agents.
+		ses.log.Error("new offer while an agent leg is up; dropping the old leg", "old", ses.leg.offer.Agent)
+		ses.dropLeg(ctx)
+	}
+	l := &leg{channel: ses.s.newID(), offer: o}
+	ses.leg = l
+	ses.s.own(l.channel, ses)
+	ses.s.mu.Lock()
+	ses.s.byAgent[o.Agent] = ses
+	ses.s.mu.Unlock()
+	ses.setView(func(v *CallView) {
+		v.Agent, v.Queue, v.Answered, v.Callback = o.Agent, o.Queue, time.Time{}, o.Callback
+	})
+	ses.queue = o.Queue
+	timeout := max(o.Deadline.Sub(ses.s.clock.Now()), time.Second) + ringGrace
+	callerID := ses.number
+	if o.Callback {
+		callerID = o.Number
+	}
+	ses.log.Info("ringing agent", "agent", o.Agent, "device", o.Device, "attempt", o.Attempt)
+	if err := ses.s.pbx.Originate(ctx, l.channel, o.Device, callerID, timeout, "agent"); err != nil {
+		ses.log.Warn("could not ring the agent", "agent", o.Agent, "device", o.Device, "error", err)
+		ses.legEnded(ctx, l)
+		if err := ses.s.center.NoAnswer(ses.id, o.Agent); err != nil && !ignorable(err) {
+			ses.log.Error("no answer", "error", err)
+		}
+		ses.s.wake()
+	}
+}
+
+// legEnded forgets the agent leg.
+func (ses *session) legEnded(ctx context.Context, l *leg) {
+	if ses.leg != l {
+		return
+	}
+	ses.leg = nil
+	ses.s.disown(l.channel)
+	ses.s.mu.Lock()
+	if ses.s.byAgent[l.offer.Agent] == ses {
+		delete(ses.s.byAgent, l.offer.Agent)
+	}
+	ses.s.mu.Unlock()
+	ses.setView(func(v *CallView) { v.Agent, v.Answered = "", time.Time{} })
+}
+
+// dropLeg hangs up the agent leg, whatever its state.
+func (ses *session) dropLeg(ctx context.Context) {
+	l := ses.leg
+	if l == nil {
+		return
+	}
+	ses.legEnded(ctx, l)
+	if err := ses.s.pbx.Hangup(ctx, l.channel, "normal"); err != nil && ctx.Err() == nil {
+		ses.log.Debug("hanging up the agent leg", "error", err)
+	}
+}
+
+// agentGone is the agent's channel ending: a ring that failed, or the
+// agent hanging up.
+func (ses *session) agentGone(ctx context.Context, cause int, text string) {
+	l := ses.leg
+	ses.legEnded(ctx, l)
+	if l.answered.IsZero() {
+		ses.log.Info("agent did not answer", "agent", l.offer.Agent, "cause", cause, "why", text)
+		if err := ses.s.center.NoAnswer(ses.id, l.offer.Agent); err != nil && !ignorable(err) {
+			ses.log.Error("no answer", "error", err)
+		}
+		ses.s.wake()
+		return
+	}
+	// The agent hung up: the conversation is over.
+	ses.endWithAgent(ctx, l, "agent")
+	if ses.cb != nil {
+		ses.hangupCustomer(ctx)
+		ses.phase = done
+		return
+	}
+	ses.result = ivr.QueueResult{Outcome: ivr.QueueAnswered, Agent: l.offer.Agent, AnsweredAt: l.answered}
+	ses.phase = done
+}
+
+// endWithAgent ends the center's call with the agent and records it.
+func (ses *session) endWithAgent(ctx context.Context, l *leg, by string) {
+	ses.endSupervisions(ctx)
+	ses.unhold()
+	ses.music(ctx, false)
+	ses.stopPlaying(ctx)
+	ses.tearDownBridge(ctx)
+	if err := ses.s.center.EndCall(ses.id); err != nil && !ignorable(err) {
+		ses.log.Error("ending the call", "error", err)
+	}
+	ses.record(l, by)
+	ses.s.wake()
+}
+
+func (ses *session) record(l *leg, by string) {
+	if ses.s.cfg.Records == nil || l.answered.IsZero() {
+		return
+	}
+	ses.s.cfg.Records.AgentCall(AgentCall{
+		CallID: ses.id, Agent: l.offer.Agent, Queue: l.offer.Queue, Callback: l.offer.Callback,
+		Answered: l.answered, Ended: ses.s.clock.Now(), Holds: ses.holds, HoldTime: ses.holdTime,
+		Transfers: ses.transfers, EndedBy: by,
+	})
+	ses.holds, ses.holdTime, ses.transfers = 0, 0, 0
+}
+
+// agentAnswered: the agent picked up. The center confirms the offer still
+// stands (a late answer after a ring timeout does not), then the caller
+// hears the agent's ID while the agent hears the whisper.
+func (ses *session) agentAnswered(ctx context.Context) {
+	l := ses.leg
+	if err := ses.s.center.Answered(ses.id, l.offer.Agent); err != nil {
+		ses.log.Info("late answer; releasing the agent", "agent", l.offer.Agent, "error", err)
+		ses.dropLeg(ctx)
+		return
+	}
+	now := ses.s.clock.Now()
+	l.answered = now
+	ses.setView(func(v *CallView) { v.Answered = now })
+	ses.log.Info("agent answered", "agent", l.offer.Agent)
+	if ses.cb != nil {
+		ses.callbackAgentAnswered(ctx)
+		return
+	}
+	if ses.answered != nil {
+		ses.answered(ivr.QueueResult{Outcome: ivr.QueueAnswered, Agent: l.offer.Agent, AnsweredAt: now})
+	}
+	ses.connect(ctx, "agent-id")
+}
+
+// connect stops what the caller hears, announces the agent's ID to it
+// (what names the playback) and whispers to the agent; bridgeUp follows
+// when both are done.
+func (ses *session) connect(ctx context.Context, what string, lead ...string) {
+	l := ses.leg
+	ses.phase = connecting
+	ses.stopTimer()
+	ses.cbStep, ses.cbOffered = "", false
+	ses.stopPlaying(ctx)
+	ses.music(ctx, false)
+	media := slices.Clone(lead)
+	media = append(media, sound(ses.lang, "std/agent-id"))
+	if digits, err := ivr.SpeakDigits(l.offer.Agent, ses.lang); err == nil {
+		media = append(media, digits...)
+	}
+	media = append(media, sound(ses.lang, "std/at-your-service"))
+	whisper := ses.s.cfg.Whisper(ses.s.cfg.AgentLanguage, l.offer.Queue, ses.path)
+	if what == "agent-id" {
+		ses.play(ctx, l.channel, "whisper", whisper...)
+	}
+	if ses.phase == connecting {
+		ses.play(ctx, ses.caller, what, media...)
+	}
+}
+
+// bridgeUp puts caller and agent together in a mixing bridge that passes
+// DTMF on.
+func (ses *session) bridgeUp(ctx context.Context) {
+	l := ses.leg
+	if l == nil || ses.phase == connected || ses.phase == done {
+		return
+	}
+	if ses.cb != nil && ses.leg != nil {
+		_ = ses.s.pbx.StopMOH(ctx, l.channel)
+	}
+	id := ses.s.newID()
+	ses.s.own(id, ses)
+	if err := ses.s.pbx.CreateBridge(ctx, id, "mixing,dtmf_events"); err != nil {
+		ses.s.disown(id)
+		ses.fail(ctx, "creating the bridge", err)
+		return
+	}
+	ses.bridge = id
+	for _, ch := range []string{ses.caller, l.channel} {
+		if err := ses.s.pbx.AddToBridge(ctx, id, ch); err != nil {
+			ses.fail(ctx, "bridging", err)
+			return
+		}
+	}
+	ses.phase = connected
+	ses.s.wake()
+}
+
+func (ses *session) tearDownBridge(ctx context.Context) {
+	if ses.bridge == "" {
+		return
+	}
+	if err := ses.s.pbx.DestroyBridge(ctx, ses.bridge); err != nil && ctx.Err() == nil {
+		ses.log.Debug("destroying the bridge", "error", err)
+	}
+	ses.s.disown(ses.bridge)
+	ses.bridge = ""
+}
+
+// fail ends a connection Asterisk refused to make: the agent is released
+// and a live caller goes back to the flow as if the agent had hung up.
+func (ses *session) fail(ctx context.Context, what string, err error) {
+	ses.log.Error("connecting the call failed", "step", what, "error", err)
+	l := ses.leg
+	if l == nil {
+		return
+	}
+	ses.dropLeg(ctx)
+	ses.endWithAgent(ctx, l, "system")
+	if ses.cb != nil {
+		ses.hangupCustomer(ctx)
+	}
+	ses.result = ivr.QueueResult{Outcome: ivr.QueueAnswered, Agent: l.offer.Agent, AnsweredAt: l.answered}
+	ses.phase = done
+}
+
+// callerGone: the live caller hung up (ctx ended). Whatever stage the call
+// was at, the center hears of it and the agent is let go.
+func (ses *session) callerGone(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
+	defer cancel()
+	ses.stopTimer()
+	ses.playing = map[string]string{}
+	l := ses.leg
+	switch {
+	case l != nil && !l.answered.IsZero():
+		ses.dropLeg(ctx)
+		ses.moh = false // the channel is gone
+		ses.endWithAgent(ctx, l, "caller")
+	case l != nil:
+		ses.dropLeg(ctx)
+		fallthrough
+	default:
+		if err := ses.s.center.Abandon(ses.id); err != nil && !ignorable(err) {
+			ses.log.Error("abandon", "error", err)
+		}
+		ses.s.wake()
+	}
+	ses.phase = done
+}
+
+// overflow is the center moving a waiting caller on by its queue's rules.
+func (ses *session) overflow(ctx context.Context, ov queue.Overflow) {
+	ses.log.Info("overflow", "reason", ov.Reason.String(), "action", ov.Action.Kind.String(), "queued", ov.Queued)
+	if ov.Queued {
+		switch ov.Action.Kind {
+		case queue.ActionQueue:
+			ses.queue = ov.Action.Queue
+			ses.setView(func(v *CallView) { v.Queue = ov.Action.Queue })
+		case queue.ActionCallbackOffer:
+			if ses.keys != nil && ses.cbStep == "" {
+				ses.cbOffered = true
+				ses.music(ctx, false)
+				ses.stopPlaying(ctx, "announce")
+				ses.play(ctx, ses.caller, "announce", sound(ses.lang, "queue/callback-offer"))
+			}
+		}
+		return
+	}
+	ses.dropLeg(ctx)
+	ses.leave(ctx, ov)
+}
+
+// overflowAtDoor: the caller was not queued at all (a full or unstaffed
+// queue).
+func (ses *session) overflowAtDoor(ctx context.Context, ov queue.Overflow) {
+	if ov.Action.Kind == queue.ActionCallbackOffer && ses.keys != nil {
+		ses.phase = waiting
+		ses.cbOffered, ses.cbNotIn = true, true
+		ses.play(ctx, ses.caller, "callback-offer", sound(ses.lang, "queue/callback-offer"))
+		ses.arm(ses.s.cfg.KeyTimeout, "callback-key")
+		return
+	}
+	ses.leave(ctx, ov)
+}
+
+// leave ends a live caller's stay with an overflow: the queue's prompt,
+// if it names one, then the flow's on_fail path.
+func (ses *session) leave(ctx context.Context, ov queue.Overflow) {
+	ses.stopTimer()
+	ses.stopPlaying(ctx)
+	ses.music(ctx, false)
+	ses.result = ivr.QueueResult{Outcome: ivr.QueueOverflow}
+	if ov.Action.Prompt == "" || ses.caller == "" {
+		ses.phase = done
+		if ses.cb != nil {
+			ses.hangupCustomer(ctx)
+		}
+		return
+	}
+	ses.play(ctx, ses.caller, "overflow", sound(ses.lang, ov.Action.Prompt))
+}
+
+// ignorable are the center's answers to an event that came too late to
+// matter: the call already moved on.
+func ignorable(err error) bool {
+	return errors.Is(err, queue.ErrUnknownCall) || errors.Is(err, queue.ErrNotOffered) || errors.Is(err, queue.ErrCallState)
+}
+
+func (ses *session) unhold() {
+	if ses.held {
+		ses.held = false
+		ses.holdTime += ses.s.clock.Now().Sub(ses.heldAt)
+		ses.setView(func(v *CallView) { v.Held = false })
+	}
+}
