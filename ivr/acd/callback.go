@@ -118,8 +118,8 @@ func (s *Service) scheduleCallback(ctx context.Context, rec CallbackRecord) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		t := s.clock.NewTimer(wait)
-		defer t.Stop()
+		t := s.newTimer(wait)
+		defer t.done()
 		select {
 		case <-t.Chan():
 			add()
@@ -267,6 +267,7 @@ func (s *Service) startCallback(o queue.Offer) {
 	ctx := context.WithoutCancel(s.runCtx)
 	s.mu.Unlock()
 	s.wg.Add(1)
+	s.busy.Add(1) // until the agent rings
 	go func() {
 		defer s.wg.Done()
 		defer ses.close()
@@ -276,6 +277,7 @@ func (s *Service) startCallback(o queue.Offer) {
 			}
 		}()
 		ses.ring(ctx, o)
+		s.busy.Add(-1)
 		_, _ = ses.loop(ctx)
 	}()
 }

@@ -3,6 +3,7 @@ package acd_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"runtime"
 	"slices"
@@ -154,6 +155,9 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	cbs := acd.NewMemoryCallbacks(clk)
 	acfg := acd.Config{Center: center, PBX: acd.NewPBX(cl, "hotline"), Clock: clk, Records: recs,
 		Callbacks: cbs, CallerID: hotline, Instance: "test"}
+	if testing.Verbose() {
+		acfg.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	if o.tune != nil {
 		o.tune(&acfg)
 	}
@@ -171,7 +175,10 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	go func() { done <- conn.Run(runCtx, signal{svc.Handler(engine), connected}) }()
 	<-connected
 	t.Cleanup(func() {
-		_ = engine.Drain(ctx)
+		// Calls still up end now: the drain cancels them at once.
+		now, cancelNow := context.WithCancel(ctx)
+		cancelNow()
+		_ = engine.Drain(now)
 		stop()
 		<-done
 		<-done

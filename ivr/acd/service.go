@@ -113,10 +113,11 @@ type Service struct {
 	clock  clockwork.Clock
 	log    *slog.Logger
 
-	kick chan struct{} // wakes Run: something changed in the center
-	seq  atomic.Uint64 // resource ids
-	seen atomic.Int64  // events routed through Handler
-	busy atomic.Int64  // messages queued or being handled, and pending kicks (tests wait for 0)
+	kick   chan struct{} // wakes Run: something changed in the center
+	seq    atomic.Uint64 // resource ids
+	seen   atomic.Int64  // events routed through Handler
+	busy   atomic.Int64  // messages queued or being handled, and pending kicks (tests wait for 0)
+	timers timerBook
 
 	mu       sync.Mutex
 	sessions map[string]*session // by the center's call id
@@ -217,6 +218,7 @@ func (s *Service) Run(ctx context.Context) error {
 		s.log.Error("restoring pending call-backs", "error", err)
 	}
 	kicked := false // a kick is done with once the pass it caused handed out its work
+	var woke *timer
 	for {
 		d := s.center.Next()
 		s.apply(d)
@@ -226,27 +228,32 @@ func (s *Service) Run(ctx context.Context) error {
 			s.busy.Add(-1)
 			kicked = false
 		}
+		if woke != nil {
+			woke.done()
+			woke = nil
+		}
 		var (
-			timer clockwork.Timer
-			wake  <-chan time.Time
+			t    *timer
+			wake <-chan time.Time
 		)
 		if at, ok := s.center.Wake(); ok {
-			timer = s.clock.NewTimer(max(at.Sub(s.clock.Now()), 0))
-			wake = timer.Chan()
+			t = s.newTimer(max(at.Sub(s.clock.Now()), 0))
+			wake = t.Chan()
 		}
 		select {
 		case <-ctx.Done():
-			if timer != nil {
-				timer.Stop()
+			if t != nil {
+				t.done()
 			}
 			s.drainStates()
 			return nil
 		case <-s.kick:
 			kicked = true
+			if t != nil {
+				t.done()
+			}
 		case <-wake:
-		}
-		if timer != nil {
-			timer.Stop()
+			woke = t // done once the pass it woke is over
 		}
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/CyCoreSystems/ari/v6"
-	"github.com/jonboulle/clockwork"
 
 	"github.com/hotline-ivr/hotline/ivr"
 	"github.com/hotline-ivr/hotline/queue"
@@ -76,7 +75,7 @@ type session struct {
 	path      []string
 	moh       bool
 	playing   map[string]string // playback id -> what it is
-	timer     clockwork.Timer
+	timer     *timer
 	timerKind string
 	leg       *leg
 	bridge    string
@@ -141,6 +140,14 @@ func (ses *session) setView(f func(*CallView)) {
 // (overflow), or a call-back was booked (callback). When the caller hangs
 // up, ctx ends and Enqueue tidies up and returns ctx's error.
 func (s *Service) Enqueue(ctx context.Context, req ivr.QueueRequest) (ivr.QueueResult, error) {
+	// Setting the caller up is work in flight until the loop takes over.
+	s.busy.Add(1)
+	setup := true
+	defer func() {
+		if setup {
+			s.busy.Add(-1)
+		}
+	}()
 	ses := s.newSession(req.CallID, CallView{
 		CallID: req.CallID, Queue: req.Queue, Caller: req.Caller, Hotline: req.Hotline, Language: req.Language,
 		Path: slices.Clone(req.Path), Vars: maps.Clone(req.Vars), Arrived: s.clock.Now(),
@@ -174,6 +181,8 @@ func (s *Service) Enqueue(ctx context.Context, req ivr.QueueRequest) (ivr.QueueR
 		ses.queue = adm.Place.Queue
 		ses.startWaiting(ctx)
 	}
+	setup = false
+	s.busy.Add(-1)
 	return ses.loop(ctx)
 }
 
@@ -229,9 +238,10 @@ func (ses *session) loop(ctx context.Context) (ivr.QueueResult, error) {
 			}
 			ses.key(ctx, k)
 		case <-tick:
-			kind := ses.timerKind
+			t, kind := ses.timer, ses.timerKind
 			ses.timer, ses.timerKind = nil, ""
 			ses.timeout(ctx, kind)
+			t.done()
 		case <-ses.box.signal:
 			for ses.phase != done {
 				m, ok := ses.box.take()
@@ -378,7 +388,6 @@ func (ses *session) played(ctx context.Context, what string) {
 	case "announce":
 		if ses.phase == waiting && ses.cbStep == "" {
 			ses.music(ctx, true)
-			ses.armAnnouncement()
 		}
 	case "callback-ask":
 		ses.arm(ses.s.cfg.KeyTimeout, "callback-key")
@@ -429,6 +438,8 @@ func (ses *session) announce(ctx context.Context) {
 		ses.cbOffered = true
 	}
 	ses.music(ctx, false)
+	// The period runs from one announcement's start to the next.
+	ses.armAnnouncement()
 	ses.play(ctx, ses.caller, "announce", media...)
 }
 
@@ -436,12 +447,12 @@ func (ses *session) announce(ctx context.Context) {
 
 func (ses *session) arm(d time.Duration, kind string) {
 	ses.stopTimer()
-	ses.timer, ses.timerKind = ses.s.clock.NewTimer(d), kind
+	ses.timer, ses.timerKind = ses.s.newTimer(d), kind
 }
 
 func (ses *session) stopTimer() {
 	if ses.timer != nil {
-		ses.timer.Stop()
+		ses.timer.done()
 		ses.timer, ses.timerKind = nil, ""
 	}
 }
@@ -449,7 +460,11 @@ func (ses *session) stopTimer() {
 func (ses *session) timeout(ctx context.Context, kind string) {
 	switch kind {
 	case "announce":
-		if ses.phase == waiting && ses.cbStep == "" {
+		switch {
+		case ses.phase != waiting || ses.cbStep != "":
+		case ses.isPlaying("announce"):
+			ses.armAnnouncement() // the last one is still playing: skip a turn
+		default:
 			ses.announce(ctx)
 		}
 	case "callback-key":
