@@ -262,9 +262,7 @@ func (s *Service) startCallback(o queue.Offer) {
 	ses.lang, ses.cb = s.cfg.CallbackLanguage, &callbackState{req: req}
 	s.mu.Lock()
 	s.sessions[ses.id] = ses
-	// A call-back being dialled finishes even when Run is asked to stop:
-	// Run waits for it, as the engine's drain waits for its calls.
-	ctx := context.WithoutCancel(s.runCtx)
+	ctx := s.runCtx
 	s.mu.Unlock()
 	s.wg.Add(1)
 	s.busy.Add(1) // until the agent rings
@@ -364,6 +362,35 @@ func (ses *session) customerGone(ctx context.Context, cause int, why string) {
 					s.scheduleCallback(s.runCtx, rec)
 				}
 			}
+		}
+	}
+	ses.phase = done
+}
+
+// callbackInterrupted ends a call-back session when the service stops:
+// its channels are hung up, and a request being dialled goes back to
+// pending in the store, so the next start (or another instance) dials it
+// again; one not yet claimed never left pending.
+func (ses *session) callbackInterrupted(ctx context.Context) {
+	s := ses.s
+	ses.log.Warn("service stopping: call-back interrupted", "request", ses.cb.req, "connected", ses.caller != "")
+	if ses.cb.customer != "" && ses.caller == "" {
+		_ = s.pbx.Hangup(ctx, ses.cb.customer, "normal")
+	}
+	ses.hangupCustomer(ctx)
+	l := ses.leg
+	ses.dropLeg(ctx)
+	ses.endSupervisions(ctx)
+	ses.tearDownBridge(ctx)
+	if l != nil && !l.answered.IsZero() {
+		if err := s.center.EndCall(ses.id); err != nil && !ignorable(err) {
+			ses.log.Error("ending the call", "error", err)
+		}
+		ses.record(l, "system")
+	}
+	if ses.cb.claimed && ses.caller == "" {
+		if _, err := s.cfg.Callbacks.Failed(ctx, ses.cb.req, "interrupted: the service stopped", s.clock.Now()); err != nil {
+			ses.log.Error("returning the call-back to pending", "error", err)
 		}
 	}
 	ses.phase = done

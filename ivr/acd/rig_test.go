@@ -415,3 +415,9 @@ func findBridge(r *rig, channels ...string) *ari.BridgeData {
 	}
 	return nil
 }
+
+// hungUp waits (time moving) until p's channel is gone.
+func (r *rig) hungUp(p *aritest.Party) {
+	r.t.Helper()
+	r.until(p.Name()+" hung up", func() bool { return p.Snapshot().HungUp })
+}

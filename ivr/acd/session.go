@@ -690,13 +690,18 @@ func (ses *session) fail(ctx context.Context, what string, err error) {
 	ses.phase = done
 }
 
-// callerGone: the live caller hung up (ctx ended). Whatever stage the call
-// was at, the center hears of it and the agent is let go.
+// callerGone: the live caller hung up (ctx ended), or, for a call-back,
+// the service is stopping. Whatever stage the call was at, the center
+// hears of it and the agent is let go.
 func (ses *session) callerGone(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
 	defer cancel()
 	ses.stopTimer()
 	ses.playing = map[string]string{}
+	if ses.cb != nil {
+		ses.callbackInterrupted(ctx)
+		return
+	}
 	l := ses.leg
 	switch {
 	case l != nil && !l.answered.IsZero():

@@ -1,0 +1,140 @@
+package acd_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hotline-ivr/hotline/ivr/acd"
+	"github.com/hotline-ivr/hotline/ivr/aritest"
+	"github.com/hotline-ivr/hotline/queue"
+)
+
+// connect dials a caller and puts it through to the agent on ep, who
+// answers; it returns both parties once they are bridged.
+func (r *rig) connect(ep *aritest.Endpoint, from string) (caller, agent *aritest.Party) {
+	r.t.Helper()
+	next := r.nextCall(ep)
+	caller = r.dial(from)
+	agent = next("the agent ringing")
+	r.must(agent.Answer())
+	r.until("caller and agent bridged", func() bool { return findBridge(r, caller.ID(), agent.ID()) != nil })
+	return caller, agent
+}
+
+// TestHoldAndSupervise: the agent holds the caller (music, out of the
+// bridge) and takes it back; a supervisor listens through a snoop on the
+// agent's channel, switches to whisper, then barges into the call.
+func TestHoldAndSupervise(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	ep := r.agent("1001", aritest.ManualAnswer())
+	boss := r.emu.AddEndpoint("PJSIP", "2001", aritest.AnswerAfter(time.Second))
+	caller, agent := r.connect(ep, "13800000001")
+
+	if err := r.acd.Unhold(r.ctx, "1001"); !errors.Is(err, acd.ErrNotHeld) {
+		t.Errorf("unhold before hold: %v, want ErrNotHeld", err)
+	}
+	mohBefore := count(caller, "moh:default")
+	r.must(r.acd.Hold(r.ctx, "1001"))
+	if err := r.acd.Hold(r.ctx, "1001"); !errors.Is(err, acd.ErrHeld) {
+		t.Errorf("hold twice: %v, want ErrHeld", err)
+	}
+	r.until("music on hold", func() bool { return count(caller, "moh:default") == mohBefore+1 })
+	if findBridge(r, caller.ID(), agent.ID()) != nil {
+		t.Error("the held caller is still in the bridge with the agent")
+	}
+	if v := r.acd.Snapshot().Calls; len(v) != 1 || !v[0].Held || v[0].Agent != "1001" {
+		t.Errorf("calls %+v, want one held call of 1001", v)
+	}
+	r.clk.Advance(20 * time.Second)
+	r.must(r.acd.Unhold(r.ctx, "1001"))
+	r.until("back in the bridge", func() bool { return findBridge(r, caller.ID(), agent.ID()) != nil })
+
+	// Listen: the supervisor's phone rings, and once answered it shares a
+	// bridge with a snoop channel spying on the agent.
+	next := r.nextCall(boss)
+	sup, err := r.acd.Supervise(r.ctx, "1001", "PJSIP/2001", acd.Listen)
+	r.must(err)
+	bossParty := next("the supervisor's phone")
+	var snoopBridge string
+	r.until("the supervisor bridged with a snoop", func() bool {
+		b := findBridge(r, bossParty.ID())
+		if b == nil || len(b.ChannelIDs) != 2 || slices.Contains(b.ChannelIDs, caller.ID()) {
+			return false
+		}
+		snoopBridge = b.ID
+		return true
+	})
+	if findBridge(r, caller.ID(), agent.ID(), bossParty.ID()) != nil {
+		t.Error("a listening supervisor sits in the conversation's bridge")
+	}
+	// Whisper: a new snoop, still outside the call's bridge.
+	r.must(r.acd.SetSupervision(r.ctx, sup, acd.Whisper))
+	r.until("the whisper snoop", func() bool {
+		b := findBridge(r, bossParty.ID())
+		return b != nil && b.ID != snoopBridge && len(b.ChannelIDs) == 2
+	})
+	// Barge: the supervisor joins the conversation itself.
+	r.must(r.acd.SetSupervision(r.ctx, sup, acd.Barge))
+	r.until("barged in", func() bool { return findBridge(r, caller.ID(), agent.ID(), bossParty.ID()) != nil })
+	r.must(r.acd.EndSupervision(r.ctx, sup))
+	r.hungUp(bossParty)
+	if err := r.acd.EndSupervision(r.ctx, sup); !errors.Is(err, acd.ErrNoSupervision) {
+		t.Errorf("ending twice: %v, want ErrNoSupervision", err)
+	}
+
+	r.must(agent.Hangup())
+	r.state("1001", queue.Ready)
+	calls := r.records.agentCalls()
+	if len(calls) != 1 || calls[0].Holds != 1 || calls[0].HoldTime < 20*time.Second {
+		t.Errorf("agent calls %+v, want one with a hold of 20 s", calls)
+	}
+}
+
+// TestTransfers: the agent blind-transfers the caller to a ready
+// colleague, who answers and is announced; that colleague transfers it to
+// another queue, where a third agent takes it. Each transferring agent is
+// released to wrap-up.
+func TestTransfers(t *testing.T) {
+	r := newRig(t, rigOptions{queue: queue.QueueConfig{WrapUp: time.Minute}})
+	if err := r.center.SetQueue(queue.QueueConfig{Name: "billing", Skills: []string{"billing"}}); err != nil {
+		t.Fatal(err)
+	}
+	ep1 := r.agent("1001", aritest.ManualAnswer())
+	caller, first := r.connect(ep1, "13800000001")
+	ep2 := r.agent("1002", aritest.ManualAnswer())
+	if err := r.acd.TransferToAgent(r.ctx, "1002", "1001"); !errors.Is(err, acd.ErrNoCall) {
+		t.Errorf("transfer by an agent without a call: %v, want ErrNoCall", err)
+	}
+	next := r.nextCall(ep2)
+	r.must(r.acd.TransferToAgent(r.ctx, "1001", "1002"))
+	r.hungUp(first)
+	second := next("1002 ringing")
+	if st, _ := r.center.Agent("1001"); st.State != queue.WrapUp {
+		t.Errorf("1001 is %s after transferring, want wrap-up", st.State)
+	}
+	r.must(second.Answer())
+	r.until("the caller hears 1002", func() bool { return contains(caller.HeardMedia(), agentIDMedia("1002")) })
+	r.until("caller and 1002 bridged", func() bool { return findBridge(r, caller.ID(), second.ID()) != nil })
+
+	ep3 := r.agent("1003", aritest.ManualAnswer(), "billing")
+	next = r.nextCall(ep3)
+	r.must(r.acd.TransferToQueue(r.ctx, "1002", "billing"))
+	r.hungUp(second)
+	third := next("1003 ringing for billing")
+	if st := r.state("1003", queue.Reserved); st.Queue != "billing" || st.CallID != caller.ID() {
+		t.Errorf("1003 reserved for %s in %s", st.CallID, st.Queue)
+	}
+	r.must(third.Answer())
+	r.until("caller and 1003 bridged", func() bool { return findBridge(r, caller.ID(), third.ID()) != nil })
+	var transfers []string
+	for _, c := range r.records.agentCalls() {
+		if c.EndedBy == "transfer" {
+			transfers = append(transfers, c.Agent)
+		}
+	}
+	if !slices.Equal(transfers, []string{"1001", "1002"}) {
+		t.Errorf("transfers recorded by %v, want 1001 then 1002", transfers)
+	}
+}
