@@ -220,3 +220,48 @@ func TestOverflowMaxWait(t *testing.T) {
 		t.Errorf("queue events %v, want an overflow", results)
 	}
 }
+
+// TestSkillRelaxation: an agent below the queue's first skill level gets
+// the caller only once the wait relaxes the requirement.
+func TestSkillRelaxation(t *testing.T) {
+	r := newRig(t, rigOptions{queue: queue.QueueConfig{Skills: []string{"repair"},
+		Levels: []queue.LevelStep{{After: 0, MinLevel: 8}, {After: 30 * time.Second, MinLevel: 1}}}})
+	ep := r.agent("1001", aritest.ManualAnswer(), "repair")
+	r.must(r.center.SetAgent(queue.AgentConfig{ID: "1001", Name: "junior", Device: "PJSIP/1001", Skills: map[string]int{"repair": 3}}))
+	next := r.nextCall(ep)
+	caller := r.dial("13800000001")
+	r.heard(caller, "moh:default")
+	joined := r.joined(caller)
+	next("the junior agent rung after the relaxation")
+	reserved := r.state("1001", queue.Reserved)
+	if d := reserved.Since.Sub(joined); d < 30*time.Second || d > 30*time.Second+300*time.Millisecond {
+		t.Errorf("offered after %v, want when the level relaxes at 30 s", d)
+	}
+}
+
+// TestCallbackOfferAtAFullQueue: a caller turned away by a full queue
+// whose overflow offers a call-back books one and keeps its turn.
+func TestCallbackOfferAtAFullQueue(t *testing.T) {
+	r := newRig(t, rigOptions{queue: queue.QueueConfig{MaxLength: 1,
+		Overflow: queue.Action{Kind: queue.ActionCallbackOffer}}})
+	first := r.dial("13800000001")
+	r.heard(first, "moh:default")
+	second := r.dial("13800000002")
+	r.heard(second, sound("queue/callback-offer"))
+	r.must(second.Press("1"))
+	r.heard(second, sound("queue/callback-number"))
+	r.must(second.Press("2")) // another number
+	r.heard(second, sound("queue/callback-enter"))
+	r.must(second.Press("13912345678#"))
+	r.heard(second, sound("queue/callback-booked"))
+	r.hungUp(second)
+	st, _ := r.center.QueueStatus("after-sales")
+	if st.Waiting != 2 || st.WaitingCallbacks != 1 {
+		t.Errorf("queue %+v, want the live caller and the call-back", st)
+	}
+	pending, err := r.cbs.Pending(r.ctx)
+	r.must(err)
+	if len(pending) != 1 || pending[0].Number != "13912345678" {
+		t.Errorf("pending call-backs %+v, want one to 13912345678", pending)
+	}
+}
