@@ -138,3 +138,19 @@ func TestTransfers(t *testing.T) {
 		t.Errorf("transfers recorded by %v, want 1001 then 1002", transfers)
 	}
 }
+
+// TestAgentHangupLostWithTheSocket: the agent hangs up while the events
+// socket is down; after the reconnect the service finds the agent's
+// channel gone, ends the conversation, and the caller goes on in the flow.
+func TestAgentHangupLostWithTheSocket(t *testing.T) {
+	r := newRig(t, rigOptions{backoff: 300 * time.Millisecond})
+	ep := r.agent("1001", aritest.ManualAnswer())
+	caller, agent := r.connect(ep, "13800000001")
+	r.emu.DropClients()
+	r.must(agent.Hangup()) // well within the 300 ms before the reconnect
+	r.heard(caller, sound("goodbye"))
+	if !r.logs.has("a queue channel vanished while ARI was disconnected") {
+		t.Error("the hang-up was not found by the reconnect's reconciliation")
+	}
+	r.state("1001", queue.Ready)
+}

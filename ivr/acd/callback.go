@@ -297,7 +297,7 @@ func (ses *session) callbackAgentAnswered(ctx context.Context) {
 	ses.cb.claimed = true
 	ses.phase = dialing
 	ses.cb.customer = s.newID()
-	s.own(ses.cb.customer, ses)
+	s.ownChannel(ses.cb.customer, ses)
 	media := []string{sound(s.cfg.AgentLanguage, "agent/callback")}
 	media = append(media, s.cfg.Whisper(s.cfg.AgentLanguage, l.offer.Queue, nil)...)
 	ses.play(ctx, l.channel, "callback-whisper", media...)

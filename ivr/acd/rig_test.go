@@ -73,6 +73,33 @@ type rig struct {
 	journeys chan *ivr.Journey
 	records  *records
 	cbs      *acd.MemoryCallbacks
+	logs     *logLines
+}
+
+// logLines keeps the service's log messages (and prints them with -v).
+type logLines struct {
+	mu   sync.Mutex
+	msgs []string
+	out  slog.Handler
+}
+
+func (l *logLines) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logLines) Handle(ctx context.Context, r slog.Record) error {
+	l.mu.Lock()
+	l.msgs = append(l.msgs, r.Message)
+	l.mu.Unlock()
+	if l.out != nil {
+		return l.out.Handle(ctx, r)
+	}
+	return nil
+}
+func (l *logLines) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *logLines) WithGroup(string) slog.Handler      { return l }
+
+func (l *logLines) has(msg string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Contains(l.msgs, msg)
 }
 
 type sink chan *ivr.Journey
@@ -111,9 +138,10 @@ func (r *records) agentCalls() []acd.AgentCall {
 }
 
 type rigOptions struct {
-	queue  queue.QueueConfig
-	agents []queue.AgentConfig
-	tune   func(*acd.Config)
+	queue   queue.QueueConfig
+	agents  []queue.AgentConfig
+	tune    func(*acd.Config)
+	backoff time.Duration // before reconnecting the events socket (default 10 ms)
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
@@ -150,13 +178,25 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	}
 	cfg := ivr.ConnConfig{URL: emu.URL(), Username: "u", Password: "p", Application: "hotline",
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}
+	if o.backoff > 0 {
+		cfg.MinBackoff, cfg.MaxBackoff = o.backoff, o.backoff
+	}
 	cl := ivr.NewRESTClient(cfg)
+	reconcile := func(context.Context) ([]string, error) {
+		d, err := cl.Application().Data(ari.NewKey(ari.ApplicationKey, "hotline"))
+		if err != nil {
+			return nil, err
+		}
+		return d.ChannelIDs, nil
+	}
 	recs := &records{}
 	cbs := acd.NewMemoryCallbacks(clk)
 	acfg := acd.Config{Center: center, PBX: acd.NewPBX(cl, "hotline"), Clock: clk, Records: recs,
-		Callbacks: cbs, CallerID: hotline, Instance: "test"}
+		Callbacks: cbs, CallerID: hotline, Instance: "test", Reconcile: reconcile}
+	logs := &logLines{}
+	acfg.Logger = slog.New(logs)
 	if testing.Verbose() {
-		acfg.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+		logs.out = slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})
 	}
 	if o.tune != nil {
 		o.tune(&acfg)
@@ -166,7 +206,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		t.Fatal(err)
 	}
 	journeys := make(sink, 32)
-	engine := ivr.NewEngine(ivr.EngineConfig{Flows: &reg, Media: ivr.NewMedia(cl), Queues: svc, Journeys: journeys, Clock: clk})
+	engine := ivr.NewEngine(ivr.EngineConfig{Flows: &reg, Media: ivr.NewMedia(cl), Queues: svc, Journeys: journeys, Clock: clk, Reconcile: reconcile})
 	conn := ivr.NewConn(cfg)
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 2)
@@ -186,7 +226,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		http.DefaultClient.CloseIdleConnections()
 	})
 	return &rig{t: t, ctx: ctx, clk: clk, emu: emu, engine: engine, acd: svc, center: center, ari: cl,
-		journeys: journeys, records: recs, cbs: cbs}
+		journeys: journeys, records: recs, cbs: cbs, logs: logs}
 }
 
 // signal tells the test once the handler is connected.

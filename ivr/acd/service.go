@@ -97,6 +97,13 @@ type Config struct {
 	KeyTimeout time.Duration
 
 	Records Records // nil: state changes are dropped after routing
+
+	// Reconcile lists the channels in the application (GET
+	// /applications/{name} channel_ids), the engine's Reconcile; after a
+	// reconnect, a channel of the service that is gone (its hang-up was
+	// lost with the socket) ends as if its ChannelDestroyed had come. Nil
+	// skips it.
+	Reconcile func(ctx context.Context) ([]string, error)
 }
 
 // Service is the ARI side of the ACD: it implements [ivr.Queues] for the
@@ -122,6 +129,7 @@ type Service struct {
 	mu       sync.Mutex
 	sessions map[string]*session // by the center's call id
 	owners   map[string]*session // by ARI resource id
+	channels map[string]bool     // which owned resources are channels (reconcile)
 	byAgent  map[string]*session // ringing or talking to the agent
 	sups     map[string]*session // by supervision id
 	subs     map[chan struct{}]struct{}
@@ -177,7 +185,7 @@ func New(cfg Config) (*Service, error) {
 	return &Service{
 		cfg: cfg, center: cfg.Center, pbx: cfg.PBX, clock: cfg.Clock, log: cfg.Logger,
 		kick:     make(chan struct{}, 1),
-		sessions: map[string]*session{}, owners: map[string]*session{}, byAgent: map[string]*session{},
+		sessions: map[string]*session{}, owners: map[string]*session{}, channels: map[string]bool{}, byAgent: map[string]*session{},
 		sups: map[string]*session{}, subs: map[chan struct{}]struct{}{},
 	}, nil
 }
@@ -319,10 +327,20 @@ func (s *Service) newID() string {
 	return idPrefix + strconv.FormatUint(s.seq.Add(1), 36) + "-" + strconv.FormatInt(s.clock.Now().UnixNano()%1e9, 36)
 }
 
-// own routes the events of resource id to ses.
+// own routes the events of resource id to ses. Only ses's goroutine
+// calls it, so ses.owned needs no lock.
 func (s *Service) own(id string, ses *session) {
 	s.mu.Lock()
 	s.owners[id] = ses
+	s.mu.Unlock()
+	ses.owned = append(ses.owned, id)
+}
+
+// ownChannel routes the events of a channel the service made to ses.
+func (s *Service) ownChannel(id string, ses *session) {
+	s.own(id, ses)
+	s.mu.Lock()
+	s.channels[id] = true
 	s.mu.Unlock()
 }
 
@@ -330,6 +348,7 @@ func (s *Service) disown(ids ...string) {
 	s.mu.Lock()
 	for _, id := range ids {
 		delete(s.owners, id)
+		delete(s.channels, id)
 	}
 	s.mu.Unlock()
 }
@@ -347,7 +366,48 @@ type handler struct {
 	next ivr.Handler
 }
 
-func (h handler) Connected(ctx context.Context) error { return h.next.Connected(ctx) }
+func (h handler) Connected(ctx context.Context) error {
+	err := h.next.Connected(ctx)
+	if rerr := h.s.reconcile(ctx); rerr != nil {
+		h.s.log.Warn("reconciling the queue's channels after a reconnect", "error", rerr)
+	}
+	return err
+}
+
+// reconcile ends the service's channels that vanished while the events
+// socket was down.
+func (s *Service) reconcile(ctx context.Context) error {
+	if s.cfg.Reconcile == nil {
+		return nil
+	}
+	ids, err := s.cfg.Reconcile(ctx)
+	if err != nil {
+		return err
+	}
+	present := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		present[id] = true
+	}
+	type lost struct {
+		id  string
+		ses *session
+	}
+	var gone []lost
+	s.mu.Lock()
+	for id := range s.channels {
+		if !present[id] {
+			gone = append(gone, lost{id, s.owners[id]})
+		}
+	}
+	s.mu.Unlock()
+	for _, g := range gone {
+		s.log.Warn("a queue channel vanished while ARI was disconnected", "channel", g.id, "call", g.ses.id)
+		ev := &ari.ChannelDestroyed{Cause: 0, CauseTxt: "vanished while ARI was disconnected"}
+		ev.Channel.ID = g.id
+		g.ses.put(eventMsg{id: g.id, ev: ev})
+	}
+	return nil
+}
 func (h handler) Disconnected(err error)              { h.next.Disconnected(err) }
 
 func (h handler) Event(ctx context.Context, ev ari.Event) {

@@ -85,6 +85,7 @@ type session struct {
 	holdTime  time.Duration
 	transfers int
 	sups      map[string]*supervision
+	owned     []string // every resource id it was given (see Service.own)
 	result    ivr.QueueResult
 
 	// the call-back dialogue of a live caller
@@ -201,9 +202,10 @@ func (ses *session) close() {
 	if s.sessions[ses.id] == ses {
 		delete(s.sessions, ses.id)
 	}
-	for id, o := range s.owners {
-		if o == ses {
+	for _, id := range ses.owned {
+		if s.owners[id] == ses {
 			delete(s.owners, id)
+			delete(s.channels, id)
 		}
 	}
 	for a, o := range s.byAgent {
@@ -484,7 +486,7 @@ func (ses *session) ring(ctx context.Context, o queue.Offer) {
 	}
 	l := &leg{channel: ses.s.newID(), offer: o}
 	ses.leg = l
-	ses.s.own(l.channel, ses)
+	ses.s.ownChannel(l.channel, ses)
 	ses.s.mu.Lock()
 	ses.s.byAgent[o.Agent] = ses
 	ses.s.mu.Unlock()

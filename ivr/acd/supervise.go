@@ -37,7 +37,7 @@ func (s *Service) Supervise(ctx context.Context, agent, device string, mode Mode
 	}
 	return s.onCall(ctx, agent, func(ctx context.Context, ses *session) (string, error) {
 		sup := &supervision{id: s.newID(), channel: s.newID(), device: device, mode: mode}
-		s.own(sup.channel, ses)
+		s.ownChannel(sup.channel, ses)
 		if err := s.pbx.Originate(ctx, sup.channel, device, "Supervisor", supervisorRing, "supervisor"); err != nil {
 			s.disown(sup.channel)
 			return "", fmt.Errorf("ringing the supervisor at %s: %w", device, err)
@@ -142,7 +142,7 @@ func (ses *session) attach(ctx context.Context, sup *supervision) {
 		whisper = "out" // into the agent's ear only
 	}
 	sup.snoop = s.newID()
-	s.own(sup.snoop, ses)
+	s.ownChannel(sup.snoop, ses)
 	if err := s.pbx.Snoop(ctx, ses.leg.channel, sup.snoop, "both", whisper, "snoop"); err != nil {
 		ses.log.Warn("snooping on the agent", "error", err)
 		s.disown(sup.snoop)
