@@ -74,19 +74,22 @@ func TestAnswered(t *testing.T) {
 	if !slices.Contains(keys, "5") {
 		t.Errorf("keys in the journey %v, want the 5 pressed while bridged", keys)
 	}
-	r.state("1001", queue.Ready)
 	var wrapped, ready time.Time
-	for _, c := range r.records.stateChanges() {
-		if c.Agent != "1001" {
-			continue
+	r.until("the wrap-up's end recorded", func() bool {
+		wrapped, ready = time.Time{}, time.Time{}
+		for _, c := range r.records.stateChanges() {
+			if c.Agent != "1001" {
+				continue
+			}
+			switch {
+			case c.State == queue.WrapUp:
+				wrapped = c.At
+			case c.State == queue.Ready && !wrapped.IsZero():
+				ready = c.At
+			}
 		}
-		switch {
-		case c.State == queue.WrapUp:
-			wrapped = c.At
-		case c.State == queue.Ready && !wrapped.IsZero():
-			ready = c.At
-		}
-	}
+		return !ready.IsZero()
+	})
 	if got := ready.Sub(wrapped); got < 30*time.Second || got > 30*time.Second+200*time.Millisecond {
 		t.Errorf("wrap-up lasted %v (from %v to %v), want 30 s", got, wrapped, ready)
 	}

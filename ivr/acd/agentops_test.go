@@ -85,7 +85,7 @@ func TestHoldAndSupervise(t *testing.T) {
 	}
 
 	r.must(agent.Hangup())
-	r.state("1001", queue.Ready)
+	r.until("the agent's call recorded", func() bool { return len(r.records.agentCalls()) > 0 })
 	calls := r.records.agentCalls()
 	if len(calls) != 1 || calls[0].Holds != 1 || calls[0].HoldTime < 20*time.Second {
 		t.Errorf("agent calls %+v, want one with a hold of 20 s", calls)

@@ -408,7 +408,7 @@ func (s *Service) reconcile(ctx context.Context) error {
 	}
 	return nil
 }
-func (h handler) Disconnected(err error)              { h.next.Disconnected(err) }
+func (h handler) Disconnected(err error) { h.next.Disconnected(err) }
 
 func (h handler) Event(ctx context.Context, ev ari.Event) {
 	defer h.s.seen.Add(1)
