@@ -1,6 +1,7 @@
 package acd_test
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -156,5 +157,34 @@ func TestCallbackRetry(t *testing.T) {
 	}
 	if n := len(rung.list()); n != 2 {
 		t.Errorf("agent rung %d times, want once per attempt", n)
+	}
+}
+
+// TestPendingCallbacksRestored: requests the store holds from before a
+// restart are queued again at start with their original arrival, ahead
+// of callers who came since, and dialled.
+func TestPendingCallbacksRestored(t *testing.T) {
+	r := newRig(t, rigOptions{tune: func(c *acd.Config) {
+		err := c.Callbacks.Add(context.Background(), acd.CallbackRecord{ID: "cb-old", Queue: "after-sales",
+			Number: "13700000000", Arrived: t0.Add(-10 * time.Minute), MaxAttempts: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}})
+	trunk := r.emu.AddEndpoint("PJSIP", "trunk", aritest.ManualAnswer())
+	dialled := r.collect(trunk)
+	r.until("the request queued again", func() bool {
+		st, _ := r.center.QueueStatus("after-sales")
+		return st.WaitingCallbacks == 1
+	})
+	caller := r.dial("13800000001")
+	r.heard(caller, "moh:default")
+	r.agent("1001", aritest.AnswerAfter(time.Second))
+	r.until("the customer dialled", func() bool { return len(dialled.list()) == 1 })
+	if got := dialled.list()[0].Dialed(); got != "13700000000" {
+		t.Errorf("dialled %s, want the restored request's number", got)
+	}
+	if st := r.state("1001", queue.OnCall); st.CallID != "cb-old/1" {
+		t.Errorf("agent on %s, want the restored call-back before the later caller", st.CallID)
 	}
 }
