@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/CyCoreSystems/ari/v6"
@@ -15,6 +16,7 @@ import (
 	"github.com/hotline-ivr/hotline/callflow"
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/ivr"
+	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/store"
 )
 
@@ -47,9 +49,20 @@ func dirFlows(dir string) flowFiles {
 // loadFlows (re)loads the flows into reg and logs what changed. Invalid
 // files never replace valid versions; their problems are logged.
 func loadFlows(reg *callflow.Registry, read flowFiles, log *slog.Logger) error {
+	report, err := reloadFlows(reg, read, log)
+	if err != nil && len(report.Problems) == 0 {
+		return err
+	}
+	return nil
+}
+
+// reloadFlows reads the flow files, loads them into reg and logs what
+// changed; it returns what Registry.Load does, or why the files could not
+// be read.
+func reloadFlows(reg *callflow.Registry, read flowFiles, log *slog.Logger) (callflow.Report, error) {
 	files, err := read()
 	if err != nil {
-		return err
+		return callflow.Report{}, err
 	}
 	report, err := reg.Load(files)
 	for _, f := range report.Loaded {
@@ -61,15 +74,33 @@ func loadFlows(reg *callflow.Registry, read flowFiles, log *slog.Logger) error {
 	if len(reg.Flows()) == 0 {
 		log.Warn("no valid flow is loaded: calls will be hung up as unallocated numbers")
 	}
-	if err != nil && len(report.Problems) == 0 {
-		return err
-	}
-	return nil
+	return report, err
 }
+
+// flowSet is the call flows as serve runs them: the registry the engine
+// reads and the files it is loaded from. SIGHUP and the console's reload
+// both go through Reload, one at a time, so they do the same thing.
+type flowSet struct {
+	reg  *callflow.Registry
+	read flowFiles
+	log  *slog.Logger
+	mu   sync.Mutex // one reload at a time
+}
+
+// Reload reads the flow files again; see Registry.Load. It implements
+// console.Flows.
+func (f *flowSet) Reload(context.Context) (callflow.Report, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return reloadFlows(f.reg, f.read, f.log)
+}
+
+// List returns the active flows.
+func (f *flowSet) List() []*callflow.Flow { return f.reg.Flows() }
 
 // reloadOnHUP reloads the flows on every SIGHUP until ctx ends. Calls in
 // progress keep the version they started with.
-func reloadOnHUP(ctx context.Context, reg *callflow.Registry, read flowFiles, log *slog.Logger) {
+func reloadOnHUP(ctx context.Context, flows *flowSet, log *slog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -79,34 +110,46 @@ func reloadOnHUP(ctx context.Context, reg *callflow.Registry, read flowFiles, lo
 			return
 		case <-hup:
 			log.Info("SIGHUP: reloading flows")
-			if err := loadFlows(reg, read, log); err != nil {
+			if rep, err := flows.Reload(ctx); err != nil && len(rep.Problems) == 0 {
 				log.Error("reloading flows", "error", err)
 			}
 		}
 	}
 }
 
+// records is where serve keeps what calls leave behind.
+type records struct {
+	journeys  ivr.JourneySink   // each call's journey
+	agents    acd.Records       // agents' state changes and legs
+	callbacks acd.CallbackStore // call-back requests
+	close     func(context.Context)
+}
+
 // openRecords connects to PostgreSQL, migrates it and starts the
-// call-records writer; without a database URL journeys are only logged.
-func openRecords(ctx context.Context, cfg config.Database, log *slog.Logger) (ivr.JourneySink, func(context.Context), error) {
+// call-records writer; without a database URL journeys and agents' records
+// are only logged, and call-back requests kept in memory.
+func openRecords(ctx context.Context, cfg config.Database, log *slog.Logger) (records, error) {
 	if cfg.URL == "" {
-		log.Warn("DATABASE_URL is not set: call journeys are logged, not stored")
-		return logJourneys{log}, func(context.Context) {}, nil
+		log.Warn("DATABASE_URL is not set: call journeys and agents' states are logged, not stored; call-backs are kept in memory")
+		return records{
+			journeys: logJourneys{log}, agents: logAgentRecords{log},
+			callbacks: acd.NewMemoryCallbacks(nil), close: func(context.Context) {},
+		}, nil
 	}
 	pool, err := store.Open(ctx, cfg.URL, cfg.MaxConns)
 	if err != nil {
-		return nil, nil, fmt.Errorf("opening DATABASE_URL: %w", err)
+		return records{}, fmt.Errorf("opening DATABASE_URL: %w", err)
 	}
 	if err := store.Migrate(ctx, pool); err != nil {
 		pool.Close()
-		return nil, nil, fmt.Errorf("migrating the database: %w", err)
+		return records{}, fmt.Errorf("migrating the database: %w", err)
 	}
 	wcfg := store.DefaultWriterConfig()
 	wcfg.SpoolDir, wcfg.Logger = cfg.SpoolDir, log
 	w, err := store.NewWriter(pool, wcfg)
 	if err != nil {
 		pool.Close()
-		return nil, nil, err
+		return records{}, err
 	}
 	closeFn := func(ctx context.Context) {
 		if err := w.Close(ctx); err != nil {
@@ -114,7 +157,10 @@ func openRecords(ctx context.Context, cfg config.Database, log *slog.Logger) (iv
 		}
 		pool.Close()
 	}
-	return w, closeFn, nil
+	return records{
+		journeys: w, agents: newStoreAgentRecords(w, log),
+		callbacks: storeCallbacks{store.NewCallbacks(pool, nil)}, close: closeFn,
+	}, nil
 }
 
 // logJourneys logs each finished call when there is no database.

@@ -19,7 +19,11 @@ and prints every problem as
 It exits 1 if there is any problem, or prints "FILE: ok" and exits 0.
 Unknown keys, wrong types and bad values are all problems; secrets
 (HOTLINE_ARI_PASSWORD, DATABASE_URL) come from the environment and are not
-checked here. deploy/hotline.example.yaml shows every key and its default.
+checked here. The queues, agents and console users are checked as serve
+would take them: routing strategies, skill levels, overflows into queues
+that exist (and do not loop), agents' queues, users' agents and their
+bcrypt password hashes ("hotline passwd" makes one).
+deploy/hotline.example.yaml shows every key and its default.
 `
 
 var configCommand = command{

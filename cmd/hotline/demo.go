@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
+	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
 	"github.com/hotline-ivr/hotline/ivr/prompts"
 	"github.com/hotline-ivr/hotline/store/pgtest"
@@ -30,10 +31,24 @@ the zh/en prompts, and the server running the demo hotline's flow
 (cmd/hotline/flows/smart-home.yaml) on 4008001234, all in one process.
 
 Simulated callers dial in and walk the menus: a self-service answer and the
-survey, a repair booked by serial number, a complaint that ends in a voice
-message (agent queues are not built yet), a switch to English, and the
-silent caller whom the IVR hangs up on after the standard script. Every
-call's journey goes to PostgreSQL; watch the log, /healthz and /metrics.
+survey, a repair booked by serial number, a switch to English, the silent
+caller whom the IVR hangs up on after the standard script, and callers who
+reach the agent queues (after-sales on 0, complaints on 3, VIP numbers to
+vip), wait with music and their position, talk to an agent and rate the
+call; some book a call-back that keeps their place.
+
+Simulated agents 1002 to 1007 sit at emulated SIP phones (PJSIP/1002...)
+that answer a few seconds after they ring; each talks for a while, now and
+then holding the caller, hangs up, wraps up, and sometimes takes a break.
+Call-backs dial customers on the emulator's trunk (PJSIP/<number>@trunk).
+Agent 1001 is left logged out for you: sign in to the console's API as
+1001 (password demo), log in and make the agent ready, and watch its calls
+(its phone answers and hangs up by itself). The supervisor and admin users
+(password demo) see every queue, agent and call, and may reload the flows.
+
+Every call's journey and every agent state goes to PostgreSQL; watch the
+log, the console's /api/queues, /api/agents and /api/stream, /healthz and
+/metrics.
 
 Flags:
   --listen ADDR          HTTP address of the server (default 127.0.0.1:8080)
@@ -46,7 +61,7 @@ Flags:
 
 var demoCommand = command{
 	name:    "demo",
-	summary: "run the demo hotline on the built-in ARI emulator with simulated callers",
+	summary: "run the demo hotline on the built-in ARI emulator with simulated callers and agents",
 	help:    demoHelp,
 	run:     runDemo,
 }
@@ -135,22 +150,37 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	cfg.ARI.URL = emu.URL()
 	cfg.ARI.Username = "hotline"
 	cfg.ARI.Password = hex.EncodeToString(secret)
+	floor, err := demoCentre(&cfg, emu)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 
 	database := "none (journeys are logged)"
 	if cfg.Database.URL != "" {
 		database = "PostgreSQL (private to this demo unless DATABASE_URL is set)"
 	}
+	callers := fmt.Sprintf("one every %s dials %s", *every, demoNumber)
+	if *every <= 0 {
+		callers = "none (--call-every 0); dial " + demoNumber + " through the emulator's control API"
+	}
 	fmt.Fprintf(e.stdout, `Hotline demo
   health   http://%[1]s/healthz
   metrics  http://%[1]s/metrics
   ARI      %[2]s (user hotline; the emulator of ivr/aritest)
-  records  %[5]s
-  callers  one every %[3]s dials %[4]s
-Press Ctrl-C to stop.
-`, ln.Addr(), emu.URL(), *every, demoNumber, database)
-	var side sidecar
-	if *every > 0 {
-		side = func(ctx context.Context, log *slog.Logger) { simulateCallers(ctx, log, emu, *every) }
+  records  %[3]s
+  callers  %[4]s
+  agents   %[5]s on emulated phones PJSIP/<id>; queues vip, complaints, after-sales
+`, ln.Addr(), emu.URL(), database, callers, agentIDs())
+	printLogins(e.stdout, ln.Addr().String())
+	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
+	side := func(ctx context.Context, log *slog.Logger, centre *acd.Service) {
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		wg.Go(func() { floor.run(ctx, log, centre) })
+		if *every > 0 {
+			simulateCallers(ctx, log, emu, *every)
+		}
 	}
 	return runServer(ctx, e, cfg, ln, embeddedFlows, "mode", "demo", side)
 }
@@ -169,13 +199,16 @@ func simulateCallers(ctx context.Context, log *slog.Logger, emu *aritest.Server,
 			return
 		case <-tick.C:
 		}
-		from := fmt.Sprintf("138%08d", rand.IntN(100_000_000))
+		path := demoPaths[rand.IntN(len(demoPaths))]
+		from := path.from
+		if from == "" {
+			from = fmt.Sprintf("139%08d", rand.IntN(100_000_000))
+		}
 		p, err := emu.Dial(ctx, aritest.Call{From: from, To: demoNumber, Language: "zh"})
 		if err != nil {
 			log.Warn("simulated caller not connected", "caller", from, "error", err)
 			continue
 		}
-		path := demoPaths[rand.IntN(len(demoPaths))]
 		log.Info("simulated caller dialled", "caller", from, "channel", p.ID(), "path", path.name)
 		wg.Go(func() {
 			callCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
@@ -192,6 +225,7 @@ func simulateCallers(ctx context.Context, log *slog.Logger, emu *aritest.Server,
 type demoPath struct {
 	name  string
 	steps []demoStep
+	from  string // the caller's number; "" for a random one
 }
 
 // demoStep waits until the caller hears media (a URI), then acts.
@@ -206,10 +240,6 @@ func en(name string) string { return "sound:hotline/en/" + name }
 
 func press(keys string) func(*aritest.Party) error {
 	return func(p *aritest.Party) error { return p.Press(keys) }
-}
-
-func speak(d time.Duration) func(*aritest.Party) error {
-	return func(p *aritest.Party) error { return p.SendTone(d, 300, 500, 700) }
 }
 
 func (d demoPath) walk(ctx context.Context, p *aritest.Party) error {
@@ -227,23 +257,37 @@ func (d demoPath) walk(ctx context.Context, p *aritest.Party) error {
 	return err
 }
 
+// survey is the end of a call an agent took: the caller rates it.
+var survey = []demoStep{
+	{zh("survey/resolved"), press("1")}, {zh("survey/intro"), press("5")}, {zh("survey/thanks"), nil},
+}
+
 var demoPaths = []demoPath{
-	{"self-service network help and survey", []demoStep{
+	{name: "self-service network help and survey", steps: []demoStep{
 		{zh("demo/main-menu"), press("1")}, {zh("demo/setup-menu"), press("2")},
 		{zh("demo/solved-menu"), press("1")}, {zh("survey/resolved"), press("1")},
 		{zh("survey/intro"), press("5")}, {zh("survey/thanks"), nil},
 	}},
-	{"repair booked by serial number", []demoStep{
+	{name: "repair booked by serial number", steps: []demoStep{
 		{zh("demo/main-menu"), press("2")}, {zh("demo/serial"), press("202611220001#")},
 		{zh("survey/resolved"), press("1")}, {zh("survey/intro"), press("4")},
 	}},
-	{"complaint left as a voice message", []demoStep{
-		{zh("demo/main-menu"), press("3")}, {zh("message/leave"), nil},
-		{"sound:beep", speak(4 * time.Second)}, {zh("message/saved"), nil},
+	{name: "an agent in after-sales, then the survey", steps: append([]demoStep{
+		{zh("demo/main-menu"), press("0")}, {"moh:default", nil},
+	}, survey...)},
+	{name: "a complaint taken by the complaints queue", steps: append([]demoStep{
+		{zh("demo/main-menu"), press("3")}, {zh("demo/complaint"), nil}, {"moh:default", nil},
+	}, survey...)},
+	{name: "a VIP caller served first", from: "13800000001", steps: append([]demoStep{
+		{zh("demo/vip-welcome"), nil}, {"moh:default", nil},
+	}, survey...)},
+	{name: "a call-back booked while waiting", steps: []demoStep{
+		{zh("demo/main-menu"), press("0")}, {zh("queue/callback-offer"), press("1")},
+		{zh("queue/callback-number"), press("1")}, {zh("queue/callback-booked"), nil},
 	}},
-	{"English menu", []demoStep{
+	{name: "English menu", steps: []demoStep{
 		{zh("demo/main-menu"), press("9")}, {en("demo/main-menu"), press("4")},
 		{en("demo/orders-menu"), press("2")}, {en("demo/returns-rules"), nil},
 	}},
-	{"silent caller", nil},
+	{name: "silent caller"},
 }

@@ -7,17 +7,24 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hotline-ivr/hotline/console"
+	"github.com/hotline-ivr/hotline/ivr/acd"
+	"github.com/hotline-ivr/hotline/queue"
 )
 
 // TestDemo runs "hotline demo" in-process: the emulator and the server come
 // up together, a simulated caller's call reaches the server's application,
-// /healthz reports ARI connected, and Ctrl-C drains it cleanly. It waits on
-// the demo's own output lines, not on time.
+// /healthz reports ARI connected, the supervisor signs in with the printed
+// password and sees a simulated agent take a simulated call, and Ctrl-C
+// drains it cleanly. It waits on the demo's own output lines and on the
+// console's event stream, not on time.
 func TestDemo(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	runCtx, stop := context.WithCancel(ctx)
 	outR, outW := io.Pipe()
@@ -32,16 +39,24 @@ func TestDemo(t *testing.T) {
 	}()
 
 	health := regexp.MustCompile(`health\s+(http://\S+/healthz)`)
-	var healthURL string
+	consoleURL := regexp.MustCompile(`console\s+(http://\S+)/api/`)
+	supervisor := regexp.MustCompile(`^\s+supervisor\s+password (\S+)`)
+	var healthURL, base, password string
 	out := bufio.NewScanner(outR)
-	for healthURL == "" && out.Scan() {
+	for (healthURL == "" || base == "" || password == "") && out.Scan() {
 		if m := health.FindStringSubmatch(out.Text()); m != nil {
 			healthURL = m[1]
 		}
+		if m := consoleURL.FindStringSubmatch(out.Text()); m != nil {
+			base = m[1]
+		}
+		if m := supervisor.FindStringSubmatch(out.Text()); m != nil {
+			password = m[1]
+		}
 	}
 	go func() { _, _ = io.Copy(io.Discard, outR) }()
-	if healthURL == "" {
-		t.Fatal("demo printed no health URL")
+	if healthURL == "" || base == "" || password == "" {
+		t.Fatalf("demo printed health URL %q, console %q, supervisor's password %q", healthURL, base, password)
 	}
 	logs := bufio.NewScanner(errR)
 	var dialled, entered bool
@@ -63,6 +78,28 @@ func TestDemo(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("/healthz = %d %v, want 200 while ARI is connected", resp.StatusCode, h)
+	}
+
+	// The supervisor signs in with the printed password and watches the
+	// demo's queues until a simulated agent has answered a simulated
+	// caller.
+	api := &apiClient{t: t, ctx: ctx, base: base}
+	var me console.LoginResponse
+	api.do(http.StatusOK, "POST", "/api/login", "", console.LoginRequest{User: "supervisor", Password: password}, &me)
+	stream := api.stream(me.Token)
+	snap := stream.until(func(v console.SnapshotView) bool {
+		return slices.ContainsFunc(v.Calls, func(c acd.CallView) bool { return !c.Answered.IsZero() && c.Agent != "" })
+	})
+	stream.close()
+	var queues []string
+	for _, q := range snap.Queues {
+		queues = append(queues, q.Name)
+	}
+	if want := []string{"vip", "complaints", "after-sales"}; !slices.Equal(queues, want) {
+		t.Errorf("the demo's queues %v, want %v", queues, want)
+	}
+	if st := agentState(snap, "1001"); st != queue.LoggedOut {
+		t.Errorf("agent 1001 is %s, want logged out for a person to sign in as", st)
 	}
 	stop()
 	if c := <-code; c != 0 {

@@ -19,6 +19,7 @@ import (
 
 // env is what a command may touch of the outside world.
 type env struct {
+	stdin          io.Reader // nil reads as empty
 	stdout, stderr io.Writer
 	getenv         func(string) string
 }
@@ -34,7 +35,7 @@ type command struct {
 
 // commands lists the subcommands in the order help shows them.
 func commands() []command {
-	return []command{serveCommand, demoCommand, configCommand, flowCommand, migrateCommand, reportCommand, promptsCommand, simCommand, versionCommand}
+	return []command{serveCommand, demoCommand, configCommand, flowCommand, migrateCommand, reportCommand, promptsCommand, simCommand, passwdCommand, versionCommand}
 }
 
 const mainHelp = `Hotline is an IVR and contact-centre server that drives Asterisk over ARI.
@@ -57,7 +58,7 @@ func usage() string {
 }
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}))
+	os.Exit(run(context.Background(), os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}))
 }
 
 // run runs the command line args and returns the exit code: 0 for success,

@@ -14,6 +14,20 @@ func TestRun(t *testing.T) {
 	bad := filepath.Join(dir, "bad.yaml")
 	write(t, good, "ari:\n  url: http://127.0.0.1:8088/ari\n  username: hotline\n")
 	write(t, bad, "ari:\n  url: http://127.0.0.1:8088/ari\n  usrname: hotline\nlog:\n  level: loud\n")
+	badCentre := filepath.Join(dir, "bad-centre.yaml")
+	write(t, badCentre, `ari:
+  url: http://127.0.0.1:8088/ari
+  username: hotline
+queues:
+  - name: support
+    strategy: round_robin
+    overflow: {action: queue, queue: sales}
+agents:
+  - {id: "1001", device: PJSIP/1001, skills: {zh: 12}, queues: [support]}
+console:
+  users:
+    - {name: li, role: agent, agent: "1002", password_hash: hunter2}
+`)
 
 	tests := []struct {
 		name       string
@@ -45,6 +59,14 @@ func TestRun(t *testing.T) {
 		{name: "config check ok", args: []string{"config", "check", good}, wantStdout: []string{good + ": ok\n"}},
 		{name: "config check problems", args: []string{"config", "check", bad}, wantCode: 1,
 			wantStdout: []string{bad + ":1: ari.username: is required", bad + ":3: ari.usrname: unknown key (did you mean username?", bad + `:5: log.level: "loud" is not a choice (use one of: debug, info, warn, error)`}},
+		{name: "config check queues, agents and users", args: []string{"config", "check", badCentre}, wantCode: 1,
+			wantStdout: []string{
+				badCentre + `:6: queues[0].strategy: "round_robin" is not a routing strategy (did you mean round-robin? use one of: longest-idle, round-robin, fewest-calls, skills-by-level)`,
+				badCentre + `:7: queues[0].overflow.queue: there is no queue "sales" (queues: support)`,
+				badCentre + `:9: agents[0].skills.zh: level 12 is out of range (levels go from 1 (any) to 10 (the best))`,
+				badCentre + `:12: console.users[0].agent: there is no agent "1002" (agents: 1001)`,
+				badCentre + `:12: console.users[0].password_hash: is not a bcrypt hash (give the bcrypt hash of the password, never the password; hotline passwd makes one)`,
+			}},
 		{name: "config check missing file", args: []string{"config", "check", filepath.Join(dir, "none.yaml")}, wantCode: 1,
 			wantStderr: []string{"hotline: cannot read the config file: open " + filepath.Join(dir, "none.yaml") + ": no such file or directory"}},
 		{name: "config check -h", args: []string{"config", "check", "-h"}, wantStdout: []string{"Usage: hotline config check FILE", "FILE:LINE: field.path: what is wrong (hint)"}},

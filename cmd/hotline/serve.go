@@ -16,6 +16,7 @@ import (
 
 	"github.com/hotline-ivr/hotline/callflow"
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
+	"github.com/hotline-ivr/hotline/ivr/acd"
 )
 
 // telemetryFlushTimeout bounds the last export of traces and metrics on exit.
@@ -32,9 +33,18 @@ http.listen:
              hotline_ari_channels
   /api/reports  call reports as JSON (see "hotline report"), when
              DATABASE_URL is set
+  /api/...   the console's API for console.users: POST /api/login, the
+             live queues, agents and calls (/api/stream: server-sent
+             events), the agents' states, hold and transfer, supervisors'
+             listen-in, and POST /api/admin/flows/reload
 
-Calls reaching Stasis run on the flows of flows.dir (SIGHUP reloads them);
-their journeys go to PostgreSQL when DATABASE_URL is set, else to the log.
+Calls reaching Stasis run on the flows of flows.dir (SIGHUP, or the admin
+API, reloads them); their queue nodes hand callers to the queues: agents
+are rung at their devices, callers wait with music and announcements and
+may book a call-back, dialled at callbacks.customer_endpoint. Journeys,
+agents' states and call-back requests go to PostgreSQL when DATABASE_URL
+is set; else journeys and states go to the log and call-backs are kept in
+memory.
 
 Environment:
   HOTLINE_ARI_PASSWORD  password of the ARI user (required)
@@ -43,7 +53,9 @@ Environment:
                         when telemetry.otlp_endpoint is set
 
 SIGTERM or SIGINT drains: /healthz turns 503, HTTP requests get
-http.shutdown_timeout to finish, then the ARI connection closes. A second
+http.shutdown_timeout to finish, calls in progress (and callers waiting in
+queues) get it too, no customer is dialled for a call-back any more (the
+request waits for the next start), then the ARI connection closes. A second
 signal stops at once.
 
 Flags:
@@ -53,7 +65,7 @@ Flags:
 
 var serveCommand = command{
 	name:    "serve",
-	summary: "connect to Asterisk ARI and serve /healthz and /metrics over HTTP",
+	summary: "run the IVR, queues and console API against Asterisk ARI",
 	help:    serveHelp,
 	run:     runServe,
 }
@@ -75,8 +87,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 }
 
 // sidecar is work that runs beside the server for as long as it serves
-// (the demo's emulator traffic); it returns when ctx ends.
-type sidecar func(ctx context.Context, log *slog.Logger)
+// (the demo's simulated callers and agents); it returns when ctx ends.
+type sidecar func(ctx context.Context, log *slog.Logger, centre *acd.Service)
 
 // runServer sets up logging, telemetry and the HTTP timeouts, then serves
 // cfg until SIGTERM/SIGINT (or ctx) and drains. source names where cfg came
@@ -109,23 +121,25 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 	if err != nil {
 		return err
 	}
-	var reg callflow.Registry
-	if err := loadFlows(&reg, flows, log); err != nil {
+	fs := &flowSet{reg: &callflow.Registry{}, read: flows, log: log}
+	if err := loadFlows(fs.reg, flows, log); err != nil {
 		return err
 	}
-	journeys, closeRecords, err := openRecords(ctx, cfg.Database, log)
+	rec, err := openRecords(ctx, cfg.Database, log)
 	if err != nil {
 		return err
 	}
 	defer func() {
 		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.HTTP.ShutdownTimeout)
 		defer cancel()
-		closeRecords(flushCtx)
+		rec.close(flushCtx)
 	}()
-	s.attachEngine(&reg, journeys)
+	if err := s.attachCalls(cfg, fs, rec); err != nil {
+		return err
+	}
 	var hupWG sync.WaitGroup
 	hupCtx, stopHUP := context.WithCancel(ctx)
-	hupWG.Go(func() { reloadOnHUP(hupCtx, &reg, flows, log) })
+	hupWG.Go(func() { reloadOnHUP(hupCtx, fs, log) })
 	defer hupWG.Wait()
 	defer stopHUP()
 	if ln == nil {
@@ -138,7 +152,7 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 	if side != nil {
 		var wg sync.WaitGroup
 		sideCtx, stopSide := context.WithCancel(ctx)
-		wg.Go(func() { side(sideCtx, log) })
+		wg.Go(func() { side(sideCtx, log, s.acd) })
 		defer wg.Wait()
 		defer stopSide()
 	}

@@ -7,7 +7,14 @@
 // libraries never import it, they take their own explicit configuration.
 package config
 
-import "time"
+import (
+	"os"
+	"time"
+
+	"github.com/hotline-ivr/hotline/console"
+	"github.com/hotline-ivr/hotline/ivr/acd"
+	"github.com/hotline-ivr/hotline/queue"
+)
 
 // Config is the whole configuration file.
 type Config struct {
@@ -17,6 +24,11 @@ type Config struct {
 	Telemetry Telemetry `yaml:"telemetry"`
 	Database  Database  `yaml:"database"`
 	Flows     Flows     `yaml:"flows"`
+	Queues    []Queue   `yaml:"queues"`
+	Agents    []Agent   `yaml:"agents"`
+	Callbacks Callbacks `yaml:"callbacks"`
+	Instance  Instance  `yaml:"instance"`
+	Console   Console   `yaml:"console"`
 }
 
 // Flows is where the call flows are: every *.yaml file of Dir, loaded at
@@ -41,7 +53,7 @@ type Reconnect struct {
 	MaxBackoff time.Duration `yaml:"max_backoff"`
 }
 
-// HTTP is the server for health, metrics and (later) the console and API.
+// HTTP is the server for health, metrics, the reports and the console's API.
 type HTTP struct {
 	Listen          string        `yaml:"listen"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"` // how long a drain may take
@@ -100,5 +112,39 @@ func Default() Config {
 		Flows: Flows{
 			Dir: "flows",
 		},
+		Callbacks: Callbacks{
+			CustomerEndpoint: "PJSIP/%s@trunk",
+			Attempts:         acd.DefaultCallbackAttempts,
+			RetryDelay:       acd.DefaultCallbackRetryDelay,
+			RingTimeout:      acd.DefaultCallbackRingTimeout,
+		},
+		Instance: Instance{
+			Name: hostname(),
+		},
+		Console: Console{
+			SessionTTL: console.DefaultSessionTTL,
+		},
 	}
+}
+
+// DefaultQueue returns what every item of queues: starts from: the keys an
+// item leaves out keep these values.
+func DefaultQueue() Queue {
+	return Queue{
+		Strategy:     queue.LongestIdle.String(),
+		RingTimeout:  queue.DefaultRingTimeout,
+		WhenNoAgents: "wait",
+		Overflow:     Overflow{Action: "hangup"},
+		ServiceLevel: queue.DefaultServiceLevel,
+		HandleWindow: queue.DefaultHandleWindow,
+	}
+}
+
+// hostname is the default instance name: stable across restarts, and
+// unique among the servers of one database as long as their hosts are.
+func hostname() string {
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "hotline"
 }

@@ -8,11 +8,12 @@ const (
 	EnvDatabaseURL = "DATABASE_URL"
 )
 
-// secretKeys maps the file keys people try to use for a secret to the
-// variable that carries it.
+// secretKeys maps the file keys people try to use for a secret (list
+// indexes left out) to where the secret goes instead.
 var secretKeys = map[string]string{
-	"ari.password": EnvARIPassword,
-	"database.url": EnvDatabaseURL,
+	"ari.password":           "set the " + EnvARIPassword + " environment variable instead",
+	"database.url":           "set the " + EnvDatabaseURL + " environment variable instead",
+	"console.users.password": "give its bcrypt hash as password_hash instead; hotline passwd makes one",
 }
 
 // ApplyEnv fills the secrets from the environment through getenv (os.Getenv

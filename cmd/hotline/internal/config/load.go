@@ -155,11 +155,22 @@ func (d *decoder) walk(n *yaml.Node, v reflect.Value, path string) {
 		n = n.Alias
 	}
 	t := v.Type()
-	if t.Kind() == reflect.Struct && t != durationType {
+	switch {
+	case t.Kind() == reflect.Struct && t != durationType:
 		d.walkMapping(n, v, path)
+		return
+	case t.Kind() == reflect.Slice:
+		d.walkSequence(n, v, path)
+		return
+	case t.Kind() == reflect.Map:
+		d.walkMap(n, v, path)
 		return
 	}
 	if isNull(n) {
+		if strings.HasSuffix(path, "]") {
+			d.add(n.Line, path, "give a value, or remove the item", "is empty")
+			return
+		}
 		d.add(n.Line, path, fmt.Sprintf("give a value, or remove the key to use the default, %s", defaultOf(path)),
 			"has no value")
 		return
@@ -184,7 +195,8 @@ func decodeScalar(n *yaml.Node, v reflect.Value) error {
 	switch k := v.Kind(); {
 	case v.Type() == durationType && tag != "!!str",
 		k == reflect.Int && tag != "!!int",
-		k == reflect.Float64 && tag != "!!int" && tag != "!!float":
+		k == reflect.Float64 && tag != "!!int" && tag != "!!float",
+		k == reflect.Bool && tag != "!!bool":
 		return fmt.Errorf("a %s is not a %s", tag, v.Type())
 	}
 	return n.Decode(v.Addr().Interface())
@@ -211,9 +223,8 @@ func (d *decoder) walkMapping(n *yaml.Node, v reflect.Value, path string) {
 		first[k.Value] = k.Line
 		f, ok := fieldByKey(t, k.Value)
 		if !ok {
-			if env, secret := secretKeys[field]; secret {
-				d.add(k.Line, field, "set the "+env+" environment variable instead",
-					"must not be in the file")
+			if hint, secret := secretKeys[listIndex.ReplaceAllString(field, "")]; secret {
+				d.add(k.Line, field, hint, "must not be in the file")
 				continue
 			}
 			d.add(k.Line, field, suggest(k.Value, keys), "unknown key")
@@ -223,6 +234,72 @@ func (d *decoder) walkMapping(n *yaml.Node, v reflect.Value, path string) {
 		d.walk(val, v.FieldByIndex(f.Index), field)
 	}
 }
+
+// walkSequence decodes a list: each item starts from its type's default
+// (see itemDefault) and is known as path[i], from 0.
+func (d *decoder) walkSequence(n *yaml.Node, v reflect.Value, path string) {
+	if isNull(n) {
+		return // "queues:" with nothing under it is an empty list
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.add(n.Line, path, "", "want a list, got %s", describe(n))
+		return
+	}
+	t := v.Type()
+	list := reflect.MakeSlice(t, 0, len(n.Content))
+	for i, item := range n.Content {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		d.lines[p] = item.Line
+		e := itemDefault(t.Elem())
+		d.walk(item, e, p)
+		list = reflect.Append(list, e)
+	}
+	v.Set(list)
+}
+
+// walkMap decodes a mapping of names to values, like an agent's skills.
+func (d *decoder) walkMap(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if isNull(n) {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.add(n.Line, path, "", "want a mapping of names to values, got %s", describe(n))
+		return
+	}
+	t := v.Type()
+	m := reflect.MakeMapWithSize(t, len(n.Content)/2)
+	first := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		field := joinPath(path, k.Value)
+		if line, dup := first[k.Value]; dup {
+			d.add(k.Line, field, "keep one of them", "is set twice, first on line %d", line)
+			continue
+		}
+		first[k.Value] = k.Line
+		d.lines[field] = k.Line
+		e := reflect.New(t.Elem()).Elem()
+		d.walk(val, e, field)
+		m.SetMapIndex(reflect.ValueOf(k.Value).Convert(t.Key()), e)
+	}
+	v.Set(m)
+}
+
+// itemDefault is a new item of a list of t: the default of its kind
+// (DefaultQueue for queues), else the zero value.
+func itemDefault(t reflect.Type) reflect.Value {
+	v := reflect.New(t).Elem()
+	if t == reflect.TypeFor[Queue]() {
+		v.Set(reflect.ValueOf(DefaultQueue()))
+	}
+	return v
+}
+
+// listIndex matches the list indexes of a field path: queues[2].name.
+var listIndex = regexp.MustCompile(`\[\d+\]`)
 
 func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" }
 
@@ -315,6 +392,10 @@ func want(t reflect.Type) string {
 		return "true or false"
 	case t.Kind() == reflect.Struct:
 		return "a mapping of keys"
+	case t.Kind() == reflect.Slice:
+		return "a list"
+	case t.Kind() == reflect.Map:
+		return "a mapping"
 	}
 	return t.String()
 }
@@ -334,11 +415,21 @@ func describe(n *yaml.Node) string {
 func defaultOf(path string) string {
 	v := reflect.ValueOf(Default())
 	for key := range strings.SplitSeq(path, ".") {
+		key, index, isItem := strings.Cut(key, "[")
+		if v.Kind() != reflect.Struct {
+			return "?"
+		}
 		f, ok := fieldByKey(v.Type(), key)
 		if !ok {
 			return "?"
 		}
 		v = v.FieldByIndex(f.Index)
+		if isItem {
+			if v.Kind() != reflect.Slice || strings.Contains(index, "[") {
+				return "?"
+			}
+			v = itemDefault(v.Type().Elem())
+		}
 	}
 	switch x := v.Interface().(type) {
 	case string:

@@ -130,7 +130,7 @@ htp:
 				`hotline.yaml:3: ari.usernme: unknown key (did you mean username? known keys: url, username, application, request_timeout, reconnect)`,
 				`hotline.yaml:5: ari.reconnect.min_backof: unknown key (did you mean min_backoff? known keys: min_backoff, max_backoff)`,
 				`hotline.yaml:6: ari.reconnect.jitter: unknown key (known keys: min_backoff, max_backoff)`,
-				`hotline.yaml:7: htp: unknown key (did you mean http? known keys: ari, http, log, telemetry, database, flows)`,
+				`hotline.yaml:7: htp: unknown key (did you mean http? known keys: ari, http, log, telemetry, database, flows, queues, agents, callbacks, instance, console)`,
 			},
 		},
 		{
@@ -268,7 +268,7 @@ log:
 			name: "not a mapping",
 			file: "- ari\n- http\n",
 			want: []string{
-				`hotline.yaml:1: want a mapping of keys, got a list (known keys: ari, http, log, telemetry, database, flows)`,
+				`hotline.yaml:1: want a mapping of keys, got a list (known keys: ari, http, log, telemetry, database, flows, queues, agents, callbacks, instance, console)`,
 			},
 		},
 	}
@@ -345,21 +345,30 @@ func TestExampleFile(t *testing.T) {
 	d := &decoder{file: path, lines: map[string]int{}, bad: map[string]bool{}}
 	cfg := Default()
 	d.walk(d.document(data), reflect.ValueOf(&cfg).Elem(), "")
+	shown := map[string]bool{} // keys of list items as queues[].name
+	for key := range d.lines {
+		shown[listIndex.ReplaceAllString(key, "[]")] = true
+	}
 	for _, key := range leafKeys(reflect.TypeFor[Config](), "") {
-		if _, ok := d.lines[key]; !ok {
+		if !shown[key] {
 			t.Errorf("%s does not show the key %s", path, key)
 		}
 	}
 }
 
+// leafKeys lists the keys that hold values; those of a list's items as
+// queues[].name.
 func leafKeys(t reflect.Type, path string) []string {
 	var out []string
 	for _, k := range yamlKeys(t) {
 		f, _ := fieldByKey(t, k)
 		p := joinPath(path, k)
-		if f.Type.Kind() == reflect.Struct && f.Type != durationType {
+		switch {
+		case f.Type.Kind() == reflect.Struct && f.Type != durationType:
 			out = append(out, leafKeys(f.Type, p)...)
-		} else {
+		case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct:
+			out = append(out, leafKeys(f.Type.Elem(), p+"[]")...)
+		default:
 			out = append(out, p)
 		}
 	}

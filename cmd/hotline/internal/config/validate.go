@@ -72,13 +72,21 @@ func (d *decoder) validate(c *Config) {
 	if c.Flows.Dir == "" {
 		d.at("flows.dir", "the folder of the call-flow *.yaml files, like /etc/hotline/flows", "must not be empty")
 	}
+	d.validateACD(c)
 }
 
 // at records a problem at the line of field, or of its nearest ancestor in the
-// file, or line 1; unless field or an ancestor has a problem already.
+// file, or line 1; unless field, an ancestor or something under it (an item
+// of a list, a key of a mapping) has a problem already: the value checked is
+// then not what the file says.
 func (d *decoder) at(field, hint, format string, args ...any) {
 	if d.bad[""] {
 		return // the file is not a mapping at all
+	}
+	for b := range d.bad {
+		if strings.HasPrefix(b, field+"[") || strings.HasPrefix(b, field+".") {
+			return
+		}
 	}
 	line := 0
 	for p := field; p != ""; p = parent(p) {
@@ -92,8 +100,14 @@ func (d *decoder) at(field, hint, format string, args ...any) {
 	d.add(line, field, hint, format, args...)
 }
 
-// parent drops the last key of a dotted path.
+// parent drops the last key, or list index, of a dotted path:
+// queues[0].levels[1] -> queues[0].levels -> queues[0] -> queues.
 func parent(path string) string {
+	if strings.HasSuffix(path, "]") {
+		if i := strings.LastIndex(path, "["); i > 0 {
+			return path[:i]
+		}
+	}
 	i := strings.LastIndex(path, ".")
 	if i < 0 {
 		return ""

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"log/slog"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/hotline-ivr/hotline/ivr/acd"
+	"github.com/hotline-ivr/hotline/queue"
+	"github.com/hotline-ivr/hotline/store"
+)
+
+// added keeps the records handed to the writer.
+type added []store.Record
+
+func (a *added) Add(r store.Record) { *a = append(*a, r) }
+
+func TestStoreAgentRecords(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	var w added
+	r := newStoreAgentRecords(&w, slog.New(slog.DiscardHandler))
+
+	r.AgentStateChanges([]queue.AgentStateChange{
+		{Agent: "1001", At: t0, From: queue.Ready, State: queue.Reserved, CallID: "c1", Queue: "support"},
+		{Agent: "1001", At: t0.Add(time.Second), From: queue.OnCall, State: queue.WrapUp, CallID: "c1"},
+		{Agent: "1002", At: t0.Add(2 * time.Second), From: queue.Ready, State: queue.NotReady, Reason: "break"},
+	})
+	// c1: 1001 holds once and transfers it to 1002, who holds twice.
+	r.AgentCall(acd.AgentCall{CallID: "c1", Agent: "1001", Queue: "support", Answered: t0, Ended: t0.Add(time.Minute),
+		Holds: 1, HoldTime: 10 * time.Second, Transfers: 1, EndedBy: "transfer"})
+	r.AgentCall(acd.AgentCall{CallID: "c1", Agent: "1002", Queue: "support", Answered: t0.Add(2 * time.Minute),
+		Ended: t0.Add(5 * time.Minute), Holds: 2, HoldTime: 30 * time.Second, EndedBy: "caller"})
+	// A call-back's conversation has no call row.
+	r.AgentCall(acd.AgentCall{CallID: "cb-c9/1", Agent: "1003", Queue: "support", Callback: true, Answered: t0,
+		Ended: t0.Add(time.Minute), Holds: 1, EndedBy: "agent"})
+
+	want := added{
+		store.AgentStateChange{AgentID: "1001", At: t0, State: "reserved", CallID: "c1"},
+		store.AgentStateChange{AgentID: "1001", At: t0.Add(time.Second), State: "wrap_up", CallID: "c1"},
+		store.AgentStateChange{AgentID: "1002", At: t0.Add(2 * time.Second), State: "not_ready", Reason: "break"},
+		store.Call{ID: "c1", AgentID: "1001", AgentAnsweredAt: t0, Holds: 1, HoldTime: 10 * time.Second, Transfers: 1},
+		store.Call{ID: "c1", Holds: 3, HoldTime: 40 * time.Second, Transfers: 1},
+	}
+	if !reflect.DeepEqual(w, want) {
+		t.Errorf("records written:\ngot  %+v\nwant %+v", w, want)
+	}
+}
