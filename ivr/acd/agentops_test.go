@@ -25,7 +25,8 @@ func (r *rig) connect(ep *aritest.Endpoint, from string) (caller, agent *aritest
 
 // TestHoldAndSupervise: the agent holds the caller (music, out of the
 // bridge) and takes it back; a supervisor listens through a snoop on the
-// agent's channel, switches to whisper, then barges into the call.
+// agent's channel, switches to whisper, then barges in, each through a
+// snoop of its own.
 func TestHoldAndSupervise(t *testing.T) {
 	r := newRig(t, rigOptions{})
 	ep := r.agent("1001", aritest.ManualAnswer())
@@ -69,15 +70,22 @@ func TestHoldAndSupervise(t *testing.T) {
 	if findBridge(r, caller.ID(), agent.ID(), bossParty.ID()) != nil {
 		t.Error("a listening supervisor sits in the conversation's bridge")
 	}
-	// Whisper: a new snoop, still outside the call's bridge.
-	r.must(r.acd.SetSupervision(r.ctx, sup, acd.Whisper))
-	r.until("the whisper snoop", func() bool {
-		b := findBridge(r, bossParty.ID())
-		return b != nil && b.ID != snoopBridge && len(b.ChannelIDs) == 2
-	})
-	// Barge: the supervisor joins the conversation itself.
-	r.must(r.acd.SetSupervision(r.ctx, sup, acd.Barge))
-	r.until("barged in", func() bool { return findBridge(r, caller.ID(), agent.ID(), bossParty.ID()) != nil })
+	// Whisper, then barge: each a new snoop (the directions are fixed when
+	// a snoop is made), never the conversation's own bridge.
+	for _, mode := range []acd.Mode{acd.Whisper, acd.Barge} {
+		r.must(r.acd.SetSupervision(r.ctx, sup, mode))
+		r.until(string(mode)+" snoop", func() bool {
+			b := findBridge(r, bossParty.ID())
+			if b == nil || b.ID == snoopBridge || len(b.ChannelIDs) != 2 {
+				return false
+			}
+			snoopBridge = b.ID
+			return true
+		})
+		if findBridge(r, caller.ID(), agent.ID(), bossParty.ID()) != nil {
+			t.Errorf("%s: the supervisor sits in the conversation's bridge", mode)
+		}
+	}
 	r.must(r.acd.EndSupervision(r.ctx, sup))
 	r.hungUp(bossParty)
 	if err := r.acd.EndSupervision(r.ctx, sup); !errors.Is(err, acd.ErrNoSupervision) {

@@ -12,16 +12,17 @@ import (
 const supervisorRing = 30 * time.Second
 
 // supervision is a supervisor on an agent's call: their phone's channel,
-// and for listen and whisper a snoop on the agent's channel bridged with
-// it; for barge, the phone sits in the call's own bridge.
+// bridged with a snoop on the agent's channel (ChanSpy's way): listen
+// hears both sides, whisper also speaks into the agent's ear, barge
+// speaks to both.
 type supervision struct {
 	id      string
 	channel string // the supervisor's phone
 	device  string
 	mode    Mode
 	up      bool   // the supervisor answered
-	snoop   string // listen, whisper: the snoop channel on the agent's leg
-	bridge  string // listen, whisper: the supervisor with the snoop
+	snoop   string // the snoop channel on the agent's leg
+	bridge  string // the supervisor with the snoop
 }
 
 // Supervise rings the supervisor's device and, once answered, joins the
@@ -131,15 +132,14 @@ func (ses *session) attach(ctx context.Context, sup *supervision) {
 	if ses.phase != connected || ses.leg == nil {
 		return
 	}
-	if sup.mode == Barge {
-		if err := s.pbx.AddToBridge(ctx, ses.bridge, sup.channel); err != nil {
-			ses.log.Warn("barging in", "error", err)
-		}
-		return
-	}
+	// Every mode is a snoop on the agent's channel that hears both
+	// directions; what differs is where the supervisor's voice goes.
 	whisper := "none"
-	if sup.mode == Whisper {
+	switch sup.mode {
+	case Whisper:
 		whisper = "out" // into the agent's ear only
+	case Barge:
+		whisper = "both" // to the agent, and out of the agent's channel to the caller
 	}
 	sup.snoop = s.newID()
 	s.ownChannel(sup.snoop, ses)
@@ -171,12 +171,6 @@ func (ses *session) bridgeSnoop(ctx context.Context, sup *supervision) {
 // detach takes the supervisor off the call, keeping their phone up.
 func (ses *session) detach(ctx context.Context, sup *supervision) {
 	s := ses.s
-	if sup.mode == Barge {
-		if ses.bridge != "" {
-			_ = s.pbx.RemoveFromBridge(ctx, ses.bridge, sup.channel)
-		}
-		return
-	}
 	if sup.snoop != "" {
 		_ = s.pbx.Hangup(ctx, sup.snoop, "normal")
 		s.disown(sup.snoop)
