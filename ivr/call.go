@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/CyCoreSystems/ari/v6"
@@ -45,6 +46,8 @@ type call struct {
 	path    []string        // nodes visited, for the agent's whisper
 	digits  []string        // keys pressed and not yet consumed (type-ahead)
 	pbSeq   int
+	owned   []string       // playback ids and recording names routed here (Engine.own)
+	stops   sync.WaitGroup // barge-in stops still being sent (stopBarged)
 	journey Journey
 	gone    bool // the channel is hung up or out of Stasis
 	hungUp  bool // we hung it up
@@ -67,6 +70,7 @@ func (c *call) run(ctx context.Context) {
 	defer c.span.End()
 	c.note(EventArrived, "", map[string]any{"caller": c.caller})
 	defer c.finish()
+	defer c.stops.Wait()
 	defer func() {
 		if r := recover(); r != nil {
 			c.log.Error("call panicked; playing the apology", "panic", r, "stack", string(debug.Stack()))
@@ -235,7 +239,7 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 	c.pbSeq++
 	id := c.id + "-pb" + strconv.Itoa(c.pbSeq)
 	c.e.own(id, c)
-	defer c.e.disown(id)
+	defer c.e.disown(id, c)
 	started := c.e.now()
 	if err := c.e.cfg.Media.Play(ctx, c.id, id, media...); err != nil {
 		if c.gone {
@@ -261,15 +265,29 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 			return false, nil
 		case *ari.ChannelDtmfReceived:
 			if bargeIn {
-				if err := c.e.cfg.Media.StopPlayback(ctx, id); err != nil && !c.gone {
-					c.log.Debug("stopping a prompt on barge-in", "error", err)
-				}
+				c.stopBarged(ctx, id)
 				c.note(EventPrompt, node, map[string]any{"media": media, "state": "barged_in",
 					"ms": c.e.now().Sub(started).Milliseconds()})
 				return true, nil
 			}
 		}
 	}
+}
+
+// stopBarged stops a prompt the caller barged in on without waiting for
+// Asterisk's answer, so that the request for what the key leads to goes
+// out at once instead of one round trip later. Either may reach Asterisk
+// first: a play sent while another playback is playing on the channel is
+// queued behind it (state "queued") and starts when the stop ends that
+// one. run waits for the stops before the call ends.
+func (c *call) stopBarged(ctx context.Context, playbackID string) {
+	media, log := c.e.cfg.Media, c.log
+	c.stops.Go(func() {
+		if err := media.StopPlayback(ctx, playbackID); err != nil {
+			// Often the prompt had just ended, or the caller hung up.
+			log.Debug("stopping a prompt on barge-in", "playback", playbackID, "error", err)
+		}
+	})
 }
 
 // key waits up to timeout for a key; errTimeout when none came.

@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -197,16 +198,23 @@ func (c *Conn) session(ctx context.Context, h Handler, eventsURL *url.URL) (upti
 	return c.clock.Since(started), err
 }
 
-// read delivers events until the connection or ctx ends.
+// read delivers events until the connection or ctx ends. Each message is
+// read into one reused buffer: decoding copies what it keeps.
 func (c *Conn) read(ctx context.Context, ws *websocket.Conn, h Handler) error {
+	var buf bytes.Buffer
 	for {
-		typ, data, err := ws.Read(ctx)
+		typ, r, err := ws.Reader(ctx)
+		if err == nil {
+			buf.Reset()
+			_, err = buf.ReadFrom(r)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			return fmt.Errorf("%w: %w", ErrConnectionLost, err)
 		}
+		data := buf.Bytes()
 		if typ != websocket.MessageText {
 			c.log.Warn("ignoring binary message on the ARI events socket", "bytes", len(data))
 			continue
@@ -217,6 +225,9 @@ func (c *Conn) read(ctx context.Context, ws *websocket.Conn, h Handler) error {
 			continue
 		}
 		h.Event(ctx, ev)
+		if buf.Cap() > 64<<10 {
+			buf = bytes.Buffer{} // let one huge event's buffer go
+		}
 	}
 }
 

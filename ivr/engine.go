@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -246,17 +247,22 @@ func (e *Engine) owner(id string) *call {
 	return e.owners[id]
 }
 
-// own routes events of a playback id or recording name to c.
+// own routes events of a playback id or recording name to c. Only c's
+// goroutine calls it, and disown when done.
 func (e *Engine) own(id string, c *call) {
 	e.mu.Lock()
 	e.owners[id] = c
 	e.mu.Unlock()
+	c.owned = append(c.owned, id)
 }
 
-func (e *Engine) disown(id string) {
+func (e *Engine) disown(id string, c *call) {
 	e.mu.Lock()
 	delete(e.owners, id)
 	e.mu.Unlock()
+	if i := slices.Index(c.owned, id); i >= 0 {
+		c.owned = slices.Delete(c.owned, i, i+1)
+	}
 }
 
 // start begins a call on the flow of the dialled number: the first
@@ -285,10 +291,8 @@ func (e *Engine) start(ev *ari.StasisStart) {
 		c.run(e.ctx)
 		e.mu.Lock()
 		delete(e.calls, c.id)
-		for id, o := range e.owners {
-			if o == c {
-				delete(e.owners, id)
-			}
+		for _, id := range c.owned { // none unless a disown was skipped
+			delete(e.owners, id)
 		}
 		e.mu.Unlock()
 		e.metrics.active.Add(context.WithoutCancel(e.ctx), -1)

@@ -371,7 +371,7 @@ func (c *call) runMessage(ctx context.Context, n *callflow.Node) (string, error)
 	}
 	name := "message-" + c.id
 	c.e.own(name, c)
-	defer c.e.disown(name)
+	defer c.e.disown(name, c)
 	terminate := m.Terminator
 	if terminate == "" {
 		terminate = "none"

@@ -2,6 +2,8 @@ package ivr
 
 import (
 	"context"
+	"errors"
+	"net/url"
 
 	"github.com/CyCoreSystems/ari/v6"
 )
@@ -38,7 +40,22 @@ func (m ariMedia) Hangup(ctx context.Context, id, reason string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return m.cl.Channel().Hangup(chanKey(id), reason)
+	return RetryTransport(func() error { return m.cl.Channel().Hangup(chanKey(id), reason) })
+}
+
+// RetryTransport runs a request again once when it failed in transport
+// (the connection broke, like a keep-alive connection closed by the
+// server as the request went out) rather than with an answer from
+// Asterisk. Go retries such failures itself only for GET and the like, and
+// a hang-up that is lost leaves a channel up; sending one twice is
+// harmless (the second gets 404).
+func RetryTransport(do func() error) error {
+	err := do()
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = do()
+	}
+	return err
 }
 
 func (m ariMedia) Play(ctx context.Context, id, playbackID string, media ...string) error {

@@ -1,8 +1,12 @@
 package ivr
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"testing"
 
@@ -49,5 +53,27 @@ func TestNewRESTClient(t *testing.T) {
 	}
 	if gotPath != "/ari/channels" || gotUser != "hotline" || gotPass != "secret" {
 		t.Fatalf("request: got path %q user %q password %q, want /ari/channels hotline secret", gotPath, gotUser, gotPass)
+	}
+}
+
+// TestRetryTransport: a request that failed in transport is sent once
+// more; one Asterisk answered (even with an error) is not.
+func TestRetryTransport(t *testing.T) {
+	calls := 0
+	transport := &url.Error{Op: "Delete", URL: "http://asterisk/ari/channels/1", Err: io.EOF}
+	err := RetryTransport(func() error {
+		calls++
+		if calls == 1 {
+			return fmt.Errorf("failed to make request: %w", transport)
+		}
+		return nil
+	})
+	if err != nil || calls != 2 {
+		t.Errorf("after a transport failure: %v in %d calls, want success on the second", err, calls)
+	}
+	calls = 0
+	answered := errors.New("404 Not Found")
+	if err := RetryTransport(func() error { calls++; return answered }); !errors.Is(err, answered) || calls != 1 {
+		t.Errorf("after an answer: %v in %d calls, want it returned at once", err, calls)
 	}
 }

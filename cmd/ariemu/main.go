@@ -17,8 +17,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -56,6 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	app := fs.String("app", "hotline", "Stasis application every dialled number is routed to, with the number as first argument")
 	rtpHost := fs.String("rtp-host", "127.0.0.1", "address externalMedia binds its RTP ports on")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	pprofAddr := fs.String("pprof", "", "serve Go's profiles (/debug/pprof/, with mutex and block profiling on) on this address, e.g. 127.0.0.1:6061")
 	var endpoints endpointFlags
 	fs.Var(&endpoints, "endpoint", "a SIP endpoint, repeatable: PJSIP/1001=answer:2s (answer, manual, never, reject:DELAY, busy)")
 	fs.Usage = func() {
@@ -93,6 +98,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		_ = emu.Close()
 		return err
 	}
+	if *pprofAddr != "" {
+		stopProfiles, err := serveProfiles(*pprofAddr, logger)
+		if err != nil {
+			_ = emu.Close()
+			return err
+		}
+		defer stopProfiles()
+	}
 	url := emu.URL()
 	logger.Info("ARI emulator listening", "url", url, "events", "ws"+strings.TrimPrefix(url, "http")+"/events?app="+*app,
 		"user", username, "control", strings.TrimSuffix(url, "/ari")+"/aritest/")
@@ -125,4 +138,33 @@ func addEndpoint(emu *aritest.Server, spec string) error {
 	}
 	emu.AddEndpoint(tech, resource, b)
 	return nil
+}
+
+// serveProfiles serves net/http/pprof on addr until the returned func is
+// called, with mutex and block profiling switched on (they cost a little
+// on every contended lock and blocking operation, so only when asked).
+func serveProfiles(addr string, logger *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--pprof: %w", err)
+	}
+	runtime.SetMutexProfileFraction(10)
+	runtime.SetBlockProfileRate(int(100 * time.Microsecond))
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln)
+	}()
+	logger.Info("profiles served", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return func() {
+		_ = srv.Close()
+		<-done
+	}, nil
 }

@@ -8,8 +8,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/http/pprof"
 	"runtime"
+	"runtime/metrics"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,13 +21,15 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/CyCoreSystems/ari/v6"
+
 	"github.com/hotline-ivr/hotline/callflow"
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/ivr"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
 )
 
-const simHelp = `Usage: hotline sim --ari URL [--levels 100,1000,5000] [--think 4s]
+const simHelp = `Usage: hotline sim --ari URL [--levels 100,1000,5000] [--think 4s] [--ramp DUR]
 
 A load test of the call engine. It runs the engine in this process on the
 demo hotline's flow, connected to an ARI emulator running as its own
@@ -34,8 +40,14 @@ many calls, at most that many at once, and prints:
 
   calls/s         calls completed per second of the phase
   p50, p99        from a DTMF event the emulator sends to the engine's next
-                  playback request on that channel, measured by the emulator
-  heap/call       this process's heap per active call at the level's peak
+                  playback request on that channel, measured by the emulator:
+                  the caller's view, both processes and the sockets included
+  eng p50, p99    the engine's part of it, measured in this process: from
+                  the decoded DTMF event reaching the engine to the engine
+                  starting its next playback request for that channel
+  heap/call       this process's live heap per active call at the level's
+                  peak, as the garbage collector last marked it (no
+                  collection is forced under load: it would stall the calls)
   CPU/call        this process's CPU time per completed call
 
 Start the emulator first, for example:
@@ -48,6 +60,15 @@ Flags:
                    ARIEMU_PASSWORD
   --levels LIST    concurrency levels (default 100,1000,5000)
   --think DUR      a caller's pause before each key (default 4s)
+  --ramp DUR       spread the arrival of a level's first callers evenly over
+                   DUR, as calls reach a real trunk one by one; later calls
+                   start as earlier ones end, so the load stays steady.
+                   Default: the script's total think time (20s at --think
+                   4s), about one call's length. 0 starts every caller at
+                   once: they then press each key in the same instant, a
+                   burst of that many barge-ins rather than a steady load
+  --pprof ADDR     serve Go's profiles of this process (/debug/pprof/, with
+                   mutex and block profiling on) on ADDR, e.g. 127.0.0.1:6060
 `
 
 var simCommand = command{
@@ -77,6 +98,8 @@ func runSim(ctx context.Context, e *env, args []string) error {
 	user := flags.String("user", "hotline", "")
 	levelsFlag := flags.String("levels", "100,1000,5000", "")
 	think := flags.Duration("think", 4*time.Second, "")
+	ramp := flags.Duration("ramp", -1, "")
+	pprofAddr := flags.String("pprof", "", "")
 	if err := parseFlags(flags, args, e, simHelp); err != nil {
 		return err
 	}
@@ -88,6 +111,20 @@ func runSim(ctx context.Context, e *env, args []string) error {
 		}
 		levels = append(levels, n)
 	}
+	if *pprofAddr != "" {
+		stopProfiles, err := serveProfiles(*pprofAddr)
+		if err != nil {
+			return err
+		}
+		defer stopProfiles()
+		fmt.Fprintf(e.stderr, "sim: profiles on http://%s/debug/pprof/\n", *pprofAddr)
+	}
+	if *ramp < 0 {
+		*ramp = 0
+		for _, st := range simSteps(*think) {
+			*ramp += st.Think
+		}
+	}
 	password := e.getenv("ARIEMU_PASSWORD")
 	installHTTPTimeouts(config.Default().ARI.RequestTimeout) // as serve does: bounded, with a keep-alive pool
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -98,12 +135,14 @@ func runSim(ctx context.Context, e *env, args []string) error {
 	}
 	cfg := ivr.ConnConfig{URL: *ariURL, Username: *user, Password: password, Application: "hotline",
 		MinBackoff: 100 * time.Millisecond, MaxBackoff: 2 * time.Second, Logger: log}
-	engine := ivr.NewEngine(ivr.EngineConfig{Flows: &reg, Media: ivr.NewMedia(ivr.NewRESTClient(cfg)), Logger: log}) // journeys are not kept
+	lat := &engineLatency{dtmfAt: map[string]time.Time{}}
+	media := simMedia{Media: ivr.NewMedia(ivr.NewRESTClient(cfg)), lat: lat}
+	engine := ivr.NewEngine(ivr.EngineConfig{Flows: &reg, Media: media, Logger: log}) // journeys are not kept
 	conn := ivr.NewConn(cfg)
 	runCtx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	connected := make(chan struct{})
-	wg.Go(func() { _ = conn.Run(runCtx, simHandler{Engine: engine, up: connected}) })
+	wg.Go(func() { _ = conn.Run(runCtx, simHandler{Engine: engine, up: connected, lat: lat}) })
 	defer wg.Wait()
 	defer stop()
 	select {
@@ -114,14 +153,16 @@ func runSim(ctx context.Context, e *env, args []string) error {
 	ctl := controlClient{base: strings.TrimSuffix(*ariURL, "/ari") + "/aritest", user: *user, password: password}
 
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "concurrent\tcalls\tfailed\tcalls/s\tp50 ms\tp99 ms\theap/call KB\tCPU/call ms\t")
+	fmt.Fprintln(tw, "concurrent\tcalls\tfailed\tcalls/s\tp50 ms\tp99 ms\teng p50 ms\teng p99 ms\theap/call KB\tCPU/call ms\t")
 	for _, level := range levels {
-		row, err := simLevel(ctx, ctl, engine, level, *think, e)
+		lat.reset()
+		row, err := simLevel(ctx, ctl, engine, level, *think, *ramp, e)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.1f\t%.2f\t\n", level, row.status.Completed, row.status.Failed,
-			row.callsPerSec, row.status.P50ms, row.status.P99ms, row.heapPerCall/1024, row.cpuPerCall*1000)
+		engP50, engP99 := lat.percentiles()
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f\t%.2f\t\n", level, row.status.Completed, row.status.Failed,
+			row.callsPerSec, row.status.P50ms, row.status.P99ms, engP50, engP99, row.heapPerCall/1024, row.cpuPerCall*1000)
 	}
 	tw.Flush()
 	if err := engine.Drain(ctx); err != nil {
@@ -138,11 +179,12 @@ type simRow struct {
 }
 
 // simLevel runs one concurrency level and measures it.
-func simLevel(ctx context.Context, ctl controlClient, engine *ivr.Engine, level int, think time.Duration, e *env) (simRow, error) {
-	heap0 := heapNow()
+func simLevel(ctx context.Context, ctl controlClient, engine *ivr.Engine, level int, think, ramp time.Duration, e *env) (simRow, error) {
+	runtime.GC() // idle between levels: a clean base
+	heap0, gcs := liveHeap()
 	cpu0 := cpuNow()
 	start := time.Now()
-	spec := aritest.LoadSpec{Calls: 2 * level, Concurrency: level, To: demoNumber, Steps: simSteps(think)}
+	spec := aritest.LoadSpec{Calls: 2 * level, Concurrency: level, To: demoNumber, Steps: simSteps(think), Ramp: ramp}
 	if err := ctl.post(ctx, "/load", spec); err != nil {
 		return simRow{}, err
 	}
@@ -161,11 +203,15 @@ func simLevel(ctx context.Context, ctl controlClient, engine *ivr.Engine, level 
 		if err := ctl.get(ctx, "/load", &st); err != nil {
 			return row, err
 		}
-		if active := engine.Active(); active > peak && active >= level*9/10 {
-			// Measure the heap near the level's peak, once the calls are in.
+		// Measure the heap at the level's peak, once the calls are in: after
+		// a collection that ran since the last look, while as many calls
+		// are up as ever in this level.
+		live, n := liveHeap()
+		if active := engine.Active(); n != gcs && active >= peak && active >= level*9/10 {
 			peak = active
-			row.heapPerCall = float64(heapNow()-heap0) / float64(max(1, engine.Active()))
+			row.heapPerCall = float64(live-min(live, heap0)) / float64(active)
 		}
+		gcs = n
 		if progress := fmt.Sprintf("sim: level %d: %d started, %d active, %d done, %d failed", level, st.Started, st.Active, st.Completed, st.Failed); progress != last {
 			fmt.Fprintln(e.stderr, progress)
 			last = progress
@@ -183,11 +229,12 @@ func simLevel(ctx context.Context, ctl controlClient, engine *ivr.Engine, level 
 	}
 }
 
-func heapNow() uint64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
+// liveHeap is the heap the last collection found live, and how many
+// collections have run.
+func liveHeap() (live, gcs uint64) {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(sample)
+	return sample[0].Value.Uint64(), sample[1].Value.Uint64()
 }
 
 // cpuNow is this process's user+system CPU time in seconds.
@@ -197,10 +244,78 @@ func cpuNow() float64 {
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
-// simHandler tells the sim once the engine is connected.
+// simHandler tells the sim once the engine is connected, and notes when
+// the engine is handed each key.
 type simHandler struct {
 	*ivr.Engine
-	up chan struct{}
+	up  chan struct{}
+	lat *engineLatency
+}
+
+func (h simHandler) Event(ctx context.Context, ev ari.Event) {
+	if key, ok := ev.(*ari.ChannelDtmfReceived); ok {
+		h.lat.dtmf(key.Channel.ID)
+	}
+	h.Engine.Event(ctx, ev)
+}
+
+// simMedia notes when the engine starts each playback request.
+type simMedia struct {
+	ivr.Media
+	lat *engineLatency
+}
+
+func (m simMedia) Play(ctx context.Context, channelID, playbackID string, media ...string) error {
+	m.lat.play(channelID)
+	return m.Media.Play(ctx, channelID, playbackID, media...)
+}
+
+// engineLatency takes the engine-side latency samples: from a DTMF event
+// handed to the engine (read and decoded off the socket) to the engine's
+// next Play for that channel, as the request starts. It is the engine's
+// share of the emulator's DTMF-to-play-request figure.
+type engineLatency struct {
+	mu      sync.Mutex
+	dtmfAt  map[string]time.Time
+	samples []time.Duration
+}
+
+func (l *engineLatency) dtmf(channelID string) {
+	now := time.Now()
+	l.mu.Lock()
+	l.dtmfAt[channelID] = now
+	l.mu.Unlock()
+}
+
+func (l *engineLatency) play(channelID string) {
+	now := time.Now()
+	l.mu.Lock()
+	if at, ok := l.dtmfAt[channelID]; ok {
+		delete(l.dtmfAt, channelID)
+		l.samples = append(l.samples, now.Sub(at))
+	}
+	l.mu.Unlock()
+}
+
+func (l *engineLatency) reset() {
+	l.mu.Lock()
+	clear(l.dtmfAt)
+	l.samples = l.samples[:0]
+	l.mu.Unlock()
+}
+
+// percentiles returns p50 and p99 in milliseconds.
+func (l *engineLatency) percentiles() (p50, p99 float64) {
+	l.mu.Lock()
+	sorted := slices.Clone(l.samples)
+	l.mu.Unlock()
+	n := len(sorted)
+	if n == 0 {
+		return 0, 0
+	}
+	slices.Sort(sorted)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	return ms(sorted[n/2]), ms(sorted[min(n-1, n*99/100)])
 }
 
 func (h simHandler) Connected(ctx context.Context) error {
@@ -251,4 +366,32 @@ func (c controlClient) post(ctx context.Context, path string, body any) error {
 
 func (c controlClient) get(ctx context.Context, path string, out any) error {
 	return c.do(ctx, http.MethodGet, path, nil, out)
+}
+
+// serveProfiles serves net/http/pprof on addr until the returned func is
+// called, with mutex and block profiling switched on (they cost a little
+// on every contended lock and blocking operation, so only when asked).
+func serveProfiles(addr string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--pprof: %w", err)
+	}
+	runtime.SetMutexProfileFraction(10)
+	runtime.SetBlockProfileRate(int(100 * time.Microsecond))
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln)
+	}()
+	return func() {
+		_ = srv.Close()
+		<-done
+	}, nil
 }

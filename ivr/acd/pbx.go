@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/CyCoreSystems/ari/v6"
+
+	"github.com/hotline-ivr/hotline/ivr"
 )
 
 // PBX is what the service asks of Asterisk: ring agents and customers,
@@ -62,7 +64,7 @@ func (p ariPBX) Hangup(ctx context.Context, id, reason string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return p.cl.Channel().Hangup(chanKey(id), reason)
+	return ivr.RetryTransport(func() error { return p.cl.Channel().Hangup(chanKey(id), reason) })
 }
 
 func (p ariPBX) Play(ctx context.Context, id, playbackID string, media ...string) error {

@@ -176,13 +176,17 @@ func (c *wsClient) writeLoop(ctx context.Context) error {
 		batch := c.queue
 		c.queue = nil
 		c.mu.Unlock()
-		for _, msg := range batch {
+		if len(batch) > 0 {
+			// One deadline for the batch: a client that reads nothing for
+			// 30 seconds is gone.
 			wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			err := c.conn.Write(wctx, websocket.MessageText, msg)
-			cancel()
-			if err != nil {
-				return err
+			for _, msg := range batch {
+				if err := c.conn.Write(wctx, websocket.MessageText, msg); err != nil {
+					cancel()
+					return err
+				}
 			}
+			cancel()
 		}
 		select {
 		case <-c.ready:
@@ -192,11 +196,11 @@ func (c *wsClient) writeLoop(ctx context.Context) error {
 			rest := c.queue
 			c.queue = nil
 			c.mu.Unlock()
+			wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			for _, msg := range rest {
-				wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 				_ = c.conn.Write(wctx, websocket.MessageText, msg)
-				cancel()
 			}
+			cancel()
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,6 +31,12 @@ type LoadSpec struct {
 	Steps       []LoadStep    `json:"steps"`
 	Linger      time.Duration `json:"linger"` // 0: wait for the IVR's hang-up
 	StepTimeout time.Duration `json:"step_timeout"`
+	// Ramp spreads the first Concurrency calls evenly over this time, as
+	// callers arrive one by one on a real trunk; later calls start as
+	// earlier ones end. 0 starts them all at once, so every caller then
+	// walks the menus in step with the others and presses each key in the
+	// same instant (a thundering herd, not a steady load).
+	Ramp time.Duration `json:"ramp"`
 	// FromPrefix starts the callers' numbers (default "170", a range no
 	// demo list uses); the call's index follows as 8 digits.
 	FromPrefix string `json:"from_prefix"`
@@ -61,6 +68,7 @@ type load struct {
 	failed    atomic.Int64
 	lastErr   atomic.Value // string
 	samples   []time.Duration
+	callers   map[*loadCaller]struct{} // walking their script; guarded by s.mu
 }
 
 const maxLatencySamples = 1 << 20
@@ -70,6 +78,13 @@ const maxLatencySamples = 1 << 20
 func (s *Server) RunLoad(spec LoadSpec) error {
 	if spec.Calls <= 0 || spec.Concurrency <= 0 || spec.To == "" {
 		return errors.New("aritest: a load needs calls > 0, concurrency > 0 and a number to dial")
+	}
+	for _, st := range spec.Steps {
+		for _, d := range st.Press {
+			if !strings.ContainsRune(dtmfDigits, d) {
+				return fmt.Errorf("aritest: a load step presses %q: %q is not a DTMF digit", st.Press, d)
+			}
+		}
 	}
 	if spec.StepTimeout <= 0 {
 		spec.StepTimeout = 2 * time.Minute
@@ -109,10 +124,44 @@ func (s *Server) RunLoad(spec LoadSpec) error {
 
 func (s *Server) runLoad(ctx context.Context, spec LoadSpec) {
 	l := &s.load
+	s.mu.Lock()
+	l.callers = map[*loadCaller]struct{}{}
+	s.mu.Unlock()
 	sem := make(chan struct{}, spec.Concurrency)
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer func() {
+		allDone := make(chan struct{})
+		go func() {
+			wg.Wait()
+			close(allDone)
+		}()
+		select {
+		case <-allDone:
+			return
+		case <-ctx.Done():
+		}
+		// Callers still walking their script end as failed with ctx's error.
+		s.mu.Lock()
+		for c := range l.callers {
+			c.finish(ctx.Err())
+		}
+		s.mu.Unlock()
+		<-allDone
+	}()
+	start := s.clock.Now()
 	for i := range spec.Calls {
+		if i > 0 && i < spec.Concurrency && spec.Ramp > 0 {
+			due := start.Add(spec.Ramp * time.Duration(i) / time.Duration(spec.Concurrency))
+			if wait := due.Sub(s.clock.Now()); wait > 0 {
+				t := s.clock.NewTimer(wait)
+				select {
+				case <-t.Chan():
+				case <-ctx.Done():
+					t.Stop()
+					return
+				}
+			}
+		}
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
@@ -120,76 +169,169 @@ func (s *Server) runLoad(ctx context.Context, spec LoadSpec) {
 		}
 		l.started.Add(1)
 		l.active.Add(1)
-		wg.Go(func() {
-			defer func() { <-sem }()
-			defer l.active.Add(-1)
-			if err := s.loadCall(ctx, spec, i); err != nil {
+		wg.Add(1)
+		end := func(err error) {
+			if err != nil {
 				l.failed.Add(1)
 				l.lastErr.Store(err.Error())
-				return
+			} else {
+				l.completed.Add(1)
 			}
-			l.completed.Add(1)
-		})
+			l.active.Add(-1)
+			<-sem
+			wg.Done()
+		}
+		p, err := s.Dial(ctx, Call{From: fmt.Sprintf("%s%08d", orDefault(spec.FromPrefix, "170"), i), To: spec.To})
+		if err != nil {
+			end(err)
+			continue
+		}
+		s.mu.Lock()
+		c := &loadCaller{s: s, spec: &spec, p: p, end: end}
+		l.callers[c] = struct{}{}
+		p.watch = c.check
+		c.stepTimeout()
+		c.check()
+		s.mu.Unlock()
 	}
 }
 
-func (s *Server) loadCall(ctx context.Context, spec LoadSpec, i int) error {
-	p, err := s.Dial(ctx, Call{From: fmt.Sprintf("%s%08d", orDefault(spec.FromPrefix, "170"), i), To: spec.To})
-	if err != nil {
-		return err
+// loadCaller is one scripted caller of a load. It has no goroutine: the
+// party's changes (check) and the emulator's scheduler (think, press,
+// timeouts) drive it under s.mu, so ten thousand callers cost ten
+// thousand small structs and a few timers, and they never queue on s.mu
+// against the ARI requests whose latency the load measures.
+type loadCaller struct {
+	s       *Server
+	spec    *LoadSpec
+	p       *Party
+	step    int   // the step waiting to hear its prompt, or thinking
+	next    int   // the first entry of p.log not yet looked at
+	think   *task // the press after a think, while thinking
+	timeout *task // the running step's deadline
+	end     func(error)
+	done    bool
+}
+
+// check moves the caller on when what it waits for has happened. It runs
+// whenever the party changes. Callers hold s.mu.
+func (c *loadCaller) check() {
+	p := c.p
+	if c.done {
+		return
 	}
-	defer p.Hangup()
-	for _, st := range spec.Steps {
-		sctx, cancel := context.WithTimeout(ctx, spec.StepTimeout)
-		_, err := p.WaitHeard(sctx, st.Hear)
-		cancel()
-		if err != nil {
-			return err
+	if c.think != nil {
+		if !p.endedAt.IsZero() {
+			c.finish(fmt.Errorf("%s hung up (cause %d) before pressing %q", p.ch.name, p.cause, c.spec.Steps[c.step].Press))
 		}
-		if st.Think > 0 {
-			t := s.clock.NewTimer(st.Think)
-			select {
-			case <-t.Chan():
-			case <-p.Done():
-			case <-ctx.Done():
-				t.Stop()
-				return ctx.Err()
+		return
+	}
+	if c.step < len(c.spec.Steps) {
+		st := c.spec.Steps[c.step]
+		for ; c.next < len(p.log); c.next++ {
+			if matchMedia(st.Hear, p.log[c.next].Media) {
+				c.next++
+				c.s.cancel(c.timeout)
+				// The press runs as a task of its own even without a
+				// think, never inside the change that woke the caller.
+				c.think = c.s.after(st.Think, c.press)
+				return
 			}
 		}
-		if st.Press != "" {
-			if err := p.Press(st.Press); err != nil {
-				return err
-			}
+		if !p.endedAt.IsZero() {
+			c.finish(fmt.Errorf("%s hung up (cause %d) before hearing %s (heard %v)", p.ch.name, p.cause, st.Hear, mediaOf(p.snapshot().Heard)))
+		}
+		return
+	}
+	if !p.endedAt.IsZero() {
+		c.finish(nil)
+	}
+}
+
+// press ends a think: the step's key, then the next step.
+func (c *loadCaller) press() {
+	c.think = nil
+	if c.done {
+		return
+	}
+	st := c.spec.Steps[c.step]
+	if st.Press != "" {
+		if c.p.ch.destroyed {
+			c.finish(fmt.Errorf("%s hung up before pressing %s: %w", c.p.ch.name, st.Press, ErrHungUp))
+			return
+		}
+		for _, d := range st.Press { // checked by RunLoad
+			c.s.dtmf(c.p.ch, string(d), 100)
 		}
 	}
-	if spec.Linger > 0 {
-		t := s.clock.NewTimer(spec.Linger)
-		defer t.Stop()
-		select {
-		case <-t.Chan():
-			return nil
-		case <-p.Done():
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	c.step++
+	if c.step == len(c.spec.Steps) && c.spec.Linger > 0 {
+		c.s.cancel(c.timeout)
+		c.timeout = c.s.after(c.spec.Linger, func() {
+			c.timeout = nil
+			c.finish(nil) // and hang up
+		})
+		return
 	}
-	sctx, cancel := context.WithTimeout(ctx, spec.StepTimeout)
-	defer cancel()
-	_, err = p.WaitHangup(sctx)
-	return err
+	c.stepTimeout()
+	c.check()
+}
+
+// stepTimeout arms the deadline of the step now running (or of the wait
+// for the IVR's hang-up after the last one).
+func (c *loadCaller) stepTimeout() {
+	c.s.cancel(c.timeout)
+	c.timeout = c.s.after(c.spec.StepTimeout, func() {
+		c.timeout = nil
+		if c.done {
+			return
+		}
+		what := "the IVR's hang-up"
+		if c.step < len(c.spec.Steps) {
+			what = c.spec.Steps[c.step].Hear
+		}
+		c.finish(fmt.Errorf("%s waited %s for %s (heard %v): %w", c.p.ch.name, c.spec.StepTimeout, what,
+			mediaOf(c.p.snapshot().Heard), context.DeadlineExceeded))
+	})
+}
+
+// hangup hangs the caller up from its side, if the call is still up. It
+// runs as a task of its own, never inside a change of the party.
+func (c *loadCaller) hangup() {
+	if !c.p.ch.destroyed {
+		c.p.hungUpBy = "party"
+		c.s.hangup(c.p.ch, CauseNormalClearing, true, false)
+	}
+}
+
+// finish ends the caller once, with err nil when it walked every step.
+func (c *loadCaller) finish(err error) {
+	if c.done {
+		return
+	}
+	c.done = true
+	c.s.cancel(c.think)
+	c.s.cancel(c.timeout)
+	c.p.watch = nil
+	delete(c.s.load.callers, c)
+	if !c.p.ch.destroyed {
+		// A caller that gives up leaves the call, as a person would.
+		c.s.after(0, c.hangup)
+	}
+	c.end(err)
 }
 
 // LoadStatus reports the load's progress and latencies.
 func (s *Server) LoadStatus() LoadStatus {
 	l := &s.load
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	st := LoadStatus{Running: l.running, Started: l.started.Load(), Active: l.active.Load(),
 		Completed: l.completed.Load(), Failed: l.failed.Load(), Latencies: len(l.samples)}
+	// Sorted outside the lock: notePlay takes it under s.mu.
+	sorted := slices.Clone(l.samples)
+	l.mu.Unlock()
 	st.LastError, _ = l.lastErr.Load().(string)
-	if n := len(l.samples); n > 0 {
-		sorted := slices.Clone(l.samples)
+	if n := len(sorted); n > 0 {
 		slices.Sort(sorted)
 		st.P50ms = ms(sorted[n/2])
 		st.P99ms = ms(sorted[min(n-1, n*99/100)])

@@ -42,6 +42,7 @@ type Party struct {
 	done      chan struct{}
 	endpoint  *Endpoint
 	ringStart time.Time
+	watch     func() // a load's scripted caller, told of every change
 }
 
 func newParty(s *Server, ch *channel) *Party {
@@ -215,12 +216,15 @@ func (p *Party) WaitHangup(ctx context.Context) (int, error) {
 	}
 }
 
+// dtmfDigits are the keys a party can press.
+const dtmfDigits = "0123456789*#ABCD"
+
 // Press sends DTMF digits (0-9, *, #, A-D), each reported to the
 // application as ChannelDtmfReceived of 100 ms unless the channel is in a
 // native two-party bridge.
 func (p *Party) Press(digits string) error {
 	for _, d := range digits {
-		if !strings.ContainsRune("0123456789*#ABCD", d) {
+		if !strings.ContainsRune(dtmfDigits, d) {
 			return fmt.Errorf("aritest: %q is not a DTMF digit", d)
 		}
 	}
@@ -358,6 +362,9 @@ func (p *Party) endIndication(media string, at time.Time) {
 func (p *Party) changed() {
 	close(p.notify)
 	p.notify = make(chan struct{})
+	if p.watch != nil {
+		p.watch()
+	}
 }
 
 // ended records the hangup. Callers hold s.mu.

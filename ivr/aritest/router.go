@@ -80,7 +80,6 @@ func (s *Server) handle(method, path string, params []string, h func(*request) r
 func (s *Server) match(method, path string) (*route, map[string]string, int) {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	var best *route
-	var bestParams map[string]string
 	bestScore := -1
 	pathFound := false
 	for i := range s.routes {
@@ -89,18 +88,9 @@ func (s *Server) match(method, path string) (*route, map[string]string, int) {
 			continue
 		}
 		score := 0
-		var params map[string]string
 		matched := true
 		for j, seg := range r.segs {
 			if strings.HasPrefix(seg, "{") {
-				if params == nil {
-					params = map[string]string{}
-				}
-				v, err := url.PathUnescape(segs[j])
-				if err != nil {
-					v = segs[j]
-				}
-				params[strings.Trim(seg, "{}")] = v
 				continue
 			}
 			if seg != segs[j] {
@@ -117,7 +107,7 @@ func (s *Server) match(method, path string) (*route, map[string]string, int) {
 			continue
 		}
 		if score > bestScore {
-			best, bestParams, bestScore = r, params, score
+			best, bestScore = r, score
 		}
 	}
 	if best == nil {
@@ -126,7 +116,20 @@ func (s *Server) match(method, path string) (*route, map[string]string, int) {
 		}
 		return nil, nil, http.StatusNotFound
 	}
-	return best, bestParams, http.StatusOK
+	var params map[string]string
+	for j, seg := range best.segs {
+		if name, isParam := strings.CutPrefix(seg, "{"); isParam {
+			if params == nil {
+				params = map[string]string{}
+			}
+			v, err := url.PathUnescape(segs[j])
+			if err != nil {
+				v = segs[j]
+			}
+			params[strings.TrimSuffix(name, "}")] = v
+		}
+	}
+	return best, params, http.StatusOK
 }
 
 // ServeHTTP serves ARI under /ari: REST and the /ari/events websocket.
@@ -183,6 +186,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case resp.raw != nil:
 		w.Header().Set("Content-Type", resp.contentType)
+		w.Header().Set("Content-Length", strconv.Itoa(len(resp.raw)))
 		w.WriteHeader(resp.status)
 		_, _ = w.Write(resp.raw)
 	case resp.status == http.StatusNoContent:
@@ -207,12 +211,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// writeJSON answers with a JSON body. It gives the length, as Asterisk
+// does: the router flushes every answer, and a flushed answer of unknown
+// length goes out chunked, which a client that stops reading at the end
+// of the JSON value (ari/v6's decoder) cannot reuse the connection of.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"message":"Internal Server Error"}`)
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }

@@ -81,7 +81,7 @@ func (s *Server) runScheduler() {
 	defer s.wg.Done()
 	for {
 		s.mu.Lock()
-		s.runDue()
+		s.runDue(maxTasksPerLock)
 		pending := len(s.tasks) > 0
 		var wait time.Duration
 		if pending {
@@ -116,10 +116,19 @@ func (s *Server) runScheduler() {
 	}
 }
 
-// runDue runs the tasks whose time has come. Callers hold s.mu.
-func (s *Server) runDue() {
+// maxTasksPerLock bounds the tasks the scheduler runs in one hold of s.mu,
+// so that a crowd of timers due at once (ten thousand callers pressing a
+// key) does not keep every REST request waiting until the last has run.
+const maxTasksPerLock = 64
+
+// runDue runs the tasks whose time has come, at most limit of them (0: no
+// limit). Callers hold s.mu.
+func (s *Server) runDue(limit int) {
 	now := s.clock.Now()
-	for len(s.tasks) > 0 && !s.tasks[0].due.After(now) {
+	for ran := 0; len(s.tasks) > 0 && !s.tasks[0].due.After(now); ran++ {
+		if limit > 0 && ran == limit {
+			return
+		}
 		t := heap.Pop(&s.tasks).(*task)
 		if t.cancelled {
 			continue
@@ -148,5 +157,5 @@ func (s *Server) safely(what string, fn func()) {
 func (s *Server) Sync() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.runDue()
+	s.runDue(0)
 }
