@@ -87,7 +87,7 @@ func TestHoldAndSupervise(t *testing.T) {
 		}
 	}
 	r.must(r.acd.EndSupervision(r.ctx, sup))
-	r.hungUp(bossParty)
+	r.gone(bossParty)
 	if err := r.acd.EndSupervision(r.ctx, sup); !errors.Is(err, acd.ErrNoSupervision) {
 		t.Errorf("ending twice: %v, want ErrNoSupervision", err)
 	}
@@ -117,7 +117,7 @@ func TestTransfers(t *testing.T) {
 	}
 	next := r.nextCall(ep2)
 	r.must(r.acd.TransferToAgent(r.ctx, "1001", "1002"))
-	r.hungUp(first)
+	r.gone(first)
 	second := next("1002 ringing")
 	if st, _ := r.center.Agent("1001"); st.State != queue.WrapUp {
 		t.Errorf("1001 is %s after transferring, want wrap-up", st.State)
@@ -129,7 +129,7 @@ func TestTransfers(t *testing.T) {
 	ep3 := r.agent("1003", aritest.ManualAnswer(), "billing")
 	next = r.nextCall(ep3)
 	r.must(r.acd.TransferToQueue(r.ctx, "1002", "billing"))
-	r.hungUp(second)
+	r.gone(second)
 	third := next("1003 ringing for billing")
 	if st := r.state("1003", queue.Reserved); st.Queue != "billing" || st.CallID != caller.ID() {
 		t.Errorf("1003 reserved for %s in %s", st.CallID, st.Queue)

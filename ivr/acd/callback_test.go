@@ -12,32 +12,22 @@ import (
 	"github.com/hotline-ivr/hotline/queue"
 )
 
-// calls collects every call that rings an endpoint.
+// calls collects every call that rings an endpoint, taking them from the
+// endpoint's queue whenever it is looked at.
 type calls struct {
-	mu    sync.Mutex
-	got   []*aritest.Party
-	ready chan struct{}
+	ep  *aritest.Endpoint
+	mu  sync.Mutex
+	got []*aritest.Party
 }
 
-func (r *rig) collect(ep *aritest.Endpoint) *calls {
-	c := &calls{}
-	go func() {
-		for {
-			p, err := ep.NextCall(r.ctx)
-			if err != nil {
-				return
-			}
-			c.mu.Lock()
-			c.got = append(c.got, p)
-			c.mu.Unlock()
-		}
-	}()
-	return c
-}
+func (r *rig) collect(ep *aritest.Endpoint) *calls { return &calls{ep: ep} }
 
 func (c *calls) list() []*aritest.Party {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	for p := pending(c.ep); p != nil; p = pending(c.ep) {
+		c.got = append(c.got, p)
+	}
 	return append([]*aritest.Party(nil), c.got...)
 }
 
@@ -105,7 +95,7 @@ func TestCallbackKeepsPlace(t *testing.T) {
 		t.Errorf("request is %s after %d attempts, want connected after 1", st, attempts)
 	}
 	r.must(customer.Hangup())
-	r.hungUp(agent)
+	r.gone(agent)
 	// The live caller is next (no wrap-up); the customer is never dialled
 	// again.
 	next = r.nextCall(ep)

@@ -330,7 +330,8 @@ func (r *rig) waitBriefly(what string, cond func() bool) bool {
 		case <-blocked:
 			return cond()
 		case <-r.ctx.Done():
-			r.t.Fatalf("waiting for %s with nothing on the clock: %v", what, r.ctx.Err())
+			r.t.Fatalf("waiting for %s with nothing on the clock: %v\nagents: %+v\nqueues: %+v\nidle %v", what, r.ctx.Err(),
+				r.center.Agents(), r.center.Queues(), r.acd.Idle())
 		default:
 			runtime.Gosched()
 		}
@@ -353,32 +354,32 @@ func (r *rig) heard(p *aritest.Party, media string) aritest.Heard {
 	return h
 }
 
-// nextCall starts waiting for the next call to ring an endpoint; the
-// function it returns waits for it (time moving) and returns it. Waiting
-// starts before the call can ring, so it is never missed.
+// nextCall returns a function that waits (time moving) for the next call
+// to ring an endpoint and returns it. It looks at the endpoint's queue of
+// calls synchronously, so time never moves between the ring and the test
+// seeing it.
 func (r *rig) nextCall(ep *aritest.Endpoint) func(what string) *aritest.Party {
 	r.t.Helper()
-	ctx, cancel := context.WithCancel(r.ctx)
-	r.t.Cleanup(cancel)
-	got := make(chan *aritest.Party, 1)
-	go func() {
-		if p, err := ep.NextCall(ctx); err == nil {
-			got <- p
-		}
-	}()
 	return func(what string) *aritest.Party {
 		r.t.Helper()
 		var p *aritest.Party
 		r.until(what, func() bool {
-			select {
-			case p = <-got:
-				return true
-			default:
-				return p != nil
-			}
+			p = pending(ep)
+			return p != nil
 		})
 		return p
 	}
+}
+
+// pending takes the oldest call ringing ep that nobody took yet, if any.
+func pending(ep *aritest.Endpoint) *aritest.Party {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p, err := ep.NextCall(ctx)
+	if err != nil {
+		return nil
+	}
+	return p
 }
 
 // state waits for an agent to reach a state.
@@ -460,4 +461,34 @@ func findBridge(r *rig, channels ...string) *ari.BridgeData {
 func (r *rig) hungUp(p *aritest.Party) {
 	r.t.Helper()
 	r.until(p.Name()+" hung up", func() bool { return p.Snapshot().HungUp })
+}
+
+// gone waits, without moving time, until p's channel is gone: for a
+// hang-up that needs no time to pass. Time must not move under it: the
+// engine's reaction to an event is not counted as work in flight, so
+// moving time could let a timer (a ring timeout) overtake it.
+func (r *rig) gone(p *aritest.Party) {
+	r.t.Helper()
+	if _, err := p.WaitHangup(r.ctx); err != nil {
+		r.t.Fatalf("%s did not hang up: %v", p.Name(), err)
+	}
+}
+
+// stateNow waits, without moving time, for an agent to reach a state that
+// needs no time to pass.
+func (r *rig) stateNow(agent string, want queue.AgentState) queue.AgentStatus {
+	r.t.Helper()
+	for {
+		st, err := r.center.Agent(agent)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		if st.State == want {
+			return st
+		}
+		if r.ctx.Err() != nil {
+			r.t.Fatalf("agent %s is %s, want %s", agent, st.State, want)
+		}
+		runtime.Gosched()
+	}
 }

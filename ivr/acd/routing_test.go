@@ -45,7 +45,7 @@ func TestRingNoAnswer(t *testing.T) {
 	caller := r.dial("13800000001")
 	rang := next("1001 ringing")
 	r.until("1001 missed", func() bool { _, ok := r.changeAt("1001", queue.NotReady, 2); return ok })
-	r.hungUp(rang)
+	r.gone(rang)
 	reserved, _ := r.changeAt("1001", queue.Reserved, 1)
 	missed, _ := r.changeAt("1001", queue.NotReady, 2) // the first is the login
 	if d := missed.At.Sub(reserved.At); d < 10*time.Second || d > 10*time.Second+200*time.Millisecond {
@@ -186,8 +186,8 @@ func TestCallerHangsUpWhileRinging(t *testing.T) {
 	caller := r.dial("13800000001")
 	agent := next("1001 ringing")
 	r.must(caller.Hangup())
-	r.hungUp(agent)
-	st := r.state("1001", queue.Ready)
+	r.gone(agent)
+	st := r.stateNow("1001", queue.Ready)
 	if st.Reason != queue.ReasonAbandoned {
 		t.Errorf("ready for %q, want abandoned", st.Reason)
 	}

@@ -232,6 +232,20 @@ func (s *Service) Run(ctx context.Context) error {
 		s.apply(d)
 		s.drainStates()
 		s.publish()
+		var (
+			t    *timer
+			wake <-chan time.Time
+		)
+		if at, ok := s.center.Wake(); ok {
+			wait := at.Sub(s.clock.Now())
+			if wait <= 0 {
+				continue // time moved during the pass: another one at once
+			}
+			t = s.newTimer(wait)
+			wake = t.Chan()
+		}
+		// The pass is over and the next wake armed: what caused the pass
+		// is done with.
 		if kicked {
 			s.busy.Add(-1)
 			kicked = false
@@ -239,14 +253,6 @@ func (s *Service) Run(ctx context.Context) error {
 		if woke != nil {
 			woke.done()
 			woke = nil
-		}
-		var (
-			t    *timer
-			wake <-chan time.Time
-		)
-		if at, ok := s.center.Wake(); ok {
-			t = s.newTimer(max(at.Sub(s.clock.Now()), 0))
-			wake = t.Chan()
 		}
 		select {
 		case <-ctx.Done():

@@ -705,19 +705,19 @@ func (ses *session) callerGone(ctx context.Context) {
 		return
 	}
 	l := ses.leg
+	ses.log.Info("caller left the queue", "phase", ses.phase, "agent_leg", l != nil)
 	switch {
 	case l != nil && !l.answered.IsZero():
 		ses.dropLeg(ctx)
 		ses.moh = false // the channel is gone
 		ses.endWithAgent(ctx, l, "caller")
-	case l != nil:
-		ses.dropLeg(ctx)
-		fallthrough
 	default:
+		// The center first, so the agent is free at once; then the phone.
 		if err := ses.s.center.Abandon(ses.id); err != nil && !ignorable(err) {
 			ses.log.Error("abandon", "error", err)
 		}
 		ses.s.wake()
+		ses.dropLeg(ctx)
 	}
 	ses.phase = done
 }
