@@ -9,6 +9,7 @@ import (
 	"github.com/CyCoreSystems/ari/v6"
 
 	"github.com/hotline-ivr/hotline/ivr"
+	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
 	"github.com/hotline-ivr/hotline/queue"
 )
@@ -96,5 +97,32 @@ func TestAnswered(t *testing.T) {
 	calls := r.records.agentCalls()
 	if len(calls) != 1 || calls[0].Agent != "1001" || calls[0].EndedBy != "agent" || calls[0].CallID != caller.ID() {
 		t.Errorf("agent calls recorded: %+v", calls)
+	}
+}
+
+// TestAgentIDWithoutWhisper: with nothing to whisper (no prompt for the
+// queue or the path), the caller still hears the agent's ID, and only
+// then meets the agent.
+func TestAgentIDWithoutWhisper(t *testing.T) {
+	r := newRig(t, rigOptions{tune: func(c *acd.Config) {
+		c.Whisper = func(string, string, []string) []string { return nil }
+	}})
+	ep := r.agent("1001", aritest.ManualAnswer())
+	next := r.nextCall(ep)
+	caller := r.dial("13800000001")
+	agent := next("1001 ringing")
+	r.must(agent.Answer())
+	r.until("the bridge", func() bool { return findBridge(r, caller.ID(), agent.ID()) != nil })
+	var announced []string
+	done := true
+	for _, h := range caller.Heard() {
+		if slices.Contains(agentIDMedia("1001"), h.Media) {
+			announced = append(announced, h.Media)
+			done = done && h.State == "done"
+		}
+	}
+	if !slices.Equal(announced, agentIDMedia("1001")) || !done {
+		t.Errorf("before the bridge the caller heard %v (all played out: %v), want the whole agent ID %v",
+			announced, done, agentIDMedia("1001"))
 	}
 }

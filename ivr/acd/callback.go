@@ -12,6 +12,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/hotline-ivr/hotline/ivr"
 	"github.com/hotline-ivr/hotline/queue"
 )
 
@@ -193,7 +194,7 @@ func (ses *session) callbackGiveUp(ctx context.Context) {
 	ses.cbStep, ses.cbDigits = "", ""
 	ses.stopPlaying(ctx)
 	if ses.cbNotIn {
-		ses.result.Outcome = "overflow"
+		ses.result.Outcome = ivr.QueueOverflow
 		ses.phase = done
 		return
 	}

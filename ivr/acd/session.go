@@ -627,12 +627,11 @@ func (ses *session) connect(ctx context.Context, what string, lead ...string) {
 		media = append(media, digits...)
 	}
 	media = append(media, sound(ses.lang, "std/at-your-service"))
-	whisper := ses.s.cfg.Whisper(ses.s.cfg.AgentLanguage, l.offer.Queue, ses.path)
+	// The caller's announcement first: an empty whisper counts as played at
+	// once, and the bridge waits for whatever is still playing.
+	ses.play(ctx, ses.caller, what, media...)
 	if what == "agent-id" {
-		ses.play(ctx, l.channel, "whisper", whisper...)
-	}
-	if ses.phase == connecting {
-		ses.play(ctx, ses.caller, what, media...)
+		ses.play(ctx, l.channel, "whisper", ses.s.cfg.Whisper(ses.s.cfg.AgentLanguage, l.offer.Queue, ses.path)...)
 	}
 }
 
