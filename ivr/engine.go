@@ -52,6 +52,20 @@ type QueueRequest struct {
 	// call, so the journey knows it was answered even if the caller hangs
 	// up before Enqueue returns.
 	Answered func(QueueResult)
+
+	// Flow, FlowVersion and Node say where the call runs, so that queues
+	// that persist their callers can resume them there after a restart
+	// (see Resumer).
+	Flow        string
+	FlowVersion int
+	Node        string
+	// Arrived is when the caller first joined this queue; zero means now.
+	// A caller resumed after a restart keeps its place with it.
+	Arrived time.Time
+	// Resume says the call was in this queue node when the last instance
+	// stopped: the queue attaches it to its surviving conversation with an
+	// agent if there is one, else queues it again at Arrived.
+	Resume bool
 }
 
 // QueueResult says how the caller left the queue.
