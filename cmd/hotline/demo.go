@@ -150,6 +150,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	cfg.ARI.URL = emu.URL()
 	cfg.ARI.Username = "hotline"
 	cfg.ARI.Password = hex.EncodeToString(secret)
+	// The demo's metrics need a token like any server's; it prints it.
+	_, _ = crand.Read(secret)
+	cfg.HTTP.MetricsToken = hex.EncodeToString(secret)
 	floor, err := demoCentre(&cfg, emu)
 	if err != nil {
 		ln.Close()
@@ -166,12 +169,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, `Hotline demo
   health   http://%[1]s/healthz
-  metrics  http://%[1]s/metrics
+  metrics  http://%[1]s/metrics (Authorization: Bearer %[6]s)
   ARI      %[2]s (user hotline; the emulator of ivr/aritest)
   records  %[3]s
   callers  %[4]s
   agents   %[5]s on emulated phones PJSIP/<id>; queues vip, complaints, after-sales
-`, ln.Addr(), emu.URL(), database, callers, agentIDs())
+`, ln.Addr(), emu.URL(), database, callers, agentIDs(), cfg.HTTP.MetricsToken)
 	printLogins(e.stdout, ln.Addr().String())
 	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
 	side := func(ctx context.Context, log *slog.Logger, centre *acd.Service) {
