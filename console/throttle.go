@@ -18,7 +18,7 @@ const (
 	maxPairFailures = 5
 	// maxAddrFailures limits one client address whatever names it tries,
 	// so that rotating names gains nothing.
-	maxAddrFailures = 20
+	maxAddrFailures = 30
 	// failureWindow is how long a failure counts.
 	failureWindow = time.Minute
 )

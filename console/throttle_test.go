@@ -160,15 +160,15 @@ func TestLoginNoLockoutFromElsewhere(t *testing.T) {
 		if r := e.from(user, goodLilei); r.status != http.StatusOK {
 			t.Errorf("lilei from her own address after the attack: %d %s, want 200", r.status, r.body)
 		}
-		// Rotating names: the address is stopped after 20 failures in all,
+		// Rotating names: the address is stopped after 30 failures in all,
 		// whatever the names.
-		for i := range 15 {
+		for i := range 25 {
 			if r := e.from(attacker, `{"user":"name`+string(rune('a'+i))+`","password":"x"}`); r.status != http.StatusUnauthorized {
 				t.Fatalf("guess %d: %d, want 401", i, r.status)
 			}
 		}
 		if r := e.from(attacker, `{"user":"root","password":"x"}`); r.status != http.StatusTooManyRequests {
-			t.Errorf("the 21st failure from one address: %d, want 429", r.status)
+			t.Errorf("the 31st failure from one address: %d, want 429", r.status)
 		}
 		if r := e.from(user, `{"user":"root","password":"root-pw"}`); r.status != http.StatusOK {
 			t.Errorf("root from another address: %d %s, want 200", r.status, r.body)

@@ -43,12 +43,14 @@ then holding the caller, hangs up, wraps up, and sometimes takes a break.
 Call-backs dial customers on the emulator's trunk (PJSIP/<number>@trunk).
 Agent 1001 is left logged out for you: sign in to the console's API as
 1001 (password demo), log in and make the agent ready, and watch its calls
-(its phone answers and hangs up by itself). The supervisor and admin users
-(password demo) see every queue, agent and call, and may reload the flows.
+(its phone answers and hangs up by itself). The supervisor, manager and
+admin users (password demo) see every queue, agent and call and read the
+reports; the supervisor and admin listen in from their emulated phones
+(PJSIP/2001, PJSIP/2009), and the admin may reload the flows.
 
 Every call's journey and every agent state goes to PostgreSQL; watch the
 log, the console's /api/queues, /api/agents and /api/stream, /healthz and
-/metrics.
+/metrics (with the bearer token the demo prints).
 
 Flags:
   --listen ADDR          HTTP address of the server (default 127.0.0.1:8080)
