@@ -188,8 +188,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if known {
 		hash = []byte(u.PasswordHash)
 	}
-	err := s.compare(hash, []byte(req.Password))
-	<-s.checks
+	err := func() error {
+		defer func() { <-s.checks }() // even if the check panics
+		return s.compare(hash, []byte(req.Password))
+	}()
 	if err != nil || !known {
 		s.log.WarnContext(r.Context(), "console: sign-in failed", slog.String("user", req.User), slog.String("client", addr.String()))
 		s.fail(w, r, httpErrorf(http.StatusUnauthorized, "wrong user name or password"))

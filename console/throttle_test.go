@@ -1,6 +1,8 @@
 package console_test
 
 import (
+	"io"
+	"log"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -263,3 +265,25 @@ func TestLoginPasswordChecksBounded(t *testing.T) {
 		t.Errorf("the busy refusals are not logged:\n%s", e.logs)
 	}
 }
+
+// TestLoginCheckPanics: a password check that panics fails its own
+// request only; its slot is freed, so the next sign-in is checked.
+func TestLoginCheckPanics(t *testing.T) {
+	e := newEnv(t, func(c *console.Config) { c.PasswordChecks = 1 })
+	var calls atomic.Int32
+	console.SetPasswordCheck(e.srv, func(hash, pw []byte) error {
+		if calls.Add(1) == 1 {
+			panic("a broken hash")
+		}
+		return bcrypt.CompareHashAndPassword(hash, pw)
+	})
+	e.ts.Config.ErrorLog = discardLog // net/http logs the recovered panic
+	req, _ := http.NewRequest("POST", e.ts.URL+"/api/login", strings.NewReader(goodLilei))
+	if resp, err := e.ts.Client().Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the panicking sign-in answered %d, want the connection dropped", resp.StatusCode)
+	}
+	e.login("lilei")
+}
+
+var discardLog = log.New(io.Discard, "", 0)
