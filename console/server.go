@@ -12,9 +12,11 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// Server is the console's HTTP API. Create one with New; it is an
-// http.Handler. Register its Close with http.Server.RegisterOnShutdown, so
-// that the event streams end and a graceful shutdown does not wait on them.
+// Server is the hotline's HTTP surface. Create one with New; it is an
+// http.Handler, and MetricsHandler serves a private metrics listener. Call
+// its Close before http.Server.Shutdown (or register it with
+// RegisterOnShutdown), so that the event streams end and a graceful
+// shutdown does not wait on them.
 type Server struct {
 	acd           ACD     // nil: not on this server
 	flows         Flows   // nil: not on this server
@@ -95,8 +97,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.routes.Se
 // only when one is set. Nothing else is served on it.
 func (s *Server) MetricsHandler() http.Handler { return s.metricsRoutes }
 
-// Close ends the open event streams; requests still work. Give it to
-// http.Server.RegisterOnShutdown.
+// Close ends the open event streams; requests still work.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() { close(s.done) })
 }
