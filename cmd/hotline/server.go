@@ -85,11 +85,11 @@ func newServer(cfg config.Config, log *slog.Logger, meter metric.Meter, metrics 
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	if cfg.HTTP.TLS.Enabled() {
-		cert, err := tls.LoadX509KeyPair(cfg.HTTP.TLS.CertFile, cfg.HTTP.TLS.KeyFile)
+		certs, err := loadCertFiles(cfg.HTTP.TLS.CertFile, cfg.HTTP.TLS.KeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("http.tls: cannot load the certificate %s and its key %s: %w", cfg.HTTP.TLS.CertFile, cfg.HTTP.TLS.KeyFile, err)
+			return nil, err
 		}
-		s.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		s.http.TLSConfig = &tls.Config{GetCertificate: certs.GetCertificate, MinVersion: tls.VersionTLS12}
 	}
 	if cfg.HTTP.MetricsListen != "" {
 		s.metricsHTTP = &http.Server{

@@ -213,7 +213,10 @@ func TestServerMetricsListener(t *testing.T) {
 func TestServerTLS(t *testing.T) {
 	ari := newFakeARI(t)
 	cfg := fakeARIConfig(ari)
-	certFile, keyFile, pool := testCertificate(t)
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	pool := x509.NewCertPool()
+	pool.AddCert(testCertificate(t, certFile, keyFile, 1))
 	cfg.HTTP.TLS = config.TLS{CertFile: certFile, KeyFile: keyFile}
 	cfg.Console.Users = []config.User{{Name: "boss", Role: "manager", PasswordHash: quickHash(t, "pw")}}
 	logs := make(logWatch, 1024)
@@ -240,6 +243,35 @@ func TestServerTLS(t *testing.T) {
 	if got := resp.Header.Get("Strict-Transport-Security"); got == "" {
 		t.Error("no Strict-Transport-Security over HTTPS")
 	}
+	// A renewed certificate is served from the next handshake on; a
+	// renewal half written keeps the last good one.
+	servedSerial := func() int64 {
+		t.Helper()
+		c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+		defer c.CloseIdleConnections()
+		resp, err := c.Get(r.base + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.TLS.PeerCertificates[0].SerialNumber.Int64()
+	}
+	if got := servedSerial(); got != 1 {
+		t.Fatalf("serial %d served, want 1", got)
+	}
+	pool.AddCert(testCertificate(t, certFile, keyFile, 2))
+	later := time.Now().Add(time.Minute) // a modification time of its own, whatever the file system's resolution
+	os.Chtimes(certFile, later, later)
+	os.Chtimes(keyFile, later, later)
+	if got := servedSerial(); got != 2 {
+		t.Errorf("after the renewal serial %d served, want 2", got)
+	}
+	write(t, keyFile, "half written")
+	os.Chtimes(keyFile, later.Add(time.Minute), later.Add(time.Minute))
+	if got := servedSerial(); got != 2 {
+		t.Errorf("with a broken key file serial %d served, want the last good one, 2", got)
+	}
+
 	// Plain HTTP on the HTTPS port is refused.
 	plain, err := http.Get(strings.Replace(r.base, "https://", "http://", 1) + "/healthz")
 	if err == nil {
@@ -414,16 +446,16 @@ func checkMetrics(t *testing.T, base, token string, want map[string]string) {
 	}
 }
 
-// testCertificate writes a self-signed certificate for 127.0.0.1 and its
-// key, and returns their files and a pool that trusts it.
-func testCertificate(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
+// testCertificate writes a self-signed certificate for 127.0.0.1 with
+// serial to certFile and its key to keyFile, and returns it.
+func testCertificate(t *testing.T, certFile, keyFile string, serial int64) *x509.Certificate {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
+		SerialNumber: big.NewInt(serial),
 		Subject:      pkix.Name{CommonName: "hotline test"},
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(time.Hour),
@@ -439,8 +471,6 @@ func testCertificate(t *testing.T) (certFile, keyFile string, pool *x509.CertPoo
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -451,7 +481,5 @@ func testCertificate(t *testing.T) (certFile, keyFile string, pool *x509.CertPoo
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool = x509.NewCertPool()
-	pool.AddCert(cert)
-	return certFile, keyFile, pool
+	return cert
 }
