@@ -49,10 +49,14 @@ func (s *Server) withACD(h handler) http.Handler {
 // it: its own agent, or any for the roles that see every agent.
 func (s *Server) readAgent(h handler) http.Handler {
 	return s.withACD(func(w http.ResponseWriter, r *http.Request, sess session) error {
-		if id := r.PathValue("id"); !sess.user.Role.can(seeAll) && id != sess.user.Agent {
-			return httpErrorf(http.StatusForbidden, "you may see only your own agent, %s, not %s", sess.user.Agent, id)
+		switch id, u := r.PathValue("id"), sess.user; {
+		case u.Role.can(seeAll), id == u.Agent && u.Agent != "":
+			return h(w, r, sess)
+		case u.Agent == "":
+			return httpErrorf(http.StatusForbidden, "role %s sees no agent: only managers, supervisors and administrators see them", u.Role)
+		default:
+			return httpErrorf(http.StatusForbidden, "you may see only your own agent, %s, not %s", u.Agent, id)
 		}
-		return h(w, r, sess)
 	})
 }
 

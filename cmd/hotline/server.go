@@ -32,7 +32,6 @@ type server struct {
 	engine          *ivr.Engine
 	acd             *acd.Service
 	connCfg         ivr.ConnConfig
-	httpCfg         config.HTTP
 	consoleCfg      console.Config // the parts that do not change once attached
 	console         *console.Server
 	http            *http.Server
@@ -60,7 +59,6 @@ func newServer(cfg config.Config, log *slog.Logger, meter metric.Meter, metrics 
 		conn:            ivr.NewConn(connCfg),
 		shutdownTimeout: cfg.HTTP.ShutdownTimeout,
 		connCfg:         connCfg,
-		httpCfg:         cfg.HTTP,
 	}
 	s.handler = ariHints{log}
 	if err := registerARIMetrics(meter, s.conn); err != nil {
