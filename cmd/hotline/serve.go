@@ -26,17 +26,20 @@ const serveHelp = `Usage: hotline serve [--config FILE]
 
 Connects to Asterisk ARI as configured in FILE (default hotline.yaml), keeps
 the application's events socket up, reconnecting with backoff, and serves on
-http.listen:
+http.listen (HTTPS with http.tls):
 
-  /healthz   200 while ARI is connected, 503 otherwise; JSON
+  /healthz   200 while ARI is connected, 503 otherwise or while draining;
+             JSON; open to anyone
   /metrics   Prometheus metrics, including hotline_ari_connected and
-             hotline_ari_channels
-  /api/reports  call reports as JSON (see "hotline report"), when
-             DATABASE_URL is set
+             hotline_ivr_calls_active: with the bearer token of
+             HOTLINE_METRICS_TOKEN, or on http.metrics_listen
   /api/...   the console's API for console.users: POST /api/login, the
              live queues, agents and calls (/api/stream: server-sent
              events), the agents' states, hold and transfer, supervisors'
-             listen-in, and POST /api/admin/flows/reload
+             listen-in from their own device, GET /api/reports (call
+             reports as JSON, see "hotline report", when DATABASE_URL is
+             set) and POST /api/admin/flows/reload; every request but
+             sign-in needs a session whose role allows it
 
 Calls reaching Stasis run on the flows of flows.dir (SIGHUP, or the admin
 API, reloads them); their queue nodes hand callers to the queues: agents
@@ -49,14 +52,15 @@ memory.
 Environment:
   HOTLINE_ARI_PASSWORD  password of the ARI user (required)
   DATABASE_URL          PostgreSQL URL: call records and reports; migrated at start
+  HOTLINE_METRICS_TOKEN bearer token a scraper sends for /metrics
   OTEL_*                standard OpenTelemetry exporter settings; OTLP is on
                         when telemetry.otlp_endpoint is set
 
-SIGTERM or SIGINT drains: /healthz turns 503, HTTP requests get
-http.shutdown_timeout to finish, calls in progress (and callers waiting in
-queues) get it too, no customer is dialled for a call-back any more (the
-request waits for the next start), then the ARI connection closes. A second
-signal stops at once.
+SIGTERM or SIGINT drains: /healthz turns 503 ("status":"draining") while
+HTTP keeps serving the console; calls in progress (and callers waiting in
+queues) get http.shutdown_timeout to finish, no customer is dialled for a
+call-back any more (the request waits for the next start); then HTTP stops
+and the ARI connection closes. A second signal stops at once.
 
 Flags:
   --config FILE   configuration file (default hotline.yaml); check it with
@@ -146,6 +150,14 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 		if ln, err = net.Listen("tcp", cfg.HTTP.Listen); err != nil {
 			return fmt.Errorf("cannot listen on http.listen %q: %w", cfg.HTTP.Listen, err)
 		}
+	}
+	if cfg.HTTP.MetricsListen != "" {
+		if s.metricsLn, err = net.Listen("tcp", cfg.HTTP.MetricsListen); err != nil {
+			ln.Close()
+			return fmt.Errorf("cannot listen on http.metrics_listen %q: %w", cfg.HTTP.MetricsListen, err)
+		}
+	} else if cfg.HTTP.MetricsToken == "" {
+		log.Info("/metrics is not served: set http.metrics_listen to a private address, or " + config.EnvMetricsToken + " for a scraper's bearer token")
 	}
 	log.Info("hotline starting", "version", moduleVersion(), sourceKey, source, "http", ln.Addr().String(),
 		slog.Group("ari", "url", cfg.ARI.URL, "username", cfg.ARI.Username, "application", cfg.ARI.Application))
