@@ -14,10 +14,12 @@ import (
 // OpenBucket opens the blob storage recordings are kept in, by URL, as
 // gocloud.dev/blob does:
 //
-//   - file:///var/lib/hotline/recordings?create_dir=1&no_tmp_dir=1 keeps
-//     them in a local folder (create_dir makes it; no_tmp_dir writes each
-//     file's temporary next to it, so the final rename never crosses file
-//     systems). The default.
+//   - file:///var/lib/hotline/recordings?create_dir=1&no_tmp_dir=1&metadata=skip
+//     keeps them in a local folder (create_dir makes it; no_tmp_dir writes
+//     each file's temporary next to it, so the final rename never crosses
+//     file systems; metadata=skip spares the .attrs file, and the MD5 pass
+//     it costs, beside each recording: PostgreSQL keeps its SHA-256). The
+//     default.
 //   - s3://BUCKET?region=REGION keeps them in Amazon S3; an S3-compatible
 //     store (MinIO, Ceph, a cloud's S3 API) adds
 //     endpoint=https://HOST:PORT&use_path_style=true (and disable_https=true

@@ -44,7 +44,6 @@ type rig struct {
 	bucket  *blob.Bucket
 	blobDir string
 	recDir  string
-	work    string
 }
 
 // newRig starts the rig; files are written into the emulator's recording
@@ -67,12 +66,11 @@ func newRig(t testing.TB, files map[string][]byte) *rig {
 	}
 	r.startAsterisk()
 	r.blobDir = t.TempDir()
-	r.bucket, err = recordings.OpenBucket(t.Context(), "file://"+r.blobDir+"?no_tmp_dir=1")
+	r.bucket, err = recordings.OpenBucket(t.Context(), "file://"+r.blobDir+"?no_tmp_dir=1&metadata=skip")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.bucket.Close() })
-	r.work = t.TempDir()
 	return r
 }
 
@@ -99,8 +97,7 @@ func (r *rig) startAsterisk() {
 // filled in.
 func (r *rig) pipeline(instance string, cfg recordings.Config) *recordings.Pipeline {
 	r.t.Helper()
-	// Each instance has a work folder of its own, as on its own machine.
-	cfg.Jobs, cfg.Bucket, cfg.WorkDir, cfg.Instance, cfg.Clock = r.store, r.bucket, filepath.Join(r.work, instance), instance, r.clock
+	cfg.Jobs, cfg.Bucket, cfg.Instance, cfg.Clock = r.store, r.bucket, instance, r.clock
 	if cfg.Originals == nil {
 		cfg.Originals = r.ast
 	}

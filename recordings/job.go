@@ -13,7 +13,8 @@ import (
 type State string
 
 // The states. A job starts Pending; the pipeline makes it Fetched (the
-// files are checked and merged in a local work file), Stored (in blob
+// files are checked and merged, their hash recorded; a worker that
+// restarts fetches them again and checks it gets the same), Stored (in blob
 // storage, recorded) and Cleaned (the originals deleted from Asterisk), or
 // Failed. The Janitor makes an expired Cleaned recording Deleting, then
 // Deleted once its blob is gone.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -58,16 +57,13 @@ const (
 	StepCleaned         Step = "cleaned"          // the row says cleaned: done
 )
 
-// Config configures a Pipeline. Jobs, Originals, Bucket, WorkDir and
-// Instance are required; every other field has a default (see
+// Config configures a Pipeline. Jobs, Originals, Bucket and Instance
+// are required; every other field has a default (see
 // Config.withDefaults).
 type Config struct {
 	Jobs      Jobs
 	Originals Originals
 	Bucket    *blob.Bucket
-	// WorkDir holds the merged files between fetch and store, one per job
-	// (<id>.wav); a file lost with it is fetched again from Asterisk.
-	WorkDir string
 	// Instance names this instance among those sharing the database,
 	// stable across restarts: Run hands back its own claims at start.
 	Instance string
@@ -142,9 +138,6 @@ func (c Config) check() error {
 	if c.Bucket == nil {
 		problems = append(problems, "no blob storage (Bucket)")
 	}
-	if c.WorkDir == "" {
-		problems = append(problems, "no work folder (WorkDir)")
-	}
 	if c.Instance == "" {
 		problems = append(problems, "no instance name (Instance)")
 	}
@@ -169,16 +162,12 @@ type Pipeline struct {
 	log  *slog.Logger
 }
 
-// NewPipeline checks cfg and makes the work folder. It touches neither
-// the database nor Asterisk.
+// NewPipeline checks cfg. It touches neither the database nor Asterisk.
 func NewPipeline(cfg Config) (*Pipeline, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	if err := os.MkdirAll(cfg.WorkDir, 0o750); err != nil {
-		return nil, fmt.Errorf("recordings work folder: %w", err)
-	}
 	return &Pipeline{
 		cfg:  cfg,
 		wake: make(chan struct{}, 1),

@@ -1,12 +1,10 @@
 package recordings
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/hotline-ivr/hotline/ivr/media"
 )
@@ -81,17 +79,17 @@ func decodeStereo(name string, b []byte) (left, right []int16, err error) {
 	}
 }
 
-// writeStereo writes left and right as a stereo WAV; the shorter channel
+// encodeStereo makes a stereo WAV of left and right; the shorter channel
 // is padded with silence at its end.
-func writeStereo(w io.Writer, left, right []int16) error {
+func encodeStereo(left, right []int16) ([]byte, error) {
 	n := max(len(left), len(right))
 	data := uint64(n) * stereoFrameBytes
 	if data > 0xFFFFFFFF-(stereoHeaderSize-8) {
-		return errors.New("recording too long for a WAV file")
+		return nil, errors.New("recording too long for a WAV file")
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
 	le := binary.LittleEndian
-	h := make([]byte, 0, stereoHeaderSize)
+	b := make([]byte, stereoHeaderSize+data)
+	h := b[:0]
 	h = append(h, "RIFF"...)
 	h = le.AppendUint32(h, uint32(stereoHeaderSize-8+data))
 	h = append(h, "WAVEfmt "...)
@@ -103,24 +101,13 @@ func writeStereo(w io.Writer, left, right []int16) error {
 	h = le.AppendUint16(h, stereoFrameBytes)
 	h = le.AppendUint16(h, 16)
 	h = append(h, "data"...)
-	h = le.AppendUint32(h, uint32(data))
-	if _, err := bw.Write(h); err != nil {
-		return err
+	le.AppendUint32(h, uint32(data))
+	frames := b[stereoHeaderSize:]
+	for i, v := range left {
+		le.PutUint16(frames[4*i:], uint16(v))
 	}
-	var frame [stereoFrameBytes]byte
-	for i := range n {
-		var l, r int16
-		if i < len(left) {
-			l = left[i]
-		}
-		if i < len(right) {
-			r = right[i]
-		}
-		le.PutUint16(frame[0:], uint16(l))
-		le.PutUint16(frame[2:], uint16(r))
-		if _, err := bw.Write(frame[:]); err != nil {
-			return err
-		}
+	for i, v := range right {
+		le.PutUint16(frames[4*i+2:], uint16(v))
 	}
-	return bw.Flush()
+	return b, nil // the padding is make's zeros
 }
