@@ -118,7 +118,7 @@ func TestRetentionDeletesExactlyTheExpired(t *testing.T) {
 		}
 	}
 
-	sweep(29*day) // nothing expired
+	sweep(29 * day) // nothing expired
 	check()
 	sweep(35*day, "a") // a's 30 days are over; e's too, but it is held
 	check("a")
