@@ -43,20 +43,24 @@ func NewRecordings(db *pgxpool.Pool, clock clockwork.Clock) *Recordings {
 }
 
 // recordingColumns are what scanRecording reads, in its order.
-const recordingColumns = `id, call_id, layout, sources, call_started_at, call_ended_at,
-	extract(epoch FROM duration)::float8, hotline, queue, agent_id, caller, retention_class,
-	pci_pauses, expires_at, state, coalesce(sha256, ''), coalesce(size_bytes, 0),
-	coalesce(extract(epoch FROM audio_duration)::float8, 0), coalesce(blob_key, ''),
-	attempts, coalesce(last_error, '')`
+const recordingColumns = `r.id, r.call_id, r.layout, r.sources, r.call_started_at, r.call_ended_at,
+	extract(epoch FROM r.duration)::float8, r.hotline, r.queue, r.agent_id, r.caller, r.retention_class,
+	r.pci_pauses, r.expires_at, r.state, coalesce(r.sha256, ''), coalesce(r.size_bytes, 0),
+	coalesce(extract(epoch FROM r.audio_duration)::float8, 0), coalesce(r.blob_key, ''),
+	r.attempts, coalesce(r.last_error, '')`
 
-func scanRecording(row pgx.CollectableRow) (recordings.Job, error) {
+func scanRecording(row pgx.CollectableRow) (recordings.Job, error) { return scanRecordingAnd(row) }
+
+// scanRecordingAnd reads recordingColumns and then more columns into more.
+func scanRecordingAnd(row pgx.CollectableRow, more ...any) (recordings.Job, error) {
 	var j recordings.Job
 	var layout, state string
 	var sources []string
 	var dur, audio float64
-	err := row.Scan(&j.ID, &j.CallID, &layout, &sources, &j.Start, &j.End, &dur,
+	dest := append([]any{&j.ID, &j.CallID, &layout, &sources, &j.Start, &j.End, &dur,
 		&j.Hotline, &j.Queue, &j.AgentID, &j.Caller, &j.RetentionClass, &j.PCIPauses,
-		&j.Expires, &state, &j.SHA256, &j.Size, &audio, &j.BlobKey, &j.Attempts, &j.LastError)
+		&j.Expires, &state, &j.SHA256, &j.Size, &audio, &j.BlobKey, &j.Attempts, &j.LastError}, more...)
+	err := row.Scan(dest...)
 	j.SetSources(recordings.Layout(layout), sources)
 	j.State = recordings.State(state)
 	j.Duration = seconds(dur)
@@ -115,7 +119,7 @@ func (r *Recordings) AddJob(ctx context.Context, j recordings.Job) (err error) {
 func (r *Recordings) Get(ctx context.Context, id string) (_ recordings.Job, err error) {
 	ctx, span := startRecordingSpan(ctx, "Get", id)
 	defer func() { endRecordingSpan(span, err) }()
-	rows, _ := r.db.Query(ctx, "SELECT "+recordingColumns+" FROM recordings WHERE id = $1", id)
+	rows, _ := r.db.Query(ctx, "SELECT "+recordingColumns+" FROM recordings r WHERE id = $1", id)
 	j, err := pgx.CollectExactlyOneRow(rows, scanRecording)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return j, fmt.Errorf("%w: %q", recordings.ErrUnknownRecording, id)
@@ -140,7 +144,7 @@ func (r *Recordings) ClaimJobs(ctx context.Context, instance string, n int, leas
 	}
 	now := r.clock.Now()
 	rows, _ := r.db.Query(ctx, `UPDATE recordings r
-		SET claimed_by = $1, lease_until = $2, attempts = attempts + 1
+		SET claimed_by = $1, lease_until = $2, attempts = r.attempts + 1
 		FROM (SELECT id AS due_id FROM recordings
 			WHERE state IN ('pending', 'fetched', 'stored') AND not_before <= $3
 			  AND (lease_until IS NULL OR lease_until <= $3)

@@ -17,7 +17,7 @@ import (
 func (r *Recordings) ExpiredRecordings(ctx context.Context, limit int) (_ []recordings.Job, err error) {
 	ctx, span := startRecordingSpan(ctx, "ExpiredRecordings", "")
 	defer func() { endRecordingSpan(span, err) }()
-	rows, _ := r.db.Query(ctx, "SELECT "+recordingColumns+` FROM recordings
+	rows, _ := r.db.Query(ctx, "SELECT "+recordingColumns+` FROM recordings r
 		WHERE state IN ('cleaned', 'deleting') AND expires_at <= $1 AND NOT legal_hold
 		ORDER BY expires_at, id LIMIT $2`, r.clock.Now(), limit)
 	out, err := pgx.CollectRows(rows, scanRecording)
