@@ -66,7 +66,9 @@ func TestSearch(t *testing.T) {
 	}{
 		{"playable (default)", recordings.Search{}, func(searchRow) bool { return true }},
 		{"period", recordings.Search{From: t0.Add(2 * time.Hour), To: t0.Add(5 * time.Hour)},
-			func(r searchRow) bool { return !r.job.Start.Before(t0.Add(2*time.Hour)) && r.job.Start.Before(t0.Add(5*time.Hour)) }},
+			func(r searchRow) bool {
+				return !r.job.Start.Before(t0.Add(2*time.Hour)) && r.job.Start.Before(t0.Add(5*time.Hour))
+			}},
 		{"hotline", recordings.Search{Hotline: "4008005678"}, func(r searchRow) bool { return r.job.Hotline == "4008005678" }},
 		{"queue", recordings.Search{Queue: "vip"}, func(r searchRow) bool { return r.job.Queue == "vip" }},
 		{"agent", recordings.Search{AgentID: "1002"}, func(r searchRow) bool { return r.job.AgentID == "1002" }},
