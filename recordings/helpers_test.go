@@ -76,7 +76,7 @@ func newRig(t testing.TB, files map[string][]byte) *rig {
 
 func (r *rig) startAsterisk() {
 	t := r.t
-	srv, err := aritest.New(aritest.Config{RecordingsDir: r.recDir, Username: ariUser, Password: ariPassword})
+	srv, err := aritest.New(aritest.Config{Clock: r.clock, RecordingsDir: r.recDir, Username: ariUser, Password: ariPassword})
 	if err != nil {
 		t.Fatal(err)
 	}
