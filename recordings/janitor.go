@@ -116,5 +116,6 @@ func (j *Janitor) delete(ctx context.Context, r Job) (bool, error) {
 	if err := j.store.FinishDelete(ctx, r.ID, SystemActor.Entry(ActionRetentionDelete, r.ID, detail)); err != nil {
 		return false, err
 	}
+	instruments.deleted.Add(ctx, 1)
 	return true, nil
 }

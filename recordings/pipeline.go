@@ -304,6 +304,8 @@ func (p *Pipeline) pass(ctx context.Context) (total int, err error) {
 // failure. A panic is a failure of this job alone.
 func (p *Pipeline) work(ctx context.Context, j Job) {
 	log := p.log.With("recording", j.ID, "call", j.CallID)
+	started := time.Now()
+	ctx, span := startJob(ctx, j)
 	err := func() (err error) {
 		defer func() {
 			if r := recover(); r != nil {
@@ -316,12 +318,15 @@ func (p *Pipeline) work(ctx context.Context, j Job) {
 	switch {
 	case err == nil:
 		log.Debug("recordings: stored")
+		endJob(ctx, span, "stored", started, nil)
 		return
 	case errors.As(err, &crash):
 		log.Warn("recordings: job stopped by the step hook", "step", crash.step, "error", crash.err)
+		endJob(ctx, span, "stopped", started, err)
 		return
 	case errors.Is(err, ErrJobLost):
 		log.Warn("recordings: another worker took the job over", "error", err)
+		endJob(ctx, span, "lost", started, err)
 		return
 	}
 	// Record the failure even if ctx ended meanwhile.
@@ -339,8 +344,10 @@ func (p *Pipeline) work(ctx context.Context, j Job) {
 	}
 	if final {
 		log.Error("recordings: job failed", "state", j.State, "error", err)
+		endJob(ctx, span, "failed", started, err)
 	} else {
 		log.Warn("recordings: job will be tried again", "state", j.State, "at", retryAt, "error", err)
+		endJob(ctx, span, "retry", started, err)
 	}
 	if rerr := p.cfg.Jobs.ReleaseJob(rctx, p.cfg.Instance, j.ID, err.Error(), final, retryAt); rerr != nil {
 		log.Warn("recordings: releasing job", "error", rerr)

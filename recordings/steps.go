@@ -188,6 +188,7 @@ func (p *Pipeline) store(ctx context.Context, j Job, merged []byte) (Job, error)
 	if attrs.Size != j.Size {
 		return j, fmt.Errorf("recording %q: %s holds %d bytes after writing %d", j.ID, key, attrs.Size, j.Size)
 	}
+	instruments.bytes.Add(ctx, attrs.Size)
 	j.State = Stored
 	j.BlobKey = key
 	return j, nil

@@ -163,7 +163,8 @@ func (r *Recordings) ClaimJobs(ctx context.Context, instance string, n int, leas
 
 // AdvanceJob records that the job moved from state from to j.State, with
 // what that step learnt (Fetched: SHA256, Size, Audio; Stored: BlobKey),
-// and renews the claim for lease. It is guarded by the claim and the
+// and renews the claim for lease. Only the pipeline's steps are allowed
+// (pending to fetched, fetched to stored, stored to cleaned). It is guarded by the claim and the
 // state: a worker whose claim lapsed, or whose job moved on, gets
 // recordings.ErrJobLost and changes nothing. Cleaned ends the claim.
 func (r *Recordings) AdvanceJob(ctx context.Context, instance string, from recordings.State, j recordings.Job, lease time.Duration) (err error) {
@@ -184,8 +185,6 @@ func (r *Recordings) AdvanceJob(ctx context.Context, instance string, from recor
 	case from == recordings.Stored && j.State == recordings.Cleaned:
 		sql = `state = 'cleaned', cleaned_at = $4, claimed_by = NULL, lease_until = NULL, last_error = NULL`
 		args = args[:4]
-	case from == j.State: // a renewal
-		sql = `lease_until = $5`
 	default:
 		return fmt.Errorf("recording job %q cannot go from %s to %s", j.ID, from, j.State)
 	}
