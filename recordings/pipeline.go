@@ -312,7 +312,7 @@ func (p *Pipeline) work(ctx context.Context, j Job) {
 				err = fmt.Errorf("panic: %v", r)
 			}
 		}()
-		return p.process(ctx, j)
+		return p.process(ctx, &j)
 	}()
 	var crash *crashed
 	switch {
@@ -338,6 +338,11 @@ func (p *Pipeline) work(ctx context.Context, j Job) {
 	switch {
 	case ctx.Err() != nil:
 		final, retryAt = false, now // a shutdown is nobody's fault
+	case j.State == Stored:
+		// The recording is safe in blob storage; only the originals are
+		// left to delete. Never give that up: a failed job would hide a
+		// stored recording from search and retention.
+		final = false
 	case !final && j.Attempts >= p.cfg.MaxAttempts:
 		final = true
 		err = fmt.Errorf("giving up after %d attempts: %w", j.Attempts, err)

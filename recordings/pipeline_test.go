@@ -358,3 +358,57 @@ func TestEnqueueIsIdempotent(t *testing.T) {
 		}
 	}
 }
+
+// stuck cannot delete anything on Asterisk.
+type stuck struct{ recordings.Originals }
+
+func (stuck) Delete(ctx context.Context, name string) error {
+	return fmt.Errorf("%w: 500 Internal Server Error", recordings.ErrAsterisk)
+}
+
+// TestPipelineNeverFailsAStoredRecording: once a recording is stored, a
+// job that cannot delete the originals keeps trying however often it
+// fails (a failed job would hide a stored recording); a failed job that an
+// operator requeues is tried afresh.
+func TestPipelineNeverFailsAStoredRecording(t *testing.T) {
+	d := 2 * time.Second
+	r := newRig(t, merge(splitFiles(t, "rec-s", d, 0), splitFiles(t, "rec-f", d, 0)))
+	p := r.pipeline("hotline-1", recordings.Config{Originals: stuck{r.ast}, MaxAttempts: 1})
+	enqueue(t, p, splitJob("rec-s", d))
+	drain(t, p)
+	got := r.get("rec-s")
+	if got.State != recordings.Stored || !strings.Contains(got.LastError, "500") {
+		t.Fatalf("state %s, error %q; want stored, the 500 kept for the next attempt", got.State, got.LastError)
+	}
+	if ok, err := r.bucket.Exists(t.Context(), got.BlobKey); !ok || err != nil {
+		t.Errorf("blob %s there: %v (%v)", got.BlobKey, ok, err)
+	}
+	r.clock.Advance(time.Hour)
+	drain(t, p)
+	if got := r.get("rec-s"); got.State != recordings.Stored || got.Attempts != 2 {
+		t.Errorf("after a second failure: %s at %d attempts; want stored, still tried", got.State, got.Attempts)
+	}
+
+	// A failed job, requeued once its file is fixed, is stored.
+	bad := splitJob("rec-f", d)
+	bad.End = bad.Start.Add(10 * time.Second) // the files are 2 s
+	enqueue(t, p, bad)
+	drain(t, p)
+	if got := r.get("rec-f"); got.State != recordings.Failed {
+		t.Fatalf("rec-f: %s, want failed (2 s of audio for 10 s)", got.State)
+	}
+	if err := r.store.RequeueJob(t.Context(), "rec-s"); !errors.Is(err, recordings.ErrJobLost) {
+		t.Errorf("requeueing a job that is not failed: %v, want ErrJobLost", err)
+	}
+	if _, err := r.db.Exec(t.Context(), "UPDATE recordings SET duration = '2 seconds' WHERE id = 'rec-f'"); err != nil {
+		t.Fatal(err) // what an operator would correct
+	}
+	if err := r.store.RequeueJob(t.Context(), "rec-f"); err != nil {
+		t.Fatal(err)
+	}
+	good := r.pipeline("hotline-1", recordings.Config{})
+	drain(t, good)
+	if got := r.get("rec-f"); got.State != recordings.Cleaned || got.Attempts != 1 {
+		t.Errorf("rec-f after requeue: %s at %d attempts; want cleaned at 1", got.State, got.Attempts)
+	}
+}

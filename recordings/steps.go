@@ -15,8 +15,8 @@ import (
 )
 
 // process takes a claimed job from wherever it is to Cleaned, recording
-// each step before the next.
-func (p *Pipeline) process(ctx context.Context, j Job) error {
+// each step before the next; *j follows what is recorded.
+func (p *Pipeline) process(ctx context.Context, j *Job) error {
 	if err := p.hook(ctx, j.ID, StepClaimed); err != nil {
 		return err
 	}
@@ -24,25 +24,25 @@ func (p *Pipeline) process(ctx context.Context, j Job) error {
 	for {
 		switch j.State {
 		case Pending:
-			next, data, err := p.fetch(ctx, j)
+			next, data, err := p.fetch(ctx, *j)
 			if err != nil {
 				return err
 			}
 			if err := p.cfg.Jobs.AdvanceJob(ctx, p.cfg.Instance, Pending, next, p.cfg.Lease); err != nil {
 				return err
 			}
-			j, merged = next, data
+			*j, merged = next, data
 			if err := p.hook(ctx, j.ID, StepFetched); err != nil {
 				return err
 			}
 		case Fetched:
 			if merged == nil { // fetched before a restart: fetch again
 				var err error
-				if merged, err = p.refetch(ctx, j); err != nil {
+				if merged, err = p.refetch(ctx, *j); err != nil {
 					return err
 				}
 			}
-			next, err := p.store(ctx, j, merged)
+			next, err := p.store(ctx, *j, merged)
 			if err != nil {
 				return err
 			}
@@ -52,7 +52,7 @@ func (p *Pipeline) process(ctx context.Context, j Job) error {
 			if err := p.cfg.Jobs.AdvanceJob(ctx, p.cfg.Instance, Fetched, next, p.cfg.Lease); err != nil {
 				return err
 			}
-			j, merged = next, nil
+			*j, merged = next, nil
 			if err := p.hook(ctx, j.ID, StepStored); err != nil {
 				return err
 			}
@@ -65,11 +65,12 @@ func (p *Pipeline) process(ctx context.Context, j Job) error {
 					return err
 				}
 			}
-			from := j.State
-			j.State = Cleaned
-			if err := p.cfg.Jobs.AdvanceJob(ctx, p.cfg.Instance, from, j, p.cfg.Lease); err != nil {
+			next := *j
+			next.State = Cleaned
+			if err := p.cfg.Jobs.AdvanceJob(ctx, p.cfg.Instance, Stored, next, p.cfg.Lease); err != nil {
 				return err
 			}
+			*j = next
 			return p.hook(ctx, j.ID, StepCleaned)
 		default:
 			return fmt.Errorf("recording job %q is %s: nothing to do", j.ID, j.State)

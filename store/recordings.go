@@ -200,14 +200,15 @@ func (r *Recordings) AdvanceJob(ctx context.Context, instance string, from recor
 }
 
 // ReleaseJob ends instance's claim on a job that could not go on, for
-// reason: final makes it Failed for good; otherwise it stays where it is,
-// due again at retryAt. A claim that lapsed meanwhile is left alone
+// reason: final makes it Failed for good (but never a Stored one, whose
+// recording is safe in blob storage: it only waits for its originals to
+// be deleted); otherwise it stays where it is, due again at retryAt. A claim that lapsed meanwhile is left alone
 // (recordings.ErrJobLost).
 func (r *Recordings) ReleaseJob(ctx context.Context, instance, id, reason string, final bool, retryAt time.Time) (err error) {
 	ctx, span := startRecordingSpan(ctx, "ReleaseJob", id)
 	defer func() { endRecordingSpan(span, err) }()
 	tag, err := r.db.Exec(ctx, `UPDATE recordings SET
-			state = CASE WHEN $4 THEN 'failed' ELSE state END,
+			state = CASE WHEN $4 AND state <> 'stored' THEN 'failed' ELSE state END,
 			not_before = $5, last_error = $3, claimed_by = NULL, lease_until = NULL
 		WHERE id = $1 AND claimed_by = $2 AND state IN ('pending', 'fetched', 'stored')`,
 		id, instance, text(reason), final, retryAt)
@@ -264,4 +265,28 @@ func endRecordingSpan(span trace.Span, err error) {
 	}
 	span.RecordError(err)
 	span.SetStatus(codes.Error, err.Error())
+}
+
+// RequeueJob makes a Failed job pending again, due now, with its attempts
+// counted afresh: for an operator who fixed what made it fail (a file put
+// back on Asterisk, a tolerance widened). Its last error stays until the
+// next attempt. A job that is not Failed gets recordings.ErrJobLost; an
+// unknown one recordings.ErrUnknownRecording.
+func (r *Recordings) RequeueJob(ctx context.Context, id string) (err error) {
+	ctx, span := startRecordingSpan(ctx, "RequeueJob", id)
+	defer func() { endRecordingSpan(span, err) }()
+	tag, err := r.db.Exec(ctx, `UPDATE recordings SET state = 'pending', attempts = 0, not_before = $2,
+			sha256 = NULL, size_bytes = NULL, audio_duration = NULL
+		WHERE id = $1 AND state = 'failed'`, id, r.clock.Now())
+	if err != nil {
+		return fmt.Errorf("requeueing recording job %q: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		cur, err := r.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: recording job %q is %s, not failed", recordings.ErrJobLost, id, cur.State)
+	}
+	return nil
 }
