@@ -16,8 +16,9 @@ import (
 )
 
 // TestPipelineStoresInS3: with an s3:// URL the pipeline writes to an S3
-// server (gofakes3, speaking the S3 protocol on loopback), including after a crash between the upload and its record:
-// one object, the one the row names, with the row's hash.
+// server (gofakes3, speaking the S3 protocol on loopback), also after a
+// crash between an upload and its record: one object per recording, the
+// one its row names, with the row's hash.
 func TestPipelineStoresInS3(t *testing.T) {
 	backend := s3mem.New()
 	if err := backend.CreateBucket("hotline-recordings"); err != nil {

@@ -18,9 +18,9 @@ import (
 
 // Recordings keeps the recordings of conversations in PostgreSQL: the
 // storage jobs of package recordings' pipeline (it is the pipeline's
-// recordings.Jobs), their retention, legal holds and deletion
-// (recordings.Expired, recordings.Holds), the append-only audit of every
-// access (recordings.Audit) and the recordings search.
+// recordings.Jobs), their retention, legal holds and deletion (the
+// retention job's recordings.Expired), the append-only audit of every
+// access and the recordings search.
 //
 // Every time it writes or compares comes from its clock, never from
 // PostgreSQL's now(), so tests can drive it; with several instances keep
