@@ -74,7 +74,13 @@ func (a *Asterisk) Download(ctx context.Context, name string) ([]byte, error) {
 	if resp.ContentLength > a.maxSize {
 		return nil, fmt.Errorf("%w: stored recording %q is %d bytes, more than the %d allowed", ErrBadRecording, name, resp.ContentLength, a.maxSize)
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, a.maxSize+1))
+	var b []byte
+	if resp.ContentLength >= 0 { // one allocation, no growing
+		b = make([]byte, resp.ContentLength)
+		_, err = io.ReadFull(resp.Body, b)
+	} else {
+		b, err = io.ReadAll(io.LimitReader(resp.Body, a.maxSize+1))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("downloading stored recording %q: %w", name, err)
 	}

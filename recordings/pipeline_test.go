@@ -2,6 +2,7 @@ package recordings_test
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -410,5 +411,45 @@ func TestPipelineNeverFailsAStoredRecording(t *testing.T) {
 	drain(t, good)
 	if got := r.get("rec-f"); got.State != recordings.Cleaned || got.Attempts != 1 {
 		t.Errorf("rec-f after requeue: %s at %d attempts; want cleaned at 1", got.State, got.Attempts)
+	}
+}
+
+// ulawWAV builds a G.711 μ-law WAV (format 7, as other tools than
+// Asterisk's "wav" writer make them) by hand.
+func ulawWAV(samples []int16) []byte {
+	data := media.EncodeULaw(nil, samples)
+	le := binary.LittleEndian
+	b := []byte("RIFF")
+	b = le.AppendUint32(b, uint32(4+26+8+len(data)))
+	b = append(b, "WAVEfmt "...)
+	b = le.AppendUint32(b, 18)
+	b = le.AppendUint16(b, 7) // μ-law
+	b = le.AppendUint16(b, 1)
+	b = le.AppendUint32(b, 8000)
+	b = le.AppendUint32(b, 8000)
+	b = le.AppendUint16(b, 1)
+	b = le.AppendUint16(b, 8)
+	b = le.AppendUint16(b, 0) // cbSize
+	b = append(b, "data"...)
+	b = le.AppendUint32(b, uint32(len(data)))
+	return append(b, data...)
+}
+
+// TestPipelineReadsULaw: a side recorded in G.711 μ-law is converted to
+// 16-bit PCM in the stereo file.
+func TestPipelineReadsULaw(t *testing.T) {
+	d := 3 * time.Second
+	r := newRig(t, map[string][]byte{"u-customer": ulawWAV(tone(d, customerHz)), "u-agent": wav(t, tone(d, agentHz))})
+	p := r.pipeline("hotline-1", recordings.Config{})
+	enqueue(t, p, splitJob("u", d))
+	drain(t, p)
+	got := r.get("u")
+	if got.State != recordings.Cleaned {
+		t.Fatalf("state %s (%s), want cleaned", got.State, got.LastError)
+	}
+	left, right := splitStereo(t, r.readBlob(got.BlobKey))
+	want := media.DecodeULaw(nil, media.EncodeULaw(nil, tone(d, customerHz)))
+	if !slices.Equal(left, want) || !media.HasTone(right, agentHz) {
+		t.Error("the μ-law side is not the decoded μ-law audio, or the agent's side lost its tone")
 	}
 }

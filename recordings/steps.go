@@ -82,19 +82,15 @@ func (p *Pipeline) process(ctx context.Context, j *Job) error {
 // them into the stereo WAV to store; it returns the job as Fetched, with
 // the WAV's hash, size and length, and the WAV.
 func (p *Pipeline) fetch(ctx context.Context, j Job) (Job, []byte, error) {
-	left, right, err := p.download(ctx, j)
+	b, frames, err := p.download(ctx, j)
 	if err != nil {
 		return j, nil, err
-	}
-	b, err := encodeStereo(left, right)
-	if err != nil {
-		return j, nil, fmt.Errorf("%w: recording %q: %v", ErrBadRecording, j.ID, err)
 	}
 	sum := sha256.Sum256(b)
 	j.State = Fetched
 	j.SHA256 = hex.EncodeToString(sum[:])
 	j.Size = int64(len(b))
-	j.Audio = media.DurationOf(max(len(left), len(right)))
+	j.Audio = media.DurationOf(frames)
 	return j, b, nil
 }
 
@@ -113,9 +109,9 @@ func (p *Pipeline) refetch(ctx context.Context, j Job) ([]byte, error) {
 	return b, nil
 }
 
-// download fetches and checks the job's files and returns the customer's
-// (left) and agent's (right) audio.
-func (p *Pipeline) download(ctx context.Context, j Job) (left, right []int16, err error) {
+// download fetches the job's files, checks them and returns the stereo
+// WAV to store, customer left and agent right, and its length in frames.
+func (p *Pipeline) download(ctx context.Context, j Job) (wav []byte, frames int, err error) {
 	want := j.Length()
 	check := func(name string, n int) error {
 		got := media.DurationOf(n)
@@ -128,36 +124,45 @@ func (p *Pipeline) download(ctx context.Context, j Job) (left, right []int16, er
 		}
 		return nil
 	}
+	bad := func(err error) error {
+		return fmt.Errorf("%w: recording %q: %v", ErrBadRecording, j.ID, err)
+	}
 	if j.Layout() == Stereo {
 		b, err := p.cfg.Originals.Download(ctx, j.Stereo)
 		if err != nil {
-			return nil, nil, err
+			return nil, 0, err
 		}
-		if left, right, err = decodeStereo(j.Stereo, b); err != nil {
-			return nil, nil, err
+		data, err := stereoFrames(j.Stereo, b)
+		if err != nil {
+			return nil, 0, err
 		}
-		return left, right, check(j.Stereo, len(left))
+		frames = len(data) / stereoFrameBytes
+		if err := check(j.Stereo, frames); err != nil {
+			return nil, 0, err
+		}
+		wav, err = stereoWAV(frames, func(d []byte) { copy(d, data) })
+		if err != nil {
+			return nil, 0, bad(err)
+		}
+		return wav, frames, nil
 	}
-	var b []byte
-	if b, err = p.cfg.Originals.Download(ctx, j.Customer); err == nil {
-		left, err = decodeMono(j.Customer, b)
+	var sides [2][]byte
+	for i, name := range []string{j.Customer, j.Agent} {
+		b, err := p.cfg.Originals.Download(ctx, name)
+		if err != nil {
+			return nil, 0, err
+		}
+		if sides[i], err = monoPCM(name, b); err != nil {
+			return nil, 0, err
+		}
+		if err := check(name, len(sides[i])/2); err != nil {
+			return nil, 0, err
+		}
 	}
-	if err == nil {
-		err = check(j.Customer, len(left))
+	if wav, err = interleave(sides[0], sides[1]); err != nil {
+		return nil, 0, bad(err)
 	}
-	if err != nil {
-		return nil, nil, err
-	}
-	if b, err = p.cfg.Originals.Download(ctx, j.Agent); err == nil {
-		right, err = decodeMono(j.Agent, b)
-	}
-	if err == nil {
-		err = check(j.Agent, len(right))
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return left, right, nil
+	return wav, max(len(sides[0]), len(sides[1])) / 2, nil
 }
 
 // store writes the merged WAV to blob storage at the job's key, replacing
