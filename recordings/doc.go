@@ -10,11 +10,11 @@
 // moves it through pending → fetched → stored → cleaned on bounded worker
 // goroutines, never on a call's goroutine: it downloads the files over ARI
 // (GET /ari/recordings/stored/{name}/file, with basic auth), checks them (a
-// WAV of 8 kHz 16-bit PCM, not empty, as long as the call within
-// [Config.DurationTolerance]), merges two mono files into one stereo WAV
-// (customer left, agent right, the shorter padded with silence at its end:
-// both started with the conversation, so the ends are where they can
-// differ), computes its SHA-256, writes it to blob storage under a key
+// WAV at 8 kHz, 16-bit PCM as Asterisk's "wav" writes it or G.711 μ-law,
+// not empty, as long as the call within [Config.DurationTolerance]),
+// merges two mono files into one stereo WAV (customer left, agent right,
+// the shorter padded with silence at its end: both started with the
+// conversation, so the ends are where they can differ), computes its SHA-256, writes it to blob storage under a key
 // derived from the recording's ID ([BlobKey]), records it, and only then
 // deletes the originals from Asterisk. The merge is done in memory (a
 // 2-minute conversation is under 4 MB), and a worker that restarts after

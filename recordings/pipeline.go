@@ -50,7 +50,7 @@ type Step string
 // The step boundaries, in order.
 const (
 	StepClaimed         Step = "claimed"          // the job is claimed, nothing done yet
-	StepFetched         Step = "fetched"          // the merged file is in the work folder and the row says fetched
+	StepFetched         Step = "fetched"          // the files are checked and merged, and the row says fetched
 	StepUploaded        Step = "uploaded"         // the blob is written, the row still says fetched
 	StepStored          Step = "stored"           // the row says stored
 	StepOriginalDeleted Step = "original_deleted" // one original is deleted from Asterisk (called once per file)

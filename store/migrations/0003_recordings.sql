@@ -5,10 +5,11 @@
 -- the originals from Asterisk. The row is the job's state, so a crash or a
 -- restart at any step loses nothing and stores nothing twice:
 --
---   pending  --fetched, checked, merged into a local work file-->  fetched
+--   pending  --fetched, checked, merged (in memory), hashed-->      fetched
 --   fetched  --written to blob storage at blob_key-->               stored
 --   stored   --the originals deleted from Asterisk-->              cleaned
 --   pending, fetched  --a bad file, or out of attempts-->           failed
+--   failed   --an operator requeues it-->                          pending
 --   cleaned  --the retention job: expired, no legal hold-->         deleting
 --   deleting --the blob deleted-->                                  deleted
 --
