@@ -312,6 +312,12 @@ func (p *Pipeline) work(ctx context.Context, j Job) {
 				err = fmt.Errorf("panic: %v", r)
 			}
 		}()
+		if j.Attempts > p.cfg.MaxAttempts && j.State != Stored {
+			// Claimed that often without a recorded failure: its workers
+			// died on it (a crash, an out-of-memory kill). Stop feeding it
+			// to them.
+			return fmt.Errorf("%w: claimed %d times without an end; its workers may be crashing on it", ErrBadRecording, j.Attempts)
+		}
 		return p.process(ctx, &j)
 	}()
 	var crash *crashed

@@ -453,3 +453,34 @@ func TestPipelineReadsULaw(t *testing.T) {
 		t.Error("the μ-law side is not the decoded μ-law audio, or the agent's side lost its tone")
 	}
 }
+
+// TestPipelineGivesUpOnAJobThatKillsItsWorkers: a job whose worker dies
+// at every attempt (the process crashes on it) is failed once it has been
+// claimed more than MaxAttempts times, instead of killing every restart.
+func TestPipelineGivesUpOnAJobThatKillsItsWorkers(t *testing.T) {
+	d := time.Second
+	r := newRig(t, splitFiles(t, "k", d, 0))
+	crash := func(_ context.Context, id string, s recordings.Step) error {
+		if s == recordings.StepClaimed {
+			return errors.New("out of memory")
+		}
+		return nil
+	}
+	for restart := range 4 {
+		p := r.pipeline("hotline-1", recordings.Config{StepHook: crash, MaxAttempts: 3})
+		if err := p.Recover(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if restart == 0 {
+			enqueue(t, p, splitJob("k", d))
+		}
+		drain(t, p)
+	}
+	got := r.get("k")
+	if got.State != recordings.Failed || got.Attempts != 4 || !strings.Contains(got.LastError, "claimed 4 times") {
+		t.Errorf("state %s after %d attempts (%q); want failed at the 4th claim", got.State, got.Attempts, got.LastError)
+	}
+	if names := r.storedOnAsterisk(); len(names) != 2 {
+		t.Errorf("Asterisk holds %v, want both originals kept", names)
+	}
+}
