@@ -41,6 +41,14 @@ var (
 	// deleted): it can no longer be held.
 	ErrRecordingDeleted = errors.New("the recording is deleted")
 
+	// ErrLegalHold means the recording is under a legal hold, which blocks
+	// its deletion until someone releases it.
+	ErrLegalHold = errors.New("the recording is under a legal hold")
+
+	// ErrNotStored means the recording has no stored audio yet (its job
+	// is pending or failed): there is nothing to delete.
+	ErrNotStored = errors.New("the recording has no stored audio")
+
 	// ErrBadAuditEntry means an audit entry cannot be written: no actor,
 	// no role, an unknown action. The message says which.
 	ErrBadAuditEntry = errors.New("bad audit entry")

@@ -21,6 +21,11 @@ type Expired interface {
 	// BeginDelete makes an expired, unheld Cleaned recording Deleting;
 	// false if it is held (or no longer expired or cleaned) now.
 	BeginDelete(ctx context.Context, id string) (bool, error)
+	// BeginDeleteNow makes a Cleaned recording Deleting whatever its
+	// expiry (an administrator's deletion): ErrLegalHold if it is held,
+	// ErrRecordingDeleted, ErrNotStored or ErrUnknownRecording if it is
+	// not Cleaned.
+	BeginDeleteNow(ctx context.Context, id string) (Job, error)
 	// FinishDelete makes a Deleting recording Deleted and writes the
 	// audit entry, together.
 	FinishDelete(ctx context.Context, id string, e AuditEntry) error
@@ -118,4 +123,29 @@ func (j *Janitor) delete(ctx context.Context, r Job) (bool, error) {
 	}
 	instruments.deleted.Add(ctx, 1)
 	return true, nil
+}
+
+// Delete deletes a recording's audio before its expiry, as who, for
+// reason (an administrator's deletion, audited as "delete"): the row stays,
+// marked deleted. A recording under a legal hold is refused with
+// ErrLegalHold; one without stored audio with ErrNotStored or
+// ErrRecordingDeleted. Interrupted after it began, the deletion is
+// finished by the next Sweep.
+func (j *Janitor) Delete(ctx context.Context, id string, who Actor, reason string) error {
+	entry := who.Entry(ActionDelete, id, reason)
+	if err := entry.Check(); err != nil {
+		return err
+	}
+	if reason == "" {
+		return fmt.Errorf("%w: a recording is deleted by hand with a reason", ErrBadAuditEntry)
+	}
+	r, err := j.store.BeginDeleteNow(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := j.bucket.Delete(ctx, r.BlobKey); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		return fmt.Errorf("recording %q: deleting %s: %w", id, r.BlobKey, err)
+	}
+	entry.Detail = fmt.Sprintf("%s; blob %s, sha256 %s", reason, r.BlobKey, r.SHA256)
+	return j.store.FinishDelete(ctx, id, entry)
 }

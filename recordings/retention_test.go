@@ -209,3 +209,52 @@ func TestRetentionCheck(t *testing.T) {
 		t.Errorf("default retention %s, want %s", got, recordings.DefaultRetention)
 	}
 }
+
+// TestManualDelete: an administrator deletes a recording's audio before
+// its expiry, with a reason, audited as a deletion; a legal hold refuses
+// it, as does a recording with no stored audio.
+func TestManualDelete(t *testing.T) {
+	const d = time.Second
+	rig := newRig(t, merge(splitFiles(t, "m1", d, 0), splitFiles(t, "m2", d, 0), map[string][]byte{"m3-customer": []byte("junk"), "m3-agent": []byte("junk")}))
+	p := rig.pipeline("hotline-1", recordings.Config{})
+	enqueue(t, p, splitJob("m1", d), splitJob("m2", d), splitJob("m3", d))
+	drain(t, p)
+	admin := recordings.Actor{User: "chen.admin", Role: "admin", ClientAddr: "203.0.113.5:443"}
+	janitor := recordings.NewJanitor(rig.store, rig.bucket, nil)
+	if err := rig.store.SetLegalHold(t.Context(), "m2", true, admin, "regulator's request"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		id, reason string
+		want       error
+	}{
+		{"m1", "", recordings.ErrBadAuditEntry},
+		{"m2", "caller asked", recordings.ErrLegalHold},
+		{"m3", "caller asked", recordings.ErrNotStored},
+		{"zz", "caller asked", recordings.ErrUnknownRecording},
+		{"m1", "caller asked to erase (PIPL)", nil},
+		{"m1", "again", recordings.ErrRecordingDeleted},
+	} {
+		if err := janitor.Delete(t.Context(), c.id, admin, c.reason); !errors.Is(err, c.want) {
+			t.Errorf("delete %s (%q): %v, want %v", c.id, c.reason, err, c.want)
+		}
+	}
+	m1, m2 := rig.get("m1"), rig.get("m2")
+	if m1.State != recordings.Deleted || m2.State != recordings.Cleaned {
+		t.Errorf("m1 %s, m2 %s; want deleted, cleaned", m1.State, m2.State)
+	}
+	if ok, _ := rig.bucket.Exists(t.Context(), m1.BlobKey); ok {
+		t.Error("m1's blob is still there")
+	}
+	if ok, _ := rig.bucket.Exists(t.Context(), m2.BlobKey); !ok {
+		t.Error("m2's blob is gone although it is held")
+	}
+	audit, err := rig.store.QueryAudit(t.Context(), recordings.AuditQuery{Action: recordings.ActionDelete})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(audit) != 1 || audit[0].RecordingID != "m1" || audit[0].Actor != "chen.admin" || audit[0].ClientAddr != "203.0.113.5:443" ||
+		!strings.HasPrefix(audit[0].Detail, "caller asked to erase (PIPL); blob ") {
+		t.Errorf("deletions audited: %+v, want m1's by chen.admin with the reason", audit)
+	}
+}

@@ -241,7 +241,7 @@ func (r *Recordings) RecoverJobs(ctx context.Context, instance string) (n int, e
 // recordingRefusals are the errors that are answers, not failures.
 var recordingRefusals = []error{
 	recordings.ErrBadJob, recordings.ErrJobLost, recordings.ErrUnknownRecording,
-	recordings.ErrRecordingDeleted, recordings.ErrBadAuditEntry, recordings.ErrBadSearch, ErrNoInstance,
+	recordings.ErrRecordingDeleted, recordings.ErrLegalHold, recordings.ErrNotStored, recordings.ErrBadAuditEntry, recordings.ErrBadSearch, ErrNoInstance,
 }
 
 func startRecordingSpan(ctx context.Context, op, id string) (context.Context, trace.Span) {

@@ -41,6 +41,44 @@ func (r *Recordings) BeginDelete(ctx context.Context, id string) (_ bool, err er
 	return tag.RowsAffected() == 1, nil
 }
 
+// BeginDeleteNow makes a Cleaned recording Deleting whatever its expiry,
+// for an administrator's deletion, and returns it. A held one is refused
+// with recordings.ErrLegalHold; one that is not Cleaned with
+// recordings.ErrRecordingDeleted (deleting or deleted),
+// recordings.ErrNotStored (its job has not stored it) or
+// recordings.ErrUnknownRecording.
+func (r *Recordings) BeginDeleteNow(ctx context.Context, id string) (_ recordings.Job, err error) {
+	ctx, span := startRecordingSpan(ctx, "BeginDeleteNow", id)
+	defer func() { endRecordingSpan(span, err) }()
+	rows, _ := r.db.Query(ctx, `UPDATE recordings r SET state = 'deleting'
+		WHERE id = $1 AND state = 'cleaned' AND NOT legal_hold
+		RETURNING `+recordingColumns, id)
+	j, err := pgx.CollectExactlyOneRow(rows, scanRecording)
+	if err == nil {
+		return j, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return j, fmt.Errorf("deleting recording %q: %w", id, err)
+	}
+	var state string
+	var held bool
+	err = r.db.QueryRow(ctx, "SELECT state, legal_hold FROM recordings WHERE id = $1", id).Scan(&state, &held)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return j, fmt.Errorf("%w: %q", recordings.ErrUnknownRecording, id)
+	case err != nil:
+		return j, fmt.Errorf("deleting recording %q: %w", id, err)
+	case state == string(recordings.Deleting) || state == string(recordings.Deleted):
+		return j, fmt.Errorf("%w: recording %q is %s", recordings.ErrRecordingDeleted, id, state)
+	case state == string(recordings.Cleaned) && held:
+		return j, fmt.Errorf("%w: recording %q", recordings.ErrLegalHold, id)
+	case state == string(recordings.Stored):
+		return j, fmt.Errorf("%w: recording %q is still being stored (its originals are not deleted yet); try again shortly", recordings.ErrNotStored, id)
+	default:
+		return j, fmt.Errorf("%w: recording %q is %s", recordings.ErrNotStored, id, state)
+	}
+}
+
 // FinishDelete makes a Deleting recording Deleted (its row kept, its blob
 // gone) and writes e to the audit, in one transaction.
 func (r *Recordings) FinishDelete(ctx context.Context, id string, e recordings.AuditEntry) (err error) {
