@@ -29,7 +29,8 @@
 //
 // [Retention] says how long recordings are kept, per hotline and retention
 // class; [Janitor] deletes the expired ones from blob storage and marks
-// them deleted (the row stays), never one under a legal hold. Every
+// them deleted (the row stays), never one under a legal hold, and carries
+// out an administrator's deletion before expiry ([Janitor.Delete]). Every
 // deletion, hold and access is a row of the append-only audit
 // ([AuditEntry]); [WriteAuditCSV] exports them for managers.
 //
