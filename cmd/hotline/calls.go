@@ -46,10 +46,27 @@ func dirFlows(dir string) flowFiles {
 	}
 }
 
+// newFlowRegistry returns the registry serve loads the flows into: it
+// knows the configured queues, so that a flow naming another is not
+// loaded, and numbers versions with versions (nil: in memory, from 1 at
+// every start).
+func newFlowRegistry(cfg config.Config, versions callflow.VersionStore) *callflow.Registry {
+	reg := &callflow.Registry{}
+	names := make([]string, len(cfg.Queues))
+	for i, q := range cfg.Queues {
+		names[i] = q.Name
+	}
+	reg.SetQueues(names)
+	if versions != nil {
+		reg.SetVersions(versions)
+	}
+	return reg
+}
+
 // loadFlows (re)loads the flows into reg and logs what changed. Invalid
 // files never replace valid versions; their problems are logged.
-func loadFlows(reg *callflow.Registry, read flowFiles, log *slog.Logger) error {
-	report, err := reloadFlows(reg, read, log)
+func loadFlows(ctx context.Context, reg *callflow.Registry, read flowFiles, log *slog.Logger) error {
+	report, err := reloadFlows(ctx, reg, read, log)
 	if err != nil && len(report.Problems) == 0 {
 		return err
 	}
@@ -59,14 +76,18 @@ func loadFlows(reg *callflow.Registry, read flowFiles, log *slog.Logger) error {
 // reloadFlows reads the flow files, loads them into reg and logs what
 // changed; it returns what Registry.Load does, or why the files could not
 // be read.
-func reloadFlows(reg *callflow.Registry, read flowFiles, log *slog.Logger) (callflow.Report, error) {
+func reloadFlows(ctx context.Context, reg *callflow.Registry, read flowFiles, log *slog.Logger) (callflow.Report, error) {
 	files, err := read()
 	if err != nil {
 		return callflow.Report{}, err
 	}
-	report, err := reg.Load(files)
+	report, err := reg.LoadContext(ctx, files)
 	for _, f := range report.Loaded {
 		log.Info("flow loaded", "flow", f.Name, "version", f.Version, "file", f.File, "numbers", f.Numbers)
+	}
+	if report.VersionErr != nil {
+		log.Warn("flows in use at version 0: their versions could not be numbered; the next reload numbers them",
+			"flows", report.Unnumbered, "error", report.VersionErr)
 	}
 	for _, p := range report.Problems {
 		log.Error("flow problem; the previous version (if any) stays in use", "problem", p.Error())
@@ -89,10 +110,10 @@ type flowSet struct {
 
 // Reload reads the flow files again; see Registry.Load. It implements
 // console.Flows.
-func (f *flowSet) Reload(context.Context) (callflow.Report, error) {
+func (f *flowSet) Reload(ctx context.Context) (callflow.Report, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return reloadFlows(f.reg, f.read, f.log)
+	return reloadFlows(ctx, f.reg, f.read, f.log)
 }
 
 // List returns the active flows.
@@ -122,7 +143,10 @@ type records struct {
 	journeys  ivr.JourneySink   // each call's journey
 	agents    acd.Records       // agents' state changes and legs
 	callbacks acd.CallbackStore // call-back requests
-	close     func(context.Context)
+	// flowVersions numbers the flows' versions; nil without a database
+	// (versions are then kept in memory, from 1 at every start).
+	flowVersions callflow.VersionStore
+	close        func(context.Context)
 }
 
 // openRecords connects to PostgreSQL, migrates it and starts the
@@ -160,6 +184,7 @@ func openRecords(ctx context.Context, cfg config.Database, log *slog.Logger) (re
 	return records{
 		journeys: w, agents: newStoreAgentRecords(w, log),
 		callbacks: storeCallbacks{store.NewCallbacks(pool, nil)}, close: closeFn,
+		flowVersions: store.NewFlowVersions(pool),
 	}, nil
 }
 

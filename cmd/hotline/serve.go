@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hotline-ivr/hotline/callflow"
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/ivr/acd"
 )
@@ -121,10 +120,6 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 	if err != nil {
 		return err
 	}
-	fs := &flowSet{reg: &callflow.Registry{}, read: flows, log: log}
-	if err := loadFlows(fs.reg, flows, log); err != nil {
-		return err
-	}
 	rec, err := openRecords(ctx, cfg.Database, log)
 	if err != nil {
 		return err
@@ -134,6 +129,10 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 		defer cancel()
 		rec.close(flushCtx)
 	}()
+	fs := &flowSet{reg: newFlowRegistry(cfg, rec.flowVersions), read: flows, log: log}
+	if err := loadFlows(ctx, fs.reg, flows, log); err != nil {
+		return err
+	}
 	if err := s.attachCalls(cfg, fs, rec); err != nil {
 		return err
 	}
@@ -162,15 +161,24 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 // loadServeConfig loads the file and the secrets from the environment, and
 // says what to do when either is missing or wrong.
 func loadServeConfig(path string, getenv func(string) string) (config.Config, error) {
-	cfg, err := config.Load(path)
-	var problems config.Problems
+	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return cfg, fmt.Errorf("no config file at %s: pass --config FILE, or start from deploy/hotline.example.yaml", path)
+		return config.Config{}, fmt.Errorf("no config file at %s: pass --config FILE, or start from deploy/hotline.example.yaml", path)
+	case err != nil:
+		return config.Config{}, fmt.Errorf("cannot read the config file: %w", err)
+	}
+	cfg, err := config.Parse(path, data)
+	var problems config.Problems
+	switch {
 	case errors.As(err, &problems):
 		return cfg, fmt.Errorf("the config file has %d problem(s):\n%w", len(problems), err)
 	case err != nil:
 		return cfg, fmt.Errorf("cannot read the config file: %w", err)
+	}
+	// What "config check" says of flows.dir, serve says too.
+	if ps := config.CheckFlowsDir(path, data, cfg); len(ps) > 0 {
+		return cfg, fmt.Errorf("the config file has %d problem(s):\n%w", len(ps), ps)
 	}
 	if err := cfg.ApplyEnv(getenv); err != nil {
 		return cfg, err
