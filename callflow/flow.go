@@ -28,6 +28,7 @@ type Flow struct {
 	numberLines map[string]int
 	nameLine    int
 	queueNames  map[string]where // queue node ID -> where its queue's name is
+	used        []string         // the prompts the flow may play, sorted
 }
 
 // where is a place in the flow file.

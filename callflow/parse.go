@@ -125,6 +125,12 @@ func (p *parser) flowFile(root *yaml.Node) {
 	// cannot go on, whatever the nodes say.
 	p.usePrompt(PromptSorry, f.lineOf("languages"), "languages")
 	p.checkUses()
+	for _, u := range p.uses {
+		if u.kind == "prompt" && !slices.Contains(p.f.used, u.name) {
+			p.f.used = append(p.f.used, u.name)
+		}
+	}
+	slices.Sort(p.f.used)
 	p.checkGraph()
 	p.f.nodes[HangupNode] = &Node{ID: HangupNode, Kind: KindHangup, Hangup: &Hangup{}}
 	p.f.nodes[SorryNode] = &Node{ID: SorryNode, Kind: KindHangup, Hangup: &Hangup{Prompts: []string{PromptSorry}}}

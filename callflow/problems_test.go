@@ -120,7 +120,7 @@ var problemCases = []struct {
 		"t.yaml:8: nodes.main: loops through main → main without waiting for the caller (put a menu, collect or other node that waits for the caller in the loop, or end it)",
 	}},
 	{"prompt not declared", head + "  main:\n    menu: {prompt: menus, options: {\"1\": main}}\n", []string{
-		`t.yaml:9: nodes.main.menu.prompt: prompt "menus" is not declared (did you mean menu? prompts: menu, silence-hello, silence-bye, louder, quiet-bye, noise-bye, mandarin, handset, anything-else, goodbye, invalid-key, sorry)`,
+		`t.yaml:9: nodes.main.menu.prompt: prompt "menus" is not declared (did you mean menu? prompts: menu, silence-hello, silence-bye, louder, quiet-bye, noise-bye, mandarin, handset, anything-else, goodbye, invalid-key, sorry, ...)`,
 	}},
 	{"prompt missing a language", strings.Replace(head, "menu: {zh: t/zh/menu, en: t/en/menu}", "menu: {zh: t/zh/menu, fr: t/fr/menu}", 1) + menuNode, []string{
 		`t.yaml:5: prompts.menu.fr: "fr" is not one of the flow's languages (the flow's languages are: zh, en)`,
@@ -266,7 +266,7 @@ nodes:
 		`t.yaml:1: flow: "Smart Home" is not a usable flow name (use lower-case letters, digits, '-' and '_', like smart-home)`,
 		`t.yaml:2: numbers[1]: "4001" is listed twice, first on line 2 (keep one of them)`,
 		`t.yaml:4: timezone: "Mars/Olympus" is not a known time zone (an IANA zone name like Asia/Shanghai or Europe/London)`,
-		`t.yaml:9: nodes.main.menu.prompt: prompt "menu" is not declared (prompts: silence-hello, silence-bye, louder, quiet-bye, noise-bye, mandarin, handset, anything-else, goodbye, invalid-key, sorry)`,
+		`t.yaml:9: nodes.main.menu.prompt: prompt "menu" is not declared (prompts: silence-hello, silence-bye, louder, quiet-bye, noise-bye, mandarin, handset, anything-else, goodbye, invalid-key, sorry, beep, ...)`,
 		`t.yaml:10: nodes.main.menu.options."1": "setpu" is not a node (nodes: main, bye, lost)`,
 		"t.yaml:11: nodes.main.menu.timeout: 5 is not a duration (give a unit: 5s for seconds)",
 		"t.yaml:14: nodes.lost: loops through lost → lost without waiting for the caller (put a menu, collect or other node that waits for the caller in the loop, or end it)",
