@@ -102,10 +102,11 @@ func reloadFlows(ctx context.Context, reg *callflow.Registry, read flowFiles, lo
 // reads and the files it is loaded from. SIGHUP and the console's reload
 // both go through Reload, one at a time, so they do the same thing.
 type flowSet struct {
-	reg  *callflow.Registry
-	read flowFiles
-	log  *slog.Logger
-	mu   sync.Mutex // one reload at a time
+	reg      *callflow.Registry
+	read     flowFiles
+	log      *slog.Logger
+	reloaded func()     // after every reload, when not nil: checks the prompts
+	mu       sync.Mutex // one reload at a time
 }
 
 // Reload reads the flow files again; see Registry.Load. It implements
@@ -113,7 +114,11 @@ type flowSet struct {
 func (f *flowSet) Reload(ctx context.Context) (callflow.Report, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return reloadFlows(ctx, f.reg, f.read, f.log)
+	rep, err := reloadFlows(ctx, f.reg, f.read, f.log)
+	if f.reloaded != nil {
+		f.reloaded()
+	}
+	return rep, err
 }
 
 // List returns the active flows.

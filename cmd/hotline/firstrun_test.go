@@ -92,6 +92,8 @@ func TestFirstRunAsTheREADMESays(t *testing.T) {
 		}
 	}()
 	logs.waitFor(t, ctx, `"msg":"ARI events connected"`)
+	// serve asks Asterisk for every prompt the flows and queues play.
+	logs.waitFor(t, ctx, `"msg":"Asterisk has every prompt the flows and queues play"`)
 	caller, err := emu.Dial(ctx, aritest.Call{From: "13800138000", To: "4008001234", Language: "zh"})
 	if err != nil {
 		t.Fatal(err)

@@ -136,6 +136,13 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 	if err := s.attachCalls(cfg, fs, rec); err != nil {
 		return err
 	}
+	sounds := newSoundCheck(s.connCfg, fs.reg, log)
+	s.handler, fs.reloaded = fanout{s.handler, sounds}, sounds.request
+	var soundsWG sync.WaitGroup
+	soundsCtx, stopSounds := context.WithCancel(ctx)
+	soundsWG.Go(func() { sounds.run(soundsCtx) })
+	defer soundsWG.Wait()
+	defer stopSounds()
 	var hupWG sync.WaitGroup
 	hupCtx, stopHUP := context.WithCancel(ctx)
 	hupWG.Go(func() { reloadOnHUP(hupCtx, fs, log) })
