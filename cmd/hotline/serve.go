@@ -38,7 +38,12 @@ http.listen:
              listen-in, and POST /api/admin/flows/reload
 
 Calls reaching Stasis run on the flows of flows.dir (SIGHUP, or the admin
-API, reloads them); their queue nodes hand callers to the queues: agents
+API, reloads them; a flow whose queue node names a queue queues: lacks is
+not loaded); versions go by contents, kept in PostgreSQL when DATABASE_URL
+is set, else in memory from 1 at every start. Once ARI is connected, and
+after every reload, serve asks Asterisk for every sound the flows and
+queues play and logs the missing ones with the fix ("hotline prompts
+install DIR"); their queue nodes hand callers to the queues: agents
 are rung at their devices, callers wait with music and announcements and
 may book a call-back, dialled at callbacks.customer_endpoint. Journeys,
 agents' states and call-back requests go to PostgreSQL when DATABASE_URL
