@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/CyCoreSystems/ari/v6"
 
@@ -19,6 +20,10 @@ import (
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/store"
 )
+
+// flowNumberingTimeout bounds the wait for the database to number the
+// versions of the flows at a load.
+const flowNumberingTimeout = 5 * time.Second
 
 // flowFiles reads the complete set of flow files: name -> contents.
 type flowFiles func() (map[string][]byte, error)
@@ -81,7 +86,12 @@ func reloadFlows(ctx context.Context, reg *callflow.Registry, read flowFiles, lo
 	if err != nil {
 		return callflow.Report{}, err
 	}
-	report, err := reg.LoadContext(ctx, files)
+	// PostgreSQL numbers new versions; a database that does not answer
+	// must not keep the flows from calls: past the timeout they are used
+	// at version 0, numbered at the next reload.
+	numberCtx, cancel := context.WithTimeout(ctx, flowNumberingTimeout)
+	defer cancel()
+	report, err := reg.LoadContext(numberCtx, files)
 	for _, f := range report.Loaded {
 		log.Info("flow loaded", "flow", f.Name, "version", f.Version, "file", f.File, "numbers", f.Numbers)
 	}

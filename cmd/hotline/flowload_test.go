@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 )
@@ -61,5 +64,39 @@ func TestServeFlowsNameConfiguredQueues(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), problem) {
 		t.Errorf("the reload's log lacks %s:\n%s", problem, logs.String())
+	}
+}
+
+// downVersions is a VersionStore whose database does not answer: it
+// reports whether the load bounded its wait.
+type downVersions struct{ bounded bool }
+
+func (d *downVersions) Version(ctx context.Context, _ string, _ [32]byte) (int, error) {
+	deadline, ok := ctx.Deadline()
+	d.bounded = ok && time.Until(deadline) <= flowNumberingTimeout
+	return 0, errors.New("connection refused")
+}
+
+// TestServeFlowsWhileTheDatabaseCannotNumberThem: a load waits a bounded
+// time for the database to number versions; past it, or when numbering
+// fails, the flows still answer calls, at version 0, and the log says so.
+func TestServeFlowsWhileTheDatabaseCannotNumberThem(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "q.yaml"), "flow: q\nnumbers: [\"4001\"]\nlanguages: [zh]\nstart: bye\nnodes:\n  bye: {hangup: {}}\n")
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	store := &downVersions{}
+	reg := newFlowRegistry(config.Default(), store)
+	if err := loadFlows(t.Context(), reg, dirFlows(dir), log); err != nil {
+		t.Fatal(err)
+	}
+	if !store.bounded {
+		t.Errorf("numbering had no deadline within %s", flowNumberingTimeout)
+	}
+	if f, ok := reg.ForNumber("4001"); !ok || f.Version != 0 {
+		t.Errorf("ForNumber: got %+v, want flow q at version 0", f)
+	}
+	if !strings.Contains(logs.String(), "flows in use at version 0") || !strings.Contains(logs.String(), "connection refused") {
+		t.Errorf("the log does not say the flows are unnumbered:\n%s", logs.String())
 	}
 }
