@@ -13,8 +13,7 @@ import (
 	"github.com/hotline-ivr/hotline/callflow"
 )
 
-// defaultSoundLanguage is the language Asterisk tries last for a sound, and
-// the one its media index gives a sound with no language folder.
+// defaultSoundLanguage is the language Asterisk tries last for a sound.
 const defaultSoundLanguage = "en"
 
 // soundJSON is the part of ARI's Sound model the check reads.
@@ -28,11 +27,19 @@ type soundJSON struct {
 
 // MissingSounds asks ARI (GET /sounds/{soundId}) about every sound of
 // sounds and returns, by language, those Asterisk would not find for a call
-// in that language: a sound is found when Asterisk has it in the call's
-// language, or in its default one (en: a sound outside any language
-// folder), which is where Asterisk looks after the call's own. The names of
-// each language are sorted; a nil map means every sound is there. Each
-// sound name is asked about once, however many languages use it.
+// in that language. The names of each language are sorted; a nil map means
+// every sound is there. Each sound is asked about once, however many
+// languages use it.
+//
+// Asterisk plays sound S to a call in language L from the first of
+// <sounds>/L/S, <sounds>/S and <sounds>/en/S that exists. Its sounds index,
+// which ARI reads, takes every first-level folder of <sounds> for a
+// language and leaves out the files outside them: <sounds>/L/S is sound S
+// in language L, and <sounds>/S, for S = D/REST, is sound REST in
+// "language" D (Hotline's own prompts, <sounds>/hotline/zh/welcome, are
+// sound zh/welcome in language hotline). So S is there when ARI has S in L
+// or in en, or REST in D. A sound S with no folder at all, <sounds>/S, is
+// not in the index: it is reported missing though Asterisk would play it.
 //
 // client makes the requests (nil: http.DefaultClient, whose transport cmd/
 // gives timeouts); cfg says where ARI is and who to be. An error means the
@@ -58,10 +65,23 @@ func MissingSounds(ctx context.Context, client *http.Client, cfg ConnConfig, sou
 		if err != nil {
 			return nil, err
 		}
+		var lacking []string
 		for _, lang := range langs[name] {
-			if have[lang] || have[defaultSoundLanguage] {
-				continue
+			if !have[lang] && !have[defaultSoundLanguage] {
+				lacking = append(lacking, lang)
 			}
+		}
+		if dir, rest, ok := strings.Cut(name, "/"); ok && len(lacking) > 0 {
+			// <sounds>/NAME itself, found by every language.
+			inDir, err := soundLanguages(ctx, client, cfg, rest)
+			if err != nil {
+				return nil, err
+			}
+			if inDir[dir] {
+				lacking = nil
+			}
+		}
+		for _, lang := range lacking {
 			if missing == nil {
 				missing = map[string][]string{}
 			}

@@ -1,10 +1,15 @@
 package ivr_test
 
 import (
+	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hotline-ivr/hotline/callflow"
@@ -99,5 +104,82 @@ nodes:
 	emu.Close()
 	if _, err := ivr.MissingSounds(t.Context(), nil, cfg, fixed); !errors.Is(err, ivr.ErrUnreachable) {
 		t.Errorf("with ARI gone: got %v, want ErrUnreachable", err)
+	}
+}
+
+// asteriskSounds serves GET /ari/sounds/{soundId} from files (paths under
+// a sounds folder) the way Asterisk 22's sounds index does
+// (main/sounds_index.c): every first-level folder is a language, the path
+// under it without its extension is the sound's id, and files outside the
+// folders are not indexed.
+func asteriskSounds(t *testing.T, files []string) *httptest.Server {
+	index := map[string][]map[string]string{}
+	for _, f := range files {
+		lang, rest, ok := strings.Cut(f, "/")
+		if !ok {
+			continue
+		}
+		id := strings.TrimSuffix(rest, filepath.Ext(rest))
+		index[id] = append(index[id], map[string]string{"language": lang, "format": strings.TrimPrefix(filepath.Ext(rest), ".")})
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, _ := r.BasicAuth(); u != "hotline" || p != "secret" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		seg, ok := strings.CutPrefix(r.URL.EscapedPath(), "/ari/sounds/")
+		if !ok || strings.Contains(seg, "/") || r.Method != http.MethodGet {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		id, err := url.PathUnescape(seg)
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		formats, found := index[id]
+		if !found {
+			w.WriteHeader(http.StatusNotFound)
+			_ = json.NewEncoder(w).Encode(map[string]string{"message": "Sound not found"})
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"id": id, "text": "", "formats": formats})
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestMissingSoundsAsAsteriskIndexesThem: with Asterisk's own index,
+// where Hotline's prompts (<sounds>/hotline/zh/x) are sound zh/x in
+// "language" hotline, a sound is found where a call would play it from:
+// <sounds>/LANG/NAME, <sounds>/NAME or <sounds>/en/NAME.
+func TestMissingSoundsAsAsteriskIndexesThem(t *testing.T) {
+	srv := asteriskSounds(t, []string{
+		"hotline/zh/welcome.wav", "hotline/en/welcome.wav", "hotline/zh/beep.wav",
+		"en/beep.gsm", "en/custom/both.gsm", "zh/custom/zh-only.wav", "fr/custom/fr-only.wav",
+		"stray-at-the-root.wav",
+	})
+	cfg := ivr.ConnConfig{URL: srv.URL + "/ari", Username: "hotline", Password: "secret"}
+	var sounds []callflow.Sound
+	for _, name := range []string{"hotline/zh/welcome", "hotline/en/beep", "beep", "custom/both", "custom/zh-only", "custom/fr-only", "stray-at-the-root", "hotline/zh/gone"} {
+		for _, lang := range []string{"zh", "en"} {
+			sounds = append(sounds, callflow.Sound{Name: name, Lang: lang})
+		}
+	}
+	got, err := ivr.MissingSounds(t.Context(), nil, cfg, sounds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		// hotline/zh/welcome is <sounds>/hotline/zh/welcome: found for both;
+		// beep and custom/both are in en, the fallback of every language.
+		// A file outside every folder is not in Asterisk's index: ARI cannot
+		// tell that Asterisk would play it, so it counts as missing.
+		"zh": {"custom/fr-only", "hotline/en/beep", "hotline/zh/gone", "stray-at-the-root"},
+		"en": {"custom/fr-only", "custom/zh-only", "hotline/en/beep", "hotline/zh/gone", "stray-at-the-root"},
+	}
+	if len(got) != len(want) || !slices.Equal(got["zh"], want["zh"]) || !slices.Equal(got["en"], want["en"]) {
+		t.Errorf("missing:\ngot  %v\nwant %v", got, want)
 	}
 }
