@@ -64,3 +64,7 @@ var (
 	// the instance doing it, which is what Recover finds its own dials by.
 	ErrNoInstance = errors.New("call-backs need the name of the instance dialling them")
 )
+
+// ErrNoFlowName means FlowVersions was asked to number a flow without a
+// name.
+var ErrNoFlowName = errors.New("the flow has no name")

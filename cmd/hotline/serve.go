@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hotline-ivr/hotline/callflow"
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/ivr/acd"
 )
@@ -42,7 +41,12 @@ http.listen (HTTPS with http.tls):
              sign-in needs a session whose role allows it
 
 Calls reaching Stasis run on the flows of flows.dir (SIGHUP, or the admin
-API, reloads them); their queue nodes hand callers to the queues: agents
+API, reloads them; a flow whose queue node names a queue queues: lacks is
+not loaded); versions go by contents, kept in PostgreSQL when DATABASE_URL
+is set, else in memory from 1 at every start. Once ARI is connected, and
+after every reload, serve asks Asterisk for every sound the flows and
+queues play and logs the missing ones with the fix ("hotline prompts
+install DIR"); their queue nodes hand callers to the queues: agents
 are rung at their devices, callers wait with music and announcements and
 may book a call-back, dialled at callbacks.customer_endpoint. Journeys,
 agents' states and call-back requests go to PostgreSQL when DATABASE_URL
@@ -125,10 +129,6 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 	if err != nil {
 		return err
 	}
-	fs := &flowSet{reg: &callflow.Registry{}, read: flows, log: log}
-	if err := loadFlows(fs.reg, flows, log); err != nil {
-		return err
-	}
 	rec, err := openRecords(ctx, cfg.Database, log)
 	if err != nil {
 		return err
@@ -138,9 +138,20 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 		defer cancel()
 		rec.close(flushCtx)
 	}()
+	fs := &flowSet{reg: newFlowRegistry(cfg, rec.flowVersions), read: flows, log: log}
+	if err := loadFlows(ctx, fs.reg, flows, log); err != nil {
+		return err
+	}
 	if err := s.attachCalls(cfg, fs, rec); err != nil {
 		return err
 	}
+	sounds := newSoundCheck(s.connCfg, fs.reg, log)
+	s.handler, fs.reloaded = fanout{s.handler, sounds}, sounds.request
+	var soundsWG sync.WaitGroup
+	soundsCtx, stopSounds := context.WithCancel(ctx)
+	soundsWG.Go(func() { sounds.run(soundsCtx) })
+	defer soundsWG.Wait()
+	defer stopSounds()
 	var hupWG sync.WaitGroup
 	hupCtx, stopHUP := context.WithCancel(ctx)
 	hupWG.Go(func() { reloadOnHUP(hupCtx, fs, log) })
@@ -174,15 +185,24 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 // loadServeConfig loads the file and the secrets from the environment, and
 // says what to do when either is missing or wrong.
 func loadServeConfig(path string, getenv func(string) string) (config.Config, error) {
-	cfg, err := config.Load(path)
-	var problems config.Problems
+	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return cfg, fmt.Errorf("no config file at %s: pass --config FILE, or start from deploy/hotline.example.yaml", path)
+		return config.Config{}, fmt.Errorf("no config file at %s: pass --config FILE, or start from deploy/hotline.example.yaml", path)
+	case err != nil:
+		return config.Config{}, fmt.Errorf("cannot read the config file: %w", err)
+	}
+	cfg, err := config.Parse(path, data)
+	var problems config.Problems
+	switch {
 	case errors.As(err, &problems):
 		return cfg, fmt.Errorf("the config file has %d problem(s):\n%w", len(problems), err)
 	case err != nil:
 		return cfg, fmt.Errorf("cannot read the config file: %w", err)
+	}
+	// What "config check" says of flows.dir, serve says too.
+	if ps := config.CheckFlowsDir(path, data, cfg); len(ps) > 0 {
+		return cfg, fmt.Errorf("the config file has %d problem(s):\n%w", len(ps), ps)
 	}
 	if err := cfg.ApplyEnv(getenv); err != nil {
 		return cfg, err
