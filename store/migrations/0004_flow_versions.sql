@@ -1,4 +1,4 @@
--- 0003: the versions of the call flows, by contents. A flow file loaded
+-- 0004: the versions of the call flows, by contents. A flow file loaded
 -- with contents its flow had before gets the version they had; contents it
 -- never had get one more than its highest version. So a restarted server,
 -- or another instance sharing this database, gives the same file the same
