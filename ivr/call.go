@@ -8,9 +8,11 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/CyCoreSystems/ari/v6"
+	"github.com/jonboulle/clockwork"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
@@ -49,9 +51,17 @@ type call struct {
 	owned   []string       // playback ids and recording names routed here (Engine.own)
 	stops   sync.WaitGroup // barge-in stops still being sent (stopBarged)
 	journey Journey
-	gone    bool // the channel is hung up or out of Stasis
-	hungUp  bool // we hung it up
+	gone    bool      // the channel is hung up or out of Stasis
+	lostAt  time.Time // when the channel was lost with Asterisk (errLost)
+	hungUp  bool      // we hung it up
+
+	// parked is what the goroutine waits for, for Engine.quiet: 0 while
+	// it works, parkedIdle when it waits for events only, else the
+	// UnixNano of the timer that wakes it.
+	parked atomic.Int64
 }
+
+const parkedIdle = -1
 
 func newCall(e *Engine, id, name, hotline, caller string) *call {
 	c := &call{e: e, id: id, name: name, hotline: hotline, caller: caller, box: newMailbox(),
@@ -103,7 +113,10 @@ func (c *call) run(ctx context.Context) {
 			c.journey.Outcome = OutcomeAbandoned
 		}
 	case errors.Is(err, errLost):
+		// Lost with Asterisk (the channel vanished while the socket was
+		// down): not the caller's doing, so not an abandon.
 		c.journey.Outcome = OutcomeLost
+		c.journey.HungUpBy = HungUpBySystem
 	case err != nil && ctx.Err() == nil:
 		c.fail(context.WithoutCancel(ctx), err)
 	}
@@ -131,6 +144,9 @@ func (c *call) fail(ctx context.Context, err error) {
 func (c *call) finish() {
 	ctx := context.WithoutCancel(c.e.ctx)
 	c.journey.Ended = c.e.now()
+	if !c.lostAt.IsZero() {
+		c.journey.Ended = c.lostAt // its real end, not when we learnt of it
+	}
 	if c.journey.HungUpBy == "" {
 		c.journey.HungUpBy = HungUpByCaller
 		if c.hungUp {
@@ -175,12 +191,38 @@ func (c *call) note(kind, node string, detail map[string]any) {
 	})
 }
 
-// await returns the call's next event, or errTimeout when timer fires
-// first (a nil timer never fires). Hang-up events end the wait with
+// deadline is a timer on the engine's clock that knows when it is due,
+// so that Engine.quiet can tell a call about to wake from a parked one.
+type deadline struct {
+	t   clockwork.Timer
+	due time.Time
+	c   *call
+}
+
+func (c *call) newDeadline(d time.Duration) *deadline {
+	return &deadline{t: c.e.clock.NewTimer(d), due: c.e.now().Add(d), c: c}
+}
+
+// reset arms the deadline again, d from now.
+func (d *deadline) reset(dur time.Duration) {
+	d.t.Stop()
+	d.t = d.c.e.clock.NewTimer(dur)
+	d.due = d.c.e.now().Add(dur)
+}
+
+func (d *deadline) stop() { d.t.Stop() }
+
+// await returns the call's next event, or errTimeout when the deadline
+// passes first (nil: no deadline). Hang-up events end the wait with
 // errHungUp; keys pressed are also kept for type-ahead.
-func (c *call) await(ctx context.Context, timer <-chan time.Time) (ari.Event, error) {
+func (c *call) await(ctx context.Context, dl *deadline) (ari.Event, error) {
 	if c.gone {
 		return nil, errHungUp
+	}
+	var timer <-chan time.Time
+	parked := int64(parkedIdle)
+	if dl != nil {
+		timer, parked = dl.t.Chan(), dl.due.UnixNano()
 	}
 	for {
 		if ev, ok := c.box.take(); ok {
@@ -193,11 +235,15 @@ func (c *call) await(ctx context.Context, timer <-chan time.Time) (ari.Event, er
 			}
 			return ev, nil
 		}
+		c.parked.Store(parked)
 		select {
 		case <-c.box.signal:
+			c.parked.Store(0)
 		case <-timer:
+			c.parked.Store(0)
 			return nil, errTimeout
 		case <-ctx.Done():
+			c.parked.Store(0)
 			return nil, ctx.Err()
 		}
 	}
@@ -213,6 +259,7 @@ func (c *call) ended(ev ari.Event) error {
 		return errHungUp
 	case *lostEvent:
 		c.gone = true
+		c.lostAt = ev.(*lostEvent).at
 		return errLost
 	}
 	return nil
@@ -247,12 +294,36 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 		}
 		return false, fmt.Errorf("playing %v: %w", media, err)
 	}
+	// The end of the playback is an event that may be lost (the socket was
+	// down when it came): past the prompt's length plus a margin, or when
+	// told after a reconnect, ask Asterisk.
+	bound := c.e.playBound(media)
+	dl := c.newDeadline(bound)
+	defer dl.stop()
 	for {
-		ev, err := c.await(ctx, nil)
+		ev, err := c.await(ctx, dl)
+		if errors.Is(err, errTimeout) {
+			ev, err = &recheckEvent{id: id}, nil
+		}
 		if err != nil {
 			return false, err
 		}
 		switch ev := ev.(type) {
+		case *recheckEvent:
+			if ev.id != id {
+				continue
+			}
+			over, err := c.playbackOver(ctx, id)
+			if err != nil {
+				return false, err
+			}
+			if over {
+				c.note(EventPrompt, node, map[string]any{"media": media, "state": "ended_unseen",
+					"ms": c.e.now().Sub(started).Milliseconds()})
+				c.log.Warn("the end of a prompt was not seen; Asterisk says it is over", "media", media, "playback", id)
+				return false, nil
+			}
+			dl.reset(bound)
 		case *ari.PlaybackFinished:
 			if ev.Playback.ID != id {
 				continue
@@ -272,6 +343,21 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 			}
 		}
 	}
+}
+
+// playbackOver asks Asterisk whether a playback is over: gone (404).
+// When Asterisk cannot be asked, the caller is not left waiting on it
+// either: the wait goes on and is asked again at its next bound.
+func (c *call) playbackOver(ctx context.Context, id string) (bool, error) {
+	_, found, err := c.e.cfg.Media.Playback(ctx, id)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		c.log.Warn("cannot ask Asterisk about a playback; waiting on", "playback", id, "error", err)
+		return false, nil
+	}
+	return !found, nil
 }
 
 // stopBarged stops a prompt the caller barged in on without waiting for
@@ -295,10 +381,10 @@ func (c *call) key(ctx context.Context, timeout time.Duration) (string, error) {
 	if len(c.digits) > 0 {
 		return c.popKey(), nil
 	}
-	t := c.e.clock.NewTimer(timeout)
-	defer t.Stop()
+	dl := c.newDeadline(timeout)
+	defer dl.stop()
 	for {
-		ev, err := c.await(ctx, t.Chan())
+		ev, err := c.await(ctx, dl)
 		if err != nil {
 			return "", err
 		}
@@ -316,10 +402,10 @@ func (c *call) popKey() string {
 
 // pause waits d, ending early only on hang-up; keys are kept.
 func (c *call) pause(ctx context.Context, d time.Duration) error {
-	t := c.e.clock.NewTimer(d)
-	defer t.Stop()
+	dl := c.newDeadline(d)
+	defer dl.stop()
 	for {
-		if _, err := c.await(ctx, t.Chan()); err != nil {
+		if _, err := c.await(ctx, dl); err != nil {
 			if errors.Is(err, errTimeout) {
 				return nil
 			}

@@ -108,6 +108,10 @@ type EngineConfig struct {
 	// Reconcile lists the channels in the application (GET
 	// /applications/{name} channel_ids); nil skips reconciliation.
 	Reconcile func(ctx context.Context) ([]string, error)
+	// Durations tells how long each sound plays, to bound the wait for
+	// the end of a prompt (see SoundDurations); nil, or a sound it does
+	// not know, gets a generous bound.
+	Durations Durations
 }
 
 // Engine runs calls: it implements [Handler], so [Conn] feeds it every event
@@ -128,6 +132,9 @@ type Engine struct {
 	calls  map[string]*call // by channel id
 	owners map[string]*call // by playback id and recording name
 	closed bool
+	// downSince is when the events socket last dropped (zero while it is
+	// up): a channel found gone at the reconnect ended no later.
+	downSince time.Time
 
 	metrics engineMetrics
 	seen    atomic.Int64 // events routed, for tests that must not move time under one in flight
@@ -170,10 +177,15 @@ func (e *Engine) Active() int {
 	return len(e.calls)
 }
 
-// Connected reconciles after a (re)connect: calls whose channel vanished
-// while the socket was down end as lost; channels in the application that
-// no call owns (they arrived while this process was down) are started
-// afresh on their flow.
+// Connected reconciles after a (re)connect, because the events sent while
+// the socket was down are gone:
+//
+//   - a call whose channel vanished meanwhile ends as lost, hung up by the
+//     system, at the moment the socket dropped;
+//   - every call still up is told to ask Asterisk about the playback or
+//     recording it waits on (its end may have been missed);
+//   - channels in the application that no call owns are adopted (see
+//     adopt and the restart contract in resume.go).
 func (e *Engine) Connected(ctx context.Context) error {
 	if e.cfg.Reconcile == nil {
 		return nil
@@ -187,31 +199,85 @@ func (e *Engine) Connected(ctx context.Context) error {
 		present[id] = true
 	}
 	e.mu.Lock()
+	at := e.downSince
+	if at.IsZero() {
+		at = e.now()
+	}
+	e.downSince = time.Time{}
 	var lost []*call
 	for id, c := range e.calls {
 		if !present[id] {
 			lost = append(lost, c)
 		}
 	}
+	type recheck struct {
+		c  *call
+		id string
+	}
+	var checks []recheck
+	for id, c := range e.owners {
+		if present[c.id] {
+			checks = append(checks, recheck{c, id})
+		}
+	}
 	e.mu.Unlock()
 	for _, c := range lost {
-		c.box.put(&lostEvent{})
+		c.box.put(&lostEvent{at: at})
+	}
+	for _, r := range checks {
+		r.c.box.put(&recheckEvent{id: r.id})
 	}
 	if n := len(lost); n > 0 {
-		e.log.Warn("calls lost while ARI was disconnected", "calls", n)
+		e.log.Warn("calls lost while ARI was disconnected", "calls", n, "since", at)
 	}
-	return nil
+	return e.adopt(ctx, ids)
 }
 
-// lostEvent tells a call its channel is gone.
-type lostEvent struct{ ari.EventData }
+// lostEvent tells a call its channel is gone; at is the last moment it
+// was known to be up.
+type lostEvent struct {
+	ari.EventData
+	at time.Time
+}
 
 // Keys makes lostEvent an ari.Event; it concerns no ARI resource.
 func (*lostEvent) Keys() ari.Keys { return nil }
 
+// recheckEvent tells a call to ask Asterisk about the playback or
+// recording id it waits on: its end may have come while the socket was
+// down.
+type recheckEvent struct {
+	ari.EventData
+	id string
+}
+
+// Keys makes recheckEvent an ari.Event; it concerns no ARI resource.
+func (*recheckEvent) Keys() ari.Keys { return nil }
+
 // Disconnected is told the events socket closed.
 func (e *Engine) Disconnected(err error) {
+	e.mu.Lock()
+	if e.downSince.IsZero() {
+		e.downSince = e.now()
+	}
+	e.mu.Unlock()
 	e.log.Warn("ARI events disconnected; calls keep running and their events resume on reconnect", "error", err)
+}
+
+// quiet reports whether every call waits (for an event, or on a timer not
+// yet due) with nothing in its mailbox: moving a fake clock then cannot
+// pass under work in flight. For tests.
+func (e *Engine) quiet() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now().UnixNano()
+	for _, c := range e.calls {
+		p := c.parked.Load()
+		if p == 0 || (p != parkedIdle && p <= now) || c.box.pending() {
+			return false
+		}
+	}
+	return true
 }
 
 // Event routes one ARI event to the call that owns it.

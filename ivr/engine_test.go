@@ -8,9 +8,11 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/CyCoreSystems/ari/v6"
 	"github.com/jonboulle/clockwork"
 
 	"github.com/hotline-ivr/hotline/callflow"
@@ -100,6 +102,11 @@ type rig struct {
 	engine   *ivr.Engine
 	journeys chan *ivr.Journey
 	ctx      context.Context
+	connCfg  ivr.ConnConfig
+	cut      func() // stops the events connection (the emulator keeps the application)
+	// lost counts events the emulator sent that no connection delivered
+	// (they were in flight at a cut).
+	lost atomic.Int64
 }
 
 type sink chan *ivr.Journey
@@ -145,28 +152,67 @@ func newRigWith(t *testing.T, flows ivr.Flows, mutate func(*ivr.EngineConfig)) *
 	cfg := ivr.ConnConfig{URL: emu.URL(), Username: "u", Password: "p", Application: "hotline",
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}
 	journeys := make(sink, 16)
-	ecfg := ivr.EngineConfig{Flows: flows, Media: ivr.NewMedia(ivr.NewRESTClient(cfg)), Journeys: journeys, Clock: clk}
+	durations, err := ivr.SoundDurations(prompts.FS(), "hotline/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest := ivr.NewRESTClient(cfg)
+	ecfg := ivr.EngineConfig{Flows: flows, Media: ivr.NewMedia(rest), Journeys: journeys, Clock: clk,
+		Durations: durations, Reconcile: appChannels(rest)}
 	if mutate != nil {
 		mutate(&ecfg)
 	}
 	engine := ivr.NewEngine(ecfg)
-	conn := ivr.NewConn(cfg)
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	connected := make(chan struct{})
-	go func() { done <- conn.Run(runCtx, connectedSignal{engine, connected}) }()
-	<-connected
+	r := &rig{t: t, clk: clk, emu: emu, engine: engine, journeys: journeys, ctx: ctx, connCfg: cfg}
+	r.connect()
 	t.Cleanup(func() {
 		_ = engine.Drain(ctx)
-		stop()
-		<-done
+		r.cut()
 		_ = emu.Close()
 		// The REST client and the lookups share the default transport: close
 		// its keep-alive connections now rather than when the peer's close
 		// is noticed, so the package's leak check sees no stray goroutine.
 		http.DefaultClient.CloseIdleConnections()
 	})
-	return &rig{t: t, clk: clk, emu: emu, engine: engine, journeys: journeys, ctx: ctx}
+	return r
+}
+
+// connect runs an events connection for the engine and waits until its
+// Connected has returned; r.cut stops it.
+func (r *rig) connect() {
+	r.t.Helper()
+	conn := ivr.NewConn(r.connCfg)
+	runCtx, stop := context.WithCancel(r.ctx)
+	done := make(chan error, 1)
+	connected := make(chan struct{})
+	go func() { done <- conn.Run(runCtx, connectedSignal{r.engine, connected}) }()
+	select {
+	case <-connected:
+	case <-r.ctx.Done():
+		r.t.Fatal("the engine did not connect")
+	}
+	var once sync.Once
+	r.cut = func() {
+		once.Do(func() {
+			stop()
+			<-done
+			// Detach at once what the emulator may not have noticed yet,
+			// so that nothing more counts as sent to this connection.
+			r.emu.DropClients()
+			r.lost.Store(r.emu.Stats().EventsSent - r.engine.EventsSeen())
+		})
+	}
+}
+
+// appChannels lists the application's channels, as cmd/hotline does.
+func appChannels(rest ari.Client) func(context.Context) ([]string, error) {
+	return func(context.Context) ([]string, error) {
+		d, err := rest.Application().Data(ari.NewKey(ari.ApplicationKey, "hotline"))
+		if err != nil {
+			return nil, err
+		}
+		return d.ChannelIDs, nil
+	}
 }
 
 // connectedSignal tells the test once the engine is connected.
@@ -212,7 +258,7 @@ func (r *rig) until(p *aritest.Party, what string, cond func(aritest.Snapshot) b
 		blocked := make(chan struct{})
 		go func() {
 			defer close(blocked)
-			if r.clk.BlockUntilContext(ctx, 1) == nil {
+			if r.clk.BlockUntilContext(ctx, 1) == nil && r.quiesce(ctx) {
 				cancel() // something waits on the clock: stop waiting on the party
 			}
 		}()
@@ -230,6 +276,20 @@ func (r *rig) until(p *aritest.Party, what string, cond func(aritest.Snapshot) b
 	}
 	r.t.Fatalf("%s did not happen within 300 s of call time", what)
 	return aritest.Snapshot{}
+}
+
+// quiesce waits until the engine has routed every event the emulator sent
+// and each call waits with nothing to do (the engine's own bounds are on
+// the clock too, so a timer on the clock no longer means the engine is
+// parked); false when ctx ends first.
+func (r *rig) quiesce(ctx context.Context) bool {
+	for r.engine.EventsSeen()+r.lost.Load() < r.emu.Stats().EventsSent || !r.engine.Quiet() {
+		if ctx.Err() != nil {
+			return false
+		}
+		runtime.Gosched()
+	}
+	return true
 }
 
 // heard waits until the party has heard (started) media.
@@ -276,7 +336,7 @@ func (r *rig) press(p *aritest.Party, keys string) {
 // plain numbers; it yields the processor between looks, bounded by ctx.
 func (r *rig) settle() {
 	r.t.Helper()
-	for r.engine.EventsSeen() < r.emu.Stats().EventsSent {
+	for r.engine.EventsSeen()+r.lost.Load() < r.emu.Stats().EventsSent {
 		if r.ctx.Err() != nil {
 			r.t.Fatalf("the engine saw %d events of %d sent", r.engine.EventsSeen(), r.emu.Stats().EventsSent)
 		}

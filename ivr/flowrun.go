@@ -454,10 +454,11 @@ func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
 			c.note(EventQueue, n.ID, queueDetail(q.Name, QueueAnswered, *took))
 			return "", err
 		}
+		result := "lost" // with Asterisk: not an abandon
 		if errors.Is(err, errHungUp) {
-			c.journey.Outcome = OutcomeAbandoned
+			c.journey.Outcome, result = OutcomeAbandoned, "abandoned"
 		}
-		c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "result": "abandoned"})
+		c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "result": result})
 		return "", err
 	}
 	if err != nil {
