@@ -106,6 +106,7 @@ func (c *call) run(ctx context.Context) {
 	}
 	c.journey.Answered = c.e.now()
 	c.note(EventAnswered, "", nil)
+	c.setLanguage(ctx)
 	err := c.runFlow(ctx)
 	switch {
 	case errors.Is(err, errHungUp):
@@ -426,6 +427,15 @@ func (c *call) hangup(ctx context.Context, reason string) {
 		c.log.Warn("hanging up", "error", err)
 	}
 	c.gone = true
+}
+
+// setLanguage tells Asterisk the call's language (CHANNEL(language)), so
+// that the channel reports it and Asterisk's own sounds follow it. A
+// failure is logged: the flow's prompts do not depend on it.
+func (c *call) setLanguage(ctx context.Context) {
+	if err := c.e.cfg.Media.SetLanguage(ctx, c.id, c.lang); err != nil && !c.gone {
+		c.log.Warn("setting the channel's language", "lang", c.lang, "error", err)
+	}
 }
 
 // promptMedia resolves a prompt name of the flow in the call's language.

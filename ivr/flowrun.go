@@ -97,7 +97,7 @@ func (c *call) runNode(ctx context.Context, n *callflow.Node) (next string, err 
 		return n.Branch.Choose(c.vars, c.caller, c.e.now(), c.flow), nil
 	case callflow.KindSet:
 		for _, a := range n.Set.Vars {
-			c.setVar(a.Name, callflow.Expand(a.Value, c.vars))
+			c.setVar(ctx, a.Name, callflow.Expand(a.Value, c.vars))
 		}
 		return n.Set.Next, nil
 	case callflow.KindSay:
@@ -130,14 +130,16 @@ func (c *call) runNode(ctx context.Context, n *callflow.Node) (next string, err 
 	return "", fmt.Errorf("node %s: kind %q is not known to this engine", n.ID, n.Kind)
 }
 
-// setVar sets a call variable; lang also switches the prompts' language.
-func (c *call) setVar(name, value string) {
+// setVar sets a call variable; lang also switches the prompts' language
+// and the channel's.
+func (c *call) setVar(ctx context.Context, name, value string) {
 	c.vars[name] = value
 	if c.flow.Sensitive(name) {
 		c.secret[name] = true
 	}
-	if name == "lang" && value != "" {
+	if name == "lang" && value != "" && value != c.lang {
 		c.lang = value
+		c.setLanguage(ctx)
 	}
 }
 
@@ -260,7 +262,7 @@ func (c *call) runCollect(ctx context.Context, n *callflow.Node) (string, error)
 			return "", err
 		}
 		if col.Valid(digits) {
-			c.setVar(col.Into, digits)
+			c.setVar(ctx, col.Into, digits)
 			if col.Sensitive {
 				c.secret[col.Into] = true
 			}
@@ -337,7 +339,7 @@ func (c *call) runLookup(ctx context.Context, n *callflow.Node) (string, error) 
 		return l.OnFail, ctx.Err()
 	}
 	for k, v := range fields {
-		c.setVar(k, v)
+		c.setVar(ctx, k, v)
 	}
 	detail["fields"] = len(fields)
 	c.note(EventLookup, n.ID, detail)
@@ -527,7 +529,7 @@ func (c *call) runSurvey(ctx context.Context, n *callflow.Node) (string, error) 
 				return "", err
 			}
 			if score, _ := strconv.Atoi(key); score >= 1 && score <= 5 {
-				c.setVar(q.Into, key)
+				c.setVar(ctx, q.Into, key)
 				c.note(EventSurvey, n.ID, map[string]any{"question": q.Into, "score": score})
 				break
 			}
