@@ -51,6 +51,8 @@ type call struct {
 	owned   []string       // playback ids and recording names routed here (Engine.own)
 	stops   sync.WaitGroup // barge-in stops still being sent (stopBarged)
 	journey Journey
+	served  bool      // passed a self-service success point (see OutcomeSelfService)
+	chose   bool      // took a menu option
 	gone    bool      // the channel is hung up or out of Stasis
 	lostAt  time.Time // when the channel was lost with Asterisk (errLost)
 	hungUp  bool      // we hung it up
@@ -152,6 +154,12 @@ func (c *call) finish() {
 		c.journey.HungUpBy = HungUpByCaller
 		if c.hungUp {
 			c.journey.HungUpBy = HungUpBySystem
+		}
+	}
+	switch c.journey.Outcome {
+	case "", OutcomeCompleted, OutcomeAbandoned:
+		if c.served {
+			c.journey.Outcome = OutcomeSelfService
 		}
 	}
 	if c.journey.Outcome == "" {

@@ -420,8 +420,10 @@ func TestMenuBargeInAndChoice(t *testing.T) {
 		}
 	}
 	j := r.journey()
-	if j.HungUpBy != ivr.HungUpBySystem || j.Outcome != ivr.OutcomeCompleted {
-		t.Errorf("journey %s by %s", j.Outcome, j.HungUpBy)
+	// The flow answered the caller's choice and ended the call: the IVR
+	// served it (see OutcomeSelfService).
+	if j.HungUpBy != ivr.HungUpBySystem || j.Outcome != ivr.OutcomeSelfService {
+		t.Errorf("journey %s by %s, want self_service by system", j.Outcome, j.HungUpBy)
 	}
 }
 
@@ -480,6 +482,9 @@ func TestCollectLookupSayAndSurvey(t *testing.T) {
 	r.heard(p, sound("zh", "survey/thanks"))
 	r.hungUp(p)
 	j := r.journey()
+	if j.Outcome != ivr.OutcomeSelfService {
+		t.Errorf("a call served by a lookup ended %q, want self_service", j.Outcome)
+	}
 	if got := j.Vars["serial"]; got != "*********13" {
 		t.Errorf("serial in journey %q, want it masked", got)
 	}

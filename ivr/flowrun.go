@@ -108,6 +108,9 @@ func (c *call) runNode(ctx context.Context, n *callflow.Node) (next string, err 
 			return n.Say.Next, nil
 		}
 		_, err = c.play(ctx, n.ID, media, false)
+		if err == nil {
+			c.served = true // the caller was told what it called for
+		}
 		return n.Say.Next, err
 	case callflow.KindLookup:
 		return c.runLookup(ctx, n)
@@ -120,6 +123,10 @@ func (c *call) runNode(ctx context.Context, n *callflow.Node) (next string, err 
 	case callflow.KindSurvey:
 		return c.runSurvey(ctx, n)
 	case callflow.KindHangup:
+		if len(n.Hangup.Prompts) > 0 && c.chose {
+			// The flow answers what the caller chose and ends the call.
+			c.served = true
+		}
 		if err := c.playPrompts(ctx, n.ID, n.Hangup.Prompts, false); err != nil {
 			return "", err
 		}
@@ -217,6 +224,7 @@ func (c *call) runMenu(ctx context.Context, n *callflow.Node) (string, error) {
 			return "", err
 		}
 		if next, ok := m.Options[key]; ok {
+			c.chose = true
 			return next, nil
 		}
 		invalid++
@@ -343,6 +351,7 @@ func (c *call) runLookup(ctx context.Context, n *callflow.Node) (string, error) 
 	}
 	detail["fields"] = len(fields)
 	c.note(EventLookup, n.ID, detail)
+	c.served = true
 	return l.Next, nil
 }
 
@@ -368,6 +377,7 @@ func (c *call) doLookup(req *http.Request, l *callflow.Lookup) (map[string]strin
 
 func (c *call) runMessage(ctx context.Context, n *callflow.Node) (string, error) {
 	m := n.Message
+	c.served = false // the caller wants a person after all
 	if err := c.playPrompts(ctx, n.ID, []string{m.Prompt}, false); err != nil {
 		return "", err
 	}
@@ -411,6 +421,7 @@ func (c *call) runMessage(ctx context.Context, n *callflow.Node) (string, error)
 
 func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
 	q := n.Queue
+	c.served = false // the caller wants a person after all
 	if c.e.cfg.Queues == nil {
 		c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "error": "no queues are configured"})
 		return q.OnFail, nil
@@ -494,6 +505,7 @@ func queueDetail(queue, result string, res QueueResult) map[string]any {
 
 func (c *call) runTransfer(ctx context.Context, n *callflow.Node) (string, error) {
 	t := n.Transfer
+	c.served = false // the caller wants a person after all
 	number := callflow.Expand(t.Number, c.vars)
 	if c.e.cfg.Transfers == nil {
 		c.note(EventTransfer, n.ID, map[string]any{"number": number, "error": "no trunk is configured for transfers"})
