@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/CyCoreSystems/ari/v6"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
@@ -373,50 +372,6 @@ func (c *call) doLookup(req *http.Request, l *callflow.Lookup) (map[string]strin
 		return nil, fmt.Errorf("lookup answered %s", resp.Status)
 	}
 	return l.Extract(body)
-}
-
-func (c *call) runMessage(ctx context.Context, n *callflow.Node) (string, error) {
-	m := n.Message
-	c.served = false // the caller wants a person after all
-	if err := c.playPrompts(ctx, n.ID, []string{m.Prompt}, false); err != nil {
-		return "", err
-	}
-	name := "message-" + c.id
-	c.e.own(name, c)
-	defer c.e.disown(name, c)
-	terminate := m.Terminator
-	if terminate == "" {
-		terminate = "none"
-	}
-	err := c.e.cfg.Media.Record(ctx, c.id, name, ari.RecordingOptions{
-		Format: "wav", MaxDuration: m.MaxLength, MaxSilence: m.MaxSilence, Beep: m.Beep, Exists: "overwrite", Terminate: terminate,
-	})
-	if err != nil {
-		return "", fmt.Errorf("recording a message: %w", err)
-	}
-	c.journey.Outcome = OutcomeMessage
-	for {
-		ev, err := c.await(ctx, nil)
-		if errors.Is(err, errHungUp) {
-			c.note(EventMessage, n.ID, map[string]any{"recording": name, "ended_by": "hangup"})
-			return "", err
-		}
-		if err != nil {
-			return "", err
-		}
-		switch ev := ev.(type) {
-		case *ari.RecordingFinished:
-			if ev.Recording.Name == name {
-				c.note(EventMessage, n.ID, map[string]any{"recording": name, "seconds": int(time.Duration(ev.Recording.Duration) / time.Second)})
-				c.digits = c.digits[:0] // the terminator
-				return m.Next, nil
-			}
-		case *ari.RecordingFailed:
-			if ev.Recording.Name == name {
-				return "", fmt.Errorf("recording a message failed: %s", ev.Recording.Cause)
-			}
-		}
-	}
 }
 
 func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
