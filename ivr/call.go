@@ -57,6 +57,18 @@ type call struct {
 	lostAt  time.Time // when the channel was lost with Asterisk (errLost)
 	hungUp  bool      // we hung it up
 
+	// Where the flow is, for a handoff: at is the node running (or about
+	// to), returns and subflows the sub-flows entered (their return
+	// points and their nodes).
+	at       string
+	returns  []string
+	subflows []string
+	inQueue  bool       // inside Queues.Enqueue: the queues own the caller
+	adopting bool       // found in Stasis at (re)connect: see adopt.go
+	resume   *CallState // the state it resumes from, until its node used it
+	handoff  *CallState // set when the engine stopped with it in the IVR
+	notOurs  bool       // an adopted channel no flow answers: no journey
+
 	// parked is what the goroutine waits for, for Engine.quiet: 0 while
 	// it works, parkedIdle when it waits for events only, else the
 	// UnixNano of the timer that wakes it.
@@ -91,26 +103,59 @@ func (c *call) run(ctx context.Context) {
 		}
 	}()
 
-	flow, found := c.e.cfg.Flows.ForNumber(c.hotline)
-	if !found {
-		c.log.Warn("no flow answers this number; hanging up")
-		c.note(EventError, "", map[string]any{"error": "no flow for the dialled number"})
-		c.journey.Outcome = OutcomeError
-		c.hangup(ctx, "unallocated")
-		return
+	var (
+		from string
+		err  error
+	)
+	if c.adopting {
+		from, err = c.adopt(ctx)
+		if err != nil || c.notOurs {
+			c.end(ctx, err)
+			return
+		}
+	} else {
+		flow, found := c.e.cfg.Flows.ForNumber(c.hotline)
+		if !found {
+			c.log.Warn("no flow answers this number; hanging up")
+			c.note(EventError, "", map[string]any{"error": "no flow for the dialled number"})
+			c.journey.Outcome = OutcomeError
+			c.hangup(ctx, "unallocated")
+			return
+		}
+		c.setFlow(flow, flow.Languages[0])
+		if err := c.answer(ctx); err != nil {
+			c.end(ctx, err)
+			return
+		}
+		from = flow.Start
 	}
-	c.flow, c.lang = flow, flow.Languages[0]
+	c.end(ctx, c.runFlow(ctx, from))
+}
+
+// setFlow sets the flow the call runs and its language.
+func (c *call) setFlow(flow *callflow.Flow, lang string) {
+	c.flow, c.lang = flow, lang
 	c.journey.Flow, c.journey.FlowVersion = flow.Name, flow.Version
 	c.log = c.log.With("flow", flow.Name, "version", flow.Version)
+}
+
+// answer answers the channel and sets its language.
+func (c *call) answer(ctx context.Context) error {
 	if err := c.e.cfg.Media.Answer(ctx, c.id); err != nil {
-		c.fail(ctx, fmt.Errorf("answering: %w", err))
-		return
+		return fmt.Errorf("answering: %w", err)
 	}
 	c.journey.Answered = c.e.now()
 	c.note(EventAnswered, "", nil)
 	c.setLanguage(ctx)
-	err := c.runFlow(ctx)
+	return nil
+}
+
+// end settles how the call's script ended: a hang-up, a lost channel, the
+// engine stopping (the call is handed to the next instance), or a failure.
+func (c *call) end(ctx context.Context, err error) {
 	switch {
+	case stopping(ctx) && !c.gone:
+		c.handOff()
 	case errors.Is(err, errHungUp):
 		if c.journey.Outcome == "" {
 			c.journey.Outcome = OutcomeAbandoned
@@ -123,6 +168,61 @@ func (c *call) run(ctx context.Context) {
 	case err != nil && ctx.Err() == nil:
 		c.fail(context.WithoutCancel(ctx), err)
 	}
+}
+
+// stopping says whether ctx ended because the engine stops driving its
+// calls (a drain that timed out).
+func stopping(ctx context.Context) bool { return errors.Is(context.Cause(ctx), ErrStopping) }
+
+// handOff leaves the call to the next instance: a caller in a queue is the
+// queues' (they persist it); one in the IVR gets music on hold, so it does
+// not wait in silence, and its state is kept for Drain to save. Either
+// way this instance writes no journey for it.
+func (c *call) handOff() {
+	c.notOurs = true // the next instance records it
+	if c.inQueue {
+		c.log.Info("engine stopping: the caller stays in its queue for the next instance")
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.e.ctx), handoffTimeout)
+	defer cancel()
+	if err := c.e.cfg.Media.StartMOH(ctx, c.id); err != nil {
+		c.log.Warn("music on hold for a call left to the next instance", "error", err)
+	}
+	node := c.at
+	if len(c.subflows) > 0 {
+		node = c.subflows[0] // its return points are not kept: enter the sub-flow again
+	}
+	c.note(EventHandoff, node, nil)
+	c.handoff = &CallState{
+		CallID: c.id, Channel: c.name, Caller: c.caller, Hotline: c.hotline, Language: c.lang,
+		Node: node, Vars: c.keptVars(), Path: append([]string(nil), c.path...), Arrived: c.journey.Arrived,
+		Journey: c.journeySoFar(),
+	}
+	if c.flow != nil {
+		c.handoff.Flow, c.handoff.FlowVersion = c.flow.Name, c.flow.Version
+	}
+	c.log.Info("engine stopping: call handed to the next instance", "node", node)
+}
+
+// keptVars are the call's variables without the sensitive ones (the
+// caller is asked again).
+func (c *call) keptVars() map[string]string {
+	vars := make(map[string]string, len(c.vars))
+	for k, v := range c.vars {
+		if !c.secret[k] {
+			vars[k] = v
+		}
+	}
+	return vars
+}
+
+// journeySoFar is a copy of the journey as it stands.
+func (c *call) journeySoFar() *Journey {
+	j := c.journey
+	j.Events = append([]JourneyEvent(nil), c.journey.Events...)
+	j.Language = c.lang
+	return &j
 }
 
 // fail ends a call the engine could not carry on: logged, the apology
@@ -145,6 +245,9 @@ func (c *call) fail(ctx context.Context, err error) {
 
 // finish records who hung up and hands the journey over.
 func (c *call) finish() {
+	if c.notOurs {
+		return // handed to the next instance, or not a call of ours
+	}
 	ctx := context.WithoutCancel(c.e.ctx)
 	c.journey.Ended = c.e.now()
 	if !c.lostAt.IsZero() {
@@ -220,6 +323,56 @@ func (d *deadline) reset(dur time.Duration) {
 }
 
 func (d *deadline) stop() { d.t.Stop() }
+
+// bound is the deadline of a wait for the end of a playback or a
+// recording, which lasts d from its start. It is armed when Asterisk says
+// the playback or recording started, or at once while the events socket
+// is down (then its start may never be seen either): a wait whose socket
+// stays up gets every event, in order, so it needs no timer until then.
+type bound struct {
+	c     *call
+	d     time.Duration
+	asked time.Time
+	dl    *deadline // nil until armed
+}
+
+func (c *call) newBound(d time.Duration) *bound {
+	b := &bound{c: c, d: d, asked: c.e.now()}
+	if c.e.isDown() {
+		b.down()
+	}
+	return b
+}
+
+// started arms the bound d from now: Asterisk said it started.
+func (b *bound) started() {
+	if b.dl == nil {
+		b.dl = b.c.newDeadline(b.d)
+	}
+}
+
+// down arms the bound, if it is not yet, for what is left of d since the
+// request (at least the margin): the socket dropped.
+func (b *bound) down() {
+	if b.dl == nil {
+		b.dl = b.c.newDeadline(max(b.d-b.c.e.now().Sub(b.asked), waitMargin))
+	}
+}
+
+// again arms the bound d from now: Asterisk says it is still going.
+func (b *bound) again() {
+	if b.dl == nil {
+		b.dl = b.c.newDeadline(b.d)
+		return
+	}
+	b.dl.reset(b.d)
+}
+
+func (b *bound) stop() {
+	if b.dl != nil {
+		b.dl.stop()
+	}
+}
 
 // await returns the call's next event, or errTimeout when the deadline
 // passes first (nil: no deadline). Hang-up events end the wait with
@@ -306,11 +459,10 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 	// The end of the playback is an event that may be lost (the socket was
 	// down when it came): past the prompt's length plus a margin, or when
 	// told after a reconnect, ask Asterisk.
-	bound := c.e.playBound(media)
-	dl := c.newDeadline(bound)
-	defer dl.stop()
+	b := c.newBound(c.e.playBound(media))
+	defer b.stop()
 	for {
-		ev, err := c.await(ctx, dl)
+		ev, err := c.await(ctx, b.dl)
 		if errors.Is(err, errTimeout) {
 			ev, err = &recheckEvent{id: id}, nil
 		}
@@ -332,7 +484,13 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 				c.log.Warn("the end of a prompt was not seen; Asterisk says it is over", "media", media, "playback", id)
 				return false, nil
 			}
-			dl.reset(bound)
+			b.again()
+		case *ari.PlaybackStarted:
+			if ev.Playback.ID == id {
+				b.started()
+			}
+		case *downEvent:
+			b.down()
 		case *ari.PlaybackFinished:
 			if ev.Playback.ID != id {
 				continue

@@ -105,7 +105,8 @@ type rig struct {
 	journeys chan *ivr.Journey
 	ctx      context.Context
 	connCfg  ivr.ConnConfig
-	cut      func() // stops the events connection (the emulator keeps the application)
+	base     ivr.EngineConfig // the engine's configuration before the test's adjustments
+	cut      func()           // stops the events connection (the emulator keeps the application)
 	// lost counts events the emulator sent that no connection delivered
 	// (they were in flight at a cut).
 	lost atomic.Int64
@@ -162,14 +163,15 @@ func newRigWith(t *testing.T, flows ivr.Flows, mutate func(*ivr.EngineConfig)) *
 	rest := ivr.NewRESTClient(cfg)
 	ecfg := ivr.EngineConfig{Flows: flows, Media: ivr.NewMedia(rest), Journeys: journeys, Clock: clk,
 		Durations: durations, Reconcile: appChannels(rest)}
+	base := ecfg
 	if mutate != nil {
 		mutate(&ecfg)
 	}
 	engine := ivr.NewEngine(ecfg)
-	r := &rig{t: t, clk: clk, emu: emu, engine: engine, journeys: journeys, ctx: ctx, connCfg: cfg}
+	r := &rig{t: t, clk: clk, emu: emu, engine: engine, journeys: journeys, ctx: ctx, connCfg: cfg, base: base}
 	r.connect()
 	t.Cleanup(func() {
-		_ = engine.Drain(ctx)
+		_ = r.engine.Drain(ctx)
 		r.cut()
 		_ = emu.Close()
 		// The REST client and the lookups share the default transport: close
@@ -193,6 +195,19 @@ func installBeep(t *testing.T, sounds string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// restart starts another engine (the next instance) on the same emulator
+// and connects it; the previous one must have been drained and cut.
+func (r *rig) restart(mutate func(*ivr.EngineConfig)) {
+	r.t.Helper()
+	cfg := r.base
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	r.engine = ivr.NewEngine(cfg)
+	r.lost.Store(r.emu.Stats().EventsSent) // the new engine has seen none of them
+	r.connect()
 }
 
 // connect runs an events connection for the engine and waits until its

@@ -23,16 +23,19 @@ import (
 // loops that never wait for the caller, so this only stops a runaway.
 const maxSteps = 10_000
 
-// runFlow runs the call's flow from its start node until it hangs up,
-// leaves (queue, transfer) or the caller goes.
-func (c *call) runFlow(ctx context.Context) error {
+// runFlow runs the call's flow from node id (its start, or where a resumed
+// call stood) until it hangs up, leaves (queue, transfer) or the caller
+// goes.
+func (c *call) runFlow(ctx context.Context, id string) error {
 	c.vars["caller"], c.vars["dialled"], c.vars["lang"] = c.caller, c.hotline, c.lang
-	var returns []string // sub-flow return points
-	id := c.flow.Start
 	for step := 0; ; step++ {
 		if step == maxSteps {
 			return fmt.Errorf("the flow ran %d nodes without ending: %v", maxSteps, c.path[len(c.path)-5:])
 		}
+		if stopping(ctx) {
+			return context.Cause(ctx)
+		}
+		c.at = id
 		switch id {
 		case "":
 			return nil // the call left the flow (queue, transfer)
@@ -49,10 +52,11 @@ func (c *call) runFlow(ctx context.Context) error {
 			c.hangup(ctx, "normal")
 			return nil
 		case callflow.Return:
-			if len(returns) == 0 {
+			if len(c.returns) == 0 {
 				return errors.New("a sub-flow returned with no caller to return to")
 			}
-			id, returns = returns[len(returns)-1], returns[:len(returns)-1]
+			last := len(c.returns) - 1
+			id, c.returns, c.subflows = c.returns[last], c.returns[:last], c.subflows[:last]
 			continue
 		}
 		n := c.flow.Node(id)
@@ -60,7 +64,8 @@ func (c *call) runFlow(ctx context.Context) error {
 			return fmt.Errorf("node %q does not exist in flow %s v%d", id, c.flow.Name, c.flow.Version)
 		}
 		if n.Kind == callflow.KindSubflow {
-			returns = append(returns, n.Subflow.Next)
+			c.returns = append(c.returns, n.Subflow.Next)
+			c.subflows = append(c.subflows, n.ID)
 		}
 		next, err := c.runNode(ctx, n)
 		if err != nil {
@@ -405,12 +410,24 @@ func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
 			answered = &r
 			mu.Unlock()
 		},
+		Flow: c.flow.Name, FlowVersion: c.flow.Version, Node: n.ID,
 	}
+	if r := c.resume; r != nil && r.Node == n.ID {
+		// Resumed where the last instance left it: same place in the queue,
+		// or back to its agent.
+		req.Arrived, req.Resume = r.QueueArrived, true
+	}
+	c.resume = nil
 	var res QueueResult
+	c.inQueue = true
 	err := c.alongside(ctx, keys, func(ctx context.Context) (err error) {
 		res, err = c.e.cfg.Queues.Enqueue(ctx, req)
 		return err
 	})
+	if stopping(ctx) && !c.gone {
+		return "", context.Cause(ctx) // the queues keep the caller; c.inQueue tells handOff
+	}
+	c.inQueue = false
 	mu.Lock()
 	took := answered
 	mu.Unlock()

@@ -53,6 +53,8 @@ const (
 	EventTransfer  = "transfer"
 	EventSurvey    = "survey"
 	EventHangup    = "hangup"
+	EventHandoff   = "handoff" // the instance stopped; the next one adopts the call
+	EventResumed   = "resumed" // adopted by this instance after a restart
 	EventError     = "error"
 )
 

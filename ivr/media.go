@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/CyCoreSystems/ari/v6"
 )
@@ -24,6 +25,10 @@ type Media interface {
 	// StartMOH plays the default music on hold to the channel until
 	// something else is played or it is stopped.
 	StartMOH(ctx context.Context, channelID string) error
+	StopMOH(ctx context.Context, channelID string) error
+	// Channel describes a channel the engine did not see arrive (one it
+	// adopts at start).
+	Channel(ctx context.Context, channelID string) (ChannelInfo, error)
 
 	// Playback asks Asterisk whether a playback still exists (GET
 	// /playbacks/{id}): found false (404) means it is over. A wait whose
@@ -35,6 +40,15 @@ type Media interface {
 	// StoredRecording says whether a finished recording was stored (GET
 	// /recordings/stored/{name}).
 	StoredRecording(ctx context.Context, name string) (found bool, err error)
+}
+
+// ChannelInfo is what the engine needs of a channel it adopts.
+type ChannelInfo struct {
+	Name, Caller string
+	// Number is the dialled number: the first argument of Stasis() in
+	// the dialplan, else the extension.
+	Number string
+	State  string // Up once answered
 }
 
 // ariMedia adapts the ari/v6 REST client. Its calls take no context (see
@@ -173,4 +187,33 @@ func statusOf(err error) int {
 		}
 	}
 	return 0
+}
+
+func (m ariMedia) StopMOH(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return m.cl.Channel().StopMOH(chanKey(id))
+}
+
+func (m ariMedia) Channel(ctx context.Context, id string) (ChannelInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return ChannelInfo{}, err
+	}
+	d, err := m.cl.Channel().Data(chanKey(id))
+	if err != nil {
+		return ChannelInfo{}, err
+	}
+	info := ChannelInfo{Name: d.Name, State: d.State}
+	if d.Caller != nil {
+		info.Caller = d.Caller.Number
+	}
+	if d.Dialplan != nil {
+		info.Number = d.Dialplan.Exten
+		// Stasis(app,NUMBER,...): the dialled number is the first argument.
+		if args := strings.Split(d.Dialplan.AppData, ","); d.Dialplan.AppName == "Stasis" && len(args) > 1 && args[1] != "" {
+			info.Number = args[1]
+		}
+	}
+	return info, nil
 }

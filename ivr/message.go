@@ -93,10 +93,10 @@ func (c *call) awaitRecording(ctx context.Context, name string, maxLength time.D
 	if maxLength <= 0 {
 		bound = unboundedMessage
 	}
-	dl := c.newDeadline(bound)
-	defer dl.stop()
+	b := c.newBound(bound)
+	defer b.stop()
 	for {
-		ev, err := c.await(ctx, dl)
+		ev, err := c.await(ctx, b.dl)
 		if errors.Is(err, errTimeout) {
 			ev, err = &recheckEvent{id: name}, nil
 		}
@@ -119,7 +119,13 @@ func (c *call) awaitRecording(ctx context.Context, name string, maxLength time.D
 			case over:
 				return 0, fmt.Errorf("%w: the recording is gone and nothing was stored", errNoMessage)
 			}
-			dl.reset(bound)
+			b.again()
+		case *ari.RecordingStarted:
+			if ev.Recording.Name == name {
+				b.started()
+			}
+		case *downEvent:
+			b.down()
 		case *ari.RecordingFinished:
 			if ev.Recording.Name != name {
 				continue

@@ -103,6 +103,17 @@ func newRouteRig(t *testing.T, q ivr.Queues, tr ivr.Transferer) *rig {
 	return newRigWith(t, &reg, func(c *ivr.EngineConfig) { c.Queues, c.Transfers = q, tr })
 }
 
+// newRouteRigWith is newRouteRig with the engine's configuration adjusted
+// by mutate.
+func newRouteRigWith(t *testing.T, mutate func(*ivr.EngineConfig)) *rig {
+	t.Helper()
+	var reg callflow.Registry
+	if _, err := reg.Load(map[string][]byte{"routes.yaml": []byte(routeFlow)}); err != nil {
+		t.Fatal(err)
+	}
+	return newRigWith(t, &reg, mutate)
+}
+
 func TestVIPBranchAndSubflow(t *testing.T) {
 	r := newRouteRig(t, nil, nil)
 	vip, err := r.emu.Dial(r.ctx, aritest.Call{From: "13800000001", To: "4008001234"})

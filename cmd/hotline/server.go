@@ -128,7 +128,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		// connection still brings their events; new calls meet the dialplan's
 		// fallback once the application is gone.
 		if err := s.engine.Drain(shutdownCtx); err != nil {
-			s.log.Warn("calls still up when the drain timed out; they were ended", "calls", s.engine.Active(), "error", err)
+			s.log.Warn("calls still up when the drain timed out are left to the next instance", "error", err)
 		}
 	}
 	// Then the ACD: its Run returns once the call-backs under way are
@@ -185,9 +185,13 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 	if err != nil {
 		return err
 	}
+	durations, err := promptDurations()
+	if err != nil {
+		return err
+	}
 	s.engine = ivr.NewEngine(ivr.EngineConfig{
 		Flows: flows.reg, Media: ivr.NewMedia(rest), Queues: svc, Journeys: rec.journeys, Logger: s.log,
-		Reconcile: reconcile,
+		Reconcile: reconcile, Durations: durations, Handoffs: rec.handoffs,
 	})
 	s.acd = svc
 	s.handler = fanout{s.view, svc.Handler(s.engine)}
