@@ -87,6 +87,7 @@ func (c *call) adopt(ctx context.Context) (string, error) {
 	c.journey.Answered = c.journey.Arrived
 	c.note(EventResumed, flow.Start, map[string]any{"from": resumedAtStart})
 	c.log.Warn("adopted a call nobody kept the state of; starting its flow again")
+	c.stopHoldMusic(ctx)
 	c.setLanguage(ctx)
 	return flow.Start, c.apologise(ctx)
 }
@@ -164,11 +165,16 @@ func (c *call) resumeFrom(ctx context.Context, st CallState, how string) (string
 		c.resume = &st
 		return node, nil
 	}
-	if err := c.e.cfg.Media.StopMOH(ctx, c.id); err != nil {
-		c.log.Debug("stopping the hold music of a resumed call", "error", err)
-	}
+	c.stopHoldMusic(ctx)
 	c.setLanguage(ctx)
 	return node, c.apologise(ctx)
+}
+
+// stopHoldMusic stops the music on hold a stopping instance left playing.
+func (c *call) stopHoldMusic(ctx context.Context) {
+	if err := c.e.cfg.Media.StopMOH(ctx, c.id); err != nil {
+		c.log.Debug("stopping the hold music of an adopted call", "error", err)
+	}
 }
 
 // apologise plays the short prompt of a call picked up again.

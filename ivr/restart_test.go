@@ -188,3 +188,42 @@ func TestRestartResumesCalls(t *testing.T) {
 	default:
 	}
 }
+
+// TestRestartWithoutStateStartsAgainWithApology: with no handoff store
+// (or a crash that saved nothing), the next instance finds the caller in
+// the application and starts its flow again after a short apology: never
+// silence, and one journey.
+func TestRestartWithoutStateStartsAgainWithApology(t *testing.T) {
+	r := newRig(t, "http://127.0.0.1:1", nil)
+	p := r.dial("13800138000")
+	r.heard(p, sound("zh", "demo/main-menu"))
+	ctx, timeout := context.WithCancel(r.ctx)
+	timeout()
+	if err := r.engine.Drain(ctx); err == nil {
+		t.Fatal("a drain that timed out with a call up returned nil")
+	}
+	r.cut()
+	r.restart(nil)
+	r.heard(p, sound("zh", "std/please-hold"))
+	sn := r.until(p, "the flow again", func(sn aritest.Snapshot) bool {
+		return sn.Heard[len(sn.Heard)-1].Media == sound("zh", "demo/welcome")
+	})
+	if n := len(sn.Heard); sn.Heard[n-2].Media != sound("zh", "std/please-hold") {
+		t.Errorf("heard %v, want the apology right before the welcome", sn.Heard[n-2:])
+	}
+	for _, h := range sn.Heard {
+		if h.Media == "moh:default" && h.State == "playing" {
+			t.Error("the hold music of the stopped instance still plays under the flow")
+		}
+	}
+	_ = p.Hangup()
+	j := r.journey()
+	if j.CallID != p.ID() || j.Caller != "13800138000" || j.Hotline != "4008001234" || j.Flow != "test-hotline" {
+		t.Errorf("journey of the adopted call: %+v", j)
+	}
+	select {
+	case extra := <-r.journeys:
+		t.Errorf("a second journey for %s", extra.CallID)
+	default:
+	}
+}
