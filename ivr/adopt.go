@@ -165,6 +165,10 @@ func (c *call) resumeFrom(ctx context.Context, st CallState, how string) (string
 		c.resume = &st
 		return node, nil
 	}
+	if n := flow.Node(node); n != nil && n.Kind == callflow.KindTransfer && c.journey.Outcome == OutcomeTransferred {
+		c.resume = &st // talking to the far end of its transfer: leave the audio alone
+		return node, nil
+	}
 	c.stopHoldMusic(ctx)
 	c.setLanguage(ctx)
 	return node, c.apologise(ctx)

@@ -186,8 +186,10 @@ func (c *call) handOff() {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.e.ctx), handoffTimeout)
 	defer cancel()
-	if err := c.e.cfg.Media.StartMOH(ctx, c.id); err != nil {
-		c.log.Warn("music on hold for a call left to the next instance", "error", err)
+	if c.journey.Outcome != OutcomeTransferred { // not while it talks to a transfer's far end
+		if err := c.e.cfg.Media.StartMOH(ctx, c.id); err != nil {
+			c.log.Warn("music on hold for a call left to the next instance", "error", err)
+		}
 	}
 	node := c.at
 	if len(c.subflows) > 0 {

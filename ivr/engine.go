@@ -114,6 +114,9 @@ type EngineConfig struct {
 	// times out, for the next instance (see resume.go); nil: they start
 	// their flow again there, with an apology.
 	Handoffs Handoffs
+	// Trunk lets the engine carry out the flows' transfer nodes itself
+	// when Transfers is nil (see TrunkConfig).
+	Trunk TrunkConfig
 	// Durations tells how long each sound plays, to bound the wait for
 	// the end of a prompt (see SoundDurations); nil, or a sound it does
 	// not know, gets a generous bound.
@@ -321,7 +324,17 @@ func (e *Engine) Event(ctx context.Context, ev ari.Event) {
 	defer e.seen.Add(1)
 	switch ev := ev.(type) {
 	case *ari.StasisStart:
+		if c := e.owner(ev.Channel.ID); c != nil {
+			c.box.put(ev) // the far end of a transfer
+			return
+		}
 		e.start(ev)
+		return
+	case *ari.Dial:
+		e.route(e.owner(ev.Peer.ID), ev)
+		return
+	case *ari.ChannelStateChange:
+		e.route(e.owner(ev.Channel.ID), ev)
 		return
 	case *ari.PlaybackStarted:
 		e.route(e.owner(ev.Playback.ID), ev) // arms the bound of the wait for its end
@@ -345,9 +358,21 @@ func (e *Engine) Event(ctx context.Context, ev ari.Event) {
 	case *ari.ChannelHangupRequest:
 		e.route(e.call(ev.Channel.ID), ev)
 	case *ari.StasisEnd:
-		e.route(e.call(ev.Channel.ID), ev)
+		e.routeChannelEnd(ev.Channel.ID, ev)
 	case *ari.ChannelDestroyed:
-		e.route(e.call(ev.Channel.ID), ev)
+		e.routeChannelEnd(ev.Channel.ID, ev)
+	}
+}
+
+// routeChannelEnd routes the end of a channel: a caller's to its call, a
+// transfer's far end to the call it was dialled for.
+func (e *Engine) routeChannelEnd(id string, ev ari.Event) {
+	if c := e.call(id); c != nil {
+		c.box.put(ev)
+		return
+	}
+	if c := e.owner(id); c != nil {
+		c.box.put(legEvent(ev))
 	}
 }
 

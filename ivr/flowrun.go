@@ -479,6 +479,26 @@ func (c *call) runTransfer(ctx context.Context, n *callflow.Node) (string, error
 	t := n.Transfer
 	c.served = false // the caller wants a person after all
 	number := callflow.Expand(t.Number, c.vars)
+	if d, own := c.e.ownTransfers(); own {
+		var err error
+		if r := c.resume; r != nil && r.Node == n.ID && c.journey.Outcome == OutcomeTransferred {
+			// Resumed in the middle of its conversation: the bridge kept
+			// mixing while no instance ran.
+			c.resume = nil
+			err = c.resumeTalk(ctx, d)
+		} else {
+			err = c.transfer(ctx, d, n.ID, t, number)
+		}
+		if errors.Is(err, errTransferFailed) {
+			c.note(EventTransfer, n.ID, map[string]any{"number": number, "error": err.Error()})
+			c.log.Info("transfer failed; taking on_fail", "number", number, "error", err)
+			return t.OnFail, nil
+		}
+		if errors.Is(err, errHungUp) && c.journey.Outcome == OutcomeTransferred {
+			c.journey.HungUpBy = HungUpByCaller
+		}
+		return "", err
+	}
 	if c.e.cfg.Transfers == nil {
 		c.note(EventTransfer, n.ID, map[string]any{"number": number, "error": "no trunk is configured for transfers"})
 		return t.OnFail, nil

@@ -192,6 +192,7 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 	s.engine = ivr.NewEngine(ivr.EngineConfig{
 		Flows: flows.reg, Media: ivr.NewMedia(rest), Queues: svc, Journeys: rec.journeys, Logger: s.log,
 		Reconcile: reconcile, Durations: durations, Handoffs: rec.handoffs,
+		Trunk: ivr.TrunkConfig{Endpoint: cfg.Transfers.Endpoint, RingTimeout: cfg.Transfers.RingTimeout},
 	})
 	s.acd = svc
 	s.handler = fanout{s.view, svc.Handler(s.engine)}
