@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -456,6 +457,9 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 		if c.gone {
 			return false, errHungUp
 		}
+		if statusOf(err) == http.StatusNotFound {
+			return false, c.vanished()
+		}
 		return false, fmt.Errorf("playing %v: %w", media, err)
 	}
 	// The end of the playback is an event that may be lost (the socket was
@@ -512,6 +516,21 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 			}
 		}
 	}
+}
+
+// vanished is what a command that found no channel (404) means: with the
+// events socket down, the channel was lost with Asterisk (errLost, ended
+// when the socket dropped); with it up, its hang-up is on its way.
+func (c *call) vanished() error {
+	c.gone = true
+	c.e.mu.Lock()
+	since := c.e.downSince
+	c.e.mu.Unlock()
+	if !since.IsZero() {
+		c.lostAt = since
+		return errLost
+	}
+	return errHungUp
 }
 
 // playbackOver asks Asterisk whether a playback is over: gone (404).

@@ -93,3 +93,33 @@ func TestCallLostWhileDisconnected(t *testing.T) {
 		t.Errorf("ended at %v, want %v (when the socket dropped)", j.Ended, cutAt)
 	}
 }
+
+// TestCallLostWhileDisconnectedMidFlow: the caller hangs up while the
+// socket is down and the engine, unaware, moves on to the next prompt:
+// Asterisk answers 404, and the call is lost (by the system, at the
+// drop), not failed with the apology.
+func TestCallLostWhileDisconnectedMidFlow(t *testing.T) {
+	r := newRig(t, "http://127.0.0.1:1", nil)
+	p := r.dial("13800138000")
+	r.heard(p, sound("zh", "demo/welcome"))
+	cutAt := r.clk.Now()
+	r.cut()
+	if err := p.Hangup(); err != nil {
+		t.Fatal(err)
+	}
+	// The welcome's bound passes; Asterisk says its playback is over (the
+	// channel is gone) and the engine tries the menu.
+	for range 600 {
+		r.clk.Advance(100 * time.Millisecond)
+		r.emu.Sync()
+		r.quiesce(r.ctx)
+		if r.engine.Active() == 0 {
+			break
+		}
+	}
+	j := r.journey()
+	if j.Outcome != ivr.OutcomeLost || j.HungUpBy != ivr.HungUpBySystem || !j.Ended.Equal(cutAt) {
+		t.Errorf("journey %s by %s ended %v, want lost by system at %v", j.Outcome, j.HungUpBy, j.Ended, cutAt)
+	}
+	r.connect()
+}
