@@ -65,6 +65,7 @@ type call struct {
 	returns  []string
 	subflows []string
 	inQueue  bool       // inside Queues.Enqueue: the queues own the caller
+	playing  string     // the playback a wait that failed was for (see handOff)
 	adopting bool       // found in Stasis at (re)connect: see adopt.go
 	resume   *CallState // the state it resumes from, until its node used it
 	handoff  *CallState // set when the engine stopped with it in the IVR
@@ -188,9 +189,17 @@ func (c *call) handOff() {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.e.ctx), handoffTimeout)
 	defer cancel()
 	if c.journey.Outcome != OutcomeTransferred { // not while it talks to a transfer's far end
+		if c.playing != "" { // the prompt it was playing: hold music instead
+			if err := c.e.cfg.Media.StopPlayback(ctx, c.playing); err != nil {
+				c.log.Debug("stopping the prompt of a call left to the next instance", "error", err)
+			}
+		}
 		if err := c.e.cfg.Media.StartMOH(ctx, c.id); err != nil {
 			c.log.Warn("music on hold for a call left to the next instance", "error", err)
 		}
+	}
+	if c.flow == nil || c.at == "" {
+		return // it had not started its flow: the next instance starts it
 	}
 	node := c.at
 	if len(c.subflows) > 0 {
@@ -199,11 +208,9 @@ func (c *call) handOff() {
 	c.note(EventHandoff, node, nil)
 	c.handoff = &CallState{
 		CallID: c.id, Channel: c.name, Caller: c.caller, Hotline: c.hotline, Language: c.lang,
+		Flow: c.flow.Name, FlowVersion: c.flow.Version,
 		Node: node, Vars: c.keptVars(), Path: append([]string(nil), c.path...), Arrived: c.journey.Arrived,
 		Journey: c.journeySoFar(),
-	}
-	if c.flow != nil {
-		c.handoff.Flow, c.handoff.FlowVersion = c.flow.Name, c.flow.Version
 	}
 	c.log.Info("engine stopping: call handed to the next instance", "node", node)
 }
@@ -467,13 +474,14 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 	// told after a reconnect, ask Asterisk.
 	b := c.newBound(c.e.playBound(media))
 	defer b.stop()
+	c.playing = id
 	for {
 		ev, err := c.await(ctx, b.dl)
 		if errors.Is(err, errTimeout) {
 			ev, err = &recheckEvent{id: id}, nil
 		}
 		if err != nil {
-			return false, err
+			return false, err // c.playing stays: the playback may go on
 		}
 		switch ev := ev.(type) {
 		case *recheckEvent:
@@ -488,6 +496,7 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 				c.note(EventPrompt, node, map[string]any{"media": media, "state": "ended_unseen",
 					"ms": c.e.now().Sub(started).Milliseconds()})
 				c.log.Warn("the end of a prompt was not seen; Asterisk says it is over", "media", media, "playback", id)
+				c.playing = ""
 				return false, nil
 			}
 			b.again()
@@ -506,12 +515,14 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 			if ev.Playback.State == "failed" {
 				c.log.Warn("prompt failed to play (missing sound?)", "media", media)
 			}
+			c.playing = ""
 			return false, nil
 		case *ari.ChannelDtmfReceived:
 			if bargeIn {
 				c.stopBarged(ctx, id)
 				c.note(EventPrompt, node, map[string]any{"media": media, "state": "barged_in",
 					"ms": c.e.now().Sub(started).Milliseconds()})
+				c.playing = ""
 				return true, nil
 			}
 		}

@@ -155,7 +155,7 @@ func newRigWith(t *testing.T, flows ivr.Flows, mutate func(*ivr.EngineConfig)) *
 	}
 	cfg := ivr.ConnConfig{URL: emu.URL(), Username: "u", Password: "p", Application: "hotline",
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}
-	journeys := make(sink, 16)
+	journeys := make(sink, 256)
 	durations, err := ivr.SoundDurations(prompts.FS(), "hotline/")
 	if err != nil {
 		t.Fatal(err)
