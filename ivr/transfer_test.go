@@ -92,22 +92,29 @@ func TestTransferCallerHangsUpEndsTheCallee(t *testing.T) {
 // the journey; the caller is not left in silence.
 func TestTransferFailures(t *testing.T) {
 	for _, tt := range []struct {
-		name  string
-		b     aritest.Behavior
-		cause string
+		name    string
+		b       aritest.Behavior
+		offline bool
+		cause   string
 	}{
-		{"never answers", aritest.NeverAnswer(), "noanswer"},
-		{"busy", aritest.Busy(), "busy"},
-		{"rejects", aritest.Reject(time.Second), "busy"},
+		{"never answers", aritest.NeverAnswer(), false, "noanswer"},
+		{"busy", aritest.Busy(), false, "busy"},
+		{"rejects", aritest.Reject(time.Second), false, "busy"},
+		{"unreachable", aritest.AnswerAfter(0), true, "chanunavail"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r, trunk := newTrunkRig(t, tt.b)
+			if tt.offline {
+				trunk.Unregister()
+			}
 			p := r.dial("13900000000")
 			r.heard(p, sound("zh", "demo/main-menu"))
 			pressed := r.clk.Now()
 			r.press(p, "3")
-			if _, err := trunk.NextCall(r.ctx); err != nil {
-				t.Fatal(err)
+			if !tt.offline {
+				if _, err := trunk.NextCall(r.ctx); err != nil {
+					t.Fatal(err)
+				}
 			}
 			leave := r.heard(p, sound("zh", "message/leave"))
 			waited := leave.Start.Sub(pressed)
@@ -141,5 +148,26 @@ func (r *rig) bridged(p *aritest.Party) string {
 			r.t.Fatalf("caller and callee never shared a bridge: %v", err)
 		}
 		r.settle()
+	}
+}
+
+// TestTransferCallerHangsUpWhileRinging: a caller who gives up while the
+// number rings ends the far end's channel too.
+func TestTransferCallerHangsUpWhileRinging(t *testing.T) {
+	r, trunk := newTrunkRig(t, aritest.NeverAnswer())
+	p := r.dial("13900000000")
+	r.heard(p, sound("zh", "demo/main-menu"))
+	r.press(p, "3")
+	callee, err := trunk.NextCall(r.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.settle()
+	_ = p.Hangup()
+	if _, err := callee.WaitHangup(r.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if j := r.journey(); j.Outcome != ivr.OutcomeAbandoned || j.HungUpBy != ivr.HungUpByCaller {
+		t.Errorf("journey %s by %s, want abandoned by the caller", j.Outcome, j.HungUpBy)
 	}
 }
