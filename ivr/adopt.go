@@ -9,10 +9,10 @@ import (
 )
 
 // resumeSound is played to a caller picked up again after a restart,
-// before the node it was in: a short "please hold" rather than the start
-// of the menu out of nowhere. (A dedicated "sorry to keep you waiting"
-// prompt would fit better; std/please-hold is the closest shipped one.)
-func resumeSound(lang string) string { return "sound:hotline/" + lang + "/std/please-hold" }
+// before the node it was in: 「对不起,让您久等了」 ("sorry to keep you
+// waiting", shipped with the prompts as resume-sorry) rather than the
+// node's prompt out of nowhere.
+func resumeSound(lang string) string { return "sound:hotline/" + lang + "/resume-sorry" }
 
 // adopt takes over the channels of the application that no call of this
 // engine owns: calls left by an instance that stopped or crashed, or that

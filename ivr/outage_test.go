@@ -127,7 +127,7 @@ func TestHundredCallsThroughRestart(t *testing.T) {
 	r.restart(configure)
 	for i, p := range parties {
 		if i%2 == 0 {
-			r.heard(p, sound("zh", "std/please-hold"))
+			r.heard(p, sound("zh", "resume-sorry"))
 		}
 	}
 	for range calls / 2 {

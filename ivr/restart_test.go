@@ -87,7 +87,7 @@ func (h *memHandoffs) Take(_ context.Context, id string) (ivr.CallState, bool, e
 // drain times out nobody is hung up, the IVR callers hear hold music, A
 // writes no journey and saves the IVR calls' states. Instance B connects
 // to the same Asterisk and resumes each call where it stood: the menu
-// caller hears "please hold" and the menu again, the queued caller goes
+// caller hears the resume apology and the menu again, the queued caller goes
 // back to its queue with its place; each call gets exactly one journey,
 // with its history from A.
 func TestRestartResumesCalls(t *testing.T) {
@@ -144,7 +144,7 @@ func TestRestartResumesCalls(t *testing.T) {
 
 	// Instance B.
 	r.restart(configure)
-	r.heard(menu, sound("zh", "std/please-hold"))
+	r.heard(menu, sound("zh", "resume-sorry"))
 	r.until(menu, "the menu again", func(sn aritest.Snapshot) bool {
 		return sn.Heard[len(sn.Heard)-1].Media == sound("zh", "demo/main-menu")
 	})
@@ -153,7 +153,7 @@ func TestRestartResumesCalls(t *testing.T) {
 		!again.Arrived.Equal(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)) {
 		t.Errorf("resumed queue request %+v, want the queued caller resumed at agent with its place", again)
 	}
-	r.heard(late, sound("zh", "std/please-hold"))
+	r.heard(late, sound("zh", "resume-sorry"))
 	for _, p := range []*aritest.Party{menu, queued, late} {
 		_ = p.Hangup()
 	}
@@ -204,11 +204,11 @@ func TestRestartWithoutStateStartsAgainWithApology(t *testing.T) {
 	}
 	r.cut()
 	r.restart(nil)
-	r.heard(p, sound("zh", "std/please-hold"))
+	r.heard(p, sound("zh", "resume-sorry"))
 	sn := r.until(p, "the flow again", func(sn aritest.Snapshot) bool {
 		return sn.Heard[len(sn.Heard)-1].Media == sound("zh", "demo/welcome")
 	})
-	if n := len(sn.Heard); sn.Heard[n-2].Media != sound("zh", "std/please-hold") {
+	if n := len(sn.Heard); sn.Heard[n-2].Media != sound("zh", "resume-sorry") {
 		t.Errorf("heard %v, want the apology right before the welcome", sn.Heard[n-2:])
 	}
 	for _, h := range sn.Heard {
