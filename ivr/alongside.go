@@ -17,11 +17,14 @@ func (c *call) alongside(ctx context.Context, keys chan<- string, work func(ctx 
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- work(wctx) }()
+	defer c.parked.Store(0)
 	for {
+		c.parked.Store(parkedIdle)
 		select {
 		case err := <-done:
 			return err
 		case <-c.box.signal:
+			c.parked.Store(0)
 			for {
 				ev, ok := c.box.take()
 				if !ok {

@@ -26,6 +26,9 @@ type script struct {
 	events []string      // sent in order once the websocket is open
 	until  chan struct{} // nil: close right after the events; else hold the socket open until it closes
 	deaf   bool          // never read the socket, so pings go unanswered
+	// closed, when set, gets the error that ended the server's reading of
+	// the socket (a close frame's status is in it).
+	closed chan error
 }
 
 // attempt is what the fake ARI saw of one connection attempt.
@@ -90,7 +93,16 @@ func (s *ariServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	defer ws.CloseNow()
 	ctx := r.Context()
-	if !sc.deaf {
+	if sc.closed != nil {
+		go func() {
+			for {
+				if _, _, err := ws.Read(r.Context()); err != nil {
+					sc.closed <- err
+					return
+				}
+			}
+		}()
+	} else if !sc.deaf {
 		ctx = ws.CloseRead(ctx) // answers pings; ends when the client closes
 	}
 	for _, ev := range sc.events {

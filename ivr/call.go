@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"runtime/debug"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/CyCoreSystems/ari/v6"
+	"github.com/jonboulle/clockwork"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
@@ -49,9 +52,32 @@ type call struct {
 	owned   []string       // playback ids and recording names routed here (Engine.own)
 	stops   sync.WaitGroup // barge-in stops still being sent (stopBarged)
 	journey Journey
-	gone    bool // the channel is hung up or out of Stasis
-	hungUp  bool // we hung it up
+	served  bool      // passed a self-service success point (see OutcomeSelfService)
+	chose   bool      // took a menu option
+	gone    bool      // the channel is hung up or out of Stasis
+	lostAt  time.Time // when the channel was lost with Asterisk (errLost)
+	hungUp  bool      // we hung it up
+
+	// Where the flow is, for a handoff: at is the node running (or about
+	// to), returns and subflows the sub-flows entered (their return
+	// points and their nodes).
+	at       string
+	returns  []string
+	subflows []string
+	inQueue  bool       // inside Queues.Enqueue: the queues own the caller
+	playing  string     // the playback a wait that failed was for (see handOff)
+	adopting bool       // found in Stasis at (re)connect: see adopt.go
+	resume   *CallState // the state it resumes from, until its node used it
+	handoff  *CallState // set when the engine stopped with it in the IVR
+	notOurs  bool       // an adopted channel no flow answers: no journey
+
+	// parked is what the goroutine waits for, for Engine.quiet: 0 while
+	// it works, parkedIdle when it waits for events only, else the
+	// UnixNano of the timer that wakes it.
+	parked atomic.Int64
 }
+
+const parkedIdle = -1
 
 func newCall(e *Engine, id, name, hotline, caller string) *call {
 	c := &call{e: e, id: id, name: name, hotline: hotline, caller: caller, box: newMailbox(),
@@ -79,34 +105,134 @@ func (c *call) run(ctx context.Context) {
 		}
 	}()
 
-	flow, found := c.e.cfg.Flows.ForNumber(c.hotline)
-	if !found {
-		c.log.Warn("no flow answers this number; hanging up")
-		c.note(EventError, "", map[string]any{"error": "no flow for the dialled number"})
-		c.journey.Outcome = OutcomeError
-		c.hangup(ctx, "unallocated")
-		return
+	var (
+		from string
+		err  error
+	)
+	if c.adopting {
+		from, err = c.adopt(ctx)
+		if err != nil || c.notOurs {
+			c.end(ctx, err)
+			return
+		}
+	} else {
+		flow, found := c.e.cfg.Flows.ForNumber(c.hotline)
+		if !found {
+			c.log.Warn("no flow answers this number; hanging up")
+			c.note(EventError, "", map[string]any{"error": "no flow for the dialled number"})
+			c.journey.Outcome = OutcomeError
+			c.hangup(ctx, "unallocated")
+			return
+		}
+		c.setFlow(flow, flow.Languages[0])
+		if err := c.answer(ctx); err != nil {
+			c.end(ctx, err)
+			return
+		}
+		from = flow.Start
 	}
-	c.flow, c.lang = flow, flow.Languages[0]
+	c.end(ctx, c.runFlow(ctx, from))
+}
+
+// setFlow sets the flow the call runs and its language.
+func (c *call) setFlow(flow *callflow.Flow, lang string) {
+	c.flow, c.lang = flow, lang
 	c.journey.Flow, c.journey.FlowVersion = flow.Name, flow.Version
 	c.log = c.log.With("flow", flow.Name, "version", flow.Version)
+}
+
+// answer answers the channel and sets its language.
+func (c *call) answer(ctx context.Context) error {
 	if err := c.e.cfg.Media.Answer(ctx, c.id); err != nil {
-		c.fail(ctx, fmt.Errorf("answering: %w", err))
-		return
+		return fmt.Errorf("answering: %w", err)
 	}
 	c.journey.Answered = c.e.now()
 	c.note(EventAnswered, "", nil)
-	err := c.runFlow(ctx)
+	c.setLanguage(ctx)
+	return nil
+}
+
+// end settles how the call's script ended: a hang-up, a lost channel, the
+// engine stopping (the call is handed to the next instance), or a failure.
+func (c *call) end(ctx context.Context, err error) {
 	switch {
+	case stopping(ctx) && !c.gone:
+		c.handOff()
 	case errors.Is(err, errHungUp):
 		if c.journey.Outcome == "" {
 			c.journey.Outcome = OutcomeAbandoned
 		}
 	case errors.Is(err, errLost):
+		// Lost with Asterisk (the channel vanished while the socket was
+		// down): not the caller's doing, so not an abandon.
 		c.journey.Outcome = OutcomeLost
+		c.journey.HungUpBy = HungUpBySystem
 	case err != nil && ctx.Err() == nil:
 		c.fail(context.WithoutCancel(ctx), err)
 	}
+}
+
+// stopping says whether ctx ended because the engine stops driving its
+// calls (a drain that timed out).
+func stopping(ctx context.Context) bool { return errors.Is(context.Cause(ctx), ErrStopping) }
+
+// handOff leaves the call to the next instance: a caller in a queue is the
+// queues' (they persist it); one in the IVR gets music on hold, so it does
+// not wait in silence, and its state is kept for Drain to save. Either
+// way this instance writes no journey for it.
+func (c *call) handOff() {
+	c.notOurs = true // the next instance records it
+	if c.inQueue {
+		c.log.Info("engine stopping: the caller stays in its queue for the next instance")
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.e.ctx), handoffTimeout)
+	defer cancel()
+	if c.journey.Outcome != OutcomeTransferred { // not while it talks to a transfer's far end
+		if c.playing != "" { // the prompt it was playing: hold music instead
+			if err := c.e.cfg.Media.StopPlayback(ctx, c.playing); err != nil {
+				c.log.Debug("stopping the prompt of a call left to the next instance", "error", err)
+			}
+		}
+		if err := c.e.cfg.Media.StartMOH(ctx, c.id); err != nil {
+			c.log.Warn("music on hold for a call left to the next instance", "error", err)
+		}
+	}
+	if c.flow == nil || c.at == "" {
+		return // it had not started its flow: the next instance starts it
+	}
+	node := c.at
+	if len(c.subflows) > 0 {
+		node = c.subflows[0] // its return points are not kept: enter the sub-flow again
+	}
+	c.note(EventHandoff, node, nil)
+	c.handoff = &CallState{
+		CallID: c.id, Channel: c.name, Caller: c.caller, Hotline: c.hotline, Language: c.lang,
+		Flow: c.flow.Name, FlowVersion: c.flow.Version,
+		Node: node, Vars: c.keptVars(), Path: append([]string(nil), c.path...), Arrived: c.journey.Arrived,
+		Journey: c.journeySoFar(),
+	}
+	c.log.Info("engine stopping: call handed to the next instance", "node", node)
+}
+
+// keptVars are the call's variables without the sensitive ones (the
+// caller is asked again).
+func (c *call) keptVars() map[string]string {
+	vars := make(map[string]string, len(c.vars))
+	for k, v := range c.vars {
+		if !c.secret[k] {
+			vars[k] = v
+		}
+	}
+	return vars
+}
+
+// journeySoFar is a copy of the journey as it stands.
+func (c *call) journeySoFar() *Journey {
+	j := c.journey
+	j.Events = append([]JourneyEvent(nil), c.journey.Events...)
+	j.Language = c.lang
+	return &j
 }
 
 // fail ends a call the engine could not carry on: logged, the apology
@@ -129,12 +255,24 @@ func (c *call) fail(ctx context.Context, err error) {
 
 // finish records who hung up and hands the journey over.
 func (c *call) finish() {
+	if c.notOurs {
+		return // handed to the next instance, or not a call of ours
+	}
 	ctx := context.WithoutCancel(c.e.ctx)
 	c.journey.Ended = c.e.now()
+	if !c.lostAt.IsZero() {
+		c.journey.Ended = c.lostAt // its real end, not when we learnt of it
+	}
 	if c.journey.HungUpBy == "" {
 		c.journey.HungUpBy = HungUpByCaller
 		if c.hungUp {
 			c.journey.HungUpBy = HungUpBySystem
+		}
+	}
+	switch c.journey.Outcome {
+	case "", OutcomeCompleted, OutcomeAbandoned:
+		if c.served {
+			c.journey.Outcome = OutcomeSelfService
 		}
 	}
 	if c.journey.Outcome == "" {
@@ -175,12 +313,88 @@ func (c *call) note(kind, node string, detail map[string]any) {
 	})
 }
 
-// await returns the call's next event, or errTimeout when timer fires
-// first (a nil timer never fires). Hang-up events end the wait with
+// deadline is a timer on the engine's clock that knows when it is due,
+// so that Engine.quiet can tell a call about to wake from a parked one.
+type deadline struct {
+	t   clockwork.Timer
+	due time.Time
+	c   *call
+}
+
+func (c *call) newDeadline(d time.Duration) *deadline {
+	return &deadline{t: c.e.clock.NewTimer(d), due: c.e.now().Add(d), c: c}
+}
+
+// reset arms the deadline again, d from now.
+func (d *deadline) reset(dur time.Duration) {
+	d.t.Stop()
+	d.t = d.c.e.clock.NewTimer(dur)
+	d.due = d.c.e.now().Add(dur)
+}
+
+func (d *deadline) stop() { d.t.Stop() }
+
+// bound is the deadline of a wait for the end of a playback or a
+// recording, which lasts d from its start. It is armed when Asterisk says
+// the playback or recording started, or at once while the events socket
+// is down (then its start may never be seen either): a wait whose socket
+// stays up gets every event, in order, so it needs no timer until then.
+type bound struct {
+	c     *call
+	d     time.Duration
+	asked time.Time
+	dl    *deadline // nil until armed
+}
+
+func (c *call) newBound(d time.Duration) *bound {
+	b := &bound{c: c, d: d, asked: c.e.now()}
+	if c.e.isDown() {
+		b.down()
+	}
+	return b
+}
+
+// started arms the bound d from now: Asterisk said it started.
+func (b *bound) started() {
+	if b.dl == nil {
+		b.dl = b.c.newDeadline(b.d)
+	}
+}
+
+// down arms the bound, if it is not yet, for what is left of d since the
+// request (at least the margin): the socket dropped.
+func (b *bound) down() {
+	if b.dl == nil {
+		b.dl = b.c.newDeadline(max(b.d-b.c.e.now().Sub(b.asked), waitMargin))
+	}
+}
+
+// again arms the bound d from now: Asterisk says it is still going.
+func (b *bound) again() {
+	if b.dl == nil {
+		b.dl = b.c.newDeadline(b.d)
+		return
+	}
+	b.dl.reset(b.d)
+}
+
+func (b *bound) stop() {
+	if b.dl != nil {
+		b.dl.stop()
+	}
+}
+
+// await returns the call's next event, or errTimeout when the deadline
+// passes first (nil: no deadline). Hang-up events end the wait with
 // errHungUp; keys pressed are also kept for type-ahead.
-func (c *call) await(ctx context.Context, timer <-chan time.Time) (ari.Event, error) {
+func (c *call) await(ctx context.Context, dl *deadline) (ari.Event, error) {
 	if c.gone {
 		return nil, errHungUp
+	}
+	var timer <-chan time.Time
+	parked := int64(parkedIdle)
+	if dl != nil {
+		timer, parked = dl.t.Chan(), dl.due.UnixNano()
 	}
 	for {
 		if ev, ok := c.box.take(); ok {
@@ -193,11 +407,15 @@ func (c *call) await(ctx context.Context, timer <-chan time.Time) (ari.Event, er
 			}
 			return ev, nil
 		}
+		c.parked.Store(parked)
 		select {
 		case <-c.box.signal:
+			c.parked.Store(0)
 		case <-timer:
+			c.parked.Store(0)
 			return nil, errTimeout
 		case <-ctx.Done():
+			c.parked.Store(0)
 			return nil, ctx.Err()
 		}
 	}
@@ -213,6 +431,7 @@ func (c *call) ended(ev ari.Event) error {
 		return errHungUp
 	case *lostEvent:
 		c.gone = true
+		c.lostAt = ev.(*lostEvent).at
 		return errLost
 	}
 	return nil
@@ -245,14 +464,48 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 		if c.gone {
 			return false, errHungUp
 		}
+		if statusOf(err) == http.StatusNotFound {
+			return false, c.vanished()
+		}
 		return false, fmt.Errorf("playing %v: %w", media, err)
 	}
+	// The end of the playback is an event that may be lost (the socket was
+	// down when it came): past the prompt's length plus a margin, or when
+	// told after a reconnect, ask Asterisk.
+	b := c.newBound(c.e.playBound(media))
+	defer b.stop()
+	c.playing = id
 	for {
-		ev, err := c.await(ctx, nil)
+		ev, err := c.await(ctx, b.dl)
+		if errors.Is(err, errTimeout) {
+			ev, err = &recheckEvent{id: id}, nil
+		}
 		if err != nil {
-			return false, err
+			return false, err // c.playing stays: the playback may go on
 		}
 		switch ev := ev.(type) {
+		case *recheckEvent:
+			if ev.id != id {
+				continue
+			}
+			over, err := c.playbackOver(ctx, id)
+			if err != nil {
+				return false, err
+			}
+			if over {
+				c.note(EventPrompt, node, map[string]any{"media": media, "state": "ended_unseen",
+					"ms": c.e.now().Sub(started).Milliseconds()})
+				c.log.Warn("the end of a prompt was not seen; Asterisk says it is over", "media", media, "playback", id)
+				c.playing = ""
+				return false, nil
+			}
+			b.again()
+		case *ari.PlaybackStarted:
+			if ev.Playback.ID == id {
+				b.started()
+			}
+		case *downEvent:
+			b.down()
 		case *ari.PlaybackFinished:
 			if ev.Playback.ID != id {
 				continue
@@ -262,16 +515,48 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 			if ev.Playback.State == "failed" {
 				c.log.Warn("prompt failed to play (missing sound?)", "media", media)
 			}
+			c.playing = ""
 			return false, nil
 		case *ari.ChannelDtmfReceived:
 			if bargeIn {
 				c.stopBarged(ctx, id)
 				c.note(EventPrompt, node, map[string]any{"media": media, "state": "barged_in",
 					"ms": c.e.now().Sub(started).Milliseconds()})
+				c.playing = ""
 				return true, nil
 			}
 		}
 	}
+}
+
+// vanished is what a command that found no channel (404) means: with the
+// events socket down, the channel was lost with Asterisk (errLost, ended
+// when the socket dropped); with it up, its hang-up is on its way.
+func (c *call) vanished() error {
+	c.gone = true
+	c.e.mu.Lock()
+	since := c.e.downSince
+	c.e.mu.Unlock()
+	if !since.IsZero() {
+		c.lostAt = since
+		return errLost
+	}
+	return errHungUp
+}
+
+// playbackOver asks Asterisk whether a playback is over: gone (404).
+// When Asterisk cannot be asked, the caller is not left waiting on it
+// either: the wait goes on and is asked again at its next bound.
+func (c *call) playbackOver(ctx context.Context, id string) (bool, error) {
+	_, found, err := c.e.cfg.Media.Playback(ctx, id)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		c.log.Warn("cannot ask Asterisk about a playback; waiting on", "playback", id, "error", err)
+		return false, nil
+	}
+	return !found, nil
 }
 
 // stopBarged stops a prompt the caller barged in on without waiting for
@@ -295,10 +580,10 @@ func (c *call) key(ctx context.Context, timeout time.Duration) (string, error) {
 	if len(c.digits) > 0 {
 		return c.popKey(), nil
 	}
-	t := c.e.clock.NewTimer(timeout)
-	defer t.Stop()
+	dl := c.newDeadline(timeout)
+	defer dl.stop()
 	for {
-		ev, err := c.await(ctx, t.Chan())
+		ev, err := c.await(ctx, dl)
 		if err != nil {
 			return "", err
 		}
@@ -316,10 +601,10 @@ func (c *call) popKey() string {
 
 // pause waits d, ending early only on hang-up; keys are kept.
 func (c *call) pause(ctx context.Context, d time.Duration) error {
-	t := c.e.clock.NewTimer(d)
-	defer t.Stop()
+	dl := c.newDeadline(d)
+	defer dl.stop()
 	for {
-		if _, err := c.await(ctx, t.Chan()); err != nil {
+		if _, err := c.await(ctx, dl); err != nil {
 			if errors.Is(err, errTimeout) {
 				return nil
 			}
@@ -340,6 +625,15 @@ func (c *call) hangup(ctx context.Context, reason string) {
 		c.log.Warn("hanging up", "error", err)
 	}
 	c.gone = true
+}
+
+// setLanguage tells Asterisk the call's language (CHANNEL(language)), so
+// that the channel reports it and Asterisk's own sounds follow it. A
+// failure is logged: the flow's prompts do not depend on it.
+func (c *call) setLanguage(ctx context.Context) {
+	if err := c.e.cfg.Media.SetLanguage(ctx, c.id, c.lang); err != nil && !c.gone {
+		c.log.Warn("setting the channel's language", "lang", c.lang, "error", err)
+	}
 }
 
 // promptMedia resolves a prompt name of the flow in the call's language.

@@ -35,6 +35,11 @@ const (
 	// answers websocket pings itself.
 	pingInterval = 20 * time.Second
 	pingTimeout  = 10 * time.Second
+
+	// closeTimeout bounds the close handshake when Run stops: the close
+	// frame tells Asterisk the application left on purpose; a peer that
+	// does not answer it in time is cut off.
+	closeTimeout = 2 * time.Second
 )
 
 // ConnConfig says where ARI is and how to reconnect to it.
@@ -171,11 +176,26 @@ func (c *Conn) session(ctx context.Context, h Handler, eventsURL *url.URL) (upti
 	if err != nil {
 		return 0, err
 	}
-	defer ws.CloseNow()
 	ws.SetReadLimit(maxEventSize)
 
 	connCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// The socket is closed here, not by a cancelled read (which would cut
+	// it without a close frame): when Run stops, with a close handshake;
+	// when the connection failed, at once.
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		<-connCtx.Done()
+		if ctx.Err() != nil {
+			closeGracefully(ws)
+			return
+		}
+		ws.CloseNow()
+	}()
+	defer func() {
+		cancel()
+		<-closed
+	}()
 	started := c.clock.Now()
 	if err := h.Connected(connCtx); err != nil {
 		return 0, fmt.Errorf("rebuilding state after connecting to ARI: %w", err)
@@ -202,8 +222,11 @@ func (c *Conn) session(ctx context.Context, h Handler, eventsURL *url.URL) (upti
 // read into one reused buffer: decoding copies what it keeps.
 func (c *Conn) read(ctx context.Context, ws *websocket.Conn, h Handler) error {
 	var buf bytes.Buffer
+	// Reads do not end with ctx: session closes the socket when ctx ends,
+	// with a close frame when Run stops.
+	readCtx := context.WithoutCancel(ctx)
 	for {
-		typ, r, err := ws.Reader(ctx)
+		typ, r, err := ws.Reader(readCtx)
 		if err == nil {
 			buf.Reset()
 			_, err = buf.ReadFrom(r)
@@ -219,15 +242,38 @@ func (c *Conn) read(ctx context.Context, ws *websocket.Conn, h Handler) error {
 			c.log.Warn("ignoring binary message on the ARI events socket", "bytes", len(data))
 			continue
 		}
-		ev, err := ari.DecodeEvent(data)
+		ev, dropped, err := decodeEvent(data)
 		if err != nil {
 			c.log.Warn("ignoring ARI event that cannot be decoded", "error", err, "event", truncate(data, 200))
 			continue
+		}
+		if len(dropped) > 0 {
+			c.log.Warn("ARI event delivered without fields that do not decode", "type", ev.GetType(),
+				"dropped", dropped, "event", truncate(data, 200))
 		}
 		h.Event(ctx, ev)
 		if buf.Cap() > 64<<10 {
 			buf = bytes.Buffer{} // let one huge event's buffer go
 		}
+	}
+}
+
+// closeGracefully sends a normal-closure close frame and waits up to
+// closeTimeout for the peer's answer, then cuts the socket. It is a network
+// deadline, so it runs on the real clock.
+func closeGracefully(ws *websocket.Conn) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = ws.Close(websocket.StatusNormalClosure, "Hotline is stopping")
+	}()
+	t := time.NewTimer(closeTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		ws.CloseNow()
+		<-done
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/CyCoreSystems/ari/v6"
+	"github.com/coder/websocket"
 	"github.com/jonboulle/clockwork"
 	"go.uber.org/goleak"
 )
@@ -352,5 +354,69 @@ func TestConnRejectsConfigThatCannotWork(t *testing.T) {
 				t.Fatalf("the handler was called %d times, want never", len(rec.calls))
 			}
 		})
+	}
+}
+
+// TestConnSendsCloseFrameOnStop: when Run stops, Asterisk is told with a
+// normal-closure close frame, not a cut socket.
+func TestConnSendsCloseFrameOnStop(t *testing.T) {
+	srv := newARIServer(t)
+	closed := make(chan error, 1)
+	srv.scripts <- script{until: make(chan struct{}), closed: closed}
+	cfg := srv.config()
+	cfg.Clock = clockwork.NewFakeClock()
+	c := NewConn(cfg)
+	rec := newRecorder(c)
+	stop := run(t, c, rec)
+	rec.expect(t, "connected up=false")
+	if err := stop(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run: %v", err)
+	}
+	select {
+	case err := <-closed:
+		if got := websocket.CloseStatus(err); got != websocket.StatusNormalClosure {
+			t.Fatalf("the server's read ended with %v (status %d), want a normal-closure close frame", err, got)
+		}
+	case <-time.After(guard):
+		t.Fatal("the server never saw the socket end")
+	}
+}
+
+// TestConnDeliversEventWithOneBadField: a known event whose one field has
+// an unexpected type (a string where the library has a number) still
+// reaches the handler, without that field, and the drop is logged.
+func TestConnDeliversEventWithOneBadField(t *testing.T) {
+	srv := newARIServer(t)
+	bad := ariEvent("ChannelDtmfReceived", "c1", map[string]any{"digit": "5", "duration_ms": "120"})
+	badDate := ariEvent("StasisStart", "c2", map[string]any{"args": []string{"4008001234"}})
+	badDate = strings.Replace(badDate, `"creationtime":"2025-01-02T03:04:05.000+0000"`, `"creationtime":"yesterday"`, 1)
+	srv.scripts <- script{until: make(chan struct{}), events: []string{bad, badDate}}
+	logs := &logSink{}
+	cfg := srv.config()
+	cfg.Clock, cfg.Logger = clockwork.NewFakeClock(), slog.New(logs)
+	c := NewConn(cfg)
+	rec := newRecorder(c)
+	run(t, c, rec)
+	rec.expect(t, "connected up=false", "ChannelDtmfReceived c1/5 up=true", "StasisStart c2 up=true")
+	if got := logs.messages(slog.LevelWarn, "without fields"); len(got) != 2 {
+		t.Fatalf("warnings about dropped fields: %q, want 2", got)
+	}
+}
+
+func TestDecodeEventDropsOnlyTheBadField(t *testing.T) {
+	data := ariEvent("ChannelDtmfReceived", "c1", map[string]any{"digit": "7", "duration_ms": "x"})
+	ev, dropped, err := decodeEvent([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, ok := ev.(*ari.ChannelDtmfReceived)
+	if !ok || d.Digit != "7" || d.Channel.ID != "c1" || d.Channel.Caller.Number != "13800138000" {
+		t.Fatalf("decoded %#v", ev)
+	}
+	if len(dropped) != 1 || dropped[0] != "duration_ms" {
+		t.Fatalf("dropped %v, want [duration_ms]", dropped)
+	}
+	if _, _, err := decodeEvent([]byte(`{"type":"NoSuchEvent"}`)); err == nil {
+		t.Error("an unknown event type decoded")
 	}
 }

@@ -2,6 +2,8 @@ package ivr
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -108,6 +110,17 @@ type EngineConfig struct {
 	// Reconcile lists the channels in the application (GET
 	// /applications/{name} channel_ids); nil skips reconciliation.
 	Reconcile func(ctx context.Context) ([]string, error)
+	// Handoffs keeps the state of the calls still in the IVR when a drain
+	// times out, for the next instance (see resume.go); nil: they start
+	// their flow again there, with an apology.
+	Handoffs Handoffs
+	// Trunk lets the engine carry out the flows' transfer nodes itself
+	// when Transfers is nil (see TrunkConfig).
+	Trunk TrunkConfig
+	// Durations tells how long each sound plays, to bound the wait for
+	// the end of a prompt (see SoundDurations); nil, or a sound it does
+	// not know, gets a generous bound.
+	Durations Durations
 }
 
 // Engine runs calls: it implements [Handler], so [Conn] feeds it every event
@@ -120,14 +133,20 @@ type Engine struct {
 	log    *slog.Logger
 	tracer trace.Tracer
 
-	ctx    context.Context // calls run under it; cancelled by Close
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	ctx    context.Context // calls run under it; cancelled (cause ErrStopping) when a drain times out
+	cancel context.CancelCauseFunc
 
-	mu     sync.Mutex
-	calls  map[string]*call // by channel id
-	owners map[string]*call // by playback id and recording name
-	closed bool
+	mu       sync.Mutex
+	calls    map[string]*call // by channel id
+	owners   map[string]*call // by playback id and recording name
+	running  int              // call goroutines
+	idle     chan struct{}    // closed when running drops to 0 (made by Drain)
+	draining bool
+	stopped  bool        // the drain timed out: calls are left to the next instance
+	handoffs []CallState // of the calls stopped in the IVR, saved by Drain
+	// downSince is when the events socket last dropped (zero while it is
+	// up): a channel found gone at the reconnect ended no later.
+	downSince time.Time
 
 	metrics engineMetrics
 	seen    atomic.Int64 // events routed, for tests that must not move time under one in flight
@@ -147,7 +166,7 @@ func NewEngine(cfg EngineConfig) *Engine {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	e := &Engine{
 		cfg: cfg, clock: cfg.Clock, log: cfg.Logger, tracer: otel.Tracer(instrumentation),
 		ctx: ctx, cancel: cancel, calls: map[string]*call{}, owners: map[string]*call{},
@@ -170,12 +189,26 @@ func (e *Engine) Active() int {
 	return len(e.calls)
 }
 
-// Connected reconciles after a (re)connect: calls whose channel vanished
-// while the socket was down end as lost; channels in the application that
-// no call owns (they arrived while this process was down) are started
-// afresh on their flow.
+// Connected reconciles after a (re)connect, because the events sent while
+// the socket was down are gone:
+//
+//   - a call whose channel vanished meanwhile ends as lost, hung up by the
+//     system, at the moment the socket dropped;
+//   - every call still up is told to ask Asterisk about the playback or
+//     recording it waits on (its end may have been missed);
+//   - channels in the application that no call owns are adopted (see
+//     adopt and the restart contract in resume.go).
 func (e *Engine) Connected(ctx context.Context) error {
+	e.mu.Lock()
+	at := e.downSince
+	if at.IsZero() {
+		at = e.now()
+	}
+	e.mu.Unlock()
 	if e.cfg.Reconcile == nil {
+		e.mu.Lock()
+		e.downSince = time.Time{}
+		e.mu.Unlock()
 		return nil
 	}
 	ids, err := e.cfg.Reconcile(ctx)
@@ -187,31 +220,103 @@ func (e *Engine) Connected(ctx context.Context) error {
 		present[id] = true
 	}
 	e.mu.Lock()
+	e.downSince = time.Time{}
 	var lost []*call
 	for id, c := range e.calls {
 		if !present[id] {
 			lost = append(lost, c)
 		}
 	}
+	type recheck struct {
+		c  *call
+		id string
+	}
+	var checks []recheck
+	for id, c := range e.owners {
+		if present[c.id] {
+			checks = append(checks, recheck{c, id})
+		}
+	}
 	e.mu.Unlock()
 	for _, c := range lost {
-		c.box.put(&lostEvent{})
+		c.box.put(&lostEvent{at: at})
+	}
+	for _, r := range checks {
+		r.c.box.put(&recheckEvent{id: r.id})
 	}
 	if n := len(lost); n > 0 {
-		e.log.Warn("calls lost while ARI was disconnected", "calls", n)
+		e.log.Warn("calls lost while ARI was disconnected", "calls", n, "since", at)
 	}
-	return nil
+	return e.adopt(ctx, ids)
 }
 
-// lostEvent tells a call its channel is gone.
-type lostEvent struct{ ari.EventData }
+// lostEvent tells a call its channel is gone; at is the last moment it
+// was known to be up.
+type lostEvent struct {
+	ari.EventData
+	at time.Time
+}
 
 // Keys makes lostEvent an ari.Event; it concerns no ARI resource.
 func (*lostEvent) Keys() ari.Keys { return nil }
 
-// Disconnected is told the events socket closed.
+// recheckEvent tells a call to ask Asterisk about the playback or
+// recording id it waits on: its end may have come while the socket was
+// down.
+type recheckEvent struct {
+	ari.EventData
+	id string
+}
+
+// Keys makes recheckEvent an ari.Event; it concerns no ARI resource.
+func (*recheckEvent) Keys() ari.Keys { return nil }
+
+// downEvent tells a call the events socket dropped: the end of what it
+// waits for may never be seen, so its wait's bound is armed now.
+type downEvent struct{ ari.EventData }
+
+// Keys makes downEvent an ari.Event; it concerns no ARI resource.
+func (*downEvent) Keys() ari.Keys { return nil }
+
+// isDown says whether the events socket is down (since the first connect).
+func (e *Engine) isDown() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return !e.downSince.IsZero()
+}
+
+// Disconnected is told the events socket closed. Every call waiting for
+// the end of a playback or recording arms the bound of its wait.
 func (e *Engine) Disconnected(err error) {
+	e.mu.Lock()
+	if e.downSince.IsZero() {
+		e.downSince = e.now()
+	}
+	waiting := map[*call]bool{}
+	for _, c := range e.owners {
+		waiting[c] = true
+	}
+	e.mu.Unlock()
+	for c := range waiting {
+		c.box.put(&downEvent{})
+	}
 	e.log.Warn("ARI events disconnected; calls keep running and their events resume on reconnect", "error", err)
+}
+
+// quiet reports whether every call waits (for an event, or on a timer not
+// yet due) with nothing in its mailbox: moving a fake clock then cannot
+// pass under work in flight. For tests.
+func (e *Engine) quiet() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now().UnixNano()
+	for _, c := range e.calls {
+		p := c.parked.Load()
+		if p == 0 || (p != parkedIdle && p <= now) || c.box.pending() {
+			return false
+		}
+	}
+	return true
 }
 
 // Event routes one ARI event to the call that owns it.
@@ -219,10 +324,26 @@ func (e *Engine) Event(ctx context.Context, ev ari.Event) {
 	defer e.seen.Add(1)
 	switch ev := ev.(type) {
 	case *ari.StasisStart:
+		if c := e.owner(ev.Channel.ID); c != nil {
+			c.box.put(ev) // the far end of a transfer
+			return
+		}
 		e.start(ev)
 		return
-	case *ari.PlaybackStarted, *ari.PlaybackContinuing:
-		return // only the end of a playback matters
+	case *ari.Dial:
+		e.route(e.owner(ev.Peer.ID), ev)
+		return
+	case *ari.ChannelStateChange:
+		e.route(e.owner(ev.Channel.ID), ev)
+		return
+	case *ari.PlaybackStarted:
+		e.route(e.owner(ev.Playback.ID), ev) // arms the bound of the wait for its end
+		return
+	case *ari.PlaybackContinuing:
+		return
+	case *ari.RecordingStarted:
+		e.route(e.owner(ev.Recording.Name), ev)
+		return
 	case *ari.PlaybackFinished:
 		e.route(e.owner(ev.Playback.ID), ev)
 		return
@@ -237,9 +358,21 @@ func (e *Engine) Event(ctx context.Context, ev ari.Event) {
 	case *ari.ChannelHangupRequest:
 		e.route(e.call(ev.Channel.ID), ev)
 	case *ari.StasisEnd:
-		e.route(e.call(ev.Channel.ID), ev)
+		e.routeChannelEnd(ev.Channel.ID, ev)
 	case *ari.ChannelDestroyed:
-		e.route(e.call(ev.Channel.ID), ev)
+		e.routeChannelEnd(ev.Channel.ID, ev)
+	}
+}
+
+// routeChannelEnd routes the end of a channel: a caller's to its call, a
+// transfer's far end to the call it was dialled for.
+func (e *Engine) routeChannelEnd(id string, ev ari.Event) {
+	if c := e.call(id); c != nil {
+		c.box.put(ev)
+		return
+	}
+	if c := e.owner(id); c != nil {
+		c.box.put(legEvent(ev))
 	}
 }
 
@@ -280,60 +413,126 @@ func (e *Engine) disown(id string, c *call) {
 }
 
 // start begins a call on the flow of the dialled number: the first
-// StasisStart argument, else the dialplan extension.
+// StasisStart argument, else the dialplan extension. Calls that arrive
+// while draining are answered and run as any other until the engine
+// stops; once it has stopped they are left in Stasis for the next
+// instance to adopt.
 func (e *Engine) start(ev *ari.StasisStart) {
 	number := ev.Channel.Dialplan.Exten
 	if len(ev.Args) > 0 && ev.Args[0] != "" {
 		number = ev.Args[0]
 	}
-	c := newCall(e, ev.Channel.ID, ev.Channel.Name, number, ev.Channel.Caller.Number)
+	e.launch(newCall(e, ev.Channel.ID, ev.Channel.Name, number, ev.Channel.Caller.Number))
+}
+
+// launch registers c and runs it on its own goroutine; false when a call
+// already owns the channel or the engine has stopped.
+func (e *Engine) launch(c *call) bool {
 	e.mu.Lock()
-	if e.closed {
+	if e.stopped {
 		e.mu.Unlock()
-		return
+		e.log.Info("a call arrived after the engine stopped; it is left to the next instance", "call", c.id)
+		return false
 	}
 	if _, dup := e.calls[c.id]; dup {
 		e.mu.Unlock()
-		return
+		return false
 	}
 	e.calls[c.id] = c
-	e.wg.Add(1)
+	e.running++
 	e.mu.Unlock()
 	e.metrics.active.Add(e.ctx, 1)
 	go func() {
-		defer e.wg.Done()
 		c.run(e.ctx)
 		e.mu.Lock()
 		delete(e.calls, c.id)
 		for _, id := range c.owned { // none unless a disown was skipped
 			delete(e.owners, id)
 		}
+		if c.handoff != nil {
+			e.handoffs = append(e.handoffs, *c.handoff)
+		}
+		e.running--
+		if e.running == 0 && e.idle != nil {
+			close(e.idle)
+			e.idle = nil
+		}
 		e.mu.Unlock()
 		e.metrics.active.Add(context.WithoutCancel(e.ctx), -1)
 	}()
+	return true
 }
 
-// Drain waits until every call has ended or ctx is done, then stops the
-// rest: a graceful drain takes no new calls (Asterisk's dialplan falls back
-// once the application is gone) and lets calls in progress finish.
+// handoffTimeout bounds what a stopping engine still does for its calls:
+// music on hold for each, and saving their states.
+const handoffTimeout = 5 * time.Second
+
+// Drain lets the calls in progress finish until ctx is done. Meanwhile new
+// calls are still answered and run by this instance (/healthz says it is
+// draining, so load balancers send new calls elsewhere; a call that does
+// arrive is served, never ignored).
+//
+// When ctx ends first, the engine stops driving its calls but does not
+// hang them up: they stay in Asterisk for the next instance to adopt (see
+// resume.go). Each call's context is cancelled with the cause ErrStopping;
+// a call in the IVR gets music on hold, so that nobody waits in silence,
+// and its CallState (journey so far included) is saved to Handoffs; a
+// call inside Queues.Enqueue is left to the queues, which persist it. No
+// journey is written for a stopped call: the instance that ends it writes
+// it. Drain then returns an error wrapping ctx.Err().
 func (e *Engine) Drain(ctx context.Context) error {
 	e.mu.Lock()
-	e.closed = true
+	e.draining = true
+	idle := e.waitIdle()
 	e.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		e.wg.Wait()
-		close(done)
-	}()
 	select {
-	case <-done:
-		e.cancel()
+	case <-idle:
+		e.mu.Lock()
+		e.stopped = true
+		e.mu.Unlock()
+		e.cancel(nil)
 		return nil
 	case <-ctx.Done():
-		e.cancel()
-		<-done
-		return ctx.Err()
 	}
+	e.mu.Lock()
+	e.stopped = true
+	n := len(e.calls)
+	idle = e.waitIdle()
+	e.mu.Unlock()
+	e.log.Warn("drain timed out: the calls still up are left to the next instance", "calls", n)
+	e.cancel(ErrStopping)
+	<-idle
+	e.mu.Lock()
+	states := e.handoffs
+	e.handoffs = nil
+	e.mu.Unlock()
+	err := fmt.Errorf("%d calls left to the next instance: %w", n, ctx.Err())
+	if len(states) > 0 {
+		if e.cfg.Handoffs == nil {
+			e.log.Warn("no handoff store: the next instance starts these calls again", "calls", len(states))
+			return err
+		}
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), handoffTimeout)
+		defer cancel()
+		if serr := e.cfg.Handoffs.Save(sctx, states); serr != nil {
+			return errors.Join(err, fmt.Errorf("saving the calls' states: %w", serr))
+		}
+		e.log.Info("calls in the IVR handed to the next instance", "calls", len(states))
+	}
+	return err
+}
+
+// waitIdle returns a channel closed once no call runs. Callers hold e.mu.
+func (e *Engine) waitIdle() <-chan struct{} {
+	if e.running == 0 {
+		done := make(chan struct{})
+		close(done)
+		return done
+	}
+	if e.idle == nil {
+		e.idle = make(chan struct{})
+	}
+	return e.idle
 }
 
 // now is the engine's clock.

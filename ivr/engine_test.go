@@ -5,17 +5,21 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/CyCoreSystems/ari/v6"
 	"github.com/jonboulle/clockwork"
 
 	"github.com/hotline-ivr/hotline/callflow"
 	"github.com/hotline-ivr/hotline/ivr"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
+	"github.com/hotline-ivr/hotline/ivr/media"
 	"github.com/hotline-ivr/hotline/ivr/prompts"
 )
 
@@ -100,6 +104,12 @@ type rig struct {
 	engine   *ivr.Engine
 	journeys chan *ivr.Journey
 	ctx      context.Context
+	connCfg  ivr.ConnConfig
+	base     ivr.EngineConfig // the engine's configuration before the test's adjustments
+	cut      func()           // stops the events connection (the emulator keeps the application)
+	// lost counts events the emulator sent that no connection delivered
+	// (they were in flight at a cut).
+	lost atomic.Int64
 }
 
 type sink chan *ivr.Journey
@@ -134,6 +144,7 @@ func newRigWith(t *testing.T, flows ivr.Flows, mutate func(*ivr.EngineConfig)) *
 	if _, err := prompts.Install(sounds); err != nil {
 		t.Fatal(err)
 	}
+	installBeep(t, sounds)
 	clk := clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	emu, err := aritest.New(aritest.Config{Clock: clk, SoundsDir: sounds, Username: "u", Password: "p"})
 	if err != nil {
@@ -144,29 +155,97 @@ func newRigWith(t *testing.T, flows ivr.Flows, mutate func(*ivr.EngineConfig)) *
 	}
 	cfg := ivr.ConnConfig{URL: emu.URL(), Username: "u", Password: "p", Application: "hotline",
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}
-	journeys := make(sink, 16)
-	ecfg := ivr.EngineConfig{Flows: flows, Media: ivr.NewMedia(ivr.NewRESTClient(cfg)), Journeys: journeys, Clock: clk}
+	journeys := make(sink, 256)
+	durations, err := ivr.SoundDurations(prompts.FS(), "hotline/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest := ivr.NewRESTClient(cfg)
+	ecfg := ivr.EngineConfig{Flows: flows, Media: ivr.NewMedia(rest), Journeys: journeys, Clock: clk,
+		Durations: durations, Reconcile: appChannels(rest)}
+	base := ecfg
 	if mutate != nil {
 		mutate(&ecfg)
 	}
 	engine := ivr.NewEngine(ecfg)
-	conn := ivr.NewConn(cfg)
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	connected := make(chan struct{})
-	go func() { done <- conn.Run(runCtx, connectedSignal{engine, connected}) }()
-	<-connected
+	r := &rig{t: t, clk: clk, emu: emu, engine: engine, journeys: journeys, ctx: ctx, connCfg: cfg, base: base}
+	r.connect()
 	t.Cleanup(func() {
-		_ = engine.Drain(ctx)
-		stop()
-		<-done
+		_ = r.engine.Drain(ctx)
+		r.cut()
 		_ = emu.Close()
 		// The REST client and the lookups share the default transport: close
 		// its keep-alive connections now rather than when the peer's close
 		// is noticed, so the package's leak check sees no stray goroutine.
 		http.DefaultClient.CloseIdleConnections()
 	})
-	return &rig{t: t, clk: clk, emu: emu, engine: engine, journeys: journeys, ctx: ctx}
+	return r
+}
+
+// installBeep puts Hotline's beep among the sounds when ivr/prompts does
+// not ship it yet: the emulator, like an Asterisk without its sound
+// packages, has no beep of its own.
+func installBeep(t *testing.T, sounds string) {
+	t.Helper()
+	for _, lang := range prompts.Languages {
+		if prompts.Has("beep", lang) {
+			continue
+		}
+		if err := media.WriteWAVFile(filepath.Join(sounds, "hotline", lang, "beep.wav"), media.Tone(250*time.Millisecond, 0.5, 1000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// restart starts another engine (the next instance) on the same emulator
+// and connects it; the previous one must have been drained and cut.
+func (r *rig) restart(mutate func(*ivr.EngineConfig)) {
+	r.t.Helper()
+	cfg := r.base
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	r.engine = ivr.NewEngine(cfg)
+	r.lost.Store(r.emu.Stats().EventsSent) // the new engine has seen none of them
+	r.connect()
+}
+
+// connect runs an events connection for the engine and waits until its
+// Connected has returned; r.cut stops it.
+func (r *rig) connect() {
+	r.t.Helper()
+	conn := ivr.NewConn(r.connCfg)
+	runCtx, stop := context.WithCancel(r.ctx)
+	done := make(chan error, 1)
+	connected := make(chan struct{})
+	go func() { done <- conn.Run(runCtx, connectedSignal{r.engine, connected}) }()
+	select {
+	case <-connected:
+	case <-r.ctx.Done():
+		r.t.Fatal("the engine did not connect")
+	}
+	var once sync.Once
+	r.cut = func() {
+		once.Do(func() {
+			stop()
+			<-done
+			// Detach at once what the emulator may not have noticed yet,
+			// so that nothing more counts as sent to this connection.
+			r.emu.DropClients()
+			r.lost.Store(r.emu.Stats().EventsSent - r.engine.EventsSeen())
+		})
+	}
+}
+
+// appChannels lists the application's channels, as cmd/hotline does.
+func appChannels(rest ari.Client) func(context.Context) ([]string, error) {
+	return func(context.Context) ([]string, error) {
+		d, err := rest.Application().Data(ari.NewKey(ari.ApplicationKey, "hotline"))
+		if err != nil {
+			return nil, err
+		}
+		return d.ChannelIDs, nil
+	}
 }
 
 // connectedSignal tells the test once the engine is connected.
@@ -212,7 +291,7 @@ func (r *rig) until(p *aritest.Party, what string, cond func(aritest.Snapshot) b
 		blocked := make(chan struct{})
 		go func() {
 			defer close(blocked)
-			if r.clk.BlockUntilContext(ctx, 1) == nil {
+			if r.clk.BlockUntilContext(ctx, 1) == nil && r.quiesce(ctx) {
 				cancel() // something waits on the clock: stop waiting on the party
 			}
 		}()
@@ -230,6 +309,20 @@ func (r *rig) until(p *aritest.Party, what string, cond func(aritest.Snapshot) b
 	}
 	r.t.Fatalf("%s did not happen within 300 s of call time", what)
 	return aritest.Snapshot{}
+}
+
+// quiesce waits until the engine has routed every event the emulator sent
+// and each call waits with nothing to do (the engine's own bounds are on
+// the clock too, so a timer on the clock no longer means the engine is
+// parked); false when ctx ends first.
+func (r *rig) quiesce(ctx context.Context) bool {
+	for r.engine.EventsSeen()+r.lost.Load() < r.emu.Stats().EventsSent || !r.engine.Quiet() {
+		if ctx.Err() != nil {
+			return false
+		}
+		runtime.Gosched()
+	}
+	return true
 }
 
 // heard waits until the party has heard (started) media.
@@ -276,7 +369,7 @@ func (r *rig) press(p *aritest.Party, keys string) {
 // plain numbers; it yields the processor between looks, bounded by ctx.
 func (r *rig) settle() {
 	r.t.Helper()
-	for r.engine.EventsSeen() < r.emu.Stats().EventsSent {
+	for r.engine.EventsSeen()+r.lost.Load() < r.emu.Stats().EventsSent {
 		if r.ctx.Err() != nil {
 			r.t.Fatalf("the engine saw %d events of %d sent", r.engine.EventsSeen(), r.emu.Stats().EventsSent)
 		}
@@ -360,8 +453,10 @@ func TestMenuBargeInAndChoice(t *testing.T) {
 		}
 	}
 	j := r.journey()
-	if j.HungUpBy != ivr.HungUpBySystem || j.Outcome != ivr.OutcomeCompleted {
-		t.Errorf("journey %s by %s", j.Outcome, j.HungUpBy)
+	// The flow answered the caller's choice and ended the call: the IVR
+	// served it (see OutcomeSelfService).
+	if j.HungUpBy != ivr.HungUpBySystem || j.Outcome != ivr.OutcomeSelfService {
+		t.Errorf("journey %s by %s, want self_service by system", j.Outcome, j.HungUpBy)
 	}
 }
 
@@ -420,6 +515,9 @@ func TestCollectLookupSayAndSurvey(t *testing.T) {
 	r.heard(p, sound("zh", "survey/thanks"))
 	r.hungUp(p)
 	j := r.journey()
+	if j.Outcome != ivr.OutcomeSelfService {
+		t.Errorf("a call served by a lookup ended %q, want self_service", j.Outcome)
+	}
 	if got := j.Vars["serial"]; got != "*********13" {
 		t.Errorf("serial in journey %q, want it masked", got)
 	}

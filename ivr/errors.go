@@ -22,4 +22,11 @@ var (
 	// ErrConnConfig means a ConnConfig cannot work; Run returns it at once
 	// instead of retrying.
 	ErrConnConfig = errors.New("invalid ARI connection settings")
+
+	// ErrStopping is the cause (context.Cause) of the context of a call
+	// the engine stops driving because its drain timed out: the call is
+	// not over, the next instance adopts it. Queues that see it in
+	// Enqueue leave the caller where it is (waiting, or talking to an
+	// agent) rather than hanging up.
+	ErrStopping = errors.New("the engine is stopping; the call is left to the next instance")
 )

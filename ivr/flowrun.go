@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/CyCoreSystems/ari/v6"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
@@ -24,16 +23,19 @@ import (
 // loops that never wait for the caller, so this only stops a runaway.
 const maxSteps = 10_000
 
-// runFlow runs the call's flow from its start node until it hangs up,
-// leaves (queue, transfer) or the caller goes.
-func (c *call) runFlow(ctx context.Context) error {
+// runFlow runs the call's flow from node id (its start, or where a resumed
+// call stood) until it hangs up, leaves (queue, transfer) or the caller
+// goes.
+func (c *call) runFlow(ctx context.Context, id string) error {
 	c.vars["caller"], c.vars["dialled"], c.vars["lang"] = c.caller, c.hotline, c.lang
-	var returns []string // sub-flow return points
-	id := c.flow.Start
 	for step := 0; ; step++ {
 		if step == maxSteps {
 			return fmt.Errorf("the flow ran %d nodes without ending: %v", maxSteps, c.path[len(c.path)-5:])
 		}
+		if stopping(ctx) {
+			return context.Cause(ctx)
+		}
+		c.at = id
 		switch id {
 		case "":
 			return nil // the call left the flow (queue, transfer)
@@ -50,10 +52,11 @@ func (c *call) runFlow(ctx context.Context) error {
 			c.hangup(ctx, "normal")
 			return nil
 		case callflow.Return:
-			if len(returns) == 0 {
+			if len(c.returns) == 0 {
 				return errors.New("a sub-flow returned with no caller to return to")
 			}
-			id, returns = returns[len(returns)-1], returns[:len(returns)-1]
+			last := len(c.returns) - 1
+			id, c.returns, c.subflows = c.returns[last], c.returns[:last], c.subflows[:last]
 			continue
 		}
 		n := c.flow.Node(id)
@@ -61,7 +64,8 @@ func (c *call) runFlow(ctx context.Context) error {
 			return fmt.Errorf("node %q does not exist in flow %s v%d", id, c.flow.Name, c.flow.Version)
 		}
 		if n.Kind == callflow.KindSubflow {
-			returns = append(returns, n.Subflow.Next)
+			c.returns = append(c.returns, n.Subflow.Next)
+			c.subflows = append(c.subflows, n.ID)
 		}
 		next, err := c.runNode(ctx, n)
 		if err != nil {
@@ -97,7 +101,7 @@ func (c *call) runNode(ctx context.Context, n *callflow.Node) (next string, err 
 		return n.Branch.Choose(c.vars, c.caller, c.e.now(), c.flow), nil
 	case callflow.KindSet:
 		for _, a := range n.Set.Vars {
-			c.setVar(a.Name, callflow.Expand(a.Value, c.vars))
+			c.setVar(ctx, a.Name, callflow.Expand(a.Value, c.vars))
 		}
 		return n.Set.Next, nil
 	case callflow.KindSay:
@@ -108,6 +112,9 @@ func (c *call) runNode(ctx context.Context, n *callflow.Node) (next string, err 
 			return n.Say.Next, nil
 		}
 		_, err = c.play(ctx, n.ID, media, false)
+		if err == nil {
+			c.served = true // the caller was told what it called for
+		}
 		return n.Say.Next, err
 	case callflow.KindLookup:
 		return c.runLookup(ctx, n)
@@ -120,6 +127,10 @@ func (c *call) runNode(ctx context.Context, n *callflow.Node) (next string, err 
 	case callflow.KindSurvey:
 		return c.runSurvey(ctx, n)
 	case callflow.KindHangup:
+		if len(n.Hangup.Prompts) > 0 && c.chose {
+			// The flow answers what the caller chose and ends the call.
+			c.served = true
+		}
 		if err := c.playPrompts(ctx, n.ID, n.Hangup.Prompts, false); err != nil {
 			return "", err
 		}
@@ -130,14 +141,16 @@ func (c *call) runNode(ctx context.Context, n *callflow.Node) (next string, err 
 	return "", fmt.Errorf("node %s: kind %q is not known to this engine", n.ID, n.Kind)
 }
 
-// setVar sets a call variable; lang also switches the prompts' language.
-func (c *call) setVar(name, value string) {
+// setVar sets a call variable; lang also switches the prompts' language
+// and the channel's.
+func (c *call) setVar(ctx context.Context, name, value string) {
 	c.vars[name] = value
 	if c.flow.Sensitive(name) {
 		c.secret[name] = true
 	}
-	if name == "lang" && value != "" {
+	if name == "lang" && value != "" && value != c.lang {
 		c.lang = value
+		c.setLanguage(ctx)
 	}
 }
 
@@ -215,6 +228,7 @@ func (c *call) runMenu(ctx context.Context, n *callflow.Node) (string, error) {
 			return "", err
 		}
 		if next, ok := m.Options[key]; ok {
+			c.chose = true
 			return next, nil
 		}
 		invalid++
@@ -260,7 +274,7 @@ func (c *call) runCollect(ctx context.Context, n *callflow.Node) (string, error)
 			return "", err
 		}
 		if col.Valid(digits) {
-			c.setVar(col.Into, digits)
+			c.setVar(ctx, col.Into, digits)
 			if col.Sensitive {
 				c.secret[col.Into] = true
 			}
@@ -337,10 +351,11 @@ func (c *call) runLookup(ctx context.Context, n *callflow.Node) (string, error) 
 		return l.OnFail, ctx.Err()
 	}
 	for k, v := range fields {
-		c.setVar(k, v)
+		c.setVar(ctx, k, v)
 	}
 	detail["fields"] = len(fields)
 	c.note(EventLookup, n.ID, detail)
+	c.served = true
 	return l.Next, nil
 }
 
@@ -364,51 +379,9 @@ func (c *call) doLookup(req *http.Request, l *callflow.Lookup) (map[string]strin
 	return l.Extract(body)
 }
 
-func (c *call) runMessage(ctx context.Context, n *callflow.Node) (string, error) {
-	m := n.Message
-	if err := c.playPrompts(ctx, n.ID, []string{m.Prompt}, false); err != nil {
-		return "", err
-	}
-	name := "message-" + c.id
-	c.e.own(name, c)
-	defer c.e.disown(name, c)
-	terminate := m.Terminator
-	if terminate == "" {
-		terminate = "none"
-	}
-	err := c.e.cfg.Media.Record(ctx, c.id, name, ari.RecordingOptions{
-		Format: "wav", MaxDuration: m.MaxLength, MaxSilence: m.MaxSilence, Beep: m.Beep, Exists: "overwrite", Terminate: terminate,
-	})
-	if err != nil {
-		return "", fmt.Errorf("recording a message: %w", err)
-	}
-	c.journey.Outcome = OutcomeMessage
-	for {
-		ev, err := c.await(ctx, nil)
-		if errors.Is(err, errHungUp) {
-			c.note(EventMessage, n.ID, map[string]any{"recording": name, "ended_by": "hangup"})
-			return "", err
-		}
-		if err != nil {
-			return "", err
-		}
-		switch ev := ev.(type) {
-		case *ari.RecordingFinished:
-			if ev.Recording.Name == name {
-				c.note(EventMessage, n.ID, map[string]any{"recording": name, "seconds": int(time.Duration(ev.Recording.Duration) / time.Second)})
-				c.digits = c.digits[:0] // the terminator
-				return m.Next, nil
-			}
-		case *ari.RecordingFailed:
-			if ev.Recording.Name == name {
-				return "", fmt.Errorf("recording a message failed: %s", ev.Recording.Cause)
-			}
-		}
-	}
-}
-
 func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
 	q := n.Queue
+	c.served = false // the caller wants a person after all
 	if c.e.cfg.Queues == nil {
 		c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "error": "no queues are configured"})
 		return q.OnFail, nil
@@ -437,12 +410,24 @@ func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
 			answered = &r
 			mu.Unlock()
 		},
+		Flow: c.flow.Name, FlowVersion: c.flow.Version, Node: n.ID,
 	}
+	if r := c.resume; r != nil && r.Node == n.ID {
+		// Resumed where the last instance left it: same place in the queue,
+		// or back to its agent.
+		req.Arrived, req.Resume = r.QueueArrived, true
+	}
+	c.resume = nil
 	var res QueueResult
+	c.inQueue = true
 	err := c.alongside(ctx, keys, func(ctx context.Context) (err error) {
 		res, err = c.e.cfg.Queues.Enqueue(ctx, req)
 		return err
 	})
+	if stopping(ctx) && !c.gone {
+		return "", context.Cause(ctx) // the queues keep the caller; c.inQueue tells handOff
+	}
+	c.inQueue = false
 	mu.Lock()
 	took := answered
 	mu.Unlock()
@@ -454,10 +439,11 @@ func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
 			c.note(EventQueue, n.ID, queueDetail(q.Name, QueueAnswered, *took))
 			return "", err
 		}
+		result := "lost" // with Asterisk: not an abandon
 		if errors.Is(err, errHungUp) {
-			c.journey.Outcome = OutcomeAbandoned
+			c.journey.Outcome, result = OutcomeAbandoned, "abandoned"
 		}
-		c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "result": "abandoned"})
+		c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "result": result})
 		return "", err
 	}
 	if err != nil {
@@ -491,7 +477,28 @@ func queueDetail(queue, result string, res QueueResult) map[string]any {
 
 func (c *call) runTransfer(ctx context.Context, n *callflow.Node) (string, error) {
 	t := n.Transfer
+	c.served = false // the caller wants a person after all
 	number := callflow.Expand(t.Number, c.vars)
+	if d, own := c.e.ownTransfers(); own {
+		var err error
+		if r := c.resume; r != nil && r.Node == n.ID && c.journey.Outcome == OutcomeTransferred {
+			// Resumed in the middle of its conversation: the bridge kept
+			// mixing while no instance ran.
+			c.resume = nil
+			err = c.resumeTalk(ctx, d)
+		} else {
+			err = c.transfer(ctx, d, n.ID, t, number)
+		}
+		if errors.Is(err, errTransferFailed) {
+			c.note(EventTransfer, n.ID, map[string]any{"number": number, "error": err.Error()})
+			c.log.Info("transfer failed; taking on_fail", "number", number, "error", err)
+			return t.OnFail, nil
+		}
+		if errors.Is(err, errHungUp) && c.journey.Outcome == OutcomeTransferred {
+			c.journey.HungUpBy = HungUpByCaller
+		}
+		return "", err
+	}
 	if c.e.cfg.Transfers == nil {
 		c.note(EventTransfer, n.ID, map[string]any{"number": number, "error": "no trunk is configured for transfers"})
 		return t.OnFail, nil
@@ -526,7 +533,7 @@ func (c *call) runSurvey(ctx context.Context, n *callflow.Node) (string, error) 
 				return "", err
 			}
 			if score, _ := strconv.Atoi(key); score >= 1 && score <= 5 {
-				c.setVar(q.Into, key)
+				c.setVar(ctx, q.Into, key)
 				c.note(EventSurvey, n.ID, map[string]any{"question": q.Into, "score": score})
 				break
 			}

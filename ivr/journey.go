@@ -53,13 +53,22 @@ const (
 	EventTransfer  = "transfer"
 	EventSurvey    = "survey"
 	EventHangup    = "hangup"
+	EventHandoff   = "handoff" // the instance stopped; the next one adopts the call
+	EventResumed   = "resumed" // adopted by this instance after a restart
 	EventError     = "error"
 )
 
 // Outcomes.
 const (
-	OutcomeSelfService = "self_service" // ended at a self-service success point
-	OutcomeQueued      = "queued"       // handed to a queue
+	// OutcomeSelfService: the IVR served the caller. A call passes a
+	// self-service success point when a lookup answers, a say node tells
+	// the caller a value, or a hangup node with prompts answers a menu
+	// choice; it is self-service when it then ends in the flow (the flow
+	// or the caller hanging up) without reaching a queue, transfer or
+	// message node afterwards, and without the no-input script or an
+	// error ending it.
+	OutcomeSelfService = "self_service"
+	OutcomeQueued      = "queued" // handed to a queue
 	OutcomeTransferred = "transferred"
 	OutcomeAbandoned   = "abandoned" // the caller hung up in the IVR
 	OutcomeNoInput     = "no_input"  // the silent-caller script hung up

@@ -45,3 +45,10 @@ func (m *mailbox) take() (ari.Event, bool) {
 	}
 	return ev, true
 }
+
+// pending reports whether events wait to be taken.
+func (m *mailbox) pending() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.queue) > 0
+}

@@ -3,7 +3,9 @@ package ivr
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/CyCoreSystems/ari/v6"
 )
@@ -17,6 +19,36 @@ type Media interface {
 	Play(ctx context.Context, channelID, playbackID string, media ...string) error
 	StopPlayback(ctx context.Context, playbackID string) error
 	Record(ctx context.Context, channelID, name string, opts ari.RecordingOptions) error
+	// SetLanguage sets the channel's CHANNEL(language), so that what
+	// Asterisk reports and plays by language matches the call's.
+	SetLanguage(ctx context.Context, channelID, lang string) error
+	// StartMOH plays the default music on hold to the channel until
+	// something else is played or it is stopped.
+	StartMOH(ctx context.Context, channelID string) error
+	StopMOH(ctx context.Context, channelID string) error
+	// Channel describes a channel the engine did not see arrive (one it
+	// adopts at start).
+	Channel(ctx context.Context, channelID string) (ChannelInfo, error)
+
+	// Playback asks Asterisk whether a playback still exists (GET
+	// /playbacks/{id}): found false (404) means it is over. A wait whose
+	// end event may have been lost asks it rather than assuming.
+	Playback(ctx context.Context, playbackID string) (state string, found bool, err error)
+	// LiveRecording asks about a recording in progress (GET
+	// /recordings/live/{name}); found false means it is over.
+	LiveRecording(ctx context.Context, name string) (state string, found bool, err error)
+	// StoredRecording says whether a finished recording was stored (GET
+	// /recordings/stored/{name}).
+	StoredRecording(ctx context.Context, name string) (found bool, err error)
+}
+
+// ChannelInfo is what the engine needs of a channel it adopts.
+type ChannelInfo struct {
+	Name, Caller string
+	// Number is the dialled number: the first argument of Stasis() in
+	// the dialplan, else the extension.
+	Number string
+	State  string // Up once answered
 }
 
 // ariMedia adapts the ari/v6 REST client. Its calls take no context (see
@@ -79,4 +111,109 @@ func (m ariMedia) Record(ctx context.Context, id, name string, opts ari.Recordin
 	}
 	_, err := m.cl.Channel().Record(chanKey(id), name, &opts)
 	return err
+}
+
+func (m ariMedia) SetLanguage(ctx context.Context, id, lang string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return m.cl.Channel().SetVariable(chanKey(id), "CHANNEL(language)", lang)
+}
+
+func (m ariMedia) StartMOH(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return m.cl.Channel().MOH(chanKey(id), "")
+}
+
+func (m ariMedia) Playback(ctx context.Context, playbackID string) (string, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return "", false, err
+	}
+	d, err := m.cl.Playback().Data(ari.NewKey(ari.PlaybackKey, playbackID))
+	if err != nil {
+		if statusOf(err) == http.StatusNotFound {
+			return "", false, nil
+		}
+		return "", false, err
+	}
+	return d.State, true, nil
+}
+
+func (m ariMedia) LiveRecording(ctx context.Context, name string) (string, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return "", false, err
+	}
+	d, err := m.cl.LiveRecording().Data(ari.NewKey(ari.LiveRecordingKey, name))
+	if err != nil {
+		if statusOf(err) == http.StatusNotFound {
+			return "", false, nil
+		}
+		return "", false, err
+	}
+	return d.State, true, nil
+}
+
+func (m ariMedia) StoredRecording(ctx context.Context, name string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	_, err := m.cl.StoredRecording().Data(ari.NewKey(ari.StoredRecordingKey, name))
+	if err != nil {
+		if statusOf(err) == http.StatusNotFound {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
+
+// statusOf is the HTTP status of an ARI request's error, 0 if it has none.
+// The ari/v6 client wraps it in types that unwrap with Cause rather than
+// Unwrap, so both are followed.
+func statusOf(err error) int {
+	for err != nil {
+		if coded, ok := err.(interface{ Code() int }); ok {
+			return coded.Code()
+		}
+		switch e := err.(type) {
+		case interface{ Unwrap() error }:
+			err = e.Unwrap()
+		case interface{ Cause() error }:
+			err = e.Cause()
+		default:
+			return 0
+		}
+	}
+	return 0
+}
+
+func (m ariMedia) StopMOH(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return m.cl.Channel().StopMOH(chanKey(id))
+}
+
+func (m ariMedia) Channel(ctx context.Context, id string) (ChannelInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return ChannelInfo{}, err
+	}
+	d, err := m.cl.Channel().Data(chanKey(id))
+	if err != nil {
+		return ChannelInfo{}, err
+	}
+	info := ChannelInfo{Name: d.Name, State: d.State}
+	if d.Caller != nil {
+		info.Caller = d.Caller.Number
+	}
+	if d.Dialplan != nil {
+		info.Number = d.Dialplan.Exten
+		// Stasis(app,NUMBER,...): the dialled number is the first argument.
+		if args := strings.Split(d.Dialplan.AppData, ","); d.Dialplan.AppName == "Stasis" && len(args) > 1 && args[1] != "" {
+			info.Number = args[1]
+		}
+	}
+	return info, nil
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/CyCoreSystems/ari/v6"
+
 	"github.com/hotline-ivr/hotline/callflow"
 	"github.com/hotline-ivr/hotline/ivr"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
@@ -101,6 +103,17 @@ func newRouteRig(t *testing.T, q ivr.Queues, tr ivr.Transferer) *rig {
 	return newRigWith(t, &reg, func(c *ivr.EngineConfig) { c.Queues, c.Transfers = q, tr })
 }
 
+// newRouteRigWith is newRouteRig with the engine's configuration adjusted
+// by mutate.
+func newRouteRigWith(t *testing.T, mutate func(*ivr.EngineConfig)) *rig {
+	t.Helper()
+	var reg callflow.Registry
+	if _, err := reg.Load(map[string][]byte{"routes.yaml": []byte(routeFlow)}); err != nil {
+		t.Fatal(err)
+	}
+	return newRigWith(t, &reg, mutate)
+}
+
 func TestVIPBranchAndSubflow(t *testing.T) {
 	r := newRouteRig(t, nil, nil)
 	vip, err := r.emu.Dial(r.ctx, aritest.Call{From: "13800000001", To: "4008001234"})
@@ -189,7 +202,7 @@ func TestTransferFailsOverToMessage(t *testing.T) {
 		t.Errorf("transferred to %q", n)
 	}
 	r.heard(p, sound("zh", "message/leave"))
-	r.heard(p, "sound:beep")
+	r.doneHearing(p, sound("zh", "beep"))
 	r.settle()
 	if err := p.SendTone(2*time.Second, 440); err != nil {
 		t.Fatal(err)
@@ -210,6 +223,57 @@ func TestTransferFailsOverToMessage(t *testing.T) {
 	if secs != 5 {
 		t.Errorf("message lasted %v s, want 5 (2 s voice + 3 s silence)", secs)
 	}
+	// Hotline's beep, not Asterisk's: there is none on an Asterisk without
+	// its sound packages, and a recording asked with one ends at once.
+	if i := indexOf(p.Heard(), "sound:beep"); i >= 0 {
+		t.Errorf("the recording asked Asterisk for its beep: %+v", p.Heard()[i])
+	}
+}
+
+// TestEmptyMessageIsAFailure: a message that records nothing (the caller
+// presses the terminator at once) is not "saved": the caller hears the
+// apology and the journey does not say message.
+func TestEmptyMessageIsAFailure(t *testing.T) {
+	r := newRouteRig(t, nil, nil)
+	p := r.dial("13900000000")
+	r.heard(p, sound("zh", "demo/main-menu"))
+	r.press(p, "4")
+	r.doneHearing(p, sound("zh", "beep"))
+	r.recording("message-" + p.ID())
+	r.press(p, "#")
+	r.heard(p, sound("zh", "sorry"))
+	r.hungUp(p)
+	if i := indexOf(p.Heard(), sound("zh", "message/saved")); i >= 0 {
+		t.Error("the caller was told an empty message was saved")
+	}
+	j := r.journey()
+	if j.Outcome == ivr.OutcomeMessage {
+		t.Errorf("an empty message recorded as outcome %q", j.Outcome)
+	}
+}
+
+// TestRecordingEndMissedWhileDisconnected: the RecordingFinished of a
+// message comes while the socket is down; at the reconnect the engine asks
+// Asterisk, finds the message stored, and the caller hears it was saved.
+func TestRecordingEndMissedWhileDisconnected(t *testing.T) {
+	r := newRouteRig(t, nil, nil)
+	p := r.dial("13900000000")
+	r.heard(p, sound("zh", "demo/main-menu"))
+	r.press(p, "4")
+	r.doneHearing(p, sound("zh", "beep"))
+	r.recording("message-" + p.ID())
+	if err := p.SendTone(2*time.Second, 440); err != nil {
+		t.Fatal(err)
+	}
+	r.cut()
+	r.clk.Advance(6 * time.Second) // 2 s of voice, 3 s of silence end it
+	r.emu.Sync()
+	r.connect()
+	r.heard(p, sound("zh", "message/saved"))
+	r.hungUp(p)
+	if j := r.journey(); j.Outcome != ivr.OutcomeMessage {
+		t.Errorf("outcome %q, want message", j.Outcome)
+	}
 }
 
 // TestHangupAtEveryWaitingNode: a caller may hang up in any node that
@@ -226,7 +290,7 @@ func TestHangupAtEveryWaitingNode(t *testing.T) {
 		{"menu", "", sound("zh", "demo/main-menu"), false},
 		{"subflow play", "1", sound("zh", "demo/returns-rules"), false},
 		{"queue", "2", "", true},
-		{"message", "4", "sound:beep", false},
+		{"message", "4", sound("zh", "beep"), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -306,4 +370,20 @@ func replaceOnce(s, old, new string) string {
 		}
 	}
 	return s
+}
+
+// recording waits, without moving time, until Asterisk records name.
+func (r *rig) recording(name string) {
+	r.t.Helper()
+	rest := ivr.NewRESTClient(r.connCfg)
+	for {
+		d, err := rest.LiveRecording().Data(ari.NewKey(ari.LiveRecordingKey, name))
+		if err == nil && d.State == "recording" {
+			return
+		}
+		if r.ctx.Err() != nil {
+			r.t.Fatalf("recording %s never started: %v", name, err)
+		}
+		runtime.Gosched()
+	}
 }

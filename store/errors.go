@@ -63,6 +63,10 @@ var (
 	// ErrNoInstance means a claim or a recovery came without the name of
 	// the instance doing it, which is what Recover finds its own dials by.
 	ErrNoInstance = errors.New("call-backs need the name of the instance dialling them")
+
+	// ErrBadHandoff means a call's handoff cannot be saved as it is (no
+	// channel id).
+	ErrBadHandoff = errors.New("bad call handoff")
 )
 
 // ErrNoFlowName means FlowVersions was asked to number a flow without a

@@ -18,6 +18,7 @@ import (
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/ivr"
 	"github.com/hotline-ivr/hotline/ivr/acd"
+	"github.com/hotline-ivr/hotline/ivr/prompts"
 	"github.com/hotline-ivr/hotline/store"
 )
 
@@ -158,16 +159,21 @@ type records struct {
 	journeys  ivr.JourneySink   // each call's journey
 	agents    acd.Records       // agents' state changes and legs
 	callbacks acd.CallbackStore // call-back requests
+	handoffs  ivr.Handoffs      // calls left by a stopped instance; nil without a database
 	// flowVersions numbers the flows' versions; nil without a database
 	// (versions are then kept in memory, from 1 at every start).
 	flowVersions callflow.VersionStore
 	close        func(context.Context)
 }
 
+// handoffAge is how long a call's handoff is kept for the next instance:
+// older ones are of calls that ended while no instance ran.
+const handoffAge = time.Hour
+
 // openRecords connects to PostgreSQL, migrates it and starts the
 // call-records writer; without a database URL journeys and agents' records
 // are only logged, and call-back requests kept in memory.
-func openRecords(ctx context.Context, cfg config.Database, log *slog.Logger) (records, error) {
+func openRecords(ctx context.Context, cfg config.Database, instance string, log *slog.Logger) (records, error) {
 	if cfg.URL == "" {
 		log.Warn("DATABASE_URL is not set: call journeys and agents' states are logged, not stored; call-backs are kept in memory")
 		return records{
@@ -196,11 +202,23 @@ func openRecords(ctx context.Context, cfg config.Database, log *slog.Logger) (re
 		}
 		pool.Close()
 	}
+	handoffs := store.NewHandoffs(pool, instance, nil)
+	if n, err := handoffs.Expire(ctx, handoffAge); err != nil {
+		log.Warn("expiring old call handoffs", "error", err)
+	} else if n > 0 {
+		log.Info("call handoffs nobody adopted were expired", "calls", n)
+	}
 	return records{
 		journeys: w, agents: newStoreAgentRecords(w, log),
-		callbacks: storeCallbacks{store.NewCallbacks(pool, nil)}, close: closeFn,
+		callbacks: storeCallbacks{store.NewCallbacks(pool, nil)}, handoffs: handoffs, close: closeFn,
 		flowVersions: store.NewFlowVersions(pool),
 	}, nil
+}
+
+// promptDurations is how long each shipped prompt plays, from its WAV
+// data: the engine bounds its waits for the end of a prompt with it.
+func promptDurations() (ivr.Durations, error) {
+	return ivr.SoundDurations(prompts.FS(), "hotline/")
 }
 
 // logJourneys logs each finished call when there is no database.

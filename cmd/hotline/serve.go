@@ -129,7 +129,7 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 	if err != nil {
 		return err
 	}
-	rec, err := openRecords(ctx, cfg.Database, log)
+	rec, err := openRecords(ctx, cfg.Database, cfg.Instance.Name, log)
 	if err != nil {
 		return err
 	}

@@ -198,7 +198,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		// Calls in progress finish (or are cut at the timeout) while the ARI
 		// connection still brings their events and HTTP still serves.
 		if err := s.engine.Drain(shutdownCtx); err != nil {
-			s.log.Warn("calls still up when the drain timed out", "calls", s.engine.Active(), "error", err)
+			s.log.Warn("calls still up when the drain timed out are left to the next instance", "calls", s.engine.Active(), "error", err)
 		}
 	}
 	// Then the ACD: its Run returns once the call-backs under way are
@@ -269,9 +269,14 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 	if err != nil {
 		return err
 	}
+	durations, err := promptDurations()
+	if err != nil {
+		return err
+	}
 	s.engine = ivr.NewEngine(ivr.EngineConfig{
 		Flows: flows.reg, Media: ivr.NewMedia(rest), Queues: svc, Journeys: rec.journeys, Logger: s.log,
-		Reconcile: reconcile,
+		Reconcile: reconcile, Durations: durations, Handoffs: rec.handoffs,
+		Trunk: ivr.TrunkConfig{Endpoint: cfg.Transfers.Endpoint, RingTimeout: cfg.Transfers.RingTimeout},
 	})
 	s.acd = svc
 	s.handler = fanout{ariHints{s.log}, svc.Handler(s.engine)}

@@ -77,6 +77,13 @@ type Callbacks struct {
 	RingTimeout      time.Duration `yaml:"ring_timeout"`
 }
 
+// Transfers is how the flows' transfer nodes reach external numbers: a
+// call to the trunk, bridged with the caller on answer.
+type Transfers struct {
+	Endpoint    string        `yaml:"endpoint"`     // %s is the number, like PJSIP/%s@trunk
+	RingTimeout time.Duration `yaml:"ring_timeout"` // when the node sets no timeout
+}
+
 // Instance names this server among those sharing one database: who is
 // dialling a call-back. It must be unique and stable across restarts.
 type Instance struct {

@@ -27,6 +27,7 @@ type Config struct {
 	Queues    []Queue   `yaml:"queues"`
 	Agents    []Agent   `yaml:"agents"`
 	Callbacks Callbacks `yaml:"callbacks"`
+	Transfers Transfers `yaml:"transfers"`
 	Instance  Instance  `yaml:"instance"`
 	Console   Console   `yaml:"console"`
 }
@@ -139,6 +140,10 @@ func Default() Config {
 			Attempts:         acd.DefaultCallbackAttempts,
 			RetryDelay:       acd.DefaultCallbackRetryDelay,
 			RingTimeout:      acd.DefaultCallbackRingTimeout,
+		},
+		Transfers: Transfers{
+			Endpoint:    "PJSIP/%s@trunk",
+			RingTimeout: 30 * time.Second,
 		},
 		Instance: Instance{
 			Name: hostname(),

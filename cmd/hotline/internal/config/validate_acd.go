@@ -33,6 +33,7 @@ func (d *decoder) validateACD(c *Config) {
 	}
 	agents := d.validateAgents(c.Agents, queues, center)
 	d.validateCallbacks(c.Callbacks)
+	d.validateTransfers(c.Transfers)
 	if !appName.MatchString(c.Instance.Name) {
 		d.at("instance.name", "unique among the servers sharing the database and the same after a restart, like hotline-1; the default is the host name",
 			"%q is not a usable instance name", c.Instance.Name)
@@ -295,4 +296,12 @@ func unjoin(err error) []error {
 		return j.Unwrap()
 	}
 	return []error{err}
+}
+
+func (d *decoder) validateTransfers(t Transfers) {
+	if strings.Count(t.Endpoint, "%s") != 1 || strings.Count(t.Endpoint, "%") != 1 {
+		d.at("transfers.endpoint", `one %s for the number, like "PJSIP/%s@trunk"`,
+			"%q does not hold exactly one %%s", t.Endpoint)
+	}
+	d.positive("transfers.ring_timeout", t.RingTimeout)
 }
