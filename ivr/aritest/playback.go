@@ -477,14 +477,14 @@ func (s *Server) duration(path string) (time.Duration, error) {
 }
 
 func (s *Server) playbackRoutes() {
-	s.handle("GET", "/playbacks/{playbackId}", []string{"playbackId"}, func(q *request) response {
+	s.handle("GET /playbacks/{playbackId} get Playback", []string{"playbackId"}, func(q *request) response {
 		p := s.playbacks[q.str("playbackId")]
 		if p == nil {
 			return fail(http.StatusNotFound, "Playback not found")
 		}
 		return ok(p.json())
 	})
-	s.handle("DELETE", "/playbacks/{playbackId}", []string{"playbackId"}, func(q *request) response {
+	s.handle("DELETE /playbacks/{playbackId} stop void", []string{"playbackId"}, func(q *request) response {
 		p := s.playbacks[q.str("playbackId")]
 		if p == nil {
 			return fail(http.StatusNotFound, "Playback not found")
@@ -493,7 +493,7 @@ func (s *Server) playbackRoutes() {
 		s.finishPlayback(p, "done")
 		return noContent()
 	})
-	s.handle("POST", "/playbacks/{playbackId}/control", []string{"playbackId", "operation"}, func(q *request) response {
+	s.handle("POST /playbacks/{playbackId}/control control void", []string{"playbackId", "operation!"}, func(q *request) response {
 		if r, good := q.require("operation"); !good {
 			return r
 		}

@@ -352,14 +352,14 @@ func (s *Server) recordingRoutes() {
 		return r, response{}, true
 	}
 	name := []string{"recordingName"}
-	s.handle("GET", "/recordings/live/{recordingName}", name, func(q *request) response {
+	s.handle("GET /recordings/live/{recordingName} getLive LiveRecording", name, func(q *request) response {
 		r, resp, found := live(q)
 		if !found {
 			return resp
 		}
 		return ok(r.json())
 	})
-	s.handle("DELETE", "/recordings/live/{recordingName}", name, func(q *request) response {
+	s.handle("DELETE /recordings/live/{recordingName} cancel void", name, func(q *request) response {
 		r, resp, found := live(q)
 		if !found {
 			return resp
@@ -367,7 +367,7 @@ func (s *Server) recordingRoutes() {
 		s.finishRecording(r, "canceled", "")
 		return noContent()
 	})
-	s.handle("POST", "/recordings/live/{recordingName}/stop", name, func(q *request) response {
+	s.handle("POST /recordings/live/{recordingName}/stop stop void", name, func(q *request) response {
 		r, resp, found := live(q)
 		if !found {
 			return resp
@@ -410,10 +410,10 @@ func (s *Server) recordingRoutes() {
 	}
 	pauses := func(r *liveRecording) *[]span { return &r.pauses }
 	mutes := func(r *liveRecording) *[]span { return &r.mutes }
-	s.handle("POST", "/recordings/live/{recordingName}/pause", name, toggle(true, pauses, true))
-	s.handle("DELETE", "/recordings/live/{recordingName}/pause", name, toggle(false, pauses, true))
-	s.handle("POST", "/recordings/live/{recordingName}/mute", name, toggle(true, mutes, false))
-	s.handle("DELETE", "/recordings/live/{recordingName}/mute", name, toggle(false, mutes, false))
+	s.handle("POST /recordings/live/{recordingName}/pause pause void", name, toggle(true, pauses, true))
+	s.handle("DELETE /recordings/live/{recordingName}/pause unpause void", name, toggle(false, pauses, true))
+	s.handle("POST /recordings/live/{recordingName}/mute mute void", name, toggle(true, mutes, false))
+	s.handle("DELETE /recordings/live/{recordingName}/mute unmute void", name, toggle(false, mutes, false))
 
 	stored := func(q *request) (*storedRecording, response, bool) {
 		r := s.stored[q.str("recordingName")]
@@ -422,7 +422,7 @@ func (s *Server) recordingRoutes() {
 		}
 		return r, response{}, true
 	}
-	s.handle("GET", "/recordings/stored", nil, func(q *request) response {
+	s.handle("GET /recordings/stored listStored List[StoredRecording]", nil, func(q *request) response {
 		names := make([]string, 0, len(s.stored))
 		for n := range s.stored {
 			names = append(names, n)
@@ -434,14 +434,14 @@ func (s *Server) recordingRoutes() {
 		}
 		return ok(out)
 	})
-	s.handle("GET", "/recordings/stored/{recordingName}", name, func(q *request) response {
+	s.handle("GET /recordings/stored/{recordingName} getStored StoredRecording", name, func(q *request) response {
 		r, resp, found := stored(q)
 		if !found {
 			return resp
 		}
 		return ok(storedRecordingJSON{Name: r.name, Format: r.format})
 	})
-	s.handle("DELETE", "/recordings/stored/{recordingName}", name, func(q *request) response {
+	s.handle("DELETE /recordings/stored/{recordingName} deleteStored void", name, func(q *request) response {
 		r, resp, found := stored(q)
 		if !found {
 			return resp
@@ -454,7 +454,7 @@ func (s *Server) recordingRoutes() {
 		delete(s.samples, r.path)
 		return noContent()
 	})
-	s.handle("GET", "/recordings/stored/{recordingName}/file", name, func(q *request) response {
+	s.handle("GET /recordings/stored/{recordingName}/file getStoredFile binary", name, func(q *request) response {
 		r, resp, found := stored(q)
 		if !found {
 			return resp
@@ -465,7 +465,7 @@ func (s *Server) recordingRoutes() {
 		}
 		return response{status: http.StatusOK, raw: b, contentType: "audio/wav"}
 	})
-	s.handle("POST", "/recordings/stored/{recordingName}/copy", []string{"recordingName", "destinationRecordingName"}, func(q *request) response {
+	s.handle("POST /recordings/stored/{recordingName}/copy copyStored StoredRecording", []string{"recordingName", "destinationRecordingName!"}, func(q *request) response {
 		if r, good := q.require("destinationRecordingName"); !good {
 			return r
 		}
