@@ -198,6 +198,9 @@ func (c *wsClient) writeLoop(ctx context.Context) error {
 		select {
 		case <-c.ready:
 		case <-c.done:
+			if c.abrupt.Load() {
+				return nil // a broken network delivers nothing more
+			}
 			// Flush what is left (e.g. ApplicationReplaced) before closing.
 			c.mu.Lock()
 			rest := c.queue
