@@ -212,6 +212,11 @@ func (s *Server) soundRoutes() {
 				out = append(out, soundJSON{ID: id, Formats: formats})
 			}
 		}
+		if len(out) == 0 {
+			// resource_sounds.c answers an empty result so, although the
+			// API description declares no error for the operation.
+			return fail(http.StatusNotFound, "No sounds found that matched the query")
+		}
 		return ok(out)
 	})
 	s.handle("GET /sounds/{soundId} get Sound", []string{"soundId"}, func(q *request) response {
