@@ -653,7 +653,6 @@ func TestSounds(t *testing.T) {
 				t.Errorf("got %+v, want hello-world", got)
 			}
 		}},
-
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
