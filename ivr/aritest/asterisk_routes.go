@@ -72,7 +72,7 @@ func (s *Server) applicationRoutes() {
 	s.handle("GET /applications list List[Application]", nil, func(q *request) response {
 		out := []applicationJSON{}
 		for _, n := range sortedKeys(s.apps) {
-			if s.apps[n].client != nil {
+			if s.apps[n].registered() {
 				out = append(out, s.apps[n].json())
 			}
 		}
@@ -80,7 +80,7 @@ func (s *Server) applicationRoutes() {
 	})
 	find := func(q *request) (*app, response, bool) {
 		a := s.apps[q.str("applicationName")]
-		if a == nil || a.client == nil {
+		if a == nil || !a.registered() {
 			return nil, fail(http.StatusNotFound, "Application does not exist."), false
 		}
 		return a, response{}, true

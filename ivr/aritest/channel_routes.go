@@ -95,7 +95,7 @@ func (s *Server) originate(q *request, id string) response {
 	if cid := q.str("callerId"); cid != "" {
 		ch.caller = parseCallerID(cid)
 	}
-	s.appNamed(appName).channels[ch.id]++
+	s.followChannel(appName, ch)
 	ch.dialApp, ch.dialArgs = appName, args
 	if timeout > 0 {
 		ch.dialTimeout = time.Duration(timeout) * time.Second

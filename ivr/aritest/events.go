@@ -42,6 +42,23 @@ func (s *Server) appNamed(name string) *app {
 	return a
 }
 
+// registered reports whether Asterisk still knows the application: while
+// a client is connected, and after that while it follows a channel, a
+// bridge or an endpoint (res_stasis removes an application only once it is
+// inactive and follows nothing: app_is_finished). Callers hold s.mu.
+func (a *app) registered() bool {
+	return a.client != nil || len(a.channels) > 0 || len(a.bridges) > 0 || len(a.endpoints) > 0
+}
+
+// followChannel subscribes a registered application to a channel, as
+// stasis_app_subscribe_channel does for an originate's app: an application
+// Asterisk does not know is not created by it. Callers hold s.mu.
+func (s *Server) followChannel(appName string, ch *channel) {
+	if a := s.apps[appName]; a != nil && a.registered() {
+		a.channels[ch.id]++
+	}
+}
+
 // active reports whether a client is connected for the application.
 // Callers hold s.mu.
 func (s *Server) active(name string) bool {

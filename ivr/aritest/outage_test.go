@@ -3,10 +3,12 @@ package aritest_test
 import (
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,7 +110,10 @@ func (e *env) dialEvents(app string) error {
 // connects after the cut gets none of them and no StasisStart for the
 // channels already in the application; it must ask for their state.
 func TestEventsCut(t *testing.T) {
-	e := newEnv(t)
+	var logged logLines
+	e := newEnv(t, func(c *aritest.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
 	ws := e.rawEvents("hotline")
 	marker := e.rawMarker("hotline")
 	player := e.dialRaw(ws, "13800138001")
@@ -136,6 +141,16 @@ func TestEventsCut(t *testing.T) {
 	if err := e.dialEvents("hotline"); err == nil {
 		t.Fatal("a reconnection during the cut succeeded")
 	}
+	// Asterisk still knows the inactive application and what it follows.
+	during := decodeAs[struct {
+		ChannelIDs []string `json:"channel_ids"`
+	}](t, e.mustRest("GET", "/applications/hotline", nil, 200))
+	if len(during.ChannelIDs) != 2 {
+		t.Errorf("the application's channels during the cut: %v, want the two calls", during.ChannelIDs)
+	}
+	if all := decodeAs[[]struct{ Name string }](t, e.mustRest("GET", "/applications", nil, 200)); len(all) != 1 || all[0].Name != "hotline" {
+		t.Errorf("applications during the cut: %+v, want hotline", all)
+	}
 	if _, err := e.emu.Dial(ctxT(t), aritest.Call{From: "13800138003", To: "4008001234"}); !errors.Is(err, aritest.ErrDeclined) {
 		t.Errorf("a new call during the cut: %v, want ErrDeclined (no client for the application)", err)
 	}
@@ -149,6 +164,11 @@ func TestEventsCut(t *testing.T) {
 	}
 	if got := e.emu.Stats().EventsDropped - dropped; got < 3 {
 		t.Errorf("%d events dropped during the cut, want at least PlaybackFinished, RecordingFinished and ChannelDtmfReceived", got)
+	}
+	for _, typ := range []string{"PlaybackFinished", "RecordingFinished", "ChannelDtmfReceived"} {
+		if want := `"Inactive Stasis app 'hotline' missed message" type=` + typ; !strings.Contains(logged.String(), want) {
+			t.Errorf("the log does not say %s", want)
+		}
 	}
 
 	e.advance(7 * time.Second)
@@ -249,6 +269,24 @@ func TestBridgeOutlivesClient(t *testing.T) {
 			t.Errorf("%s (%.1f-%.1f s): RMS %.0f, want loud=%v", tt.name, tt.from, tt.to, got, tt.loud)
 		}
 	}
+}
+
+// logLines collects the emulator's log.
+type logLines struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logLines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func rms(samples []int16) float64 {
