@@ -237,15 +237,39 @@ func (s *Server) channelRoutes() {
 		return noContent()
 	})
 	s.handle("POST /channels/{channelId}/continue continueInDialplan void", []string{"channelId", "context", "extension", "priority", "label"}, func(q *request) response {
-		ch, r, found := s.inStasis(q)
+		ch, r, found := s.controllable(q)
 		if !found {
 			return r
 		}
-		ctx, exten := orDefault(q.str("context"), ch.dialplan.Context), orDefault(q.str("extension"), ch.dialplan.Exten)
-		prio := q.int("priority", int(ch.dialplan.Priority))
-		_ = q.str("label")
+		// As resource_channels.c picks the location: the channel's own
+		// context unless one is given, the given extension (else the
+		// channel's, or "s" in a given context), and the given priority,
+		// else the next one when no location at all is given (the
+		// dialplan goes on after Stasis()), else 1.
+		ctx, exten := q.str("context"), q.str("extension")
+		switch {
+		case ctx == "":
+			ctx, exten = ch.dialplan.Context, orDefault(exten, ch.dialplan.Exten)
+		case exten == "":
+			exten = "s"
+		}
+		prio := q.int("priority", 0)
+		if label := q.str("label"); label != "" {
+			n, err := strconv.Atoi(label)
+			if err != nil {
+				return fail(http.StatusNotFound, "Requested label can not be found")
+			}
+			prio = n
+		}
 		if q.failed != "" {
 			return noContent()
+		}
+		switch {
+		case prio != 0:
+		case q.str("context") == "" && q.str("extension") == "":
+			prio = int(ch.dialplan.Priority) + 1
+		default:
+			prio = 1
 		}
 		q.later(func() { s.continueDialplan(ch, ctx, exten, prio) })
 		return noContent()
@@ -492,8 +516,10 @@ func (ch *channel) builtinVar(name string) (string, bool) {
 }
 
 // continueDialplan leaves Stasis for the dialplan. The emulator's dialplan
-// has only Stasis routes: a location that routes to an application enters
-// it again; any other leaves the channel up in the dialplan until hung up.
+// has only Stasis routes, each the start (priority 1) of its extension: a
+// location at priority 1 that routes to an application enters it again;
+// any other (the priorities after a Stasis() included) leaves the channel
+// up in the dialplan until it is hung up.
 func (s *Server) continueDialplan(ch *channel, ctx, exten string, prio int) {
 	if ch.destroyed || ch.app == "" {
 		return
@@ -501,7 +527,7 @@ func (s *Server) continueDialplan(ch *channel, ctx, exten string, prio int) {
 	s.leaveStasis(ch)
 	ch.dialplan = dialplanJSON{Context: ctx, Exten: exten, Priority: int64(prio)}
 	route, found := s.route(ctx, exten)
-	if !found {
+	if !found || prio != 1 {
 		s.emit("ChannelDialplan", fields{"channel": ch.json(), "dialplan_app": "", "dialplan_app_data": ""}, ch.scope())
 		return
 	}
