@@ -24,14 +24,14 @@ import (
 // dropped, and nothing is replayed to the client that connects again: no
 // missed event and no new StasisStart for channels already in the app.
 
-// until reads raw events until one of type typ whose fields satisfy pred
-// (nil: any), and returns it with the types read before it.
+// until reads raw events until one of type typ ("*": any) whose fields
+// satisfy pred (nil: any), and returns it with the types read before it.
 func (r *rawEvents) until(typ string, pred func(map[string]any) bool) (map[string]any, []string) {
 	r.t.Helper()
 	var before []string
 	for {
 		ev := r.read()
-		if ev["type"] == typ && (pred == nil || pred(ev)) {
+		if (typ == "*" || ev["type"] == typ) && (pred == nil || pred(ev)) {
 			return ev, before
 		}
 		before = append(before, ev["type"].(string))

@@ -51,9 +51,14 @@ func TestPlaybackLanguageAndSequence(t *testing.T) {
 	}
 	ev.next("PlaybackStarted", nil)
 	e.advance(1500 * time.Millisecond)
+	// As playback_final_update and playback_first_update publish them: the
+	// item that ended continues to the next, which then starts.
 	cont := ev.next("PlaybackContinuing", nil).(*ari.PlaybackContinuing)
-	if cont.Playback.MediaURI != "digits:12" {
-		t.Errorf("continuing media %q, want digits:12", cont.Playback.MediaURI)
+	if cont.Playback.MediaURI != "sound:hello-world" {
+		t.Errorf("continuing media %q, want sound:hello-world (the item that ended)", cont.Playback.MediaURI)
+	}
+	if next := ev.next("PlaybackStarted", nil).(*ari.PlaybackStarted); next.Playback.MediaURI != "digits:12" {
+		t.Errorf("second PlaybackStarted media %q, want digits:12", next.Playback.MediaURI)
 	}
 	e.advance(599 * time.Millisecond)
 	if st := playbackState(e, pb.ID); st != "playing" {

@@ -1,6 +1,7 @@
 package aritest_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ func TestStockAsteriskHasNoSounds(t *testing.T) {
 			e := newEnv(t, func(c *aritest.Config) { c.SoundsDir = dir })
 			ws := e.rawEvents("hotline")
 			p := e.dialRaw(ws, "13800138000")
-			media := []string{"sound:beep", "sound:hello-world", "digits:12", "characters:ab", "number:5", "recording:none"}
+			media := []string{"sound:beep", "sound:hello-world", "digits:12", "characters:ab", "number:5"}
 			for i, m := range media {
 				e.mustRest("POST", "/channels/"+p.ID()+"/play", map[string]any{"media": m}, 201)
 				ws.until("PlaybackStarted", nil)
@@ -46,6 +47,67 @@ func TestStockAsteriskHasNoSounds(t *testing.T) {
 				t.Errorf("GET /sounds: %q", msg)
 			}
 			e.mustRest("GET", "/sounds/beep", nil, 404)
+		})
+	}
+}
+
+// TestPlaybackItems: a playback of several items goes through them as
+// res_stasis_playback's play_on_channel does: every item starts
+// (PlaybackStarted), every item but the last ends in PlaybackContinuing,
+// played or failed, and the last in PlaybackFinished; an item Asterisk
+// skips (a stored recording that does not exist, a number that is not one,
+// an unknown scheme) sends nothing more, and a playback whose last item is
+// skipped ends without a PlaybackFinished.
+func TestPlaybackItems(t *testing.T) {
+	type step struct{ typ, media, state string }
+	tests := []struct {
+		name  string
+		media string
+		want  []step
+		gone  bool // the playback ends without PlaybackFinished
+	}{
+		{"two sounds", "sound:hello-world,digits:12", []step{
+			{"PlaybackStarted", "sound:hello-world", "playing"}, {"PlaybackContinuing", "sound:hello-world", "continuing"},
+			{"PlaybackStarted", "digits:12", "playing"}, {"PlaybackFinished", "digits:12", "done"}}, false},
+		{"a missing sound first", "sound:missing,sound:hello-world", []step{
+			{"PlaybackStarted", "sound:missing", "playing"}, {"PlaybackContinuing", "sound:missing", "continuing"},
+			{"PlaybackStarted", "sound:hello-world", "playing"}, {"PlaybackFinished", "sound:hello-world", "done"}}, false},
+		{"a missing sound last", "sound:hello-world,sound:missing", []step{
+			{"PlaybackStarted", "sound:hello-world", "playing"}, {"PlaybackContinuing", "sound:hello-world", "continuing"},
+			{"PlaybackStarted", "sound:missing", "playing"}, {"PlaybackFinished", "sound:missing", "failed"}}, false},
+		{"a missing recording", "recording:none", []step{{"PlaybackStarted", "recording:none", "playing"}}, true},
+		{"a missing recording first", "recording:none,sound:hello-world", []step{
+			{"PlaybackStarted", "recording:none", "playing"},
+			{"PlaybackStarted", "sound:hello-world", "playing"}, {"PlaybackFinished", "sound:hello-world", "done"}}, false},
+		{"not a number", "number:many", []step{{"PlaybackStarted", "number:many", "playing"}}, true},
+		{"an unknown scheme", "http://example.com/hello.wav", []step{{"PlaybackStarted", "http://example.com/hello.wav", "playing"}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			ws := e.rawEvents("hotline")
+			marker := e.rawMarker("hotline")
+			p := e.dialRaw(ws, "13800138000")
+			e.mustRest("POST", "/channels/"+p.ID()+"/play/pb-1", map[string]any{"media": tt.media}, 201)
+			e.mustRest("POST", "/channels/"+p.ID()+"/play/pb-2", map[string]any{"media": "sound:welcome"}, 201) // queued behind
+			e.advance(3 * time.Second)                                                                          // every item above ends
+			var got []step
+			for {
+				ev, _ := ws.until("*", nil)
+				pb, _ := ev["playback"].(map[string]any)
+				if pb == nil || pb["id"] != "pb-1" {
+					if pb != nil && pb["id"] == "pb-2" && ev["type"] == "PlaybackStarted" {
+						break // the next playback started: pb-1 is over
+					}
+					continue
+				}
+				got = append(got, step{ev["type"].(string), pb["media_uri"].(string), pb["state"].(string)})
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("events %v, want %v", got, tt.want)
+			}
+			marker.before(ws)
+			e.mustRest("GET", "/playbacks/pb-1", nil, 404)
 		})
 	}
 }
