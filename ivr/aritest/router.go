@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // route is one ARI operation the emulator serves. Params lists every
@@ -205,6 +206,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var resp response
+	at := s.now() // the emulated instant of the request
 	s.safely(rt.Method+" "+rt.Path, func() { resp = rt.h(req) })
 	if resp.status == 0 {
 		resp = fail(http.StatusInternalServerError, "Internal Server Error")
@@ -233,10 +235,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.Flush()
 	}
 	if len(req.after) > 0 {
+		// What follows the answer (a playback's start, a StasisStart)
+		// happens a moment after it in real time but at the request's
+		// instant of emulated time: a fake clock moved meanwhile does not
+		// shift it.
 		s.mu.Lock()
 		for _, fn := range req.after {
 			if !s.closed {
+				s.taskNow = at
 				s.safely("after "+rt.Path, fn)
+				s.taskNow = time.Time{}
 			}
 		}
 		s.mu.Unlock()
