@@ -6,8 +6,11 @@
 //
 // Point a client at http://127.0.0.1:8088/ari (events on
 // ws://127.0.0.1:8088/ari/events?app=hotline) with user hotline and the
-// password from ARIEMU_PASSWORD. Calls are placed and scripted through the
-// control API under /aritest/ (see ivr/aritest/control.go).
+// password from ARIEMU_PASSWORD; clients that read Asterisk's api-docs at
+// connect (Node's ari-client) find them at /ari/api-docs/resources.json.
+// Calls are placed and scripted through the control API under /aritest/
+// (see ivr/aritest/control.go); ended calls stay queryable for
+// --call-retention.
 package main
 
 import (
@@ -60,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	app := fs.String("app", "hotline", "Stasis application every dialled number is routed to, with the number as first argument")
 	rtpHost := fs.String("rtp-host", "127.0.0.1", "address externalMedia binds its RTP ports on")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	retention := fs.Duration("call-retention", 10*time.Minute, "how long a call placed through the control API stays queryable after it ended")
+	retentionMax := fs.Int("call-retention-max", 1000, "how many ended calls the control API keeps at most, the oldest forgotten first")
 	pprofAddr := fs.String("pprof", "", "serve Go's profiles (/debug/pprof/, with mutex and block profiling on) on this address, e.g. 127.0.0.1:6061")
 	var endpoints endpointFlags
 	fs.Var(&endpoints, "endpoint", "a SIP endpoint, repeatable: PJSIP/1001=answer:2s (answer, manual, never, reject:DELAY, busy)")
@@ -69,6 +74,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *retention <= 0 || *retentionMax <= 0 {
+		return fmt.Errorf("--call-retention and --call-retention-max must be positive, got %s and %d", *retention, *retentionMax)
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
@@ -83,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	}
 	emu, err := aritest.New(aritest.Config{
 		SoundsDir: *sounds, RecordingsDir: *recordings, Username: username, Password: password,
-		DefaultApp: *app, RTPHost: *rtpHost, Logger: logger,
+		DefaultApp: *app, RTPHost: *rtpHost, Logger: logger, CallRetention: *retention, CallRetentionMax: *retentionMax,
 	})
 	if err != nil {
 		return err

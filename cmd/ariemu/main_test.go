@@ -113,6 +113,14 @@ func TestStandalone(t *testing.T) {
 	if e := <-sub.Events(); e.GetType() != "StasisEnd" {
 		t.Errorf("got %s, want StasisEnd", e.GetType())
 	}
+	var ended struct {
+		HungUp   bool   `json:"hung_up"`
+		HungUpBy string `json:"hung_up_by"`
+	}
+	_ = json.Unmarshal(do("GET", "/calls/"+call.ID, "", 200), &ended)
+	if !ended.HungUp || ended.HungUpBy != "party" {
+		t.Errorf("the ended call: %+v, want it kept, hung up by the caller", ended)
+	}
 	do("POST", "/calls", `{"from":"1"}`, 400)
 	do("GET", "/calls/nope", "", 404)
 	do("POST", "/endpoints", `{"resource":"1002","behavior":"sleepy"}`, 400)
@@ -135,6 +143,8 @@ func TestFlags(t *testing.T) {
 		{"bad behaviour", []string{"--listen", "127.0.0.1:0", "--endpoint", "PJSIP/1001=sleepy"}, "behavior: want answer"},
 		{"bad level", []string{"--log-level", "loud"}, "--log-level"},
 		{"unknown flag", []string{"--frobnicate"}, "flag provided but not defined"},
+		{"no retention", []string{"--call-retention", "0s"}, "--call-retention"},
+		{"no retained calls", []string{"--call-retention-max", "-1"}, "--call-retention-max"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

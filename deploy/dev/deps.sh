@@ -2,8 +2,10 @@
 # Installs what Hotline's tests and demo need, when it is missing, on Debian 12:
 # PostgreSQL's server binaries, chromium and chromedriver (browser tests),
 # espeak-ng and sox (prompts), gcc (go test -race needs cgo), CA certificates
-# and git (Go modules). It checks that Go 1.26 or newer is on PATH, which
-# Debian does not package, and says how to install it when not.
+# and git (Go modules), and node and npm with Node's ari-client (the test that
+# connects a client built from Asterisk's api-docs to ariemu). It checks that
+# Go 1.26 or newer is on PATH, which Debian does not package, and says how to
+# install it when not.
 #
 # deploy/dev/test and deploy/dev/demo run it first; running it again is cheap.
 set -euo pipefail
@@ -68,6 +70,8 @@ install_missing() {
 	have gcc || missing+=(gcc libc6-dev)
 	[[ -s /etc/ssl/certs/ca-certificates.crt ]] || missing+=(ca-certificates)
 	have git || missing+=(git)
+	have node || missing+=(nodejs)
+	have npm || missing+=(npm)
 	((${#missing[@]})) || return 0
 
 	if ! have apt-get; then
@@ -87,5 +91,15 @@ install_missing() {
 	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
+# install_node_packages installs the npm packages a test uses, as pinned by
+# its package-lock.json, when they are not there yet.
+install_node_packages() {
+	local dir=cmd/ariemu/testdata/ari-client
+	[[ -d $dir/node_modules/ari-client ]] && return 0
+	echo "deps: installing Node's ari-client for the ariemu client test" >&2
+	npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+}
+
 check_go
 install_missing
+install_node_packages

@@ -23,6 +23,8 @@ func (s *Server) buildRoutes() []route {
 	s.recordingRoutes()
 	s.endpointRoutes()
 	s.soundRoutes()
+	// The events websocket: ServeHTTP upgrades it (serveEvents).
+	s.handle("GET /events eventWebsocket Message", []string{"app!", "subscribeAll"}, nil)
 	return s.routes
 }
 
@@ -36,26 +38,26 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func (s *Server) asteriskRoutes() {
-	s.handle("GET", "/asterisk/info", []string{"only"}, func(q *request) response {
+	s.handle("GET /asterisk/info getInfo AsteriskInfo", []string{"only"}, func(q *request) response {
 		only := q.list("only")
 		want := func(part string) bool { return len(only) == 0 || slices.Contains(only, part) }
-		info := map[string]any{}
+		var info asteriskInfoJSON
 		if want("build") {
-			info["build"] = map[string]string{"os": "Linux", "kernel": "aritest", "options": "", "machine": "x86_64", "date": "2025-01-01 00:00:00 UTC", "user": "aritest"}
+			info.Build = &buildInfoJSON{OS: "Linux", Kernel: "aritest", Machine: "x86_64", Date: "2025-01-01 00:00:00 UTC", User: "aritest"}
 		}
 		if want("system") {
-			info["system"] = map[string]string{"version": "22.10.1", "entity_id": s.entityID}
+			info.System = &systemInfoJSON{Version: "22.10.1", EntityID: s.entityID}
 		}
 		if want("config") {
-			info["config"] = map[string]any{"name": "aritest", "default_language": "en", "setid": map[string]string{"user": "asterisk", "group": "asterisk"}}
+			info.Config = &configInfoJSON{Name: "aritest", DefaultLanguage: "en", SetID: setIDJSON{User: "asterisk", Group: "asterisk"}}
 		}
 		if want("status") {
-			info["status"] = map[string]string{"startup_time": ariTime(s.started), "last_reload_time": ariTime(s.started)}
+			info.Status = &statusInfoJSON{StartupTime: ariTime(s.started), LastReloadTime: ariTime(s.started)}
 		}
 		return ok(info)
 	})
-	s.handle("GET", "/asterisk/ping", nil, func(q *request) response {
-		return ok(map[string]string{"asterisk_id": s.entityID, "ping": "pong", "timestamp": ariTime(s.now())})
+	s.handle("GET /asterisk/ping ping AsteriskPing", nil, func(q *request) response {
+		return ok(asteriskPingJSON{AsteriskID: s.entityID, Ping: "pong", Timestamp: ariTime(s.now())})
 	})
 }
 
@@ -67,10 +69,10 @@ func (a *app) json() applicationJSON {
 }
 
 func (s *Server) applicationRoutes() {
-	s.handle("GET", "/applications", nil, func(q *request) response {
+	s.handle("GET /applications list List[Application]", nil, func(q *request) response {
 		out := []applicationJSON{}
 		for _, n := range sortedKeys(s.apps) {
-			if s.apps[n].client != nil {
+			if s.apps[n].registered() {
 				out = append(out, s.apps[n].json())
 			}
 		}
@@ -78,12 +80,12 @@ func (s *Server) applicationRoutes() {
 	})
 	find := func(q *request) (*app, response, bool) {
 		a := s.apps[q.str("applicationName")]
-		if a == nil || a.client == nil {
+		if a == nil || !a.registered() {
 			return nil, fail(http.StatusNotFound, "Application does not exist."), false
 		}
 		return a, response{}, true
 	}
-	s.handle("GET", "/applications/{applicationName}", []string{"applicationName"}, func(q *request) response {
+	s.handle("GET /applications/{applicationName} get Application", []string{"applicationName"}, func(q *request) response {
 		a, r, found := find(q)
 		if !found {
 			return r
@@ -154,8 +156,8 @@ func (s *Server) applicationRoutes() {
 			return ok(a.json())
 		}
 	}
-	s.handle("POST", "/applications/{applicationName}/subscription", []string{"applicationName", "eventSource"}, sub(true))
-	s.handle("DELETE", "/applications/{applicationName}/subscription", []string{"applicationName", "eventSource"}, sub(false))
+	s.handle("POST /applications/{applicationName}/subscription subscribe Application", []string{"applicationName", "eventSource!"}, sub(true))
+	s.handle("DELETE /applications/{applicationName}/subscription unsubscribe Application", []string{"applicationName", "eventSource!"}, sub(false))
 }
 
 var languageDir = regexp.MustCompile(`^[a-z]{2,3}(_[A-Z]{2})?$`)
@@ -195,7 +197,7 @@ func (s *Server) sounds() map[string][]formatLangJSON {
 }
 
 func (s *Server) soundRoutes() {
-	s.handle("GET", "/sounds", []string{"lang", "format"}, func(q *request) response {
+	s.handle("GET /sounds list List[Sound]", []string{"lang", "format"}, func(q *request) response {
 		lang, format := q.str("lang"), q.str("format")
 		all := s.sounds()
 		out := []soundJSON{}
@@ -210,9 +212,14 @@ func (s *Server) soundRoutes() {
 				out = append(out, soundJSON{ID: id, Formats: formats})
 			}
 		}
+		if len(out) == 0 {
+			// resource_sounds.c answers an empty result so, although the
+			// API description declares no error for the operation.
+			return fail(http.StatusNotFound, "No sounds found that matched the query")
+		}
 		return ok(out)
 	})
-	s.handle("GET", "/sounds/{soundId}", []string{"soundId"}, func(q *request) response {
+	s.handle("GET /sounds/{soundId} get Sound", []string{"soundId"}, func(q *request) response {
 		id := q.str("soundId")
 		formats, found := s.sounds()[id]
 		if !found {

@@ -168,17 +168,17 @@ func (s *Server) destroyBridge(b *bridge) {
 }
 
 func (s *Server) bridgeRoutes() {
-	s.handle("GET", "/bridges", nil, func(q *request) response {
+	s.handle("GET /bridges list List[Bridge]", nil, func(q *request) response {
 		out := make([]bridgeJSON, 0, len(s.bridges))
 		for _, id := range sortedKeys(s.bridges) {
 			out = append(out, s.bridges[id].json())
 		}
 		return ok(out)
 	})
-	s.handle("POST", "/bridges", []string{"type", "bridgeId", "name", "variables"}, func(q *request) response {
+	s.handle("POST /bridges create Bridge", []string{"type", "bridgeId", "name", "variables"}, func(q *request) response {
 		return s.createBridge(q, "")
 	})
-	s.handle("POST", "/bridges/{bridgeId}", []string{"type", "bridgeId", "name", "variables"}, func(q *request) response {
+	s.handle("POST /bridges/{bridgeId} createWithId Bridge", []string{"type", "bridgeId", "name", "variables"}, func(q *request) response {
 		id := q.str("bridgeId")
 		if b, exists := s.bridges[id]; exists {
 			// Asterisk updates nothing but answers with the bridge when it
@@ -189,14 +189,14 @@ func (s *Server) bridgeRoutes() {
 		}
 		return s.createBridge(q, id)
 	})
-	s.handle("GET", "/bridges/{bridgeId}", []string{"bridgeId"}, func(q *request) response {
+	s.handle("GET /bridges/{bridgeId} get Bridge", []string{"bridgeId"}, func(q *request) response {
 		b, r, found := s.findBridge(q)
 		if !found {
 			return r
 		}
 		return ok(b.json())
 	})
-	s.handle("DELETE", "/bridges/{bridgeId}", []string{"bridgeId"}, func(q *request) response {
+	s.handle("DELETE /bridges/{bridgeId} destroy void", []string{"bridgeId"}, func(q *request) response {
 		b, r, found := s.findBridge(q)
 		if !found {
 			return r
@@ -204,7 +204,7 @@ func (s *Server) bridgeRoutes() {
 		s.destroyBridge(b)
 		return noContent()
 	})
-	s.handle("POST", "/bridges/{bridgeId}/addChannel", []string{"bridgeId", "channel", "role", "absorbDTMF", "mute", "inhibitConnectedLineUpdates"}, func(q *request) response {
+	s.handle("POST /bridges/{bridgeId}/addChannel addChannel void", []string{"bridgeId", "channel!", "role", "absorbDTMF", "mute", "inhibitConnectedLineUpdates"}, func(q *request) response {
 		b, chans, r, good := s.bridgeAndChannels(q, func(b *bridge, ch *channel) response {
 			if ch.record != nil {
 				return fail(http.StatusConflict, "Channel currently recording")
@@ -224,7 +224,7 @@ func (s *Server) bridgeRoutes() {
 		}
 		return noContent()
 	})
-	s.handle("POST", "/bridges/{bridgeId}/removeChannel", []string{"bridgeId", "channel"}, func(q *request) response {
+	s.handle("POST /bridges/{bridgeId}/removeChannel removeChannel void", []string{"bridgeId", "channel!"}, func(q *request) response {
 		b, chans, r, good := s.bridgeAndChannels(q, func(b *bridge, ch *channel) response {
 			if ch.bridge != b {
 				return fail(http.StatusUnprocessableEntity, "Channel not in this bridge")
@@ -239,7 +239,7 @@ func (s *Server) bridgeRoutes() {
 		}
 		return noContent()
 	})
-	s.handle("POST", "/bridges/{bridgeId}/moh", []string{"bridgeId", "mohClass"}, func(q *request) response {
+	s.handle("POST /bridges/{bridgeId}/moh startMoh void", []string{"bridgeId", "mohClass"}, func(q *request) response {
 		b, r, found := s.findBridge(q)
 		if !found {
 			return r
@@ -256,7 +256,7 @@ func (s *Server) bridgeRoutes() {
 		}
 		return noContent()
 	})
-	s.handle("DELETE", "/bridges/{bridgeId}/moh", []string{"bridgeId"}, func(q *request) response {
+	s.handle("DELETE /bridges/{bridgeId}/moh stopMoh void", []string{"bridgeId"}, func(q *request) response {
 		b, r, found := s.findBridge(q)
 		if !found {
 			return r
@@ -264,22 +264,22 @@ func (s *Server) bridgeRoutes() {
 		b.moh = ""
 		return noContent()
 	})
-	playParams := []string{"bridgeId", "media", "announcer_format", "lang", "offsetms", "skipms", "playbackId"}
-	s.handle("POST", "/bridges/{bridgeId}/play", playParams, func(q *request) response {
+	playParams := []string{"bridgeId", "media!", "announcer_format", "lang", "offsetms", "skipms", "playbackId"}
+	s.handle("POST /bridges/{bridgeId}/play play Playback", playParams, func(q *request) response {
 		b, r, found := s.findBridge(q)
 		if !found {
 			return r
 		}
 		return s.startPlayback(q, nil, b)
 	})
-	s.handle("POST", "/bridges/{bridgeId}/play/{playbackId}", playParams, func(q *request) response {
+	s.handle("POST /bridges/{bridgeId}/play/{playbackId} playWithId Playback", playParams, func(q *request) response {
 		b, r, found := s.findBridge(q)
 		if !found {
 			return r
 		}
 		return s.startPlayback(q, nil, b)
 	})
-	s.handle("POST", "/bridges/{bridgeId}/record", []string{"bridgeId", "name", "format", "recorder_format", "maxDurationSeconds", "maxSilenceSeconds", "ifExists", "beep", "terminateOn"}, func(q *request) response {
+	s.handle("POST /bridges/{bridgeId}/record record LiveRecording", []string{"bridgeId", "name!", "format!", "recorder_format", "maxDurationSeconds", "maxSilenceSeconds", "ifExists", "beep", "terminateOn"}, func(q *request) response {
 		b, r, found := s.findBridge(q)
 		if !found {
 			return r

@@ -285,7 +285,7 @@ func (s *Server) hangup(ch *channel, cause int, request, soft bool) {
 	}
 	if ch.party != nil {
 		ch.party.ended(cause, s.now())
-		delete(s.parties, ch.id)
+		s.retireCall(ch.id)
 	}
 }
 

@@ -54,7 +54,10 @@ func parseCallerID(v string) callerIDJSON {
 	return callerIDJSON{Number: strings.TrimSpace(v)}
 }
 
-var originateParams = []string{"endpoint", "extension", "context", "priority", "label", "app", "appArgs", "callerId", "timeout", "variables", "channelId", "otherChannelId", "originator", "formats"}
+var originateParams = []string{"endpoint!", "extension", "context", "priority", "label", "app", "appArgs", "callerId", "timeout", "variables", "channelId", "otherChannelId", "originator", "formats"}
+
+// originateWithIDParams are originate's with the channel's id in the path.
+var originateWithIDParams = []string{"channelId", "endpoint!", "extension", "context", "priority", "label", "app", "appArgs", "callerId", "timeout", "variables", "otherChannelId", "originator", "formats"}
 
 // originate creates an outbound channel to an endpoint. With app it enters
 // Stasis when answered; with extension it would run the dialplan, which the
@@ -92,7 +95,7 @@ func (s *Server) originate(q *request, id string) response {
 	if cid := q.str("callerId"); cid != "" {
 		ch.caller = parseCallerID(cid)
 	}
-	s.appNamed(appName).channels[ch.id]++
+	s.followChannel(appName, ch)
 	ch.dialApp, ch.dialArgs = appName, args
 	if timeout > 0 {
 		ch.dialTimeout = time.Duration(timeout) * time.Second
@@ -147,18 +150,18 @@ func (s *Server) route(context, exten string) (Route, bool) {
 }
 
 func (s *Server) channelRoutes() {
-	s.handle("GET", "/channels", nil, func(q *request) response {
+	s.handle("GET /channels list List[Channel]", nil, func(q *request) response {
 		out := make([]channelJSON, 0, len(s.channels))
 		for _, id := range sortedKeys(s.channels) {
 			out = append(out, s.channels[id].json())
 		}
 		return ok(out)
 	})
-	s.handle("POST", "/channels", originateParams, func(q *request) response { return s.originate(q, "") })
-	s.handle("POST", "/channels/{channelId}", append([]string{"channelId"}, originateParams...), func(q *request) response {
+	s.handle("POST /channels originate Channel", originateParams, func(q *request) response { return s.originate(q, "") })
+	s.handle("POST /channels/{channelId} originateWithId Channel", originateWithIDParams, func(q *request) response {
 		return s.originate(q, q.str("channelId"))
 	})
-	s.handle("POST", "/channels/create", []string{"endpoint", "app", "appArgs", "channelId", "otherChannelId", "originator", "formats", "variables"}, func(q *request) response {
+	s.handle("POST /channels/create create Channel", []string{"endpoint!", "app!", "appArgs", "channelId", "otherChannelId", "originator", "formats", "variables"}, func(q *request) response {
 		if r, good := q.require("endpoint", "app"); !good {
 			return r
 		}
@@ -180,7 +183,7 @@ func (s *Server) channelRoutes() {
 		})
 		return ok(ch.json())
 	})
-	s.handle("POST", "/channels/{channelId}/dial", []string{"channelId", "caller", "timeout"}, func(q *request) response {
+	s.handle("POST /channels/{channelId}/dial dial void", []string{"channelId", "caller", "timeout"}, func(q *request) response {
 		ch, r, found := s.inStasis(q)
 		if !found {
 			return r
@@ -201,14 +204,14 @@ func (s *Server) channelRoutes() {
 		q.later(func() { s.dial(ch) })
 		return noContent()
 	})
-	s.handle("GET", "/channels/{channelId}", []string{"channelId"}, func(q *request) response {
+	s.handle("GET /channels/{channelId} get Channel", []string{"channelId"}, func(q *request) response {
 		ch, r, found := s.findChannel(q)
 		if !found {
 			return r
 		}
 		return ok(ch.json())
 	})
-	s.handle("DELETE", "/channels/{channelId}", []string{"channelId", "reason_code", "reason"}, func(q *request) response {
+	s.handle("DELETE /channels/{channelId} hangup void", []string{"channelId", "reason_code", "reason"}, func(q *request) response {
 		ch, r, found := s.findChannel(q)
 		if !found {
 			return r
@@ -233,21 +236,45 @@ func (s *Server) channelRoutes() {
 		s.hangup(ch, cause, true, true)
 		return noContent()
 	})
-	s.handle("POST", "/channels/{channelId}/continue", []string{"channelId", "context", "extension", "priority", "label"}, func(q *request) response {
-		ch, r, found := s.inStasis(q)
+	s.handle("POST /channels/{channelId}/continue continueInDialplan void", []string{"channelId", "context", "extension", "priority", "label"}, func(q *request) response {
+		ch, r, found := s.controllable(q)
 		if !found {
 			return r
 		}
-		ctx, exten := orDefault(q.str("context"), ch.dialplan.Context), orDefault(q.str("extension"), ch.dialplan.Exten)
-		prio := q.int("priority", int(ch.dialplan.Priority))
-		_ = q.str("label")
+		// As resource_channels.c picks the location: the channel's own
+		// context unless one is given, the given extension (else the
+		// channel's, or "s" in a given context), and the given priority,
+		// else the next one when no location at all is given (the
+		// dialplan goes on after Stasis()), else 1.
+		ctx, exten := q.str("context"), q.str("extension")
+		switch {
+		case ctx == "":
+			ctx, exten = ch.dialplan.Context, orDefault(exten, ch.dialplan.Exten)
+		case exten == "":
+			exten = "s"
+		}
+		prio := q.int("priority", 0)
+		if label := q.str("label"); label != "" {
+			n, err := strconv.Atoi(label)
+			if err != nil {
+				return fail(http.StatusNotFound, "Requested label can not be found")
+			}
+			prio = n
+		}
 		if q.failed != "" {
 			return noContent()
+		}
+		switch {
+		case prio != 0:
+		case q.str("context") == "" && q.str("extension") == "":
+			prio = int(ch.dialplan.Priority) + 1
+		default:
+			prio = 1
 		}
 		q.later(func() { s.continueDialplan(ch, ctx, exten, prio) })
 		return noContent()
 	})
-	s.handle("POST", "/channels/{channelId}/move", []string{"channelId", "app", "appArgs"}, func(q *request) response {
+	s.handle("POST /channels/{channelId}/move move void", []string{"channelId", "app!", "appArgs"}, func(q *request) response {
 		if r, good := q.require("app"); !good {
 			return r
 		}
@@ -272,8 +299,8 @@ func (s *Server) channelRoutes() {
 		})
 		return noContent()
 	})
-	simple := func(method, path string, fn func(ch *channel, q *request) response) {
-		s.handle(method, path, []string{"channelId"}, func(q *request) response {
+	simple := func(spec string, fn func(ch *channel, q *request) response) {
+		s.handle(spec, []string{"channelId"}, func(q *request) response {
 			ch, r, found := s.controllable(q)
 			if !found {
 				return r
@@ -281,7 +308,7 @@ func (s *Server) channelRoutes() {
 			return fn(ch, q)
 		})
 	}
-	simple("POST", "/channels/{channelId}/answer", func(ch *channel, q *request) response {
+	simple("POST /channels/{channelId}/answer answer void", func(ch *channel, q *request) response {
 		if ch.dialing || (ch.state != "Ring" && ch.state != "Ringing" && ch.state != "Up") {
 			return fail(http.StatusPreconditionFailed, "Channel in invalid state")
 		}
@@ -291,7 +318,7 @@ func (s *Server) channelRoutes() {
 		}
 		return noContent()
 	})
-	simple("POST", "/channels/{channelId}/ring", func(ch *channel, q *request) response {
+	simple("POST /channels/{channelId}/ring ring void", func(ch *channel, q *request) response {
 		// On an answered channel Asterisk plays the ringing tone in band.
 		if !ch.ringing && ch.party != nil {
 			ch.party.heard(Heard{Media: "indication:ringing", Via: "channel", Start: s.now(), State: "playing"})
@@ -299,28 +326,28 @@ func (s *Server) channelRoutes() {
 		ch.ringing = true
 		return noContent()
 	})
-	simple("DELETE", "/channels/{channelId}/ring", func(ch *channel, q *request) response {
+	simple("DELETE /channels/{channelId}/ring ringStop void", func(ch *channel, q *request) response {
 		ch.ringing = false
 		if ch.party != nil {
 			ch.party.endIndication("indication:ringing", s.now())
 		}
 		return noContent()
 	})
-	simple("POST", "/channels/{channelId}/hold", func(ch *channel, q *request) response {
+	simple("POST /channels/{channelId}/hold hold void", func(ch *channel, q *request) response {
 		if !ch.held {
 			ch.held = true
 			s.emit("ChannelHold", fields{"channel": ch.json()}, ch.scope())
 		}
 		return noContent()
 	})
-	simple("DELETE", "/channels/{channelId}/hold", func(ch *channel, q *request) response {
+	simple("DELETE /channels/{channelId}/hold unhold void", func(ch *channel, q *request) response {
 		if ch.held {
 			ch.held = false
 			s.emit("ChannelUnhold", fields{"channel": ch.json()}, ch.scope())
 		}
 		return noContent()
 	})
-	s.handle("POST", "/channels/{channelId}/moh", []string{"channelId", "mohClass"}, func(q *request) response {
+	s.handle("POST /channels/{channelId}/moh startMoh void", []string{"channelId", "mohClass"}, func(q *request) response {
 		ch, r, found := s.controllable(q)
 		if !found {
 			return r
@@ -333,18 +360,18 @@ func (s *Server) channelRoutes() {
 		ch.moh = class
 		return noContent()
 	})
-	simple("DELETE", "/channels/{channelId}/moh", func(ch *channel, q *request) response {
+	simple("DELETE /channels/{channelId}/moh stopMoh void", func(ch *channel, q *request) response {
 		if ch.moh != "" && ch.party != nil {
 			ch.party.endIndication("moh:"+ch.moh, s.now())
 		}
 		ch.moh = ""
 		return noContent()
 	})
-	simple("POST", "/channels/{channelId}/silence", func(ch *channel, q *request) response {
+	simple("POST /channels/{channelId}/silence startSilence void", func(ch *channel, q *request) response {
 		ch.silence = true
 		return noContent()
 	})
-	simple("DELETE", "/channels/{channelId}/silence", func(ch *channel, q *request) response {
+	simple("DELETE /channels/{channelId}/silence stopSilence void", func(ch *channel, q *request) response {
 		ch.silence = false
 		return noContent()
 	})
@@ -367,9 +394,9 @@ func (s *Server) channelRoutes() {
 			return noContent()
 		}
 	}
-	s.handle("POST", "/channels/{channelId}/mute", []string{"channelId", "direction"}, mute(true))
-	s.handle("DELETE", "/channels/{channelId}/mute", []string{"channelId", "direction"}, mute(false))
-	s.handle("POST", "/channels/{channelId}/dtmf", []string{"channelId", "dtmf", "before", "between", "duration", "after"}, func(q *request) response {
+	s.handle("POST /channels/{channelId}/mute mute void", []string{"channelId", "direction"}, mute(true))
+	s.handle("DELETE /channels/{channelId}/mute unmute void", []string{"channelId", "direction"}, mute(false))
+	s.handle("POST /channels/{channelId}/dtmf sendDTMF void", []string{"channelId", "dtmf", "before", "between", "duration", "after"}, func(q *request) response {
 		if q.str("dtmf") == "" {
 			return fail(http.StatusBadRequest, "DTMF is required")
 		}
@@ -407,29 +434,29 @@ func (s *Server) channelRoutes() {
 		}
 		return noContent()
 	})
-	playParams := []string{"channelId", "media", "lang", "offsetms", "skipms", "playbackId"}
-	s.handle("POST", "/channels/{channelId}/play", playParams, func(q *request) response {
+	playParams := []string{"channelId", "media!", "lang", "offsetms", "skipms", "playbackId"}
+	s.handle("POST /channels/{channelId}/play play Playback", playParams, func(q *request) response {
 		ch, r, found := s.findChannel(q)
 		if !found {
 			return r
 		}
 		return s.startPlayback(q, ch, nil)
 	})
-	s.handle("POST", "/channels/{channelId}/play/{playbackId}", playParams, func(q *request) response {
+	s.handle("POST /channels/{channelId}/play/{playbackId} playWithId Playback", playParams, func(q *request) response {
 		ch, r, found := s.findChannel(q)
 		if !found {
 			return r
 		}
 		return s.startPlayback(q, ch, nil)
 	})
-	s.handle("POST", "/channels/{channelId}/record", []string{"channelId", "name", "format", "maxDurationSeconds", "maxSilenceSeconds", "ifExists", "beep", "terminateOn"}, func(q *request) response {
+	s.handle("POST /channels/{channelId}/record record LiveRecording", []string{"channelId", "name!", "format!", "maxDurationSeconds", "maxSilenceSeconds", "ifExists", "beep", "terminateOn"}, func(q *request) response {
 		ch, r, found := s.findChannel(q)
 		if !found {
 			return r
 		}
 		return s.startRecording(q, ch, nil)
 	})
-	s.handle("GET", "/channels/{channelId}/variable", []string{"channelId", "variable"}, func(q *request) response {
+	s.handle("GET /channels/{channelId}/variable getChannelVar Variable", []string{"channelId", "variable!"}, func(q *request) response {
 		if r, good := q.require("variable"); !good {
 			return r
 		}
@@ -447,7 +474,7 @@ func (s *Server) channelRoutes() {
 		}
 		return ok(variableJSON{Value: v})
 	})
-	s.handle("POST", "/channels/{channelId}/variable", []string{"channelId", "variable", "value", "report_events"}, func(q *request) response {
+	s.handle("POST /channels/{channelId}/variable setChannelVar void", []string{"channelId", "variable!", "value", "report_events"}, func(q *request) response {
 		if r, good := q.require("variable"); !good {
 			return r
 		}
@@ -462,10 +489,10 @@ func (s *Server) channelRoutes() {
 		s.setVar(ch, q.str("variable"), q.str("value"))
 		return noContent()
 	})
-	snoopParams := []string{"channelId", "spy", "whisper", "app", "appArgs", "snoopId"}
-	s.handle("POST", "/channels/{channelId}/snoop", snoopParams, s.snoop)
-	s.handle("POST", "/channels/{channelId}/snoop/{snoopId}", snoopParams, s.snoop)
-	s.handle("POST", "/channels/externalMedia", []string{"channelId", "app", "variables", "external_host", "encapsulation", "transport", "connection_type", "format", "direction", "data", "transport_data"}, s.externalMedia)
+	snoopParams := []string{"channelId", "spy", "whisper", "app!", "appArgs", "snoopId"}
+	s.handle("POST /channels/{channelId}/snoop snoopChannel Channel", snoopParams, s.snoop)
+	s.handle("POST /channels/{channelId}/snoop/{snoopId} snoopChannelWithId Channel", snoopParams, s.snoop)
+	s.handle("POST /channels/externalMedia externalMedia Channel", []string{"channelId", "app!", "variables", "external_host", "encapsulation", "transport", "connection_type", "format!", "direction", "data", "transport_data"}, s.externalMedia)
 }
 
 // builtinVar answers the dialplan functions and variables a real channel
@@ -489,8 +516,10 @@ func (ch *channel) builtinVar(name string) (string, bool) {
 }
 
 // continueDialplan leaves Stasis for the dialplan. The emulator's dialplan
-// has only Stasis routes: a location that routes to an application enters
-// it again; any other leaves the channel up in the dialplan until hung up.
+// has only Stasis routes, each the start (priority 1) of its extension: a
+// location at priority 1 that routes to an application enters it again;
+// any other (the priorities after a Stasis() included) leaves the channel
+// up in the dialplan until it is hung up.
 func (s *Server) continueDialplan(ch *channel, ctx, exten string, prio int) {
 	if ch.destroyed || ch.app == "" {
 		return
@@ -498,7 +527,7 @@ func (s *Server) continueDialplan(ch *channel, ctx, exten string, prio int) {
 	s.leaveStasis(ch)
 	ch.dialplan = dialplanJSON{Context: ctx, Exten: exten, Priority: int64(prio)}
 	route, found := s.route(ctx, exten)
-	if !found {
+	if !found || prio != 1 {
 		s.emit("ChannelDialplan", fields{"channel": ch.json(), "dialplan_app": "", "dialplan_app_data": ""}, ch.scope())
 		return
 	}

@@ -894,6 +894,46 @@ func TestContinue(t *testing.T) {
 			}
 		})
 	}
+	// Without a location the dialplan goes on after Stasis() (priority + 1),
+	// which in the emulator's dialplan is no Stasis route: the call leaves
+	// the application and does not come back to it.
+	t.Run("no location", func(t *testing.T) {
+		p, _ := e.ringIn(ev, aritest.Call{From: "13800138000", To: "4008001234"})
+		e.mustRest("POST", "/channels/"+p.ID()+"/continue", nil, 204)
+		if got := typesOf(f.drain(ev)); !slices.Equal(got, []string{"StasisEnd"}) {
+			t.Errorf("hotline got %v, want [StasisEnd] and no new StasisStart", got)
+		}
+		ch := decodeAs[struct {
+			Dialplan struct {
+				Context, Exten string
+				Priority       int
+			}
+		}](t, e.mustRest("GET", "/channels/"+p.ID(), nil, 200))
+		if d := ch.Dialplan; d.Context != "from-pstn" || d.Exten != "4008001234" || d.Priority != 2 {
+			t.Errorf("dialplan after continue: %+v, want from-pstn,4008001234,2", d)
+		}
+		e.mustRest("POST", "/channels/"+p.ID()+"/answer", nil, 409) // not in Stasis any more
+	})
+	t.Run("context without extension", func(t *testing.T) {
+		p, _ := e.ringIn(ev, aritest.Call{From: "13800138000", To: "4008001234"})
+		e.mustRest("POST", "/channels/"+p.ID()+"/continue?context=queues", nil, 204)
+		f.drain(ev)
+		ch := decodeAs[struct {
+			Dialplan struct {
+				Context, Exten string
+				Priority       int
+			}
+		}](t, e.mustRest("GET", "/channels/"+p.ID(), nil, 200))
+		if d := ch.Dialplan; d.Context != "queues" || d.Exten != "s" || d.Priority != 1 {
+			t.Errorf("dialplan after continue: %+v, want queues,s,1", d)
+		}
+	})
+	t.Run("channel not dialled yet", func(t *testing.T) {
+		e.emu.AddEndpoint("PJSIP", "2001", aritest.NeverAnswer())
+		created := decodeAs[struct{ ID string }](t, e.mustRest("POST", "/channels/create", map[string]any{"endpoint": "PJSIP/2001", "app": "hotline"}, 200))
+		ev.next("StasisStart", func(x ari.Event) bool { return x.(*ari.StasisStart).Channel.ID == created.ID })
+		e.mustRest("POST", "/channels/"+created.ID+"/continue", nil, 412)
+	})
 	t.Run("bad priority", func(t *testing.T) {
 		p, _ := e.ringIn(ev, aritest.Call{From: "13800138000", To: "4008001234"})
 		e.mustRest("POST", "/channels/"+p.ID()+"/continue?priority=first", nil, 400)

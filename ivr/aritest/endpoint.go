@@ -199,14 +199,14 @@ func (s *Server) rejectCall(ch *channel, cause int, dialstatus string) {
 }
 
 func (s *Server) endpointRoutes() {
-	s.handle("GET", "/endpoints", nil, func(q *request) response {
+	s.handle("GET /endpoints list List[Endpoint]", nil, func(q *request) response {
 		out := make([]endpointJSON, 0, len(s.endpoints))
 		for _, k := range sortedKeys(s.endpoints) {
 			out = append(out, s.endpoints[k].json())
 		}
 		return ok(out)
 	})
-	s.handle("GET", "/endpoints/{tech}", []string{"tech"}, func(q *request) response {
+	s.handle("GET /endpoints/{tech} listByTech List[Endpoint]", []string{"tech"}, func(q *request) response {
 		tech := q.str("tech")
 		out := []endpointJSON{}
 		for _, k := range sortedKeys(s.endpoints) {
@@ -219,7 +219,7 @@ func (s *Server) endpointRoutes() {
 		}
 		return ok(out)
 	})
-	s.handle("GET", "/endpoints/{tech}/{resource}", []string{"tech", "resource"}, func(q *request) response {
+	s.handle("GET /endpoints/{tech}/{resource} get Endpoint", []string{"tech", "resource"}, func(q *request) response {
 		e := s.endpoints[q.str("tech")+"/"+q.str("resource")]
 		if e == nil {
 			return fail(http.StatusNotFound, "Endpoint not found")

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -39,6 +40,23 @@ func (s *Server) appNamed(name string) *app {
 		s.apps[name] = a
 	}
 	return a
+}
+
+// registered reports whether Asterisk still knows the application: while
+// a client is connected, and after that while it follows a channel, a
+// bridge or an endpoint (res_stasis removes an application only once it is
+// inactive and follows nothing: app_is_finished). Callers hold s.mu.
+func (a *app) registered() bool {
+	return a.client != nil || len(a.channels) > 0 || len(a.bridges) > 0 || len(a.endpoints) > 0
+}
+
+// followChannel subscribes a registered application to a channel, as
+// stasis_app_subscribe_channel does for an originate's app: an application
+// Asterisk does not know is not created by it. Callers hold s.mu.
+func (s *Server) followChannel(appName string, ch *channel) {
+	if a := s.apps[appName]; a != nil && a.registered() {
+		a.channels[ch.id]++
+	}
 }
 
 // active reports whether a client is connected for the application.
@@ -98,7 +116,10 @@ func (s *Server) deliver(targets []*app, typ string, f fields) {
 	ts := ariTime(s.now())
 	for _, a := range targets {
 		if a.client == nil {
+			// res_stasis's app_send: the application is kept while no
+			// client is connected, and its messages are dropped.
 			s.stats.EventsDropped++
+			s.log.Debug("Inactive Stasis app '"+a.name+"' missed message", "type", typ)
 			continue
 		}
 		var b bytes.Buffer
@@ -156,6 +177,9 @@ type wsClient struct {
 	done  chan struct{}
 	once  sync.Once
 	apps  []string
+	// abrupt: the connection is dropped without a close frame, as a
+	// network outage drops it (set before close).
+	abrupt atomic.Bool
 }
 
 func (c *wsClient) send(msg []byte) {
@@ -191,6 +215,9 @@ func (c *wsClient) writeLoop(ctx context.Context) error {
 		select {
 		case <-c.ready:
 		case <-c.done:
+			if c.abrupt.Load() {
+				return nil // a broken network delivers nothing more
+			}
 			// Flush what is left (e.g. ApplicationReplaced) before closing.
 			c.mu.Lock()
 			rest := c.queue
@@ -230,6 +257,11 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	if s.closed {
 		s.mu.Unlock()
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"message": "Asterisk is shutting down"})
+		return
+	}
+	if s.isCut(names) {
+		s.mu.Unlock()
+		dropConnection(w)
 		return
 	}
 	for _, n := range names {
@@ -286,6 +318,10 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.unregister(c)
+	if c.abrupt.Load() {
+		_ = conn.CloseNow()
+		return
+	}
 	_ = conn.Close(websocket.StatusNormalClosure, "")
 }
 

@@ -1,10 +1,12 @@
 package aritest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -15,6 +17,8 @@ import (
 
 // LoadStep is one step of a scripted caller: wait until Hear starts
 // playing, wait Think, then press Press (nothing when empty).
+// In JSON, Think is a Go duration string ("4s"), as every duration of the
+// control API is.
 type LoadStep struct {
 	Hear  string        `json:"hear"`
 	Think time.Duration `json:"think"`
@@ -23,7 +27,8 @@ type LoadStep struct {
 
 // LoadSpec is a load of scripted callers: Calls in all, Concurrency at a
 // time, each dialling To and walking Steps, then waiting for the IVR to
-// hang up (or hanging up itself after Linger).
+// hang up (or hanging up itself after Linger). In JSON its durations are Go
+// duration strings ("20s"), as every duration of the control API is.
 type LoadSpec struct {
 	Calls       int           `json:"calls"`
 	Concurrency int           `json:"concurrency"`
@@ -40,6 +45,70 @@ type LoadSpec struct {
 	// FromPrefix starts the callers' numbers (default "170", a range no
 	// demo list uses); the call's index follows as 8 digits.
 	FromPrefix string `json:"from_prefix"`
+}
+
+// loadSpecJSON and loadStepJSON are the wire forms of LoadSpec and
+// LoadStep: the same snake_case names, durations as strings.
+type loadSpecJSON struct {
+	Calls       int            `json:"calls"`
+	Concurrency int            `json:"concurrency"`
+	To          string         `json:"to"`
+	Steps       []loadStepJSON `json:"steps"`
+	Linger      string         `json:"linger,omitempty"`
+	StepTimeout string         `json:"step_timeout,omitempty"`
+	Ramp        string         `json:"ramp,omitempty"`
+	FromPrefix  string         `json:"from_prefix,omitempty"`
+}
+
+type loadStepJSON struct {
+	Hear  string `json:"hear"`
+	Think string `json:"think,omitempty"`
+	Press string `json:"press,omitempty"`
+}
+
+func durationJSON(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return d.String()
+}
+
+// MarshalJSON writes the spec with its durations as strings.
+func (l LoadSpec) MarshalJSON() ([]byte, error) {
+	w := loadSpecJSON{Calls: l.Calls, Concurrency: l.Concurrency, To: l.To, Steps: []loadStepJSON{},
+		Linger: durationJSON(l.Linger), StepTimeout: durationJSON(l.StepTimeout), Ramp: durationJSON(l.Ramp), FromPrefix: l.FromPrefix}
+	for _, st := range l.Steps {
+		w.Steps = append(w.Steps, loadStepJSON{Hear: st.Hear, Think: durationJSON(st.Think), Press: st.Press})
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads a spec; unknown names and durations that are not
+// duration strings are errors that say where.
+func (l *LoadSpec) UnmarshalJSON(b []byte) error {
+	var w loadSpecJSON
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return err
+	}
+	var errs []error
+	parse := func(where, v string) time.Duration {
+		if v == "" {
+			return 0
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: want a duration such as \"4s\", got %q", where, v))
+		}
+		return d
+	}
+	*l = LoadSpec{Calls: w.Calls, Concurrency: w.Concurrency, To: w.To, Linger: parse("linger", w.Linger),
+		StepTimeout: parse("step_timeout", w.StepTimeout), Ramp: parse("ramp", w.Ramp), FromPrefix: w.FromPrefix}
+	for i, st := range w.Steps {
+		l.Steps = append(l.Steps, LoadStep{Hear: st.Hear, Think: parse(fmt.Sprintf("steps[%d].think", i), st.Think), Press: st.Press})
+	}
+	return errors.Join(errs...)
 }
 
 // LoadStatus is the progress of the running (or last) load.
@@ -365,16 +434,16 @@ func (s *Server) serveLoad(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.LoadStatus())
 	case http.MethodPost:
 		var spec LoadSpec
-		if err := json.NewDecoder(r.Body).Decode(&spec); err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"message": "want a JSON load spec: " + err.Error()})
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&spec); err != nil {
+			controlError(w, http.StatusBadRequest, "POST /aritest/load: want a JSON load spec: %v", err)
 			return
 		}
 		if err := s.RunLoad(spec); err != nil {
-			writeJSON(w, http.StatusConflict, map[string]string{"message": err.Error()})
+			controlError(w, http.StatusConflict, "%v", err)
 			return
 		}
 		writeJSON(w, http.StatusAccepted, s.LoadStatus())
 	default:
-		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"message": "GET or POST"})
+		controlError(w, http.StatusMethodNotAllowed, "%s /aritest/load: want GET or POST", r.Method)
 	}
 }

@@ -9,6 +9,9 @@ func ariTime(t time.Time) string { return t.Format(dateLayout) }
 
 // The JSON shapes below follow the models of Asterisk's API description
 // field for field; the conformance tests validate every body against it.
+// The api-docs the emulator serves describe them (apidocs_models.go): a
+// field without omitempty is required, and an `ari` tag gives the Swagger
+// type where the Go type does not say it (Date).
 
 type callerIDJSON struct {
 	Name   string `json:"name"`
@@ -32,7 +35,7 @@ type channelJSON struct {
 	Connected    callerIDJSON      `json:"connected"`
 	AccountCode  string            `json:"accountcode"`
 	Dialplan     dialplanJSON      `json:"dialplan"`
-	CreationTime string            `json:"creationtime"`
+	CreationTime string            `json:"creationtime" ari:"Date"`
 	Language     string            `json:"language"`
 	ChannelVars  map[string]string `json:"channelvars,omitempty"`
 }
@@ -46,7 +49,7 @@ type bridgeJSON struct {
 	Name         string   `json:"name"`
 	Channels     []string `json:"channels"`
 	VideoMode    string   `json:"video_mode,omitempty"`
-	CreationTime string   `json:"creationtime"`
+	CreationTime string   `json:"creationtime" ari:"Date"`
 }
 
 type playbackJSON struct {
@@ -98,9 +101,53 @@ type formatLangJSON struct {
 
 type soundJSON struct {
 	ID      string           `json:"id"`
+	Text    string           `json:"text,omitempty"`
 	Formats []formatLangJSON `json:"formats"`
 }
 
 type variableJSON struct {
 	Value string `json:"value"`
+}
+
+type asteriskInfoJSON struct {
+	Build  *buildInfoJSON  `json:"build,omitempty"`
+	System *systemInfoJSON `json:"system,omitempty"`
+	Config *configInfoJSON `json:"config,omitempty"`
+	Status *statusInfoJSON `json:"status,omitempty"`
+}
+
+type buildInfoJSON struct {
+	OS      string `json:"os"`
+	Kernel  string `json:"kernel"`
+	Options string `json:"options"`
+	Machine string `json:"machine"`
+	Date    string `json:"date"`
+	User    string `json:"user"`
+}
+
+type systemInfoJSON struct {
+	Version  string `json:"version"`
+	EntityID string `json:"entity_id"`
+}
+
+type configInfoJSON struct {
+	Name            string    `json:"name"`
+	DefaultLanguage string    `json:"default_language"`
+	SetID           setIDJSON `json:"setid"`
+}
+
+type setIDJSON struct {
+	User  string `json:"user"`
+	Group string `json:"group"`
+}
+
+type statusInfoJSON struct {
+	StartupTime    string `json:"startup_time" ari:"Date"`
+	LastReloadTime string `json:"last_reload_time" ari:"Date"`
+}
+
+type asteriskPingJSON struct {
+	AsteriskID string `json:"asterisk_id"`
+	Ping       string `json:"ping"`
+	Timestamp  string `json:"timestamp"`
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -102,44 +103,57 @@ func (s *Server) startPlayback(q *request, ch *channel, b *bridge) response {
 	}
 	*queue = append(*queue, p)
 	if len(*queue) == 1 {
-		q.later(func() { s.beginItem(p, true) })
+		q.later(func() { s.beginItem(p) })
 	}
 	return created(p.json(), "/playbacks/"+p.id)
 }
 
-// beginItem starts the playback's current media item. Callers hold s.mu.
-func (s *Server) beginItem(p *playback, first bool) {
-	if p.state == "done" || p.state == "failed" {
-		return
-	}
-	uri := p.media[p.idx]
-	files, length, good := s.resolveMedia(uri, p.lang)
-	if first {
+// beginItem plays the playback's current media item, as res_stasis_playback's
+// play_on_channel does for each item in turn: the item is announced
+// (PlaybackStarted, for every item), then played; its end says
+// PlaybackContinuing when another item follows, whether it played or
+// failed, and PlaybackFinished after the last. An item Asterisk skips
+// without a result (a stored recording that does not exist, a number that
+// is not one, an unknown scheme) sends nothing more: the next item starts,
+// and when it was the last the playback just goes away without a
+// PlaybackFinished. Callers hold s.mu.
+func (s *Server) beginItem(p *playback) {
+	for p.state != "done" && p.state != "failed" {
+		uri := p.media[p.idx]
 		p.state = "playing"
 		s.emit("PlaybackStarted", fields{"playback": p.json()}, p.scope())
-	} else {
-		p.state = "continuing"
-		s.emit("PlaybackContinuing", fields{"playback": p.json()}, p.scope())
-		p.state = "playing"
-	}
-	h := Heard{Media: uri, Language: p.lang, PlaybackID: p.id, Via: "channel", Start: s.now(), State: "playing"}
-	if p.b != nil {
-		h.Via = "bridge:" + p.b.id
-	}
-	p.heard = p.heard[:0]
-	for _, party := range s.listeners(p) {
-		p.heard = append(p.heard, party.heard(h))
-	}
-	if !good {
-		s.finishPlayback(p, "failed")
+		h := Heard{Media: uri, Language: p.lang, PlaybackID: p.id, Via: "channel", Start: s.now(), State: "playing"}
+		if p.b != nil {
+			h.Via = "bridge:" + p.b.id
+		}
+		p.heard = p.heard[:0]
+		for _, party := range s.listeners(p) {
+			p.heard = append(p.heard, party.heard(h))
+		}
+		files, length, res := s.resolveMedia(uri, p.lang)
+		switch res {
+		case mediaSkipped:
+			s.log.Warn("aritest: playback item skipped without a result, as Asterisk skips it", "playback", p.id, "media", uri)
+			s.markHeard(p, "failed")
+			if p.idx+1 < len(p.media) {
+				p.idx++
+				continue
+			}
+			s.dropPlayback(p)
+			return
+		case mediaFailed:
+			s.log.Warn("aritest: playback failed", "playback", p.id, "media", uri, "language", p.lang)
+			s.itemEnded(p, false)
+			return
+		}
+		p.files, p.length, p.played, p.itemStart = files, length, 0, s.now()
+		if p.offset > 0 {
+			p.played = min(p.offset, max(length, 0))
+		}
+		s.addPlaybackAudio(p)
+		s.schedulePlaybackEnd(p)
 		return
 	}
-	p.files, p.length, p.played, p.itemStart = files, length, 0, s.now()
-	if first && p.offset > 0 {
-		p.played = min(p.offset, max(length, 0))
-	}
-	s.addPlaybackAudio(p)
-	s.schedulePlaybackEnd(p)
 }
 
 // listeners are the scripted parties that hear a playback.
@@ -228,16 +242,29 @@ func (s *Server) cutPlaybackAudio(p *playback) {
 	}
 }
 
-// itemDone moves to the next media item or finishes. Callers hold s.mu.
+// itemDone ends an item that played to its end. Callers hold s.mu.
 func (s *Server) itemDone(p *playback) {
 	p.task = nil
-	s.markHeard(p, "done")
+	s.itemEnded(p, true)
+}
+
+// itemEnded reports the end of the current item, as playback_final_update
+// does, and moves to the next one or finishes. Callers hold s.mu.
+func (s *Server) itemEnded(p *playback, played bool) {
+	state := "done"
+	if !played {
+		state = "failed"
+	}
+	s.markHeard(p, state)
+	p.offset = 0 // offsetms is for the first item only
 	if p.idx+1 < len(p.media) {
+		p.state = "continuing"
+		s.emit("PlaybackContinuing", fields{"playback": p.json()}, p.scope())
 		p.idx++
-		s.beginItem(p, false)
+		s.beginItem(p)
 		return
 	}
-	s.finishPlayback(p, "done")
+	s.finishPlayback(p, state)
 }
 
 func (s *Server) markHeard(p *playback, state string) {
@@ -270,6 +297,29 @@ func (s *Server) finishPlayback(p *playback, state string) {
 		s.markHeard(p, hs)
 	}
 	p.state = state
+	next := s.unqueuePlayback(p)
+	if !wasQueued {
+		s.emit("PlaybackFinished", fields{"playback": p.json()}, p.scope())
+	}
+	if next != nil {
+		s.beginItem(next)
+	}
+}
+
+// dropPlayback ends a playback without a word, as Asterisk's ends when its
+// last item was skipped. Callers hold s.mu.
+func (s *Server) dropPlayback(p *playback) {
+	s.cancel(p.task)
+	p.task = nil
+	p.state = "done"
+	if next := s.unqueuePlayback(p); next != nil {
+		s.beginItem(next)
+	}
+}
+
+// unqueuePlayback forgets a playback and returns the one that starts now on
+// its target, if any. Callers hold s.mu.
+func (s *Server) unqueuePlayback(p *playback) *playback {
 	delete(s.playbacks, p.id)
 	var queue *[]*playback
 	if p.ch != nil {
@@ -279,13 +329,10 @@ func (s *Server) finishPlayback(p *playback, state string) {
 	}
 	head := len(*queue) > 0 && (*queue)[0] == p
 	*queue = slices.DeleteFunc(*queue, func(x *playback) bool { return x == p })
-	if !wasQueued {
-		s.emit("PlaybackFinished", fields{"playback": p.json()}, p.scope())
-	}
 	if head && len(*queue) > 0 {
-		next := (*queue)[0]
-		s.beginItem(next, true)
+		return (*queue)[0]
 	}
+	return nil
 }
 
 // stopPlaybacks ends every playback on a channel (hangup, bridge entry).
@@ -297,13 +344,21 @@ func (s *Server) stopPlaybacks(ch *channel) {
 	}
 }
 
-// resolveMedia returns the files a media URI plays and its length; false
-// when something it needs does not exist. Tones are endless (length -1).
-func (s *Server) resolveMedia(uri, lang string) ([]string, time.Duration, bool) {
-	scheme, arg, found := strings.Cut(uri, ":")
-	if !found || arg == "" {
-		return nil, 0, false
-	}
+// mediaResult is how an item of a playback turns out before it plays.
+type mediaResult int
+
+const (
+	mediaOK      mediaResult = iota
+	mediaFailed              // Asterisk tried and failed: the item ends failed
+	mediaSkipped             // Asterisk skips it without a result
+)
+
+var leadingNumber = regexp.MustCompile(`^\s*[-+]?[0-9]+`)
+
+// resolveMedia returns the files a media URI plays and its length, or why
+// it does not play. Tones are endless (length -1).
+func (s *Server) resolveMedia(uri, lang string) ([]string, time.Duration, mediaResult) {
+	scheme, arg, _ := strings.Cut(uri, ":")
 	var names []string
 	switch scheme {
 	case "sound":
@@ -311,15 +366,18 @@ func (s *Server) resolveMedia(uri, lang string) ([]string, time.Duration, bool) 
 	case "recording":
 		r := s.stored[arg]
 		if r == nil {
-			return nil, 0, false
+			return nil, 0, mediaSkipped // "recording does not exist"
 		}
 		d, err := s.duration(r.path)
-		return []string{r.path}, d, err == nil
+		if err != nil {
+			return nil, 0, mediaFailed
+		}
+		return []string{r.path}, d, mediaOK
 	case "digits":
 		for _, c := range arg {
 			n, good := digitSound(c)
 			if !good {
-				return nil, 0, false
+				return nil, 0, mediaFailed
 			}
 			names = append(names, n)
 		}
@@ -331,37 +389,41 @@ func (s *Server) resolveMedia(uri, lang string) ([]string, time.Duration, bool) 
 			default:
 				n, good := digitSound(c)
 				if !good {
-					return nil, 0, false
+					return nil, 0, mediaFailed
 				}
 				names = append(names, n)
 			}
 		}
 	case "number":
-		n, err := strconv.ParseInt(arg, 10, 64)
+		// sscanf("%30d"): a leading number, or the item is skipped.
+		n, err := strconv.ParseInt(strings.TrimSpace(leadingNumber.FindString(arg)), 10, 32)
 		if err != nil {
-			return nil, 0, false
+			return nil, 0, mediaSkipped
 		}
 		names = sayNumber(n)
 	case "tone":
-		return nil, -1, true
+		return nil, -1, mediaOK
 	default:
-		return nil, 0, false
+		return nil, 0, mediaSkipped // "scheme is unsupported"
+	}
+	if len(names) == 0 || names[0] == "" {
+		return nil, 0, mediaFailed
 	}
 	var files []string
 	var total time.Duration
 	for _, name := range names {
 		path, good := s.soundPath(name, lang)
 		if !good {
-			return nil, 0, false
+			return nil, 0, mediaFailed
 		}
 		d, err := s.duration(path)
 		if err != nil {
-			return nil, 0, false
+			return nil, 0, mediaFailed
 		}
 		files = append(files, path)
 		total += d
 	}
-	return files, total, true
+	return files, total, mediaOK
 }
 
 func digitSound(c rune) (string, bool) {
@@ -477,14 +539,14 @@ func (s *Server) duration(path string) (time.Duration, error) {
 }
 
 func (s *Server) playbackRoutes() {
-	s.handle("GET", "/playbacks/{playbackId}", []string{"playbackId"}, func(q *request) response {
+	s.handle("GET /playbacks/{playbackId} get Playback", []string{"playbackId"}, func(q *request) response {
 		p := s.playbacks[q.str("playbackId")]
 		if p == nil {
 			return fail(http.StatusNotFound, "Playback not found")
 		}
 		return ok(p.json())
 	})
-	s.handle("DELETE", "/playbacks/{playbackId}", []string{"playbackId"}, func(q *request) response {
+	s.handle("DELETE /playbacks/{playbackId} stop void", []string{"playbackId"}, func(q *request) response {
 		p := s.playbacks[q.str("playbackId")]
 		if p == nil {
 			return fail(http.StatusNotFound, "Playback not found")
@@ -493,7 +555,7 @@ func (s *Server) playbackRoutes() {
 		s.finishPlayback(p, "done")
 		return noContent()
 	})
-	s.handle("POST", "/playbacks/{playbackId}/control", []string{"playbackId", "operation"}, func(q *request) response {
+	s.handle("POST /playbacks/{playbackId}/control control void", []string{"playbackId", "operation!"}, func(q *request) response {
 		if r, good := q.require("operation"); !good {
 			return r
 		}

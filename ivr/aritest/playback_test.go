@@ -2,10 +2,12 @@ package aritest_test
 
 import (
 	"encoding/json"
+	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/CyCoreSystems/ari/v6"
+	"github.com/jonboulle/clockwork"
 )
 
 // TestPlaybackLastsAsLongAsItsFile: a 1 s prompt finishes exactly 1 s of
@@ -51,9 +53,14 @@ func TestPlaybackLanguageAndSequence(t *testing.T) {
 	}
 	ev.next("PlaybackStarted", nil)
 	e.advance(1500 * time.Millisecond)
+	// As playback_final_update and playback_first_update publish them: the
+	// item that ended continues to the next, which then starts.
 	cont := ev.next("PlaybackContinuing", nil).(*ari.PlaybackContinuing)
-	if cont.Playback.MediaURI != "digits:12" {
-		t.Errorf("continuing media %q, want digits:12", cont.Playback.MediaURI)
+	if cont.Playback.MediaURI != "sound:hello-world" {
+		t.Errorf("continuing media %q, want sound:hello-world (the item that ended)", cont.Playback.MediaURI)
+	}
+	if next := ev.next("PlaybackStarted", nil).(*ari.PlaybackStarted); next.Playback.MediaURI != "digits:12" {
+		t.Errorf("second PlaybackStarted media %q, want digits:12", next.Playback.MediaURI)
 	}
 	e.advance(599 * time.Millisecond)
 	if st := playbackState(e, pb.ID); st != "playing" {
@@ -191,4 +198,47 @@ func playbackState(e *env, id string) string {
 	var p struct{ State string }
 	_ = json.Unmarshal(b, &p)
 	return p.State
+}
+
+// clockMovingWriter records an answer and moves the fake clock as soon as
+// the answer is flushed, as a test's clock may move between a REST answer
+// and what follows it.
+type clockMovingWriter struct {
+	*httptest.ResponseRecorder
+	clk *clockwork.FakeClock
+	by  time.Duration
+}
+
+func (w *clockMovingWriter) Flush() {
+	w.ResponseRecorder.Flush()
+	w.clk.Advance(w.by)
+}
+
+// TestAfterWorkAtRequestInstant: what follows a REST answer (here the
+// playback's start) happens at the request's instant of emulated time,
+// even when a fake clock moved between the answer and that work.
+func TestAfterWorkAtRequestInstant(t *testing.T) {
+	e := newEnv(t)
+	ws := e.rawEvents("hotline")
+	p := e.dialRaw(ws, "13800138000")
+	asked := e.clk.Now()
+	req := httptest.NewRequest("POST", "/ari/channels/"+p.ID()+"/play?media=sound:welcome&playbackId=pb-1", nil)
+	req.SetBasicAuth(testUser, testPass)
+	w := &clockMovingWriter{ResponseRecorder: httptest.NewRecorder(), clk: e.clk, by: 500 * time.Millisecond}
+	e.emu.ServeHTTP(w, req)
+	if w.Code != 201 {
+		t.Fatalf("play: %d %s", w.Code, w.Body)
+	}
+	started, _ := ws.until("PlaybackStarted", nil)
+	if want := asked.Format("2006-01-02T15:04:05.000-0700"); started["timestamp"] != want {
+		t.Errorf("PlaybackStarted at %v, want the request's instant %s", started["timestamp"], want)
+	}
+	if h := p.Heard(); len(h) != 1 || !h[0].Start.Equal(asked) {
+		t.Fatalf("heard %+v, want welcome from %v", h, asked)
+	}
+	e.advance(2*time.Second - 500*time.Millisecond) // welcome lasts 2 s from the request
+	finished, _ := ws.until("PlaybackFinished", nil)
+	if want := asked.Add(2 * time.Second).Format("2006-01-02T15:04:05.000-0700"); finished["timestamp"] != want {
+		t.Errorf("PlaybackFinished at %v, want %s", finished["timestamp"], want)
+	}
 }

@@ -34,6 +34,7 @@ type liveRecording struct {
 	beepTask     *task
 	cause        string
 	duration     int
+	noAudio      bool // ended before recording anything: no file, no duration
 }
 
 type span struct{ from, to time.Time } // to zero: still open
@@ -58,7 +59,7 @@ func (r *liveRecording) scope() scope {
 
 func (r *liveRecording) json() liveRecordingJSON {
 	j := liveRecordingJSON{Name: r.name, Format: r.format, TargetURI: r.targetURI(), State: r.state, Cause: r.cause}
-	if r.state == "done" || r.state == "canceled" {
+	if (r.state == "done" || r.state == "canceled") && !r.noAudio {
 		d := r.duration
 		j.Duration = &d
 	}
@@ -113,19 +114,9 @@ func (s *Server) startRecording(q *request, ch *channel, b *bridge) response {
 		b.record = r
 	}
 	q.later(func() {
-		if r.state != "queued" {
-			return
+		if r.state == "queued" {
+			s.beginRecording(r, beep)
 		}
-		var wait time.Duration
-		if beep {
-			if path, good := s.soundPath("beep", "en"); good {
-				wait, _ = s.duration(path)
-			}
-			for _, p := range s.recordListeners(r) {
-				p.heard(Heard{Media: "sound:beep", Via: "recording", Start: s.now(), End: s.now().Add(wait), State: "done"})
-			}
-		}
-		r.beepTask = s.after(wait, func() { s.beginRecording(r) })
 	})
 	return created(r.json(), "/recordings/live/"+r.name)
 }
@@ -146,30 +137,99 @@ func (s *Server) recordListeners(r *liveRecording) []*Party {
 	return out
 }
 
-func (s *Server) beginRecording(r *liveRecording) {
-	if r.state != "queued" {
-		return
-	}
+// beginRecording runs the record command as res_stasis_recording's
+// record_file does: the recording is "recording" (RecordingStarted) at once,
+// then ast_play_and_record_full plays the beep, when asked for, in the
+// channel's language, and records from its end. Without a beep sound (a
+// stock Asterisk without sound packages has none) it returns at once: the
+// recording is done, with no audio, no file and no duration. Callers hold
+// s.mu.
+func (s *Server) beginRecording(r *liveRecording, beep bool) {
 	r.state = "recording"
 	r.start = s.now()
 	s.emit("RecordingStarted", fields{"recording": r.json()}, r.scope())
+	if !beep {
+		s.startCapture(r)
+		return
+	}
+	lang := "en"
+	if r.ch != nil {
+		lang = r.ch.language
+	}
+	path, found := s.soundPath("beep", lang)
+	var length time.Duration
+	if found {
+		var err error
+		length, err = s.duration(path)
+		found = err == nil
+	}
+	if !found {
+		s.log.Warn("aritest: record with beep=true: no beep sound; the recording ends at once, empty, as on an Asterisk without sound packages",
+			"recording", r.name, "language", lang)
+		s.endWithoutAudio(r)
+		return
+	}
+	var heard []*Heard
+	for _, p := range s.recordListeners(r) {
+		heard = append(heard, p.heard(Heard{Media: "sound:beep", Language: lang, Via: "recording", Start: s.now(), State: "playing"}))
+	}
+	r.start = s.now().Add(length)
+	r.beepTask = s.after(length, func() {
+		r.beepTask = nil
+		for _, h := range heard {
+			if h.State == "playing" {
+				h.State, h.End = "done", s.now()
+			}
+		}
+		for _, p := range s.recordListeners(r) {
+			p.changed()
+		}
+		if r.state == "recording" {
+			s.startCapture(r)
+		}
+	})
+}
+
+// startCapture arms the limits of a recording that records from now.
+func (s *Server) startCapture(r *liveRecording) {
 	if r.maxDur > 0 {
 		r.durTask = s.after(r.maxDur, func() { s.finishRecording(r, "done", "") })
 	}
 	s.checkSilence(r)
 }
 
+// endWithoutAudio ends a recording whose ast_play_and_record_full gave up
+// before recording: done, with no file and no duration. Callers hold s.mu.
+func (s *Server) endWithoutAudio(r *liveRecording) {
+	delete(s.live, r.name)
+	if r.ch != nil {
+		r.ch.record = nil
+	} else {
+		r.b.record = nil
+	}
+	r.state, r.noAudio = "done", true
+	s.emit("RecordingFinished", fields{"recording": r.json()}, r.scope())
+}
+
 // activeTime is how long the recording has recorded, pauses excluded.
 func (r *liveRecording) activeTime(now time.Time) time.Duration {
+	if !now.After(r.start) {
+		return 0 // stopped during the beep
+	}
 	d := now.Sub(r.start)
 	for _, p := range r.pauses {
-		to := p.to
+		from, to := p.from, p.to
 		if to.IsZero() {
 			to = now
 		}
-		d -= to.Sub(p.from)
+		if from.Before(r.start) {
+			from = r.start // paused during the beep
+		}
+		if to.After(from) {
+			d -= to.Sub(from)
+		}
 	}
-	return d
+	return max(d, 0)
 }
 
 // lastSound is when the recorded source last made a sound (the recording
@@ -294,12 +354,17 @@ func (s *Server) writeRecording(r *liveRecording, stop time.Time) error {
 func (s *Server) renderRecording(r *liveRecording, stop time.Time) []int16 {
 	// The active stretches: [start, stop) less the pauses.
 	var active []span
+	if !stop.After(r.start) {
+		return nil // stopped during the beep
+	}
 	from := r.start
 	for _, p := range r.pauses {
 		if p.from.After(from) {
 			active = append(active, span{from, p.from})
 		}
-		from = p.to
+		if p.to.After(from) {
+			from = p.to
+		}
 	}
 	if stop.After(from) {
 		active = append(active, span{from, stop})
@@ -352,14 +417,14 @@ func (s *Server) recordingRoutes() {
 		return r, response{}, true
 	}
 	name := []string{"recordingName"}
-	s.handle("GET", "/recordings/live/{recordingName}", name, func(q *request) response {
+	s.handle("GET /recordings/live/{recordingName} getLive LiveRecording", name, func(q *request) response {
 		r, resp, found := live(q)
 		if !found {
 			return resp
 		}
 		return ok(r.json())
 	})
-	s.handle("DELETE", "/recordings/live/{recordingName}", name, func(q *request) response {
+	s.handle("DELETE /recordings/live/{recordingName} cancel void", name, func(q *request) response {
 		r, resp, found := live(q)
 		if !found {
 			return resp
@@ -367,7 +432,7 @@ func (s *Server) recordingRoutes() {
 		s.finishRecording(r, "canceled", "")
 		return noContent()
 	})
-	s.handle("POST", "/recordings/live/{recordingName}/stop", name, func(q *request) response {
+	s.handle("POST /recordings/live/{recordingName}/stop stop void", name, func(q *request) response {
 		r, resp, found := live(q)
 		if !found {
 			return resp
@@ -410,10 +475,10 @@ func (s *Server) recordingRoutes() {
 	}
 	pauses := func(r *liveRecording) *[]span { return &r.pauses }
 	mutes := func(r *liveRecording) *[]span { return &r.mutes }
-	s.handle("POST", "/recordings/live/{recordingName}/pause", name, toggle(true, pauses, true))
-	s.handle("DELETE", "/recordings/live/{recordingName}/pause", name, toggle(false, pauses, true))
-	s.handle("POST", "/recordings/live/{recordingName}/mute", name, toggle(true, mutes, false))
-	s.handle("DELETE", "/recordings/live/{recordingName}/mute", name, toggle(false, mutes, false))
+	s.handle("POST /recordings/live/{recordingName}/pause pause void", name, toggle(true, pauses, true))
+	s.handle("DELETE /recordings/live/{recordingName}/pause unpause void", name, toggle(false, pauses, true))
+	s.handle("POST /recordings/live/{recordingName}/mute mute void", name, toggle(true, mutes, false))
+	s.handle("DELETE /recordings/live/{recordingName}/mute unmute void", name, toggle(false, mutes, false))
 
 	stored := func(q *request) (*storedRecording, response, bool) {
 		r := s.stored[q.str("recordingName")]
@@ -422,7 +487,7 @@ func (s *Server) recordingRoutes() {
 		}
 		return r, response{}, true
 	}
-	s.handle("GET", "/recordings/stored", nil, func(q *request) response {
+	s.handle("GET /recordings/stored listStored List[StoredRecording]", nil, func(q *request) response {
 		names := make([]string, 0, len(s.stored))
 		for n := range s.stored {
 			names = append(names, n)
@@ -434,14 +499,14 @@ func (s *Server) recordingRoutes() {
 		}
 		return ok(out)
 	})
-	s.handle("GET", "/recordings/stored/{recordingName}", name, func(q *request) response {
+	s.handle("GET /recordings/stored/{recordingName} getStored StoredRecording", name, func(q *request) response {
 		r, resp, found := stored(q)
 		if !found {
 			return resp
 		}
 		return ok(storedRecordingJSON{Name: r.name, Format: r.format})
 	})
-	s.handle("DELETE", "/recordings/stored/{recordingName}", name, func(q *request) response {
+	s.handle("DELETE /recordings/stored/{recordingName} deleteStored void", name, func(q *request) response {
 		r, resp, found := stored(q)
 		if !found {
 			return resp
@@ -454,7 +519,7 @@ func (s *Server) recordingRoutes() {
 		delete(s.samples, r.path)
 		return noContent()
 	})
-	s.handle("GET", "/recordings/stored/{recordingName}/file", name, func(q *request) response {
+	s.handle("GET /recordings/stored/{recordingName}/file getStoredFile binary", name, func(q *request) response {
 		r, resp, found := stored(q)
 		if !found {
 			return resp
@@ -465,7 +530,7 @@ func (s *Server) recordingRoutes() {
 		}
 		return response{status: http.StatusOK, raw: b, contentType: "audio/wav"}
 	})
-	s.handle("POST", "/recordings/stored/{recordingName}/copy", []string{"recordingName", "destinationRecordingName"}, func(q *request) response {
+	s.handle("POST /recordings/stored/{recordingName}/copy copyStored StoredRecording", []string{"recordingName", "destinationRecordingName!"}, func(q *request) response {
 		if r, good := q.require("destinationRecordingName"); !good {
 			return r
 		}

@@ -9,30 +9,45 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // route is one ARI operation the emulator serves. Params lists every
 // parameter the handler may read; the conformance tests check each route
-// and each name against Asterisk's API description.
+// and each name against Asterisk's API description, and the api-docs the
+// emulator serves (apidocs.go) are generated from these routes.
 type route struct {
-	Method string
-	Path   string // as in the spec, without /ari: "/channels/{channelId}/play"
-	Params []string
-	segs   []string
-	h      func(*request) response
+	Method        string
+	Path          string // as in the spec, without /ari: "/channels/{channelId}/play"
+	Nickname      string // the operation's name in its resource, as Asterisk names it
+	ResponseClass string // "void", "binary", a model or "List[Model]"
+	Params        []string
+	required      map[string]bool
+	segs          []string
+	h             func(*request) response // nil for the events websocket
 }
 
-// Route describes one served operation, for conformance tests.
+// RouteInfo describes one served operation, for conformance tests.
 type RouteInfo struct {
-	Method, Path string
-	Params       []string
+	Method, Path            string
+	Nickname, ResponseClass string
+	Params                  []string
+	Required                []string // the parameters the operation requires, path ones included
 }
 
-// Routes lists every operation the emulator serves.
+// Routes lists every operation the emulator serves, the events websocket
+// (GET /events) included.
 func (s *Server) Routes() []RouteInfo {
 	out := make([]RouteInfo, len(s.routes))
 	for i, r := range s.routes {
-		out[i] = RouteInfo{Method: r.Method, Path: r.Path, Params: append([]string(nil), r.Params...)}
+		ri := RouteInfo{Method: r.Method, Path: r.Path, Nickname: r.Nickname, ResponseClass: r.ResponseClass,
+			Params: append([]string(nil), r.Params...)}
+		for _, p := range r.Params {
+			if r.required[p] {
+				ri.Required = append(ri.Required, p)
+			}
+		}
+		out[i] = ri
 	}
 	return out
 }
@@ -69,9 +84,23 @@ func fail(status int, format string, args ...any) response {
 	return response{status: status, body: map[string]string{"message": fmt.Sprintf(format, args...)}}
 }
 
-func (s *Server) handle(method, path string, params []string, h func(*request) response) {
-	r := route{Method: method, Path: path, Params: params, h: h}
-	r.segs = strings.Split(strings.Trim(path, "/"), "/")
+// handle registers an operation. spec is "METHOD /path nickname
+// ResponseClass"; a parameter named with a trailing "!" is required (path
+// parameters always are).
+func (s *Server) handle(spec string, params []string, h func(*request) response) {
+	f := strings.Fields(spec)
+	if len(f) != 4 {
+		panic(fmt.Sprintf("aritest: route spec %q: want METHOD /path nickname ResponseClass", spec))
+	}
+	r := route{Method: f[0], Path: f[1], Nickname: f[2], ResponseClass: f[3], required: map[string]bool{}, h: h}
+	r.segs = strings.Split(strings.Trim(r.Path, "/"), "/")
+	for _, p := range params {
+		name, req := strings.CutSuffix(p, "!")
+		if req || strings.Contains(r.Path, "{"+name+"}") {
+			r.required[name] = true
+		}
+		r.Params = append(r.Params, name)
+	}
 	s.routes = append(s.routes, r)
 }
 
@@ -148,8 +177,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Resource not found"})
 		return
 	}
-	if path == "/events" && r.Method == http.MethodGet {
-		s.serveEvents(w, r)
+	if docs, isDocs := strings.CutPrefix(path, "/api-docs/"); isDocs {
+		s.serveAPIDocs(w, r, docs)
 		return
 	}
 	rt, params, status := s.match(r.Method, path)
@@ -159,6 +188,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case http.StatusMethodNotAllowed:
 		writeJSON(w, status, map[string]string{"message": "Invalid method"})
+		return
+	}
+	if rt.h == nil {
+		s.serveEvents(w, r)
 		return
 	}
 	req, err := parseRequest(r, rt, params)
@@ -173,6 +206,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var resp response
+	at := s.now() // the emulated instant of the request
 	s.safely(rt.Method+" "+rt.Path, func() { resp = rt.h(req) })
 	if resp.status == 0 {
 		resp = fail(http.StatusInternalServerError, "Internal Server Error")
@@ -201,10 +235,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.Flush()
 	}
 	if len(req.after) > 0 {
+		// What follows the answer (a playback's start, a StasisStart)
+		// happens a moment after it in real time but at the request's
+		// instant of emulated time: a fake clock moved meanwhile does not
+		// shift it.
 		s.mu.Lock()
 		for _, fn := range req.after {
 			if !s.closed {
+				s.taskNow = at
 				s.safely("after "+rt.Path, fn)
+				s.taskNow = time.Time{}
 			}
 		}
 		s.mu.Unlock()

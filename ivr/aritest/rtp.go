@@ -81,7 +81,7 @@ func (s *Server) externalMedia(q *request) response {
 	sess := &rtpSession{conn: local, remote: remote, ssrc: rand.Uint32(), seq: uint16(rand.Uint32()), ts: rand.Uint32()}
 	ch.rtp = sess
 	appName := q.str("app")
-	s.appNamed(appName).channels[ch.id]++
+	s.followChannel(appName, ch)
 	sess.wg.Add(1)
 	s.wg.Add(1)
 	go func() {

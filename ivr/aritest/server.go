@@ -45,6 +45,12 @@ type Config struct {
 	OnEvent func(msg []byte)
 	// Logger receives the emulator's own diagnostics.
 	Logger *slog.Logger
+	// CallRetention is how long a call placed through the control API
+	// stays queryable after it ended (0: 10 minutes; negative: not at
+	// all), and CallRetentionMax how many ended calls are kept at most,
+	// the oldest forgotten first (0: 1000; negative: none).
+	CallRetention    time.Duration
+	CallRetentionMax int
 }
 
 // Route is where the dialplan sends a call: Stasis(App, Args...).
@@ -78,7 +84,9 @@ type Server struct {
 	live      map[string]*liveRecording
 	stored    map[string]*storedRecording
 	endpoints map[string]*Endpoint
-	parties   map[string]*Party        // calls placed through the control API
+	parties   map[string]*Party        // calls placed through the control API, live and ended
+	ended     []endedCall              // the ended ones in parties, oldest first
+	cuts      map[string]time.Time     // events websocket cuts by application ("" all) until
 	durations map[string]time.Duration // sound file durations by path
 	samples   map[string][]int16       // decoded sound files, for rendering
 	paths     map[string]string        // sound name and language -> file found
@@ -95,10 +103,11 @@ type Server struct {
 
 // Stats counts what the emulator did, for load reports.
 type Stats struct {
-	ChannelsCreated int64
-	EventsSent      int64
-	EventsDropped   int64 // events for an application with no client
-	RTPReceived     int64 // PCMU packets taken by externalMedia channels
+	Channels        int   `json:"channels"` // live now
+	ChannelsCreated int64 `json:"channels_created"`
+	EventsSent      int64 `json:"events_sent"`
+	EventsDropped   int64 `json:"events_dropped"` // events for an application with no client
+	RTPReceived     int64 `json:"rtp_received"`   // PCMU packets taken by externalMedia channels
 }
 
 // New returns a running emulator; its scheduler goroutine ends at Close.
@@ -199,7 +208,9 @@ func (s *Server) RecordingsDir() string { return s.cfg.RecordingsDir }
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.stats
+	st := s.stats
+	st.Channels = len(s.channels)
+	return st
 }
 
 // ChannelCount is the number of live channels.

@@ -71,3 +71,35 @@ func (d *Doc) isSubType(sub, name string) bool {
 	}
 	return false
 }
+
+// Property is one property of a model as the description declares it.
+type Property struct {
+	Type     string
+	Required bool
+	// Enum is the LIST of allowable values; nil when unrestricted.
+	Enum []string
+}
+
+// Model returns the properties of a declared model by name, those it
+// inherits included, and whether the model is declared.
+func (d *Doc) Model(name string) (map[string]Property, bool) {
+	m, ok := d.models[name]
+	if !ok {
+		return nil, false
+	}
+	out := make(map[string]Property, len(m.props))
+	for n, p := range m.props {
+		out[n] = Property{Type: p.typ, Required: p.required, Enum: slices.Clone(p.enum)}
+	}
+	return out, true
+}
+
+// Models returns the names of every declared model, sorted.
+func (d *Doc) Models() []string {
+	names := make([]string, 0, len(d.models))
+	for n := range d.models {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
