@@ -2,7 +2,10 @@
 // file (YAML), validates it, reporting every problem with its file, line and
 // a hint, and compiles it into a [Flow], a graph of typed [Node]s that the
 // call engine runs. A [Registry] holds the active version of each flow and
-// swaps in new versions for new calls only.
+// swaps in new versions for new calls only. Versions go by contents: the
+// same file is the same version, a changed one the next (a [VersionStore]
+// can keep them across restarts). Given the queues there are, a Registry
+// refuses flows whose queue nodes name others.
 //
 // A flow file names the dialled numbers it answers, its languages (the first
 // is the default), its time zone, business hours and holidays, its prompts
@@ -40,12 +43,17 @@
 // [StandardPrompts]) that a flow uses without declaring them, and may
 // override: every menu and collect that hears nothing plays the silent-caller
 // script by default, and every on_fail defaults to the flow's agent queue or
-// else to an apology and hang-up.
+// else to an apology and hang-up. A message node with beep plays the beep
+// prompt, a tone Hotline ships. [Flow.Sounds] lists every sound a flow may
+// play, for checking that each is installed where Asterisk looks.
+//
+// A link whose target is unknown is reported once, where it is: the nodes
+// behind it are not reported again as never reached.
 //
 // testdata/smart-home.yaml is a complete example that uses every node kind
 // and most keys; the doc of each node's type shows its keys.
 //
 // The package is pure: it reads no files, environment or clock, makes no
-// network calls and starts no goroutines; its callers pass in bytes, times and
+// network calls (a VersionStore, given by its caller, may) and starts no goroutines; its callers pass in bytes, times and
 // variables. It must not import any other package of this module.
 package callflow

@@ -11,7 +11,7 @@ import (
 type Flow struct {
 	Name      string
 	File      string // the file name given to Parse
-	Version   int    // set by a Registry, from 1 for each flow name; 0 from Parse
+	Version   int    // set by a Registry, from 1 for each flow name, by contents; 0 from Parse or when not numbered
 	Numbers   []string
 	Languages []string // the first is the default: ${lang} at the start of a call
 	Location  *time.Location
@@ -27,6 +27,14 @@ type Flow struct {
 	sensitive   map[string]bool            // variables to mask in records
 	numberLines map[string]int
 	nameLine    int
+	queueNames  map[string]where // queue node ID -> where its queue's name is
+	used        []string         // the prompts the flow may play, sorted
+}
+
+// where is a place in the flow file.
+type where struct {
+	line  int
+	field string
 }
 
 // Node returns the node with the given ID, or nil. It knows the built-in

@@ -7,12 +7,40 @@ import (
 
 // checkGraph reports nodes no call can reach, sub-flows that call
 // themselves, and loops in which the call never waits for the caller.
+//
+// A link whose target is unknown (a typo in next:, a node that did not
+// compile, a missing next:) is reported where it is, once: the nodes behind
+// it are not reported as never reached too. A link to a name close to a
+// node's is taken to lead there; one that is not leaves every node of its
+// scope unjudged.
 func (p *parser) checkGraph() {
-	if p.f.Start == "" {
-		return // no start, or one that is not a node: reported already
+	from := map[string][]dangling{}
+	for _, d := range p.dangling {
+		from[d.from] = append(from[d.from], d)
 	}
 	reached := map[string]bool{}
-	stack := []string{p.f.Start}
+	unsure := map[*scope]bool{} // scopes whose unreached nodes may be behind an unknown link
+	callsUnsure := false        // a call to an unknown sub-flow may be the one some sub-flow lacks
+	var stack []string
+	follow := func(id string) {
+		for _, d := range from[id] {
+			switch {
+			case d.to != "":
+				stack = append(stack, d.to)
+			case d.call:
+				callsUnsure = true
+			default:
+				unsure[d.sc] = true
+			}
+		}
+	}
+	follow("")
+	if p.f.Start != "" {
+		stack = append(stack, p.f.Start)
+	}
+	if len(stack) == 0 {
+		return // no start, or one that is not a node: reported already
+	}
 	for len(stack) > 0 {
 		id := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -23,8 +51,12 @@ func (p *parser) checkGraph() {
 		if n := p.f.nodes[id]; n != nil {
 			stack = append(stack, n.targets()...)
 		}
+		follow(id)
 	}
 	unreached := func(sc *scope, from string) {
+		if unsure[sc] {
+			return
+		}
 		for _, n := range sc.order {
 			if !reached[n.ID] {
 				p.add(n.Line, p.paths[n.ID], "link it from another node, or remove it", "is never reached from %s", from)
@@ -36,13 +68,25 @@ func (p *parser) checkGraph() {
 		switch {
 		case sc.start == "":
 		case !reached[sc.start]:
-			p.add(sc.line, join("subflows", pathKey(sc.name)), "call it from a subflow node that calls can reach, or remove it", "is never called")
+			if !callsUnsure {
+				p.add(sc.line, join("subflows", pathKey(sc.name)), "call it from a subflow node that calls can reach, or remove it", "is never called")
+			}
 		default:
 			unreached(sc, "the sub-flow's start")
 		}
 	}
 	p.checkRecursion()
 	p.checkBusyLoops()
+}
+
+// dangling is a link from a node to a target that is not known: a name
+// that is not a node (or sub-flow), a node that did not compile, or a
+// next: that is missing.
+type dangling struct {
+	from string // the node the link is in; "" for the flow's start and agent
+	sc   *scope // where the target was looked for
+	call bool   // a subflow node's name: the target is a sub-flow
+	to   string // the node the link most likely meant (a close name), or ""
 }
 
 // checkRecursion reports sub-flows that call themselves, directly or

@@ -2,8 +2,8 @@ package callflow
 
 import "time"
 
-// Message records a voice message from the caller: it plays Prompt, then a
-// beep if Beep, and records until MaxLength, MaxSilence of silence, the
+// Message records a voice message from the caller: it plays Prompt, then
+// the [PromptBeep] prompt if Beep, and records until MaxLength, MaxSilence of silence, the
 // Terminator key or hang-up; then it goes to Next.
 //
 //	message: {prompt: leave-message, beep: true, max_length: 2m, max_silence: 5s, next: thanks}
@@ -23,6 +23,9 @@ func (p *parser) message(sc *scope, f *fields) *Message {
 	f.need("prompt", "the prompt that invites the caller to speak")
 	m.Prompt = p.prompt(f, "prompt")
 	m.Beep = f.flag("beep", defaultBeep)
+	if m.Beep {
+		p.usePrompt(PromptBeep, f.lineOf("beep"), f.field("beep"))
+	}
 	m.MaxLength = f.dur("max_length", defaultMaxLength)
 	m.MaxSilence = f.dur("max_silence", defaultMaxSilence)
 	if f.has("terminator") {

@@ -164,6 +164,8 @@ func (p *parser) node(sc *scope, k, v *yaml.Node) *Node {
 	}
 	n.Kind = Kind(kk.Value)
 	path = join(path, kk.Value)
+	p.cur = n.ID
+	defer func() { p.cur = "" }()
 	switch n.Kind {
 	case KindPlay:
 		n.Play = p.play(sc, p.fields(body, path, kk.Line, playKeys...))

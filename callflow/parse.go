@@ -50,11 +50,14 @@ type parser struct {
 	vars     map[string]bool // variables some node sets
 	calls    []call          // subflow nodes
 	agentN   *yaml.Node
+	cur      string     // ID of the node being compiled; "" outside nodes
+	dangling []dangling // links whose target is unknown
 }
 
 // ref is a reference to a node, from the node (or key) at field.
 type ref struct {
 	sc    *scope
+	from  string // the node the reference is in; "" for start and agent
 	name  string
 	line  int
 	field string
@@ -90,6 +93,7 @@ func (p *parser) flowFile(root *yaml.Node) {
 	p.f = &Flow{
 		File: p.file, nodes: map[string]*Node{}, prompts: map[string]map[string]string{},
 		lists: map[string]map[string]bool{}, sensitive: map[string]bool{}, numberLines: map[string]int{},
+		queueNames: map[string]where{},
 	}
 	p.header(f)
 	p.f.hours = p.hours(f)
@@ -121,6 +125,12 @@ func (p *parser) flowFile(root *yaml.Node) {
 	// cannot go on, whatever the nodes say.
 	p.usePrompt(PromptSorry, f.lineOf("languages"), "languages")
 	p.checkUses()
+	for _, u := range p.uses {
+		if u.kind == "prompt" && !slices.Contains(p.f.used, u.name) {
+			p.f.used = append(p.f.used, u.name)
+		}
+	}
+	slices.Sort(p.f.used)
 	p.checkGraph()
 	p.f.nodes[HangupNode] = &Node{ID: HangupNode, Kind: KindHangup, Hangup: &Hangup{}}
 	p.f.nodes[SorryNode] = &Node{ID: SorryNode, Kind: KindHangup, Hangup: &Hangup{Prompts: []string{PromptSorry}}}
@@ -241,12 +251,15 @@ func (p *parser) target(sc *scope, f *fields, key string, dst *string) {
 		return
 	}
 	if s, ok := p.scalar(n, f.field(key), "a node ID"); ok {
-		p.refs = append(p.refs, ref{sc: sc, name: s, line: n.Line, field: f.field(key), set: func(id string) { *dst = id }})
+		p.refs = append(p.refs, ref{sc: sc, from: p.cur, name: s, line: n.Line, field: f.field(key), set: func(id string) { *dst = id }})
 	}
 }
 
 // next reads the required key naming the node that follows.
 func (p *parser) next(sc *scope, f *fields, key string, dst *string) {
+	if !f.has(key) {
+		p.dangling = append(p.dangling, dangling{from: p.cur, sc: sc})
+	}
 	f.need(key, "the ID of the node that comes next")
 	p.target(sc, f, key, dst)
 }
@@ -276,6 +289,7 @@ func (p *parser) resolve() {
 			continue
 		}
 		if r.sc.broken[r.name] {
+			p.dangling = append(p.dangling, dangling{from: r.from, sc: r.sc})
 			continue
 		}
 		var ids []string
@@ -287,11 +301,21 @@ func (p *parser) resolve() {
 			what = "nodes of sub-flow " + r.sc.name + " (or return)"
 		}
 		p.add(r.line, r.field, suggest(r.name, ids, what), "%q is not a node", r.name)
+		d := dangling{from: r.from, sc: r.sc}
+		if best := closest(r.name, ids); best != "" {
+			d.to = r.sc.qualify(best)
+		}
+		p.dangling = append(p.dangling, d)
 	}
 	for _, c := range p.calls {
 		sub, ok := p.subs[c.name]
 		if !ok {
 			p.add(c.line, c.field, suggest(c.name, sortedKeys(p.subs), "sub-flows"), "%q is not a sub-flow", c.name)
+			d := dangling{from: c.node.ID, sc: c.from, call: true}
+			if best := closest(c.name, sortedKeys(p.subs)); best != "" {
+				d.to = p.subs[best].start
+			}
+			p.dangling = append(p.dangling, d)
 			continue
 		}
 		c.node.Subflow.Start = sub.start

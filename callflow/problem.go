@@ -54,15 +54,22 @@ func (ps Problems) sort() {
 	})
 }
 
-// suggest names the closest of known to got, or lists known when none is
-// close: the hint of an unknown key or name.
-func suggest(got string, known []string, what string) string {
+// closest returns the one of known that got is most likely a typo of, or
+// "" when none is close.
+func closest(got string, known []string) string {
 	best, bestDist := "", 3 // more than 2 edits away is not a typo
 	for _, k := range known {
 		if d := editDistance(strings.ToLower(got), strings.ToLower(k)); d < bestDist {
 			best, bestDist = k, d
 		}
 	}
+	return best
+}
+
+// suggest names the closest of known to got, or lists known when none is
+// close: the hint of an unknown key or name.
+func suggest(got string, known []string, what string) string {
+	best := closest(got, known)
 	list := strings.Join(known, ", ")
 	if len(known) > 12 {
 		list = strings.Join(known[:12], ", ") + ", ..."

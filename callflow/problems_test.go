@@ -82,7 +82,22 @@ var problemCases = []struct {
 	}},
 	{"unknown node reference", head + "  main:\n    menu: {prompt: menu, options: {\"1\": setpu}}\n  setup:\n    hangup: {}\n", []string{
 		`t.yaml:9: nodes.main.menu.options."1": "setpu" is not a node (did you mean setup? nodes: main, setup)`,
-		"t.yaml:10: nodes.setup: is never reached from start (link it from another node, or remove it)",
+	}},
+	// A broken link is reported once, not again as every node behind it.
+	{"unknown node reference, nodes behind it", head + "  main:\n    menu: {prompt: menu, options: {\"1\": setpu}}\n  setup:\n    play: {prompts: [menu], next: a}\n" +
+		"  a:\n    menu: {prompt: menu, options: {\"1\": b}}\n  b:\n    hangup: {}\n  lost:\n    hangup: {}\n", []string{
+		`t.yaml:9: nodes.main.menu.options."1": "setpu" is not a node (did you mean setup? nodes: main, setup, a, b, lost)`,
+		"t.yaml:16: nodes.lost: is never reached from start (link it from another node, or remove it)",
+	}},
+	{"unknown node reference like no node", head + "  main:\n    menu: {prompt: menu, options: {\"1\": zzzzzz}}\n  setup:\n    play: {prompts: [menu], next: a}\n" +
+		"  a:\n    menu: {prompt: menu, options: {\"1\": b}}\n  b:\n    hangup: {}\n", []string{
+		`t.yaml:9: nodes.main.menu.options."1": "zzzzzz" is not a node (nodes: main, setup, a, b)`,
+	}},
+	{"missing next", head + "  main:\n    play: {prompts: [menu]}\n  a:\n    menu: {prompt: menu, options: {\"1\": b}}\n  b:\n    hangup: {}\n", []string{
+		"t.yaml:9: nodes.main.play.next: is required (the ID of the node that comes next)",
+	}},
+	{"link to a node that does not compile", head + "  main:\n    menu: {prompt: menu, options: {\"1\": x}}\n  x:\n    plya: {prompts: [menu], next: a}\n  a:\n    hangup: {}\n", []string{
+		"t.yaml:11: nodes.x.plya: unknown node kind (did you mean play? node kinds: play, menu, collect, branch, set, say, lookup, message, queue, transfer, survey, hangup, ...)",
 	}},
 	{"unreachable node", head + menuNode + "  lost:\n    hangup: {}\n", []string{
 		"t.yaml:12: nodes.lost: is never reached from start (link it from another node, or remove it)",
@@ -105,7 +120,7 @@ var problemCases = []struct {
 		"t.yaml:8: nodes.main: loops through main → main without waiting for the caller (put a menu, collect or other node that waits for the caller in the loop, or end it)",
 	}},
 	{"prompt not declared", head + "  main:\n    menu: {prompt: menus, options: {\"1\": main}}\n", []string{
-		`t.yaml:9: nodes.main.menu.prompt: prompt "menus" is not declared (did you mean menu? prompts: menu, silence-hello, silence-bye, louder, quiet-bye, noise-bye, mandarin, handset, anything-else, goodbye, invalid-key, sorry)`,
+		`t.yaml:9: nodes.main.menu.prompt: prompt "menus" is not declared (did you mean menu? prompts: menu, silence-hello, silence-bye, louder, quiet-bye, noise-bye, mandarin, handset, anything-else, goodbye, invalid-key, sorry, ...)`,
 	}},
 	{"prompt missing a language", strings.Replace(head, "menu: {zh: t/zh/menu, en: t/en/menu}", "menu: {zh: t/zh/menu, fr: t/fr/menu}", 1) + menuNode, []string{
 		`t.yaml:5: prompts.menu.fr: "fr" is not one of the flow's languages (the flow's languages are: zh, en)`,
@@ -194,8 +209,12 @@ var problemCases = []struct {
 		`t.yaml:11: nodes.bye.subflow.name: "nope" is not a sub-flow (sub-flows: a, b, c)`,
 		`t.yaml:20: subflows.b.nodes.y.subflow.next: "main" is not a node (nodes of sub-flow b (or return): y, z)`,
 		`t.yaml:20: subflows.b.nodes.y.subflow.name: calls "a" again: a → b → a (a sub-flow may not call itself, directly or through others)`,
-		"t.yaml:21: subflows.b.nodes.z: is never reached from the sub-flow's start (link it from another node, or remove it)",
-		"t.yaml:22: subflows.c: is never called (call it from a subflow node that calls can reach, or remove it)",
+	}},
+	{"sub-flows not reached", head + "  main:\n    subflow: {name: a, next: bye}\n  bye:\n    hangup: {}\nsubflows:\n" +
+		"  a:\n    start: x\n    nodes:\n      x: {hangup: {}}\n      z: {hangup: {}}\n" +
+		"  c:\n    start: w\n    nodes:\n      w: {hangup: {}}\n", []string{
+		"t.yaml:17: subflows.a.nodes.z: is never reached from the sub-flow's start (link it from another node, or remove it)",
+		"t.yaml:18: subflows.c: is never called (call it from a subflow node that calls can reach, or remove it)",
 	}},
 	{"survey and queue", head + "  main:\n    survey: {questions: [{prompt: menu, into: a}, {prompt: menu, into: a}], next: q}\n  q:\n    queue: {name: \"after sales\", priority: 101, next: main}\n", []string{
 		`t.yaml:9: nodes.main.survey.questions[1].into: "a" gets the answer of another question too, on line 9 (give each answer its own variable)`,
@@ -247,10 +266,9 @@ nodes:
 		`t.yaml:1: flow: "Smart Home" is not a usable flow name (use lower-case letters, digits, '-' and '_', like smart-home)`,
 		`t.yaml:2: numbers[1]: "4001" is listed twice, first on line 2 (keep one of them)`,
 		`t.yaml:4: timezone: "Mars/Olympus" is not a known time zone (an IANA zone name like Asia/Shanghai or Europe/London)`,
-		`t.yaml:9: nodes.main.menu.prompt: prompt "menu" is not declared (prompts: silence-hello, silence-bye, louder, quiet-bye, noise-bye, mandarin, handset, anything-else, goodbye, invalid-key, sorry)`,
+		`t.yaml:9: nodes.main.menu.prompt: prompt "menu" is not declared (prompts: silence-hello, silence-bye, louder, quiet-bye, noise-bye, mandarin, handset, anything-else, goodbye, invalid-key, sorry, beep, ...)`,
 		`t.yaml:10: nodes.main.menu.options."1": "setpu" is not a node (nodes: main, bye, lost)`,
 		"t.yaml:11: nodes.main.menu.timeout: 5 is not a duration (give a unit: 5s for seconds)",
-		"t.yaml:14: nodes.lost: is never reached from start (link it from another node, or remove it)",
 		"t.yaml:14: nodes.lost: loops through lost → lost without waiting for the caller (put a menu, collect or other node that waits for the caller in the loop, or end it)",
 	}
 	_, err := Parse("t.yaml", []byte(file))

@@ -3,6 +3,7 @@ package callflow
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -33,6 +34,7 @@ func (p *parser) queue(sc *scope, f *fields) *Queue {
 	if q.Name = f.str("name", "the queue's name"); q.Name != "" && !queueName.MatchString(q.Name) {
 		p.add(f.lineOf("name"), f.field("name"), "use letters, digits, '.', '-' and '_'", "%q is not a usable queue name", q.Name)
 	}
+	p.f.queueNames[p.cur] = where{f.lineOf("name"), f.field("name")}
 	q.Priority = f.num("priority", 0, 0, maxPriority)
 	for i, s := range f.strs("skills", `skills, like ["${lang}", repair]`) {
 		p.templateAt(s, f.lineOf("skills"), fmt.Sprintf("%s[%d]", f.field("skills"), i))
@@ -67,4 +69,20 @@ func (p *parser) transfer(sc *scope, f *fields) *Transfer {
 	t.Timeout = f.dur("timeout", defaultTransferTimeout)
 	p.onFail(sc, f, &t.OnFail)
 	return t
+}
+
+// CheckQueues reports every queue node of f that names a queue not in
+// known, the queues there are, at the line of its name.
+func (f *Flow) CheckQueues(known []string) Problems {
+	var ps Problems
+	for _, n := range f.order {
+		if n.Kind != KindQueue || slices.Contains(known, n.Queue.Name) {
+			continue
+		}
+		at := f.queueNames[n.ID]
+		ps = append(ps, Problem{File: f.File, Line: at.line, Field: at.field,
+			Msg:  fmt.Sprintf("there is no queue %q", n.Queue.Name),
+			Hint: suggest(n.Queue.Name, known, "queues in the configuration")})
+	}
+	return ps
 }

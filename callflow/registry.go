@@ -1,6 +1,7 @@
 package callflow
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -16,14 +17,39 @@ import (
 // A call picks its flow with [Registry.ForNumber] when it starts and keeps
 // that *Flow to the end: a [Registry.Load] changes what new calls get, never
 // the flow of a call in progress.
+//
+// Versions are by contents: a flow's file gets the version those contents
+// had before, or the flow's next one (see [VersionStore]). Without
+// [Registry.SetVersions] they are kept in memory and start again at 1 with
+// the process.
 type Registry struct {
-	loading sync.Mutex // one Load at a time
+	loading sync.Mutex // one Load at a time; guards what follows
+	store   VersionStore
+	memory  memoryVersions
+	queues  []string
+	checkQ  bool
 
 	mu       sync.RWMutex
 	active   map[string]*Flow    // flow name -> active version
 	sums     map[string][32]byte // flow name -> hash of its file's bytes
 	byNumber map[string]*Flow
-	versions map[string]int // flow name -> last version given; never reset
+}
+
+// SetVersions makes the registry number versions with v from the next
+// Load on.
+func (r *Registry) SetVersions(v VersionStore) {
+	r.loading.Lock()
+	defer r.loading.Unlock()
+	r.store = v
+}
+
+// SetQueues makes Load check every queue node against the queues there
+// are: a file with a queue node naming another queue is not valid. Without
+// it, any queue name is taken.
+func (r *Registry) SetQueues(names []string) {
+	r.loading.Lock()
+	defer r.loading.Unlock()
+	r.queues, r.checkQ = slices.Clone(names), true
 }
 
 // Report says what a [Registry.Load] did.
@@ -33,6 +59,11 @@ type Report struct {
 	Kept      []string // flows that stay on their old version: their file is not valid now
 	Removed   []string // flows no file defines any more
 	Problems  Problems // every problem of every file, by file and line
+	// Unnumbered are flows in Loaded that the VersionStore could not
+	// number (VersionErr says why): they are active with Version 0, and the
+	// next Load numbers them again.
+	Unnumbered []string
+	VersionErr error
 }
 
 // Load reads files, the complete set of flow files (file name -> contents),
@@ -41,8 +72,13 @@ type Report struct {
 // number another flow answers, changes nothing: the flow it held before
 // stays active, and its problems are reported. A flow that no file defines
 // any more is removed. The error, when there is any problem, is the report's
-// Problems.
+// Problems. It is LoadContext without a deadline on the VersionStore.
 func (r *Registry) Load(files map[string][]byte) (Report, error) {
+	return r.LoadContext(context.Background(), files)
+}
+
+// LoadContext is Load with ctx for the VersionStore.
+func (r *Registry) LoadContext(ctx context.Context, files map[string][]byte) (Report, error) {
 	r.loading.Lock()
 	defer r.loading.Unlock()
 
@@ -57,6 +93,13 @@ func (r *Registry) Load(files map[string][]byte) (Report, error) {
 			rep.Problems = append(rep.Problems, ps...)
 			invalid[file] = true
 			continue
+		}
+		if r.checkQ {
+			if ps := f.CheckQueues(r.queues); len(ps) > 0 {
+				rep.Problems = append(rep.Problems, ps...)
+				invalid[file] = true
+				continue
+			}
 		}
 		byName[f.Name] = append(byName[f.Name], f)
 		sums[f.Name] = sha256.Sum256(files[file])
@@ -83,7 +126,7 @@ func (r *Registry) Load(files map[string][]byte) (Report, error) {
 	next := map[string]*Flow{}
 	isNew := map[string]bool{}
 	for name, f := range parsed {
-		if o := old[name]; o != nil && o.File == f.File && oldSums[name] == sums[name] {
+		if o := old[name]; o != nil && o.File == f.File && oldSums[name] == sums[name] && o.Version > 0 {
 			next[name] = o
 			rep.Unchanged = append(rep.Unchanged, name)
 			continue
@@ -104,13 +147,20 @@ func (r *Registry) Load(files map[string][]byte) (Report, error) {
 
 	newSums := map[string][32]byte{}
 	byNumber := map[string]*Flow{}
-	for name, f := range next {
+	store := r.store
+	if store == nil {
+		store = &r.memory
+	}
+	for _, name := range sortedKeys(next) {
+		f := next[name]
 		if isNew[name] {
-			if r.versions == nil {
-				r.versions = map[string]int{}
+			v, err := store.Version(ctx, name, sums[name])
+			if err != nil {
+				v = 0
+				rep.Unnumbered = append(rep.Unnumbered, name)
+				rep.VersionErr = errors.Join(rep.VersionErr, fmt.Errorf("numbering flow %s: %w", name, err))
 			}
-			r.versions[name]++
-			f.Version = r.versions[name]
+			f.Version = v
 			rep.Loaded = append(rep.Loaded, f)
 			newSums[name] = sums[name]
 		} else {

@@ -1,6 +1,7 @@
 package callflow
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -111,11 +112,11 @@ func TestRegistryLoad(t *testing.T) {
 			wantNumbers:   map[string]string{"4001": "a@3", "4002": "", "4003": ""},
 		},
 		{
-			name:          "a flow back keeps counting its versions",
+			name:          "a flow back with contents it had gets the version they had",
 			files:         map[string][]byte{"a.yaml": flowFile("a", "6s", "4001"), "b.yaml": b1},
-			wantLoaded:    []string{"b@3"},
+			wantLoaded:    []string{"b@1"},
 			wantUnchanged: []string{"a"},
-			wantNumbers:   map[string]string{"4001": "a@3", "4003": "b@3"},
+			wantNumbers:   map[string]string{"4001": "a@3", "4003": "b@1"},
 		},
 		{
 			name:          "two files, one flow",
@@ -168,9 +169,9 @@ func TestRegistryLoad(t *testing.T) {
 	if held == nil || held.Version != 1 || held.Node("main").Menu.Timeout != 5*time.Second || !slices.Equal(held.Numbers, []string{"4001", "4002"}) {
 		t.Errorf("held flow: got %+v, want version 1 with a 5s menu timeout and numbers 4001, 4002", held)
 	}
-	checkList(t, "Flows", versions(r.Flows()), []string{"a@3", "b@3"})
-	if f, ok := r.Flow("b"); !ok || f.Version != 3 {
-		t.Errorf("Flow(b): got %v, %v; want version 3", f, ok)
+	checkList(t, "Flows", versions(r.Flows()), []string{"a@3", "b@1"})
+	if f, ok := r.Flow("b"); !ok || f.Version != 1 {
+		t.Errorf("Flow(b): got %v, %v; want version 1", f, ok)
 	}
 }
 
@@ -231,5 +232,113 @@ func TestRegistryConcurrentReload(t *testing.T) {
 	}
 	if f, _ := r.ForNumber("4001"); f.Version != reloads {
 		t.Errorf("final version: got %d, want %d", f.Version, reloads)
+	}
+}
+
+// queueFlow is a flow whose only node hands the caller to queue, on line 7.
+func queueFlow(queue string) []byte {
+	return fmt.Appendf(nil, `flow: q
+numbers: ["4001"]
+languages: [zh]
+start: main
+nodes:
+  main:
+    queue:
+      name: %s
+      next: bye
+  bye:
+    hangup: {}
+`, queue)
+}
+
+// TestRegistryUnknownQueue: with the queues set, a flow naming a queue
+// there is not is a problem at the line of the name, with the queues
+// there are as the hint, and the version before it stays.
+func TestRegistryUnknownQueue(t *testing.T) {
+	var r Registry
+	r.SetQueues([]string{"after-sales", "vip"})
+	if _, err := r.Load(map[string][]byte{"q.yaml": queueFlow("after-sales")}); err != nil {
+		t.Fatalf("a known queue: %v", err)
+	}
+	for _, tt := range []struct{ queue, want string }{
+		{"aftersales", `q.yaml:8: nodes.main.queue.name: there is no queue "aftersales" (did you mean after-sales? queues in the configuration: after-sales, vip)`},
+		{"complaints", `q.yaml:8: nodes.main.queue.name: there is no queue "complaints" (queues in the configuration: after-sales, vip)`},
+	} {
+		t.Run(tt.queue, func(t *testing.T) {
+			rep, err := r.Load(map[string][]byte{"q.yaml": queueFlow(tt.queue)})
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error: got %v, want one matching ErrInvalid", err)
+			}
+			if got := err.Error(); got != tt.want {
+				t.Errorf("problems:\ngot  %s\nwant %s", got, tt.want)
+			}
+			checkList(t, "Kept", rep.Kept, []string{"q"})
+			if f, ok := r.ForNumber("4001"); !ok || f.Node("main").Queue.Name != "after-sales" {
+				t.Errorf("ForNumber: got %v, want the version with after-sales", f)
+			}
+		})
+	}
+
+	var none Registry
+	none.SetQueues(nil)
+	_, err := none.Load(map[string][]byte{"q.yaml": queueFlow("after-sales")})
+	if want := `q.yaml:8: nodes.main.queue.name: there is no queue "after-sales" (there are no queues in the configuration)`; err == nil || err.Error() != want {
+		t.Errorf("no queues configured:\ngot  %v\nwant %s", err, want)
+	}
+	var unchecked Registry
+	if _, err := unchecked.Load(map[string][]byte{"q.yaml": queueFlow("anything")}); err != nil {
+		t.Errorf("without SetQueues any queue is taken, got %v", err)
+	}
+}
+
+// failingVersions is a VersionStore that is down until up is set.
+type failingVersions struct {
+	up   bool
+	mem  memoryVersions
+	asks int
+}
+
+func (f *failingVersions) Version(ctx context.Context, flow string, sum [32]byte) (int, error) {
+	f.asks++
+	if !f.up {
+		return 0, errors.New("database is down")
+	}
+	return f.mem.Version(ctx, flow, sum)
+}
+
+// TestRegistryVersionsByContents: the same contents get the same version,
+// other contents the next; a store that fails leaves the flow active at
+// version 0, numbered at the next load.
+func TestRegistryVersionsByContents(t *testing.T) {
+	store := &failingVersions{}
+	var r Registry
+	r.SetVersions(store)
+	a1, a2 := flowFile("a", "5s", "4001"), flowFile("a", "6s", "4001")
+	rep, err := r.Load(map[string][]byte{"a.yaml": a1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, ok := r.ForNumber("4001"); !ok || f.Version != 0 {
+		t.Fatalf("with the store down: got %v, want flow a active at version 0", f)
+	}
+	checkList(t, "Unnumbered", rep.Unnumbered, []string{"a"})
+	if rep.VersionErr == nil || !strings.Contains(rep.VersionErr.Error(), "database is down") {
+		t.Errorf("VersionErr: got %v", rep.VersionErr)
+	}
+	store.up = true
+	for i, step := range []struct {
+		file []byte
+		want int
+	}{{a1, 1}, {a1, 1}, {a2, 2}, {a1, 1}, {a2, 2}} {
+		rep, err := r.Load(map[string][]byte{"a.yaml": step.file})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Unnumbered) > 0 || rep.VersionErr != nil {
+			t.Errorf("step %d: unnumbered %v: %v", i, rep.Unnumbered, rep.VersionErr)
+		}
+		if f, _ := r.ForNumber("4001"); f.Version != step.want {
+			t.Errorf("step %d: version %d, want %d", i, f.Version, step.want)
+		}
 	}
 }

@@ -20,10 +20,19 @@ const (
 	PromptGoodbye      = "goodbye"       // closing: thanks, goodbye
 	PromptInvalidKey   = "invalid-key"   // a menu key or digits that are not valid
 	PromptSorry        = "sorry"         // the apology of a call that cannot go on
+	// PromptBeep is the tone before a voice message is recorded: Hotline
+	// ships its own, as a stock Asterisk may have no beep sound.
+	PromptBeep            = "beep"
+	PromptRecordingNotice = "recording-notice" // this call may be recorded
+	PromptResumeSorry     = "resume-sorry"     // to a call taken up again after a restart: sorry to keep you waiting
 )
 
+// ToneBeep is the Text of [PromptBeep] in every language: a tone has no
+// words, and generate.sh in ivr/prompts makes a sound of this description.
+const ToneBeep = "[tone 1000 Hz, 300 ms]"
+
 // StandardPrompt is one built-in prompt: its name and its wording per
-// language. Its sound in language L is "hotline/L/NAME" unless the flow
+// language (for a tone, its description in brackets, like [ToneBeep]). Its sound in language L is "hotline/L/NAME" unless the flow
 // declares the prompt.
 type StandardPrompt struct {
 	Name string
@@ -64,6 +73,13 @@ var standardPrompts = []StandardPrompt{
 	{PromptSorry, map[string]string{
 		"zh": "对不起,系统暂时无法为您服务,请您稍后再拨。再见!",
 		"en": "Sorry, we cannot help you right now. Please call again later. Goodbye!"}},
+	{PromptBeep, map[string]string{"zh": ToneBeep, "en": ToneBeep}},
+	{PromptRecordingNotice, map[string]string{
+		"zh": "您的通话可能会被录音。",
+		"en": "This call may be recorded."}},
+	{PromptResumeSorry, map[string]string{
+		"zh": "对不起,让您久等了。",
+		"en": "Sorry to keep you waiting."}},
 }
 
 // StandardPrompts returns the built-in prompts, for the tools that record

@@ -114,7 +114,7 @@ func TestAgentActionErrors(t *testing.T) {
 	}{
 		{"no session", "POST", "/api/agents/1001/ready", "", "", 401, "not signed in, or the session has ended: sign in again"},
 		{"another agent", "POST", "/api/agents/1002/ready", lilei, "", 403, "you may act only on your own agent, 1001, not 1002"},
-		{"another agent's screen", "GET", "/api/agents/1003", lilei, "", 403, "you may act only on your own agent, 1001, not 1003"},
+		{"another agent's screen", "GET", "/api/agents/1003", lilei, "", 403, "you may see only your own agent, 1001, not 1003"},
 		{"unknown agent", "POST", "/api/agents/9999/login", wang, "", 404, "~no such agent"},
 		{"unknown agent's screen", "GET", "/api/agents/9999", root, "", 404, "no such agent: 9999"},
 		{"ready while logged out", "POST", "/api/agents/1001/ready", lilei, "", 409, "agent 1001 cannot go from logged out to ready"},

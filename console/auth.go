@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
 )
 
 // cookieName is the session cookie's name.
@@ -47,21 +45,40 @@ func (s *Server) withACD(h handler) http.Handler {
 	})
 }
 
-// forAgent runs h on the agent {id} of the path: an agent's user may act on
-// its own agent only, a supervisor's or an administrator's on any.
-func (s *Server) forAgent(h handler) http.Handler {
+// readAgent runs h on the agent {id} of the path for a user who may see
+// it: its own agent, or any for the roles that see every agent.
+func (s *Server) readAgent(h handler) http.Handler {
 	return s.withACD(func(w http.ResponseWriter, r *http.Request, sess session) error {
-		if id := r.PathValue("id"); !sess.user.Role.supervises() && id != sess.user.Agent {
-			return httpErrorf(http.StatusForbidden, "you may act only on your own agent, %s, not %s", sess.user.Agent, id)
+		switch id, u := r.PathValue("id"), sess.user; {
+		case u.Role.can(seeAll), id == u.Agent && u.Agent != "":
+			return h(w, r, sess)
+		case u.Agent == "":
+			return httpErrorf(http.StatusForbidden, "role %s sees no agent: only managers, supervisors and administrators see them", u.Role)
+		default:
+			return httpErrorf(http.StatusForbidden, "you may see only your own agent, %s, not %s", u.Agent, id)
 		}
-		return h(w, r, sess)
 	})
 }
 
-// supervisor runs h for supervisors and administrators.
+// forAgent runs h on the agent {id} of the path for a user who may act on
+// it: its own agent, or any for the roles that act on every agent.
+func (s *Server) forAgent(h handler) http.Handler {
+	return s.withACD(func(w http.ResponseWriter, r *http.Request, sess session) error {
+		id := r.PathValue("id")
+		switch u := sess.user; {
+		case u.Role.can(actOnAll), id == u.Agent && u.Agent != "":
+			return h(w, r, sess)
+		case u.Agent == "":
+			return httpErrorf(http.StatusForbidden, "role %s acts on no agent: only supervisors and administrators act on others", u.Role)
+		}
+		return httpErrorf(http.StatusForbidden, "you may act only on your own agent, %s, not %s", sess.user.Agent, id)
+	})
+}
+
+// supervisor runs h for the roles that listen in.
 func (s *Server) supervisor(h handler) http.Handler {
 	return s.signedIn(func(w http.ResponseWriter, r *http.Request, sess session) error {
-		if !sess.user.Role.supervises() {
+		if !sess.user.Role.can(supervise) {
 			return httpErrorf(http.StatusForbidden, "only supervisors and administrators may supervise calls")
 		}
 		if s.acd == nil {
@@ -71,10 +88,20 @@ func (s *Server) supervisor(h handler) http.Handler {
 	})
 }
 
+// reporter runs h for the roles that read reports.
+func (s *Server) reporter(h handler) http.Handler {
+	return s.signedIn(func(w http.ResponseWriter, r *http.Request, sess session) error {
+		if !sess.user.Role.can(readReports) {
+			return httpErrorf(http.StatusForbidden, "only managers, supervisors, QA reviewers and administrators may read reports")
+		}
+		return h(w, r, sess)
+	})
+}
+
 // admin runs h for administrators.
 func (s *Server) admin(h handler) http.Handler {
 	return s.signedIn(func(w http.ResponseWriter, r *http.Request, sess session) error {
-		if sess.user.Role != RoleAdmin {
+		if !sess.user.Role.can(manageFlows) {
 			return httpErrorf(http.StatusForbidden, "only administrators may manage flows")
 		}
 		if s.flows == nil {
@@ -88,17 +115,22 @@ func (s *Server) admin(h handler) http.Handler {
 // cookie's. A bearer token serves tools and tests; the browser uses the
 // cookie, which its scripts cannot read.
 func requestToken(r *http.Request) string {
-	if auth := r.Header.Get("Authorization"); auth != "" {
-		scheme, token, _ := strings.Cut(auth, " ")
-		if !strings.EqualFold(scheme, "Bearer") {
-			return ""
-		}
-		return strings.TrimSpace(token)
+	if r.Header.Get("Authorization") != "" {
+		return bearerToken(r)
 	}
 	if c, err := r.Cookie(cookieName); err == nil {
 		return c.Value
 	}
 	return ""
+}
+
+// bearerToken is r's Authorization: Bearer token, or "".
+func bearerToken(r *http.Request) string {
+	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(token)
 }
 
 // LoginRequest is the body of POST /api/login.
@@ -112,7 +144,8 @@ type Me struct {
 	User    string    `json:"user"`
 	Role    Role      `json:"role"`
 	Agent   string    `json:"agent,omitempty"`
-	Expires time.Time `json:"expires"` // when the session ends
+	Device  string    `json:"device,omitempty"` // where a supervisor listens in from
+	Expires time.Time `json:"expires"`          // when the session ends
 }
 
 // LoginResponse is the answer to POST /api/login.
@@ -132,11 +165,24 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, httpErrorf(http.StatusBadRequest, "user and password are required"))
 		return
 	}
-	if left, locked := s.guard.locked(req.User); locked {
-		secs := int(math.Ceil(left.Seconds()))
+	addr := s.clientAddr(r)
+	try, retry, ok := s.guard.reserve(req.User, addr)
+	if !ok {
+		secs := max(1, int(math.Ceil(retry.Seconds())))
 		w.Header().Set("Retry-After", fmt.Sprint(secs))
-		s.log.WarnContext(r.Context(), "console: sign-in refused, locked out", slog.String("user", req.User))
-		s.fail(w, r, httpErrorf(http.StatusTooManyRequests, "too many failed sign-ins for %s: try again in %d seconds", req.User, secs))
+		s.log.WarnContext(r.Context(), "console: sign-in refused, too many failures", slog.String("user", req.User), slog.String("client", addr.String()))
+		s.fail(w, r, httpErrorf(http.StatusTooManyRequests, "too many failed sign-ins: try again in %d seconds", secs))
+		return
+	}
+	// Bound the bcrypt work running at once: a flood of sign-ins is
+	// turned away at once rather than queued on the CPUs the calls need.
+	select {
+	case s.checks <- struct{}{}:
+	default:
+		try.cancelled()
+		w.Header().Set("Retry-After", "1")
+		s.log.WarnContext(r.Context(), "console: sign-in refused, password checks busy", slog.String("user", req.User), slog.String("client", addr.String()))
+		s.fail(w, r, httpErrorf(http.StatusServiceUnavailable, "the server is busy checking other sign-ins: try again in a second"))
 		return
 	}
 	// Always run bcrypt, against a dummy hash for an unknown name, so that
@@ -146,13 +192,16 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if known {
 		hash = []byte(u.PasswordHash)
 	}
-	if err := bcrypt.CompareHashAndPassword(hash, []byte(req.Password)); err != nil || !known {
-		s.guard.fail(req.User)
-		s.log.WarnContext(r.Context(), "console: sign-in failed", slog.String("user", req.User))
+	err := func() error {
+		defer func() { <-s.checks }() // even if the check panics
+		return s.compare(hash, []byte(req.Password))
+	}()
+	if err != nil || !known {
+		s.log.WarnContext(r.Context(), "console: sign-in failed", slog.String("user", req.User), slog.String("client", addr.String()))
 		s.fail(w, r, httpErrorf(http.StatusUnauthorized, "wrong user name or password"))
 		return
 	}
-	s.guard.succeed(req.User)
+	try.succeeded()
 	token, sess := s.auth.create(u)
 	s.log.InfoContext(r.Context(), "console: signed in", slog.String("user", u.Name), slog.String("role", string(u.Role)))
 	http.SetCookie(w, &http.Cookie{
@@ -163,7 +212,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		// clock, whatever the skew to ours.
 		MaxAge:   int(s.auth.ttl / time.Second),
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
+		Secure:   s.secureCookie(r),
 		SameSite: http.SameSiteStrictMode,
 	})
 	writeJSON(w, http.StatusOK, LoginResponse{Token: token, Me: me(sess)})
@@ -174,12 +223,16 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, sess session) er
 	s.auth.end(requestToken(r))
 	http.SetCookie(w, &http.Cookie{
 		Name: cookieName, Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
+		HttpOnly: true, Secure: s.secureCookie(r), SameSite: http.SameSiteStrictMode,
 	})
 	s.log.InfoContext(r.Context(), "console: signed out", slog.String("user", sess.user.Name))
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// secureCookie says whether the session cookie is sent only over HTTPS:
+// over TLS, or when configured for a server behind a proxy that ends TLS.
+func (s *Server) secureCookie(r *http.Request) bool { return r.TLS != nil || s.secureCookies }
 
 // me handles GET /api/me.
 func (s *Server) me(w http.ResponseWriter, r *http.Request, sess session) error {
@@ -188,5 +241,5 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, sess session) error 
 }
 
 func me(sess session) Me {
-	return Me{User: sess.user.Name, Role: sess.user.Role, Agent: sess.user.Agent, Expires: sess.expires}
+	return Me{User: sess.user.Name, Role: sess.user.Role, Agent: sess.user.Agent, Device: sess.user.Device, Expires: sess.expires}
 }

@@ -107,49 +107,6 @@ func TestLoginRefused(t *testing.T) {
 	}
 }
 
-func TestLoginThrottle(t *testing.T) {
-	e := newEnv(t)
-	bad := `{"user":"lilei","password":"guess"}`
-	good := `{"user":"lilei","password":"lilei-pw"}`
-
-	// Failures more than a minute apart do not add up.
-	for range 4 {
-		e.must(http.StatusUnauthorized, "POST", "/api/login", "", bad, nil)
-	}
-	e.clock.Advance(time.Minute)
-	for range 4 {
-		e.must(http.StatusUnauthorized, "POST", "/api/login", "", bad, nil)
-	}
-	// The fifth within the minute locks the name out.
-	e.must(http.StatusUnauthorized, "POST", "/api/login", "", bad, nil)
-	r := e.do("POST", "/api/login", "", good)
-	if r.status != http.StatusTooManyRequests {
-		t.Fatalf("the right password after 5 failures: %d %s, want 429", r.status, r.body)
-	}
-	if got, want := r.errorMessage(t), "too many failed sign-ins for lilei: try again in 60 seconds"; got != want {
-		t.Errorf("message %q, want %q", got, want)
-	}
-	if got := r.header.Get("Retry-After"); got != "60" {
-		t.Errorf("Retry-After %q, want 60", got)
-	}
-	// Unknown names are locked out alike, and other users are not.
-	for range 5 {
-		e.must(http.StatusUnauthorized, "POST", "/api/login", "", `{"user":"ghost","password":"x"}`, nil)
-	}
-	e.must(http.StatusTooManyRequests, "POST", "/api/login", "", `{"user":"ghost","password":"x"}`, nil)
-	e.login("hanmei")
-
-	e.clock.Advance(59 * time.Second)
-	if r := e.do("POST", "/api/login", "", good); r.header.Get("Retry-After") != "1" {
-		t.Errorf("a second before the end: %d, Retry-After %q; want 429 and 1", r.status, r.header.Get("Retry-After"))
-	}
-	e.clock.Advance(time.Second)
-	e.login("lilei")
-	if !strings.Contains(e.logs.String(), "sign-in refused, locked out") {
-		t.Errorf("the lock-out is not logged:\n%s", e.logs)
-	}
-}
-
 func TestSessionEnds(t *testing.T) {
 	e := newEnv(t, func(c *console.Config) { c.SessionTTL = time.Hour })
 	unauthorized := func(t *testing.T, token string) {

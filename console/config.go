@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/netip"
+	"runtime"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -30,35 +33,52 @@ type Config struct {
 	Logger *slog.Logger
 	// SessionTTL is how long a sign-in lasts; 0 means DefaultSessionTTL.
 	SessionTTL time.Duration
+
+	// Health reports the server's state for GET /healthz; nil leaves the
+	// route out.
+	Health Health
+	// Metrics serves the Prometheus metrics; nil leaves GET /metrics out.
+	// On the main handler they need the bearer token MetricsToken (without
+	// one they are not served there); on [Server.MetricsHandler], meant for
+	// a listener on a private address, they need it only when it is set.
+	Metrics http.Handler
+	// MetricsToken is the scraper's bearer token for GET /metrics.
+	MetricsToken string
+	// Reports makes GET /api/reports; nil answers it with 503.
+	Reports Reports
+
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed: a request from one of them is from the last address of
+	// the header that is not a trusted proxy. From anyone else the header
+	// is ignored and the client is the connection's peer.
+	TrustedProxies []netip.Prefix
+	// SecureCookies marks the session cookie Secure even on a plain HTTP
+	// request: for a server behind a proxy that ends TLS. Over TLS the
+	// cookie is Secure anyway.
+	SecureCookies bool
+	// PasswordChecks bounds the bcrypt comparisons running at once, so that
+	// a flood of sign-ins cannot take the CPU from the calls; a sign-in
+	// that finds them all busy is answered 503 at once. 0 means
+	// DefaultPasswordChecks.
+	PasswordChecks int
 }
 
-// Role is what a user may do.
-type Role string
-
-// The roles. Each may do what the one before it may, and more.
-const (
-	// RoleAgent: an agent's own state and calls, and the queue totals.
-	RoleAgent Role = "agent"
-	// RoleSupervisor: every agent and call; listen-in, whisper and barge.
-	RoleSupervisor Role = "supervisor"
-	// RoleAdmin: all a supervisor may do, and reloading the flows.
-	RoleAdmin Role = "admin"
-)
-
-// Valid says whether r is one of the roles.
-func (r Role) Valid() bool { return r == RoleAgent || r == RoleSupervisor || r == RoleAdmin }
-
-// supervises says whether r sees and acts on every agent.
-func (r Role) supervises() bool { return r == RoleSupervisor || r == RoleAdmin }
+// DefaultPasswordChecks is Config.PasswordChecks when zero: half the CPUs
+// the process may use, at least one.
+func DefaultPasswordChecks() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
 // User is someone who may sign in to the console.
 type User struct {
 	Name string
 	Role Role
 	// Agent is the user's 工号 (like "1001"): required for an agent, the
-	// only agent it may act on; optional for a supervisor who also takes
-	// calls.
+	// only agent it may act on; optional for the other roles, for someone
+	// who also takes calls.
 	Agent string
+	// Device is where a supervisor or administrator listens in from: its
+	// own phone or softphone, like "PJSIP/2001". Supervision is refused
+	// without it, and from any other device.
+	Device string
 	// PasswordHash is the bcrypt hash of the password; see HashPassword.
 	PasswordHash string
 }
@@ -87,6 +107,9 @@ func (c Config) withDefaults() Config {
 	if c.SessionTTL == 0 {
 		c.SessionTTL = DefaultSessionTTL
 	}
+	if c.PasswordChecks == 0 {
+		c.PasswordChecks = DefaultPasswordChecks()
+	}
 	return c
 }
 
@@ -95,6 +118,14 @@ func (c Config) validate() error {
 	var errs []error
 	if c.SessionTTL < 0 {
 		errs = append(errs, configErrorf("session TTL %v is negative", c.SessionTTL))
+	}
+	if c.PasswordChecks < 0 {
+		errs = append(errs, configErrorf("password checks %d is negative", c.PasswordChecks))
+	}
+	for _, p := range c.TrustedProxies {
+		if !p.IsValid() {
+			errs = append(errs, configErrorf("a trusted proxy is not a valid address or prefix"))
+		}
 	}
 	names := map[string]bool{}
 	agents := map[string]string{} // 工号 -> user
@@ -108,7 +139,10 @@ func (c Config) validate() error {
 		}
 		names[u.Name] = true
 		if !u.Role.Valid() {
-			errs = append(errs, configErrorf("%s: unknown role %q (roles: agent, supervisor, admin)", who, u.Role))
+			errs = append(errs, configErrorf("%s: unknown role %q (roles: %s)", who, u.Role, roleList()))
+		}
+		if u.Device != "" && !u.Role.can(supervise) {
+			errs = append(errs, configErrorf("%s: role %s does not listen in, so it takes no device; only supervisors and administrators do", who, u.Role))
 		}
 		switch {
 		case u.Role == RoleAgent && u.Agent == "":

@@ -28,7 +28,7 @@ func TestNewRejectsBadUsers(t *testing.T) {
 		{
 			name:  "unknown role",
 			users: []console.User{{Name: "zhao", Role: "boss", PasswordHash: good}},
-			want:  []string{`user "zhao": unknown role "boss" (roles: agent, supervisor, admin)`},
+			want:  []string{`user "zhao": unknown role "boss" (roles: agent, qa, manager, supervisor, admin)`},
 		},
 		{
 			name:  "agent without 工号",
@@ -47,6 +47,17 @@ func TestNewRejectsBadUsers(t *testing.T) {
 				{Name: "li", Role: console.RoleAgent, Agent: "1001", PasswordHash: good},
 			},
 			want: []string{`user "li": agent 1001 is already user "lilei"'s`},
+		},
+		{
+			name: "a device for a role that does not listen in",
+			users: []console.User{
+				{Name: "lilei", Role: console.RoleAgent, Agent: "1001", Device: "PJSIP/1001", PasswordHash: good},
+				{Name: "boss", Role: console.RoleManager, Device: "PJSIP/2009", PasswordHash: good},
+			},
+			want: []string{
+				`user "lilei": role agent does not listen in, so it takes no device`,
+				`user "boss": role manager does not listen in, so it takes no device`,
+			},
 		},
 		{
 			name: "every problem at once",

@@ -1,16 +1,24 @@
-// Package console is the hotline's web console and its HTTP API: what agents,
-// supervisors and administrators see and do from a browser.
+// Package console is the hotline's one HTTP surface: the web console's JSON
+// API for agents, supervisors, managers, QA reviewers and administrators,
+// the reports, and the operators' /healthz and /metrics.
 //
-// A [Server] is an http.Handler serving a JSON API under /api/: sign-in and
-// sessions, the live queues, agents and calls (also as a server-sent event
-// stream for wallboards and screen pops), the agents' own actions (log in,
-// ready, not ready, hold, transfer), supervisors' listen-in, whisper and
-// barge, and the administrators' flow reload. Every request is authorised by
-// the signed-in user's [Role]: an agent acts only on its own 工号.
+// A [Server] is an http.Handler serving, behind one router and one
+// authorisation scheme: GET /healthz (open: load balancers read it), GET
+// /metrics (only with the scraper's bearer token; or on
+// [Server.MetricsHandler], for a listener on a private address), and under
+// /api/ sign-in and sessions, the live queues, agents and calls (also as a
+// server-sent event stream), the agents' own actions, supervisors' listen-in
+// from their own configured device, the reports, and the administrators'
+// flow reload. Every /api/ request but sign-in needs a session, and each
+// route names the capability it needs; which [Role] has which is one table
+// (roles.go). Sign-ins are throttled per (name, client address) and per
+// address, and the password checks running at once are bounded. Every
+// answer carries the security headers.
 //
 // The package owns users' sessions and the HTTP shapes, nothing else. It
-// drives the contact centre through two small interfaces it defines, [ACD]
-// and [Flows], implemented elsewhere (the call engine and the flow registry),
-// so it never talks to Asterisk, the database or the file system itself, and
-// it reads no flags or environment: its caller hands it a [Config].
+// reaches the rest through small interfaces it defines, [ACD], [Flows],
+// [Reports] and [Health] (and the metrics' http.Handler), implemented
+// elsewhere, so it never talks to Asterisk, the database or the file system
+// itself, and it reads no flags or environment: its caller hands it a
+// [Config].
 package console

@@ -13,6 +13,15 @@ import (
 // matches with errors.Is; each problem's message names the user or field.
 var ErrInvalidConfig = errors.New("invalid console configuration")
 
+// ErrBadReportQuery is what a [Reports] returns, wrapped, for a report
+// whose parameters are wrong: the API answers 400 with its message.
+var ErrBadReportQuery = errors.New("bad report query")
+
+// ErrReportsUnavailable is what a [Reports] returns, wrapped, when it
+// cannot make reports now (its database is unreachable, the server is
+// stopping): the API answers 503 with its message.
+var ErrReportsUnavailable = errors.New("reports unavailable")
+
 // configError is one problem with a Config.
 type configError struct{ msg string }
 
@@ -54,6 +63,8 @@ var domainStatuses = []struct {
 	{acd.ErrNotHeld, http.StatusConflict},
 	{acd.ErrAgentBusy, http.StatusConflict},
 	{queue.ErrNoReason, http.StatusBadRequest},
+	{ErrBadReportQuery, http.StatusBadRequest},
+	{ErrReportsUnavailable, http.StatusServiceUnavailable},
 }
 
 // publicError returns the status and message to answer err with; internal

@@ -22,14 +22,18 @@ import (
 
 // The test users; each one's password is its name + "-pw".
 var testUsers = []struct {
-	name  string
-	role  console.Role
-	agent string
+	name   string
+	role   console.Role
+	agent  string
+	device string
 }{
-	{"lilei", console.RoleAgent, "1001"},
-	{"hanmei", console.RoleAgent, "1002"},
-	{"wang", console.RoleSupervisor, ""},
-	{"root", console.RoleAdmin, ""},
+	{"lilei", console.RoleAgent, "1001", ""},
+	{"hanmei", console.RoleAgent, "1002", ""},
+	{"wang", console.RoleSupervisor, "", "PJSIP/2001"},
+	{"zhou", console.RoleSupervisor, "", ""}, // no phone to listen from
+	{"boss", console.RoleManager, "", ""},
+	{"qiu", console.RoleQA, "", ""},
+	{"root", console.RoleAdmin, "", "PJSIP/2009"},
 }
 
 // hashes are the test users' password hashes, at bcrypt's lowest cost so
@@ -49,7 +53,7 @@ var hashes = sync.OnceValue(func() map[string]string {
 func users() []console.User {
 	var out []console.User
 	for _, u := range testUsers {
-		out = append(out, console.User{Name: u.name, Role: u.role, Agent: u.agent, PasswordHash: hashes()[u.name]})
+		out = append(out, console.User{Name: u.name, Role: u.role, Agent: u.agent, Device: u.device, PasswordHash: hashes()[u.name]})
 	}
 	return out
 }

@@ -1,27 +1,41 @@
 package console
 
 import (
+	"crypto/sha256"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"slices"
 	"sync"
 
 	"github.com/jonboulle/clockwork"
 	"golang.org/x/crypto/bcrypt"
 )
 
-// Server is the console's HTTP API. Create one with New; it is an
-// http.Handler. Register its Close with http.Server.RegisterOnShutdown, so
-// that the event streams end and a graceful shutdown does not wait on them.
+// Server is the hotline's HTTP surface. Create one with New; it is an
+// http.Handler, and MetricsHandler serves a private metrics listener. Call
+// its Close before http.Server.Shutdown (or register it with
+// RegisterOnShutdown), so that the event streams end and a graceful
+// shutdown does not wait on them.
 type Server struct {
-	acd    ACD   // nil: not on this server
-	flows  Flows // nil: not on this server
-	clock  clockwork.Clock
-	log    *slog.Logger
-	users  map[string]User // by name
-	dummy  []byte          // a bcrypt hash to check unknown users' passwords against
-	auth   *sessions
-	guard  *throttle
-	routes http.Handler
+	acd           ACD     // nil: not on this server
+	flows         Flows   // nil: not on this server
+	reports       Reports // nil: not on this server
+	healthSrc     Health  // nil: no /healthz
+	metricsSrc    http.Handler
+	metricsToken  []byte // sha256 of Config.MetricsToken; nil: none
+	proxies       []netip.Prefix
+	secureCookies bool
+	clock         clockwork.Clock
+	log           *slog.Logger
+	users         map[string]User // by name
+	dummy         []byte          // a bcrypt hash to check unknown users' passwords against
+	auth          *sessions
+	guard         *throttle
+	checks        chan struct{}                     // one token per password check running
+	compare       func(hash, password []byte) error // bcrypt's; tests count the checks
+	routes        http.Handler
+	metricsRoutes http.Handler
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close
@@ -34,14 +48,25 @@ func New(cfg Config) (*Server, error) {
 	}
 	cfg = cfg.withDefaults()
 	s := &Server{
-		acd:   cfg.ACD,
-		flows: cfg.Flows,
-		clock: cfg.Clock,
-		log:   cfg.Logger,
-		users: map[string]User{},
-		auth:  newSessions(cfg.Clock, cfg.SessionTTL),
-		guard: newThrottle(cfg.Clock),
-		done:  make(chan struct{}),
+		acd:           cfg.ACD,
+		flows:         cfg.Flows,
+		reports:       cfg.Reports,
+		healthSrc:     cfg.Health,
+		metricsSrc:    cfg.Metrics,
+		proxies:       slices.Clone(cfg.TrustedProxies),
+		secureCookies: cfg.SecureCookies,
+		clock:         cfg.Clock,
+		log:           cfg.Logger,
+		users:         map[string]User{},
+		auth:          newSessions(cfg.Clock, cfg.SessionTTL),
+		guard:         newThrottle(cfg.Clock),
+		checks:        make(chan struct{}, cfg.PasswordChecks),
+		compare:       bcrypt.CompareHashAndPassword,
+		done:          make(chan struct{}),
+	}
+	if cfg.MetricsToken != "" {
+		h := sha256.Sum256([]byte(cfg.MetricsToken))
+		s.metricsToken = h[:]
 	}
 	cost := bcrypt.DefaultCost
 	for i, u := range cfg.Users {
@@ -59,29 +84,44 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.dummy = dummy
 	s.routes = s.handler()
+	s.metricsRoutes = s.metricsHandler()
 	return s, nil
 }
 
-// ServeHTTP serves the API.
+// ServeHTTP serves every HTTP route of the server: the console's API, the
+// reports, /healthz and (with the metrics token) /metrics.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.routes.ServeHTTP(w, r) }
 
-// Close ends the open event streams; requests still work. Give it to
-// http.Server.RegisterOnShutdown.
+// MetricsHandler serves GET /metrics, and GET /healthz, for a second
+// listener on a private address: there the metrics need the metrics token
+// only when one is set. Nothing else is served on it.
+func (s *Server) MetricsHandler() http.Handler { return s.metricsRoutes }
+
+// Close ends the open event streams; requests still work.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() { close(s.done) })
 }
 
-// handler routes the API. Every route but sign-in needs a session; the
-// role checks are in the handlers' wrappers, so each route says who may use
-// it where it is registered.
+// handler routes every request. Who may use each route is said where it is
+// registered, by its wrapper: none for /healthz and sign-in, the metrics
+// token for /metrics, and for the rest a session whose role (roles.go) has
+// the capability the wrapper names.
 func (s *Server) handler() http.Handler {
 	mux := http.NewServeMux()
+	if s.healthSrc != nil {
+		mux.HandleFunc("GET /healthz", s.health)
+	}
+	if s.metricsSrc != nil {
+		mux.Handle("GET /metrics", s.metrics(true))
+	}
 	mux.HandleFunc("POST /api/login", s.login)
 	mux.Handle("POST /api/logout", s.signedIn(s.logout))
 	mux.Handle("GET /api/me", s.signedIn(s.me))
 
+	mux.Handle("GET /api/reports", s.reporter(s.report))
+
 	mux.Handle("GET /api/agents", s.withACD(s.listAgents))
-	mux.Handle("GET /api/agents/{id}", s.forAgent(s.getAgent))
+	mux.Handle("GET /api/agents/{id}", s.readAgent(s.getAgent))
 	mux.Handle("GET /api/queues", s.withACD(s.listQueues))
 	mux.Handle("GET /api/calls", s.withACD(s.listCalls))
 	mux.Handle("GET /api/stream", s.withACD(s.stream))
@@ -108,7 +148,19 @@ func (s *Server) handler() http.Handler {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "cross-origin requests are refused")
 	}))
-	return csrf.Handler(jsonMisses(mux))
+	return withSecurityHeaders(csrf.Handler(jsonMisses(mux)))
+}
+
+// metricsHandler routes the metrics listener's requests.
+func (s *Server) metricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	if s.healthSrc != nil {
+		mux.HandleFunc("GET /healthz", s.health)
+	}
+	if s.metricsSrc != nil {
+		mux.Handle("GET /metrics", s.metrics(false))
+	}
+	return withSecurityHeaders(jsonMisses(mux))
 }
 
 // jsonMisses answers what mux has no route for (404, or 405 for a known
@@ -166,6 +218,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 // The answers of the endpoints of a part this server does not run.
 var (
-	errNoACD   = httpErrorf(http.StatusServiceUnavailable, "the queues and agents are not available on this server")
-	errNoFlows = httpErrorf(http.StatusServiceUnavailable, "flow management is not available on this server")
+	errNoACD     = httpErrorf(http.StatusServiceUnavailable, "the queues and agents are not available on this server")
+	errNoFlows   = httpErrorf(http.StatusServiceUnavailable, "flow management is not available on this server")
+	errNoReports = httpErrorf(http.StatusServiceUnavailable, "reports are not available on this server: it has no call-records database")
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"testing"
@@ -130,5 +131,38 @@ func (s *stream) until(ok func(console.SnapshotView) bool) console.SnapshotView 
 		if v := s.snapshot(); ok(v) {
 			return v
 		}
+	}
+}
+
+// TestStreamOutlivesServerTimeouts: the server's read and write timeouts
+// guard ordinary requests; an event stream keeps going past them, each
+// event with a write deadline of its own. The loop runs on the wall clock
+// because the deadlines do; it waits on each event, never sleeps.
+func TestStreamOutlivesServerTimeouts(t *testing.T) {
+	e := newEnv(t)
+	const timeout = 50 * time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: e.srv, ReadTimeout: timeout, WriteTimeout: timeout, ReadHeaderTimeout: guard}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	token := e.login("wang")
+	e.ts.URL = "http://" + ln.Addr().String() // the stream's request goes to srv
+
+	s := e.openStream(token)
+	s.snapshot()
+	start := time.Now()
+	beats := 0
+	for time.Since(start) < 6*timeout {
+		e.clock.Advance(15 * time.Second) // the heartbeat's period
+		if ev := s.next(); ev.comment != "heartbeat" {
+			t.Fatalf("got %+v, want a heartbeat", ev)
+		}
+		beats++
+	}
+	if beats == 0 {
+		t.Fatal("no heartbeat read")
 	}
 }

@@ -14,8 +14,11 @@ import (
 
 // SuperviseRequest is the body of POST /api/agents/{id}/supervise.
 type SuperviseRequest struct {
-	Device string   `json:"device"` // the supervisor's phone, like "PJSIP/2001"
-	Mode   acd.Mode `json:"mode"`   // listen, whisper or barge
+	// Device may be left out: the supervisor's phone is the device of its
+	// console user, like "PJSIP/2001", and no other is accepted, so that
+	// nobody can make the PBX dial another number into a customer's call.
+	Device string   `json:"device,omitempty"`
+	Mode   acd.Mode `json:"mode"` // listen, whisper or barge
 }
 
 // SupervisionRequest is the body of POST /api/supervision/{session}.
@@ -43,19 +46,25 @@ func (s *Server) supervise(w http.ResponseWriter, r *http.Request, sess session)
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	if req.Device == "" {
-		return httpErrorf(http.StatusBadRequest, "device is required: the phone that joins the call, like PJSIP/2001")
-	}
 	if err := checkMode(req.Mode); err != nil {
 		return err
 	}
+	device := sess.user.Device
+	switch {
+	case device == "":
+		return httpErrorf(http.StatusForbidden, "no device is configured for you to listen in from: an administrator gives your user its phone (device, like PJSIP/2001)")
+	case req.Device != "" && req.Device != device:
+		s.log.WarnContext(r.Context(), "console: supervision from another device refused", slog.String("user", sess.user.Name),
+			slog.String("device", req.Device), slog.String("own_device", device))
+		return httpErrorf(http.StatusForbidden, "you may listen in only from your own device, %s, not %s", device, req.Device)
+	}
 	agent := r.PathValue("id")
-	id, err := s.acd.Supervise(r.Context(), agent, req.Device, req.Mode)
+	id, err := s.acd.Supervise(r.Context(), agent, device, req.Mode)
 	if err != nil {
 		return err
 	}
 	s.log.InfoContext(r.Context(), "console: supervision started", slog.String("user", sess.user.Name),
-		slog.String("agent", agent), slog.String("device", req.Device), slog.String("mode", string(req.Mode)), slog.String("session", id))
+		slog.String("agent", agent), slog.String("device", device), slog.String("mode", string(req.Mode)), slog.String("session", id))
 	writeJSON(w, http.StatusOK, Supervision{Session: id, Agent: agent, Mode: req.Mode})
 	return nil
 }

@@ -15,8 +15,10 @@ func TestSupervision(t *testing.T) {
 	e.acd.mustReady(t, "1001")
 	e.acd.connect(t, "call-3", "support", "1001", "13800138000")
 
+	// A supervisor may name no device, or its own: the PBX rings the
+	// device of its user, and no other.
 	var sup console.Supervision
-	e.must(http.StatusOK, "POST", "/api/agents/1001/supervise", wang, `{"device":"PJSIP/2001","mode":"listen"}`, &sup)
+	e.must(http.StatusOK, "POST", "/api/agents/1001/supervise", wang, `{"mode":"listen"}`, &sup)
 	if sup.Session == "" || sup.Agent != "1001" || sup.Mode != acd.Listen {
 		t.Fatalf("supervise = %+v", sup)
 	}
@@ -39,11 +41,19 @@ func TestSupervision(t *testing.T) {
 	if n := len(e.acd.supervisions()); n != 0 {
 		t.Errorf("%d sessions left after the end", n)
 	}
+	var own console.Supervision
+	e.must(http.StatusOK, "POST", "/api/agents/1001/supervise", wang, `{"device":"PJSIP/2001","mode":"barge"}`, &own)
+	if got := e.acd.supervisions()[own.Session]; got.device != "PJSIP/2001" {
+		t.Errorf("with its own device named: rang %q, want PJSIP/2001", got.device)
+	}
+	e.must(http.StatusNoContent, "DELETE", "/api/supervision/"+own.Session, wang, "", nil)
 	if !strings.Contains(e.logs.String(), "supervision started") || !strings.Contains(e.logs.String(), "user=wang") {
 		t.Errorf("supervision is not logged with its supervisor:\n%s", e.logs)
 	}
 
 	lilei := e.login("lilei")
+	zhou := e.login("zhou")
+	boss := e.login("boss")
 	tests := []struct {
 		name, method, path, token, body string
 		status                          int
@@ -57,7 +67,13 @@ func TestSupervision(t *testing.T) {
 		{"unknown agent", "POST", "/api/agents/9999/supervise", wang, `{"device":"PJSIP/2001","mode":"listen"}`, 404, "no such agent"},
 		{"bad mode", "POST", "/api/agents/1001/supervise", wang, `{"device":"PJSIP/2001","mode":"spy"}`, 400, `mode must be listen, whisper or barge, not "spy"`},
 		{"no mode", "POST", "/api/agents/1001/supervise", wang, `{"device":"PJSIP/2001"}`, 400, `mode must be listen, whisper or barge, not ""`},
-		{"no device", "POST", "/api/agents/1001/supervise", wang, `{"mode":"listen"}`, 400, "device is required: the phone that joins the call, like PJSIP/2001"},
+		{"another device", "POST", "/api/agents/1001/supervise", wang, `{"device":"PJSIP/00441632960001@trunk","mode":"listen"}`, 403,
+			"you may listen in only from your own device, PJSIP/2001, not PJSIP/00441632960001@trunk"},
+		{"an administrator from a supervisor's device", "POST", "/api/agents/1001/supervise", root, `{"device":"PJSIP/2001","mode":"listen"}`, 403,
+			"you may listen in only from your own device, PJSIP/2009, not PJSIP/2001"},
+		{"no device configured", "POST", "/api/agents/1001/supervise", zhou, `{"mode":"listen"}`, 403, "no device is configured for you to listen in from"},
+		{"no device configured, one named", "POST", "/api/agents/1001/supervise", zhou, `{"device":"PJSIP/2001","mode":"listen"}`, 403, "no device is configured for you to listen in from"},
+		{"a manager supervises", "POST", "/api/agents/1001/supervise", boss, `{"mode":"listen"}`, 403, "only supervisors and administrators may supervise calls"},
 		{"bad mode change", "POST", "/api/supervision/sup-1", wang, `{"mode":"shout"}`, 400, `mode must be listen, whisper or barge, not "shout"`},
 	}
 	for _, tt := range tests {
@@ -69,6 +85,9 @@ func TestSupervision(t *testing.T) {
 		})
 	}
 	if n := len(e.acd.supervisions()); n != 0 {
-		t.Errorf("refused requests left %d sessions", n)
+		t.Errorf("refused requests left %d sessions: %v", n, e.acd.supervisions())
+	}
+	if !strings.Contains(e.logs.String(), "supervision from another device refused") {
+		t.Errorf("the refusal of another device is not logged:\n%s", e.logs)
 	}
 }

@@ -1,82 +1,125 @@
 package console
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/jonboulle/clockwork"
 )
 
-// The sign-in throttle's rule: after maxFailures wrong passwords for one
-// user name within failureWindow, that name is refused for lockout.
+// The sign-in limits. Attempts count in a sliding window: an attempt is
+// refused while the window holds the limit's number of failed (or still
+// running) attempts.
 const (
-	maxFailures   = 5
+	// maxPairFailures limits guessing one user's password from one client
+	// address. It is kept per (name, address), never per name alone, so
+	// that nobody can lock a user out from elsewhere.
+	maxPairFailures = 5
+	// maxAddrFailures limits one client address whatever names it tries,
+	// so that rotating names gains nothing.
+	maxAddrFailures = 30
+	// failureWindow is how long a failure counts.
 	failureWindow = time.Minute
-	lockout       = time.Minute
 )
 
-// throttle slows down password guessing. It counts failures by the user name
-// typed, known or not, so a locked-out answer does not tell which names
-// exist.
+// throttle slows down password guessing. Each attempt reserves its place
+// in the windows before its password is checked, under one lock, so that
+// attempts sent in parallel are counted like attempts in a row: the sixth
+// parallel guess is refused before any of the first five is decided. It
+// counts names as typed, known or not, so a refusal does not tell which
+// names exist.
 type throttle struct {
 	clock clockwork.Clock
 
-	mu    sync.Mutex
-	names map[string]*failures
+	mu        sync.Mutex
+	pairs     map[pairKey][]time.Time      // failed or running attempts, oldest first
+	addrs     map[netip.Prefix][]time.Time // likewise, whatever the name
+	lastSweep time.Time
 }
 
-type failures struct {
-	times  []time.Time // within failureWindow, oldest first
-	locked time.Time   // refused until then
+type pairKey struct {
+	name string
+	addr netip.Prefix
 }
 
 func newThrottle(clock clockwork.Clock) *throttle {
-	return &throttle{clock: clock, names: map[string]*failures{}}
+	return &throttle{clock: clock, pairs: map[pairKey][]time.Time{}, addrs: map[netip.Prefix][]time.Time{}}
 }
 
-// locked says whether name is locked out, and for how long still.
-func (t *throttle) locked(name string) (time.Duration, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	f := t.names[name]
-	if f == nil {
-		return 0, false
-	}
-	left := f.locked.Sub(t.clock.Now())
-	return left, left > 0
+// attempt is a reserved sign-in attempt. It counts as a failure unless
+// succeeded or cancelled.
+type attempt struct {
+	t    *throttle
+	pair pairKey
+	at   time.Time
 }
 
-// fail counts a failed sign-in for name.
-func (t *throttle) fail(name string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+// reserve counts an attempt by name from addr. When a limit is reached it
+// returns ok false and how long until the oldest counted attempt expires.
+func (t *throttle) reserve(name string, addr netip.Addr) (a attempt, retry time.Duration, ok bool) {
 	now := t.clock.Now()
-	t.sweep(now)
-	f := t.names[name]
-	if f == nil {
-		f = &failures{}
-		t.names[name] = f
-	}
-	f.times = append(recent(f.times, now), now)
-	if len(f.times) >= maxFailures {
-		f.locked, f.times = now.Add(lockout), nil
-	}
-}
-
-// succeed forgets name's failures.
-func (t *throttle) succeed(name string) {
+	key := pairKey{name, addrKey(addr)}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	delete(t.names, name)
+	t.sweep(now)
+	pair := recent(t.pairs[key], now)
+	byAddr := recent(t.addrs[key.addr], now)
+	switch {
+	case len(pair) >= maxPairFailures:
+		return attempt{}, pair[len(pair)-maxPairFailures].Add(failureWindow).Sub(now), false
+	case len(byAddr) >= maxAddrFailures:
+		return attempt{}, byAddr[len(byAddr)-maxAddrFailures].Add(failureWindow).Sub(now), false
+	}
+	t.pairs[key] = append(pair, now)
+	t.addrs[key.addr] = append(byAddr, now)
+	return attempt{t: t, pair: key, at: now}, 0, true
 }
 
-// sweep drops the names with nothing left to remember, so that guessing
-// many names cannot grow the map without bound.
+// succeeded: the password was right. The attempt no longer counts, and
+// the name's failures from that address are forgotten; the address's
+// other failures still count.
+func (a attempt) succeeded() {
+	a.t.mu.Lock()
+	defer a.t.mu.Unlock()
+	delete(a.t.pairs, a.pair)
+	a.t.addrs[a.pair.addr] = without(a.t.addrs[a.pair.addr], a.at)
+}
+
+// cancelled: the password was never checked (the server was too busy).
+// The attempt no longer counts.
+func (a attempt) cancelled() {
+	a.t.mu.Lock()
+	defer a.t.mu.Unlock()
+	a.t.pairs[a.pair] = without(a.t.pairs[a.pair], a.at)
+	a.t.addrs[a.pair.addr] = without(a.t.addrs[a.pair.addr], a.at)
+}
+
+// without removes one at from times.
+func without(times []time.Time, at time.Time) []time.Time {
+	for i, t := range times {
+		if t.Equal(at) {
+			return append(times[:i:i], times[i+1:]...)
+		}
+	}
+	return times
+}
+
+// sweep drops, once a window, what has nothing left to count, so that
+// many names or addresses cannot grow the maps without bound.
 func (t *throttle) sweep(now time.Time) {
-	for name, f := range t.names {
-		f.times = recent(f.times, now)
-		if len(f.times) == 0 && !now.Before(f.locked) {
-			delete(t.names, name)
+	if now.Sub(t.lastSweep) < failureWindow {
+		return
+	}
+	t.lastSweep = now
+	for k, times := range t.pairs {
+		if len(recent(times, now)) == 0 {
+			delete(t.pairs, k)
+		}
+	}
+	for k, times := range t.addrs {
+		if len(recent(times, now)) == 0 {
+			delete(t.addrs, k)
 		}
 	}
 }

@@ -80,7 +80,7 @@ func view(snap acd.Snapshot, u User) SnapshotView {
 	for _, q := range snap.Queues {
 		v.Queues = append(v.Queues, queueView(q))
 	}
-	all := u.Role.supervises()
+	all := u.Role.can(seeAll)
 	for _, a := range snap.Agents {
 		if all || a.ID == u.Agent {
 			v.Agents = append(v.Agents, agentView(a, snap.At))

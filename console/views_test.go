@@ -51,6 +51,9 @@ func TestListsAreScopedByRole(t *testing.T) {
 		{"hanmei", []string{"1002"}, []string{"call-2"}},
 		{"wang", []string{"1001", "1002", "1003"}, []string{"call-1", "call-2"}},
 		{"root", []string{"1001", "1002", "1003"}, []string{"call-1", "call-2"}},
+		{"boss", []string{"1001", "1002", "1003"}, []string{"call-1", "call-2"}}, // a manager reads everything
+		{"qiu", nil, nil}, // QA: the queue totals only
+		{"zhou", []string{"1001", "1002", "1003"}, []string{"call-1", "call-2"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.user, func(t *testing.T) {

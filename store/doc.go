@@ -8,13 +8,18 @@
 // It also keeps the pending call-back requests ([Callbacks]), so that they
 // survive a restart with the place in line they keep, and hands out their
 // dialling attempts so that no customer is dialled twice for one attempt,
-// however many instances share the database.
+// however many instances share the database. And it keeps the recordings
+// of conversations ([Recordings]): the storage jobs of package recordings'
+// pipeline, claimed with FOR UPDATE SKIP LOCKED and moved a guarded step
+// at a time, their retention and legal holds, the append-only audit of
+// every access, and the recordings search.
 //
 // store talks to PostgreSQL through github.com/jackc/pgx/v5 and reports
 // through the OpenTelemetry API only (spans on queries and flushes, pool and
 // writer metrics); the SDK is set up by cmd/hotline. It reads no
 // environment or configuration file: callers pass URLs and directories.
-// It must not reach into the call engine's state: producers hand it
+// It uses package recordings for that domain's types only, never its
+// pipeline. It must not reach into the call engine's state: producers hand it
 // finished records, and a finished ivr.Journey (the Writer is the engine's
 // JourneySink) is only read, never kept or changed.
 package store

@@ -68,3 +68,7 @@ var (
 	// channel id).
 	ErrBadHandoff = errors.New("bad call handoff")
 )
+
+// ErrNoFlowName means FlowVersions was asked to number a flow without a
+// name.
+var ErrNoFlowName = errors.New("the flow has no name")

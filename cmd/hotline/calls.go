@@ -22,6 +22,10 @@ import (
 	"github.com/hotline-ivr/hotline/store"
 )
 
+// flowNumberingTimeout bounds the wait for the database to number the
+// versions of the flows at a load.
+const flowNumberingTimeout = 5 * time.Second
+
 // flowFiles reads the complete set of flow files: name -> contents.
 type flowFiles func() (map[string][]byte, error)
 
@@ -48,10 +52,27 @@ func dirFlows(dir string) flowFiles {
 	}
 }
 
+// newFlowRegistry returns the registry serve loads the flows into: it
+// knows the configured queues, so that a flow naming another is not
+// loaded, and numbers versions with versions (nil: in memory, from 1 at
+// every start).
+func newFlowRegistry(cfg config.Config, versions callflow.VersionStore) *callflow.Registry {
+	reg := &callflow.Registry{}
+	names := make([]string, len(cfg.Queues))
+	for i, q := range cfg.Queues {
+		names[i] = q.Name
+	}
+	reg.SetQueues(names)
+	if versions != nil {
+		reg.SetVersions(versions)
+	}
+	return reg
+}
+
 // loadFlows (re)loads the flows into reg and logs what changed. Invalid
 // files never replace valid versions; their problems are logged.
-func loadFlows(reg *callflow.Registry, read flowFiles, log *slog.Logger) error {
-	report, err := reloadFlows(reg, read, log)
+func loadFlows(ctx context.Context, reg *callflow.Registry, read flowFiles, log *slog.Logger) error {
+	report, err := reloadFlows(ctx, reg, read, log)
 	if err != nil && len(report.Problems) == 0 {
 		return err
 	}
@@ -61,14 +82,23 @@ func loadFlows(reg *callflow.Registry, read flowFiles, log *slog.Logger) error {
 // reloadFlows reads the flow files, loads them into reg and logs what
 // changed; it returns what Registry.Load does, or why the files could not
 // be read.
-func reloadFlows(reg *callflow.Registry, read flowFiles, log *slog.Logger) (callflow.Report, error) {
+func reloadFlows(ctx context.Context, reg *callflow.Registry, read flowFiles, log *slog.Logger) (callflow.Report, error) {
 	files, err := read()
 	if err != nil {
 		return callflow.Report{}, err
 	}
-	report, err := reg.Load(files)
+	// PostgreSQL numbers new versions; a database that does not answer
+	// must not keep the flows from calls: past the timeout they are used
+	// at version 0, numbered at the next reload.
+	numberCtx, cancel := context.WithTimeout(ctx, flowNumberingTimeout)
+	defer cancel()
+	report, err := reg.LoadContext(numberCtx, files)
 	for _, f := range report.Loaded {
 		log.Info("flow loaded", "flow", f.Name, "version", f.Version, "file", f.File, "numbers", f.Numbers)
+	}
+	if report.VersionErr != nil {
+		log.Warn("flows in use at version 0: their versions could not be numbered; the next reload numbers them",
+			"flows", report.Unnumbered, "error", report.VersionErr)
 	}
 	for _, p := range report.Problems {
 		log.Error("flow problem; the previous version (if any) stays in use", "problem", p.Error())
@@ -83,18 +113,23 @@ func reloadFlows(reg *callflow.Registry, read flowFiles, log *slog.Logger) (call
 // reads and the files it is loaded from. SIGHUP and the console's reload
 // both go through Reload, one at a time, so they do the same thing.
 type flowSet struct {
-	reg  *callflow.Registry
-	read flowFiles
-	log  *slog.Logger
-	mu   sync.Mutex // one reload at a time
+	reg      *callflow.Registry
+	read     flowFiles
+	log      *slog.Logger
+	reloaded func()     // after every reload, when not nil: checks the prompts
+	mu       sync.Mutex // one reload at a time
 }
 
 // Reload reads the flow files again; see Registry.Load. It implements
 // console.Flows.
-func (f *flowSet) Reload(context.Context) (callflow.Report, error) {
+func (f *flowSet) Reload(ctx context.Context) (callflow.Report, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return reloadFlows(f.reg, f.read, f.log)
+	rep, err := reloadFlows(ctx, f.reg, f.read, f.log)
+	if f.reloaded != nil {
+		f.reloaded()
+	}
+	return rep, err
 }
 
 // List returns the active flows.
@@ -125,7 +160,10 @@ type records struct {
 	agents    acd.Records       // agents' state changes and legs
 	callbacks acd.CallbackStore // call-back requests
 	handoffs  ivr.Handoffs      // calls left by a stopped instance; nil without a database
-	close     func(context.Context)
+	// flowVersions numbers the flows' versions; nil without a database
+	// (versions are then kept in memory, from 1 at every start).
+	flowVersions callflow.VersionStore
+	close        func(context.Context)
 }
 
 // handoffAge is how long a call's handoff is kept for the next instance:
@@ -173,6 +211,7 @@ func openRecords(ctx context.Context, cfg config.Database, instance string, log 
 	return records{
 		journeys: w, agents: newStoreAgentRecords(w, log),
 		callbacks: storeCallbacks{store.NewCallbacks(pool, nil)}, handoffs: handoffs, close: closeFn,
+		flowVersions: store.NewFlowVersions(pool),
 	}, nil
 }
 

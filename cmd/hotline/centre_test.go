@@ -205,8 +205,10 @@ func TestServeContactCentre(t *testing.T) {
 	if len(flows.Flows) != 1 || flows.Flows[0].Version != 2 {
 		t.Errorf("active flows %+v, want support version 2", flows.Flows)
 	}
-	// The report API is still there beside the console's.
-	api.do(http.StatusOK, "GET", "/api/reports?from=2000-01-01&to=2100-01-01", "", nil, nil)
+	// The reports are served by the same router, behind sign-in.
+	api.do(http.StatusUnauthorized, "GET", "/api/reports?from=2000-01-01&to=2100-01-01", "", nil, nil)
+	api.do(http.StatusForbidden, "GET", "/api/reports?from=2000-01-01&to=2100-01-01", agent, nil, nil)
+	api.do(http.StatusOK, "GET", "/api/reports?from=2000-01-01&to=2100-01-01", admin.Token, nil, nil)
 
 	stop()
 	select {

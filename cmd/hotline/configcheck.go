@@ -5,6 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
+	"os"
+	"strings"
 
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 )
@@ -23,6 +26,11 @@ checked here. The queues, agents and console users are checked as serve
 would take them: routing strategies, skill levels, overflows into queues
 that exist (and do not loop), agents' queues, users' agents and their
 bcrypt password hashes ("hotline passwd" makes one).
+
+The call flows of flows.dir are loaded as serve loads them: a folder that
+is missing, unreadable or empty is a problem at the line of flows.dir, and
+every problem of a flow file is printed at its own file and line, among
+them a queue node naming a queue that queues: does not have.
 deploy/hotline.example.yaml shows every key and its default.
 `
 
@@ -34,7 +42,7 @@ var configCommand = command{
 	run:      runConfig,
 }
 
-func runConfig(_ context.Context, e *env, args []string) error {
+func runConfig(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("config", flag.ContinueOnError)
 	if err := parseFlags(fs, args, e, configHelp); err != nil {
 		return err
@@ -53,7 +61,11 @@ func runConfig(_ context.Context, e *env, args []string) error {
 		return &usageError{msg: "config check needs exactly one FILE", help: configHelp}
 	}
 	path := check.Arg(0)
-	_, err := config.Load(path)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("cannot read the config file: %w", err)
+	}
+	cfg, err := config.Parse(path, data)
 	var problems config.Problems
 	switch {
 	case errors.As(err, &problems):
@@ -64,6 +76,27 @@ func runConfig(_ context.Context, e *env, args []string) error {
 	case err != nil:
 		return fmt.Errorf("cannot read the config file: %w", err)
 	}
-	fmt.Fprintf(e.stdout, "%s: ok\n", path)
+	if ps := config.CheckFlowsDir(path, data, cfg); len(ps) > 0 {
+		for _, p := range ps {
+			fmt.Fprintln(e.stdout, p)
+		}
+		return errFailed
+	}
+	reg := newFlowRegistry(cfg, nil)
+	rep, err := reloadFlows(ctx, reg, dirFlows(cfg.Flows.Dir), slog.New(slog.DiscardHandler))
+	if err != nil && len(rep.Problems) == 0 {
+		return err
+	}
+	for _, p := range rep.Problems {
+		fmt.Fprintln(e.stdout, p)
+	}
+	if len(rep.Problems) > 0 {
+		return errFailed
+	}
+	names := make([]string, len(rep.Loaded))
+	for i, f := range rep.Loaded {
+		names[i] = f.Name
+	}
+	fmt.Fprintf(e.stdout, "%s: ok (flows of %s: %s)\n", path, cfg.Flows.Dir, strings.Join(names, ", "))
 	return nil
 }

@@ -43,12 +43,14 @@ then holding the caller, hangs up, wraps up, and sometimes takes a break.
 Call-backs dial customers on the emulator's trunk (PJSIP/<number>@trunk).
 Agent 1001 is left logged out for you: sign in to the console's API as
 1001 (password demo), log in and make the agent ready, and watch its calls
-(its phone answers and hangs up by itself). The supervisor and admin users
-(password demo) see every queue, agent and call, and may reload the flows.
+(its phone answers and hangs up by itself). The supervisor, manager and
+admin users (password demo) see every queue, agent and call and read the
+reports; the supervisor and admin listen in from their emulated phones
+(PJSIP/2001, PJSIP/2009), and the admin may reload the flows.
 
 Every call's journey and every agent state goes to PostgreSQL; watch the
 log, the console's /api/queues, /api/agents and /api/stream, /healthz and
-/metrics.
+/metrics (with the bearer token the demo prints).
 
 Flags:
   --listen ADDR          HTTP address of the server (default 127.0.0.1:8080)
@@ -150,6 +152,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	cfg.ARI.URL = emu.URL()
 	cfg.ARI.Username = "hotline"
 	cfg.ARI.Password = hex.EncodeToString(secret)
+	// The demo's metrics need a token like any server's; it prints it.
+	_, _ = crand.Read(secret)
+	cfg.HTTP.MetricsToken = hex.EncodeToString(secret)
 	floor, err := demoCentre(&cfg, emu)
 	if err != nil {
 		ln.Close()
@@ -166,12 +171,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, `Hotline demo
   health   http://%[1]s/healthz
-  metrics  http://%[1]s/metrics
+  metrics  http://%[1]s/metrics (Authorization: Bearer %[6]s)
   ARI      %[2]s (user hotline; the emulator of ivr/aritest)
   records  %[3]s
   callers  %[4]s
   agents   %[5]s on emulated phones PJSIP/<id>; queues vip, complaints, after-sales
-`, ln.Addr(), emu.URL(), database, callers, agentIDs())
+`, ln.Addr(), emu.URL(), database, callers, agentIDs(), cfg.HTTP.MetricsToken)
 	printLogins(e.stdout, ln.Addr().String())
 	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
 	side := func(ctx context.Context, log *slog.Logger, centre *acd.Service) {

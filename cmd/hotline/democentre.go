@@ -86,6 +86,7 @@ type demoLogin struct {
 	user, password string
 	role           console.Role
 	agent          string
+	device         string // where a supervisor listens in from
 }
 
 // demoPassword is every demo user's password; the demo prints it.
@@ -93,8 +94,9 @@ const demoPassword = "demo"
 
 var demoLogins = []demoLogin{
 	{user: "1001", password: demoPassword, role: console.RoleAgent, agent: "1001"},
-	{user: "supervisor", password: demoPassword, role: console.RoleSupervisor},
-	{user: "admin", password: demoPassword, role: console.RoleAdmin},
+	{user: "supervisor", password: demoPassword, role: console.RoleSupervisor, device: "PJSIP/2001"},
+	{user: "manager", password: demoPassword, role: console.RoleManager},
+	{user: "admin", password: demoPassword, role: console.RoleAdmin, device: "PJSIP/2009"},
 }
 
 // demoCentre puts the demo's queues, agents and console users into cfg,
@@ -119,7 +121,10 @@ func demoCentre(cfg *config.Config, emu *aritest.Server) (*demoFloor, error) {
 		if err != nil {
 			return nil, err
 		}
-		cfg.Console.Users = append(cfg.Console.Users, config.User{Name: l.user, Role: string(l.role), Agent: l.agent, PasswordHash: string(hash)})
+		cfg.Console.Users = append(cfg.Console.Users, config.User{Name: l.user, Role: string(l.role), Agent: l.agent, Device: l.device, PasswordHash: string(hash)})
+		if tech, res, ok := strings.Cut(l.device, "/"); ok {
+			emu.AddEndpoint(tech, res, aritest.AnswerAfter(2*time.Second)) // the supervisor's phone
+		}
 	}
 	return floor, nil
 }
@@ -129,6 +134,9 @@ func printLogins(w io.Writer, addr string) {
 	fmt.Fprintf(w, "  console  http://%s/api/ (JSON; sign in with POST /api/login {\"user\":...,\"password\":...})\n", addr)
 	for _, l := range demoLogins {
 		who := string(l.role)
+		if l.device != "" {
+			who += " (listens in from " + l.device + ")"
+		}
 		if l.agent != "" {
 			who += " " + l.agent + " (logged out: POST /api/agents/" + l.agent + "/login, then /ready)"
 		}

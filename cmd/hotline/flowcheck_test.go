@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -106,6 +107,53 @@ func TestFlowCheck(t *testing.T) {
 			}
 			if len(tt.wantStderr) == 0 && stderr.Len() > 0 {
 				t.Errorf("stderr: got %q, want nothing", stderr.String())
+			}
+		})
+	}
+}
+
+// TestFlowCheckDemoWithABrokenNext: in the demo hotline's flow, one
+// next: naming no node is reported once, first, beside the other real
+// problem, not buried under a "never reached" for every node behind it.
+func TestFlowCheckDemoWithABrokenNext(t *testing.T) {
+	demo, err := os.ReadFile("flows/smart-home.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ name, next, hint string }{
+		{"a name like no node", "routing", "(nodes: welcome, route, vip, "},
+		{"a typo", "rout", "(did you mean route? nodes: welcome, route, vip, "},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			text := string(demo)
+			for old, repl := range map[string]string{
+				"next: route}":  "next: " + tt.next + "}",
+				"max_wait: 5m,": "max_wait: 5,", // a real problem behind the broken link
+			} {
+				if !strings.Contains(text, old) {
+					t.Fatalf("the demo flow has no %q", old)
+				}
+				text = strings.Replace(text, old, repl, 1)
+			}
+			path := filepath.Join(t.TempDir(), "smart-home.yaml")
+			write(t, path, text)
+			var stdout, stderr bytes.Buffer
+			e := &env{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+			if code := run(t.Context(), []string{"flow", "check", path}, e); code != 1 {
+				t.Errorf("exit code %d, want 1", code)
+			}
+			lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+			want := []string{
+				path + `:40: nodes.welcome.play.next: "` + tt.next + `" is not a node ` + tt.hint,
+				path + ":49: nodes.vip-queue.queue.max_wait: 5 is not a duration",
+			}
+			if len(lines) != len(want) {
+				t.Fatalf("got %d problems, want %d:\n%s", len(lines), len(want), stdout.String())
+			}
+			for i, w := range want {
+				if !strings.HasPrefix(lines[i], w) {
+					t.Errorf("problem %d:\ngot  %s\nwant %s...", i+1, lines[i], w)
+				}
 			}
 		})
 	}

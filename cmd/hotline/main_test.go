@@ -12,8 +12,23 @@ func TestRun(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.yaml")
 	bad := filepath.Join(dir, "bad.yaml")
-	write(t, good, "ari:\n  url: http://127.0.0.1:8088/ari\n  username: hotline\n")
+	flows := filepath.Join(dir, "flows")
+	if err := os.Mkdir(flows, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(flows, "t.yaml"), "flow: t\nnumbers: [\"4001\"]\nlanguages: [zh]\nstart: bye\nnodes:\n  bye: {hangup: {}}\n")
+	write(t, good, "ari:\n  url: http://127.0.0.1:8088/ari\n  username: hotline\nflows:\n  dir: "+flows+"\n")
 	write(t, bad, "ari:\n  url: http://127.0.0.1:8088/ari\n  usrname: hotline\nlog:\n  level: loud\n")
+	noFlows := filepath.Join(dir, "no-flows.yaml")
+	write(t, noFlows, "ari:\n  url: http://127.0.0.1:8088/ari\n  username: hotline\nflows:\n  dir: "+filepath.Join(dir, "none")+"\n")
+	noFlowsProblem := noFlows + `:5: flows.dir: the folder "` + filepath.Join(dir, "none") + `" does not exist (looked for ` + filepath.Join(dir, "none") + ")"
+	queueFlows := filepath.Join(dir, "queue-flows")
+	if err := os.Mkdir(queueFlows, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(queueFlows, "q.yaml"), "flow: q\nnumbers: [\"4001\"]\nlanguages: [zh]\nstart: q\nnodes:\n  q:\n    queue: {name: aftersales, next: bye}\n  bye: {hangup: {}}\n")
+	unknownQueue := filepath.Join(dir, "unknown-queue.yaml")
+	write(t, unknownQueue, "ari:\n  url: http://127.0.0.1:8088/ari\n  username: hotline\nflows:\n  dir: "+queueFlows+"\nqueues:\n  - name: after-sales\n  - name: vip\n")
 	badCentre := filepath.Join(dir, "bad-centre.yaml")
 	write(t, badCentre, `ari:
   url: http://127.0.0.1:8088/ari
@@ -56,7 +71,7 @@ console:
 		{name: "version", args: []string{"version"}, wantStdout: []string{"hotline ", " go1."}},
 		{name: "version -h", args: []string{"version", "-h"}, wantStdout: []string{"Usage: hotline version"}},
 		{name: "version extra", args: []string{"version", "x"}, wantCode: 2, wantStderr: []string{"version takes no arguments"}},
-		{name: "config check ok", args: []string{"config", "check", good}, wantStdout: []string{good + ": ok\n"}},
+		{name: "config check ok", args: []string{"config", "check", good}, wantStdout: []string{good + ": ok (flows of " + flows + ": t)\n"}},
 		{name: "config check problems", args: []string{"config", "check", bad}, wantCode: 1,
 			wantStdout: []string{bad + ":1: ari.username: is required", bad + ":3: ari.usrname: unknown key (did you mean username?", bad + `:5: log.level: "loud" is not a choice (use one of: debug, info, warn, error)`}},
 		{name: "config check queues, agents and users", args: []string{"config", "check", badCentre}, wantCode: 1,
@@ -67,6 +82,11 @@ console:
 				badCentre + `:12: console.users[0].agent: there is no agent "1002" (agents: 1001)`,
 				badCentre + `:12: console.users[0].password_hash: is not a bcrypt hash (give the bcrypt hash of the password, never the password; hotline passwd makes one)`,
 			}},
+		{name: "config check missing flows.dir", args: []string{"config", "check", noFlows}, wantCode: 1, wantStdout: []string{noFlowsProblem + " (the folder of the call-flow *.yaml files"}},
+		{name: "serve missing flows.dir", args: []string{"serve", "--config", noFlows}, wantCode: 1,
+			wantStderr: []string{"hotline: the config file has 1 problem(s):\n" + noFlowsProblem + " (the folder of the call-flow *.yaml files"}},
+		{name: "config check flow naming an unknown queue", args: []string{"config", "check", unknownQueue}, wantCode: 1,
+			wantStdout: []string{filepath.Join(queueFlows, "q.yaml") + `:7: nodes.q.queue.name: there is no queue "aftersales" (did you mean after-sales? queues in the configuration: after-sales, vip)` + "\n"}},
 		{name: "config check missing file", args: []string{"config", "check", filepath.Join(dir, "none.yaml")}, wantCode: 1,
 			wantStderr: []string{"hotline: cannot read the config file: open " + filepath.Join(dir, "none.yaml") + ": no such file or directory"}},
 		{name: "config check -h", args: []string{"config", "check", "-h"}, wantStdout: []string{"Usage: hotline config check FILE", "FILE:LINE: field.path: what is wrong (hint)"}},

@@ -11,8 +11,8 @@ import (
 const promptsHelp = `Usage: hotline prompts install DIR
 
 Writes Hotline's prompts (the standard phrases, queue and survey
-announcements, number words and the demo hotline's menus, in zh and en, as
-8 kHz mono WAV) into Asterisk's sounds folder DIR, usually
+announcements, number words, the beep before a voice message and the demo
+hotline's menus, in zh and en, as 8 kHz mono WAV) into Asterisk's sounds folder DIR, usually
 /var/lib/asterisk/sounds, as DIR/hotline/<lang>/<name>.wav. Flows play them
 as sound:hotline/<lang>/<name>. Files of the same name are replaced; others
 are left alone.

@@ -2,18 +2,19 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/hotline-ivr/hotline/console"
 	"github.com/hotline-ivr/hotline/store"
 )
 
@@ -28,12 +29,17 @@ var errReportsClosed = errors.New("the server is shutting down")
 // of hotline report, but --format (always JSON).
 var reportParamNames = []string{"from", "to", "tz", "by", "service-level", "short-abandon", "fcr-days", "hotline", "queue", "agent"}
 
-// reportAPI serves GET /api/reports?from=&to=&by=&tz=&service-level=
-// &short-abandon=&fcr-days=&hotline=&queue=&agent=: the report of hotline
-// report, with the same parameters and defaults, as its JSON. A mistake in
-// the parameters is a 400 that lists them all; an unreachable database a
-// 503. It opens its own small pool on the database at the first request,
-// and close closes it.
+// maxReportPeriods bounds the rows of a report by hour or by day, so that
+// one request cannot make a report of megabytes (a year by hour was
+// 5.6 MB): a 31-day month by hour fits, and nearly three years by day.
+const maxReportPeriods = 1000
+
+// reportAPI makes the reports of GET /api/reports?from=&to=&by=&tz=
+// &service-level=&short-abandon=&fcr-days=&hotline=&queue=&agent= for the
+// console, which serves them to the roles that may read them (it is a
+// console.Reports): the report of hotline report, with the same parameters
+// and defaults, as its JSON. It opens its own small pool on the database
+// at the first request, and close closes it.
 type reportAPI struct {
 	log  *slog.Logger
 	open func(context.Context) (*pgxpool.Pool, error)
@@ -50,31 +56,61 @@ func newReportAPI(url string, log *slog.Logger) *reportAPI {
 	}}
 }
 
-func (a *reportAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	q, err := reportQueryFromURL(r)
-	if err != nil {
-		writeReportError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	db, err := a.pool(r.Context())
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	res, err := store.Report(r.Context(), db, q)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	json.NewEncoder(w).Encode(newReportJSON(res))
+// reportError is an error of a report meant for its user, matching one of
+// the console's report sentinels.
+type reportError struct {
+	kind error // console.ErrBadReportQuery or console.ErrReportsUnavailable
+	err  error
 }
 
-// reportQueryFromURL reads the report's parameters from r's query string.
+func (e reportError) Error() string        { return e.err.Error() }
+func (e reportError) Unwrap() error        { return e.err }
+func (e reportError) Is(target error) bool { return target == e.kind }
+
+// Report implements console.Reports. A mistake in the parameters, or a
+// report of more than maxReportPeriods periods, is a bad query that lists
+// every mistake; an unreachable database, or a server that is stopping,
+// makes reports unavailable.
+func (a *reportAPI) Report(ctx context.Context, values url.Values) (any, error) {
+	q, err := reportQueryFromURL(values)
+	if err != nil {
+		return nil, reportError{console.ErrBadReportQuery, err}
+	}
+	if n := reportPeriods(q); n > maxReportPeriods {
+		return nil, reportError{console.ErrBadReportQuery, fmt.Errorf(
+			"by: a report by %s from %s to %s has %d periods, more than the %d one report may have: ask for a shorter period, or group by a longer one",
+			q.GroupBy, q.From.In(q.Location).Format(time.RFC3339), q.To.In(q.Location).Format(time.RFC3339), n, maxReportPeriods)}
+	}
+	db, err := a.pool(ctx)
+	if err != nil {
+		return nil, a.unavailable(err)
+	}
+	res, err := store.Report(ctx, db, q)
+	if err != nil {
+		return nil, a.unavailable(err)
+	}
+	return newReportJSON(res), nil
+}
+
+// reportPeriods is how many rows a report by hour or by day of q has, at
+// most; 0 for the other groupings, whose rows are the hotlines, queues or
+// agents there are.
+func reportPeriods(q store.ReportQuery) int {
+	var period time.Duration
+	switch q.GroupBy {
+	case store.GroupByHour:
+		period = time.Hour
+	case store.GroupByDay:
+		period = 24 * time.Hour
+	default:
+		return 0
+	}
+	return int((q.To.Sub(q.From) + period - 1) / period)
+}
+
+// reportQueryFromURL reads the report's parameters from a query string.
 // Unknown and repeated parameters are mistakes too.
-func reportQueryFromURL(r *http.Request) (store.ReportQuery, error) {
-	values := r.URL.Query()
+func reportQueryFromURL(values url.Values) (store.ReportQuery, error) {
 	var problems []error
 	for name, vs := range values {
 		switch {
@@ -131,27 +167,17 @@ func (a *reportAPI) close() {
 	}
 }
 
-// fail answers a report that could not be made. The user sees what to do;
-// the log gets the detail, which may name hosts and users.
-func (a *reportAPI) fail(w http.ResponseWriter, r *http.Request, err error) {
+// unavailable turns what kept a report from being made into what the
+// console answers. The user sees what to do; the log gets the detail,
+// which may name hosts and users.
+func (a *reportAPI) unavailable(err error) error {
 	var connectErr *pgconn.ConnectError
 	switch {
-	case r.Context().Err() != nil:
-		return // the client has gone
 	case errors.Is(err, errReportsClosed):
-		writeReportError(w, http.StatusServiceUnavailable, "the server is shutting down; ask another instance")
+		return reportError{console.ErrReportsUnavailable, errors.New("the server is shutting down; ask another instance")}
 	case errors.As(err, &connectErr):
 		a.log.Warn("report: the database is unreachable", "error", err)
-		writeReportError(w, http.StatusServiceUnavailable, "the call-records database is unreachable; try again later")
-	default:
-		a.log.Error("report failed", "query", r.URL.RawQuery, "error", err)
-		writeReportError(w, http.StatusInternalServerError, "the report could not be made; the server log says why")
+		return reportError{console.ErrReportsUnavailable, errors.New("the call-records database is unreachable; try again later")}
 	}
-}
-
-func writeReportError(w http.ResponseWriter, code int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(map[string]string{"error": msg})
+	return err // the console logs it and answers 500
 }

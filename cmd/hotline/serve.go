@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hotline-ivr/hotline/callflow"
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/ivr/acd"
 )
@@ -26,20 +25,28 @@ const serveHelp = `Usage: hotline serve [--config FILE]
 
 Connects to Asterisk ARI as configured in FILE (default hotline.yaml), keeps
 the application's events socket up, reconnecting with backoff, and serves on
-http.listen:
+http.listen (HTTPS with http.tls):
 
-  /healthz   200 while ARI is connected, 503 otherwise; JSON
+  /healthz   200 while ARI is connected, 503 otherwise or while draining;
+             JSON; open to anyone
   /metrics   Prometheus metrics, including hotline_ari_connected and
-             hotline_ari_channels
-  /api/reports  call reports as JSON (see "hotline report"), when
-             DATABASE_URL is set
+             hotline_ivr_calls_active: with the bearer token of
+             HOTLINE_METRICS_TOKEN, or on http.metrics_listen
   /api/...   the console's API for console.users: POST /api/login, the
              live queues, agents and calls (/api/stream: server-sent
              events), the agents' states, hold and transfer, supervisors'
-             listen-in, and POST /api/admin/flows/reload
+             listen-in from their own device, GET /api/reports (call
+             reports as JSON, see "hotline report", when DATABASE_URL is
+             set) and POST /api/admin/flows/reload; every request but
+             sign-in needs a session whose role allows it
 
 Calls reaching Stasis run on the flows of flows.dir (SIGHUP, or the admin
-API, reloads them); their queue nodes hand callers to the queues: agents
+API, reloads them; a flow whose queue node names a queue queues: lacks is
+not loaded); versions go by contents, kept in PostgreSQL when DATABASE_URL
+is set, else in memory from 1 at every start. Once ARI is connected, and
+after every reload, serve asks Asterisk for every sound the flows and
+queues play and logs the missing ones with the fix ("hotline prompts
+install DIR"); their queue nodes hand callers to the queues: agents
 are rung at their devices, callers wait with music and announcements and
 may book a call-back, dialled at callbacks.customer_endpoint. Journeys,
 agents' states and call-back requests go to PostgreSQL when DATABASE_URL
@@ -49,14 +56,15 @@ memory.
 Environment:
   HOTLINE_ARI_PASSWORD  password of the ARI user (required)
   DATABASE_URL          PostgreSQL URL: call records and reports; migrated at start
+  HOTLINE_METRICS_TOKEN bearer token a scraper sends for /metrics
   OTEL_*                standard OpenTelemetry exporter settings; OTLP is on
                         when telemetry.otlp_endpoint is set
 
-SIGTERM or SIGINT drains: /healthz turns 503, HTTP requests get
-http.shutdown_timeout to finish, calls in progress (and callers waiting in
-queues) get it too, no customer is dialled for a call-back any more (the
-request waits for the next start), then the ARI connection closes. A second
-signal stops at once.
+SIGTERM or SIGINT drains: /healthz turns 503 ("status":"draining") while
+HTTP keeps serving the console; calls in progress (and callers waiting in
+queues) get http.shutdown_timeout to finish, no customer is dialled for a
+call-back any more (the request waits for the next start); then HTTP stops
+and the ARI connection closes. A second signal stops at once.
 
 Flags:
   --config FILE   configuration file (default hotline.yaml); check it with
@@ -121,10 +129,6 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 	if err != nil {
 		return err
 	}
-	fs := &flowSet{reg: &callflow.Registry{}, read: flows, log: log}
-	if err := loadFlows(fs.reg, flows, log); err != nil {
-		return err
-	}
 	rec, err := openRecords(ctx, cfg.Database, cfg.Instance.Name, log)
 	if err != nil {
 		return err
@@ -134,9 +138,20 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 		defer cancel()
 		rec.close(flushCtx)
 	}()
+	fs := &flowSet{reg: newFlowRegistry(cfg, rec.flowVersions), read: flows, log: log}
+	if err := loadFlows(ctx, fs.reg, flows, log); err != nil {
+		return err
+	}
 	if err := s.attachCalls(cfg, fs, rec); err != nil {
 		return err
 	}
+	sounds := newSoundCheck(s.connCfg, fs.reg, log)
+	s.handler, fs.reloaded = fanout{s.handler, sounds}, sounds.request
+	var soundsWG sync.WaitGroup
+	soundsCtx, stopSounds := context.WithCancel(ctx)
+	soundsWG.Go(func() { sounds.run(soundsCtx) })
+	defer soundsWG.Wait()
+	defer stopSounds()
 	var hupWG sync.WaitGroup
 	hupCtx, stopHUP := context.WithCancel(ctx)
 	hupWG.Go(func() { reloadOnHUP(hupCtx, fs, log) })
@@ -146,6 +161,14 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 		if ln, err = net.Listen("tcp", cfg.HTTP.Listen); err != nil {
 			return fmt.Errorf("cannot listen on http.listen %q: %w", cfg.HTTP.Listen, err)
 		}
+	}
+	if cfg.HTTP.MetricsListen != "" {
+		if s.metricsLn, err = net.Listen("tcp", cfg.HTTP.MetricsListen); err != nil {
+			ln.Close()
+			return fmt.Errorf("cannot listen on http.metrics_listen %q: %w", cfg.HTTP.MetricsListen, err)
+		}
+	} else if cfg.HTTP.MetricsToken == "" {
+		log.Info("/metrics is not served: set http.metrics_listen to a private address, or " + config.EnvMetricsToken + " for a scraper's bearer token")
 	}
 	log.Info("hotline starting", "version", moduleVersion(), sourceKey, source, "http", ln.Addr().String(),
 		slog.Group("ari", "url", cfg.ARI.URL, "username", cfg.ARI.Username, "application", cfg.ARI.Application))
@@ -162,15 +185,24 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 // loadServeConfig loads the file and the secrets from the environment, and
 // says what to do when either is missing or wrong.
 func loadServeConfig(path string, getenv func(string) string) (config.Config, error) {
-	cfg, err := config.Load(path)
-	var problems config.Problems
+	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return cfg, fmt.Errorf("no config file at %s: pass --config FILE, or start from deploy/hotline.example.yaml", path)
+		return config.Config{}, fmt.Errorf("no config file at %s: pass --config FILE, or start from deploy/hotline.example.yaml", path)
+	case err != nil:
+		return config.Config{}, fmt.Errorf("cannot read the config file: %w", err)
+	}
+	cfg, err := config.Parse(path, data)
+	var problems config.Problems
+	switch {
 	case errors.As(err, &problems):
 		return cfg, fmt.Errorf("the config file has %d problem(s):\n%w", len(problems), err)
 	case err != nil:
 		return cfg, fmt.Errorf("cannot read the config file: %w", err)
+	}
+	// What "config check" says of flows.dir, serve says too.
+	if ps := config.CheckFlowsDir(path, data, cfg); len(ps) > 0 {
+		return cfg, fmt.Errorf("the config file has %d problem(s):\n%w", len(ps), ps)
 	}
 	if err := cfg.ApplyEnv(getenv); err != nil {
 		return cfg, err

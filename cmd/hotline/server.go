@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,19 +21,22 @@ import (
 	"github.com/hotline-ivr/hotline/queue"
 )
 
-// server is what serve runs: the ARI connection with its view of the
-// application, the call engine and the ACD once attached, and the HTTP
-// server for health, metrics, reports and the console's API.
+// server is what serve runs: the ARI connection, the call engine and the
+// ACD once attached, and the one HTTP surface (console.Server) for health,
+// metrics, reports and the console's API, on http.listen and, when set,
+// /metrics and /healthz on http.metrics_listen too.
 type server struct {
 	log             *slog.Logger
 	conn            *ivr.Conn
-	view            *appView
-	handler         ivr.Handler // the view, and the ACD and engine once attached
+	handler         ivr.Handler // ARI's hints, and the ACD and engine once attached
 	engine          *ivr.Engine
 	acd             *acd.Service
 	connCfg         ivr.ConnConfig
-	mux             *http.ServeMux
+	consoleCfg      console.Config // the parts that do not change once attached
+	console         *console.Server
 	http            *http.Server
+	metricsHTTP     *http.Server // nil without http.metrics_listen
+	metricsLn       net.Listener // http.metrics_listen's, set before run
 	shutdownTimeout time.Duration
 	draining        atomic.Bool
 	reports         *reportAPI // GET /api/reports; nil without a database
@@ -53,41 +57,108 @@ func newServer(cfg config.Config, log *slog.Logger, meter metric.Meter, metrics 
 	s := &server{
 		log:             log,
 		conn:            ivr.NewConn(connCfg),
-		view:            newAppView(log, appChannels{apps: ivr.NewRESTClient(connCfg).Application(), name: cfg.ARI.Application}),
 		shutdownTimeout: cfg.HTTP.ShutdownTimeout,
 		connCfg:         connCfg,
 	}
-	s.handler = s.view
-	if err := registerARIMetrics(meter, s.conn, s.view); err != nil {
+	s.handler = ariHints{log}
+	if err := registerARIMetrics(meter, s.conn); err != nil {
 		return nil, err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", &health{ari: s.conn, channels: s.view, draining: &s.draining})
-	mux.Handle("GET /metrics", metrics)
+	s.consoleCfg = console.Config{
+		Users: cfg.ConsoleUsers(), SessionTTL: cfg.Console.SessionTTL, PasswordChecks: cfg.Console.PasswordChecks,
+		Health: serverHealth{s}, Metrics: metrics, MetricsToken: cfg.HTTP.MetricsToken,
+		TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(), SecureCookies: cfg.HTTP.SecureCookies,
+		Logger: log.With("component", "console"),
+	}
 	if cfg.Database.URL != "" {
 		s.reports = newReportAPI(cfg.Database.URL, log)
-		mux.Handle("GET /api/reports", s.reports)
+		s.consoleCfg.Reports = s.reports
 	}
-	s.mux = mux
 	s.http = &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if cfg.HTTP.TLS.Enabled() {
+		certs, err := loadCertFiles(cfg.HTTP.TLS.CertFile, cfg.HTTP.TLS.KeyFile)
+		if err != nil {
+			return nil, err
+		}
+		s.http.TLSConfig = &tls.Config{GetCertificate: certs.GetCertificate, MinVersion: tls.VersionTLS12}
+	}
+	if cfg.HTTP.MetricsListen != "" {
+		s.metricsHTTP = &http.Server{
+			ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+			ReadTimeout:       cfg.HTTP.ReadTimeout,
+			WriteTimeout:      cfg.HTTP.WriteTimeout,
+			IdleTimeout:       cfg.HTTP.IdleTimeout,
+			MaxHeaderBytes:    maxHeaderBytes,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+	}
+	if err := s.serveConsole(nil, nil); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
 
-// run serves HTTP on ln and keeps ARI connected until ctx ends, then drains:
-// /healthz turns 503 so that load balancers move away, HTTP requests get
-// the shutdown timeout to finish, and only then does the ARI connection
-// close, so that calls in progress keep their events to the end. It returns
-// nil after a drain, or what made the server stop otherwise.
+// maxHeaderBytes bounds a request's headers: the API's are a cookie or a
+// token and a few short fields.
+const maxHeaderBytes = 64 << 10
+
+// serveConsole makes the HTTP surface, with the queues and flows when
+// attached (nil: their endpoints answer 503).
+func (s *server) serveConsole(centre console.ACD, flows console.Flows) error {
+	cfg := s.consoleCfg
+	cfg.ACD, cfg.Flows = centre, flows
+	con, err := console.New(cfg)
+	if err != nil {
+		return fmt.Errorf("the console: %w", err)
+	}
+	s.console = con
+	s.http.Handler = con
+	if s.metricsHTTP != nil {
+		s.metricsHTTP.Handler = con.MetricsHandler()
+	}
+	return nil
+}
+
+// serverHealth is what /healthz reports: ARI's socket, the engine's calls
+// and the drain.
+type serverHealth struct{ s *server }
+
+func (h serverHealth) Health() console.HealthStatus {
+	st := console.HealthStatus{ARIConnected: h.s.conn.Connected(), Draining: h.s.draining.Load()}
+	if h.s.engine != nil {
+		st.Calls = h.s.engine.Active()
+	}
+	return st
+}
+
+// serve serves srv on ln, over TLS when srv has a certificate.
+func serve(srv *http.Server, ln net.Listener) error {
+	if srv.TLSConfig != nil {
+		return srv.ServeTLS(ln, "", "")
+	}
+	return srv.Serve(ln)
+}
+
+// run serves HTTP on ln (and the metrics listener, if any) and keeps ARI
+// connected until ctx ends, then drains: /healthz turns 503 with status
+// draining so that load balancers move away, while HTTP keeps serving (the
+// console's API and its event streams) and ARI keeps bringing events; the
+// calls in progress and the ACD get the shutdown timeout to finish; only
+// then do HTTP and the ARI connection close. It returns nil after a drain,
+// or what made the server stop otherwise.
 func (s *server) run(ctx context.Context, ln net.Listener) error {
 	ariCtx, stopARI := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopARI()
 	var wg sync.WaitGroup
 	ariDone := make(chan error, 1)
-	httpDone := make(chan error, 1)
+	httpDone := make(chan error, 2)
 	// The ACD runs from before the first call to after the last: the
 	// drain below stops it once the engine's calls are over.
 	acdCtx, stopACD := context.WithCancel(context.WithoutCancel(ctx))
@@ -102,12 +173,18 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		close(acdDone)
 	}
 	wg.Go(func() { ariDone <- s.conn.Run(ariCtx, s.handler) })
-	wg.Go(func() { httpDone <- s.http.Serve(ln) })
-	s.log.Info("serving HTTP", "addr", ln.Addr().String())
+	tlsOn := s.http.TLSConfig != nil // read before Serve, which writes it
+	wg.Go(func() { httpDone <- serve(s.http, ln) })
+	s.log.Info("serving HTTP", "addr", ln.Addr().String(), "tls", tlsOn)
+	if s.metricsHTTP != nil && s.metricsLn != nil {
+		wg.Go(func() { httpDone <- s.metricsHTTP.Serve(s.metricsLn) })
+		s.log.Info("serving metrics", "addr", s.metricsLn.Addr().String())
+	}
 
 	var failure error
 	select {
 	case <-ctx.Done():
+		s.draining.Store(true) // before the log line, which tests wait on
 		s.log.Info("draining: stop signal received")
 	case err := <-httpDone:
 		failure = fmt.Errorf("the HTTP server stopped: %w", err)
@@ -117,16 +194,9 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	s.draining.Store(true)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.shutdownTimeout)
 	defer cancel()
-	if err := s.http.Shutdown(shutdownCtx); err != nil {
-		s.log.Warn("HTTP requests still running when the drain timed out; closing them",
-			"timeout", s.shutdownTimeout, "error", err)
-		s.http.Close()
-	}
-	s.reports.close()
 	if s.engine != nil {
 		// Calls in progress finish (or are cut at the timeout) while the ARI
-		// connection still brings their events; new calls meet the dialplan's
-		// fallback once the application is gone.
+		// connection still brings their events and HTTP still serves.
 		if err := s.engine.Drain(shutdownCtx); err != nil {
 			s.log.Warn("calls still up when the drain timed out are left to the next instance", "error", err)
 		}
@@ -142,6 +212,20 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	case <-shutdownCtx.Done():
 		s.log.Warn("call-backs still connected when the drain timed out; they end with the process", "timeout", s.shutdownTimeout)
 	}
+	// Only now HTTP: the event streams end, requests in flight get what is
+	// left of the timeout, and the reports' pool closes after them.
+	s.console.Close()
+	for _, srv := range []*http.Server{s.http, s.metricsHTTP} {
+		if srv == nil {
+			continue
+		}
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			s.log.Warn("HTTP requests still running when the drain timed out; closing them",
+				"timeout", s.shutdownTimeout, "error", err)
+			srv.Close()
+		}
+	}
+	s.reports.close()
 	stopARI()
 	wg.Wait()
 	if failure != nil && !errors.Is(failure, http.ErrServerClosed) {
@@ -195,21 +279,14 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 		Trunk: ivr.TrunkConfig{Endpoint: cfg.Transfers.Endpoint, RingTimeout: cfg.Transfers.RingTimeout},
 	})
 	s.acd = svc
-	s.handler = fanout{s.view, svc.Handler(s.engine)}
+	s.handler = fanout{ariHints{s.log}, svc.Handler(s.engine)}
 
-	users := cfg.ConsoleUsers()
-	if len(users) == 0 {
+	if len(s.consoleCfg.Users) == 0 {
 		s.log.Warn("console.users is empty: nobody can sign in to the console")
 	}
-	con, err := console.New(console.Config{
-		Users: users, ACD: svc, Flows: flows, SessionTTL: cfg.Console.SessionTTL,
-		Logger: s.log.With("component", "console"),
-	})
-	if err != nil {
-		return fmt.Errorf("the console: %w", err)
+	if err := s.serveConsole(svc, flows); err != nil {
+		return err
 	}
-	s.mux.Handle("/api/", con)
-	s.http.RegisterOnShutdown(con.Close)
-	s.log.Info("contact centre ready", "queues", len(cfg.Queues), "agents", len(cfg.Agents), "console_users", len(users))
+	s.log.Info("contact centre ready", "queues", len(cfg.Queues), "agents", len(cfg.Agents), "console_users", len(s.consoleCfg.Users))
 	return nil
 }

@@ -130,7 +130,7 @@ func runSim(ctx context.Context, e *env, args []string) error {
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 	var reg callflow.Registry
-	if err := loadFlows(&reg, embeddedFlows, log); err != nil {
+	if err := loadFlows(ctx, &reg, embeddedFlows, log); err != nil {
 		return err
 	}
 	cfg := ivr.ConnConfig{URL: *ariURL, Username: *user, Password: password, Application: "hotline",

@@ -94,6 +94,9 @@ type Instance struct {
 type Console struct {
 	Users      []User        `yaml:"users"`
 	SessionTTL time.Duration `yaml:"session_ttl"` // how long a sign-in lasts
+	// PasswordChecks bounds the sign-ins whose password is checked at once;
+	// 0 means half the CPUs, at least one.
+	PasswordChecks int `yaml:"password_checks"`
 }
 
 // User is someone who may sign in to the console. The password is kept as
@@ -101,8 +104,9 @@ type Console struct {
 // goes in the file.
 type User struct {
 	Name         string `yaml:"name"`
-	Role         string `yaml:"role"`  // agent, supervisor or admin
-	Agent        string `yaml:"agent"` // the user's 工号; required for an agent
+	Role         string `yaml:"role"`   // agent, qa, manager, supervisor or admin
+	Agent        string `yaml:"agent"`  // the user's 工号; required for an agent
+	Device       string `yaml:"device"` // supervisor, admin: the phone it listens in from
 	PasswordHash string `yaml:"password_hash"`
 }
 
@@ -179,7 +183,7 @@ func (c Config) QueueConfigs() []queue.QueueConfig {
 func (c Config) ConsoleUsers() []console.User {
 	out := make([]console.User, len(c.Console.Users))
 	for i, u := range c.Console.Users {
-		out[i] = console.User{Name: u.Name, Role: console.Role(u.Role), Agent: u.Agent, PasswordHash: u.PasswordHash}
+		out[i] = console.User{Name: u.Name, Role: console.Role(u.Role), Agent: u.Agent, Device: u.Device, PasswordHash: u.PasswordHash}
 	}
 	return out
 }

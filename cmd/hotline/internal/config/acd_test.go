@@ -240,6 +240,9 @@ console:
       password_hash: "` + hash + `"
     - {name: wang, role: agent, agent: "1001", password_hash: "` + hash + `"}
     - {name: zhao, role: supervisor, agent: "1001", password_hash: "` + hash + `"}
+    - {name: qian, role: manager, device: PJSIP/2001, password_hash: "` + hash + `"}
+    - {name: sun, role: supervisor, device: "2001", password_hash: "` + hash + `"}
+  password_checks: -1
 `,
 			want: []string{
 				`hotline.yaml:8: callbacks.customer_endpoint: "PJSIP/trunk" does not hold exactly one %s (one %s for the customer's number, like "PJSIP/%s@trunk")`,
@@ -250,11 +253,14 @@ console:
 				`hotline.yaml:18: console.users[0].agent: there is no agent "1009" (agents: 1001)`,
 				`hotline.yaml:19: console.users[0].password_hash: is not a bcrypt hash (give the bcrypt hash of the password, never the password; hotline passwd makes one)`,
 				`hotline.yaml:20: console.users[1].password_hash: is required (the bcrypt hash of the password; hotline passwd makes one)`,
-				`hotline.yaml:21: console.users[1].role: "boss" is not a choice (use one of: agent, supervisor, admin)`,
+				`hotline.yaml:21: console.users[1].role: "boss" is not a choice (use one of: agent, qa, manager, supervisor, admin)`,
 				`hotline.yaml:22: console.users[1].password: must not be in the file (give its bcrypt hash as password_hash instead; hotline passwd makes one)`,
 				`hotline.yaml:23: console.users[2].name: "li" is already the name of console.users[0], on line 16 (user names are unique)`,
 				`hotline.yaml:23: console.users[2].agent: is required (an agent user acts on its own agent only: give its 工号, one of agents:)`,
 				`hotline.yaml:27: console.users[4].agent: agent "1001" is already console.users[3]'s, on line 26 (one user per agent)`,
+				`hotline.yaml:28: console.users[5].device: a manager has no device (only supervisors and administrators listen in, from the device given here)`,
+				`hotline.yaml:29: console.users[6].device: "2001" is not a device (the supervisor's own phone or softphone, like PJSIP/2001)`,
+				`hotline.yaml:30: console.password_checks: -1 is less than 0 (0 is half the CPUs; 1 or 2 keeps sign-ins from taking the CPU from calls)`,
 			},
 		},
 		{

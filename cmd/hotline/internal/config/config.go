@@ -58,6 +58,23 @@ type Reconnect struct {
 type HTTP struct {
 	Listen          string        `yaml:"listen"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"` // how long a drain may take
+	// MetricsListen, when set, serves /metrics (and /healthz) on a second
+	// address, meant to be private; /metrics is then not on Listen unless
+	// HOTLINE_METRICS_TOKEN is set.
+	MetricsListen string `yaml:"metrics_listen"`
+	MetricsToken  string `yaml:"-"` // from HOTLINE_METRICS_TOKEN only
+	TLS           TLS    `yaml:"tls"`
+	// SecureCookies marks the session cookie Secure on plain HTTP too:
+	// behind a proxy that ends TLS.
+	SecureCookies bool `yaml:"secure_cookies"`
+	// TrustedProxies are the addresses or prefixes (CIDR) of the reverse
+	// proxies whose X-Forwarded-For names the client.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// The timeouts against slow clients; see net/http.Server.
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	ReadTimeout       time.Duration `yaml:"read_timeout"`
+	WriteTimeout      time.Duration `yaml:"write_timeout"` // the event stream extends it for each event
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
 }
 
 // Log is the structured log on stderr.
@@ -95,8 +112,13 @@ func Default() Config {
 			},
 		},
 		HTTP: HTTP{
-			Listen:          ":8080",
-			ShutdownTimeout: 20 * time.Second,
+			Listen:            ":8080",
+			ShutdownTimeout:   20 * time.Second,
+			TrustedProxies:    []string{},
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      2 * time.Minute,
+			IdleTimeout:       2 * time.Minute,
 		},
 		Log: Log{
 			Level:  "info",

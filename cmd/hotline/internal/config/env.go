@@ -6,6 +6,8 @@ import "fmt"
 const (
 	EnvARIPassword = "HOTLINE_ARI_PASSWORD"
 	EnvDatabaseURL = "DATABASE_URL"
+	// EnvMetricsToken is the bearer token Prometheus sends for /metrics.
+	EnvMetricsToken = "HOTLINE_METRICS_TOKEN"
 )
 
 // secretKeys maps the file keys people try to use for a secret (list
@@ -14,6 +16,7 @@ var secretKeys = map[string]string{
 	"ari.password":           "set the " + EnvARIPassword + " environment variable instead",
 	"database.url":           "set the " + EnvDatabaseURL + " environment variable instead",
 	"console.users.password": "give its bcrypt hash as password_hash instead; hotline passwd makes one",
+	"http.metrics_token":     "set the " + EnvMetricsToken + " environment variable instead",
 }
 
 // ApplyEnv fills the secrets from the environment through getenv (os.Getenv
@@ -21,6 +24,7 @@ var secretKeys = map[string]string{
 func (c *Config) ApplyEnv(getenv func(string) string) error {
 	c.ARI.Password = getenv(EnvARIPassword)
 	c.Database.URL = getenv(EnvDatabaseURL)
+	c.HTTP.MetricsToken = getenv(EnvMetricsToken)
 	if c.ARI.Password == "" {
 		return fmt.Errorf("%w: export the password of ARI user %q (the one in Asterisk's ari.conf)", ErrNoARIPassword, c.ARI.Username)
 	}

@@ -39,6 +39,14 @@ func TestParseAppliesFileOverDefaults(t *testing.T) {
 http:
   listen: 127.0.0.1:9090
   shutdown_timeout: 45s
+  metrics_listen: 127.0.0.1:9464
+  tls: {cert_file: /etc/hotline/cert.pem, key_file: /etc/hotline/key.pem}
+  secure_cookies: true
+  trusted_proxies: [10.0.0.0/8, "::1", 192.168.1.7]
+  read_header_timeout: 2s
+  read_timeout: 10s
+  write_timeout: 1m
+  idle_timeout: 30s
 log:
   level: debug
   format: text
@@ -55,7 +63,10 @@ database:
 					RequestTimeout: 2 * time.Second,
 					Reconnect:      Reconnect{MinBackoff: 250 * time.Millisecond, MaxBackoff: time.Minute},
 				}
-				c.HTTP = HTTP{Listen: "127.0.0.1:9090", ShutdownTimeout: 45 * time.Second}
+				c.HTTP = HTTP{Listen: "127.0.0.1:9090", ShutdownTimeout: 45 * time.Second,
+					MetricsListen: "127.0.0.1:9464", TLS: TLS{CertFile: "/etc/hotline/cert.pem", KeyFile: "/etc/hotline/key.pem"},
+					SecureCookies: true, TrustedProxies: []string{"10.0.0.0/8", "::1", "192.168.1.7"},
+					ReadHeaderTimeout: 2 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: time.Minute, IdleTimeout: 30 * time.Second}
 				c.Log = Log{Level: "debug", Format: "text"}
 				c.Telemetry = Telemetry{ServiceName: "hotline-a", OTLPEndpoint: "http://otel:4318", TraceSampleRatio: 0.25}
 				c.Database.MaxConns = 40
@@ -203,6 +214,28 @@ database:
 			},
 		},
 		{
+			name: "bad HTTP security keys",
+			file: minimal + `http:
+  listen: ":8080"
+  metrics_listen: ":8080"
+  tls:
+    cert_file: /etc/hotline/cert.pem
+  trusted_proxies: [10.0.0.0/8, proxy.local, 10.0.0.0/33]
+  read_header_timeout: 0s
+  idle_timeout: -1s
+  metrics_token: abc
+`,
+			want: []string{
+				`hotline.yaml:7: http.metrics_listen: is http.listen, ":8080" (give it an address of its own, or leave it empty)`,
+				`hotline.yaml:8: http.tls.key_file: is required with http.tls.cert_file (the private key of http.tls.cert_file, a PEM file)`,
+				`hotline.yaml:10: http.trusted_proxies[1]: "proxy.local" is not an address or a prefix (an address like 10.0.0.7 or a prefix like 10.0.0.0/8)`,
+				`hotline.yaml:10: http.trusted_proxies[2]: "10.0.0.0/33" is not an address or a prefix (an address like 10.0.0.7 or a prefix like 10.0.0.0/8)`,
+				`hotline.yaml:11: http.read_header_timeout: must be more than 0, got 0s (like 500ms, 5s or 1m)`,
+				`hotline.yaml:12: http.idle_timeout: must be more than 0, got -1s (like 500ms, 5s or 1m)`,
+				`hotline.yaml:13: http.metrics_token: must not be in the file (set the HOTLINE_METRICS_TOKEN environment variable instead)`,
+			},
+		},
+		{
 			name: "type and value problems together",
 			file: `ari:
   url: http://127.0.0.1:8088/ari
@@ -294,10 +327,12 @@ func TestApplyEnv(t *testing.T) {
 		wantErr      error
 		wantPassword string
 		wantDB       string
+		wantMetrics  string
 	}{
 		{
 			name:         "both set",
-			env:          map[string]string{EnvARIPassword: "s3cret", EnvDatabaseURL: "postgres://db/hotline"},
+			env:          map[string]string{EnvARIPassword: "s3cret", EnvDatabaseURL: "postgres://db/hotline", EnvMetricsToken: "scrape-me"},
+			wantMetrics:  "scrape-me",
 			wantPassword: "s3cret",
 			wantDB:       "postgres://db/hotline",
 		},
@@ -323,6 +358,9 @@ func TestApplyEnv(t *testing.T) {
 			}
 			if err != nil && err.Error() != `HOTLINE_ARI_PASSWORD is not set: export the password of ARI user "hotline" (the one in Asterisk's ari.conf)` {
 				t.Fatalf("error text: got %q", err)
+			}
+			if c.HTTP.MetricsToken != tt.wantMetrics {
+				t.Errorf("metrics token %q, want %q", c.HTTP.MetricsToken, tt.wantMetrics)
 			}
 			if c.ARI.Password != tt.wantPassword || c.Database.URL != tt.wantDB {
 				t.Fatalf("got password %q database %q, want %q %q", c.ARI.Password, c.Database.URL, tt.wantPassword, tt.wantDB)

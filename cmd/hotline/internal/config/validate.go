@@ -45,6 +45,7 @@ func (d *decoder) validate(c *Config) {
 		d.at("http.listen", `like ":8080" for every interface or "127.0.0.1:8080" for one`, "%q %s", c.HTTP.Listen, msg)
 	}
 	d.positive("http.shutdown_timeout", c.HTTP.ShutdownTimeout)
+	d.validateHTTPSecurity(c.HTTP)
 
 	d.oneOf("log.level", c.Log.Level, logLevels)
 	d.oneOf("log.format", c.Log.Format, logFormats)

@@ -17,7 +17,9 @@ import (
 var (
 	// agentID is what the queue package takes as a 工号 (and a queue name).
 	agentID   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
-	userRoles = []string{string(console.RoleAgent), string(console.RoleSupervisor), string(console.RoleAdmin)}
+	userRoles = roleNames()
+	// device is a channel technology and resource: PJSIP/2001.
+	device = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*/\S+$`)
 )
 
 // validateACD checks the queues, agents, call-backs, instance and console:
@@ -200,8 +202,20 @@ func (d *decoder) validateCallbacks(c Callbacks) {
 	d.positive("callbacks.ring_timeout", c.RingTimeout)
 }
 
+// roleNames lists the console's roles by name.
+func roleNames() []string {
+	var out []string
+	for _, r := range console.Roles() {
+		out = append(out, string(r))
+	}
+	return out
+}
+
 func (d *decoder) validateConsole(c Console, agents map[string]int) {
 	d.positive("console.session_ttl", c.SessionTTL)
+	if c.PasswordChecks < 0 {
+		d.at("console.password_checks", "0 is half the CPUs; 1 or 2 keeps sign-ins from taking the CPU from calls", "%d is less than 0", c.PasswordChecks)
+	}
 	names := map[string]int{}
 	userOf := map[string]int{} // 工号 -> user index
 	for i, u := range c.Users {
@@ -215,6 +229,13 @@ func (d *decoder) validateConsole(c Console, agents map[string]int) {
 			names[u.Name] = i
 		}
 		d.oneOf(p+".role", u.Role, userRoles)
+		switch {
+		case u.Device == "", !slices.Contains(userRoles, u.Role):
+		case u.Role != string(console.RoleSupervisor) && u.Role != string(console.RoleAdmin):
+			d.at(p+".device", "only supervisors and administrators listen in, from the device given here", "a %s has no device", u.Role)
+		case !device.MatchString(u.Device):
+			d.at(p+".device", "the supervisor's own phone or softphone, like PJSIP/2001", "%q is not a device", u.Device)
+		}
 		switch j, taken := userOf[u.Agent]; {
 		case u.Agent == "" && u.Role == string(console.RoleAgent):
 			d.at(p+".agent", "an agent user acts on its own agent only: give its 工号, one of agents:", "is required")

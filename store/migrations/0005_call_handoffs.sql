@@ -1,4 +1,4 @@
--- 0003: calls handed from a stopping instance to the next. When a drain
+-- 0005: calls handed from a stopping instance to the next. When a drain
 -- times out with calls still in the IVR, the instance leaves them in
 -- Asterisk (with hold music) and saves here where each stood: its flow,
 -- node, variables and journey so far. The next instance that finds the

@@ -1,0 +1,87 @@
+package console
+
+import "strings"
+
+// Role is what a user may do: a set of capabilities, listed in one table
+// (roleCapabilities) so that every route's check reads the same rules.
+type Role string
+
+// The roles of the service standards' team (§2).
+const (
+	// RoleAgent (客服专员): its own agent's state and calls, and the queue
+	// totals.
+	RoleAgent Role = "agent"
+	// RoleQA (QA reviewer): the reports and the queue totals. It will score
+	// recordings; it sees no live call and acts on nothing.
+	RoleQA Role = "qa"
+	// RoleManager (客服经理): reads everything, acts on nothing: every
+	// agent, call and queue, the event stream and the reports. It does not
+	// listen in (that is a supervisor's job) and does not change agents'
+	// states.
+	RoleManager Role = "manager"
+	// RoleSupervisor (客服主管): every agent and call; acts on every agent;
+	// listens, whispers and barges in from its own configured device only;
+	// the reports.
+	RoleSupervisor Role = "supervisor"
+	// RoleAdmin: all a supervisor may do, and managing the flows.
+	RoleAdmin Role = "admin"
+)
+
+// roleNames lists the roles, least powerful first.
+var roleNames = []Role{RoleAgent, RoleQA, RoleManager, RoleSupervisor, RoleAdmin}
+
+// capability is one thing a role may do beyond acting on its own agent,
+// which every user with a 工号 may.
+type capability int
+
+const (
+	// seeAll: read every agent and call (an agent sees only its own).
+	seeAll capability = iota
+	// actOnAll: change any agent's state and call (log in, ready, hold,
+	// transfer...).
+	actOnAll
+	// supervise: listen, whisper and barge in, from the user's own device.
+	supervise
+	// readReports: GET /api/reports.
+	readReports
+	// manageFlows: reload and list the flows.
+	manageFlows
+)
+
+// roleCapabilities is the whole authorisation table.
+var roleCapabilities = map[Role][]capability{
+	RoleAgent:      {},
+	RoleQA:         {readReports},
+	RoleManager:    {seeAll, readReports},
+	RoleSupervisor: {seeAll, actOnAll, supervise, readReports},
+	RoleAdmin:      {seeAll, actOnAll, supervise, readReports, manageFlows},
+}
+
+// Valid says whether r is one of the roles.
+func (r Role) Valid() bool {
+	_, ok := roleCapabilities[r]
+	return ok
+}
+
+// can says whether r has capability c.
+func (r Role) can(c capability) bool {
+	for _, have := range roleCapabilities[r] {
+		if have == c {
+			return true
+		}
+	}
+	return false
+}
+
+// Roles lists the role names, least powerful first.
+func Roles() []Role { return append([]Role(nil), roleNames...) }
+
+// roleList is the roles for a message: "agent, qa, manager, supervisor,
+// admin".
+func roleList() string {
+	names := make([]string, len(roleNames))
+	for i, r := range roleNames {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
+}
