@@ -8,12 +8,6 @@ import (
 	"github.com/hotline-ivr/hotline/callflow"
 )
 
-// resumeSound is played to a caller picked up again after a restart,
-// before the node it was in: 「对不起,让您久等了」 ("sorry to keep you
-// waiting", shipped with the prompts as resume-sorry) rather than the
-// node's prompt out of nowhere.
-func resumeSound(lang string) string { return "sound:hotline/" + lang + "/resume-sorry" }
-
 // adopt takes over the channels of the application that no call of this
 // engine owns: calls left by an instance that stopped or crashed, or that
 // arrived while none was connected. Each gets its own call, registered
@@ -181,8 +175,10 @@ func (c *call) stopHoldMusic(ctx context.Context) {
 	}
 }
 
-// apologise plays the short prompt of a call picked up again.
+// apologise plays to a caller picked up again after a restart, before
+// the node it was in, 「对不起,让您久等了」 ("sorry to keep you waiting":
+// callflow.PromptResumeSorry) rather than the node's prompt out of
+// nowhere.
 func (c *call) apologise(ctx context.Context) error {
-	_, err := c.play(ctx, c.at, []string{resumeSound(c.lang)}, false)
-	return err
+	return c.playPrompts(ctx, c.at, []string{callflow.PromptResumeSorry}, false)
 }

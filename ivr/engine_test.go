@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -19,7 +18,6 @@ import (
 	"github.com/hotline-ivr/hotline/callflow"
 	"github.com/hotline-ivr/hotline/ivr"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
-	"github.com/hotline-ivr/hotline/ivr/media"
 	"github.com/hotline-ivr/hotline/ivr/prompts"
 )
 
@@ -138,13 +136,12 @@ func newRig(t *testing.T, lookup string, flows ivr.Flows) *rig {
 // the engine's configuration (queues, transfers).
 func newRigWith(t *testing.T, flows ivr.Flows, mutate func(*ivr.EngineConfig)) *rig {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second) // a guard against a hang; the 100-call tests take seconds
 	t.Cleanup(cancel)
 	sounds := t.TempDir()
 	if _, err := prompts.Install(sounds); err != nil {
 		t.Fatal(err)
 	}
-	installBeep(t, sounds)
 	clk := clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	emu, err := aritest.New(aritest.Config{Clock: clk, SoundsDir: sounds, Username: "u", Password: "p"})
 	if err != nil {
@@ -180,21 +177,6 @@ func newRigWith(t *testing.T, flows ivr.Flows, mutate func(*ivr.EngineConfig)) *
 		http.DefaultClient.CloseIdleConnections()
 	})
 	return r
-}
-
-// installBeep puts Hotline's beep among the sounds when ivr/prompts does
-// not ship it yet: the emulator, like an Asterisk without its sound
-// packages, has no beep of its own.
-func installBeep(t *testing.T, sounds string) {
-	t.Helper()
-	for _, lang := range prompts.Languages {
-		if prompts.Has("beep", lang) {
-			continue
-		}
-		if err := media.WriteWAVFile(filepath.Join(sounds, "hotline", lang, "beep.wav"), media.Tone(250*time.Millisecond, 0.5, 1000)); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 // restart starts another engine (the next instance) on the same emulator

@@ -19,12 +19,6 @@ const (
 	unboundedMessage = 10 * time.Minute
 )
 
-// beepSound is the beep before a voice message. Hotline ships it with its
-// prompts (ivr/prompts), because Asterisk has no beep sound unless its
-// sound packages are installed, and a recording asked with beep=true then
-// ends at once with nothing recorded.
-func beepSound(lang string) string { return "sound:hotline/" + lang + "/beep" }
-
 // errNoMessage is a message node whose recording failed or holds nothing.
 var errNoMessage = errors.New("no message was recorded")
 
@@ -38,8 +32,11 @@ func (c *call) runMessage(ctx context.Context, n *callflow.Node) (string, error)
 		return "", err
 	}
 	if m.Beep {
-		// Our own beep, then a recording without Asterisk's.
-		if _, err := c.play(ctx, n.ID, []string{beepSound(c.lang)}, false); err != nil {
+		// Hotline's own beep (callflow.PromptBeep, shipped with the
+		// prompts), then a recording without Asterisk's: Asterisk has no
+		// beep sound unless its sound packages are installed, and a
+		// recording asked with beep=true then ends at once, empty.
+		if err := c.playPrompts(ctx, n.ID, []string{callflow.PromptBeep}, false); err != nil {
 			return "", err
 		}
 	}

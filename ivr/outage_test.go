@@ -130,9 +130,19 @@ func TestHundredCallsThroughRestart(t *testing.T) {
 			r.heard(p, sound("zh", "resume-sorry"))
 		}
 	}
-	for range calls / 2 {
-		if req := <-queues.requests; !req.Resume {
-			t.Errorf("%s queued again without Resume", req.CallID)
+	for i := range calls / 2 {
+		select {
+		case req := <-queues.requests:
+			if !req.Resume {
+				t.Errorf("%s queued again without Resume", req.CallID)
+			}
+		case <-r.ctx.Done():
+			nodes := map[string]int{}
+			for _, st := range handoffs.states {
+				nodes[st.Node]++
+			}
+			t.Fatalf("only %d of the %d queued callers went back to their queue; queues kept %d at the stop; handoffs by node %v",
+				i, calls/2, len(queues.stopped), nodes)
 		}
 	}
 	r.until(parties[0], "the menus again", func(aritest.Snapshot) bool {
