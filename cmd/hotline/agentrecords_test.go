@@ -36,7 +36,7 @@ func TestStoreAgentRecords(t *testing.T) {
 		Ended: t0.Add(time.Minute), Holds: 1, EndedBy: "agent"})
 
 	want := added{
-		store.AgentStateChange{AgentID: "1001", At: t0, State: "reserved", CallID: "c1"},
+		store.AgentStateChange{AgentID: "1001", At: t0, State: "ringing", CallID: "c1"},
 		store.AgentStateChange{AgentID: "1001", At: t0.Add(time.Second), State: "wrap_up", CallID: "c1"},
 		store.AgentStateChange{AgentID: "1002", At: t0.Add(2 * time.Second), State: "not_ready", Reason: "break"},
 		store.Call{ID: "c1", AgentID: "1001", AgentAnsweredAt: t0, Holds: 1, HoldTime: 10 * time.Second, Transfers: 1},
