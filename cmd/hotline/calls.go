@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -140,7 +141,12 @@ func openRecords(ctx context.Context, cfg config.Database, log *slog.Logger) (re
 	if err != nil {
 		return records{}, fmt.Errorf("opening DATABASE_URL: %w", err)
 	}
-	if err := store.Migrate(ctx, pool); err != nil {
+	// PostgreSQL down is no reason not to take calls: the schema is
+	// migrated once it answers, and the writer spools meanwhile.
+	migrated := make(chan error, 1)
+	if err := store.Migrate(ctx, pool); err == nil {
+		migrated <- nil
+	} else if !store.Unreachable(err) {
 		pool.Close()
 		return records{}, fmt.Errorf("migrating the database: %w", err)
 	}
@@ -151,7 +157,27 @@ func openRecords(ctx context.Context, cfg config.Database, log *slog.Logger) (re
 		pool.Close()
 		return records{}, err
 	}
+	stopMigrating := func() {}
+	if len(migrated) == 0 {
+		mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		stopMigrating = cancel
+		go func() {
+			migrated <- store.MigrateWhenReachable(mctx, pool, log, wcfg.MinBackoff, wcfg.MaxBackoff)
+		}()
+	}
 	closeFn := func(ctx context.Context) {
+		// The schema first (while ctx allows), so the writer can empty its
+		// spool into it.
+		select {
+		case err := <-migrated:
+			if err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("migrating the database", "error", err)
+			}
+		case <-ctx.Done():
+			stopMigrating()
+			<-migrated
+		}
+		stopMigrating()
 		if err := w.Close(ctx); err != nil {
 			log.Warn("call records left in the spool for the next start", "error", err)
 		}
