@@ -98,6 +98,7 @@ const (
 	byLogin cause = 1 << iota // login
 	byAgent                   // ready, not ready, logout, end wrap-up
 	byCall                    // offer, answer, no answer, abandon, end, wrap-up timer
+	byRestore                 // a restart puts a logged-out agent back where it was
 )
 
 // transitions is the agent state machine: for each from → to, who may ask
@@ -112,6 +113,9 @@ var transitions = map[AgentState]map[AgentState]cause{
 }
 
 func allowed(from, to AgentState, by cause) bool {
+	if by == byRestore {
+		return from == LoggedOut && to != LoggedOut && to != Reserved
+	}
 	return transitions[from][to]&by != 0
 }
 
