@@ -88,3 +88,35 @@ func TestAdoptCall(t *testing.T) {
 		t.Errorf("adopting onto a ready agent: %v, want ErrIllegalTransition", err)
 	}
 }
+
+// TestLost: a call lost with the PBX leaves the center at any stage
+// without counting as an abandon; its agent's state says "lost".
+func TestLost(t *testing.T) {
+	for _, stage := range []string{"waiting", "ringing", "connected"} {
+		t.Run(stage, func(t *testing.T) {
+			e := newEnv(t, queue.QueueConfig{Name: "sales", WrapUp: 30 * time.Second})
+			e.agent("1001", nil)
+			e.enqueue("c1", "sales", 0)
+			want, wantReason := queue.Ready, ""
+			if stage != "waiting" {
+				e.ready("1001")
+				e.next()
+				want, wantReason = queue.Ready, queue.ReasonLost
+			}
+			if stage == "connected" {
+				e.must(e.c.Answered("c1", "1001"))
+				want = queue.WrapUp
+			}
+			e.must(e.c.Lost("c1"))
+			st, _ := e.c.QueueStatus("sales")
+			if st.Abandoned != 0 || st.Waiting != 0 {
+				t.Errorf("queue after the loss: %+v, want no abandon and nobody waiting", st)
+			}
+			if stage != "waiting" {
+				if got, reason := e.state("1001"); got != want || reason != wantReason {
+					t.Errorf("agent %s %q, want %s %q", got, reason, want, wantReason)
+				}
+			}
+		})
+	}
+}
