@@ -8,7 +8,14 @@
 // It also keeps the pending call-back requests ([Callbacks]), so that they
 // survive a restart with the place in line they keep, and hands out their
 // dialling attempts so that no customer is dialled twice for one attempt,
-// however many instances share the database.
+// however many instances share the database; requests booked while
+// PostgreSQL is unreachable wait in a local spool ([CallbackSpool]) and
+// are stored once when it is back. [ACDState] keeps where the ACD's agents
+// and queued callers stand, so that a restart loses neither, and the
+// adapters of this package to the ACD ([AgentRecords], [ACDCallbacks]) live
+// here. A Writer's spool whose header is damaged is moved aside, not a
+// reason to refuse calls; [MigrateWhenReachable] migrates once PostgreSQL
+// answers, so that a service starts while it is down.
 //
 // store talks to PostgreSQL through github.com/jackc/pgx/v5 and reports
 // through the OpenTelemetry API only (spans on queries and flushes, pool and

@@ -123,6 +123,7 @@ type records struct {
 	journeys  ivr.JourneySink   // each call's journey
 	agents    acd.Records       // agents' state changes and legs
 	callbacks acd.CallbackStore // call-back requests
+	live      acd.LiveStore     // agents' states and queued callers across restarts; nil without a database
 	close     func(context.Context)
 }
 
@@ -133,7 +134,7 @@ func openRecords(ctx context.Context, cfg config.Database, log *slog.Logger) (re
 	if cfg.URL == "" {
 		log.Warn("DATABASE_URL is not set: call journeys and agents' states are logged, not stored; call-backs are kept in memory")
 		return records{
-			journeys: logJourneys{log}, agents: logAgentRecords{log},
+			journeys: logJourneys{log}, agents: acd.LogRecords{Logger: log},
 			callbacks: acd.NewMemoryCallbacks(nil), close: func(context.Context) {},
 		}, nil
 	}
@@ -157,6 +158,14 @@ func openRecords(ctx context.Context, cfg config.Database, log *slog.Logger) (re
 		pool.Close()
 		return records{}, err
 	}
+	callbacks := store.NewCallbacks(pool, nil)
+	cbSpool, err := store.OpenCallbackSpool(cfg.SpoolDir, callbacks, log)
+	if err != nil {
+		_ = w.Close(ctx)
+		pool.Close()
+		return records{}, err
+	}
+	live := store.NewACDState(pool, store.ACDStateConfig{Logger: log})
 	stopMigrating := func() {}
 	if len(migrated) == 0 {
 		mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -178,14 +187,18 @@ func openRecords(ctx context.Context, cfg config.Database, log *slog.Logger) (re
 			<-migrated
 		}
 		stopMigrating()
+		cbSpool.Close()
+		if err := live.Close(ctx); err != nil {
+			log.Warn("the ACD's last state changes were not written", "error", err)
+		}
 		if err := w.Close(ctx); err != nil {
 			log.Warn("call records left in the spool for the next start", "error", err)
 		}
 		pool.Close()
 	}
 	return records{
-		journeys: w, agents: newStoreAgentRecords(w, log),
-		callbacks: storeCallbacks{store.NewCallbacks(pool, nil)}, close: closeFn,
+		journeys: w, agents: store.NewAgentRecords(w, log),
+		callbacks: store.NewACDCallbacks(callbacks, cbSpool), live: live, close: closeFn,
 	}, nil
 }
 

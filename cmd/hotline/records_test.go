@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/ivr"
+	"github.com/hotline-ivr/hotline/store"
 	"github.com/hotline-ivr/hotline/store/pgtest"
 )
 
@@ -53,5 +56,24 @@ func TestRecordsOpenWhilePostgreSQLIsDown(t *testing.T) {
 	}
 	if outcome != ivr.OutcomeSelfService {
 		t.Errorf("outcome %q, want %q", outcome, ivr.OutcomeSelfService)
+	}
+}
+
+// TestRecordsOpenWithADamagedSpool: a spool file whose header is damaged
+// is no reason to refuse to start: it is set aside and a new one used.
+func TestRecordsOpenWithADamagedSpool(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, store.SpoolFile), []byte("garbage that is not a spool\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := openRecords(ctx, config.Database{URL: pgtest.New(t), SpoolDir: dir, MaxConns: 2}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("openRecords with a damaged spool: %v; want it set aside", err)
+	}
+	rec.close(ctx)
+	aside, _ := filepath.Glob(filepath.Join(dir, store.SpoolFile+store.DamagedSpoolSuffix+"*"))
+	if len(aside) != 1 {
+		t.Errorf("damaged spools set aside: %v, want one", aside)
 	}
 }

@@ -123,6 +123,11 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		s.http.Close()
 	}
 	s.reports.close()
+	if s.acd != nil {
+		// Callers still queued when the drain times out stay in Asterisk
+		// (conversations in their bridges) for the next instance.
+		s.acd.Stopping()
+	}
 	if s.engine != nil {
 		// Calls in progress finish (or are cut at the timeout) while the ARI
 		// connection still brings their events; new calls meet the dialplan's
@@ -181,6 +186,7 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 		CallbackRingTimeout: cfg.Callbacks.RingTimeout,
 		Records:             rec.agents,
 		Reconcile:           reconcile,
+		Live:                rec.live,
 	})
 	if err != nil {
 		return err

@@ -74,6 +74,7 @@ type rig struct {
 	records  *records
 	cbs      *acd.MemoryCallbacks
 	logs     *logLines
+	down     chan struct{} // a value each time the events socket closes
 }
 
 // logLines keeps the service's log messages (and prints them with -v).
@@ -211,8 +212,9 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 2)
 	connected := make(chan struct{})
+	down := make(chan struct{}, 16)
 	go func() { done <- svc.Run(runCtx) }()
-	go func() { done <- conn.Run(runCtx, signal{svc.Handler(engine), connected}) }()
+	go func() { done <- conn.Run(runCtx, signal{svc.Handler(engine), connected, down}) }()
 	<-connected
 	t.Cleanup(func() {
 		// Calls still up end now: the drain cancels them at once.
@@ -226,13 +228,24 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		http.DefaultClient.CloseIdleConnections()
 	})
 	return &rig{t: t, ctx: ctx, clk: clk, emu: emu, engine: engine, acd: svc, center: center, ari: cl,
-		journeys: journeys, records: recs, cbs: cbs, logs: logs}
+		journeys: journeys, records: recs, cbs: cbs, logs: logs, down: down}
 }
 
 // signal tells the test once the handler is connected.
 type signal struct {
 	ivr.Handler
-	up chan struct{}
+	up   chan struct{}
+	down chan struct{} // nil: not told
+}
+
+func (s signal) Disconnected(err error) {
+	s.Handler.Disconnected(err)
+	if s.down != nil {
+		select {
+		case s.down <- struct{}{}:
+		default:
+		}
+	}
 }
 
 func (s signal) Connected(ctx context.Context) error {

@@ -1,0 +1,237 @@
+package acd_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hotline-ivr/hotline/ivr"
+	"github.com/hotline-ivr/hotline/ivr/aritest"
+	"github.com/hotline-ivr/hotline/queue"
+)
+
+// TestConversationSurvivesRestart: a caller talking with an agent when
+// its instance stops is not cut: nobody is hung up and the bridge keeps
+// both in Asterisk; the next instance adopts the conversation (the agent
+// on call in its center, the engine's resumed Enqueue attached), and when
+// the agent hangs up later the caller goes back to its flow (answered).
+// The agent's part of the call is recorded once, by the instance that
+// ends it.
+func TestConversationSurvivesRestart(t *testing.T) {
+	r := newRestartRig(t)
+	ep := r.emu.AddEndpoint("PJSIP", "1001", aritest.ManualAnswer())
+	a := r.start("A", queue.QueueConfig{WrapUp: 30 * time.Second}, "1001")
+	a.must(a.svc.Login(r.ctx, "1001"))
+	a.must(a.svc.Ready(r.ctx, "1001"))
+
+	caller, err := r.emu.Dial(r.ctx, aritest.Call{From: "13800000001", To: hotline, Language: "zh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var agent *aritest.Party
+	a.until("1001 ringing", func() bool { agent = pending(ep); return agent != nil })
+	a.must(agent.Answer())
+	a.until("the bridge", func() bool { return findBridgeOf(t, r, caller.ID(), agent.ID()) != "" })
+	bridge := findBridgeOf(t, r, caller.ID(), agent.ID())
+
+	a.stop()
+	if caller.Snapshot().HungUp || agent.Snapshot().HungUp {
+		t.Fatalf("after A stopped: caller hung up %v, agent hung up %v; want both still talking",
+			caller.Snapshot().HungUp, agent.Snapshot().HungUp)
+	}
+	if got := findBridgeOf(t, r, caller.ID(), agent.ID()); got != bridge {
+		t.Fatalf("after A stopped the conversation is in bridge %q, want %q still mixing both", got, bridge)
+	}
+	if calls := a.records.agentCalls(); len(calls) != 0 {
+		t.Errorf("A recorded %+v for a conversation it did not end", calls)
+	}
+
+	b := r.start("B", queue.QueueConfig{WrapUp: 30 * time.Second}, "1001")
+	b.until("1001 on call again", func() bool {
+		st, _ := b.center.Agent("1001")
+		return st.State == queue.OnCall && st.CallID == caller.ID()
+	})
+	b.engine.mu.Lock()
+	resumed := slices.Clone(b.engine.resumed)
+	b.engine.mu.Unlock()
+	if !slices.Equal(resumed, []string{caller.ID()}) {
+		t.Errorf("B's engine resumed %v, want the caller %s", resumed, caller.ID())
+	}
+	// Minutes later the agent hangs up: the caller goes on in its flow.
+	r.clk.Advance(2 * time.Minute)
+	a.r.emu.Sync()
+	a.must(agent.Hangup())
+	var res enqueued
+	b.until("the caller back in its flow", func() bool {
+		var ok bool
+		res, ok = b.engine.result(caller.ID())
+		return ok
+	})
+	if res.err != nil || res.res.Outcome != ivr.QueueAnswered || res.res.Agent != "1001" {
+		t.Errorf("the resumed Enqueue returned %+v, %v; want answered by 1001", res.res, res.err)
+	}
+	if caller.Snapshot().HungUp {
+		t.Errorf("the caller was hung up; want it back in its flow")
+	}
+	b.until("1001 in wrap-up", func() bool {
+		st, _ := b.center.Agent("1001")
+		return st.State == queue.WrapUp
+	})
+	calls := b.records.agentCalls()
+	if len(calls) != 1 || calls[0].CallID != caller.ID() || calls[0].Agent != "1001" || calls[0].EndedBy != "agent" {
+		t.Fatalf("B recorded %+v, want one agent call of 1001 ended by the agent", calls)
+	}
+	if got := calls[0].Ended.Sub(calls[0].Answered); got < 2*time.Minute {
+		t.Errorf("the agent's call lasted %v, want the whole conversation (over 2 minutes) across the restart", got)
+	}
+}
+
+// TestWaitingCallersKeepTheirPlaces: callers waiting when the instance
+// stops stay on hold music, and the next instance queues them again at
+// their original arrival: they keep their order, ahead of anyone calling
+// after the restart; the agent's state (on a break) is restored too.
+func TestWaitingCallersKeepTheirPlaces(t *testing.T) {
+	r := newRestartRig(t)
+	ep := r.emu.AddEndpoint("PJSIP", "1001", aritest.ManualAnswer())
+	a := r.start("A", queue.QueueConfig{}, "1001")
+	a.must(a.svc.Login(r.ctx, "1001"))
+	a.must(a.svc.NotReady(r.ctx, "1001", "break"))
+	var callers []*aritest.Party
+	for _, from := range []string{"13800000001", "13800000002", "13800000003"} {
+		p, err := r.emu.Dial(r.ctx, aritest.Call{From: from, To: hotline, Language: "zh"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.until(from+" on hold music", func() bool { return slices.Contains(p.HeardMedia(), "moh:default") })
+		callers = append(callers, p)
+		r.clk.Advance(time.Second)
+	}
+	a.stop()
+	for _, p := range callers {
+		if sn := p.Snapshot(); sn.HungUp {
+			t.Fatalf("%s was hung up when A stopped", p.Name())
+		}
+	}
+
+	b := r.start("B", queue.QueueConfig{}, "1001")
+	b.until("the three callers queued again", func() bool {
+		st, _ := b.center.QueueStatus("after-sales")
+		return st.Waiting == 3
+	})
+	if st, _ := b.center.Agent("1001"); st.State != queue.NotReady || st.Reason != "break" {
+		t.Errorf("1001 after the restart: %s %q, want not ready (break)", st.State, st.Reason)
+	}
+	late, err := r.emu.Dial(r.ctx, aritest.Call{From: "13800000004", To: hotline, Language: "zh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.until("the late caller queued", func() bool {
+		st, _ := b.center.QueueStatus("after-sales")
+		return st.Waiting == 4
+	})
+	for i, p := range append(callers, late) {
+		pl, err := b.center.Position(p.ID())
+		if err != nil || pl.Position != i+1 {
+			t.Errorf("%s: position %d (%v), want %d", p.Name(), pl.Position, err, i+1)
+		}
+	}
+	b.must(b.svc.Ready(r.ctx, "1001"))
+	var agent *aritest.Party
+	b.until("1001 ringing", func() bool { agent = pending(ep); return agent != nil })
+	if st, _ := b.center.Agent("1001"); st.CallID != callers[0].ID() {
+		t.Errorf("1001 rings for %s, want the first caller %s", st.CallID, callers[0].ID())
+	}
+	for _, p := range callers {
+		if p.Snapshot().HungUp {
+			t.Errorf("%s was hung up", p.Name())
+		}
+	}
+}
+
+// findBridgeOf is the bridge holding all the channels, if any.
+func findBridgeOf(t *testing.T, r *restartRig, channels ...string) string {
+	t.Helper()
+	keys, err := r.rest.Bridge().List(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		d, err := r.rest.Bridge().Data(k)
+		if err != nil {
+			continue
+		}
+		all := true
+		for _, ch := range channels {
+			all = all && slices.Contains(d.ChannelIDs, ch)
+		}
+		if all {
+			return d.ID
+		}
+	}
+	return ""
+}
+
+// TestConversationEndedWhileDown: the agent hangs up while no instance
+// runs (its events are lost). The next instance finds the conversation
+// missing a side: the caller goes back to its flow (answered) as soon as
+// the engine resumes it, the agent goes to wrap-up, and the agent's part
+// of the call is recorded once, ended by the agent.
+func TestConversationEndedWhileDown(t *testing.T) {
+	r := newRestartRig(t)
+	ep := r.emu.AddEndpoint("PJSIP", "1001", aritest.ManualAnswer())
+	a := r.start("A", queue.QueueConfig{WrapUp: 30 * time.Second}, "1001")
+	a.must(a.svc.Login(r.ctx, "1001"))
+	a.must(a.svc.Ready(r.ctx, "1001"))
+	caller, err := r.emu.Dial(r.ctx, aritest.Call{From: "13800000001", To: hotline, Language: "zh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var agent *aritest.Party
+	a.until("1001 ringing", func() bool { agent = pending(ep); return agent != nil })
+	a.must(agent.Answer())
+	a.until("the bridge", func() bool { return findBridgeOf(t, r, caller.ID(), agent.ID()) != "" })
+	a.stop()
+	a.must(agent.Hangup()) // nobody hears it
+
+	b := r.start("B", queue.QueueConfig{WrapUp: 30 * time.Second}, "1001")
+	var res enqueued
+	b.until("the caller back in its flow", func() bool {
+		var ok bool
+		res, ok = b.engine.result(caller.ID())
+		return ok
+	})
+	if res.err != nil || res.res.Outcome != ivr.QueueAnswered || res.res.Agent != "1001" {
+		t.Errorf("the resumed Enqueue returned %+v, %v; want answered by 1001", res.res, res.err)
+	}
+	if caller.Snapshot().HungUp {
+		t.Errorf("the caller was hung up; want it back in its flow")
+	}
+	if st, _ := b.center.Agent("1001"); st.State != queue.WrapUp {
+		t.Errorf("1001 is %s, want wrap-up", st.State)
+	}
+	calls := append(a.records.agentCalls(), b.records.agentCalls()...)
+	if len(calls) != 1 || calls[0].EndedBy != "agent" || calls[0].CallID != caller.ID() {
+		t.Errorf("agent calls recorded %+v, want one, ended by the agent", calls)
+	}
+}
+
+// TestHangUpWhileStopping: while the instance drains, a caller who hangs
+// up is still a hang-up, not a call left for the next instance: its agent
+// is let go to wrap-up and the call is recorded as ended by the caller.
+func TestHangUpWhileStopping(t *testing.T) {
+	r := newRig(t, rigOptions{queue: queue.QueueConfig{WrapUp: 30 * time.Second}})
+	ep := r.agent("1001", aritest.ManualAnswer())
+	next := r.nextCall(ep)
+	caller := r.dial("13800000001")
+	agent := next("1001 ringing")
+	r.must(agent.Answer())
+	r.until("the bridge", func() bool { return findBridge(r, caller.ID(), agent.ID()) != nil })
+	r.acd.Stopping()
+	r.must(caller.Hangup())
+	r.gone(agent)
+	r.stateNow("1001", queue.WrapUp)
+	r.until("the agent call recorded", func() bool { return len(r.records.agentCalls()) > 0 })
+	if calls := r.records.agentCalls(); len(calls) != 1 || calls[0].EndedBy != "caller" {
+		t.Errorf("agent calls %+v, want one ended by the caller", calls)
+	}
+}
