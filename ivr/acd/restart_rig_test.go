@@ -78,6 +78,12 @@ type instance struct {
 // the after-sales queue.
 func (r *restartRig) start(name string, q queue.QueueConfig, agents ...string) *instance {
 	r.t.Helper()
+	return r.startWith(name, q, false, agents...)
+}
+
+// startWith is start with an engine that resumes nobody when noResume.
+func (r *restartRig) startWith(name string, q queue.QueueConfig, noResume bool, agents ...string) *instance {
+	r.t.Helper()
 	q.Name = "after-sales"
 	center, err := queue.New(queue.Config{Clock: r.clk, Queues: []queue.QueueConfig{q}})
 	if err != nil {
@@ -112,7 +118,8 @@ func (r *restartRig) start(name string, q queue.QueueConfig, agents ...string) *
 		r.t.Fatal(err)
 	}
 	in := &instance{r: r, name: name, center: center, svc: svc, live: live, records: recs, offset: r.emu.Stats().EventsSent}
-	in.engine = &fakeEngine{svc: svc, rest: r.rest, calls: map[string]context.CancelFunc{}, results: map[string]enqueued{}}
+	in.engine = &fakeEngine{svc: svc, rest: r.rest, calls: map[string]context.CancelFunc{}, results: map[string]enqueued{},
+		noResume: noResume}
 	runCtx, stop := context.WithCancel(r.ctx)
 	done := make(chan error, 2)
 	connected := make(chan struct{})
@@ -184,6 +191,9 @@ type fakeEngine struct {
 	svc  *acd.Service
 	rest ari.Client
 
+	// noResume: the engine gives nobody back (it has no flow for them).
+	noResume bool
+
 	mu      sync.Mutex
 	calls   map[string]context.CancelFunc
 	results map[string]enqueued
@@ -206,7 +216,7 @@ func (f *fakeEngine) Connected(ctx context.Context) error {
 			continue
 		}
 		st, ok, err := f.svc.Resumable(ctx, id)
-		if err != nil || !ok {
+		if err != nil || !ok || f.noResume {
 			continue
 		}
 		f.mu.Lock()

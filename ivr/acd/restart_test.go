@@ -235,3 +235,32 @@ func TestHangUpWhileStopping(t *testing.T) {
 		t.Errorf("agent calls %+v, want one ended by the caller", calls)
 	}
 }
+
+// TestAdoptedCallerNotTakenBack: a waiting caller the next instance's
+// engine never takes back (it has no flow for it) is not left on music
+// for ever: once the adoption wait is over it hears the apology and is
+// hung up, and leaves the queue without counting as an abandon.
+func TestAdoptedCallerNotTakenBack(t *testing.T) {
+	r := newRestartRig(t)
+	a := r.start("A", queue.QueueConfig{}, "1001")
+	caller, err := r.emu.Dial(r.ctx, aritest.Call{From: "13800000001", To: hotline, Language: "zh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.until("on hold music", func() bool { return slices.Contains(caller.HeardMedia(), "moh:default") })
+	a.stop()
+
+	b := r.startWith("B", queue.QueueConfig{}, true, "1001")
+	start := r.clk.Now()
+	b.until("the caller hung up", func() bool { return caller.Snapshot().HungUp })
+	if !slices.Contains(caller.HeardMedia(), "sound:hotline/zh/sorry") {
+		t.Errorf("the caller heard %v, want the apology before the hang-up", caller.HeardMedia())
+	}
+	if waited := r.clk.Now().Sub(start); waited < 10*time.Second {
+		t.Errorf("hung up %v after the restart, want after the 10 s adoption wait", waited)
+	}
+	st, _ := b.center.QueueStatus("after-sales")
+	if st.Waiting != 0 || st.Abandoned != 0 {
+		t.Errorf("queue: %d waiting, %d abandoned; want neither", st.Waiting, st.Abandoned)
+	}
+}

@@ -296,10 +296,10 @@ func (ses *session) loop(ctx context.Context) (ivr.QueueResult, error) {
 			ses.overdue(ctx)
 			t.done()
 		case <-adopt:
-			t := ses.adoptTimer
+			// Done before its work: the apology waits on a timer of its own.
+			ses.adoptTimer.done()
 			ses.adoptTimer = nil
 			ses.adoptTimeout(ctx)
-			t.done()
 		case k, ok := <-ses.keys:
 			if !ok {
 				ses.keys = nil
