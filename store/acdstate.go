@@ -255,14 +255,14 @@ ON CONFLICT (agent_id) DO UPDATE SET state = excluded.state, reason = excluded.r
 	call_id = excluded.call_id, queue = excluded.queue, instance = excluded.instance, updated = now()
 WHERE agent_status.since <= excluded.since`
 	upsertCall = `INSERT INTO queued_calls (call_id, instance, at, phase, queue, priority, skills, queue_arrived, call,
-	bridge_id, agent_id, agent_channel, answered_at, holds, hold_time, held_since, transfers, updated)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now())
+	bridge_id, agent_id, agent_channel, answered_at, holds, hold_time, held_since, transfers, queue_order, updated)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, now())
 ON CONFLICT (call_id) DO UPDATE SET instance = excluded.instance, at = excluded.at, phase = excluded.phase,
 	queue = excluded.queue, priority = excluded.priority, skills = excluded.skills,
 	queue_arrived = excluded.queue_arrived, call = excluded.call, bridge_id = excluded.bridge_id,
 	agent_id = excluded.agent_id, agent_channel = excluded.agent_channel, answered_at = excluded.answered_at,
 	holds = excluded.holds, hold_time = excluded.hold_time, held_since = excluded.held_since,
-	transfers = excluded.transfers, updated = now()
+	transfers = excluded.transfers, queue_order = excluded.queue_order, updated = now()
 WHERE queued_calls.at <= excluded.at`
 	deleteCall = `DELETE FROM queued_calls WHERE call_id = $1 AND at <= $2`
 )
@@ -296,7 +296,7 @@ func (s *ACDState) write(agents map[string]acd.AgentRecord, calls map[string]cal
 		}
 		b.Queue(upsertCall, id, r.Instance, r.At, string(r.Phase), r.Queue, int32(r.Priority), skills,
 			r.Call.QueueArrived, json.RawMessage(call), text(r.Bridge), text(r.Agent), text(r.AgentChannel),
-			moment(r.Answered), int32(r.Holds), r.HoldTime, moment(r.HeldSince), int32(r.Transfers))
+			moment(r.Answered), int32(r.Holds), r.HoldTime, moment(r.HeldSince), int32(r.Transfers), int64(min(r.Order, 1<<62)))
 	}
 	if b.Len() == 0 {
 		return nil
@@ -331,8 +331,8 @@ FROM agent_status ORDER BY agent_id`)
 	}
 	rows, err = s.db.Query(ctx, `SELECT call_id, instance, at, phase, queue, priority, skills, queue_arrived, call,
 	coalesce(bridge_id, ''), coalesce(agent_id, ''), coalesce(agent_channel, ''), answered_at, holds, hold_time,
-	held_since, transfers
-FROM queued_calls ORDER BY priority DESC, queue_arrived, call_id`)
+	held_since, transfers, queue_order
+FROM queued_calls ORDER BY priority DESC, queue_arrived, queue_order, call_id`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading queued_calls: %w", err)
 	}
@@ -343,11 +343,12 @@ FROM queued_calls ORDER BY priority DESC, queue_arrived, call_id`)
 			c                  acd.QueuedCall
 			id, phase          string
 			priority, holds, n int32
+			order              int64
 			call               []byte
 			answered, held     *time.Time
 		)
 		if err := rows.Scan(&id, &c.Instance, &c.At, &phase, &c.Queue, &priority, &c.Skills, &c.Call.QueueArrived, &call,
-			&c.Bridge, &c.Agent, &c.AgentChannel, &answered, &holds, &c.HoldTime, &held, &n); err != nil {
+			&c.Bridge, &c.Agent, &c.AgentChannel, &answered, &holds, &c.HoldTime, &held, &n, &order); err != nil {
 			return nil, nil, fmt.Errorf("reading queued_calls: %w", err)
 		}
 		var w wireCallState
@@ -358,7 +359,7 @@ FROM queued_calls ORDER BY priority DESC, queue_arrived, call_id`)
 		qa := c.Call.QueueArrived
 		c.Call = w.callState()
 		c.Call.CallID, c.Call.QueueArrived = id, qa
-		c.Phase, c.Priority, c.Holds, c.Transfers = acd.Phase(phase), int(priority), int(holds), int(n)
+		c.Phase, c.Priority, c.Holds, c.Transfers, c.Order = acd.Phase(phase), int(priority), int(holds), int(n), uint64(order)
 		if answered != nil {
 			c.Answered = *answered
 		}

@@ -151,15 +151,17 @@ func (s *Service) adoptCall(ctx context.Context, c QueuedCall, present map[strin
 		}
 		ses := s.adoptedSession(c)
 		ses.moh = true // the last instance left it on music
+		// Queued here, in the order of the LiveStore, so that callers who
+		// joined at the same moment keep their order too.
+		adm, err := s.center.Enqueue(caller)
+		s.wake()
 		s.runAdopted(ses, func(ctx context.Context) {
-			adm, err := s.center.Enqueue(caller)
 			if err != nil {
 				ses.log.Error("queueing an adopted caller again", "error", err)
 				ses.result = ivr.QueueResult{Outcome: ivr.QueueOverflow}
 				ses.phase = done
 				return
 			}
-			s.wake()
 			if !adm.Queued {
 				ses.overflowAtDoor(ctx, adm.Overflows[len(adm.Overflows)-1])
 				return

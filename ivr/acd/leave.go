@@ -81,7 +81,7 @@ func (ses *session) persist(ph Phase) {
 	st.Vars, st.Path = maps.Clone(st.Vars), slices.Clone(st.Path)
 	q := QueuedCall{
 		Call: st, Instance: ses.s.cfg.Instance, At: ses.s.clock.Now(), Phase: ph, Queue: ses.queue,
-		Priority: ses.priority, Skills: slices.Clone(ses.skills), Bridge: ses.bridge,
+		Priority: ses.priority, Skills: slices.Clone(ses.skills), Order: ses.queueOrder, Bridge: ses.bridge,
 		Holds: ses.holds, HoldTime: ses.holdTime, Transfers: ses.transfers,
 	}
 	if l := ses.leg; l != nil {

@@ -53,6 +53,9 @@ type QueuedCall struct {
 	Queue    string
 	Priority int
 	Skills   []string
+	// Order breaks ties between callers of one priority who joined at the
+	// same moment (Call.QueueArrived): the lower is ahead.
+	Order uint64
 
 	// A conversation (ringing: the agent only).
 	Bridge       string

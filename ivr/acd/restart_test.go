@@ -1,6 +1,8 @@
 package acd_test
 
 import (
+	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -262,5 +264,113 @@ func TestAdoptedCallerNotTakenBack(t *testing.T) {
 	st, _ := b.center.QueueStatus("after-sales")
 	if st.Waiting != 0 || st.Abandoned != 0 {
 		t.Errorf("queue: %d waiting, %d abandoned; want neither", st.Waiting, st.Abandoned)
+	}
+}
+
+// TestRestartWithManyCalls: 100 callers are in the queues when the
+// instance stops, half of them talking to agents. Nobody is hung up by the
+// restart; the next instance adopts every conversation and queues every
+// waiting caller again in its order; each conversation ends in the next
+// instance with the caller back in its flow, recorded once.
+func TestRestartWithManyCalls(t *testing.T) {
+	const talking, waiting = 50, 50
+	r := newRestartRig(t)
+	var ids []string
+	eps := map[string]*aritest.Endpoint{}
+	for i := range talking {
+		id := fmt.Sprintf("%d", 2001+i)
+		ids = append(ids, id)
+		eps[id] = r.emu.AddEndpoint("PJSIP", id, aritest.ManualAnswer())
+	}
+	a := r.start("A", queue.QueueConfig{}, ids...)
+	for _, id := range ids {
+		a.must(a.svc.Login(r.ctx, id))
+		a.must(a.svc.Ready(r.ctx, id))
+	}
+	var callers []*aritest.Party
+	agents := map[string]*aritest.Party{}
+	for i := range talking + waiting {
+		p, err := r.emu.Dial(r.ctx, aritest.Call{From: fmt.Sprintf("139%08d", i), To: hotline, Language: "zh"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		callers = append(callers, p)
+		r.clk.Advance(100 * time.Millisecond)
+	}
+	a.until("every agent rung", func() bool {
+		for id, ep := range eps {
+			if agents[id] == nil {
+				agents[id] = pending(ep)
+			}
+		}
+		return len(agents) == talking && !slices.Contains(slices.Collect(maps.Values(agents)), nil)
+	})
+	for _, p := range agents {
+		a.must(p.Answer())
+	}
+	a.until("every conversation bridged", func() bool {
+		for _, st := range a.center.Agents() {
+			if st.State != queue.OnCall {
+				return false
+			}
+		}
+		return true
+	})
+	a.until("every agent in a bridge", func() bool {
+		keys, _ := r.rest.Bridge().List(nil)
+		return len(keys) == talking
+	})
+	places := map[string]int{} // the waiting callers' places before the restart
+	for _, p := range callers {
+		if pl, err := a.center.Position(p.ID()); err == nil {
+			places[p.ID()] = pl.Position
+		}
+	}
+	a.stop()
+
+	b := r.start("B", queue.QueueConfig{}, ids...)
+	b.until("the conversations and the queue taken over", func() bool {
+		on := 0
+		for _, st := range b.center.Agents() {
+			if st.State == queue.OnCall {
+				on++
+			}
+		}
+		q, _ := b.center.QueueStatus("after-sales")
+		return on == talking && q.Waiting == waiting
+	})
+	// The waiting callers keep their places.
+	kept := 0
+	for id, want := range places {
+		pl, err := b.center.Position(id)
+		if err != nil || pl.Position != want {
+			t.Errorf("%s at position %d (%v) after the restart, %d before", id, pl.Position, err, want)
+			continue
+		}
+		kept++
+	}
+	for _, p := range agents {
+		b.must(p.Hangup())
+	}
+	b.until("every conversation over", func() bool { return len(b.records.agentCalls()) == talking })
+	hungUp := 0
+	for _, p := range callers {
+		if p.Snapshot().HungUp {
+			hungUp++
+		}
+	}
+	answered := 0
+	b.engine.mu.Lock()
+	for _, res := range b.engine.results {
+		if res.err == nil && res.res.Outcome == ivr.QueueAnswered {
+			answered++
+		}
+	}
+	b.engine.mu.Unlock()
+	t.Logf("restart with %d calls (%d talking): %d hung up by it, %d conversations adopted and recorded once, %d of %d waiting callers kept their places",
+		talking+waiting, talking, hungUp, len(b.records.agentCalls()), kept, len(places))
+	if hungUp != 0 || answered != talking || len(a.records.agentCalls()) != 0 || kept != waiting {
+		t.Errorf("%d callers hung up (want 0), %d conversations back in the flow (want %d), A recorded %d (want 0), %d kept their places (want %d)",
+			hungUp, answered, talking, len(a.records.agentCalls()), kept, waiting)
 	}
 }

@@ -112,6 +112,7 @@ type session struct {
 	live         bool                 // a live caller from the engine (not a call-back)
 	state        ivr.CallState        // where the call runs, for the next instance
 	queueArrived time.Time            // joined its queue: the place it keeps
+	queueOrder   uint64               // its order among callers who joined at the same moment
 	persisted    bool                 // LiveStore has a row for it
 	kept         bool                 // left in Asterisk for the next instance
 	callerLeft   bool                 // the caller's channel is gone
@@ -393,7 +394,7 @@ func (ses *session) startWaiting(ctx context.Context) {
 	ses.music(ctx, true)
 	ses.armAnnouncement()
 	if pl, err := ses.s.center.Position(ses.id); err == nil {
-		ses.queueArrived = ses.s.clock.Now().Add(-pl.Waited)
+		ses.queueArrived, ses.queueOrder = pl.Arrived, pl.Seq
 	}
 	ses.persist(PhaseWaiting)
 }

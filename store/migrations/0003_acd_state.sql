@@ -31,6 +31,7 @@ CREATE TABLE queued_calls (
     priority      integer     NOT NULL DEFAULT 0,
     skills        text[]      NOT NULL DEFAULT '{}',
     queue_arrived timestamptz NOT NULL,   -- joined the queue: the place it keeps
+    queue_order   bigint      NOT NULL DEFAULT 0, -- among callers who joined at the same moment: the lower is ahead
     call          jsonb       NOT NULL,   -- where the call runs (ivr.CallState): flow, version, node, language, path, vars...
     bridge_id     text,                   -- talking, held: the conversation's bridge
     agent_id      text,                   -- ringing, talking, held
