@@ -110,3 +110,29 @@ func TestLostWithThePBX(t *testing.T) {
 		t.Errorf("queue after the outage: %d abandoned, %d waiting; want none (lost, not abandoned)", q.Abandoned, q.Waiting)
 	}
 }
+
+// TestRingingAcrossAReconnect: an agent's phone rings while the events
+// socket is cut and comes back. A ringing channel is not in the
+// application yet (it enters Stasis when answered), so it must not be
+// taken for a channel that vanished: it goes on ringing, and the agent who
+// answers after the reconnect gets the caller.
+func TestRingingAcrossAReconnect(t *testing.T) {
+	r := newRig(t, rigOptions{backoff: 300 * time.Millisecond})
+	ep := r.agent("1001", aritest.ManualAnswer())
+	next := r.nextCall(ep)
+	caller := r.dial("13800000001")
+	agent := next("1001 ringing")
+	<-r.ups // the first connect
+	r.emu.DropClients()
+	<-r.down
+	<-r.ups // the reconnect, time standing still
+	r.settle()
+	if agent.Snapshot().HungUp {
+		t.Fatalf("the ringing agent was hung up by the reconnect")
+	}
+	r.must(agent.Answer())
+	r.until("the bridge", func() bool { return findBridge(r, caller.ID(), agent.ID()) != nil })
+	if st := r.state("1001", queue.OnCall); st.CallID != caller.ID() {
+		t.Errorf("1001 on call with %q, want %q", st.CallID, caller.ID())
+	}
+}

@@ -41,6 +41,9 @@ type PBX interface {
 	// PlaybackState is a playback's state (GET /playbacks/{id}): queued,
 	// playing...; ErrGone once it is over.
 	PlaybackState(ctx context.Context, playbackID string) (string, error)
+	// ChannelState is a channel's state (GET /channels/{id}): Ring, Up...;
+	// ErrGone if there is no such channel.
+	ChannelState(ctx context.Context, channelID string) (string, error)
 }
 
 // ariPBX adapts the ari/v6 REST client. Like the engine's Media, its calls
@@ -166,11 +169,37 @@ func (p ariPBX) PlaybackState(ctx context.Context, id string) (string, error) {
 	return d.State, nil
 }
 
+func (p ariPBX) ChannelState(ctx context.Context, id string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	d, err := p.cl.Channel().Data(chanKey(id))
+	if err != nil {
+		return "", gone(err)
+	}
+	return d.State, nil
+}
+
 // gone makes Asterisk's 404 ErrGone.
 func gone(err error) error {
-	var coded interface{ Code() int }
-	if errors.As(err, &coded) && coded.Code() == http.StatusNotFound {
+	if statusOf(err) == http.StatusNotFound {
 		return fmt.Errorf("%w: %w", ErrGone, err)
 	}
 	return err
+}
+
+// statusOf finds the HTTP status of an ari/v6 REST error, 0 if none. The
+// client wraps some errors with Cause rather than Unwrap.
+func statusOf(err error) int {
+	for depth := 0; err != nil && depth < 16; depth++ {
+		if coded, ok := err.(interface{ Code() int }); ok {
+			return coded.Code()
+		}
+		if c, ok := err.(interface{ Cause() error }); ok && c.Cause() != nil && c.Cause() != err {
+			err = c.Cause()
+			continue
+		}
+		err = errors.Unwrap(err)
+	}
+	return 0
 }

@@ -124,7 +124,7 @@ func (r *restartRig) startWith(name string, q queue.QueueConfig, noResume bool, 
 	done := make(chan error, 2)
 	connected := make(chan struct{})
 	go func() { done <- svc.Run(runCtx) }()
-	go func() { done <- ivr.NewConn(r.cfg).Run(runCtx, signal{svc.Handler(in.engine), connected, nil}) }()
+	go func() { done <- ivr.NewConn(r.cfg).Run(runCtx, signal{svc.Handler(in.engine), connected, nil, nil}) }()
 	<-connected
 	in.stop = func() {
 		if in.stopped {

@@ -75,6 +75,7 @@ type rig struct {
 	cbs      *acd.MemoryCallbacks
 	logs     *logLines
 	down     chan struct{} // a value each time the events socket closes
+	ups      chan struct{} // a value each time the handler is connected (reconnects too)
 }
 
 // logLines keeps the service's log messages (and prints them with -v).
@@ -213,8 +214,9 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	done := make(chan error, 2)
 	connected := make(chan struct{})
 	down := make(chan struct{}, 16)
+	ups := make(chan struct{}, 16)
 	go func() { done <- svc.Run(runCtx) }()
-	go func() { done <- conn.Run(runCtx, signal{svc.Handler(engine), connected, down}) }()
+	go func() { done <- conn.Run(runCtx, signal{svc.Handler(engine), connected, down, ups}) }()
 	<-connected
 	t.Cleanup(func() {
 		// Calls still up end now: the drain cancels them at once.
@@ -228,7 +230,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		http.DefaultClient.CloseIdleConnections()
 	})
 	return &rig{t: t, ctx: ctx, clk: clk, emu: emu, engine: engine, acd: svc, center: center, ari: cl,
-		journeys: journeys, records: recs, cbs: cbs, logs: logs, down: down}
+		journeys: journeys, records: recs, cbs: cbs, logs: logs, down: down, ups: ups}
 }
 
 // signal tells the test once the handler is connected.
@@ -236,6 +238,7 @@ type signal struct {
 	ivr.Handler
 	up   chan struct{}
 	down chan struct{} // nil: not told
+	ups  chan struct{} // nil: not told
 }
 
 func (s signal) Disconnected(err error) {
@@ -254,6 +257,12 @@ func (s signal) Connected(ctx context.Context) error {
 		case <-s.up:
 		default:
 			close(s.up)
+		}
+		if s.ups != nil {
+			select {
+			case s.ups <- struct{}{}:
+			default:
+			}
 		}
 	}()
 	return s.Handler.Connected(ctx)

@@ -471,6 +471,11 @@ func (s *Service) reconcile(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	for _, g := range gone {
+		// A phone still ringing is not in the application yet: only a
+		// channel Asterisk no longer has is gone.
+		if _, err := s.pbx.ChannelState(ctx, g.id); !errors.Is(err, ErrGone) {
+			continue
+		}
 		s.log.Warn("a queue channel vanished while ARI was disconnected", "channel", g.id, "call", g.ses.id)
 		ev := &ari.ChannelDestroyed{Cause: 0, CauseTxt: "vanished while ARI was disconnected"}
 		ev.Timestamp = ari.DateTime(lostAt)

@@ -368,7 +368,9 @@ func (ses *session) event(ctx context.Context, id string, ev ari.Event) {
 	case *ari.StasisStart:
 		switch {
 		case ses.leg != nil && id == ses.leg.channel:
-			ses.agentAnswered(ctx)
+			if ses.leg.answered.IsZero() { // not already learnt from Asterisk after a reconnect
+				ses.agentAnswered(ctx)
+			}
 		case ses.cb != nil && id == ses.cb.customer:
 			ses.customerAnswered(ctx)
 		default:
