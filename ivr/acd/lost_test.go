@@ -1,6 +1,8 @@
 package acd_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,5 +136,93 @@ func TestRingingAcrossAReconnect(t *testing.T) {
 	r.until("the bridge", func() bool { return findBridge(r, caller.ID(), agent.ID()) != nil })
 	if st := r.state("1001", queue.OnCall); st.CallID != caller.ID() {
 		t.Errorf("1001 on call with %q, want %q", st.CallID, caller.ID())
+	}
+}
+
+// TestSocketCutWithManyCalls: 100 callers are in the queues (half talking
+// to agents, half waiting with announcements) when the events socket is
+// cut for 10 s. Nobody is hung up, every conversation stays bridged, and
+// every waiting caller is back on music (no announcement waits for an end
+// it will never hear), and no agent call is recorded for a call that goes
+// on.
+func TestSocketCutWithManyCalls(t *testing.T) {
+	const talking, waiting = 50, 50
+	r := newRig(t, rigOptions{backoff: time.Second, queue: queue.QueueConfig{AnnounceEvery: 20 * time.Second}})
+	agents := map[string]*aritest.Party{}
+	nexts := map[string]func(string) *aritest.Party{}
+	for i := range talking {
+		id := fmt.Sprintf("%d", 2001+i)
+		nexts[id] = r.nextCall(r.agent(id, aritest.ManualAnswer()))
+	}
+	var callers []*aritest.Party
+	for i := range talking + waiting {
+		callers = append(callers, r.dial(fmt.Sprintf("139%08d", i)))
+	}
+	for id, next := range nexts {
+		agents[id] = next(id + " ringing")
+		r.must(agents[id].Answer())
+	}
+	r.until("every conversation bridged", func() bool {
+		keys, _ := r.ari.Bridge().List(nil)
+		return len(keys) == talking
+	})
+	// Until the waiting callers hear an announcement, then cut.
+	r.until("announcements under way", func() bool {
+		n := 0
+		for _, p := range callers {
+			if h := p.Heard(); len(h) > 0 && h[len(h)-1].State == "playing" && strings.HasPrefix(h[len(h)-1].Media, "sound:hotline/zh/queue/") {
+				n++
+			}
+		}
+		return n > 0
+	})
+	<-r.ups
+	r.emu.DropClients()
+	<-r.down
+	for range 100 { // 10 s without events
+		r.clk.Advance(100 * time.Millisecond)
+		r.emu.Sync()
+	}
+	<-r.ups
+	r.until("every waiting caller hearing music or an announcement, not silence", func() bool {
+		for _, p := range callers {
+			if _, err := r.center.Position(p.ID()); err != nil {
+				continue // talking
+			}
+			if h := p.Heard(); len(h) == 0 || h[len(h)-1].State != "playing" {
+				return false
+			}
+		}
+		return true
+	})
+	// And stays so past any announcement's length.
+	for range 150 {
+		r.clk.Advance(100 * time.Millisecond)
+		r.emu.Sync()
+		r.settle()
+	}
+	silent := 0
+	for _, p := range callers {
+		if _, err := r.center.Position(p.ID()); err != nil {
+			continue
+		}
+		if h := p.Heard(); len(h) == 0 || h[len(h)-1].State != "playing" {
+			silent++
+		}
+	}
+	if silent > 0 {
+		t.Errorf("%d waiting callers hear silence after the cut", silent)
+	}
+	hungUp := 0
+	for _, p := range callers {
+		if p.Snapshot().HungUp {
+			hungUp++
+		}
+	}
+	keys, _ := r.ari.Bridge().List(nil)
+	t.Logf("10 s cut with %d calls (%d talking): %d hung up, %d conversations still bridged, %d agent calls recorded during it",
+		talking+waiting, talking, hungUp, len(keys), len(r.records.agentCalls()))
+	if hungUp != 0 || len(keys) != talking || len(r.records.agentCalls()) != 0 {
+		t.Fatalf("after the cut: %d hung up, %d bridges, %d agent calls; want 0, %d, 0", hungUp, len(keys), len(r.records.agentCalls()), talking)
 	}
 }

@@ -207,7 +207,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	journeys := make(sink, 32)
+	journeys := make(sink, 4096) // room for every call a test leaves up at its end
 	engine := ivr.NewEngine(ivr.EngineConfig{Flows: &reg, Media: ivr.NewMedia(cl), Queues: svc, Journeys: journeys, Clock: clk, Reconcile: reconcile})
 	conn := ivr.NewConn(cfg)
 	runCtx, stop := context.WithCancel(ctx)
