@@ -33,10 +33,11 @@ type CallbackSpool struct {
 	minBackoff time.Duration
 	maxBackoff time.Duration
 
-	mu   sync.Mutex // the file
-	wake chan struct{}
-	quit chan struct{}
-	done chan struct{}
+	mu       sync.Mutex // the file
+	replayMu sync.Mutex // one Replay at a time
+	wake     chan struct{}
+	quit     chan struct{}
+	done     chan struct{}
 }
 
 // OpenCallbackSpool opens (creating) the call-back spool in dir and starts
@@ -106,6 +107,8 @@ func (s *CallbackSpool) Keep(_ context.Context, r CallbackRequest) error {
 // them from the file; it stops at the first that PostgreSQL cannot take
 // for want of a connection, and returns that error.
 func (s *CallbackSpool) Replay(ctx context.Context) error {
+	s.replayMu.Lock()
+	defer s.replayMu.Unlock()
 	s.mu.Lock()
 	data, err := os.ReadFile(s.path)
 	s.mu.Unlock()
@@ -159,6 +162,7 @@ func (s *CallbackSpool) consume(n int) error {
 	if err != nil {
 		return err
 	}
+	n = min(n, len(data)) // only Replay consumes, one at a time: never short
 	tmp := s.path + ".tmp"
 	if err := os.WriteFile(tmp, data[n:], 0o600); err != nil {
 		return err
