@@ -53,7 +53,7 @@ type AgentView struct {
 	ID     string           `json:"id"` // the 工号
 	Name   string           `json:"name"`
 	Device string           `json:"device"`
-	State  queue.AgentState `json:"state"` // logged_out, not_ready, ready, reserved, on_call, wrap_up
+	State  queue.AgentState `json:"state"` // logged_out, not_ready, ready, ringing, on_call, wrap_up
 	Reason string           `json:"reason,omitempty"`
 	Since  time.Time        `json:"since"`
 	// InStateSeconds is how long it has been in State, at the snapshot's

@@ -129,9 +129,12 @@ func (c *Center) EndCall(id string) error {
 }
 
 // release sends e's agent to wrap-up.
-func (c *Center) release(now time.Time, e *entry) {
+func (c *Center) release(now time.Time, e *entry) { c.releaseFor(now, e, "") }
+
+// releaseFor sends e's agent to wrap-up for a reason.
+func (c *Center) releaseFor(now time.Time, e *entry, reason string) {
 	a, l := e.agent, e.line
-	c.mustTransition(now, a, WrapUp, "", e)
+	c.mustTransition(now, a, WrapUp, reason, e)
 	a.idleSince = now
 	a.wrapGen++
 	a.wrapEnds = now.Add(l.cfg.WrapUp)

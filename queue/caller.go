@@ -44,6 +44,12 @@ type Place struct {
 	// CanCallback says the engine may offer this caller a call-back: the
 	// queue offers them and the caller has waited CallbackAfter.
 	CanCallback bool
+	// Arrived is the arrival that orders it within its priority, and Seq
+	// the center's order among callers who arrived at the same moment:
+	// a caller handed to another center (a restart) in Seq order with
+	// its Arrived keeps its place.
+	Arrived time.Time
+	Seq     uint64
 }
 
 type entryState uint8
@@ -204,7 +210,7 @@ func (c *Center) place1(now time.Time, e *entry) Place {
 	l := e.line
 	p := Place{
 		CallID: e.id, Queue: l.name, Position: l.position(e), Waiting: l.waiting,
-		Waited: e.waited(now), Callback: e.callback,
+		Waited: e.waited(now), Callback: e.callback, Arrived: time.Unix(0, e.arrived), Seq: e.seq,
 	}
 	p.EWT, p.EWTKnown = l.estimate(p.Position)
 	p.CanCallback = !e.callback && l.cfg.CallbackAfter > 0 && p.Waited >= l.cfg.CallbackAfter

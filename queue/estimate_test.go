@@ -102,7 +102,7 @@ func TestPositionAndEstimatedWait(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				want.CallID, want.Queue, want.Waited = id, "service", got.Waited
+				want.CallID, want.Queue, want.Waited, want.Arrived, want.Seq = id, "service", got.Waited, got.Arrived, got.Seq
 				if got != want {
 					t.Errorf("%s: got %+v, want %+v", id, got, want)
 				}

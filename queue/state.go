@@ -16,7 +16,8 @@ const (
 	NotReady
 	// Ready agents wait for a call.
 	Ready
-	// Reserved agents have been offered a call: their phone rings.
+	// Reserved agents have been offered a call: their phone rings. Its
+	// name, as the schema's, is "ringing".
 	Reserved
 	// OnCall agents talk to a caller.
 	OnCall
@@ -29,7 +30,7 @@ var stateNames = [...]string{
 	LoggedOut: "logged out",
 	NotReady:  "not ready",
 	Ready:     "ready",
-	Reserved:  "reserved",
+	Reserved:  "ringing",
 	OnCall:    "on call",
 	WrapUp:    "wrap-up",
 }
@@ -38,7 +39,7 @@ var stateTexts = [...]string{
 	LoggedOut: "logged_out",
 	NotReady:  "not_ready",
 	Ready:     "ready",
-	Reserved:  "reserved",
+	Reserved:  "ringing",
 	OnCall:    "on_call",
 	WrapUp:    "wrap_up",
 }
@@ -51,7 +52,9 @@ func (s AgentState) String() string {
 	return fmt.Sprintf("AgentState(%d)", uint8(s))
 }
 
-// MarshalText names the state for machines: "logged_out", "on_call".
+// MarshalText names the state for machines, as the agent_state_changes
+// table of the records does: logged_out, not_ready, ready, ringing,
+// on_call, wrap_up.
 func (s AgentState) MarshalText() ([]byte, error) {
 	if int(s) < len(stateTexts) {
 		return []byte(stateTexts[s]), nil
@@ -59,8 +62,13 @@ func (s AgentState) MarshalText() ([]byte, error) {
 	return nil, fmt.Errorf("queue: unknown agent state %d", uint8(s))
 }
 
-// UnmarshalText reads what MarshalText writes.
+// UnmarshalText reads what MarshalText writes (and "reserved", the name
+// of Reserved in records written before it was named as the schema does).
 func (s *AgentState) UnmarshalText(b []byte) error {
+	if string(b) == "reserved" {
+		*s = Reserved
+		return nil
+	}
 	for i, t := range stateTexts {
 		if t == string(b) {
 			*s = AgentState(i)
@@ -87,9 +95,10 @@ const (
 type cause uint8
 
 const (
-	byLogin cause = 1 << iota // login
-	byAgent                   // ready, not ready, logout, end wrap-up
-	byCall                    // offer, answer, no answer, abandon, end, wrap-up timer
+	byLogin   cause = 1 << iota // login
+	byAgent                     // ready, not ready, logout, end wrap-up
+	byCall                      // offer, answer, no answer, abandon, end, wrap-up timer
+	byRestore                   // a restart puts a logged-out agent back where it was
 )
 
 // transitions is the agent state machine: for each from → to, who may ask
@@ -104,6 +113,9 @@ var transitions = map[AgentState]map[AgentState]cause{
 }
 
 func allowed(from, to AgentState, by cause) bool {
+	if by == byRestore {
+		return from == LoggedOut && to != LoggedOut && to != Reserved
+	}
 	return transitions[from][to]&by != 0
 }
 

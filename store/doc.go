@@ -8,11 +8,18 @@
 // It also keeps the pending call-back requests ([Callbacks]), so that they
 // survive a restart with the place in line they keep, and hands out their
 // dialling attempts so that no customer is dialled twice for one attempt,
-// however many instances share the database. And it keeps the recordings
-// of conversations ([Recordings]): the storage jobs of package recordings'
-// pipeline, claimed with FOR UPDATE SKIP LOCKED and moved a guarded step
-// at a time, their retention and legal holds, the append-only audit of
-// every access, and the recordings search.
+// however many instances share the database; requests booked while
+// PostgreSQL is unreachable wait in a local spool ([CallbackSpool]) and
+// are stored once when it is back. [ACDState] keeps where the ACD's agents
+// and queued callers stand, so that a restart loses neither, and the
+// adapters of this package to the ACD ([AgentRecords], [ACDCallbacks]) live
+// here. A Writer's spool whose header is damaged is moved aside, not a
+// reason to refuse calls; [MigrateWhenReachable] migrates once PostgreSQL
+// answers, so that a service starts while it is down. And it keeps the
+// recordings of conversations ([Recordings]): the storage jobs of package
+// recordings' pipeline, claimed with FOR UPDATE SKIP LOCKED and moved a
+// guarded step at a time, their retention and legal holds, the append-only
+// audit of every access, and the recordings search.
 //
 // store talks to PostgreSQL through github.com/jackc/pgx/v5 and reports
 // through the OpenTelemetry API only (spans on queries and flushes, pool and

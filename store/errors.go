@@ -20,8 +20,9 @@ var (
 	// holds the spool file. Each instance needs a spool directory of its own.
 	ErrSpoolInUse = errors.New("the spool file is in use by another writer; give each instance its own spool directory")
 
-	// ErrBadSpool means the spool file does not start like one. It is left
-	// untouched for someone to look at.
+	// ErrBadSpool means the spool file does not start like one. A Writer
+	// moves such a file aside, untouched, for someone to look at, and
+	// starts a new spool.
 	ErrBadSpool = errors.New("not a call-records spool file")
 
 	// ErrSpooled is returned by Writer.Close when PostgreSQL could not take

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // The spool file is where a Writer keeps records while PostgreSQL is
@@ -48,8 +49,32 @@ type spool struct {
 }
 
 // openSpool opens (creating) the spool file at path, takes its lock and
-// checks it: count is the records it holds, and a torn tail is cut off.
+// checks it: count is the records it holds, and a torn tail is cut off. A
+// file that does not start like a spool (a damaged header) is no reason to
+// refuse calls: it is reported, moved aside untouched for someone to look
+// at (see DamagedSpoolSuffix), and a new spool is started.
 func openSpool(path string, log *slog.Logger) (*spool, error) {
+	s, err := openSpoolFile(path, log)
+	if !errors.Is(err, ErrBadSpool) {
+		return s, err
+	}
+	aside := path + DamagedSpoolSuffix + time.Now().UTC().Format("20060102T150405.000000000Z")
+	if rerr := os.Rename(path, aside); rerr != nil {
+		return nil, fmt.Errorf("%w; moving it aside failed: %w", err, rerr)
+	}
+	log.Error("the spool file's header is damaged: it was moved aside, untouched, and a new spool started; "+
+		"records it held are not replayed", "spool", path, "moved_to", aside, "error", err)
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return nil, err
+	}
+	return openSpoolFile(path, log)
+}
+
+// DamagedSpoolSuffix, then a UTC timestamp, ends the name a damaged spool
+// file is moved aside to.
+const DamagedSpoolSuffix = ".damaged-"
+
+func openSpoolFile(path string, log *slog.Logger) (*spool, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -87,20 +86,36 @@ func TestSpoolCutInItsHeader(t *testing.T) {
 	}
 }
 
+// TestSpoolNotOurs: a spool file whose header is damaged is no reason to
+// refuse to start. It is reported, moved aside untouched, and the Writer
+// spools and writes in a new one.
 func TestSpoolNotOurs(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, store.SpoolFile)
 	if err := os.WriteFile(path, []byte("something else entirely\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	w, err := store.NewWriter(open(t, unreachable(t)), store.WriterConfig{SpoolDir: dir})
-	if w != nil {
-		w.Close(t.Context())
+	db := open(t, pgtest.New(t))
+	log := &logLines{}
+	w := newWriter(t, db, dir, store.WriterConfig{Logger: testLogger(t, log)})
+	evs := events(1, 1, 3)
+	for _, e := range evs {
+		w.Add(e)
 	}
-	if !errors.Is(err, store.ErrBadSpool) {
-		t.Fatalf("got %v, want ErrBadSpool", err)
+	if err := w.Close(t.Context()); err != nil {
+		t.Fatal(err)
 	}
-	if data, _ := os.ReadFile(path); string(data) != "something else entirely\n" {
-		t.Errorf("the file was changed to %q; want it left alone", data)
+	if got, want := storedEvents(t, db), wantEvents(evs); got != want {
+		t.Errorf("call_events: got %+v, want %+v", got, want)
+	}
+	if !log.contains("damaged") {
+		t.Errorf("the damaged spool was not reported")
+	}
+	aside, _ := filepath.Glob(path + store.DamagedSpoolSuffix + "*")
+	if len(aside) != 1 {
+		t.Fatalf("files moved aside: %v, want one", aside)
+	}
+	if data, _ := os.ReadFile(aside[0]); string(data) != "something else entirely\n" {
+		t.Errorf("the damaged file was changed to %q; want it left alone", data)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -160,6 +161,7 @@ type records struct {
 	agents    acd.Records       // agents' state changes and legs
 	callbacks acd.CallbackStore // call-back requests
 	handoffs  ivr.Handoffs      // calls left by a stopped instance; nil without a database
+	live      acd.LiveStore     // agents' states and queued callers across restarts; nil without a database
 	// flowVersions numbers the flows' versions; nil without a database
 	// (versions are then kept in memory, from 1 at every start).
 	flowVersions callflow.VersionStore
@@ -177,7 +179,7 @@ func openRecords(ctx context.Context, cfg config.Database, instance string, log 
 	if cfg.URL == "" {
 		log.Warn("DATABASE_URL is not set: call journeys and agents' states are logged, not stored; call-backs are kept in memory")
 		return records{
-			journeys: logJourneys{log}, agents: logAgentRecords{log},
+			journeys: logJourneys{log}, agents: acd.LogRecords{Logger: log},
 			callbacks: acd.NewMemoryCallbacks(nil), close: func(context.Context) {},
 		}, nil
 	}
@@ -185,7 +187,12 @@ func openRecords(ctx context.Context, cfg config.Database, instance string, log 
 	if err != nil {
 		return records{}, fmt.Errorf("opening DATABASE_URL: %w", err)
 	}
-	if err := store.Migrate(ctx, pool); err != nil {
+	// PostgreSQL down is no reason not to take calls: the schema is
+	// migrated once it answers, and the writer spools meanwhile.
+	migrated := make(chan error, 1)
+	if err := store.Migrate(ctx, pool); err == nil {
+		migrated <- nil
+	} else if !store.Unreachable(err) {
 		pool.Close()
 		return records{}, fmt.Errorf("migrating the database: %w", err)
 	}
@@ -196,21 +203,55 @@ func openRecords(ctx context.Context, cfg config.Database, instance string, log 
 		pool.Close()
 		return records{}, err
 	}
+	callbacks := store.NewCallbacks(pool, nil)
+	cbSpool, err := store.OpenCallbackSpool(cfg.SpoolDir, callbacks, log)
+	if err != nil {
+		_ = w.Close(ctx)
+		pool.Close()
+		return records{}, err
+	}
+	live := store.NewACDState(pool, store.ACDStateConfig{Logger: log})
+	stopMigrating := func() {}
+	if len(migrated) == 0 {
+		mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		stopMigrating = cancel
+		go func() {
+			migrated <- store.MigrateWhenReachable(mctx, pool, log, wcfg.MinBackoff, wcfg.MaxBackoff)
+		}()
+	}
 	closeFn := func(ctx context.Context) {
+		// The schema first (while ctx allows), so the writer can empty its
+		// spool into it.
+		select {
+		case err := <-migrated:
+			if err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("migrating the database", "error", err)
+			}
+		case <-ctx.Done():
+			stopMigrating()
+			<-migrated
+		}
+		stopMigrating()
+		cbSpool.Close()
+		if err := live.Close(ctx); err != nil {
+			log.Warn("the ACD's last state changes were not written", "error", err)
+		}
 		if err := w.Close(ctx); err != nil {
 			log.Warn("call records left in the spool for the next start", "error", err)
 		}
 		pool.Close()
 	}
 	handoffs := store.NewHandoffs(pool, instance, nil)
-	if n, err := handoffs.Expire(ctx, handoffAge); err != nil {
-		log.Warn("expiring old call handoffs", "error", err)
-	} else if n > 0 {
-		log.Info("call handoffs nobody adopted were expired", "calls", n)
+	if len(migrated) > 0 { // PostgreSQL answers: tidy up now; else at the next start
+		if n, err := handoffs.Expire(ctx, handoffAge); err != nil {
+			log.Warn("expiring old call handoffs", "error", err)
+		} else if n > 0 {
+			log.Info("call handoffs nobody adopted were expired", "calls", n)
+		}
 	}
 	return records{
-		journeys: w, agents: newStoreAgentRecords(w, log),
-		callbacks: storeCallbacks{store.NewCallbacks(pool, nil)}, handoffs: handoffs, close: closeFn,
+		journeys: w, agents: store.NewAgentRecords(w, log),
+		callbacks: store.NewACDCallbacks(callbacks, cbSpool), live: live, handoffs: handoffs, close: closeFn,
 		flowVersions: store.NewFlowVersions(pool),
 	}, nil
 }

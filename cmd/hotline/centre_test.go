@@ -236,7 +236,7 @@ func TestServeContactCentre(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"not_ready", "ready", "reserved", "on_call", "wrap_up"}; !slices.Equal(states, want) {
+	if want := []string{"not_ready", "ready", "ringing", "on_call", "wrap_up"}; !slices.Equal(states, want) {
 		t.Errorf("agent 1001's recorded states %v, want %v", states, want)
 	}
 	var agentID, queueName string

@@ -194,6 +194,11 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	s.draining.Store(true)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.shutdownTimeout)
 	defer cancel()
+	if s.acd != nil {
+		// Callers still queued when the drain times out stay in Asterisk
+		// (conversations in their bridges) for the next instance.
+		s.acd.Stopping()
+	}
 	if s.engine != nil {
 		// Calls in progress finish (or are cut at the timeout) while the ARI
 		// connection still brings their events and HTTP still serves.
@@ -265,6 +270,7 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 		CallbackRingTimeout: cfg.Callbacks.RingTimeout,
 		Records:             rec.agents,
 		Reconcile:           reconcile,
+		Live:                rec.live,
 	})
 	if err != nil {
 		return err

@@ -43,6 +43,7 @@ func (s *Service) Hold(ctx context.Context, agent string) error {
 		ses.held, ses.heldAt = true, s.clock.Now()
 		ses.holds++
 		ses.setView(func(v *CallView) { v.Held = true })
+		ses.persist(PhaseHeld)
 		return "", nil
 	})
 	return err
@@ -59,6 +60,7 @@ func (s *Service) Unhold(ctx context.Context, agent string) error {
 			return "", err
 		}
 		ses.unhold()
+		ses.persist(PhaseTalking)
 		return "", nil
 	})
 	return err

@@ -37,6 +37,11 @@ var (
 	ErrAgentBusy = queue.ErrAgentNotReady
 	// ErrNoSupervision means no supervision session has the ID given.
 	ErrNoSupervision = errors.New("no such supervision session")
+	// ErrCallerGone means the caller's channel ended before the call left
+	// the queue.
+	ErrCallerGone = errors.New("the caller hung up")
+	// ErrGone means Asterisk has no such resource (any more): a 404.
+	ErrGone = errors.New("asterisk has no such resource")
 )
 
 // CallView is a call connected to (or ringing) an agent, for the agent's

@@ -14,6 +14,27 @@
 // twice for one attempt, across restarts and instances; a failed dial is
 // retried by policy with the request keeping its place.
 //
+// Restarts lose no caller. With a LiveStore (PostgreSQL in production),
+// the service keeps every agent's state and every caller it holds, from
+// joining a queue until leaving it, written asynchronously on each change.
+// When the instance stops (Stopping, or Run's context ending), a caller's
+// Enqueue ending is not a hang-up: conversations stay in their bridges in
+// Asterisk, an agent still ringing is let go, waiting callers keep their
+// music. At its first connect the next instance restores its agents'
+// states and adopts the callers it finds in Asterisk: each adopted session
+// runs at once (a conversation with its agent on call; a waiting caller
+// queued again at its original arrival), the engine finds it with
+// Resumable and takes it back with a resumed Enqueue; one not taken back
+// in time hears the apology. The agent's part of a call is recorded once,
+// by the instance that ends it.
+//
+// No wait hangs on a lost event: every wait for a playback to end is
+// bounded by the media's length plus a margin, after which Asterisk is
+// asked about it; after every reconnect each session checks its playbacks
+// and its bridge, and a caller whose channel vanished meanwhile is lost
+// with the PBX (recorded as ended by the system when the socket went down,
+// counted as no abandon).
+//
 // Every resource the service creates has an id starting "acd-", which is
 // how its Handler tells the service's events from the engine's.
 package acd

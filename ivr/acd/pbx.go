@@ -2,6 +2,9 @@ package acd
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/CyCoreSystems/ari/v6"
@@ -32,6 +35,15 @@ type PBX interface {
 	// direction and speaks into it in the whisper direction ("none", "in",
 	// "out", "both").
 	Snoop(ctx context.Context, channelID, snoopID, spy, whisper, appArgs string) error
+	// BridgeChannels lists the channels in a bridge (GET /bridges/{id});
+	// ErrGone if there is no such bridge.
+	BridgeChannels(ctx context.Context, bridgeID string) ([]string, error)
+	// PlaybackState is a playback's state (GET /playbacks/{id}): queued,
+	// playing...; ErrGone once it is over.
+	PlaybackState(ctx context.Context, playbackID string) (string, error)
+	// ChannelState is a channel's state (GET /channels/{id}): Ring, Up...;
+	// ErrGone if there is no such channel.
+	ChannelState(ctx context.Context, channelID string) (string, error)
 }
 
 // ariPBX adapts the ari/v6 REST client. Like the engine's Media, its calls
@@ -133,4 +145,61 @@ func (p ariPBX) Snoop(ctx context.Context, id, snoopID, spy, whisper, appArgs st
 		App: p.app, AppArgs: appArgs, Spy: ari.Direction(spy), Whisper: ari.Direction(whisper),
 	})
 	return err
+}
+
+func (p ariPBX) BridgeChannels(ctx context.Context, id string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	d, err := p.cl.Bridge().Data(bridgeKey(id))
+	if err != nil {
+		return nil, gone(err)
+	}
+	return d.ChannelIDs, nil
+}
+
+func (p ariPBX) PlaybackState(ctx context.Context, id string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	d, err := p.cl.Playback().Data(ari.NewKey(ari.PlaybackKey, id))
+	if err != nil {
+		return "", gone(err)
+	}
+	return d.State, nil
+}
+
+func (p ariPBX) ChannelState(ctx context.Context, id string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	d, err := p.cl.Channel().Data(chanKey(id))
+	if err != nil {
+		return "", gone(err)
+	}
+	return d.State, nil
+}
+
+// gone makes Asterisk's 404 ErrGone.
+func gone(err error) error {
+	if statusOf(err) == http.StatusNotFound {
+		return fmt.Errorf("%w: %w", ErrGone, err)
+	}
+	return err
+}
+
+// statusOf finds the HTTP status of an ari/v6 REST error, 0 if none. The
+// client wraps some errors with Cause rather than Unwrap.
+func statusOf(err error) int {
+	for depth := 0; err != nil && depth < 16; depth++ {
+		if coded, ok := err.(interface{ Code() int }); ok {
+			return coded.Code()
+		}
+		if c, ok := err.(interface{ Cause() error }); ok && c.Cause() != nil && c.Cause() != err {
+			err = c.Cause()
+			continue
+		}
+		err = errors.Unwrap(err)
+	}
+	return 0
 }

@@ -74,6 +74,8 @@ type rig struct {
 	records  *records
 	cbs      *acd.MemoryCallbacks
 	logs     *logLines
+	down     chan struct{} // a value each time the events socket closes
+	ups      chan struct{} // a value each time the handler is connected (reconnects too)
 }
 
 // logLines keeps the service's log messages (and prints them with -v).
@@ -205,14 +207,16 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	journeys := make(sink, 32)
+	journeys := make(sink, 4096) // room for every call a test leaves up at its end
 	engine := ivr.NewEngine(ivr.EngineConfig{Flows: &reg, Media: ivr.NewMedia(cl), Queues: svc, Journeys: journeys, Clock: clk, Reconcile: reconcile})
 	conn := ivr.NewConn(cfg)
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 2)
 	connected := make(chan struct{})
+	down := make(chan struct{}, 16)
+	ups := make(chan struct{}, 16)
 	go func() { done <- svc.Run(runCtx) }()
-	go func() { done <- conn.Run(runCtx, signal{svc.Handler(engine), connected}) }()
+	go func() { done <- conn.Run(runCtx, signal{svc.Handler(engine), connected, down, ups}) }()
 	<-connected
 	t.Cleanup(func() {
 		// Calls still up end now: the drain cancels them at once.
@@ -226,13 +230,25 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		http.DefaultClient.CloseIdleConnections()
 	})
 	return &rig{t: t, ctx: ctx, clk: clk, emu: emu, engine: engine, acd: svc, center: center, ari: cl,
-		journeys: journeys, records: recs, cbs: cbs, logs: logs}
+		journeys: journeys, records: recs, cbs: cbs, logs: logs, down: down, ups: ups}
 }
 
 // signal tells the test once the handler is connected.
 type signal struct {
 	ivr.Handler
-	up chan struct{}
+	up   chan struct{}
+	down chan struct{} // nil: not told
+	ups  chan struct{} // nil: not told
+}
+
+func (s signal) Disconnected(err error) {
+	s.Handler.Disconnected(err)
+	if s.down != nil {
+		select {
+		case s.down <- struct{}{}:
+		default:
+		}
+	}
 }
 
 func (s signal) Connected(ctx context.Context) error {
@@ -241,6 +257,12 @@ func (s signal) Connected(ctx context.Context) error {
 		case <-s.up:
 		default:
 			close(s.up)
+		}
+		if s.ups != nil {
+			select {
+			case s.ups <- struct{}{}:
+			default:
+			}
 		}
 	}()
 	return s.Handler.Connected(ctx)

@@ -104,6 +104,14 @@ type Config struct {
 	// lost with the socket) ends as if its ChannelDestroyed had come. Nil
 	// skips it.
 	Reconcile func(ctx context.Context) ([]string, error)
+
+	// Live keeps the agents' states and the queued callers across
+	// restarts (see Stopping and Resumable); nil keeps them in memory
+	// only. It needs Reconcile.
+	Live LiveStore
+	// AdoptWait bounds how long a caller adopted from the last instance
+	// waits for the engine to take it back before it hears the apology.
+	AdoptWait time.Duration
 }
 
 // Service is the ARI side of the ACD: it implements [ivr.Queues] for the
@@ -134,7 +142,13 @@ type Service struct {
 	sups     map[string]*session // by supervision id
 	subs     map[chan struct{}]struct{}
 	runCtx   context.Context // set by Run: call-back sessions run under it
+	started  chan struct{}   // closed once Run has set runCtx
 	wg       sync.WaitGroup  // call-back sessions and delayed retries
+
+	stopping     atomic.Bool         // see Stopping
+	adopted      map[string]*session // adopted callers no Enqueue has taken yet
+	restored     bool                // the conn goroutine's alone
+	disconnected time.Time           // the events socket closed (the conn goroutine's)
 }
 
 // New returns a service; start it with Run and put Handler in front of the
@@ -182,11 +196,15 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Callbacks == nil {
 		cfg.Callbacks = NewMemoryCallbacks(cfg.Clock)
 	}
+	if cfg.AdoptWait <= 0 {
+		cfg.AdoptWait = DefaultAdoptWait
+	}
 	return &Service{
 		cfg: cfg, center: cfg.Center, pbx: cfg.PBX, clock: cfg.Clock, log: cfg.Logger,
 		kick:     make(chan struct{}, 1),
 		sessions: map[string]*session{}, owners: map[string]*session{}, channels: map[string]bool{}, byAgent: map[string]*session{},
 		sups: map[string]*session{}, subs: map[chan struct{}]struct{}{},
+		started: make(chan struct{}), adopted: map[string]*session{},
 	}, nil
 }
 
@@ -221,6 +239,7 @@ func (s *Service) Run(ctx context.Context) error {
 	s.mu.Lock()
 	s.runCtx = ctx
 	s.mu.Unlock()
+	close(s.started)
 	defer s.wg.Wait()
 	if err := s.restoreCallbacks(ctx); err != nil {
 		s.log.Error("restoring pending call-backs", "error", err)
@@ -256,6 +275,7 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
+			s.stopping.Store(true)
 			if t != nil {
 				t.done()
 			}
@@ -320,6 +340,17 @@ func (s *Service) drainStates() {
 	if len(changes) > 0 && s.cfg.Records != nil {
 		s.cfg.Records.AgentStateChanges(changes)
 	}
+	if s.cfg.Live != nil {
+		latest := map[string]int{}
+		for i, c := range changes {
+			latest[c.Agent] = i
+		}
+		for _, i := range latest {
+			c := changes[i]
+			s.cfg.Live.SaveAgent(AgentRecord{Agent: c.Agent, State: c.State, Reason: c.Reason, Since: c.At,
+				CallID: c.CallID, Queue: c.Queue})
+		}
+	}
 }
 
 func (s *Service) session(callID string) *session {
@@ -372,16 +403,22 @@ type handler struct {
 	next ivr.Handler
 }
 
+// Connected reconciles the service with Asterisk before the engine does
+// (so that the engine finds the callers the service adopts, and a caller
+// lost with the PBX is known as lost before the engine ends its call).
 func (h handler) Connected(ctx context.Context) error {
-	err := h.next.Connected(ctx)
 	if rerr := h.s.reconcile(ctx); rerr != nil {
 		h.s.log.Warn("reconciling the queue's channels after a reconnect", "error", rerr)
 	}
-	return err
+	return h.next.Connected(ctx)
 }
 
-// reconcile ends the service's channels that vanished while the events
-// socket was down.
+// reconcile, after every (re)connect: callers whose channel vanished
+// while the events socket was down were lost with the PBX at the moment
+// it went down; the service's channels that vanished end as if their
+// ChannelDestroyed had come; every session asks Asterisk about the
+// playbacks and the bridge it waits on; and, the first time, the last
+// instance's agents and callers are restored.
 func (s *Service) reconcile(ctx context.Context) error {
 	if s.cfg.Reconcile == nil {
 		return nil
@@ -393,6 +430,33 @@ func (s *Service) reconcile(ctx context.Context) error {
 	present := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		present[id] = true
+	}
+	lostAt := s.disconnected
+	if lostAt.IsZero() {
+		lostAt = s.clock.Now()
+	}
+	s.mu.Lock()
+	var all []*session
+	for id, ses := range s.sessions {
+		all = append(all, ses)
+		if ses.live && !present[id] {
+			ses.markLost(lostAt)
+			if ses.adopted {
+				ses.put(callerGoneMsg{}) // no engine call may be there to say so
+			}
+		}
+	}
+	s.mu.Unlock()
+	for _, ses := range all {
+		ses.put(recheckMsg{})
+	}
+	if s.cfg.Live != nil && !s.restored {
+		select {
+		case <-s.started:
+			s.restore(ctx, present)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	type lost struct {
 		id  string
@@ -407,14 +471,23 @@ func (s *Service) reconcile(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	for _, g := range gone {
+		// A phone still ringing is not in the application yet: only a
+		// channel Asterisk no longer has is gone.
+		if _, err := s.pbx.ChannelState(ctx, g.id); !errors.Is(err, ErrGone) {
+			continue
+		}
 		s.log.Warn("a queue channel vanished while ARI was disconnected", "channel", g.id, "call", g.ses.id)
 		ev := &ari.ChannelDestroyed{Cause: 0, CauseTxt: "vanished while ARI was disconnected"}
+		ev.Timestamp = ari.DateTime(lostAt)
 		ev.Channel.ID = g.id
 		g.ses.put(eventMsg{id: g.id, ev: ev})
 	}
 	return nil
 }
-func (h handler) Disconnected(err error) { h.next.Disconnected(err) }
+func (h handler) Disconnected(err error) {
+	h.s.disconnected = h.s.clock.Now()
+	h.next.Disconnected(err)
+}
 
 func (h handler) Event(ctx context.Context, ev ari.Event) {
 	defer h.s.seen.Add(1)
@@ -422,7 +495,36 @@ func (h handler) Event(ctx context.Context, ev ari.Event) {
 		h.s.route(id, ev)
 		return
 	}
+	h.s.callerEvent(ev)
 	h.next.Event(ctx, ev)
+}
+
+// callerEvent notes, before the engine hears of it, that a queued
+// caller's channel is ending (hang-up request, StasisEnd, destroyed): its Enqueue's end is then a hang-up, even while
+// stopping. An adopted caller's session is told at once: the engine may
+// not have taken it back yet.
+func (s *Service) callerEvent(ev ari.Event) {
+	var id string
+	switch ev := ev.(type) {
+	case *ari.ChannelHangupRequest:
+		id = ev.Channel.ID
+	case *ari.StasisEnd:
+		id = ev.Channel.ID
+	case *ari.ChannelDestroyed:
+		id = ev.Channel.ID
+	default:
+		return
+	}
+	s.mu.Lock()
+	ses := s.sessions[id]
+	s.mu.Unlock()
+	if ses == nil || !ses.live {
+		return
+	}
+	ses.callerEnded.Store(true)
+	if ses.adopted {
+		ses.put(callerGoneMsg{})
+	}
 }
 
 // ownedID finds the id of a service resource that ev concerns. The common

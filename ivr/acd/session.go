@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/CyCoreSystems/ari/v6"
@@ -35,6 +36,17 @@ type (
 	offerMsg       struct{ o queue.Offer }
 	ringTimeoutMsg struct{ o queue.Offer }
 	overflowMsg    struct{ ov queue.Overflow }
+	// callerGoneMsg: an adopted caller's channel ended (or the engine's
+	// Enqueue for it did).
+	callerGoneMsg struct{}
+	// attachMsg: the engine's resumed Enqueue takes an adopted caller.
+	attachMsg struct {
+		keys     <-chan string
+		answered func(ivr.QueueResult)
+	}
+	// recheckMsg: the events socket is back; ask Asterisk about what the
+	// session waits on.
+	recheckMsg struct{}
 	// command is an agent's or supervisor's request, answered on reply.
 	command struct {
 		do    func(ctx context.Context, ses *session) (string, error)
@@ -96,12 +108,33 @@ type session struct {
 
 	cb *callbackState // a call-back session
 
+	// Restarts (see live.go, adopt.go, leave.go).
+	live         bool                 // a live caller from the engine (not a call-back)
+	state        ivr.CallState        // where the call runs, for the next instance
+	queueArrived time.Time            // joined its queue: the place it keeps
+	queueOrder   uint64               // its order among callers who joined at the same moment
+	persisted    bool                 // LiveStore has a row for it
+	kept         bool                 // left in Asterisk for the next instance
+	callerLeft   bool                 // the caller's channel is gone
+	adopted      bool                 // taken over from the last instance
+	attached     bool                 // adopted, and the engine's Enqueue took it
+	claimed      chan struct{}        // adopted: closed when an Enqueue takes it
+	finished     chan struct{}        // adopted: closed when its loop has ended
+	adoptTimer   *timer               // adopted: how long the engine has to take it
+	bounds       map[string]time.Time // playback id -> when its end is overdue
+	overran      map[string]int       // playbacks Asterisk said still played at their bound: how often
+	queuedUntil  map[string]time.Time // by channel: when what was played to it ends at the latest
+	boundTimer   *timer
+	callerEnded  atomic.Bool // its channel is ending (hang-up request, StasisEnd, destroyed)
+	lostMu       sync.Mutex
+	lostAt       time.Time // lost with the PBX: when (see reconcile)
+
 	vmu  sync.Mutex
 	view CallView
 }
 
 func (s *Service) newSession(id string, v CallView) *session {
-	ses := &session{s: s, id: id, playing: map[string]string{}, sups: map[string]*supervision{},
+	ses := &session{s: s, id: id, playing: map[string]string{}, sups: map[string]*supervision{}, bounds: map[string]time.Time{},
 		queue: v.Queue, number: v.Caller, path: v.Path, lang: v.Language, view: v}
 	ses.box.init()
 	ses.log = s.log.With("call", id)
@@ -141,6 +174,11 @@ func (ses *session) setView(f func(*CallView)) {
 // (overflow), or a call-back was booked (callback). When the caller hangs
 // up, ctx ends and Enqueue tidies up and returns ctx's error.
 func (s *Service) Enqueue(ctx context.Context, req ivr.QueueRequest) (ivr.QueueResult, error) {
+	if req.Resume {
+		if ses := s.claimAdopted(req.CallID); ses != nil {
+			return s.attach(ctx, ses, req)
+		}
+	}
 	// Setting the caller up is work in flight until the loop takes over.
 	s.busy.Add(1)
 	setup := true
@@ -151,9 +189,10 @@ func (s *Service) Enqueue(ctx context.Context, req ivr.QueueRequest) (ivr.QueueR
 	}()
 	ses := s.newSession(req.CallID, CallView{
 		CallID: req.CallID, Queue: req.Queue, Caller: req.Caller, Hotline: req.Hotline, Language: req.Language,
-		Path: slices.Clone(req.Path), Vars: maps.Clone(req.Vars), Arrived: s.clock.Now(),
+		Path: slices.Clone(req.Path), Vars: maps.Clone(req.Vars), Arrived: arrivedAt(req.Arrived, s.clock.Now()),
 	})
 	ses.caller, ses.keys, ses.answered = req.CallID, req.Keys, req.Answered
+	ses.live, ses.state, ses.queueArrived = true, callStateOf(req), arrivedAt(req.Arrived, s.clock.Now())
 	ses.priority, ses.skills = req.Priority, slices.Clone(req.Skills)
 	if ses.lang == "" {
 		ses.lang = "zh"
@@ -170,6 +209,7 @@ func (s *Service) Enqueue(ctx context.Context, req ivr.QueueRequest) (ivr.QueueR
 	defer ses.close()
 	adm, err := s.center.Enqueue(queue.Caller{
 		CallID: req.CallID, Queue: req.Queue, Priority: req.Priority, Skills: req.Skills, Number: req.Caller,
+		Arrived: req.Arrived,
 	})
 	if err != nil {
 		return ivr.QueueResult{}, err
@@ -191,6 +231,12 @@ func (s *Service) Enqueue(ctx context.Context, req ivr.QueueRequest) (ivr.QueueR
 // too late learn the call is gone.
 func (ses *session) close() {
 	ses.stopTimer()
+	ses.stopBounds()
+	if ses.adoptTimer != nil {
+		ses.adoptTimer.done()
+		ses.adoptTimer = nil
+	}
+	ses.forget()
 	for _, m := range ses.box.close() {
 		ses.s.busy.Add(-1)
 		if c, ok := m.(command); ok {
@@ -225,14 +271,36 @@ func (ses *session) close() {
 // loop runs the session until its call leaves the ACD.
 func (ses *session) loop(ctx context.Context) (ivr.QueueResult, error) {
 	for ses.phase != done {
-		var tick <-chan time.Time
+		var tick, bound, adopt <-chan time.Time
 		if ses.timer != nil {
 			tick = ses.timer.Chan()
 		}
+		if ses.boundTimer != nil {
+			bound = ses.boundTimer.Chan()
+		}
+		if ses.adoptTimer != nil {
+			adopt = ses.adoptTimer.Chan()
+		}
 		select {
 		case <-ctx.Done():
+			if ses.leftForNext() {
+				// A stop, not a hang-up: the call stays in Asterisk for
+				// the next instance.
+				ses.leaveForNext(context.WithoutCancel(ctx))
+				return ivr.QueueResult{}, ctx.Err()
+			}
 			ses.callerGone(context.WithoutCancel(ctx))
 			return ivr.QueueResult{}, ctx.Err()
+		case <-bound:
+			t := ses.boundTimer
+			ses.boundTimer = nil
+			ses.overdue(ctx)
+			t.done()
+		case <-adopt:
+			// Done before its work: the apology waits on a timer of its own.
+			ses.adoptTimer.done()
+			ses.adoptTimer = nil
+			ses.adoptTimeout(ctx)
 		case k, ok := <-ses.keys:
 			if !ok {
 				ses.keys = nil
@@ -271,6 +339,14 @@ func (ses *session) handle(ctx context.Context, m any) {
 		}
 	case overflowMsg:
 		ses.overflow(ctx, m.ov)
+	case callerGoneMsg:
+		if ses.phase != done {
+			ses.callerGone(ctx)
+		}
+	case attachMsg:
+		ses.takeBack(m)
+	case recheckMsg:
+		ses.recheck(ctx)
 	case command:
 		v, err := m.do(ctx, ses)
 		m.reply <- commandResult{v, err}
@@ -286,12 +362,15 @@ func (ses *session) event(ctx context.Context, id string, ev ari.Event) {
 			return
 		}
 		delete(ses.playing, id)
+		delete(ses.bounds, id)
 		ses.s.disown(id)
 		ses.played(ctx, what)
 	case *ari.StasisStart:
 		switch {
 		case ses.leg != nil && id == ses.leg.channel:
-			ses.agentAnswered(ctx)
+			if ses.leg.answered.IsZero() { // not already learnt from Asterisk after a reconnect
+				ses.agentAnswered(ctx)
+			}
 		case ses.cb != nil && id == ses.cb.customer:
 			ses.customerAnswered(ctx)
 		default:
@@ -316,6 +395,10 @@ func (ses *session) startWaiting(ctx context.Context) {
 	ses.phase = waiting
 	ses.music(ctx, true)
 	ses.armAnnouncement()
+	if pl, err := ses.s.center.Position(ses.id); err == nil {
+		ses.queueArrived, ses.queueOrder = pl.Arrived, pl.Seq
+	}
+	ses.persist(PhaseWaiting)
 }
 
 func (ses *session) armAnnouncement() {
@@ -352,8 +435,10 @@ func (ses *session) play(ctx context.Context, channel, what string, media ...str
 	id := ses.s.newID()
 	ses.s.own(id, ses)
 	ses.playing[id] = what
+	ses.bound(id, channel, media)
 	if err := ses.s.pbx.Play(ctx, channel, id, media...); err != nil {
 		delete(ses.playing, id)
+		delete(ses.bounds, id)
 		ses.s.disown(id)
 		if ctx.Err() == nil {
 			ses.log.Warn("playing", "what", what, "error", err)
@@ -370,6 +455,7 @@ func (ses *session) stopPlaying(ctx context.Context, what ...string) {
 			continue
 		}
 		delete(ses.playing, id)
+		delete(ses.bounds, id)
 		_ = ses.s.pbx.StopPlayback(ctx, id)
 		ses.s.disown(id)
 	}
@@ -411,38 +497,6 @@ func (ses *session) played(ctx context.Context, what string) {
 			ses.bridgeUp(ctx)
 		}
 	}
-}
-
-// announce tells a waiting caller its position and estimated wait, and
-// offers a call-back once the queue allows it.
-func (ses *session) announce(ctx context.Context) {
-	pl, err := ses.s.center.Position(ses.id)
-	if err != nil {
-		return
-	}
-	lang := ses.lang
-	var media []string
-	if ahead := pl.Position - 1; ahead > 0 {
-		media = append(media, sound(lang, "queue/ahead"))
-		media = append(media, ivr.SpeakNumber(int64(ahead), lang)...)
-		media = append(media, sound(lang, "queue/callers-waiting"))
-	} else {
-		media = append(media, sound(lang, "queue/still-waiting"))
-	}
-	if pl.EWTKnown {
-		minutes := max(int64((pl.EWT+time.Minute-1)/time.Minute), 1)
-		media = append(media, sound(lang, "queue/expected-wait"))
-		media = append(media, ivr.SpeakNumber(minutes, lang)...)
-		media = append(media, sound(lang, "queue/minutes"))
-	}
-	if pl.CanCallback && ses.keys != nil {
-		media = append(media, sound(lang, "queue/callback-offer"))
-		ses.cbOffered = true
-	}
-	ses.music(ctx, false)
-	// The period runs from one announcement's start to the next.
-	ses.armAnnouncement()
-	ses.play(ctx, ses.caller, "announce", media...)
 }
 
 // --- timers -----------------------------------------------------------------
@@ -499,6 +553,7 @@ func (ses *session) ring(ctx context.Context, o queue.Offer) {
 	if o.Callback {
 		callerID = o.Number
 	}
+	ses.persist(PhaseRinging)
 	ses.log.Info("ringing agent", "agent", o.Agent, "device", o.Device, "attempt", o.Attempt)
 	if err := ses.s.pbx.Originate(ctx, l.channel, o.Device, callerID, timeout, "agent"); err != nil {
 		ses.log.Warn("could not ring the agent", "agent", o.Agent, "device", o.Device, "error", err)
@@ -523,6 +578,9 @@ func (ses *session) legEnded(ctx context.Context, l *leg) {
 	}
 	ses.s.mu.Unlock()
 	ses.setView(func(v *CallView) { v.Agent, v.Answered = "", time.Time{} })
+	if ses.phase == waiting {
+		ses.persist(PhaseWaiting)
+	}
 }
 
 // dropLeg hangs up the agent leg, whatever its state.
@@ -550,8 +608,13 @@ func (ses *session) agentGone(ctx context.Context, cause int, text string) {
 		ses.s.wake()
 		return
 	}
-	// The agent hung up: the conversation is over.
-	ses.endWithAgent(ctx, l, "agent")
+	// The agent hung up: the conversation is over (or, lost with the PBX,
+	// nobody hung up).
+	by := "agent"
+	if _, lost := ses.lost(); lost {
+		by = "system"
+	}
+	ses.endWithAgent(ctx, l, by)
 	if ses.cb != nil {
 		ses.hangupCustomer(ctx)
 		ses.phase = done
@@ -568,7 +631,11 @@ func (ses *session) endWithAgent(ctx context.Context, l *leg, by string) {
 	ses.music(ctx, false)
 	ses.stopPlaying(ctx)
 	ses.tearDownBridge(ctx)
-	if err := ses.s.center.EndCall(ses.id); err != nil && !ignorable(err) {
+	end := ses.s.center.EndCall
+	if _, lost := ses.lost(); lost {
+		end = ses.s.center.Lost
+	}
+	if err := end(ses.id); err != nil && !ignorable(err) {
 		ses.log.Error("ending the call", "error", err)
 	}
 	ses.record(l, by)
@@ -581,7 +648,7 @@ func (ses *session) record(l *leg, by string) {
 	}
 	ses.s.cfg.Records.AgentCall(AgentCall{
 		CallID: ses.id, Agent: l.offer.Agent, Queue: l.offer.Queue, Callback: l.offer.Callback,
-		Answered: l.answered, Ended: ses.s.clock.Now(), Holds: ses.holds, HoldTime: ses.holdTime,
+		Answered: l.answered, Ended: ses.ended(), Holds: ses.holds, HoldTime: ses.holdTime,
 		Transfers: ses.transfers, EndedBy: by,
 	})
 	ses.holds, ses.holdTime, ses.transfers = 0, 0, 0
@@ -660,6 +727,7 @@ func (ses *session) bridgeUp(ctx context.Context) {
 		}
 	}
 	ses.phase = connected
+	ses.persist(PhaseTalking)
 	ses.s.wake()
 }
 
@@ -704,73 +772,32 @@ func (ses *session) callerGone(ctx context.Context) {
 		return
 	}
 	l := ses.leg
-	ses.log.Info("caller left the queue", "phase", ses.phase, "agent_leg", l != nil)
+	ses.callerLeft = true
+	_, lost := ses.lost()
+	ses.log.Info("caller left the queue", "phase", ses.phase, "agent_leg", l != nil, "lost_with_the_pbx", lost)
 	switch {
 	case l != nil && !l.answered.IsZero():
 		ses.dropLeg(ctx)
 		ses.moh = false // the channel is gone
-		ses.endWithAgent(ctx, l, "caller")
+		by := "caller"
+		if lost {
+			by = "system"
+		}
+		ses.endWithAgent(ctx, l, by)
 	default:
 		// The center first, so the agent is free at once; then the phone.
-		if err := ses.s.center.Abandon(ses.id); err != nil && !ignorable(err) {
+		// A call lost with the PBX is no abandon.
+		leave := ses.s.center.Abandon
+		if lost {
+			leave = ses.s.center.Lost
+		}
+		if err := leave(ses.id); err != nil && !ignorable(err) {
 			ses.log.Error("abandon", "error", err)
 		}
 		ses.s.wake()
 		ses.dropLeg(ctx)
 	}
 	ses.phase = done
-}
-
-// overflow is the center moving a waiting caller on by its queue's rules.
-func (ses *session) overflow(ctx context.Context, ov queue.Overflow) {
-	ses.log.Info("overflow", "reason", ov.Reason.String(), "action", ov.Action.Kind.String(), "queued", ov.Queued)
-	if ov.Queued {
-		switch ov.Action.Kind {
-		case queue.ActionQueue:
-			ses.queue = ov.Action.Queue
-			ses.setView(func(v *CallView) { v.Queue = ov.Action.Queue })
-		case queue.ActionCallbackOffer:
-			if ses.keys != nil && ses.cbStep == "" {
-				ses.cbOffered = true
-				ses.music(ctx, false)
-				ses.stopPlaying(ctx, "announce")
-				ses.play(ctx, ses.caller, "announce", sound(ses.lang, "queue/callback-offer"))
-			}
-		}
-		return
-	}
-	ses.dropLeg(ctx)
-	ses.leave(ctx, ov)
-}
-
-// overflowAtDoor: the caller was not queued at all (a full or unstaffed
-// queue).
-func (ses *session) overflowAtDoor(ctx context.Context, ov queue.Overflow) {
-	if ov.Action.Kind == queue.ActionCallbackOffer && ses.keys != nil {
-		ses.phase = waiting
-		ses.cbOffered, ses.cbNotIn = true, true
-		ses.play(ctx, ses.caller, "callback-offer", sound(ses.lang, "queue/callback-offer"))
-		ses.arm(ses.s.cfg.KeyTimeout, "callback-key")
-		return
-	}
-	ses.leave(ctx, ov)
-}
-
-// leave ends a live caller's stay with an overflow: the queue's prompt,
-// if it names one, then the flow's on_fail path.
-func (ses *session) leave(ctx context.Context, ov queue.Overflow) {
-	ses.stopTimer()
-	ses.stopPlaying(ctx)
-	ses.music(ctx, false)
-	ses.result = ivr.QueueResult{Outcome: ivr.QueueOverflow}
-	if ov.Action.Prompt == "" || ses.caller == "" {
-		ses.phase = done
-		if ses.cb != nil {
-			ses.hangupCustomer(ctx)
-		}
-		return
-	}
-	ses.play(ctx, ses.caller, "overflow", sound(ses.lang, ov.Action.Prompt))
 }
 
 // ignorable are the center's answers to an event that came too late to

@@ -1,4 +1,4 @@
-package main
+package store_test
 
 import (
 	"errors"
@@ -16,7 +16,7 @@ import (
 // TestStoreCallbacks runs the ACD's call-back store on PostgreSQL: the
 // records go in and come back as the ACD gave them, and every refusal of
 // the store is one of the two errors the ACD acts on.
-func TestStoreCallbacks(t *testing.T) {
+func TestACDCallbacks(t *testing.T) {
 	db, err := store.Open(t.Context(), pgtest.New(t), 2)
 	if err != nil {
 		t.Fatal(err)
@@ -24,7 +24,7 @@ func TestStoreCallbacks(t *testing.T) {
 	defer db.Close()
 	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	clk := clockwork.NewFakeClockAt(t0)
-	cbs := storeCallbacks{store.NewCallbacks(db, clk)}
+	cbs := store.NewACDCallbacks(store.NewCallbacks(db, clk), nil)
 	ctx := t.Context()
 
 	rec := acd.CallbackRecord{ID: "cb-c1", CallID: "c1", Queue: "after-sales", Priority: 5, Skills: []string{"zh"},
@@ -41,7 +41,7 @@ func TestStoreCallbacks(t *testing.T) {
 	}
 	want := rec
 	want.NotBefore = t0 // the store's default: now
-	if len(got) != 1 || !equalRecords(got[0], want) {
+	if len(got) != 1 || !equalCallbackRecords(got[0], want) {
 		t.Fatalf("Pending: %+v, want [%+v]", got, want)
 	}
 
@@ -97,7 +97,7 @@ func TestStoreCallbacks(t *testing.T) {
 	}
 }
 
-func equalRecords(a, b acd.CallbackRecord) bool {
+func equalCallbackRecords(a, b acd.CallbackRecord) bool {
 	return a.ID == b.ID && a.CallID == b.CallID && a.Queue == b.Queue && a.Priority == b.Priority &&
 		slices.Equal(a.Skills, b.Skills) && a.Number == b.Number && a.Arrived.Equal(b.Arrived) &&
 		a.Attempts == b.Attempts && a.MaxAttempts == b.MaxAttempts && a.NotBefore.Equal(b.NotBefore)
@@ -109,4 +109,74 @@ func recordIDs(recs []acd.CallbackRecord) []string {
 		ids = append(ids, r.ID)
 	}
 	return ids
+}
+
+// TestCallbacksBookedDuringAnOutage: a call-back booked while PostgreSQL
+// is down is kept in the local spool (Add succeeds: the caller may hear
+// the confirmation) and stored exactly once when PostgreSQL is back, with
+// the place it was booked with.
+func TestCallbacksBookedDuringAnOutage(t *testing.T) {
+	ctx := t.Context()
+	srv := pgtest.NewServer(t)
+	if err := srv.CreateDatabase(ctx, "hotline"); err != nil {
+		t.Fatal(err)
+	}
+	url := srv.DatabaseURL("hotline")
+	db, err := store.Open(ctx, url, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := store.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	clk := clockwork.NewFakeClockAt(t0)
+	dir := t.TempDir()
+	cbdb := store.NewCallbacks(db, clk)
+	spool, err := store.OpenCallbackSpool(dir, cbdb, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer spool.Close()
+	cbs := store.NewACDCallbacks(cbdb, spool)
+
+	if err := srv.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec := acd.CallbackRecord{ID: "cb-c1", CallID: "c1", Queue: "after-sales", Priority: 5, Number: "13800138000",
+		Arrived: t0.Add(-time.Minute), MaxAttempts: 2}
+	if err := cbs.Add(ctx, rec); err != nil {
+		t.Fatalf("Add while PostgreSQL is down: %v; want it kept in the spool", err)
+	}
+	if n := spool.Count(); n != 1 {
+		t.Fatalf("spooled requests: %d, want 1", n)
+	}
+	if err := srv.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for spool.Count() > 0 { // the spool's goroutine retries with a backoff
+		if err := spool.Replay(ctx); err != nil && !store.Unreachable(err) {
+			t.Fatal(err)
+		}
+	}
+	// A replay after a crash before the file was rewritten stores nothing twice.
+	if err := spool.Keep(ctx, store.CallbackRequest{ID: "cb-c1", Queue: "after-sales", Number: "13800138000"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := spool.Replay(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := cbs.Pending(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := rec
+	want.NotBefore = t0
+	if len(got) != 1 || !equalCallbackRecords(got[0], want) {
+		t.Errorf("Pending after the outage: %+v, want [%+v]", got, want)
+	}
+	if n := spool.Count(); n != 0 {
+		t.Errorf("%d requests left in the spool", n)
+	}
 }

@@ -1,4 +1,4 @@
-package main
+package store_test
 
 import (
 	"log/slog"
@@ -16,10 +16,10 @@ type added []store.Record
 
 func (a *added) Add(r store.Record) { *a = append(*a, r) }
 
-func TestStoreAgentRecords(t *testing.T) {
+func TestAgentRecords(t *testing.T) {
 	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	var w added
-	r := newStoreAgentRecords(&w, slog.New(slog.DiscardHandler))
+	r := store.NewAgentRecords(&w, slog.New(slog.DiscardHandler))
 
 	r.AgentStateChanges([]queue.AgentStateChange{
 		{Agent: "1001", At: t0, From: queue.Ready, State: queue.Reserved, CallID: "c1", Queue: "support"},
@@ -36,7 +36,7 @@ func TestStoreAgentRecords(t *testing.T) {
 		Ended: t0.Add(time.Minute), Holds: 1, EndedBy: "agent"})
 
 	want := added{
-		store.AgentStateChange{AgentID: "1001", At: t0, State: "reserved", CallID: "c1"},
+		store.AgentStateChange{AgentID: "1001", At: t0, State: "ringing", CallID: "c1"},
 		store.AgentStateChange{AgentID: "1001", At: t0.Add(time.Second), State: "wrap_up", CallID: "c1"},
 		store.AgentStateChange{AgentID: "1002", At: t0.Add(2 * time.Second), State: "not_ready", Reason: "break"},
 		store.Call{ID: "c1", AgentID: "1001", AgentAnsweredAt: t0, Holds: 1, HoldTime: 10 * time.Second, Transfers: 1},
