@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"runtime"
 	"runtime/metrics"
 	"slices"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/hotline-ivr/hotline/callflow"
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
+	"github.com/hotline-ivr/hotline/console"
 	"github.com/hotline-ivr/hotline/ivr"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
 )
@@ -378,13 +378,7 @@ func serveProfiles(addr string) (stop func(), err error) {
 	}
 	runtime.SetMutexProfileFraction(10)
 	runtime.SetBlockProfileRate(int(100 * time.Microsecond))
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: console.Profiles(), ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
