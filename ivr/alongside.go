@@ -13,8 +13,12 @@ import (
 // to keys (dropped when nobody reads them). The work's own goroutine is
 // always waited for, so nothing outlives the call.
 func (c *call) alongside(ctx context.Context, keys chan<- string, work func(ctx context.Context) error) error {
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// The work's context ends with the call's own cause (ErrStopping when
+	// the instance stops), whether the call's context or an ending event
+	// ends it first: a plain cancel racing the parent's propagation would
+	// tell the queues the caller left, and they would drop its place.
+	wctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	done := make(chan error, 1)
 	go func() { done <- work(wctx) }()
 	defer c.parked.Store(0)
@@ -31,7 +35,7 @@ func (c *call) alongside(ctx context.Context, keys chan<- string, work func(ctx 
 					break
 				}
 				if err := c.ended(ev); err != nil {
-					cancel()
+					cancel(err)
 					<-done
 					return err
 				}
@@ -44,7 +48,7 @@ func (c *call) alongside(ctx context.Context, keys chan<- string, work func(ctx 
 				}
 			}
 		case <-ctx.Done():
-			cancel()
+			cancel(context.Cause(ctx))
 			<-done
 			return ctx.Err()
 		}
