@@ -94,18 +94,31 @@ func (e *Engine) resumable(ctx context.Context, id string, log *slog.Logger) (Ca
 		if err != nil {
 			log.Warn("asking the queues about an adopted call", "error", err)
 		} else if found {
+			// Its place is the queues'; its journey so far, when the
+			// last instance stopped in order, is in its handoff.
+			if h, ok := e.takeHandoff(ctx, id, log); ok && st.Journey == nil {
+				st.Journey = h.Journey
+			}
 			return st, resumedByQueue
 		}
 	}
+	if st, found := e.takeHandoff(ctx, id, log); found {
+		return st, resumedByHandoff
+	}
+	return CallState{}, ""
+}
+
+// takeHandoff takes the state the last instance saved of the call on id.
+func (e *Engine) takeHandoff(ctx context.Context, id string, log *slog.Logger) (CallState, bool) {
 	if e.cfg.Handoffs != nil {
 		st, found, err := e.cfg.Handoffs.Take(ctx, id)
 		if err != nil {
 			log.Warn("taking the handoff of an adopted call", "error", err)
 		} else if found {
-			return st, resumedByHandoff
+			return st, true
 		}
 	}
-	return CallState{}, ""
+	return CallState{}, false
 }
 
 // flowNamed finds a flow by name, for Flows that can (callflow.Registry).

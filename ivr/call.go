@@ -177,13 +177,15 @@ func (c *call) end(ctx context.Context, err error) {
 func stopping(ctx context.Context) bool { return errors.Is(context.Cause(ctx), ErrStopping) }
 
 // handOff leaves the call to the next instance: a caller in a queue is the
-// queues' (they persist it); one in the IVR gets music on hold, so it does
-// not wait in silence, and its state is kept for Drain to save. Either
-// way this instance writes no journey for it.
+// queues' (they persist its place); one in the IVR gets music on hold, so
+// it does not wait in silence. Either way its state and journey so far are
+// kept for Drain to save, so that the next instance writes the call's one
+// record whole, and this instance writes no journey for it.
 func (c *call) handOff() {
 	c.notOurs = true // the next instance records it
 	if c.inQueue {
 		c.log.Info("engine stopping: the caller stays in its queue for the next instance")
+		c.keepState(c.at)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.e.ctx), handoffTimeout)
@@ -198,12 +200,20 @@ func (c *call) handOff() {
 			c.log.Warn("music on hold for a call left to the next instance", "error", err)
 		}
 	}
-	if c.flow == nil || c.at == "" {
-		return // it had not started its flow: the next instance starts it
-	}
 	node := c.at
 	if len(c.subflows) > 0 {
 		node = c.subflows[0] // its return points are not kept: enter the sub-flow again
+	}
+	if c.keepState(node) {
+		c.log.Info("engine stopping: call handed to the next instance", "node", node)
+	}
+}
+
+// keepState keeps where the call stands, at node, for Drain to save; false
+// when it had not started its flow (the next instance starts it).
+func (c *call) keepState(node string) bool {
+	if c.flow == nil || node == "" {
+		return false
 	}
 	c.note(EventHandoff, node, nil)
 	c.handoff = &CallState{
@@ -212,7 +222,7 @@ func (c *call) handOff() {
 		Node: node, Vars: c.keptVars(), Path: append([]string(nil), c.path...), Arrived: c.journey.Arrived,
 		Journey: c.journeySoFar(),
 	}
-	c.log.Info("engine stopping: call handed to the next instance", "node", node)
+	return true
 }
 
 // keptVars are the call's variables without the sensitive ones (the
@@ -335,47 +345,67 @@ func (d *deadline) reset(dur time.Duration) {
 func (d *deadline) stop() { d.t.Stop() }
 
 // bound is the deadline of a wait for the end of a playback or a
-// recording, which lasts d from its start. It is armed when Asterisk says
-// the playback or recording started, or at once while the events socket
-// is down (then its start may never be seen either): a wait whose socket
-// stays up gets every event, in order, so it needs no timer until then.
+// recording, which lasts length from its start and is told by an event
+// that may be lost. While the events socket is up every event comes, in
+// order, so the wait needs no timer until Asterisk says it started; then
+// it is armed for length plus margin, after which Asterisk is asked. While
+// the socket is down the end will not be told: Asterisk is asked as soon
+// as the media should be over (downPoll after its length from the start
+// or the request), and again every downPoll while it says it goes on, so
+// a cut adds no more than that to what the caller hears (not the margin).
 type bound struct {
-	c     *call
-	d     time.Duration
-	asked time.Time
-	dl    *deadline // nil until armed
+	c              *call
+	length, margin time.Duration
+	from           time.Time // Asterisk said it started; until then, when it was asked
+	dl             *deadline // nil until armed
 }
 
-func (c *call) newBound(d time.Duration) *bound {
-	b := &bound{c: c, d: d, asked: c.e.now()}
+// downPoll is how late after its expected end a playback or recording is
+// asked about while the events socket is down, and how often again.
+const downPoll = 250 * time.Millisecond
+
+func (c *call) newBound(length, margin time.Duration) *bound {
+	b := &bound{c: c, length: length, margin: margin, from: c.e.now()}
 	if c.e.isDown() {
 		b.down()
 	}
 	return b
 }
 
-// started arms the bound d from now: Asterisk said it started.
+// started arms the bound length plus margin from now: Asterisk said it
+// started.
 func (b *bound) started() {
 	if b.dl == nil {
-		b.dl = b.c.newDeadline(b.d)
+		b.from = b.c.e.now()
+		b.dl = b.c.newDeadline(b.length + b.margin)
 	}
 }
 
-// down arms the bound, if it is not yet, for what is left of d since the
-// request (at least the margin): the socket dropped.
+// down brings the bound forward to the media's expected end plus
+// downPoll: the socket dropped.
 func (b *bound) down() {
-	if b.dl == nil {
-		b.dl = b.c.newDeadline(max(b.d-b.c.e.now().Sub(b.asked), waitMargin))
+	now := b.c.e.now()
+	wait := max(b.from.Add(b.length).Sub(now), 0) + downPoll
+	switch {
+	case b.dl == nil:
+		b.dl = b.c.newDeadline(wait)
+	case now.Add(wait).Before(b.dl.due):
+		b.dl.reset(wait)
 	}
 }
 
-// again arms the bound d from now: Asterisk says it is still going.
+// again arms the bound once more: Asterisk says it is still going. With
+// the socket down it is asked again after downPoll.
 func (b *bound) again() {
+	d := b.length + b.margin
+	if b.c.e.isDown() {
+		d = downPoll
+	}
 	if b.dl == nil {
-		b.dl = b.c.newDeadline(b.d)
+		b.dl = b.c.newDeadline(d)
 		return
 	}
-	b.dl.reset(b.d)
+	b.dl.reset(d)
 }
 
 func (b *bound) stop() {
@@ -472,7 +502,7 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 	// The end of the playback is an event that may be lost (the socket was
 	// down when it came): past the prompt's length plus a margin, or when
 	// told after a reconnect, ask Asterisk.
-	b := c.newBound(c.e.playBound(media))
+	b := c.newBound(c.e.playLength(media), waitMargin)
 	defer b.stop()
 	c.playing = id
 	for {

@@ -55,10 +55,10 @@ func SoundDurations(fsys fs.FS, prefix string) (Durations, error) {
 	}, nil
 }
 
-// playBound is how long a wait for the end of media may last before the
-// engine asks Asterisk about it.
-func (e *Engine) playBound(media []string) time.Duration {
-	total := waitMargin
+// playLength is how long media plays, as far as the engine knows; a wait
+// for its end lasts that plus waitMargin before Asterisk is asked.
+func (e *Engine) playLength(media []string) time.Duration {
+	var total time.Duration
 	for _, m := range media {
 		d, ok := time.Duration(0), false
 		if e.cfg.Durations != nil {

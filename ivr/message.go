@@ -86,11 +86,11 @@ func (c *call) runMessage(ctx context.Context, n *callflow.Node) (string, error)
 // maximum length plus a margin, or when told after a reconnect, Asterisk
 // is asked. errNoMessage when it failed or is empty.
 func (c *call) awaitRecording(ctx context.Context, name string, maxLength time.Duration) (int, error) {
-	bound := maxLength + recordingMargin
+	length := maxLength
 	if maxLength <= 0 {
-		bound = unboundedMessage
+		length = unboundedMessage
 	}
-	b := c.newBound(bound)
+	b := c.newBound(length, recordingMargin)
 	defer b.stop()
 	for {
 		ev, err := c.await(ctx, b.dl)

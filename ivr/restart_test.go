@@ -131,8 +131,13 @@ func TestRestartResumesCalls(t *testing.T) {
 		t.Fatalf("the stopping instance wrote a journey for %s", j.CallID)
 	default:
 	}
-	if handoffs.saves != 1 || len(handoffs.states) != 2 {
-		t.Fatalf("handoffs saved %d times with %d states, want once with the 2 IVR calls", handoffs.saves, len(handoffs.states))
+	// The queued caller's place is the queues', but its journey so far is
+	// handed over too: the next instance writes its one record whole.
+	if handoffs.saves != 1 || len(handoffs.states) != 3 {
+		t.Fatalf("handoffs saved %d times with %d states, want once with the 3 calls", handoffs.saves, len(handoffs.states))
+	}
+	if st := handoffs.states[queued.ID()]; st.Node != "agent" || st.Journey == nil {
+		t.Errorf("queued caller's state: node %q journey %v", st.Node, st.Journey != nil)
 	}
 	if st := handoffs.states[menu.ID()]; st.Node != "main" || st.Journey == nil || st.Flow != "routes" {
 		t.Errorf("menu caller's state: node %q flow %q journey %v", st.Node, st.Flow, st.Journey != nil)
@@ -181,6 +186,15 @@ func TestRestartResumesCalls(t *testing.T) {
 	}
 	if j.Outcome != ivr.OutcomeAbandoned {
 		t.Errorf("menu caller's outcome %q, want abandoned", j.Outcome)
+	}
+	// The queued caller's record holds its IVR part too (before: only
+	// what followed its resumption).
+	kinds = nil
+	for _, e := range got[queued.ID()].Events {
+		kinds = append(kinds, e.Kind)
+	}
+	if !slices.Contains(kinds, ivr.EventArrived) || !slices.Contains(kinds, ivr.EventKey) || !slices.Contains(kinds, ivr.EventResumed) {
+		t.Errorf("queued caller's journey %v, want its arrival, its key and the resumption", kinds)
 	}
 	select {
 	case extra := <-r.journeys:
