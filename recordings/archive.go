@@ -30,6 +30,15 @@ type Catalogue interface {
 // catalogue in PostgreSQL, the audio in blob storage, and the janitor for
 // an administrator's deletion. It checks no role: the console decides who
 // may do what, and audits it through Audit. It is safe for concurrent use.
+//
+// Audio is read with ranged reads (Open), so seeking in a browser fetches
+// only what it plays. The waveform summary of the timeline (Waveform) is
+// computed from the stored audio on the first request for it, not at store
+// time: the pipeline stays as fast as it is, most recordings are never
+// opened, and a recording stored before this existed gets one too. It is
+// then cached as a small JSON blob next to the audio (PeaksKey), which the
+// Janitor deletes with the audio. Peaks can also compute it at store time,
+// from the merged WAV, should the pipeline want to.
 type Archive struct {
 	cat     Catalogue
 	bucket  *blob.Bucket
