@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hotline-ivr/hotline/recordings"
 )
@@ -222,7 +223,7 @@ func (s *Server) audit(r *http.Request, e recordings.AuditEntry) error {
 // deny audits a refusal ("denied", with what was refused) and answers it
 // with 403 and msg.
 func (s *Server) deny(r *http.Request, sess session, id, what, msg string) error {
-	detail := fmt.Sprintf("%s %s: %s", r.Method, r.URL.Path, what)
+	detail := clip(fmt.Sprintf("%s %s: %s", r.Method, r.URL.Path, what), 1000)
 	if err := s.audit(r, s.actor(r, sess).Entry(recordings.ActionDenied, id, detail)); err != nil {
 		return err
 	}
@@ -249,11 +250,27 @@ func (s *Server) recordingFor(r *http.Request, sess session, what string) (recor
 		fmt.Sprintf("you may hear only the recordings of your own calls (agent %s); recording %s is not one", u.Agent, id))
 }
 
-// searchRecordings handles GET /api/recordings.
-func (s *Server) searchRecordings(w http.ResponseWriter, r *http.Request, sess session) error {
+// maxRecordingQuery bounds the query string of the recordings' search
+// and audit: a few dates, durations and names.
+const maxRecordingQuery = 2048
+
+// parseQuery reads r's query string, of at most maxRecordingQuery bytes.
+func parseQuery(r *http.Request) (url.Values, error) {
+	if len(r.URL.RawQuery) > maxRecordingQuery {
+		return nil, httpErrorf(http.StatusBadRequest, "the query string is longer than %d bytes", maxRecordingQuery)
+	}
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return httpErrorf(http.StatusBadRequest, "the query string is not valid: %v", err)
+		return nil, httpErrorf(http.StatusBadRequest, "the query string is not valid: %v", err)
+	}
+	return q, nil
+}
+
+// searchRecordings handles GET /api/recordings.
+func (s *Server) searchRecordings(w http.ResponseWriter, r *http.Request, sess session) error {
+	q, err := parseQuery(r)
+	if err != nil {
+		return err
 	}
 	search, err := parseSearch(q)
 	if err != nil {
@@ -410,7 +427,7 @@ func (s *Server) recordingAudio(download bool) handler {
 		defer audio.Close()
 		detail := "whole file"
 		if rg := r.Header.Get("Range"); rg != "" {
-			detail = "range " + rg
+			detail = "range " + clip(rg, 200)
 		}
 		if err := s.audit(r, s.actor(r, sess).Entry(action, d.ID, detail)); err != nil {
 			return err
@@ -566,9 +583,9 @@ func (s *Server) readAuditQuery(r *http.Request, sess session) (recordings.Audit
 		return recordings.AuditQuery{}, s.deny(r, sess, "", "reading the recording audit by role "+string(sess.user.Role),
 			"only managers and administrators read the recordings' access audit")
 	}
-	q, err := url.ParseQuery(r.URL.RawQuery)
+	q, err := parseQuery(r)
 	if err != nil {
-		return recordings.AuditQuery{}, httpErrorf(http.StatusBadRequest, "the query string is not valid: %v", err)
+		return recordings.AuditQuery{}, err
 	}
 	return auditQuery(q)
 }
@@ -623,4 +640,15 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request, sess session) 
 		s.log.ErrorContext(r.Context(), "console: writing the audit CSV", slog.Any("error", err))
 	}
 	return nil
+}
+
+// clip cuts s to at most n bytes, on a rune boundary, for the audit.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

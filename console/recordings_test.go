@@ -73,7 +73,7 @@ func TestRecordingSearch(t *testing.T) {
 	}
 
 	for _, q := range []string{"min_csat=9", "from=yesterday", "colour=blue", "min_duration=2m&max_duration=1m",
-		"pci_pause=maybe", "after=not-a-cursor", "limit=100000", "state=lost"} {
+		"pci_pause=maybe", "after=not-a-cursor", "limit=100000", "state=lost", "hotline=" + strings.Repeat("9", 3000)} {
 		res := r.do("GET", "/api/recordings?"+q, boss, "")
 		if res.status != http.StatusBadRequest {
 			t.Errorf("search %s: %d %s, want 400", q, res.status, res.body)
