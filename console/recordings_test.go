@@ -454,3 +454,27 @@ func TestRecordingsUnavailable(t *testing.T) {
 	}
 	e.must(http.StatusUnauthorized, "GET", "/api/recordings", "", "", nil)
 }
+
+// TestRecordingAccessNeedsItsAudit: when the audit cannot be written (the
+// database refuses the row), the access is refused with a 500 and no
+// audio leaves the server.
+func TestRecordingAccessNeedsItsAudit(t *testing.T) {
+	r := newRecEnv(t)
+	r.add(rec{id: "r1", agent: "1001", caller: "13800138001"})
+	r.exec(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'the audit disk is full'; END $$`)
+	r.exec(`CREATE TRIGGER refuse_audit BEFORE INSERT ON recording_audit FOR EACH ROW EXECUTE FUNCTION refuse_audit()`)
+	boss := r.login("boss")
+	for _, c := range []struct{ path, token string }{
+		{"/api/recordings/r1/audio", boss}, {"/api/recordings/r1/download", boss}, {"/api/recordings/r1", boss},
+		{"/api/recordings/r1/timeline", boss}, {"/api/recordings", boss}, {"/api/recordings/r1/audio", r.login("hanmei")},
+	} {
+		res := r.do("GET", c.path, c.token, "")
+		if res.status != http.StatusInternalServerError || bytes.Contains(res.body, []byte("RIFF")) {
+			t.Errorf("GET %s without an audit: %d, %d bytes; want 500 and no audio", c.path, res.status, len(res.body))
+		}
+	}
+	if !strings.Contains(r.logs.String(), "the audit disk is full") {
+		t.Errorf("the audit's failure is not logged: %s", r.logs.String())
+	}
+}
