@@ -4,19 +4,27 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"gocloud.dev/blob"
 
 	"github.com/hotline-ivr/hotline/recordings"
 )
 
 // storedRig is a rig with one recording the pipeline stored: the
-// customer's tone for 3 s, the agent's for 2 s.
-func storedRig(t *testing.T, id string) (*rig, *recordings.Archive) {
+// customer's tone for 3 s, the agent's for 2 s; in bucket, if given.
+func storedRig(t *testing.T, id string, bucket ...*blob.Bucket) (*rig, *recordings.Archive) {
 	t.Helper()
 	const d = 3 * time.Second
 	r := newRig(t, splitFiles(t, id, d, time.Second))
+	if len(bucket) > 0 {
+		r.bucket = bucket[0]
+	}
 	p := r.pipeline("hotline-1", recordings.Config{Retention: recordings.Retention{Default: 30 * day}})
 	j := splitJob(id, d)
 	j.Duration = d
@@ -29,9 +37,41 @@ func storedRig(t *testing.T, id string) (*rig, *recordings.Archive) {
 }
 
 // TestArchiveAudioSeeks: the stored WAV reads whole and from any offset
-// after a seek, as http.ServeContent reads it for a Range request.
+// after a seek, as http.ServeContent reads it for a Range request, from a
+// local folder and from an S3 server (gofakes3 on loopback).
 func TestArchiveAudioSeeks(t *testing.T) {
-	r, a := storedRig(t, "seek-1")
+	t.Run("file", func(t *testing.T) { testAudioSeeks(t, nil) })
+	t.Run("s3", func(t *testing.T) { testAudioSeeks(t, s3Bucket(t)) })
+}
+
+// s3Bucket is a bucket on an S3 server of the test's own.
+func s3Bucket(t *testing.T) *blob.Bucket {
+	t.Helper()
+	backend := s3mem.New()
+	if err := backend.CreateBucket("hotline-recordings"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gofakes3.New(backend, gofakes3.WithIntegrityCheck(true)).Server())
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_ACCESS_KEY_ID", "hotline")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "hotline-secret")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	b, err := recordings.OpenBucket(t.Context(), "s3://hotline-recordings?region=us-east-1&endpoint="+srv.URL+
+		"&use_path_style=true&disable_https=true&request_checksum_calculation=when_required")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+func testAudioSeeks(t *testing.T, bucket *blob.Bucket) {
+	var buckets []*blob.Bucket
+	if bucket != nil {
+		buckets = append(buckets, bucket)
+	}
+	r, a := storedRig(t, "seek-1", buckets...)
 	d, err := a.Details(t.Context(), "seek-1")
 	if err != nil {
 		t.Fatal(err)
