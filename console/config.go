@@ -46,6 +46,14 @@ type Config struct {
 	MetricsToken string
 	// Reports makes GET /api/reports; nil answers it with 503.
 	Reports Reports
+	// Recordings is the recordings archive of /api/recordings and
+	// /api/audit/recordings (*recordings.Archive); nil answers them with
+	// 503.
+	Recordings Recordings
+	// PCI pauses and resumes an agent's call recording for card data
+	// (POST /api/agents/{id}/recording/pause and resume; *acd.Service);
+	// nil answers them with 503.
+	PCI PCIControl
 
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed: a request from one of them is from the last address of

@@ -8,17 +8,36 @@
 // [Server.MetricsHandler], for a listener on a private address), and under
 // /api/ sign-in and sessions, the live queues, agents and calls (also as a
 // server-sent event stream), the agents' own actions, supervisors' listen-in
-// from their own configured device, the reports, and the administrators'
-// flow reload. Every /api/ request but sign-in needs a session, and each
+// from their own configured device, the reports, the administrators'
+// flow reload, and the recordings (below). Every /api/ request but
+// sign-in needs a session, and each
 // route names the capability it needs; which [Role] has which is one table
 // (roles.go). Sign-ins are throttled per (name, client address) and per
 // address, and the password checks running at once are bounded. Every
 // answer carries the security headers.
 //
+// Recordings (recordings.go): /api/recordings searches them (period,
+// hotline, queue, agent, caller, outcome, duration, PCI pause, CSAT; keyset
+// pages), and /api/recordings/{id} shows one, streams its stereo WAV with
+// HTTP Range (/audio: a browser seeks in it), downloads it (/download),
+// and returns its timeline with its waveform (/timeline). An agent finds
+// and hears only the recordings of calls its own agent took part in (a
+// transfer's later segment included); QA reviewers, managers, supervisors
+// and administrators hear all. Agents and QA see callers' numbers masked
+// to their last 4 digits and cannot search by one; the others need them
+// (call-backs, complaints, erasure requests). Administrators set and
+// release legal holds and delete a recording before its expiry; managers
+// and administrators read the access audit (/api/audit/recordings, and
+// .csv). Every access and every refusal is written to the append-only
+// audit (who, role, client address, which recording, what) before the
+// answer; an access whose audit cannot be written is refused. An agent
+// (or a supervisor) pauses and resumes its call's recording for card data
+// at /api/agents/{id}/recording/pause and /resume, through [PCIControl].
+//
 // The package owns users' sessions and the HTTP shapes, nothing else. It
 // reaches the rest through small interfaces it defines, [ACD], [Flows],
-// [Reports] and [Health] (and the metrics' http.Handler), implemented
-// elsewhere, so it never talks to Asterisk, the database or the file system
-// itself, and it reads no flags or environment: its caller hands it a
-// [Config].
+// [Reports], [Recordings], [PCIControl] and [Health] (and the metrics'
+// http.Handler), implemented elsewhere, so it never talks to Asterisk, the
+// database, blob storage or the file system itself, and it reads no flags
+// or environment: its caller hands it a [Config].
 package console

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/queue"
+	"github.com/hotline-ivr/hotline/recordings"
 )
 
 // ErrInvalidConfig is what every problem [New] finds in its [Config]
@@ -65,6 +66,12 @@ var domainStatuses = []struct {
 	{queue.ErrNoReason, http.StatusBadRequest},
 	{ErrBadReportQuery, http.StatusBadRequest},
 	{ErrReportsUnavailable, http.StatusServiceUnavailable},
+	{recordings.ErrUnknownRecording, http.StatusNotFound},
+	{recordings.ErrRecordingDeleted, http.StatusGone},
+	{recordings.ErrNotStored, http.StatusConflict},
+	{recordings.ErrLegalHold, http.StatusConflict},
+	{recordings.ErrBadSearch, http.StatusBadRequest},
+	{recordings.ErrBadAuditEntry, http.StatusBadRequest},
 }
 
 // publicError returns the status and message to answer err with; internal

@@ -9,21 +9,28 @@ type Role string
 // The roles of the service standards' team (§2).
 const (
 	// RoleAgent (客服专员): its own agent's state and calls, and the queue
-	// totals.
+	// totals; the recordings of the calls it took part in, the caller's
+	// number masked to its last 4 digits.
 	RoleAgent Role = "agent"
-	// RoleQA (QA reviewer): the reports and the queue totals. It will score
-	// recordings; it sees no live call and acts on nothing.
+	// RoleQA (QA reviewer): the reports and the queue totals, and every
+	// recording (to score it), the caller's number masked to its last 4
+	// digits: judging the service needs the voice, not the number. It sees
+	// no live call and acts on nothing.
 	RoleQA Role = "qa"
 	// RoleManager (客服经理): reads everything, acts on nothing: every
-	// agent, call and queue, the event stream and the reports. It does not
+	// agent, call and queue, the event stream, the reports, every recording
+	// with the caller's number, and the recordings' access audit. It does not
 	// listen in (that is a supervisor's job) and does not change agents'
 	// states.
 	RoleManager Role = "manager"
-	// RoleSupervisor (客服主管): every agent and call; acts on every agent;
-	// listens, whispers and barges in from its own configured device only;
-	// the reports.
+	// RoleSupervisor (客服主管): every agent and call; acts on every agent
+	// (pausing its recording for card data too); listens, whispers and
+	// barges in from its own configured device only; the reports; every
+	// recording with the caller's number (it calls complainants back).
 	RoleSupervisor Role = "supervisor"
-	// RoleAdmin: all a supervisor may do, and managing the flows.
+	// RoleAdmin: all a supervisor may do, managing the flows, and the
+	// recordings' retention (legal holds, deletion before expiry) and
+	// access audit.
 	RoleAdmin Role = "admin"
 )
 
@@ -46,15 +53,28 @@ const (
 	readReports
 	// manageFlows: reload and list the flows.
 	manageFlows
+	// hearRecordings: search, play and download every recording (without
+	// it, only those of calls the user's own agent took part in).
+	hearRecordings
+	// seeCallers: caller numbers in recordings unmasked (without it, all
+	// but the last 4 characters are masked, and recordings cannot be
+	// searched by caller).
+	seeCallers
+	// manageRetention: set and release legal holds, delete a recording
+	// before its expiry.
+	manageRetention
+	// readAudit: query and export the audit of recording access.
+	readAudit
 )
 
 // roleCapabilities is the whole authorisation table.
 var roleCapabilities = map[Role][]capability{
 	RoleAgent:      {},
-	RoleQA:         {readReports},
-	RoleManager:    {seeAll, readReports},
-	RoleSupervisor: {seeAll, actOnAll, supervise, readReports},
-	RoleAdmin:      {seeAll, actOnAll, supervise, readReports, manageFlows},
+	RoleQA:         {readReports, hearRecordings},
+	RoleManager:    {seeAll, readReports, hearRecordings, seeCallers, readAudit},
+	RoleSupervisor: {seeAll, actOnAll, supervise, readReports, hearRecordings, seeCallers},
+	RoleAdmin: {seeAll, actOnAll, supervise, readReports, manageFlows, hearRecordings, seeCallers,
+		manageRetention, readAudit},
 }
 
 // Valid says whether r is one of the roles.

@@ -29,6 +29,8 @@ func TestRoles(t *testing.T) {
 		{"POST", "/api/agents/1001/supervise", `{"mode":"listen"}`, map[string]int{"lilei": refused, "boss": refused, "qiu": refused, "wang": 409, "root": 409}},
 		{"DELETE", "/api/supervision/x", "", map[string]int{"lilei": refused, "boss": refused, "qiu": refused, "wang": 404, "root": 404}},
 		{"GET", "/api/reports", "", map[string]int{"lilei": refused, "boss": 503, "qiu": 503, "wang": 503, "root": 503}},
+		{"POST", "/api/agents/1002/recording/pause", `{"reason":"card"}`, map[string]int{"lilei": refused, "boss": refused, "qiu": refused, "wang": 503, "root": 503}},
+		{"POST", "/api/agents/1001/recording/resume", `{"reason":"card"}`, map[string]int{"lilei": 503, "boss": refused, "qiu": refused, "wang": 503, "root": 503}},
 		{"GET", "/api/admin/flows", "", map[string]int{"lilei": refused, "boss": refused, "qiu": refused, "wang": refused, "root": 503}},
 		{"POST", "/api/admin/flows/reload", "", map[string]int{"lilei": refused, "boss": refused, "qiu": refused, "wang": refused, "root": 503}},
 	}

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"crypto/sha256"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/jonboulle/clockwork"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/hotline-ivr/hotline/recordings"
 )
 
 // Server is the hotline's HTTP surface. Create one with New; it is an
@@ -18,10 +21,12 @@ import (
 // RegisterOnShutdown), so that the event streams end and a graceful
 // shutdown does not wait on them.
 type Server struct {
-	acd           ACD     // nil: not on this server
-	flows         Flows   // nil: not on this server
-	reports       Reports // nil: not on this server
-	healthSrc     Health  // nil: no /healthz
+	acd           ACD        // nil: not on this server
+	flows         Flows      // nil: not on this server
+	reports       Reports    // nil: not on this server
+	recordings    Recordings // nil: not on this server
+	pci           PCIControl // nil: not on this server
+	healthSrc     Health     // nil: no /healthz
 	metricsSrc    http.Handler
 	metricsToken  []byte // sha256 of Config.MetricsToken; nil: none
 	proxies       []netip.Prefix
@@ -51,6 +56,8 @@ func New(cfg Config) (*Server, error) {
 		acd:           cfg.ACD,
 		flows:         cfg.Flows,
 		reports:       cfg.Reports,
+		recordings:    cfg.Recordings,
+		pci:           cfg.PCI,
 		healthSrc:     cfg.Health,
 		metricsSrc:    cfg.Metrics,
 		proxies:       slices.Clone(cfg.TrustedProxies),
@@ -138,6 +145,26 @@ func (s *Server) handler() http.Handler {
 	mux.Handle("POST /api/agents/{id}/supervise", s.supervisor(s.supervise))
 	mux.Handle("POST /api/supervision/{session}", s.supervisor(s.setSupervision))
 	mux.Handle("DELETE /api/supervision/{session}", s.supervisor(s.endSupervision))
+
+	mux.Handle("POST /api/agents/{id}/recording/pause", s.forAgentRecording(s.pciPause))
+	mux.Handle("POST /api/agents/{id}/recording/resume", s.forAgentRecording(s.pciResume))
+
+	mux.Handle("GET /api/recordings", s.withRecordings(s.searchRecordings))
+	mux.Handle("GET /api/recordings/{id}", s.withRecordings(s.getRecording))
+	mux.Handle("GET /api/recordings/{id}/audio", s.withRecordings(s.recordingAudio(false)))
+	mux.Handle("GET /api/recordings/{id}/download", s.withRecordings(s.recordingAudio(true)))
+	mux.Handle("GET /api/recordings/{id}/timeline", s.withRecordings(s.recordingTimeline))
+	mux.Handle("POST /api/recordings/{id}/legal-hold", s.withRecordings(s.retention("legal hold", func(ctx context.Context, id string, who recordings.Actor, reason string) error {
+		return s.recordings.SetLegalHold(ctx, id, true, who, reason)
+	})))
+	mux.Handle("POST /api/recordings/{id}/legal-hold/release", s.withRecordings(s.retention("legal hold release", func(ctx context.Context, id string, who recordings.Actor, reason string) error {
+		return s.recordings.SetLegalHold(ctx, id, false, who, reason)
+	})))
+	mux.Handle("DELETE /api/recordings/{id}", s.withRecordings(s.retention("delete", func(ctx context.Context, id string, who recordings.Actor, reason string) error {
+		return s.recordings.Delete(ctx, id, who, reason)
+	})))
+	mux.Handle("GET /api/audit/recordings", s.withRecordings(s.auditJSON))
+	mux.Handle("GET /api/audit/recordings.csv", s.withRecordings(s.auditCSV))
 
 	mux.Handle("POST /api/admin/flows/reload", s.admin(s.reloadFlows))
 	mux.Handle("GET /api/admin/flows", s.admin(s.listFlows))

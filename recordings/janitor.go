@@ -117,6 +117,9 @@ func (j *Janitor) delete(ctx context.Context, r Job) (bool, error) {
 			return false, fmt.Errorf("recording %q: deleting %s: %w", r.ID, r.BlobKey, err)
 		}
 	}
+	if err := deleteDerived(ctx, j.bucket, r.ID); err != nil {
+		return false, err
+	}
 	detail := fmt.Sprintf("expired %s; blob %s, sha256 %s", r.Expires.UTC().Format(time.RFC3339), r.BlobKey, r.SHA256)
 	if err := j.store.FinishDelete(ctx, r.ID, SystemActor.Entry(ActionRetentionDelete, r.ID, detail)); err != nil {
 		return false, err
@@ -145,6 +148,9 @@ func (j *Janitor) Delete(ctx context.Context, id string, who Actor, reason strin
 	}
 	if err := j.bucket.Delete(ctx, r.BlobKey); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
 		return fmt.Errorf("recording %q: deleting %s: %w", id, r.BlobKey, err)
+	}
+	if err := deleteDerived(ctx, j.bucket, id); err != nil {
+		return err
 	}
 	entry.Detail = fmt.Sprintf("%s; blob %s, sha256 %s", reason, r.BlobKey, r.SHA256)
 	return j.store.FinishDelete(ctx, id, entry)

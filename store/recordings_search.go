@@ -39,12 +39,19 @@ func (r *Recordings) Search(ctx context.Context, s recordings.Search) (_ recordi
 		where = append(where, "r.call_started_at < "+arg(s.To))
 	}
 	for _, f := range []struct{ col, v string }{
-		{"r.hotline", s.Hotline}, {"r.queue", s.Queue}, {"r.agent_id", s.AgentID},
+		{"r.hotline", s.Hotline}, {"r.queue", s.Queue},
 		{"r.caller", s.Caller}, {"c.outcome", s.Outcome},
 	} {
 		if f.v != "" {
 			where = append(where, f.col+" = "+arg(f.v))
 		}
+	}
+	if s.AgentID != "" {
+		// The recording's own agent, or one who took it over (a transfer's
+		// "agent" marker): both took part in the call.
+		a := arg(s.AgentID)
+		where = append(where, "(r.agent_id = "+a+` OR EXISTS (SELECT 1 FROM recording_markers m
+			WHERE m.recording_id = r.id AND m.kind = 'agent' AND m.actor = `+a+"))")
 	}
 	if s.MinDuration > 0 {
 		where = append(where, "r.duration >= make_interval(secs => "+arg(s.MinDuration.Seconds())+")")
