@@ -165,7 +165,10 @@ type records struct {
 	// flowVersions numbers the flows' versions; nil without a database
 	// (versions are then kept in memory, from 1 at every start).
 	flowVersions callflow.VersionStore
-	close        func(context.Context)
+	// recordings holds the recordings' rows, markers and audit; nil
+	// without a database (nothing is recorded then).
+	recordings *store.Recordings
+	close      func(context.Context)
 }
 
 // handoffAge is how long a call's handoff is kept for the next instance:
@@ -252,7 +255,7 @@ func openRecords(ctx context.Context, cfg config.Database, instance string, log 
 	return records{
 		journeys: w, agents: store.NewAgentRecords(w, log),
 		callbacks: store.NewACDCallbacks(callbacks, cbSpool), live: live, handoffs: handoffs, close: closeFn,
-		flowVersions: store.NewFlowVersions(pool),
+		flowVersions: store.NewFlowVersions(pool), recordings: store.NewRecordings(pool, nil),
 	}, nil
 }
 

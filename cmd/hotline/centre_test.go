@@ -72,7 +72,7 @@ func TestServeContactCentre(t *testing.T) {
 
 	cfg := config.Default()
 	cfg.ARI.URL, cfg.ARI.Username, cfg.ARI.Password = emu.URL(), "hotline", "secret"
-	cfg.Database.URL, cfg.Database.SpoolDir = dbURL, t.TempDir()
+	cfg.Database.URL, cfg.Database.SpoolDir, cfg.Recordings.Storage = dbURL, t.TempDir(), t.TempDir()
 	cfg.HTTP.ShutdownTimeout = 10 * time.Second
 	support := config.DefaultQueue()
 	support.Name, support.WrapUp = "support", time.Minute

@@ -121,6 +121,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	cfg.Database.SpoolDir = work + "/spool"
+	cfg.Recordings.Storage = work + "/recordings"
 	if cfg.Database.URL == "" {
 		db, err := pgtest.Start(ctx, work+"/postgres")
 		if err != nil {

@@ -36,7 +36,7 @@ func TestServeKeepsFlowVersionsAcrossRestarts(t *testing.T) {
 	}
 	cfg := config.Default()
 	cfg.ARI.URL, cfg.ARI.Username, cfg.ARI.Password = emu.URL(), "hotline", "secret"
-	cfg.Database.URL, cfg.Database.SpoolDir = dbURL, t.TempDir()
+	cfg.Database.URL, cfg.Database.SpoolDir, cfg.Recordings.Storage = dbURL, t.TempDir(), t.TempDir()
 	cfg.Instance.Name = "test"
 
 	serve := func(timeout string, wantVersion int) {

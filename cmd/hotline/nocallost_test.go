@@ -95,7 +95,7 @@ func newLossRig(t *testing.T, ctx context.Context) *lossRig {
 
 	cfg := config.Default()
 	cfg.ARI.URL, cfg.ARI.Username, cfg.ARI.Password = emu.URL(), "hotline", "secret"
-	cfg.Database.URL, cfg.Database.SpoolDir = r.db, t.TempDir()
+	cfg.Database.URL, cfg.Database.SpoolDir, cfg.Recordings.Storage = r.db, t.TempDir(), t.TempDir()
 	cfg.Instance.Name = "test"
 	cfg.HTTP.ShutdownTimeout = 2 * time.Second
 	support := config.DefaultQueue()

@@ -138,6 +138,20 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 		defer cancel()
 		rec.close(flushCtx)
 	}()
+	recParts, err := openRecordingParts(ctx, cfg, rec, log)
+	if err != nil {
+		return err
+	}
+	if recParts != nil {
+		s.consoleCfg.Recordings = recParts.archive
+	}
+	// The recordings' pipeline runs until the drain is over, so that the
+	// conversations that end during it are stored too.
+	var recWG sync.WaitGroup
+	recCtx, stopRec := context.WithCancel(context.WithoutCancel(ctx))
+	recWG.Go(func() { recParts.run(recCtx) })
+	defer recWG.Wait()
+	defer stopRec()
 	fs := &flowSet{reg: newFlowRegistry(cfg, rec.flowVersions), read: flows, log: log}
 	if err := loadFlows(ctx, fs.reg, flows, log); err != nil {
 		return err

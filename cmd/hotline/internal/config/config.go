@@ -18,18 +18,19 @@ import (
 
 // Config is the whole configuration file.
 type Config struct {
-	ARI       ARI       `yaml:"ari"`
-	HTTP      HTTP      `yaml:"http"`
-	Log       Log       `yaml:"log"`
-	Telemetry Telemetry `yaml:"telemetry"`
-	Database  Database  `yaml:"database"`
-	Flows     Flows     `yaml:"flows"`
-	Queues    []Queue   `yaml:"queues"`
-	Agents    []Agent   `yaml:"agents"`
-	Callbacks Callbacks `yaml:"callbacks"`
-	Transfers Transfers `yaml:"transfers"`
-	Instance  Instance  `yaml:"instance"`
-	Console   Console   `yaml:"console"`
+	ARI        ARI        `yaml:"ari"`
+	HTTP       HTTP       `yaml:"http"`
+	Log        Log        `yaml:"log"`
+	Telemetry  Telemetry  `yaml:"telemetry"`
+	Database   Database   `yaml:"database"`
+	Flows      Flows      `yaml:"flows"`
+	Queues     []Queue    `yaml:"queues"`
+	Agents     []Agent    `yaml:"agents"`
+	Callbacks  Callbacks  `yaml:"callbacks"`
+	Transfers  Transfers  `yaml:"transfers"`
+	Recordings Recordings `yaml:"recordings"`
+	Instance   Instance   `yaml:"instance"`
+	Console    Console    `yaml:"console"`
 }
 
 // Flows is where the call flows are: every *.yaml file of Dir, loaded at
@@ -145,6 +146,7 @@ func Default() Config {
 			Endpoint:    "PJSIP/%s@trunk",
 			RingTimeout: 30 * time.Second,
 		},
+		Recordings: DefaultRecordings(),
 		Instance: Instance{
 			Name: hostname(),
 		},

@@ -74,6 +74,7 @@ func (d *decoder) validate(c *Config) {
 		d.at("flows.dir", "the folder of the call-flow *.yaml files, like /etc/hotline/flows", "must not be empty")
 	}
 	d.validateACD(c)
+	d.validateRecordings(c.Recordings)
 }
 
 // at records a problem at the line of field, or of its nearest ancestor in the
