@@ -191,6 +191,12 @@ func (ses *session) bridgeUp(ctx context.Context) {
 	if l == nil || ses.phase == connected || ses.phase == done {
 		return
 	}
+	// A connection half made is finished even when ctx ends under it (the
+	// instance stopping): cut off between two requests, it would leave the
+	// agent hung up and the caller alone. A caller who hung up makes
+	// Asterisk refuse the request instead.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
 	if ses.cb != nil && ses.leg != nil {
 		_ = ses.s.pbx.StopMOH(ctx, l.channel)
 	}

@@ -352,21 +352,29 @@ func TestRestartWithManyCalls(t *testing.T) {
 	for _, p := range agents {
 		b.must(p.Hangup())
 	}
-	b.until("every conversation over", func() bool { return len(b.records.agentCalls()) == talking })
+	answeredCalls := func() int {
+		n := 0
+		b.engine.mu.Lock()
+		defer b.engine.mu.Unlock()
+		for _, res := range b.engine.results {
+			if res.err == nil && res.res.Outcome == ivr.QueueAnswered {
+				n++
+			}
+		}
+		return n
+	}
+	// Each conversation's Enqueue returns to the flow after its agent leg
+	// is recorded: wait for both, or for the test's deadline.
+	b.until("every conversation over and back in the flow", func() bool {
+		return len(b.records.agentCalls()) == talking && answeredCalls() == talking
+	})
 	hungUp := 0
 	for _, p := range callers {
 		if p.Snapshot().HungUp {
 			hungUp++
 		}
 	}
-	answered := 0
-	b.engine.mu.Lock()
-	for _, res := range b.engine.results {
-		if res.err == nil && res.res.Outcome == ivr.QueueAnswered {
-			answered++
-		}
-	}
-	b.engine.mu.Unlock()
+	answered := answeredCalls()
 	t.Logf("restart with %d calls (%d talking): %d hung up by it, %d conversations adopted and recorded once, %d of %d waiting callers kept their places",
 		talking+waiting, talking, hungUp, len(b.records.agentCalls()), kept, len(places))
 	if hungUp != 0 || answered != talking || len(a.records.agentCalls()) != 0 || kept != waiting {
