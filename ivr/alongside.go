@@ -40,7 +40,8 @@ func (c *call) alongside(ctx context.Context, keys chan<- string, work func(ctx 
 					return err
 				}
 				if key, isKey := ev.(*ari.ChannelDtmfReceived); isKey {
-					c.note(EventKey, c.current(), map[string]any{"key": key.Digit})
+					k := c.noteKey(key.Digit)
+					c.markKey(&k) // not typed ahead: the flow never reads it
 					select {
 					case keys <- key.Digit:
 					default:

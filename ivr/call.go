@@ -47,7 +47,7 @@ type call struct {
 	vars    map[string]string
 	secret  map[string]bool // sensitive variables, masked in the journey
 	path    []string        // nodes visited, for the agent's whisper
-	digits  []string        // keys pressed and not yet consumed (type-ahead)
+	digits  []typed         // keys pressed and not yet consumed (type-ahead)
 	pbSeq   int
 	owned   []string       // playback ids and recording names routed here (Engine.own)
 	stops   sync.WaitGroup // barge-in stops still being sent (stopBarged)
@@ -70,6 +70,13 @@ type call struct {
 	resume   *CallState // the state it resumes from, until its node used it
 	handoff  *CallState // set when the engine stopped with it in the IVR
 	notOurs  bool       // an adopted channel no flow answers: no journey
+
+	// rec is the recording of the IVR part while it runs (see record.go);
+	// hush is set in a sensitive part of a node: keys are masked, and
+	// redactMedia while a say node speaks a sensitive value.
+	rec         Recording
+	hush        bool
+	redactMedia string
 
 	// parked is what the goroutine waits for, for Engine.quiet: 0 while
 	// it works, parkedIdle when it waits for events only, else the
@@ -148,6 +155,7 @@ func (c *call) answer(ctx context.Context) error {
 	}
 	c.journey.Answered = c.e.now()
 	c.note(EventAnswered, "", nil)
+	c.startRecording(ctx)
 	c.setLanguage(ctx)
 	return nil
 }
@@ -248,8 +256,9 @@ func (c *call) journeySoFar() *Journey {
 // fail ends a call the engine could not carry on: logged, the apology
 // played, hung up.
 func (c *call) fail(ctx context.Context, err error) {
-	c.log.Error("call failed", "error", err)
-	c.note(EventError, "", map[string]any{"error": err.Error()})
+	msg := c.scrub(err.Error())
+	c.log.Error("call failed", "error", msg)
+	c.note(EventError, "", map[string]any{"error": msg})
 	c.journey.Outcome = OutcomeError
 	c.span.RecordError(err)
 	if c.gone {
@@ -266,7 +275,8 @@ func (c *call) fail(ctx context.Context, err error) {
 // finish records who hung up and hands the journey over.
 func (c *call) finish() {
 	if c.notOurs {
-		return // handed to the next instance, or not a call of ours
+		c.stopRecording("") // the call goes on with the next instance
+		return              // handed to the next instance, or not a call of ours
 	}
 	ctx := context.WithoutCancel(c.e.ctx)
 	c.journey.Ended = c.e.now()
@@ -279,6 +289,7 @@ func (c *call) finish() {
 			c.journey.HungUpBy = HungUpBySystem
 		}
 	}
+	c.stopRecording(c.journey.HungUpBy)
 	switch c.journey.Outcome {
 	case "", OutcomeCompleted, OutcomeAbandoned:
 		if c.served {
@@ -316,11 +327,14 @@ func mask(v string) string {
 	return string(b)
 }
 
-// note appends a step to the journey.
+// note appends a step to the journey, and to the timeline of the
+// recording that runs, if any (a key once consumed: see record.go).
 func (c *call) note(kind, node string, detail map[string]any) {
-	c.journey.Events = append(c.journey.Events, JourneyEvent{
-		Seq: len(c.journey.Events) + 1, At: c.e.now(), Kind: kind, Node: node, Detail: detail,
-	})
+	ev := JourneyEvent{Seq: len(c.journey.Events) + 1, At: c.e.now(), Kind: kind, Node: node, Detail: detail}
+	c.journey.Events = append(c.journey.Events, ev)
+	if kind != EventKey {
+		c.mark(ev)
+	}
 }
 
 // deadline is a timer on the engine's clock that knows when it is due,
@@ -432,8 +446,7 @@ func (c *call) await(ctx context.Context, dl *deadline) (ari.Event, error) {
 				return nil, err
 			}
 			if key, isKey := ev.(*ari.ChannelDtmfReceived); isKey {
-				c.digits = append(c.digits, key.Digit)
-				c.note(EventKey, c.current(), map[string]any{"key": key.Digit})
+				c.digits = append(c.digits, c.noteKey(key.Digit))
 			}
 			return ev, nil
 		}
@@ -523,7 +536,7 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 				return false, err
 			}
 			if over {
-				c.note(EventPrompt, node, map[string]any{"media": media, "state": "ended_unseen",
+				c.note(EventPrompt, node, map[string]any{"media": c.shownMedia(media), "state": "ended_unseen",
 					"ms": c.e.now().Sub(started).Milliseconds()})
 				c.log.Warn("the end of a prompt was not seen; Asterisk says it is over", "media", media, "playback", id)
 				c.playing = ""
@@ -540,17 +553,17 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 			if ev.Playback.ID != id {
 				continue
 			}
-			c.note(EventPrompt, node, map[string]any{"media": media, "state": ev.Playback.State,
+			c.note(EventPrompt, node, map[string]any{"media": c.shownMedia(media), "state": ev.Playback.State,
 				"ms": c.e.now().Sub(started).Milliseconds()})
 			if ev.Playback.State == "failed" {
-				c.log.Warn("prompt failed to play (missing sound?)", "media", media)
+				c.log.Warn("prompt failed to play (missing sound?)", "media", c.shownMedia(media))
 			}
 			c.playing = ""
 			return false, nil
 		case *ari.ChannelDtmfReceived:
 			if bargeIn {
 				c.stopBarged(ctx, id)
-				c.note(EventPrompt, node, map[string]any{"media": media, "state": "barged_in",
+				c.note(EventPrompt, node, map[string]any{"media": c.shownMedia(media), "state": "barged_in",
 					"ms": c.e.now().Sub(started).Milliseconds()})
 				c.playing = ""
 				return true, nil
@@ -626,7 +639,7 @@ func (c *call) key(ctx context.Context, timeout time.Duration) (string, error) {
 func (c *call) popKey() string {
 	k := c.digits[0]
 	c.digits = c.digits[1:]
-	return k
+	return c.consumed(k)
 }
 
 // pause waits d, ending early only on hang-up; keys are kept.

@@ -121,6 +121,11 @@ type EngineConfig struct {
 	// the end of a prompt (see SoundDurations); nil, or a sound it does
 	// not know, gets a generous bound.
 	Durations Durations
+	// Recorder records the IVR part of the calls to the hotlines for
+	// which RecordIVR is true (see record.go); either nil: none is
+	// recorded.
+	Recorder  Recorder
+	RecordIVR func(hotline string) bool
 }
 
 // Engine runs calls: it implements [Handler], so [Conn] feeds it every event

@@ -108,6 +108,9 @@ type rig struct {
 	// lost counts events the emulator sent that no connection delivered
 	// (they were in flight at a cut).
 	lost atomic.Int64
+	// front, when set, is put between the connection and the engine (the
+	// ACD's handler).
+	front func(ivr.Handler) ivr.Handler
 }
 
 type sink chan *ivr.Journey
@@ -136,6 +139,18 @@ func newRig(t *testing.T, lookup string, flows ivr.Flows) *rig {
 // the engine's configuration (queues, transfers).
 func newRigWith(t *testing.T, flows ivr.Flows, mutate func(*ivr.EngineConfig)) *rig {
 	t.Helper()
+	return newRigFront(t, flows, func(c *ivr.EngineConfig, _ ari.Client) func(ivr.Handler) ivr.Handler {
+		if mutate != nil {
+			mutate(c)
+		}
+		return nil
+	})
+}
+
+// newRigFront is newRigWith whose mutate also gets the REST client, and
+// may return what to put in front of the engine (the ACD's handler).
+func newRigFront(t *testing.T, flows ivr.Flows, mutate func(*ivr.EngineConfig, ari.Client) func(ivr.Handler) ivr.Handler) *rig {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second) // a guard against a hang; the 100-call tests take seconds
 	t.Cleanup(cancel)
 	sounds := t.TempDir()
@@ -161,11 +176,12 @@ func newRigWith(t *testing.T, flows ivr.Flows, mutate func(*ivr.EngineConfig)) *
 	ecfg := ivr.EngineConfig{Flows: flows, Media: ivr.NewMedia(rest), Journeys: journeys, Clock: clk,
 		Durations: durations, Reconcile: appChannels(rest)}
 	base := ecfg
+	var front func(ivr.Handler) ivr.Handler
 	if mutate != nil {
-		mutate(&ecfg)
+		front = mutate(&ecfg, rest)
 	}
 	engine := ivr.NewEngine(ecfg)
-	r := &rig{t: t, clk: clk, emu: emu, engine: engine, journeys: journeys, ctx: ctx, connCfg: cfg, base: base}
+	r := &rig{t: t, clk: clk, emu: emu, engine: engine, journeys: journeys, ctx: ctx, connCfg: cfg, base: base, front: front}
 	r.connect()
 	t.Cleanup(func() {
 		_ = r.engine.Drain(ctx)
@@ -200,7 +216,11 @@ func (r *rig) connect() {
 	runCtx, stop := context.WithCancel(r.ctx)
 	done := make(chan error, 1)
 	connected := make(chan struct{})
-	go func() { done <- conn.Run(runCtx, connectedSignal{r.engine, connected}) }()
+	var h ivr.Handler = connectedSignal{r.engine, connected}
+	if r.front != nil {
+		h = connectedSignal{r.front(r.engine), connected}
+	}
+	go func() { done <- conn.Run(runCtx, h) }()
 	select {
 	case <-connected:
 	case <-r.ctx.Done():
@@ -232,7 +252,7 @@ func appChannels(rest ari.Client) func(context.Context) ([]string, error) {
 
 // connectedSignal tells the test once the engine is connected.
 type connectedSignal struct {
-	*ivr.Engine
+	ivr.Handler
 	up chan struct{}
 }
 
@@ -244,7 +264,7 @@ func (c connectedSignal) Connected(ctx context.Context) error {
 			close(c.up)
 		}
 	}()
-	return c.Engine.Connected(ctx)
+	return c.Handler.Connected(ctx)
 }
 
 // dial places a call and waits until the engine answered it.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -105,17 +106,13 @@ func (c *call) runNode(ctx context.Context, n *callflow.Node) (next string, err 
 		}
 		return n.Set.Next, nil
 	case callflow.KindSay:
-		media, err := sayMedia(n.Say, c.vars[n.Say.Var], c.lang)
-		if err != nil {
-			c.log.Warn("cannot say a variable; going on", "node", n.ID, "error", err)
-			c.note(EventError, n.ID, map[string]any{"error": err.Error()})
-			return n.Say.Next, nil
+		if c.secretVar(n.Say.Var) {
+			// The caller hears it; no record (journey, recording) keeps it.
+			c.redactMedia = n.Say.Var
+			defer func() { c.redactMedia = "" }()
+			return c.sensitive(ctx, "sensitive say "+n.ID, func() (string, error) { return c.runSay(ctx, n) })
 		}
-		_, err = c.play(ctx, n.ID, media, false)
-		if err == nil {
-			c.served = true // the caller was told what it called for
-		}
-		return n.Say.Next, err
+		return c.runSay(ctx, n)
 	case callflow.KindLookup:
 		return c.runLookup(ctx, n)
 	case callflow.KindMessage:
@@ -139,6 +136,21 @@ func (c *call) runNode(ctx context.Context, n *callflow.Node) (next string, err 
 		return n.Subflow.Start, nil
 	}
 	return "", fmt.Errorf("node %s: kind %q is not known to this engine", n.ID, n.Kind)
+}
+
+func (c *call) runSay(ctx context.Context, n *callflow.Node) (string, error) {
+	media, err := sayMedia(n.Say, c.vars[n.Say.Var], c.lang)
+	if err != nil {
+		msg := c.scrub(err.Error())
+		c.log.Warn("cannot say a variable; going on", "node", n.ID, "error", msg)
+		c.note(EventError, n.ID, map[string]any{"error": msg})
+		return n.Say.Next, nil
+	}
+	_, err = c.play(ctx, n.ID, media, false)
+	if err == nil {
+		c.served = true // the caller was told what it called for
+	}
+	return n.Say.Next, err
 }
 
 // setVar sets a call variable; lang also switches the prompts' language
@@ -236,7 +248,7 @@ func (c *call) runMenu(ctx context.Context, n *callflow.Node) (string, error) {
 		if invalid > m.Retries {
 			return m.OnFail, nil
 		}
-		c.digits = c.digits[:0] // a wrong key clears what was typed ahead
+		c.dropKeys() // a wrong key clears what was typed ahead
 		if err := c.playPrompts(ctx, n.ID, []string{m.Invalid}, true); err != nil {
 			return "", err
 		}
@@ -252,6 +264,13 @@ func (c *call) afterNoInput(then string) string {
 }
 
 func (c *call) runCollect(ctx context.Context, n *callflow.Node) (string, error) {
+	if n.Collect.Sensitive {
+		return c.sensitive(ctx, "sensitive collect "+n.ID, func() (string, error) { return c.collect(ctx, n) })
+	}
+	return c.collect(ctx, n)
+}
+
+func (c *call) collect(ctx context.Context, n *callflow.Node) (string, error) {
 	col := n.Collect
 	invalid := 0
 	for {
@@ -266,7 +285,7 @@ func (c *call) runCollect(ctx context.Context, n *callflow.Node) (string, error)
 				return c.afterNoInput(col.NoInput.Then), nil
 			}
 			if err == nil {
-				c.digits = append([]string{key}, c.digits...)
+				c.digits = append([]typed{{key: key, ev: -1, marked: true}}, c.digits...) // consumed once already
 				digits, err = c.gather(ctx, col)
 			}
 		}
@@ -290,7 +309,7 @@ func (c *call) runCollect(ctx context.Context, n *callflow.Node) (string, error)
 		if invalid > col.Retries {
 			return col.OnFail, nil
 		}
-		c.digits = c.digits[:0]
+		c.dropKeys()
 		if err := c.playPrompts(ctx, n.ID, []string{col.Invalid}, true); err != nil {
 			return "", err
 		}
@@ -341,13 +360,20 @@ func (c *call) runLookup(ctx context.Context, n *callflow.Node) (string, error) 
 	}
 	took := c.e.now().Sub(started)
 	detail := map[string]any{"ms": took.Milliseconds()}
+	shown := l.Redacted(c.vars, c.secretVar)
 	if req != nil {
-		detail["url"] = req.URL.Redacted()
+		detail["url"] = shown
 	}
 	if err != nil {
-		detail["error"] = err.Error()
+		// Its text may hold the URL requested, sensitive values and all.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			uerr.URL = shown
+		}
+		msg := c.scrub(err.Error())
+		detail["error"] = msg
 		c.note(EventLookup, n.ID, detail)
-		c.log.Warn("lookup failed; taking on_fail", "node", n.ID, "error", err, "took", took)
+		c.log.Warn("lookup failed; taking on_fail", "node", n.ID, "url", shown, "error", msg, "took", took)
 		return l.OnFail, ctx.Err()
 	}
 	for k, v := range fields {
@@ -418,6 +444,7 @@ func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
 		req.Arrived, req.Resume = r.QueueArrived, true
 	}
 	c.resume = nil
+	c.stopRecording("") // the caller leaves the IVR; the queue records its conversation
 	var res QueueResult
 	c.inQueue = true
 	err := c.alongside(ctx, keys, func(ctx context.Context) (err error) {
@@ -479,7 +506,11 @@ func (c *call) runTransfer(ctx context.Context, n *callflow.Node) (string, error
 	t := n.Transfer
 	c.served = false // the caller wants a person after all
 	number := callflow.Expand(t.Number, c.vars)
-	if d, own := c.e.ownTransfers(); own {
+	d, own := c.e.ownTransfers()
+	if own || c.e.cfg.Transfers != nil {
+		c.stopRecording("") // the caller leaves the IVR
+	}
+	if own {
 		var err error
 		if r := c.resume; r != nil && r.Node == n.ID && c.journey.Outcome == OutcomeTransferred {
 			// Resumed in the middle of its conversation: the bridge kept
