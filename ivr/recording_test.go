@@ -1,14 +1,20 @@
 package ivr_test
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
+	"github.com/hotline-ivr/hotline/callflow"
 	"github.com/hotline-ivr/hotline/ivr"
 )
 
@@ -19,6 +25,7 @@ import (
 type fakeRecorder struct {
 	mu       sync.Mutex
 	requests []ivr.RecordingRequest
+	recs     []*fakeRecording
 	lines    []string
 	startErr error // Start fails with it
 	pauseErr error // Pause fails with it
@@ -35,7 +42,9 @@ func (f *fakeRecorder) Start(_ context.Context, req ivr.RecordingRequest) (ivr.R
 		return nil, f.startErr
 	}
 	f.lines = append(f.lines, fmt.Sprintf("start %s %s %s", req.Kind, req.Hotline, req.Caller))
-	return &fakeRecording{f: f}, nil
+	rec := &fakeRecording{f: f}
+	f.recs = append(f.recs, rec)
+	return rec, nil
 }
 
 // log is what the recorder was asked so far.
@@ -55,7 +64,14 @@ type fakeRecording struct {
 	f       *fakeRecorder
 	mu      sync.Mutex
 	stopped bool
-	marks   []time.Time
+	marks   []fakeMark
+}
+
+// fakeMark is one Mark call.
+type fakeMark struct {
+	at     time.Time
+	kind   string
+	detail map[string]string
 }
 
 func (r *fakeRecording) Pause(_ context.Context, who, reason string) error {
@@ -77,7 +93,7 @@ func (r *fakeRecording) Mark(at time.Time, kind string, detail map[string]string
 		b.WriteString(" " + k + "=" + detail[k])
 	}
 	r.mu.Lock()
-	r.marks = append(r.marks, at)
+	r.marks = append(r.marks, fakeMark{at, kind, maps.Clone(detail)})
 	r.mu.Unlock()
 	r.f.add(b.String())
 }
@@ -92,5 +108,274 @@ func (r *fakeRecording) Stop(_ context.Context, hungUpBy string) error {
 		return nil
 	}
 	r.f.add("stop " + hungUpBy)
+	return nil
+}
+
+// recorded is the recorder's single recording.
+func (f *fakeRecorder) recorded(t *testing.T) *fakeRecording {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.recs) != 1 {
+		t.Fatalf("the recorder made %d recordings, want 1; it was asked %q", len(f.recs), f.lines)
+	}
+	return f.recs[0]
+}
+
+func (r *fakeRecording) marked() []fakeMark {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.marks)
+}
+
+// recordingRig is the test flow's rig with the recorder; records says
+// whether the hotline records its IVR part.
+func recordingRig(t *testing.T, lookup string, rec *fakeRecorder, records bool) *rig {
+	t.Helper()
+	var reg callflow.Registry
+	if _, err := reg.Load(map[string][]byte{"test.yaml": []byte(strings.ReplaceAll(testFlow, "${LOOKUP}", lookup))}); err != nil {
+		t.Fatal(err)
+	}
+	return newRigWith(t, &reg, func(c *ivr.EngineConfig) {
+		c.Recorder = rec
+		c.RecordIVR = func(hotline string) bool { return records && hotline == "4008001234" }
+	})
+}
+
+// lookupServer answers the test flow's lookup for serial 79927398713.
+func lookupServer(t *testing.T) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path != "/warranty/79927398713" {
+			http.NotFound(w, req)
+			return
+		}
+		fmt.Fprint(w, `{"ticket": "42"}`)
+	}))
+	t.Cleanup(func() {
+		srv.CloseClientConnections()
+		srv.Close()
+	})
+	return srv.URL
+}
+
+// TestIVRRecordingFollowsTheCall: a hotline that records its IVR part
+// starts a recording right after answering; the sensitive collect pauses
+// it from the node's start (before its prompt) to its end, with the
+// system as who and the node as why; every step of the journey is marked
+// on it at its time, the collect's keys masked; the flow's hang-up stops
+// it, hung up by the system, after the hang-up was marked.
+func TestIVRRecordingFollowsTheCall(t *testing.T) {
+	rec := newFakeRecorder()
+	r := recordingRig(t, lookupServer(t), rec, true)
+	p := r.dial("13800138000")
+	r.heard(p, sound("zh", "demo/main-menu"))
+	r.press(p, "2")
+	r.heard(p, sound("zh", "demo/serial"))
+	r.press(p, "79927398713#")
+	r.heard(p, sound("zh", "survey/intro"))
+	r.press(p, "5")
+	r.hungUp(p)
+	j := r.journey()
+
+	if got := rec.requests[0]; got != (ivr.RecordingRequest{Kind: ivr.RecordIVR, CallID: p.ID(), ChannelID: p.ID(),
+		Hotline: "4008001234", Caller: "13800138000"}) {
+		t.Errorf("Start was asked %+v", got)
+	}
+	log := rec.log()
+	pause := slices.Index(log, "pause system sensitive collect serial")
+	resume := slices.Index(log, "resume system sensitive collect serial")
+	want := []string{
+		"start ivr 4008001234 13800138000",
+		"mark node kind=collect node=serial",
+		"pause system sensitive collect serial",
+		"mark prompt media=[sound:hotline/zh/demo/serial] ", // its prompt, once paused
+		"mark collected into=serial node=serial value=*********13",
+		"resume system sensitive collect serial",
+		"mark node kind=lookup node=check",
+		"mark hangup by=system node=bye",
+		"stop system",
+	}
+	at := 0
+	for _, w := range want {
+		i := slices.IndexFunc(log[at:], func(l string) bool { return strings.HasPrefix(l, w) })
+		if i < 0 {
+			t.Fatalf("the recorder was not asked %q after line %d; it was asked:\n%s", w, at, strings.Join(log, "\n"))
+		}
+		at += i + 1
+	}
+	if at != len(log) {
+		t.Errorf("the recorder was asked more after it stopped: %q", log[at:])
+	}
+	var keys []string
+	for _, l := range log[pause:resume] {
+		if strings.HasPrefix(l, "mark key") {
+			keys = append(keys, l)
+		}
+	}
+	if len(keys) != 12 || slices.ContainsFunc(keys, func(l string) bool { return l != "mark key key=* node=serial" }) {
+		t.Errorf("the collect's keys were marked %q, want 12 masked keys (11 digits and the terminator)", keys)
+	}
+	if slices.ContainsFunc(log, func(l string) bool { return strings.Contains(l, "79927398713") }) {
+		t.Errorf("the serial number reached the recording's timeline: %q", log)
+	}
+
+	// Every step of the journey from the answer on is marked, at its time.
+	marks := rec.recorded(t).marked()
+	var steps []ivr.JourneyEvent
+	for _, e := range j.Events {
+		if e.Kind != ivr.EventArrived && e.Kind != ivr.EventAnswered {
+			steps = append(steps, e)
+		}
+	}
+	if len(marks) != len(steps) {
+		t.Fatalf("%d marks for %d steps of the journey after the answer", len(marks), len(steps))
+	}
+	// A key is marked once the flow reads it (see ivr/record.go), after
+	// the prompt it cut short, at the same moment: compare by time, then
+	// kind.
+	byTime := slices.Clone(marks)
+	slices.SortStableFunc(byTime, func(a, b fakeMark) int {
+		return cmp.Or(a.at.Compare(b.at), strings.Compare(a.kind, b.kind))
+	})
+	slices.SortStableFunc(steps, func(a, b ivr.JourneyEvent) int {
+		return cmp.Or(a.At.Compare(b.At), strings.Compare(a.Kind, b.Kind))
+	})
+	for i, e := range steps {
+		m := byTime[i]
+		if m.kind != e.Kind || m.detail["node"] != e.Node || !m.at.Equal(e.At) {
+			t.Errorf("mark %d is %s %s at %s, want the journey's %s %s at %s", i, m.kind, m.detail["node"], m.at, e.Kind, e.Node, e.At)
+		}
+	}
+}
+
+// TestIVRRecordingOnlyWhereAsked: a hotline that does not record its IVR
+// part starts no recording; the call is the same.
+func TestIVRRecordingOnlyWhereAsked(t *testing.T) {
+	rec := newFakeRecorder()
+	r := recordingRig(t, lookupServer(t), rec, false)
+	p := r.dial("13800138000")
+	r.heard(p, sound("zh", "demo/main-menu"))
+	r.press(p, "1")
+	r.hungUp(p)
+	if j := r.journey(); j.Outcome != ivr.OutcomeSelfService {
+		t.Errorf("the call ended %q", j.Outcome)
+	}
+	if log := rec.log(); len(log) != 0 {
+		t.Errorf("the recorder was asked %q", log)
+	}
+}
+
+// TestIVRRecordingStartFailsCallGoesOn: a recording that cannot start is
+// logged, and the call goes on as without one.
+func TestIVRRecordingStartFailsCallGoesOn(t *testing.T) {
+	rec := newFakeRecorder()
+	rec.startErr = errors.New("asterisk said 500")
+	r := recordingRig(t, lookupServer(t), rec, true)
+	p := r.dial("13800138000")
+	r.heard(p, sound("zh", "demo/main-menu"))
+	r.press(p, "2")
+	r.heard(p, sound("zh", "demo/serial"))
+	r.press(p, "79927398713#")
+	r.heard(p, sound("zh", "survey/intro"))
+	r.press(p, "5")
+	r.hungUp(p)
+	if j := r.journey(); j.Outcome != ivr.OutcomeSelfService {
+		t.Errorf("the call ended %q, want it served as without a recording", j.Outcome)
+	}
+	if log := rec.log(); !slices.Equal(log, []string{"start failed"}) {
+		t.Errorf("the recorder was asked %q, want one Start only", log)
+	}
+}
+
+// TestIVRRecordingStoppedWhenItCannotPause: a recording that cannot be
+// paused for a sensitive collect is stopped there, before the collect's
+// prompt and keys: none of them is recorded, and nothing more is asked.
+func TestIVRRecordingStoppedWhenItCannotPause(t *testing.T) {
+	rec := newFakeRecorder()
+	rec.pauseErr = errors.New("asterisk said 404")
+	r := recordingRig(t, lookupServer(t), rec, true)
+	p := r.dial("13800138000")
+	r.heard(p, sound("zh", "demo/main-menu"))
+	r.press(p, "2")
+	r.heard(p, sound("zh", "demo/serial"))
+	r.press(p, "79927398713#")
+	r.heard(p, sound("zh", "survey/intro"))
+	r.press(p, "5")
+	r.hungUp(p)
+	r.journey()
+	log := rec.log()
+	if len(log) < 2 || !slices.Equal(log[len(log)-2:], []string{"pause system sensitive collect serial", "stop "}) {
+		t.Errorf("the recorder was asked %q, want it stopped right after the failed pause", log)
+	}
+}
+
+// TestIVRRecordingStopsWhenTheCallLeaves: the recording stops, the call
+// going on, before the caller is handed to a queue or a transfer; when
+// the caller hangs up in the IVR, it stops hung up by the caller.
+func TestIVRRecordingStopsWhenTheCallLeaves(t *testing.T) {
+	for _, tt := range []struct {
+		name, key string
+		want      []string
+	}{
+		{"queue", "2", []string{"mark queue", "stop ", "enqueue"}},
+		{"transfer", "3", []string{"mark node kind=transfer node=partner", "stop ", "transfer 4008889999"}},
+		{"hang-up", "", []string{"mark node kind=menu node=main", "stop caller"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := newFakeRecorder()
+			queues := &loggedQueues{rec: rec, fakeQueues: fakeQueues{requests: make(chan ivr.QueueRequest, 1), answer: make(chan ivr.QueueResult, 1)}}
+			transfers := &loggedTransfers{rec: rec}
+			r := newRouteRigWith(t, func(c *ivr.EngineConfig) {
+				c.Queues, c.Transfers, c.Recorder = queues, transfers, rec
+				c.RecordIVR = func(string) bool { return true }
+			})
+			p := r.dial("13900000009")
+			r.heard(p, sound("zh", "demo/main-menu"))
+			if tt.key == "" {
+				if err := p.Hangup(); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				queues.answer <- ivr.QueueResult{Outcome: ivr.QueueAnswered, Agent: "1001"}
+				r.press(p, tt.key)
+				_ = p.Hangup()
+			}
+			r.journey()
+			log := rec.log()
+			i := slices.IndexFunc(log, func(l string) bool { return strings.HasPrefix(l, "stop") })
+			if i < 1 || i+1 > len(log) {
+				t.Fatalf("the recorder was asked %q", log)
+			}
+			got := log[i-1 : min(i+2, len(log))]
+			for k, w := range tt.want {
+				if k >= len(got) || !strings.HasPrefix(got[k], w) {
+					t.Fatalf("around the stop the recorder was asked %q, want %q; all: %q", got, tt.want, log)
+				}
+			}
+			if n := len(slices.DeleteFunc(slices.Clone(log), func(l string) bool { return !strings.HasPrefix(l, "stop") })); n != 1 {
+				t.Errorf("stopped %d times: %q", n, log)
+			}
+		})
+	}
+}
+
+// loggedQueues is fakeQueues that tells the recorder's log when a caller
+// is handed over.
+type loggedQueues struct {
+	rec *fakeRecorder
+	fakeQueues
+}
+
+func (q *loggedQueues) Enqueue(ctx context.Context, req ivr.QueueRequest) (ivr.QueueResult, error) {
+	q.rec.add("enqueue " + req.Queue)
+	return q.fakeQueues.Enqueue(ctx, req)
+}
+
+// loggedTransfers accepts transfers and tells the recorder's log.
+type loggedTransfers struct{ rec *fakeRecorder }
+
+func (l *loggedTransfers) Transfer(_ context.Context, _, number string) error {
+	l.rec.add("transfer " + number)
 	return nil
 }
