@@ -379,3 +379,44 @@ func (l *loggedTransfers) Transfer(_ context.Context, _, number string) error {
 	l.rec.add("transfer " + number)
 	return nil
 }
+
+// noticeFlow plays the built-in recording notice, undeclared, first in
+// zh and, after 9, in en.
+const noticeFlow = `
+flow: notice
+numbers: ["4008001234"]
+languages: [zh, en]
+start: notice
+nodes:
+  notice:
+    play: {prompts: [recording-notice], next: main}
+  main:
+    menu: {prompt: anything-else, options: {"9": english}, timeout: 5s}
+  english:
+    set: {vars: {lang: en}, next: notice-en}
+  notice-en:
+    play: {prompts: [recording-notice], next: bye}
+  bye:
+    hangup: {}
+`
+
+// TestRecordingNoticePlays: a play node with the built-in prompt
+// recording-notice plays Hotline's own sound of it in the call's language.
+func TestRecordingNoticePlays(t *testing.T) {
+	var reg callflow.Registry
+	if _, err := reg.Load(map[string][]byte{"notice.yaml": []byte(noticeFlow)}); err != nil {
+		t.Fatal(err)
+	}
+	r := newRigWith(t, &reg, nil)
+	p := r.dial("13800138000")
+	r.heard(p, sound("zh", callflow.PromptAnythingElse))
+	r.press(p, "9")
+	r.heard(p, sound("en", callflow.PromptRecordingNotice))
+	heard := r.hungUp(p).Heard
+	r.journey()
+	for _, media := range []string{sound("zh", callflow.PromptRecordingNotice), sound("en", callflow.PromptRecordingNotice)} {
+		if i := indexOf(heard, media); i < 0 || heard[i].State != "done" {
+			t.Errorf("the caller heard %v, want %s played out", heard, media)
+		}
+	}
+}
