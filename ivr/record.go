@@ -18,6 +18,10 @@ import (
 // stops it when it leaves the IVR: as it enters a queue or a transfer, or
 // when the call ends (handed to the next instance included). Every step
 // of the journey noted meanwhile is marked on the recording's timeline.
+// A call the next instance takes up again in the IVR (after a handoff, or
+// from its start) gets a recording of its own there, from before the
+// apology it hears; a call back from a queue or a failed transfer is not
+// recorded again.
 //
 // A collect node with sensitive: true pauses the recording from the
 // moment the node starts (before its prompt, which the caller may key

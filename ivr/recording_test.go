@@ -16,6 +16,7 @@ import (
 
 	"github.com/hotline-ivr/hotline/callflow"
 	"github.com/hotline-ivr/hotline/ivr"
+	"github.com/hotline-ivr/hotline/ivr/aritest"
 )
 
 // fakeRecorder is an ivr.Recorder that records what it is asked, in
@@ -418,5 +419,43 @@ func TestRecordingNoticePlays(t *testing.T) {
 		if i := indexOf(heard, media); i < 0 || heard[i].State != "done" {
 			t.Errorf("the caller heard %v, want %s played out", heard, media)
 		}
+	}
+}
+
+// TestIVRRecordingAcrossARestart: a call handed to the next instance in
+// its menu ends its recording there, the call going on, after the
+// handoff was marked; the next instance records the rest of its IVR part
+// in a recording of its own, from before the apology, until the caller
+// hangs up.
+func TestIVRRecordingAcrossARestart(t *testing.T) {
+	handoffs := &memHandoffs{states: map[string]ivr.CallState{}}
+	first, second := newFakeRecorder(), newFakeRecorder()
+	r := newRouteRigWith(t, func(c *ivr.EngineConfig) {
+		c.Handoffs, c.Recorder, c.RecordIVR = handoffs, first, func(string) bool { return true }
+	})
+	p := r.dial("13900000009")
+	r.heard(p, sound("zh", "demo/main-menu"))
+	ctx, timeout := context.WithCancel(r.ctx)
+	timeout()
+	if err := r.engine.Drain(ctx); err == nil {
+		t.Fatal("a drain that timed out with a call up returned nil")
+	}
+	r.cut()
+	if log := first.log(); len(log) < 2 || !strings.HasPrefix(log[len(log)-2], "mark handoff node=main") || log[len(log)-1] != "stop " {
+		t.Errorf("the stopping instance's recorder was asked %q, want the handoff marked, then a stop with the call going on", log)
+	}
+	r.restart(func(c *ivr.EngineConfig) {
+		c.Handoffs, c.Recorder, c.RecordIVR = handoffs, second, func(string) bool { return true }
+	})
+	r.heard(p, sound("zh", "resume-sorry"))
+	r.until(p, "the menu again", func(sn aritest.Snapshot) bool {
+		return sn.Heard[len(sn.Heard)-1].Media == sound("zh", "demo/main-menu")
+	})
+	_ = p.Hangup()
+	r.journey()
+	log := second.log()
+	if len(log) < 3 || log[0] != "start ivr 4008001234 13900000009" ||
+		!strings.HasPrefix(log[1], "mark prompt media=[sound:hotline/zh/resume-sorry]") || log[len(log)-1] != "stop caller" {
+		t.Errorf("the next instance's recorder was asked %q, want a recording from the apology to the hang-up", log)
 	}
 }
