@@ -34,6 +34,9 @@ func (c *call) alongside(ctx context.Context, keys chan<- string, work func(ctx 
 				if !ok {
 					break
 				}
+				if c.hushEnded(ev) {
+					continue
+				}
 				if err := c.ended(ev); err != nil {
 					cancel(err)
 					<-done

@@ -76,6 +76,7 @@ type call struct {
 	// redactMedia while a say node speaks a sensitive value.
 	rec         Recording
 	hush        bool
+	hushTail    bool // keys still in the mailbox came during a sensitive part: see hushEnd
 	redactMedia string
 
 	// parked is what the goroutine waits for, for Engine.quiet: 0 while
@@ -442,6 +443,9 @@ func (c *call) await(ctx context.Context, dl *deadline) (ari.Event, error) {
 	}
 	for {
 		if ev, ok := c.box.take(); ok {
+			if c.hushEnded(ev) {
+				continue
+			}
 			if err := c.ended(ev); err != nil {
 				return nil, err
 			}

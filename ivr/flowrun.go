@@ -103,6 +103,9 @@ func (c *call) runNode(ctx context.Context, n *callflow.Node) (next string, err 
 	case callflow.KindSet:
 		for _, a := range n.Set.Vars {
 			c.setVar(ctx, a.Name, callflow.Expand(a.Value, c.vars))
+			if c.carriesSecret(a.Value) {
+				c.secret[a.Name] = true // a copy of a sensitive value is as sensitive
+			}
 		}
 		return n.Set.Next, nil
 	case callflow.KindSay:
@@ -416,7 +419,11 @@ func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
 	for i, s := range q.Skills {
 		skills[i] = callflow.Expand(s, c.vars)
 	}
-	c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "priority": q.Priority, "skills": skills})
+	shownSkills := make([]string, len(skills))
+	for i, s := range skills {
+		shownSkills[i] = c.scrub(s)
+	}
+	c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "priority": q.Priority, "skills": shownSkills})
 	vars := maps.Clone(c.vars)
 	for name := range c.secret {
 		if v, ok := vars[name]; ok {
@@ -521,8 +528,8 @@ func (c *call) runTransfer(ctx context.Context, n *callflow.Node) (string, error
 			err = c.transfer(ctx, d, n.ID, t, number)
 		}
 		if errors.Is(err, errTransferFailed) {
-			c.note(EventTransfer, n.ID, map[string]any{"number": number, "error": err.Error()})
-			c.log.Info("transfer failed; taking on_fail", "number", number, "error", err)
+			c.note(EventTransfer, n.ID, map[string]any{"number": c.scrub(number), "error": c.scrub(err.Error())})
+			c.log.Info("transfer failed; taking on_fail", "number", c.scrub(number), "error", c.scrub(err.Error()))
 			return t.OnFail, nil
 		}
 		if errors.Is(err, errHungUp) && c.journey.Outcome == OutcomeTransferred {
@@ -531,7 +538,7 @@ func (c *call) runTransfer(ctx context.Context, n *callflow.Node) (string, error
 		return "", err
 	}
 	if c.e.cfg.Transfers == nil {
-		c.note(EventTransfer, n.ID, map[string]any{"number": number, "error": "no trunk is configured for transfers"})
+		c.note(EventTransfer, n.ID, map[string]any{"number": c.scrub(number), "error": "no trunk is configured for transfers"})
 		return t.OnFail, nil
 	}
 	tctx, cancel := context.WithTimeout(ctx, t.Timeout)
@@ -541,11 +548,11 @@ func (c *call) runTransfer(ctx context.Context, n *callflow.Node) (string, error
 		return "", err
 	}
 	if err != nil {
-		c.note(EventTransfer, n.ID, map[string]any{"number": number, "error": err.Error()})
+		c.note(EventTransfer, n.ID, map[string]any{"number": c.scrub(number), "error": c.scrub(err.Error())})
 		return t.OnFail, ctx.Err()
 	}
 	c.journey.Outcome = OutcomeTransferred
-	c.note(EventTransfer, n.ID, map[string]any{"number": number})
+	c.note(EventTransfer, n.ID, map[string]any{"number": c.scrub(number)})
 	return "", nil
 }
 

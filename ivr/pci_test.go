@@ -27,7 +27,8 @@ import (
 )
 
 // pciFlow takes a card number in a sensitive collect after an intro the
-// caller may key over (type-ahead), looks it up twice (in the path and the
+// caller may key over (type-ahead), copies it into another variable,
+// looks it up twice (in the path and the
 // query; the second lookup's server is gone, so it fails with an error
 // that names its URL), reads it back, and asks what next: 1 a queue, 2
 // goodbye. ${LOOKUP} and ${DEAD} are replaced by the servers' URLs.
@@ -56,8 +57,10 @@ nodes:
       invalid: card-invalid
       into: card_no
       sensitive: true
-      next: check
+      next: copy
       on_fail: sorry
+  copy:
+    set: {vars: {card_copy: "card ${card_no}"}, next: check}
   check:
     lookup:
       method: GET
@@ -216,10 +219,11 @@ func TestSensitiveValuesNeverReachStorage(t *testing.T) {
 			keys += e.Detail["key"].(string)
 		}
 	}
-	// The collect ends at its 16th digit: the "#" after it is a key of
-	// the nodes that follow, in clear like the menu's.
-	if want := strings.Repeat("*", len(pciCard)) + "#2"; keys != want {
-		t.Errorf("the journey's keys are %q, want the card's masked, type-ahead included, and the others in clear: %q", keys, want)
+	// The collect ends at its 16th digit; the "#" after it, pressed
+	// before it ended, is masked too (had the caller keyed in a longer
+	// number, its tail would be).
+	if want := strings.Repeat("*", len(pciCard)+1) + "2"; keys != want {
+		t.Errorf("the journey's keys are %q, want the card's masked, type-ahead included, and the menu's in clear: %q", keys, want)
 	}
 	if len(asked) != 1 || !strings.Contains(asked[0], "/cards/"+pciCard+"/status?card="+pciCard) {
 		t.Fatalf("the lookup server was asked %q, want the card in the path and the query", asked)

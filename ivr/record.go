@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/CyCoreSystems/ari/v6"
+
 	"github.com/hotline-ivr/hotline/callflow"
 )
 
@@ -31,7 +33,8 @@ import (
 // keys into a sensitive collect is ever recorded.
 //
 // Keys: a key pressed in a sensitive collect is noted as "*" in the
-// journey and on the recording's timeline. A key pressed before the
+// journey and on the recording's timeline, and so is one pressed before
+// it ended but read after (past its max_digits). A key pressed before the
 // node (type-ahead) is noted when it comes, and masked in the journey if
 // a sensitive collect consumes it; keys reach the recording's timeline
 // only once consumed or dropped, so that such a key is masked there too.
@@ -118,15 +121,36 @@ func (c *call) resumeRecording(ctx context.Context, reason string) {
 
 // sensitive runs a sensitive part of node (a collect or a say of a
 // sensitive value): keys are masked and the recording paused meanwhile.
+// Keys pressed before it ends but not yet read (past a collect's
+// max_digits, say) are masked too, when read: a hushEnd put in the
+// mailbox marks where they end.
 func (c *call) sensitive(ctx context.Context, what string, run func() (string, error)) (string, error) {
 	reason := what
 	c.hush = true
 	c.pauseRecording(ctx, reason)
 	defer func() {
-		c.hush = false
+		c.hush, c.hushTail = false, true
+		c.box.put(&hushEnd{})
 		c.resumeRecording(ctx, reason)
 	}()
 	return run()
+}
+
+// hushEnd follows, in a call's mailbox, the events that came during a
+// sensitive part of a node.
+type hushEnd struct{ ari.EventData }
+
+// Keys makes hushEnd an ari.Event; it concerns no ARI resource.
+func (*hushEnd) Keys() ari.Keys { return nil }
+
+// hushEnded says whether ev is a hushEnd, which is then consumed: the
+// keys after it are noted in clear.
+func (c *call) hushEnded(ev ari.Event) bool {
+	if _, ok := ev.(*hushEnd); ok {
+		c.hushTail = false
+		return true
+	}
+	return false
 }
 
 // mark puts a journey event on the recording's timeline.
@@ -161,7 +185,7 @@ func (c *call) markKey(k *typed) {
 // noteKey notes a key the caller pressed, masked in a sensitive part.
 func (c *call) noteKey(digit string) typed {
 	shown := digit
-	if c.hush {
+	if c.hush || c.hushTail {
 		shown = maskedKey
 	}
 	c.note(EventKey, c.current(), map[string]any{"key": shown})
@@ -217,4 +241,14 @@ func (c *call) shownMedia(media []string) []string {
 		return media
 	}
 	return []string{"say:${" + c.redactMedia + "}"}
+}
+
+// carriesSecret says whether a template names a sensitive variable.
+func (c *call) carriesSecret(template string) bool {
+	for name := range c.vars {
+		if c.secretVar(name) && strings.Contains(template, "${"+name+"}") {
+			return true
+		}
+	}
+	return false
 }
