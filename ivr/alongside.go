@@ -43,8 +43,7 @@ func (c *call) alongside(ctx context.Context, keys chan<- string, work func(ctx 
 					return err
 				}
 				if key, isKey := ev.(*ari.ChannelDtmfReceived); isKey {
-					k := c.noteKey(key.Digit)
-					c.markKey(&k) // not typed ahead: the flow never reads it
+					c.noteKey(key.Digit)
 					select {
 					case keys <- key.Digit:
 					default:

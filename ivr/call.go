@@ -328,14 +328,11 @@ func mask(v string) string {
 	return string(b)
 }
 
-// note appends a step to the journey, and to the timeline of the
-// recording that runs, if any (a key once consumed: see record.go).
+// note appends a step to the journey.
 func (c *call) note(kind, node string, detail map[string]any) {
-	ev := JourneyEvent{Seq: len(c.journey.Events) + 1, At: c.e.now(), Kind: kind, Node: node, Detail: detail}
-	c.journey.Events = append(c.journey.Events, ev)
-	if kind != EventKey {
-		c.mark(ev)
-	}
+	c.journey.Events = append(c.journey.Events, JourneyEvent{
+		Seq: len(c.journey.Events) + 1, At: c.e.now(), Kind: kind, Node: node, Detail: detail,
+	})
 }
 
 // deadline is a timer on the engine's clock that knows when it is due,

@@ -29,7 +29,8 @@
 // Recording and card data (record.go): a hotline for which
 // EngineConfig.RecordIVR is true has the IVR part of its calls recorded
 // through EngineConfig.Recorder ([Recorder]), from the answer until the
-// call leaves the IVR, with every journey step marked on the recording.
+// call leaves the IVR (its timeline takes the journey's steps from the
+// call's events).
 // A collect node with sensitive: true pauses that recording while it
 // collects, and its keys, the variable and any lookup URL or error that
 // carries it are masked in every record the engine makes (journey,

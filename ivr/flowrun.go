@@ -251,7 +251,7 @@ func (c *call) runMenu(ctx context.Context, n *callflow.Node) (string, error) {
 		if invalid > m.Retries {
 			return m.OnFail, nil
 		}
-		c.dropKeys() // a wrong key clears what was typed ahead
+		c.digits = c.digits[:0] // a wrong key clears what was typed ahead
 		if err := c.playPrompts(ctx, n.ID, []string{m.Invalid}, true); err != nil {
 			return "", err
 		}
@@ -288,7 +288,7 @@ func (c *call) collect(ctx context.Context, n *callflow.Node) (string, error) {
 				return c.afterNoInput(col.NoInput.Then), nil
 			}
 			if err == nil {
-				c.digits = append([]typed{{key: key, ev: -1, marked: true}}, c.digits...) // consumed once already
+				c.digits = append([]typed{{key: key, ev: -1}}, c.digits...) // consumed once already: masked then
 				digits, err = c.gather(ctx, col)
 			}
 		}
@@ -312,7 +312,7 @@ func (c *call) collect(ctx context.Context, n *callflow.Node) (string, error) {
 		if invalid > col.Retries {
 			return col.OnFail, nil
 		}
-		c.dropKeys()
+		c.digits = c.digits[:0]
 		if err := c.playPrompts(ctx, n.ID, []string{col.Invalid}, true); err != nil {
 			return "", err
 		}

@@ -76,7 +76,7 @@ func (c *call) runMessage(ctx context.Context, n *callflow.Node) (string, error)
 		detail = map[string]any{"recording": name, "ended_unseen": true}
 	}
 	c.note(EventMessage, n.ID, detail)
-	c.dropKeys() // the terminator
+	c.digits = c.digits[:0] // the terminator
 	return m.Next, nil
 }
 

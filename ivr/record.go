@@ -2,9 +2,7 @@ package ivr
 
 import (
 	"context"
-	"fmt"
 	"net/url"
-	"sort"
 	"strings"
 	"time"
 
@@ -18,8 +16,11 @@ import (
 // When EngineConfig.RecordIVR says the dialled hotline records its IVR
 // part, the call starts a recording (RecordIVR) right after answering and
 // stops it when it leaves the IVR: as it enters a queue or a transfer, or
-// when the call ends (handed to the next instance included). Every step
-// of the journey noted meanwhile is marked on the recording's timeline.
+// when the call ends (handed to the next instance included). The steps of
+// the journey are not marked on the recording: the recording's timeline
+// takes them from the call's events (call_events) within its span
+// (store.Recordings.TimelineEvents, recordings.MergeTimeline), so a mark
+// would show each twice; its own markers are its pauses and resumes.
 // A call the next instance takes up again in the IVR (after a handoff, or
 // from its start) gets a recording of its own there, from before the
 // apology it hears; a call back from a queue or a failed transfer is not
@@ -33,17 +34,15 @@ import (
 // keys into a sensitive collect is ever recorded.
 //
 // Keys: a key pressed in a sensitive collect is noted as "*" in the
-// journey and on the recording's timeline, and so is one pressed before
-// it ended but read after (past its max_digits). A key pressed before the
-// node (type-ahead) is noted when it comes, and masked in the journey if
-// a sensitive collect consumes it; keys reach the recording's timeline
-// only once consumed or dropped, so that such a key is masked there too.
+// journey, and so is one pressed before it ended but read after (past its
+// max_digits). A key pressed before the node (type-ahead) is noted when
+// it comes, and masked in the journey if a sensitive collect consumes it
+// (the journey is stored only when the call ends or is handed over).
 
 // typed is a key pressed and not yet consumed (type-ahead).
 type typed struct {
-	key    string
-	ev     int  // index of its EventKey in the journey; -1 for none
-	marked bool // already on the recording's timeline
+	key string
+	ev  int // index of its EventKey in the journey; -1 for none
 }
 
 // maskedKey stands for a key of a sensitive collect in every record.
@@ -76,14 +75,10 @@ const recorderTimeout = 10 * time.Second
 
 // stopRecording ends the recording of the IVR part, if one runs: the
 // call leaves the IVR; hungUpBy is who ended the call, "" while it goes
-// on (a queue, a transfer, the next instance). Keys still typed ahead
-// reach its timeline first.
+// on (a queue, a transfer, the next instance).
 func (c *call) stopRecording(hungUpBy string) {
 	if c.rec == nil {
 		return
-	}
-	for i := range c.digits {
-		c.markKey(&c.digits[i])
 	}
 	rec := c.rec
 	c.rec = nil
@@ -153,35 +148,6 @@ func (c *call) hushEnded(ev ari.Event) bool {
 	return false
 }
 
-// mark puts a journey event on the recording's timeline.
-func (c *call) mark(ev JourneyEvent) {
-	if c.rec == nil {
-		return
-	}
-	detail := make(map[string]string, len(ev.Detail)+1)
-	if ev.Node != "" {
-		detail["node"] = ev.Node
-	}
-	keys := make([]string, 0, len(ev.Detail))
-	for k := range ev.Detail {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		detail[k] = fmt.Sprint(ev.Detail[k])
-	}
-	c.rec.Mark(ev.At, ev.Kind, detail)
-}
-
-// markKey puts a typed-ahead key on the recording's timeline, once.
-func (c *call) markKey(k *typed) {
-	if k.marked || k.ev < 0 || k.ev >= len(c.journey.Events) {
-		return
-	}
-	k.marked = true
-	c.mark(c.journey.Events[k.ev])
-}
-
 // noteKey notes a key the caller pressed, masked in a sensitive part.
 func (c *call) noteKey(digit string) typed {
 	shown := digit
@@ -193,24 +159,14 @@ func (c *call) noteKey(digit string) typed {
 }
 
 // consumed is a typed-ahead key read by the flow: in a sensitive part its
-// journey event is masked now if it was noted in clear; then it goes on
-// the recording's timeline.
+// journey event is masked now if it was noted in clear.
 func (c *call) consumed(k typed) string {
 	if c.hush && k.ev >= 0 && k.ev < len(c.journey.Events) {
 		if e := c.journey.Events[k.ev]; e.Kind == EventKey {
 			e.Detail["key"] = maskedKey
 		}
 	}
-	c.markKey(&k)
 	return k.key
-}
-
-// dropKeys forgets the keys typed ahead (a wrong key clears them).
-func (c *call) dropKeys() {
-	for i := range c.digits {
-		c.markKey(&c.digits[i])
-	}
-	c.digits = c.digits[:0]
 }
 
 // secretVar says whether a variable holds what the caller keyed into a
