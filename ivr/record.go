@@ -48,6 +48,9 @@ type typed struct {
 // maskedKey stands for a key of a sensitive collect in every record.
 const maskedKey = "*"
 
+// pciActor is who pauses and resumes a recording for sensitive input.
+const pciActor = "system"
+
 // recordsIVR says whether the call's hotline records its IVR part.
 func (e *Engine) recordsIVR(hotline string) bool {
 	return e.cfg.Recorder != nil && e.cfg.RecordIVR != nil && e.cfg.RecordIVR(hotline)
@@ -95,7 +98,7 @@ func (c *call) pauseRecording(ctx context.Context, reason string) {
 	if c.rec == nil {
 		return
 	}
-	if err := c.rec.Pause(ctx, HungUpBySystem, reason); err != nil {
+	if err := c.rec.Pause(ctx, pciActor, reason); err != nil {
 		c.log.Error("the recording cannot be paused for sensitive input; stopping it", "reason", reason, "error", err)
 		c.stopRecording("")
 	}
@@ -109,7 +112,7 @@ func (c *call) resumeRecording(ctx context.Context, reason string) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recorderTimeout)
 	defer cancel()
-	if err := c.rec.Resume(ctx, HungUpBySystem, reason); err != nil {
+	if err := c.rec.Resume(ctx, pciActor, reason); err != nil {
 		c.log.Error("resuming the recording after sensitive input", "reason", reason, "error", err)
 	}
 }
@@ -119,8 +122,7 @@ func (c *call) resumeRecording(ctx context.Context, reason string) {
 // Keys pressed before it ends but not yet read (past a collect's
 // max_digits, say) are masked too, when read: a hushEnd put in the
 // mailbox marks where they end.
-func (c *call) sensitive(ctx context.Context, what string, run func() (string, error)) (string, error) {
-	reason := what
+func (c *call) sensitive(ctx context.Context, reason string, run func() (string, error)) (string, error) {
 	c.hush = true
 	c.pauseRecording(ctx, reason)
 	defer func() {
