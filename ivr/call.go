@@ -239,7 +239,7 @@ func (c *call) keepState(node string) bool {
 func (c *call) keptVars() map[string]string {
 	vars := make(map[string]string, len(c.vars))
 	for k, v := range c.vars {
-		if !c.secret[k] {
+		if !c.secretVar(k) {
 			vars[k] = v
 		}
 	}
@@ -303,7 +303,7 @@ func (c *call) finish() {
 	c.journey.Language = c.lang
 	c.journey.Vars = map[string]string{}
 	for k, v := range c.vars {
-		if c.secret[k] {
+		if c.secretVar(k) {
 			v = mask(v)
 		}
 		c.journey.Vars[k] = v

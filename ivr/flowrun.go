@@ -425,8 +425,8 @@ func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
 	}
 	c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "priority": q.Priority, "skills": shownSkills})
 	vars := maps.Clone(c.vars)
-	for name := range c.secret {
-		if v, ok := vars[name]; ok {
+	for name, v := range vars {
+		if c.secretVar(name) {
 			vars[name] = mask(v) // the agent's screen pop never shows them
 		}
 	}
