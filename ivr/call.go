@@ -261,7 +261,7 @@ func (c *call) fail(ctx context.Context, err error) {
 	c.log.Error("call failed", "error", msg)
 	c.note(EventError, "", map[string]any{"error": msg})
 	c.journey.Outcome = OutcomeError
-	c.span.RecordError(err)
+	c.span.RecordError(errors.New(msg)) // scrubbed: traces are exported
 	if c.gone {
 		return
 	}
@@ -511,7 +511,7 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 		if statusOf(err) == http.StatusNotFound {
 			return false, c.vanished()
 		}
-		return false, fmt.Errorf("playing %v: %w", media, err)
+		return false, fmt.Errorf("playing %v: %w", c.shownMedia(media), err)
 	}
 	// The end of the playback is an event that may be lost (the socket was
 	// down when it came): past the prompt's length plus a margin, or when

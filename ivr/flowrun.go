@@ -85,7 +85,7 @@ func (c *call) runNode(ctx context.Context, n *callflow.Node) (next string, err 
 	started := c.e.now()
 	defer func() {
 		if err != nil && !errors.Is(err, errHungUp) {
-			span.SetStatus(codes.Error, err.Error())
+			span.SetStatus(codes.Error, c.scrub(err.Error()))
 		}
 		span.End()
 		c.e.metrics.nodeTime.Record(context.WithoutCancel(ctx), c.e.now().Sub(started).Seconds(),
