@@ -45,8 +45,8 @@ type QueueRequest struct {
 	Queue                             string
 	Priority                          int
 	Skills                            []string
-	Path                              []string // the IVR path, for the agent's whisper and screen pop
-	Vars                              map[string]string
+	Path                              []string          // the IVR path, for the agent's whisper and screen pop
+	Vars                              map[string]string // sensitive ones masked (see record.go): queues may persist them
 	// Keys carries the keys the caller presses while queued (a call-back
 	// request, say); the queue reads them or they are dropped.
 	Keys <-chan string
