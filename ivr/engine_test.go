@@ -109,8 +109,29 @@ type rig struct {
 	// (they were in flight at a cut).
 	lost atomic.Int64
 	// front, when set, is put between the connection and the engine (the
-	// ACD's handler).
-	front func(ivr.Handler) ivr.Handler
+	// ACD's handler); frontSeen counts the events it was given, since it
+	// may keep some of its own from the engine.
+	front     func(ivr.Handler) ivr.Handler
+	frontSeen atomic.Int64
+}
+
+// seenEvents counts the events delivered by the connection and handled.
+func (r *rig) seenEvents() int64 {
+	if r.front != nil {
+		return r.frontSeen.Load()
+	}
+	return r.engine.EventsSeen()
+}
+
+// counting counts the events its handler has handled.
+type counting struct {
+	ivr.Handler
+	n *atomic.Int64
+}
+
+func (c counting) Event(ctx context.Context, ev ari.Event) {
+	c.Handler.Event(ctx, ev)
+	c.n.Add(1)
 }
 
 type sink chan *ivr.Journey
@@ -204,6 +225,7 @@ func (r *rig) restart(mutate func(*ivr.EngineConfig)) {
 		mutate(&cfg)
 	}
 	r.engine = ivr.NewEngine(cfg)
+	r.frontSeen.Store(0)
 	r.lost.Store(r.emu.Stats().EventsSent) // the new engine has seen none of them
 	r.connect()
 }
@@ -218,7 +240,7 @@ func (r *rig) connect() {
 	connected := make(chan struct{})
 	var h ivr.Handler = connectedSignal{r.engine, connected}
 	if r.front != nil {
-		h = connectedSignal{r.front(r.engine), connected}
+		h = connectedSignal{counting{r.front(r.engine), &r.frontSeen}, connected}
 	}
 	go func() { done <- conn.Run(runCtx, h) }()
 	select {
@@ -234,7 +256,7 @@ func (r *rig) connect() {
 			// Detach at once what the emulator may not have noticed yet,
 			// so that nothing more counts as sent to this connection.
 			r.emu.DropClients()
-			r.lost.Store(r.emu.Stats().EventsSent - r.engine.EventsSeen())
+			r.lost.Store(r.emu.Stats().EventsSent - r.seenEvents())
 		})
 	}
 }
@@ -318,7 +340,7 @@ func (r *rig) until(p *aritest.Party, what string, cond func(aritest.Snapshot) b
 // the clock too, so a timer on the clock no longer means the engine is
 // parked); false when ctx ends first.
 func (r *rig) quiesce(ctx context.Context) bool {
-	for r.engine.EventsSeen()+r.lost.Load() < r.emu.Stats().EventsSent || !r.engine.Quiet() {
+	for r.seenEvents()+r.lost.Load() < r.emu.Stats().EventsSent || !r.engine.Quiet() {
 		if ctx.Err() != nil {
 			return false
 		}
@@ -371,9 +393,9 @@ func (r *rig) press(p *aritest.Party, keys string) {
 // plain numbers; it yields the processor between looks, bounded by ctx.
 func (r *rig) settle() {
 	r.t.Helper()
-	for r.engine.EventsSeen()+r.lost.Load() < r.emu.Stats().EventsSent {
+	for r.seenEvents()+r.lost.Load() < r.emu.Stats().EventsSent {
 		if r.ctx.Err() != nil {
-			r.t.Fatalf("the engine saw %d events of %d sent", r.engine.EventsSeen(), r.emu.Stats().EventsSent)
+			r.t.Fatalf("the engine saw %d events of %d sent", r.seenEvents(), r.emu.Stats().EventsSent)
 		}
 		runtime.Gosched()
 	}
