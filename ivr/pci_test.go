@@ -353,6 +353,7 @@ func searchDatabase(t *testing.T, ctx context.Context, db interface {
 	if searched == 0 {
 		t.Fatal("the search read no value at all")
 	}
+	t.Logf("searched %d values of %d text and JSON columns", searched, len(cols))
 	// The keys of each call's journey, in order.
 	rows, err = db.Query(ctx, `SELECT call_id, string_agg(detail->>'key', '' ORDER BY seq) FROM call_events
 		WHERE kind = 'key' GROUP BY call_id`)
