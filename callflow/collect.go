@@ -15,7 +15,9 @@ const CheckLuhn = "luhn"
 // keys; Terminator (if any) ends the input early, and MaxDigits ends it.
 // Input that is not [Collect.Valid] plays Invalid and the prompt again;
 // after Retries such retries the call goes to OnFail. No key at all runs
-// NoInput. Sensitive input is masked in every record of the call.
+// NoInput. Sensitive input is masked in every record of the call (its
+// keys too), and the recording of the IVR part, if any, is paused from the
+// node's start to its end.
 //
 //	collect:
 //	  prompt: enter-card

@@ -47,6 +47,18 @@
 // prompt, a tone Hotline ships. [Flow.Sounds] lists every sound a flow may
 // play, for checking that each is installed where Asterisk looks.
 //
+// Recording and sensitive input. The flow says when the caller hears that
+// the call may be recorded: a play node with the built-in prompt
+// recording-notice (「您的通话可能会被录音」, "Your call may be recorded"),
+// usually the first node, on a hotline whose calls are recorded. A collect
+// node with sensitive: true makes its variable sensitive (see
+// [Flow.Sensitive]): the engine pauses the recording of the IVR part from
+// the node's start to its end, keeps its keys as "*" and the variable
+// masked in every record of the call (journey, handoff, the agent's
+// screen pop), and keeps a lookup's URL in its records with the value
+// replaced ([Lookup.Redacted]); a say node that speaks it pauses the
+// recording too, and is kept in the records by the variable's name only.
+//
 // A link whose target is unknown is reported once, where it is: the nodes
 // behind it are not reported again as never reached.
 //

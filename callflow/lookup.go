@@ -50,7 +50,7 @@ type Field struct {
 // Values are escaped where they go: for the URL, for a JSON string in the
 // body, and without line breaks in headers. The caller applies Timeout.
 func (l *Lookup) NewRequest(ctx context.Context, vars map[string]string) (*http.Request, error) {
-	target := expand(l.URL, vars, func(v string) string { return strings.ReplaceAll(url.QueryEscape(v), "+", "%20") })
+	target := expand(l.URL, vars, urlEscape)
 	var body *strings.Reader
 	if l.Body != "" {
 		body = strings.NewReader(expand(l.Body, vars, jsonEscape))
@@ -74,6 +74,30 @@ func (l *Lookup) NewRequest(ctx context.Context, vars map[string]string) (*http.
 	}
 	return req, nil
 }
+
+// urlEscape escapes a value for the lookup's URL, path or query.
+func urlEscape(v string) string { return strings.ReplaceAll(url.QueryEscape(v), "+", "%20") }
+
+// Redacted is the lookup's URL for the call's records (its journey, logs
+// and errors): the URL that NewRequest requests, with the value of every
+// variable for which sensitive is true replaced by "***", in the path
+// and the query alike, and a password in it hidden as url.URL.Redacted
+// does. Sensitive values never reach a record through it.
+func (l *Lookup) Redacted(vars map[string]string, sensitive func(name string) bool) string {
+	s := expandFunc(l.URL, func(name string) string {
+		if sensitive(name) {
+			return Redaction
+		}
+		return urlEscape(vars[name])
+	})
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	return s
+}
+
+// Redaction stands for a sensitive value in a record.
+const Redaction = "***"
 
 // jsonEscape escapes v to stand inside a JSON string.
 func jsonEscape(v string) string {

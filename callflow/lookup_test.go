@@ -130,3 +130,27 @@ func TestJSONAt(t *testing.T) {
 		})
 	}
 }
+
+// TestLookupRedacted: the URL kept in the call's records has every
+// sensitive value replaced, in the path and the query, and any password
+// hidden; the others are as requested.
+func TestLookupRedacted(t *testing.T) {
+	l := &Lookup{Method: http.MethodGet, URL: "https://svc:secret@crm.example.com/cards/${card}/check?pin=${pin}&order=${order}&again=${card}"}
+	vars := map[string]string{"card": "4111111111111111", "pin": "1234", "order": "A 7"}
+	sensitive := func(name string) bool { return name == "card" || name == "pin" }
+	got := l.Redacted(vars, sensitive)
+	want := "https://svc:xxxxx@crm.example.com/cards/***/check?pin=***&order=A%207&again=***"
+	if got != want {
+		t.Errorf("Redacted = %q\nwant        %q", got, want)
+	}
+	req, err := l.NewRequest(t.Context(), vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.URL.Path != "/cards/4111111111111111/check" || req.URL.Query().Get("pin") != "1234" {
+		t.Errorf("the request itself is %s, want the values in clear", req.URL)
+	}
+	if got := l.Redacted(vars, func(string) bool { return false }); got != "https://svc:xxxxx@crm.example.com/cards/4111111111111111/check?pin=1234&order=A%207&again=4111111111111111" {
+		t.Errorf("with nothing sensitive, Redacted = %q", got)
+	}
+}

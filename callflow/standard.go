@@ -23,7 +23,7 @@ const (
 	// PromptBeep is the tone before a voice message is recorded: Hotline
 	// ships its own, as a stock Asterisk may have no beep sound.
 	PromptBeep            = "beep"
-	PromptRecordingNotice = "recording-notice" // this call may be recorded
+	PromptRecordingNotice = "recording-notice" // your call may be recorded
 	PromptResumeSorry     = "resume-sorry"     // to a call taken up again after a restart: sorry to keep you waiting
 )
 
@@ -76,7 +76,7 @@ var standardPrompts = []StandardPrompt{
 	{PromptBeep, map[string]string{"zh": ToneBeep, "en": ToneBeep}},
 	{PromptRecordingNotice, map[string]string{
 		"zh": "您的通话可能会被录音。",
-		"en": "This call may be recorded."}},
+		"en": "Your call may be recorded."}},
 	{PromptResumeSorry, map[string]string{
 		"zh": "对不起,让您久等了。",
 		"en": "Sorry to keep you waiting."}},

@@ -68,6 +68,17 @@ func Expand(template string, vars map[string]string) string {
 
 // expand is Expand with each value passed through escape, when not nil.
 func expand(t string, vars map[string]string, escape func(string) string) string {
+	return expandFunc(t, func(name string) string {
+		v := vars[name]
+		if escape != nil {
+			v = escape(v)
+		}
+		return v
+	})
+}
+
+// expandFunc replaces each ${name} of t by value(name).
+func expandFunc(t string, value func(name string) string) string {
 	if !strings.Contains(t, "${") {
 		return t
 	}
@@ -85,11 +96,7 @@ func expand(t string, vars map[string]string, escape func(string) string) string
 		name := t[i+2 : end-1]
 		b.WriteString(t[:i])
 		if varName.MatchString(name) {
-			v := vars[name]
-			if escape != nil {
-				v = escape(v)
-			}
-			b.WriteString(v)
+			b.WriteString(value(name))
 		} else {
 			b.WriteString(t[i:end])
 		}

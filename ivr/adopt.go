@@ -82,6 +82,7 @@ func (c *call) adopt(ctx context.Context) (string, error) {
 	c.note(EventResumed, flow.Start, map[string]any{"from": resumedAtStart})
 	c.log.Warn("adopted a call nobody kept the state of; starting its flow again")
 	c.stopHoldMusic(ctx)
+	c.startRecording(ctx) // its IVR part goes on here
 	c.setLanguage(ctx)
 	return flow.Start, c.apologise(ctx)
 }
@@ -177,6 +178,7 @@ func (c *call) resumeFrom(ctx context.Context, st CallState, how string) (string
 		return node, nil
 	}
 	c.stopHoldMusic(ctx)
+	c.startRecording(ctx) // its IVR part goes on here; the last instance's recording ended at the handoff
 	c.setLanguage(ctx)
 	return node, c.apologise(ctx)
 }

@@ -34,13 +34,16 @@ func (c *call) alongside(ctx context.Context, keys chan<- string, work func(ctx 
 				if !ok {
 					break
 				}
+				if c.hushEnded(ev) {
+					continue
+				}
 				if err := c.ended(ev); err != nil {
 					cancel(err)
 					<-done
 					return err
 				}
 				if key, isKey := ev.(*ari.ChannelDtmfReceived); isKey {
-					c.note(EventKey, c.current(), map[string]any{"key": key.Digit})
+					c.noteKey(key.Digit)
 					select {
 					case keys <- key.Digit:
 					default:

@@ -47,7 +47,7 @@ type call struct {
 	vars    map[string]string
 	secret  map[string]bool // sensitive variables, masked in the journey
 	path    []string        // nodes visited, for the agent's whisper
-	digits  []string        // keys pressed and not yet consumed (type-ahead)
+	digits  []typed         // keys pressed and not yet consumed (type-ahead)
 	pbSeq   int
 	owned   []string       // playback ids and recording names routed here (Engine.own)
 	stops   sync.WaitGroup // barge-in stops still being sent (stopBarged)
@@ -70,6 +70,14 @@ type call struct {
 	resume   *CallState // the state it resumes from, until its node used it
 	handoff  *CallState // set when the engine stopped with it in the IVR
 	notOurs  bool       // an adopted channel no flow answers: no journey
+
+	// rec is the recording of the IVR part while it runs (see record.go);
+	// hush is set in a sensitive part of a node: keys are masked, and
+	// redactMedia while a say node speaks a sensitive value.
+	rec         Recording
+	hush        bool
+	hushTail    bool // keys still in the mailbox came during a sensitive part: see hushEnd
+	redactMedia string
 
 	// parked is what the goroutine waits for, for Engine.quiet: 0 while
 	// it works, parkedIdle when it waits for events only, else the
@@ -148,6 +156,7 @@ func (c *call) answer(ctx context.Context) error {
 	}
 	c.journey.Answered = c.e.now()
 	c.note(EventAnswered, "", nil)
+	c.startRecording(ctx)
 	c.setLanguage(ctx)
 	return nil
 }
@@ -230,7 +239,7 @@ func (c *call) keepState(node string) bool {
 func (c *call) keptVars() map[string]string {
 	vars := make(map[string]string, len(c.vars))
 	for k, v := range c.vars {
-		if !c.secret[k] {
+		if !c.secretVar(k) {
 			vars[k] = v
 		}
 	}
@@ -248,10 +257,11 @@ func (c *call) journeySoFar() *Journey {
 // fail ends a call the engine could not carry on: logged, the apology
 // played, hung up.
 func (c *call) fail(ctx context.Context, err error) {
-	c.log.Error("call failed", "error", err)
-	c.note(EventError, "", map[string]any{"error": err.Error()})
+	msg := c.scrub(err.Error())
+	c.log.Error("call failed", "error", msg)
+	c.note(EventError, "", map[string]any{"error": msg})
 	c.journey.Outcome = OutcomeError
-	c.span.RecordError(err)
+	c.span.RecordError(errors.New(msg)) // scrubbed: traces are exported
 	if c.gone {
 		return
 	}
@@ -266,7 +276,8 @@ func (c *call) fail(ctx context.Context, err error) {
 // finish records who hung up and hands the journey over.
 func (c *call) finish() {
 	if c.notOurs {
-		return // handed to the next instance, or not a call of ours
+		c.stopRecording("") // the call goes on with the next instance
+		return              // handed to the next instance, or not a call of ours
 	}
 	ctx := context.WithoutCancel(c.e.ctx)
 	c.journey.Ended = c.e.now()
@@ -279,6 +290,7 @@ func (c *call) finish() {
 			c.journey.HungUpBy = HungUpBySystem
 		}
 	}
+	c.stopRecording(c.journey.HungUpBy)
 	switch c.journey.Outcome {
 	case "", OutcomeCompleted, OutcomeAbandoned:
 		if c.served {
@@ -291,7 +303,7 @@ func (c *call) finish() {
 	c.journey.Language = c.lang
 	c.journey.Vars = map[string]string{}
 	for k, v := range c.vars {
-		if c.secret[k] {
+		if c.secretVar(k) {
 			v = mask(v)
 		}
 		c.journey.Vars[k] = v
@@ -428,12 +440,14 @@ func (c *call) await(ctx context.Context, dl *deadline) (ari.Event, error) {
 	}
 	for {
 		if ev, ok := c.box.take(); ok {
+			if c.hushEnded(ev) {
+				continue
+			}
 			if err := c.ended(ev); err != nil {
 				return nil, err
 			}
 			if key, isKey := ev.(*ari.ChannelDtmfReceived); isKey {
-				c.digits = append(c.digits, key.Digit)
-				c.note(EventKey, c.current(), map[string]any{"key": key.Digit})
+				c.digits = append(c.digits, c.noteKey(key.Digit))
 			}
 			return ev, nil
 		}
@@ -497,7 +511,7 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 		if statusOf(err) == http.StatusNotFound {
 			return false, c.vanished()
 		}
-		return false, fmt.Errorf("playing %v: %w", media, err)
+		return false, fmt.Errorf("playing %v: %w", c.shownMedia(media), err)
 	}
 	// The end of the playback is an event that may be lost (the socket was
 	// down when it came): past the prompt's length plus a margin, or when
@@ -523,7 +537,7 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 				return false, err
 			}
 			if over {
-				c.note(EventPrompt, node, map[string]any{"media": media, "state": "ended_unseen",
+				c.note(EventPrompt, node, map[string]any{"media": c.shownMedia(media), "state": "ended_unseen",
 					"ms": c.e.now().Sub(started).Milliseconds()})
 				c.log.Warn("the end of a prompt was not seen; Asterisk says it is over", "media", media, "playback", id)
 				c.playing = ""
@@ -540,17 +554,17 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 			if ev.Playback.ID != id {
 				continue
 			}
-			c.note(EventPrompt, node, map[string]any{"media": media, "state": ev.Playback.State,
+			c.note(EventPrompt, node, map[string]any{"media": c.shownMedia(media), "state": ev.Playback.State,
 				"ms": c.e.now().Sub(started).Milliseconds()})
 			if ev.Playback.State == "failed" {
-				c.log.Warn("prompt failed to play (missing sound?)", "media", media)
+				c.log.Warn("prompt failed to play (missing sound?)", "media", c.shownMedia(media))
 			}
 			c.playing = ""
 			return false, nil
 		case *ari.ChannelDtmfReceived:
 			if bargeIn {
 				c.stopBarged(ctx, id)
-				c.note(EventPrompt, node, map[string]any{"media": media, "state": "barged_in",
+				c.note(EventPrompt, node, map[string]any{"media": c.shownMedia(media), "state": "barged_in",
 					"ms": c.e.now().Sub(started).Milliseconds()})
 				c.playing = ""
 				return true, nil
@@ -626,7 +640,7 @@ func (c *call) key(ctx context.Context, timeout time.Duration) (string, error) {
 func (c *call) popKey() string {
 	k := c.digits[0]
 	c.digits = c.digits[1:]
-	return k
+	return c.consumed(k)
 }
 
 // pause waits d, ending early only on hang-up; keys are kept.

@@ -26,6 +26,16 @@
 // handoffs, else by starting the flow again after an apology. Each call
 // has one journey, written by the instance that ends it.
 //
+// Recording and card data (record.go): a hotline for which
+// EngineConfig.RecordIVR is true has the IVR part of its calls recorded
+// through EngineConfig.Recorder ([Recorder]), from the answer until the
+// call leaves the IVR (its timeline takes the journey's steps from the
+// call's events).
+// A collect node with sensitive: true pauses that recording while it
+// collects, and its keys, the variable and any lookup URL or error that
+// carries it are masked in every record the engine makes (journey,
+// handoff, queue request), so no card number reaches storage.
+//
 // Outcomes: a call is self_service when it passed a self-service success
 // point (a lookup answered, a say node, or a hangup node with prompts
 // answering a menu choice) and ended in the flow without reaching a queue,

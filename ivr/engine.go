@@ -45,8 +45,8 @@ type QueueRequest struct {
 	Queue                             string
 	Priority                          int
 	Skills                            []string
-	Path                              []string // the IVR path, for the agent's whisper and screen pop
-	Vars                              map[string]string
+	Path                              []string          // the IVR path, for the agent's whisper and screen pop
+	Vars                              map[string]string // sensitive ones masked (see record.go): queues may persist them
 	// Keys carries the keys the caller presses while queued (a call-back
 	// request, say); the queue reads them or they are dropped.
 	Keys <-chan string
@@ -121,6 +121,11 @@ type EngineConfig struct {
 	// the end of a prompt (see SoundDurations); nil, or a sound it does
 	// not know, gets a generous bound.
 	Durations Durations
+	// Recorder records the IVR part of the calls to the hotlines for
+	// which RecordIVR is true (see record.go); either nil: none is
+	// recorded.
+	Recorder  Recorder
+	RecordIVR func(hotline string) bool
 }
 
 // Engine runs calls: it implements [Handler], so [Conn] feeds it every event

@@ -108,6 +108,30 @@ type rig struct {
 	// lost counts events the emulator sent that no connection delivered
 	// (they were in flight at a cut).
 	lost atomic.Int64
+	// front, when set, is put between the connection and the engine (the
+	// ACD's handler); frontSeen counts the events it was given, since it
+	// may keep some of its own from the engine.
+	front     func(ivr.Handler) ivr.Handler
+	frontSeen atomic.Int64
+}
+
+// seenEvents counts the events delivered by the connection and handled.
+func (r *rig) seenEvents() int64 {
+	if r.front != nil {
+		return r.frontSeen.Load()
+	}
+	return r.engine.EventsSeen()
+}
+
+// counting counts the events its handler has handled.
+type counting struct {
+	ivr.Handler
+	n *atomic.Int64
+}
+
+func (c counting) Event(ctx context.Context, ev ari.Event) {
+	c.Handler.Event(ctx, ev)
+	c.n.Add(1)
 }
 
 type sink chan *ivr.Journey
@@ -136,6 +160,18 @@ func newRig(t *testing.T, lookup string, flows ivr.Flows) *rig {
 // the engine's configuration (queues, transfers).
 func newRigWith(t *testing.T, flows ivr.Flows, mutate func(*ivr.EngineConfig)) *rig {
 	t.Helper()
+	return newRigFront(t, flows, func(c *ivr.EngineConfig, _ ari.Client) func(ivr.Handler) ivr.Handler {
+		if mutate != nil {
+			mutate(c)
+		}
+		return nil
+	})
+}
+
+// newRigFront is newRigWith whose mutate also gets the REST client, and
+// may return what to put in front of the engine (the ACD's handler).
+func newRigFront(t *testing.T, flows ivr.Flows, mutate func(*ivr.EngineConfig, ari.Client) func(ivr.Handler) ivr.Handler) *rig {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second) // a guard against a hang; the 100-call tests take seconds
 	t.Cleanup(cancel)
 	sounds := t.TempDir()
@@ -161,11 +197,12 @@ func newRigWith(t *testing.T, flows ivr.Flows, mutate func(*ivr.EngineConfig)) *
 	ecfg := ivr.EngineConfig{Flows: flows, Media: ivr.NewMedia(rest), Journeys: journeys, Clock: clk,
 		Durations: durations, Reconcile: appChannels(rest)}
 	base := ecfg
+	var front func(ivr.Handler) ivr.Handler
 	if mutate != nil {
-		mutate(&ecfg)
+		front = mutate(&ecfg, rest)
 	}
 	engine := ivr.NewEngine(ecfg)
-	r := &rig{t: t, clk: clk, emu: emu, engine: engine, journeys: journeys, ctx: ctx, connCfg: cfg, base: base}
+	r := &rig{t: t, clk: clk, emu: emu, engine: engine, journeys: journeys, ctx: ctx, connCfg: cfg, base: base, front: front}
 	r.connect()
 	t.Cleanup(func() {
 		_ = r.engine.Drain(ctx)
@@ -188,6 +225,7 @@ func (r *rig) restart(mutate func(*ivr.EngineConfig)) {
 		mutate(&cfg)
 	}
 	r.engine = ivr.NewEngine(cfg)
+	r.frontSeen.Store(0)
 	r.lost.Store(r.emu.Stats().EventsSent) // the new engine has seen none of them
 	r.connect()
 }
@@ -200,7 +238,11 @@ func (r *rig) connect() {
 	runCtx, stop := context.WithCancel(r.ctx)
 	done := make(chan error, 1)
 	connected := make(chan struct{})
-	go func() { done <- conn.Run(runCtx, connectedSignal{r.engine, connected}) }()
+	var h ivr.Handler = connectedSignal{r.engine, connected}
+	if r.front != nil {
+		h = connectedSignal{counting{r.front(r.engine), &r.frontSeen}, connected}
+	}
+	go func() { done <- conn.Run(runCtx, h) }()
 	select {
 	case <-connected:
 	case <-r.ctx.Done():
@@ -214,7 +256,7 @@ func (r *rig) connect() {
 			// Detach at once what the emulator may not have noticed yet,
 			// so that nothing more counts as sent to this connection.
 			r.emu.DropClients()
-			r.lost.Store(r.emu.Stats().EventsSent - r.engine.EventsSeen())
+			r.lost.Store(r.emu.Stats().EventsSent - r.seenEvents())
 		})
 	}
 }
@@ -232,7 +274,7 @@ func appChannels(rest ari.Client) func(context.Context) ([]string, error) {
 
 // connectedSignal tells the test once the engine is connected.
 type connectedSignal struct {
-	*ivr.Engine
+	ivr.Handler
 	up chan struct{}
 }
 
@@ -244,7 +286,7 @@ func (c connectedSignal) Connected(ctx context.Context) error {
 			close(c.up)
 		}
 	}()
-	return c.Engine.Connected(ctx)
+	return c.Handler.Connected(ctx)
 }
 
 // dial places a call and waits until the engine answered it.
@@ -298,7 +340,7 @@ func (r *rig) until(p *aritest.Party, what string, cond func(aritest.Snapshot) b
 // the clock too, so a timer on the clock no longer means the engine is
 // parked); false when ctx ends first.
 func (r *rig) quiesce(ctx context.Context) bool {
-	for r.engine.EventsSeen()+r.lost.Load() < r.emu.Stats().EventsSent || !r.engine.Quiet() {
+	for r.seenEvents()+r.lost.Load() < r.emu.Stats().EventsSent || !r.engine.Quiet() {
 		if ctx.Err() != nil {
 			return false
 		}
@@ -351,9 +393,9 @@ func (r *rig) press(p *aritest.Party, keys string) {
 // plain numbers; it yields the processor between looks, bounded by ctx.
 func (r *rig) settle() {
 	r.t.Helper()
-	for r.engine.EventsSeen()+r.lost.Load() < r.emu.Stats().EventsSent {
+	for r.seenEvents()+r.lost.Load() < r.emu.Stats().EventsSent {
 		if r.ctx.Err() != nil {
-			r.t.Fatalf("the engine saw %d events of %d sent", r.engine.EventsSeen(), r.emu.Stats().EventsSent)
+			r.t.Fatalf("the engine saw %d events of %d sent", r.seenEvents(), r.emu.Stats().EventsSent)
 		}
 		runtime.Gosched()
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -84,7 +85,7 @@ func (c *call) runNode(ctx context.Context, n *callflow.Node) (next string, err 
 	started := c.e.now()
 	defer func() {
 		if err != nil && !errors.Is(err, errHungUp) {
-			span.SetStatus(codes.Error, err.Error())
+			span.SetStatus(codes.Error, c.scrub(err.Error()))
 		}
 		span.End()
 		c.e.metrics.nodeTime.Record(context.WithoutCancel(ctx), c.e.now().Sub(started).Seconds(),
@@ -102,20 +103,19 @@ func (c *call) runNode(ctx context.Context, n *callflow.Node) (next string, err 
 	case callflow.KindSet:
 		for _, a := range n.Set.Vars {
 			c.setVar(ctx, a.Name, callflow.Expand(a.Value, c.vars))
+			if c.carriesSecret(a.Value) {
+				c.secret[a.Name] = true // a copy of a sensitive value is as sensitive
+			}
 		}
 		return n.Set.Next, nil
 	case callflow.KindSay:
-		media, err := sayMedia(n.Say, c.vars[n.Say.Var], c.lang)
-		if err != nil {
-			c.log.Warn("cannot say a variable; going on", "node", n.ID, "error", err)
-			c.note(EventError, n.ID, map[string]any{"error": err.Error()})
-			return n.Say.Next, nil
+		if c.secretVar(n.Say.Var) {
+			// The caller hears it; no record (journey, recording) keeps it.
+			c.redactMedia = n.Say.Var
+			defer func() { c.redactMedia = "" }()
+			return c.sensitive(ctx, "sensitive say "+n.ID, func() (string, error) { return c.runSay(ctx, n) })
 		}
-		_, err = c.play(ctx, n.ID, media, false)
-		if err == nil {
-			c.served = true // the caller was told what it called for
-		}
-		return n.Say.Next, err
+		return c.runSay(ctx, n)
 	case callflow.KindLookup:
 		return c.runLookup(ctx, n)
 	case callflow.KindMessage:
@@ -139,6 +139,21 @@ func (c *call) runNode(ctx context.Context, n *callflow.Node) (next string, err 
 		return n.Subflow.Start, nil
 	}
 	return "", fmt.Errorf("node %s: kind %q is not known to this engine", n.ID, n.Kind)
+}
+
+func (c *call) runSay(ctx context.Context, n *callflow.Node) (string, error) {
+	media, err := sayMedia(n.Say, c.vars[n.Say.Var], c.lang)
+	if err != nil {
+		msg := c.scrub(err.Error())
+		c.log.Warn("cannot say a variable; going on", "node", n.ID, "error", msg)
+		c.note(EventError, n.ID, map[string]any{"error": msg})
+		return n.Say.Next, nil
+	}
+	_, err = c.play(ctx, n.ID, media, false)
+	if err == nil {
+		c.served = true // the caller was told what it called for
+	}
+	return n.Say.Next, err
 }
 
 // setVar sets a call variable; lang also switches the prompts' language
@@ -252,6 +267,13 @@ func (c *call) afterNoInput(then string) string {
 }
 
 func (c *call) runCollect(ctx context.Context, n *callflow.Node) (string, error) {
+	if n.Collect.Sensitive {
+		return c.sensitive(ctx, "sensitive collect "+n.ID, func() (string, error) { return c.collect(ctx, n) })
+	}
+	return c.collect(ctx, n)
+}
+
+func (c *call) collect(ctx context.Context, n *callflow.Node) (string, error) {
 	col := n.Collect
 	invalid := 0
 	for {
@@ -266,7 +288,7 @@ func (c *call) runCollect(ctx context.Context, n *callflow.Node) (string, error)
 				return c.afterNoInput(col.NoInput.Then), nil
 			}
 			if err == nil {
-				c.digits = append([]string{key}, c.digits...)
+				c.digits = append([]typed{{key: key, ev: -1}}, c.digits...) // consumed once already: masked then
 				digits, err = c.gather(ctx, col)
 			}
 		}
@@ -341,13 +363,20 @@ func (c *call) runLookup(ctx context.Context, n *callflow.Node) (string, error) 
 	}
 	took := c.e.now().Sub(started)
 	detail := map[string]any{"ms": took.Milliseconds()}
+	shown := l.Redacted(c.vars, c.secretVar)
 	if req != nil {
-		detail["url"] = req.URL.Redacted()
+		detail["url"] = shown
 	}
 	if err != nil {
-		detail["error"] = err.Error()
+		// Its text may hold the URL requested, sensitive values and all.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			uerr.URL = shown
+		}
+		msg := c.scrub(err.Error())
+		detail["error"] = msg
 		c.note(EventLookup, n.ID, detail)
-		c.log.Warn("lookup failed; taking on_fail", "node", n.ID, "error", err, "took", took)
+		c.log.Warn("lookup failed; taking on_fail", "node", n.ID, "url", shown, "error", msg, "took", took)
 		return l.OnFail, ctx.Err()
 	}
 	for k, v := range fields {
@@ -390,10 +419,14 @@ func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
 	for i, s := range q.Skills {
 		skills[i] = callflow.Expand(s, c.vars)
 	}
-	c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "priority": q.Priority, "skills": skills})
+	shownSkills := make([]string, len(skills))
+	for i, s := range skills {
+		shownSkills[i] = c.scrub(s)
+	}
+	c.note(EventQueue, n.ID, map[string]any{"queue": q.Name, "priority": q.Priority, "skills": shownSkills})
 	vars := maps.Clone(c.vars)
-	for name := range c.secret {
-		if v, ok := vars[name]; ok {
+	for name, v := range vars {
+		if c.secretVar(name) {
 			vars[name] = mask(v) // the agent's screen pop never shows them
 		}
 	}
@@ -418,6 +451,7 @@ func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
 		req.Arrived, req.Resume = r.QueueArrived, true
 	}
 	c.resume = nil
+	c.stopRecording("") // the caller leaves the IVR; the queue records its conversation
 	var res QueueResult
 	c.inQueue = true
 	err := c.alongside(ctx, keys, func(ctx context.Context) (err error) {
@@ -479,7 +513,11 @@ func (c *call) runTransfer(ctx context.Context, n *callflow.Node) (string, error
 	t := n.Transfer
 	c.served = false // the caller wants a person after all
 	number := callflow.Expand(t.Number, c.vars)
-	if d, own := c.e.ownTransfers(); own {
+	d, own := c.e.ownTransfers()
+	if own || c.e.cfg.Transfers != nil {
+		c.stopRecording("") // the caller leaves the IVR
+	}
+	if own {
 		var err error
 		if r := c.resume; r != nil && r.Node == n.ID && c.journey.Outcome == OutcomeTransferred {
 			// Resumed in the middle of its conversation: the bridge kept
@@ -490,8 +528,8 @@ func (c *call) runTransfer(ctx context.Context, n *callflow.Node) (string, error
 			err = c.transfer(ctx, d, n.ID, t, number)
 		}
 		if errors.Is(err, errTransferFailed) {
-			c.note(EventTransfer, n.ID, map[string]any{"number": number, "error": err.Error()})
-			c.log.Info("transfer failed; taking on_fail", "number", number, "error", err)
+			c.note(EventTransfer, n.ID, map[string]any{"number": c.scrub(number), "error": c.scrub(err.Error())})
+			c.log.Info("transfer failed; taking on_fail", "number", c.scrub(number), "error", c.scrub(err.Error()))
 			return t.OnFail, nil
 		}
 		if errors.Is(err, errHungUp) && c.journey.Outcome == OutcomeTransferred {
@@ -500,7 +538,7 @@ func (c *call) runTransfer(ctx context.Context, n *callflow.Node) (string, error
 		return "", err
 	}
 	if c.e.cfg.Transfers == nil {
-		c.note(EventTransfer, n.ID, map[string]any{"number": number, "error": "no trunk is configured for transfers"})
+		c.note(EventTransfer, n.ID, map[string]any{"number": c.scrub(number), "error": "no trunk is configured for transfers"})
 		return t.OnFail, nil
 	}
 	tctx, cancel := context.WithTimeout(ctx, t.Timeout)
@@ -510,11 +548,11 @@ func (c *call) runTransfer(ctx context.Context, n *callflow.Node) (string, error
 		return "", err
 	}
 	if err != nil {
-		c.note(EventTransfer, n.ID, map[string]any{"number": number, "error": err.Error()})
+		c.note(EventTransfer, n.ID, map[string]any{"number": c.scrub(number), "error": c.scrub(err.Error())})
 		return t.OnFail, ctx.Err()
 	}
 	c.journey.Outcome = OutcomeTransferred
-	c.note(EventTransfer, n.ID, map[string]any{"number": number})
+	c.note(EventTransfer, n.ID, map[string]any{"number": c.scrub(number)})
 	return "", nil
 }
 

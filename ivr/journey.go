@@ -43,7 +43,7 @@ const (
 	EventAnswered  = "answered"
 	EventNode      = "node"
 	EventPrompt    = "prompt"
-	EventKey       = "key"
+	EventKey       = "key" // detail "key": the key, "*" when it went into a sensitive collect
 	EventNoInput   = "no_input"
 	EventInvalid   = "invalid"
 	EventCollected = "collected"

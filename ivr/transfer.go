@@ -122,7 +122,7 @@ func (c *call) transfer(ctx context.Context, d Dialer, node string, t *callflow.
 			return fmt.Errorf("%w: %s", errTransferFailed, cause)
 		}
 	}
-	c.note(EventTransfer, node, map[string]any{"number": number, "result": "answered"})
+	c.note(EventTransfer, node, map[string]any{"number": c.scrub(number), "result": "answered"})
 	c.journey.Outcome = OutcomeTransferred
 	bridge := transferLeg(c.id)
 	if err := d.CreateBridge(ctx, bridge); err != nil {
