@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/CyCoreSystems/ari/v6"
 	"github.com/jonboulle/clockwork"
@@ -316,16 +318,10 @@ func (c *call) finish() {
 	}
 }
 
-// mask keeps the last two characters of a sensitive value.
+// mask hides every character of a sensitive value (no digit of a card
+// number is stored, not even the last ones), keeping only how long it was.
 func mask(v string) string {
-	if len(v) <= 2 {
-		return "**"
-	}
-	b := []byte(v)
-	for i := range len(b) - 2 {
-		b[i] = '*'
-	}
-	return string(b)
+	return strings.Repeat("*", max(utf8.RuneCountInString(v), 2))
 }
 
 // note appends a step to the journey.
