@@ -78,6 +78,11 @@ type Config struct {
 	// recovers from a short network glitch. Default 5 s. (pion itself
 	// calls a connection disconnected after 5 s without traffic.)
 	ICEGrace time.Duration
+	// ICEDisconnectedTimeout is how long ICE goes without hearing from
+	// the browser before it calls the connection disconnected (pion's
+	// default, 5 s, when 0); connectivity checks are then sent every
+	// third of it, so a quiet connection is not taken for a dead one.
+	ICEDisconnectedTimeout time.Duration
 	// OnDead receives the watchdog's reports. It is called from the
 	// gateway's goroutines and must not block; nil drops them.
 	OnDead func(Report)
@@ -156,6 +161,9 @@ func New(cfg Config) (*Gateway, error) {
 		if err := se.SetEphemeralUDPPortRange(cfg.ICEPortMin, cfg.ICEPortMax); err != nil {
 			return nil, fmt.Errorf("softphone: ICE port range %d-%d: %w", cfg.ICEPortMin, cfg.ICEPortMax, err)
 		}
+	}
+	if d := cfg.ICEDisconnectedTimeout; d > 0 {
+		se.SetICETimeouts(d, 25*time.Second, d/3) // 25 s to failed: pion's default
 	}
 	g := &Gateway{
 		cfg:      cfg,
