@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	"github.com/pion/interceptor"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
@@ -165,9 +166,17 @@ func New(cfg Config) (*Gateway, error) {
 	if d := cfg.ICEDisconnectedTimeout; d > 0 {
 		se.SetICETimeouts(d, 25*time.Second, d/3) // 25 s to failed: pion's default
 	}
+	// Interceptors: RTCP sender and receiver reports only (the browser's
+	// call-quality figures: loss, jitter, round trip). pion's defaults add
+	// NACK, TWCC and stats, which cost CPU on every packet and do
+	// nothing for PCMU audio that is never retransmitted.
+	reg := &interceptor.Registry{}
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return nil, fmt.Errorf("softphone: RTCP reports: %w", err)
+	}
 	g := &Gateway{
 		cfg:      cfg,
-		api:      webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)),
+		api:      webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se), webrtc.WithInterceptorRegistry(reg)),
 		host:     host,
 		clock:    cfg.Clock,
 		log:      cfg.Logger,
