@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -218,7 +219,10 @@ func (g *Gateway) Open(ctx context.Context, id, offer string) (*Session, string,
 
 	answer, err := s.start(ctx, offer)
 	if err != nil {
-		s.shutdown()
+		s.mu.Lock()
+		s.closing = true // no report about a session that never opened
+		s.mu.Unlock()
+		_ = s.shutdown()
 		g.forget(s)
 		return nil, "", err
 	}
@@ -305,6 +309,9 @@ func checkOffer(offer string) error {
 	for _, m := range d.MediaDescriptions {
 		if m.MediaName.Media != "audio" || m.MediaName.Port.Value == 0 {
 			continue
+		}
+		if slices.Contains(m.MediaName.Formats, "0") {
+			return nil // PCMU's static payload type: an rtpmap is optional
 		}
 		for _, a := range m.Attributes {
 			if a.Key != "rtpmap" {
