@@ -90,9 +90,12 @@ type Config struct {
 	OnDead func(Report)
 
 	// Observe, when set, is told of every forwarded packet: its
-	// direction, and the time from the read that returned it to the
-	// return of the write that sent it on (the gateway's own delay). For
-	// measurement; it must be quick.
+	// direction, and the gateway's own delay, up to the return of the
+	// write that sent it on: towards the browser from the packet's
+	// arrival in the kernel (on Linux, SO_TIMESTAMPNS; elsewhere from
+	// the read), towards Asterisk from the return of the read of the
+	// browser's track (pion's own receive path, decryption included, is
+	// before it and not counted). For measurement; it must be quick.
 	Observe func(Direction, time.Duration)
 
 	// Clock is the watchdog's and rewriters' clock. Default: the real one.

@@ -3,6 +3,7 @@ package softphone_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,7 +21,13 @@ import (
 // both calls, its timestamp advanced by the (injected) time between them.
 func TestBridgesTwoCallsBothWays(t *testing.T) {
 	clock := clockwork.NewFakeClock()
-	g := newGateway(t, softphone.Config{Clock: clock})
+	var observed [2]atomic.Int64 // by direction; a negative delay counts as -1<<40
+	g := newGateway(t, softphone.Config{Clock: clock, Observe: func(d softphone.Direction, took time.Duration) {
+		if took < 0 {
+			observed[d].Add(-1 << 40)
+		}
+		observed[d].Add(1)
+	}})
 	b := newBrowser(t)
 	s := b.dial(t, g, "agent-7")
 	if got := s.ExternalHost(); got != s.LocalRTP().String() || !s.LocalRTP().Addr().IsLoopback() {
@@ -55,6 +62,12 @@ func TestBridgesTwoCallsBothWays(t *testing.T) {
 
 	// Browser → Asterisk: 600 Hz, one stream over both calls.
 	toAst1, toAst2 := ast1.got.all(), ast2.got.all()
+	if n := observed[softphone.ToAsterisk].Load(); n != int64(len(toAst1)+len(toAst2)) {
+		t.Errorf("Observe saw %d packets to Asterisk (negative delays count -2^40), Asterisk got %d", n, len(toAst1)+len(toAst2))
+	}
+	if n := observed[softphone.ToBrowser].Load(); n < int64(b.heard.count()) {
+		t.Errorf("Observe saw %d packets to the browser (negative delays count -2^40), the browser got %d", n, b.heard.count())
+	}
 	for i, got := range [][]rtp.Packet{toAst1, toAst2} {
 		if sound := audio(got); !media.HasTone(sound, 600) || media.HasTone(sound, 1000) {
 			t.Errorf("Asterisk of call %d: want the browser's 600 Hz alone (power 600 Hz %.2f, 1 kHz %.2f)", i+1, media.Power(sound, 600), media.Power(sound, 1000))

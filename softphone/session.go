@@ -290,9 +290,29 @@ func (s *Session) fromAsterisk() {
 		in  = make([]byte, 1500)
 		rw  rewriter // the track sets the SSRC the browser was told of
 		pkt rtp.Packet
+		oob []byte
 	)
+	// Observed, a packet's delay counts from its arrival in the kernel
+	// where the system stamps it: waiting to be read is the gateway's too.
+	if observe != nil && enableRxStamps(s.conn) {
+		oob = make([]byte, stampSpace)
+	}
 	for {
-		n, from, err := s.conn.ReadFromUDPAddrPort(in)
+		var (
+			n    int
+			from netip.AddrPort
+			err  error
+			t0   time.Time
+		)
+		if oob != nil {
+			var oobn int
+			n, oobn, _, from, err = s.conn.ReadMsgUDPAddrPort(in, oob)
+			if err == nil {
+				t0 = rxStamp(oob[:oobn])
+			}
+		} else {
+			n, from, err = s.conn.ReadFromUDPAddrPort(in)
+		}
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -300,8 +320,7 @@ func (s *Session) fromAsterisk() {
 			s.g.log.Warn("softphone: RTP read", "session", s.id, "error", err)
 			continue
 		}
-		var t0 time.Time
-		if observe != nil {
+		if observe != nil && t0.IsZero() {
 			t0 = time.Now()
 		}
 		a := s.att.Load()
