@@ -3,6 +3,7 @@ package softphone_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -237,4 +238,66 @@ func TestOneSessionPerID(t *testing.T) {
 	if _, err := g.Session("agent-1"); !errors.Is(err, softphone.ErrNoSession) {
 		t.Fatalf("after Close: %v, want ErrNoSession", err)
 	}
+}
+
+// TestRenegotiateICERestart: the browser restarts ICE (a new offer on the
+// same peer connection) in the middle of a call; the gateway answers it,
+// and the call's audio carries on in the same stream.
+func TestRenegotiateICERestart(t *testing.T) {
+	g := newGateway(t, softphone.Config{})
+	b := newBrowser(t)
+	s := b.dial(t, g, "agent-roam")
+	ast := newAsterisk(t)
+	if err := s.Attach("call-1", ast.addr()); err != nil {
+		t.Fatal(err)
+	}
+	stopMic := b.talk(600)
+	defer stopMic()
+	waitFor(t, "Asterisk hearing the browser", func() bool { return ast.got.count() >= 10 }, &ast.got.sig)
+
+	offer, err := b.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := webrtc.GatheringCompletePromise(b.pc)
+	if err := b.pc.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	before := b.pc.RemoteDescription().SDP
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	answer, err := s.Renegotiate(ctx, b.pc.LocalDescription().SDP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if iceUfrag(answer) == iceUfrag(before) {
+		t.Fatal("the answer to an ICE restart kept the old ICE credentials")
+	}
+	if err := b.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		t.Fatal(err)
+	}
+	n := ast.got.count()
+	waitFor(t, "audio after the restart", func() bool { return ast.got.count() >= n+25 }, &ast.got.sig)
+	stopMic()
+	s.Detach()
+	ast.drain(t)
+	// A packet may be lost while ICE switches; the numbering may not jump.
+	got := ast.got.all()
+	for i := 1; i < len(got); i++ {
+		p, q := got[i-1], got[i]
+		step := q.SequenceNumber - p.SequenceNumber
+		if q.SSRC != p.SSRC || step == 0 || step > 5 || q.Timestamp-p.Timestamp != 160*uint32(step) {
+			t.Fatalf("packet %d: ssrc %x seq %d ts %d after ssrc %x seq %d ts %d: the stream broke", i, q.SSRC, q.SequenceNumber, q.Timestamp, p.SSRC, p.SequenceNumber, p.Timestamp)
+		}
+	}
+}
+
+func iceUfrag(sdp string) string {
+	for _, line := range strings.Split(sdp, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "a=ice-ufrag:"); ok {
+			return v
+		}
+	}
+	return ""
 }

@@ -41,6 +41,7 @@ type Session struct {
 	iceSince    time.Time
 	iceReported bool
 	trackSeen   bool
+	negotiating sync.Mutex // one offer/answer at a time
 	wg          sync.WaitGroup
 	closeOnce   sync.Once
 	closeErr    error
@@ -71,6 +72,41 @@ func (s *Session) AddICECandidate(c webrtc.ICECandidateInit) error {
 		return fmt.Errorf("softphone: session %q: add ICE candidate: %w", s.id, err)
 	}
 	return nil
+}
+
+// Renegotiate answers a new offer from the browser on the same peer
+// connection, e.g. an ICE restart after the agent's network changed (the
+// browser's restartIce()), and returns the answer, complete as Open's is.
+// The media, the attached call and its streams carry on.
+func (s *Session) Renegotiate(ctx context.Context, offer string) (string, error) {
+	if err := checkOffer(offer); err != nil {
+		return "", err
+	}
+	s.negotiating.Lock()
+	defer s.negotiating.Unlock()
+	if err := s.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		return "", fmt.Errorf("softphone: session %q: the browser's new offer: %w", s.id, err)
+	}
+	return s.answer(ctx)
+}
+
+// answer answers the remote offer set and waits until the answer holds
+// every local candidate.
+func (s *Session) answer(ctx context.Context) (string, error) {
+	answer, err := s.pc.CreateAnswer(nil)
+	if err != nil {
+		return "", fmt.Errorf("softphone: session %q: answer: %w", s.id, err)
+	}
+	gathered := webrtc.GatheringCompletePromise(s.pc)
+	if err := s.pc.SetLocalDescription(answer); err != nil {
+		return "", fmt.Errorf("softphone: session %q: set answer: %w", s.id, err)
+	}
+	select {
+	case <-gathered:
+	case <-ctx.Done():
+		return "", fmt.Errorf("softphone: session %q: gathering ICE candidates: %w", s.id, ctx.Err())
+	}
+	return s.pc.LocalDescription().SDP, nil
 }
 
 // Attach connects call (a label used in reports, e.g. the externalMedia
@@ -182,23 +218,14 @@ func (s *Session) start(ctx context.Context, offer string) (string, error) {
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		return "", fmt.Errorf("softphone: session %q: the browser's offer: %w", s.id, err)
 	}
-	answer, err := pc.CreateAnswer(nil)
+	answer, err := s.answer(ctx)
 	if err != nil {
-		return "", fmt.Errorf("softphone: session %q: answer: %w", s.id, err)
-	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(answer); err != nil {
-		return "", fmt.Errorf("softphone: session %q: set answer: %w", s.id, err)
-	}
-	select {
-	case <-gathered:
-	case <-ctx.Done():
-		return "", fmt.Errorf("softphone: session %q: gathering ICE candidates: %w", s.id, ctx.Err())
+		return "", err
 	}
 	s.wg.Add(2)
 	go s.drainRTCP(sender)
 	go s.fromAsterisk()
-	return pc.LocalDescription().SDP, nil
+	return answer, nil
 }
 
 // drainRTCP reads the browser's RTCP about our stream (pion wants it
