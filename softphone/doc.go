@@ -22,7 +22,9 @@
 //
 // The gateway does not trickle: [Gateway.Open] returns once its ICE
 // candidates are gathered, so the answer holds them all. The browser may
-// trickle its own with [Session.AddICECandidate]. The media engine knows
+// trickle its own with [Session.AddICECandidate], and restart ICE (a new
+// offer on the same connection, after a network change) through
+// [Session.Renegotiate]. The media engine knows
 // PCMU/8000 alone (no telephone-event: digits reach Asterisk some other
 // way; the console has buttons), so the answer accepts nothing else and an
 // offer without PCMU is refused ([ErrNoPCMU]). An agent keeps one peer
@@ -32,7 +34,10 @@
 //
 // Payloads pass as they are: no decoding, no transcoding, no jitter
 // buffer, no pacing; each packet is forwarded on the goroutine that read
-// it, so the sender's timing is kept. Each direction leaves the gateway
+// it, so the sender's timing is kept. Each session has its own UDP socket
+// towards Asterisk (its external_host), bound on [Config.RTPHost]. The
+// peer connections run pion's RTCP report interceptors only (no NACK,
+// TWCC or stats: per-packet work with no use for PCMU audio). Each direction leaves the gateway
 // as one continuous RTP stream for the life of the session, whatever
 // calls come and go: a rewriter keeps one outgoing SSRC and adds offsets
 // to the incoming sequence numbers and timestamps. Within one incoming
