@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -190,6 +191,11 @@ func runLoad(b *testing.B, sessions int, warmup, measure time.Duration) {
 	b.ReportMetric(100*res.CPU, "load-cpu-%core")
 	b.ReportMetric(us(res.AstP99), "e2e-to-ast-p99-µs")
 	b.ReportMetric(us(res.BrP99), "e2e-to-browser-p99-µs")
+	if p, ok := cpuPressure(); ok {
+		// The share of time some task waited for a CPU over the last 10 s
+		// (Linux PSI): the machine's contention, which the delays include.
+		b.ReportMetric(p, "cpu-pressure-%")
+	}
 	if res.Sent > 0 {
 		b.ReportMetric(100*(1-float64(res.AstGot+res.BrGot)/float64(res.Sent)), "loss-%")
 	}
@@ -364,4 +370,19 @@ func TestLoadPeers(t *testing.T) {
 	r50, r99, _ := toBr.quantiles()
 	say(loadMsg{Done: true, Sent: sent.Load(), AstP50: a50, AstP99: a99, BrP50: r50, BrP99: r99,
 		AstGot: astGot.Load(), BrGot: brGot.Load(), CPU: float64(cpu) / float64(wall)})
+}
+
+// cpuPressure reads "some avg10" of /proc/pressure/cpu.
+func cpuPressure() (float64, bool) {
+	b, err := os.ReadFile("/proc/pressure/cpu")
+	if err != nil {
+		return 0, false
+	}
+	for _, f := range strings.Fields(string(b)) {
+		if v, ok := strings.CutPrefix(f, "avg10="); ok {
+			p, err := strconv.ParseFloat(v, 64)
+			return p, err == nil
+		}
+	}
+	return 0, false
 }
