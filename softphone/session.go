@@ -256,8 +256,15 @@ func (s *Session) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 }
 
 // fromBrowser forwards the browser's RTP to the attached Asterisk side.
+// One track is read at a time; when it ends (a renegotiation replaced it),
+// the next one the browser sends is taken.
 func (s *Session) fromBrowser(t *webrtc.TrackRemote) {
 	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		s.trackSeen = false
+		s.mu.Unlock()
+	}()
 	pt := uint8(t.PayloadType())
 	observe := s.g.cfg.Observe
 	var (
