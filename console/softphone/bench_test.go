@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hotline-ivr/hotline/softphone"
+	"github.com/hotline-ivr/hotline/console/softphone"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
@@ -59,7 +59,7 @@ type loadMsg struct {
 // wall time, as a share of one core), and the end-to-end delay and loss
 // the load saw. Run it with
 //
-//	go test -run '^$' -bench Gateway -benchtime 1x ./softphone/
+//	go test -run '^$' -bench Gateway -benchtime 1x ./console/softphone/
 //
 // (every iteration runs the whole load: 2 s warm-up, 10 s measured).
 func BenchmarkGateway200(b *testing.B) {

@@ -11,9 +11,9 @@ import (
 
 	"github.com/CyCoreSystems/ari/v6"
 	"github.com/CyCoreSystems/ari/v6/client/native"
+	"github.com/hotline-ivr/hotline/console/softphone"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
 	"github.com/hotline-ivr/hotline/ivr/media"
-	"github.com/hotline-ivr/hotline/softphone"
 )
 
 // TestWithEmulatorExternalMedia: the ARI emulator's externalMedia

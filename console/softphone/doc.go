@@ -70,5 +70,5 @@
 // ring-no-answer while offering it, the agent's hang-up once talking.
 //
 // BenchmarkGateway200 measures the forwarding delay and CPU with 200
-// sessions (go test -run '^$' -bench Gateway -benchtime 1x ./softphone/).
+// sessions (go test -run '^$' -bench Gateway -benchtime 1x ./console/softphone/).
 package softphone

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline-ivr/hotline/console/softphone"
 	"github.com/hotline-ivr/hotline/ivr/media"
-	"github.com/hotline-ivr/hotline/softphone"
 	"github.com/jonboulle/clockwork"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hotline-ivr/hotline/softphone"
+	"github.com/hotline-ivr/hotline/console/softphone"
 	"github.com/jonboulle/clockwork"
 	"github.com/pion/webrtc/v4"
 )
