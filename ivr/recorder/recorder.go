@@ -173,10 +173,10 @@ type Recording struct {
 
 var unsafeChars = strings.NewReplacer("/", "_", "\\", "_", ":", "_", "@", "_", " ", "_")
 
-// recordingID makes the recording's id from the call's: Prefix, the call
-// id made safe for a file name, the kind and a sequence number.
-func (r *Recorder) recordingID(req ivr.RecordingRequest) string {
-	call := unsafeChars.Replace(req.CallID)
+// safeCall is the call id made safe for a file name (its last 80 of
+// A-Z a-z 0-9 . _ -).
+func safeCall(id string) string {
+	call := unsafeChars.Replace(id)
 	var b strings.Builder
 	for _, c := range call {
 		if c < 128 && (c == '.' || c == '_' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
@@ -187,7 +187,16 @@ func (r *Recorder) recordingID(req ivr.RecordingRequest) string {
 	if len(call) > 80 {
 		call = call[len(call)-80:]
 	}
-	return Prefix + call + "-" + string(req.Kind) + "-" + strconv.FormatUint(r.seq.Add(1), 36) + "-" + strconv.FormatInt(r.cfg.Clock.Now().UnixNano()%1e9, 36)
+	return call
+}
+
+// recordingID makes the recording's id: Prefix, the call id made safe for
+// a file name, the kind, when it was asked for (Unix milliseconds, base
+// 36: an instance that adopts the call after a crash reads the start from
+// it) and a sequence number.
+func (r *Recorder) recordingID(req ivr.RecordingRequest, at time.Time) string {
+	return Prefix + safeCall(req.CallID) + "-" + string(req.Kind) + "-" +
+		strconv.FormatInt(at.UnixMilli(), 36) + "-" + strconv.FormatUint(r.seq.Add(1), 36)
 }
 
 // Start implements ivr.Recorder: it makes the two snoop channels on the
@@ -200,18 +209,7 @@ func (r *Recorder) Start(ctx context.Context, req ivr.RecordingRequest) (ivr.Rec
 	if req.Kind == "" {
 		req.Kind = ivr.RecordConversation
 	}
-	id := r.recordingID(req)
-	rec := &Recording{r: r, id: id, req: req, log: r.log.With("recording", id, "call", req.CallID)}
-	for i := range rec.sides {
-		sd := &side{snoop: id + "-snoop-" + spies[i], name: id + "-" + spies[i], up: make(chan struct{}), finished: make(chan struct{})}
-		rec.sides[i] = sd
-	}
-	r.mu.Lock()
-	for _, sd := range rec.sides {
-		r.routes[sd.snoop] = rec
-		r.routes[sd.name] = rec
-	}
-	r.mu.Unlock()
+	rec := r.newRecording(r.recordingID(req, r.cfg.Clock.Now()), req)
 	fail := func(err error) (ivr.Recording, error) {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), requestTimeout)
 		defer cancel()
@@ -242,6 +240,21 @@ func (r *Recorder) Start(ctx context.Context, req ivr.RecordingRequest) (ivr.Rec
 	}
 	rec.log.Debug("recording", "kind", req.Kind, "channel", req.ChannelID)
 	return rec, nil
+}
+
+// newRecording makes the recording with the id and routes its events.
+func (r *Recorder) newRecording(id string, req ivr.RecordingRequest) *Recording {
+	rec := &Recording{r: r, id: id, req: req, log: r.log.With("recording", id, "call", req.CallID)}
+	for i := range rec.sides {
+		rec.sides[i] = &side{snoop: id + "-snoop-" + spies[i], name: id + "-" + spies[i], up: make(chan struct{}), finished: make(chan struct{})}
+	}
+	r.mu.Lock()
+	for _, sd := range rec.sides {
+		r.routes[sd.snoop] = rec
+		r.routes[sd.name] = rec
+	}
+	r.mu.Unlock()
+	return rec
 }
 
 func (r *Recorder) forget(rec *Recording) {
@@ -630,4 +643,60 @@ func (b cancelBody) Close() error {
 	err := b.ReadCloser.Close()
 	b.cancel()
 	return err
+}
+
+// Recover finds the recordings of a call that an instance which stopped
+// without stopping them left running in Asterisk (their snoop channels are
+// still in the application), stops them and hands them to storage as they
+// are: the start read from their id, the end now, a "restart" marker (the
+// markers the old instance kept in memory are gone, and so is its side
+// lead: both sides are taken as started together, a few milliseconds
+// off at worst). req describes the call as Start's would. It returns how
+// many it recovered.
+func (r *Recorder) Recover(ctx context.Context, req ivr.RecordingRequest) (int, error) {
+	var app struct {
+		ChannelIDs []string `json:"channel_ids"`
+	}
+	if err := r.get(ctx, "/applications/"+url.PathEscape(r.cfg.Application), &app); err != nil {
+		return 0, fmt.Errorf("recorder: listing the application's channels: %w", err)
+	}
+	if req.Kind == "" {
+		req.Kind = ivr.RecordConversation
+	}
+	prefix := Prefix + safeCall(req.CallID) + "-" + string(req.Kind) + "-"
+	found := map[string]bool{}
+	for _, ch := range app.ChannelIDs {
+		base, ok := strings.CutSuffix(ch, "-snoop-in")
+		if !ok {
+			base, ok = strings.CutSuffix(ch, "-snoop-out")
+		}
+		if ok && strings.HasPrefix(base, prefix) {
+			found[base] = true
+		}
+	}
+	n := 0
+	for id := range found {
+		r.mu.Lock()
+		_, ours := r.routes[id+"-snoop-in"]
+		r.mu.Unlock()
+		if ours {
+			continue // this instance's own, running
+		}
+		ms, _, _ := strings.Cut(strings.TrimPrefix(id, prefix), "-")
+		started, err := strconv.ParseInt(ms, 36, 64)
+		if err != nil {
+			r.log.Warn("a snoop channel of the recorder's with no start in its id", "recording", id)
+			continue
+		}
+		rec := r.newRecording(id, req)
+		rec.requested = time.UnixMilli(started).UTC()
+		rec.addMarker(recordings.Marker{At: r.cfg.Clock.Now(), Kind: "restart", Actor: "system",
+			Reason: "recorded by an instance that stopped; its markers are lost"})
+		rec.log.Warn("recovering a recording left running by a stopped instance", "started", rec.requested)
+		if err := rec.Stop(ctx, ""); err != nil {
+			rec.log.Warn("stopping a recovered recording", "error", err)
+		}
+		n++
+	}
+	return n, nil
 }
