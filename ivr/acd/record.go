@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/hotline-ivr/hotline/ivr"
 )
@@ -52,8 +53,8 @@ func (s *Service) recordsQueue(name string) bool {
 func (ses *session) startRecording(ctx context.Context, l *leg) {
 	agent := l.offer.Agent
 	if ses.rec != nil {
-		ses.mark("answer", agent, nil)
-		ses.mark("agent", agent, nil)
+		ses.markAt(l.answered, "answer", agent, nil)
+		ses.markAt(l.answered, "agent", agent, nil)
 		return
 	}
 	if ses.recordOff || !ses.s.recordsQueue(l.offer.Queue) || ses.caller == "" {
@@ -72,8 +73,8 @@ func (ses *session) startRecording(ctx context.Context, l *leg) {
 	if ses.moh {
 		ses.muteAgentSide(ctx, true)
 	}
-	ses.mark("answer", agent, nil)
-	ses.mark("agent", agent, nil)
+	ses.markAt(l.answered, "answer", agent, nil)
+	ses.markAt(l.answered, "agent", agent, nil)
 }
 
 // recordingRequest describes the conversation with the leg's agent.
@@ -112,8 +113,16 @@ func (ses *session) adoptRecording(ctx context.Context) {
 	ses.mark("adopted", "system", nil)
 }
 
-// mark adds a marker to the running recording, if any.
+// mark adds a marker to the running recording, if any, at this moment.
 func (ses *session) mark(kind, actor string, detail map[string]string) {
+	ses.markAt(ses.s.clock.Now(), kind, actor, detail)
+}
+
+// markAt adds a marker of what happened at at (zero: now).
+func (ses *session) markAt(at time.Time, kind, actor string, detail map[string]string) {
+	if at.IsZero() {
+		at = ses.s.clock.Now()
+	}
 	if ses.rec == nil {
 		return
 	}
@@ -124,7 +133,7 @@ func (ses *session) mark(kind, actor string, detail map[string]string) {
 	if actor != "" {
 		d["actor"] = actor
 	}
-	ses.rec.Mark(ses.s.clock.Now(), kind, d)
+	ses.rec.Mark(at, kind, d)
 }
 
 // muteAgentSide mutes or unmutes what the caller hears in the recording
