@@ -51,10 +51,20 @@ func (s *Service) recordsQueue(name string) bool {
 // when none runs yet, or marks the next agent's segment of the one that
 // runs. The caller's channel must be up.
 func (ses *session) startRecording(ctx context.Context, l *leg) {
+	ses.startRecordingAt(ctx, l, l.answered, "answer")
+}
+
+// startRecordingAt is startRecording with the segment's first markers,
+// kind (answer, adopted) and "agent", at at.
+func (ses *session) startRecordingAt(ctx context.Context, l *leg, at time.Time, kind string) {
 	agent := l.offer.Agent
+	actor := agent
+	if kind == "adopted" {
+		actor = "system"
+	}
 	if ses.rec != nil {
-		ses.markAt(l.answered, "answer", agent, nil)
-		ses.markAt(l.answered, "agent", agent, nil)
+		ses.markAt(at, kind, actor, nil)
+		ses.markAt(at, "agent", agent, nil)
 		return
 	}
 	if ses.recordOff || !ses.s.recordsQueue(l.offer.Queue) || ses.caller == "" {
@@ -73,8 +83,8 @@ func (ses *session) startRecording(ctx context.Context, l *leg) {
 	if ses.moh {
 		ses.muteAgentSide(ctx, true)
 	}
-	ses.markAt(l.answered, "answer", agent, nil)
-	ses.markAt(l.answered, "agent", agent, nil)
+	ses.markAt(at, kind, actor, nil)
+	ses.markAt(at, "agent", agent, nil)
 }
 
 // recordingRequest describes the conversation with the leg's agent.
@@ -96,7 +106,7 @@ func (ses *session) recordingRequest(l *leg) ivr.RecordingRequest {
 // part so far is stored with its markers); one that crashed left it
 // running in Asterisk, and it is stopped and stored now as it is. The
 // rest of the conversation is a recording of its own, of the same call,
-// starting with a marker "adopted" and the agent's.
+// starting with the markers "adopted" and "agent".
 func (ses *session) adoptRecording(ctx context.Context) {
 	l := ses.leg
 	if ses.rec != nil || l == nil || ses.phase != connected || !ses.s.recordsQueue(l.offer.Queue) {
@@ -109,8 +119,7 @@ func (ses *session) adoptRecording(ctx context.Context) {
 			ses.log.Info("stored the recordings the last instance left running", "recordings", n)
 		}
 	}
-	ses.startRecording(ctx, l)
-	ses.mark("adopted", "system", nil)
+	ses.startRecordingAt(ctx, l, ses.s.clock.Now(), "adopted")
 }
 
 // mark adds a marker to the running recording, if any, at this moment.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/CyCoreSystems/ari/v6"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jonboulle/clockwork"
 	"gocloud.dev/blob"
@@ -483,4 +484,147 @@ func TestCallbackRecordedAndLinked(t *testing.T) {
 	if ids := r.callRecordings(booking.ID()); len(ids) != 0 {
 		t.Errorf("the booking call has recordings %v; it never reached an agent", ids)
 	}
+}
+
+// TestRecordingAcrossRestart: an instance that stops in good order while a
+// conversation goes on stores the recording so far (no hang-up marker:
+// the call went on); the instance that adopts the conversation records
+// the rest as a recording of its own of the same call, which starts with
+// the markers "adopted" and "agent" and ends with the hang-up.
+// (An instance that crashed leaves its recording running in Asterisk; the
+// adopting instance stores it: recorder's TestRecoverAfterACrash.)
+func TestRecordingAcrossRestart(t *testing.T) {
+	r := newRestartRig(t)
+	db, err := store.Open(r.ctx, r.url, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	st := store.NewRecordings(db, r.clk)
+	ast, err := recordings.NewAsterisk(r.emu.URL(), "u", "p", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bucket, err := recordings.OpenBucket(r.ctx, "file://"+t.TempDir()+"?no_tmp_dir=1&metadata=skip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bucket.Close() })
+	pipe, err := recordings.NewPipeline(recordings.Config{Jobs: st, Originals: ast, Bucket: bucket, Instance: "test", Clock: r.clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.recorder = func() *recorder.Recorder {
+		rec, err := recorder.New(recorder.Config{URL: r.emu.URL(), Username: "u", Password: "p", Application: "hotline",
+			Pipeline: pipe, Clock: r.clk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	ep := r.emu.AddEndpoint("PJSIP", "1001", aritest.ManualAnswer())
+	a := r.start("A", queue.QueueConfig{}, "1001")
+	a.must(a.svc.Login(r.ctx, "1001"))
+	a.must(a.svc.Ready(r.ctx, "1001"))
+	caller, err := r.emu.Dial(r.ctx, aritest.Call{From: "13800000001", To: hotline, Language: "zh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var agent *aritest.Party
+	a.until("1001 ringing", func() bool { agent = pending(ep); return agent != nil })
+	a.must(agent.Answer())
+	a.until("the bridge", func() bool { return findBridgeOf(t, r, caller.ID(), agent.ID()) != "" })
+	a.must(caller.SendTone(10*time.Minute, callerHz))
+	a.must(agent.SendTone(10*time.Minute, agent1Hz))
+	r.clk.Advance(3 * time.Second)
+	r.emu.Sync()
+	tStop := r.clk.Now()
+	a.stop()
+
+	b := r.start("B", queue.QueueConfig{}, "1001")
+	b.until("the conversation recorded again", func() bool {
+		var n int
+		_ = db.QueryRow(r.ctx, "SELECT count(*) FROM recordings WHERE call_id = $1", caller.ID()).Scan(&n)
+		return n == 1 && len(liveRecordingsOf(t, r, caller.ID())) == 2
+	})
+	tAdopted := r.clk.Now()
+	r.clk.Advance(2 * time.Second)
+	r.emu.Sync()
+	tEnd := r.clk.Now()
+	a.must(caller.Hangup())
+	b.until("the rest handed to storage", func() bool {
+		var n int
+		_ = db.QueryRow(r.ctx, "SELECT count(*) FROM recordings WHERE call_id = $1", caller.ID()).Scan(&n)
+		return n == 2
+	})
+	b.stop()
+	if err := pipe.Drain(r.ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Query(r.ctx, "SELECT id FROM recordings WHERE call_id = $1 ORDER BY call_started_at", caller.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) != 2 {
+		t.Fatalf("recordings %v, want the part before the restart and the rest", ids)
+	}
+	first, err := st.Get(r.ctx, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := st.Get(r.ctx, ids[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.State != recordings.Cleaned || second.State != recordings.Cleaned {
+		t.Fatalf("recordings %s (%s) and %s (%s), want both stored", first.State, first.LastError, second.State, second.LastError)
+	}
+	if !near(first.End, tStop) || !near(second.Start, tAdopted) || !near(second.End, tEnd) {
+		t.Errorf("first %s-%s, second %s-%s; the stop at %s, the adoption at %s, the end at %s",
+			first.Start, first.End, second.Start, second.End, tStop, tAdopted, tEnd)
+	}
+	m1, _ := st.Markers(r.ctx, first.ID)
+	m2, _ := st.Markers(r.ctx, second.ID)
+	kinds := func(ms []recordings.Marker) string {
+		var k []string
+		for _, m := range ms {
+			k = append(k, m.Kind+"/"+m.Actor)
+		}
+		return strings.Join(k, " ")
+	}
+	if got := kinds(m1); got != "answer/1001 agent/1001 agent_id/1001" {
+		t.Errorf("first recording's markers %s", got)
+	}
+	if got := kinds(m2); got != "adopted/system agent/1001 hangup/caller" {
+		t.Errorf("second recording's markers %s", got)
+	}
+}
+
+// liveRecordingsOf lists the recorder's live recordings of a call: those
+// of its snoop channels.
+func liveRecordingsOf(t *testing.T, r *restartRig, callID string) []string {
+	t.Helper()
+	d, err := r.rest.Application().Data(ari.NewKey(ari.ApplicationKey, "hotline"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, id := range d.ChannelIDs {
+		if !strings.HasPrefix(id, recorder.Prefix) || !strings.Contains(id, callID) {
+			continue
+		}
+		name := strings.Replace(id, "-snoop-", "-", 1)
+		if _, err := r.rest.LiveRecording().Data(ari.NewKey(ari.LiveRecordingKey, name)); err == nil {
+			out = append(out, name)
+		}
+	}
+	return out
 }
