@@ -37,7 +37,10 @@
 // ids starting "rec-"; [Recorder.Handler] goes in front of the engine's
 // handler and takes their events (StasisStart of the snoops,
 // RecordingStarted/Finished/Failed) off the one events socket, routing them
-// by id in a map: no subscription per call. A RecordingFinished lost with
+// by id in a map: no subscription per call. The snoops enter the
+// application with the argument "recording" (Stasis(app,recording)), so
+// an engine that adopts the application's channels after a reconnect
+// finds no hotline number on them and leaves them alone. A RecordingFinished lost with
 // the socket loses nothing: after a bounded wait the recorder asks GET
 // /recordings/live/{name} (and stops it again if it still runs) and hands
 // the job over regardless; the pipeline's own checks find a missing or
