@@ -166,6 +166,10 @@ type QueueConfig struct {
 	// HandleTimeSeed stands in for the average handle time until the queue
 	// has one of its own; 0 leaves the estimate unknown until then.
 	HandleTimeSeed time.Duration
+
+	// NoRecording switches off the recording of this queue's agent
+	// conversations, which the ACD records by default.
+	NoRecording bool
 }
 
 // The defaults, all in one place.

@@ -39,6 +39,7 @@ func (s *Service) Hold(ctx context.Context, agent string) error {
 		if err := s.pbx.RemoveFromBridge(ctx, ses.bridge, ses.caller); err != nil {
 			return "", err
 		}
+		ses.mark("hold", agent, nil)
 		ses.music(ctx, true)
 		ses.held, ses.heldAt = true, s.clock.Now()
 		ses.holds++
@@ -60,6 +61,7 @@ func (s *Service) Unhold(ctx context.Context, agent string) error {
 			return "", err
 		}
 		ses.unhold()
+		ses.mark("unhold", agent, nil)
 		ses.persist(PhaseTalking)
 		return "", nil
 	})
@@ -76,6 +78,7 @@ func (s *Service) TransferToQueue(ctx context.Context, agent, queueName string) 
 			return "", err
 		}
 		ses.log.Info("transferred to a queue", "agent", agent, "to", queueName)
+		ses.mark("transfer", agent, map[string]string{"to_queue": queueName})
 		ses.leaveAgent(ctx)
 		if !adm.Queued {
 			ses.leave(ctx, adm.Overflows[len(adm.Overflows)-1])
@@ -99,6 +102,7 @@ func (s *Service) TransferToAgent(ctx context.Context, agent, target string) err
 			return "", err
 		}
 		ses.log.Info("transferred to an agent", "agent", agent, "to", target)
+		ses.mark("transfer", agent, map[string]string{"to_agent": target})
 		ses.leaveAgent(ctx)
 		ses.phase = waiting
 		ses.music(ctx, true)

@@ -98,6 +98,10 @@ type Config struct {
 
 	Records Records // nil: state changes are dropped after routing
 
+	// Recorder records every agent conversation (ivr/recorder), except
+	// those of queues with NoRecording; nil records nothing.
+	Recorder ivr.Recorder
+
 	// Reconcile lists the channels in the application (GET
 	// /applications/{name} channel_ids), the engine's Reconcile; after a
 	// reconnect, a channel of the service that is gone (its hang-up was

@@ -35,6 +35,9 @@ type Queue struct {
 	CallbackAfter  time.Duration `yaml:"callback_after"`
 	HandleWindow   int           `yaml:"handle_window"`    // handle times the estimated wait averages
 	HandleTimeSeed time.Duration `yaml:"handle_time_seed"` // stands in for the average until there is one
+	// Record records the queue's agent conversations (the default); false
+	// switches it off.
+	Record bool `yaml:"record"`
 }
 
 // UnmarshalYAML starts each item of queues: from DefaultQueue, so that the
@@ -155,6 +158,7 @@ func (q Queue) QueueConfig() queue.QueueConfig {
 		CallbackAfter:  q.CallbackAfter,
 		HandleWindow:   q.HandleWindow,
 		HandleTimeSeed: q.HandleTimeSeed,
+		NoRecording:    !q.Record,
 	}
 	for _, l := range q.Levels {
 		qc.Levels = append(qc.Levels, queue.LevelStep{After: l.After, MinLevel: l.MinLevel})

@@ -166,6 +166,7 @@ func DefaultQueue() Queue {
 		Overflow:     Overflow{Action: "hangup"},
 		ServiceLevel: queue.DefaultServiceLevel,
 		HandleWindow: queue.DefaultHandleWindow,
+		Record:       true,
 	}
 }
 
