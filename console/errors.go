@@ -60,6 +60,7 @@ var domainStatuses = []struct {
 	{queue.ErrIllegalTransition, http.StatusConflict},
 	{queue.ErrCallState, http.StatusConflict},
 	{acd.ErrNoCall, http.StatusConflict},
+	{acd.ErrNotRecorded, http.StatusConflict},
 	{acd.ErrHeld, http.StatusConflict},
 	{acd.ErrNotHeld, http.StatusConflict},
 	{acd.ErrAgentBusy, http.StatusConflict},

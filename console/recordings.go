@@ -182,7 +182,7 @@ func recordingView(u User, j recordings.Job, outcome string, csat int) Recording
 // detailsView shows d to u, with what only the details carry.
 func detailsView(u User, d recordings.Details) RecordingView {
 	v := recordingView(u, d.Job, d.Outcome, d.CSAT)
-	v.Kind, v.LinkedCallID, v.Agents = d.Kind, d.LinkedCallID, d.Agents
+	v.Kind, v.LinkedCallID, v.Agents = string(d.Kind), d.LinkedCallID, d.Agents
 	v.AgentLeadSeconds = seconds(d.AgentLead)
 	if d.LegalHold {
 		v.LegalHold = &LegalHoldView{By: d.LegalHoldBy, Reason: d.LegalHoldReason, Since: d.LegalHoldAt}
