@@ -22,7 +22,6 @@ import (
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/console"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
-	"github.com/hotline-ivr/hotline/ivr/prompts"
 	"github.com/hotline-ivr/hotline/queue"
 	"github.com/hotline-ivr/hotline/store/pgtest"
 )
@@ -51,19 +50,7 @@ func TestServeContactCentre(t *testing.T) {
 	defer cancel()
 	dbURL := pgtest.New(t)
 
-	sounds := t.TempDir()
-	if _, err := prompts.Install(sounds); err != nil {
-		t.Fatal(err)
-	}
-	emu, err := aritest.New(aritest.Config{Username: "hotline", Password: "secret", DefaultApp: "hotline",
-		SoundsDir: sounds, RecordingsDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emu.Close()
-	if err := emu.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	emu := startEmulator(t)
 	phone := emu.AddEndpoint("PJSIP", "1001", aritest.ManualAnswer())
 
 	flowDir := t.TempDir()

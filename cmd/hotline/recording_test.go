@@ -18,7 +18,6 @@ import (
 	"github.com/hotline-ivr/hotline/console"
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
-	"github.com/hotline-ivr/hotline/ivr/prompts"
 	"github.com/hotline-ivr/hotline/store/pgtest"
 )
 
@@ -50,19 +49,7 @@ func TestServeRecordsCalls(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	dbURL := pgtest.New(t)
-	sounds := t.TempDir()
-	if _, err := prompts.Install(sounds); err != nil {
-		t.Fatal(err)
-	}
-	emu, err := aritest.New(aritest.Config{Username: "hotline", Password: "secret", DefaultApp: "hotline",
-		SoundsDir: sounds, RecordingsDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emu.Close()
-	if err := emu.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	emu := startEmulator(t)
 	phone := emu.AddEndpoint("PJSIP", "1001", aritest.AnswerAfter(200*time.Millisecond))
 	flows := t.TempDir()
 	write(t, filepath.Join(flows, "card.yaml"), cardFlow)
