@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -169,7 +170,7 @@ func (r *restartRig) startWith(name string, q queue.QueueConfig, noResume bool, 
 // settled says every event sent to the instance went through its handler
 // and it has nothing in flight.
 func (in *instance) settled() bool {
-	return in.svc.EventsSeen() >= in.r.emu.Stats().EventsSent-in.offset && in.svc.Idle()
+	return in.svc.EventsSeen() >= in.r.emu.Stats().EventsSent-in.offset && in.svc.Idle() && in.engine.starting.Load() == 0
 }
 
 // until moves the fake clock in 100 ms steps while the instance is idle,
@@ -218,6 +219,10 @@ type fakeEngine struct {
 	results map[string]enqueued
 	resumed []string
 	wg      sync.WaitGroup
+	// starting counts the Enqueues launched that have not yet reached the
+	// service: the fake clock must not move on (an adopted caller's
+	// AdoptWait) while the engine is still taking a caller back.
+	starting atomic.Int32
 }
 
 type enqueued struct {
@@ -279,8 +284,10 @@ func (f *fakeEngine) enqueue(req ivr.QueueRequest) {
 	f.calls[req.CallID] = cancel
 	f.mu.Unlock()
 	f.wg.Add(1)
+	f.starting.Add(1)
 	go func() {
 		defer f.wg.Done()
+		f.starting.Add(-1)
 		res, err := f.svc.Enqueue(ctx, req)
 		f.mu.Lock()
 		f.results[req.CallID] = enqueued{res, err}
