@@ -133,6 +133,10 @@ type QueueConfig struct {
 	// WrapUp is the time an agent has after each of this queue's calls
 	// before it is Ready again; 0 means none.
 	WrapUp time.Duration
+	// RequireDisposition keeps an agent in wrap-up after each of this
+	// queue's calls until it gives the call a disposition (a category of
+	// inquiry or complaint), past WrapUp if need be.
+	RequireDisposition bool
 
 	// MaxWait is the longest a live caller waits in this queue (counted
 	// from joining it) before Overflow; 0 means no limit.

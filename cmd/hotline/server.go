@@ -285,6 +285,7 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 		CallbackAttempts: cfg.Callbacks.Attempts, CallbackRetryDelay: cfg.Callbacks.RetryDelay,
 		CallbackRingTimeout: cfg.Callbacks.RingTimeout,
 		Records:             rec.agents,
+		Dispositions:        cfg.DispositionCodes(),
 		Reconcile:           reconcile,
 		Live:                rec.live,
 		Recorder:            conversationRecorder(cfg, calls),

@@ -162,3 +162,37 @@ func TestAgentHangupLostWithTheSocket(t *testing.T) {
 	}
 	r.state("1001", queue.Ready)
 }
+
+// TestDispositionAtWrapUp: a queue that requires a disposition keeps the
+// agent in wrap-up past its time until the agent gives the call one of
+// the centre's codes; the code and the note are recorded for the call.
+func TestDispositionAtWrapUp(t *testing.T) {
+	r := newRig(t, rigOptions{queue: queue.QueueConfig{WrapUp: 30 * time.Second, RequireDisposition: true},
+		tune: func(c *acd.Config) { c.Dispositions = []string{"usage", "network-setup"} }})
+	ep := r.agent("1001", aritest.ManualAnswer())
+	caller, agent := r.connect(ep, "13800000001")
+	r.must(caller.Hangup())
+	r.gone(agent)
+	r.state("1001", queue.WrapUp)
+	if err := r.acd.Ready(r.ctx, "1001"); !errors.Is(err, queue.ErrNoDisposition) {
+		t.Fatalf("ready before a disposition: %v, want ErrNoDisposition", err)
+	}
+	if err := r.acd.SetDisposition(r.ctx, "1001", "weather", ""); !errors.Is(err, acd.ErrUnknownDisposition) {
+		t.Fatalf("an unknown code: %v, want ErrUnknownDisposition", err)
+	}
+	r.clk.Advance(time.Minute) // past the wrap-up time: still wrapping up
+	if st, _ := r.center.Agent("1001"); st.State != queue.WrapUp || !st.NeedsDisposition {
+		t.Fatalf("1001 past its wrap-up time without a disposition: %+v", st)
+	}
+	r.must(r.acd.SetDisposition(r.ctx, "1001", "network-setup", "  router reset  "))
+	r.state("1001", queue.Ready)
+	r.records.mu.Lock()
+	got := slices.Clone(r.records.dispositions)
+	r.records.mu.Unlock()
+	if len(got) != 1 || got[0].CallID != caller.ID() || got[0].Code != "network-setup" || got[0].Note != "router reset" || got[0].Agent != "1001" {
+		t.Errorf("dispositions recorded %+v", got)
+	}
+	if err := r.acd.SetDisposition(r.ctx, "1001", "usage", ""); !errors.Is(err, queue.ErrNoCallToDispose) {
+		t.Errorf("a disposition while ready: %v, want ErrNoCallToDispose", err)
+	}
+}

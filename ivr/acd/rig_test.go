@@ -114,6 +114,8 @@ type records struct {
 	mu     sync.Mutex
 	states []queue.AgentStateChange
 	calls  []acd.AgentCall
+
+	dispositions []acd.Disposition
 }
 
 func (r *records) AgentStateChanges(c []queue.AgentStateChange) {
@@ -125,6 +127,12 @@ func (r *records) AgentStateChanges(c []queue.AgentStateChange) {
 func (r *records) AgentCall(c acd.AgentCall) {
 	r.mu.Lock()
 	r.calls = append(r.calls, c)
+	r.mu.Unlock()
+}
+
+func (r *records) Disposition(d acd.Disposition) {
+	r.mu.Lock()
+	r.dispositions = append(r.dispositions, d)
 	r.mu.Unlock()
 }
 

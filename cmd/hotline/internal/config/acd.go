@@ -38,6 +38,9 @@ type Queue struct {
 	// Record records the queue's agent conversations (the default); false
 	// switches it off.
 	Record bool `yaml:"record"`
+	// RequireDisposition keeps an agent in wrap-up after each call until it
+	// gives the call a disposition code (past wrap_up if need be).
+	RequireDisposition bool `yaml:"require_disposition"`
 }
 
 // UnmarshalYAML starts each item of queues: from DefaultQueue, so that the
@@ -159,6 +162,8 @@ func (q Queue) QueueConfig() queue.QueueConfig {
 		HandleWindow:   q.HandleWindow,
 		HandleTimeSeed: q.HandleTimeSeed,
 		NoRecording:    !q.Record,
+
+		RequireDisposition: q.RequireDisposition,
 	}
 	for _, l := range q.Levels {
 		qc.Levels = append(qc.Levels, queue.LevelStep{After: l.After, MinLevel: l.MinLevel})

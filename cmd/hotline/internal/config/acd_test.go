@@ -168,9 +168,9 @@ func TestParseContactCentreProblems(t *testing.T) {
 				`hotline.yaml:17: queues[1].max_length: want a whole number, got "many"`,
 				`hotline.yaml:18: queues[2].name: "vip" is already the name of queues[1], on line 13 (queue names are unique)`,
 				`hotline.yaml:19: queues[2].skills: "zh" is listed twice`,
-				`hotline.yaml:20: queues[2].bogus: unknown key (known keys: name, skills, strategy, levels, ring_timeout, wrap_up, max_wait, max_length, overflow, when_no_agents, keep_arrival, service_level, announce_every, callback_after, handle_window, handle_time_seed, record)`,
+				`hotline.yaml:20: queues[2].bogus: unknown key (known keys: name, skills, strategy, levels, ring_timeout, wrap_up, max_wait, max_length, overflow, when_no_agents, keep_arrival, service_level, announce_every, callback_after, handle_window, handle_time_seed, record, require_disposition)`,
 				`hotline.yaml:21: queues[3].name: is required (like after-sales: flows name the queue in their queue nodes)`,
-				`hotline.yaml:22: queues[4]: want a mapping of keys, got "huh" (known keys: name, skills, strategy, levels, ring_timeout, wrap_up, max_wait, max_length, overflow, when_no_agents, keep_arrival, service_level, announce_every, callback_after, handle_window, handle_time_seed, record)`,
+				`hotline.yaml:22: queues[4]: want a mapping of keys, got "huh" (known keys: name, skills, strategy, levels, ring_timeout, wrap_up, max_wait, max_length, overflow, when_no_agents, keep_arrival, service_level, announce_every, callback_after, handle_window, handle_time_seed, record, require_disposition)`,
 			},
 		},
 		{
