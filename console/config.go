@@ -54,6 +54,11 @@ type Config struct {
 	// (POST /api/agents/{id}/recording/pause and resume; *acd.Service);
 	// nil answers them with 503.
 	PCI PCIControl
+	// Dispositions are the codes agents give calls at wrap-up, which
+	// Dispositioner takes (*acd.Service; nil: POST .../disposition is
+	// answered 503).
+	Dispositions  []DispositionView
+	Dispositioner Dispositioner
 
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed: a request from one of them is from the last address of

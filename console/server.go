@@ -21,26 +21,30 @@ import (
 // RegisterOnShutdown), so that the event streams end and a graceful
 // shutdown does not wait on them.
 type Server struct {
-	acd           ACD        // nil: not on this server
-	flows         Flows      // nil: not on this server
-	reports       Reports    // nil: not on this server
-	recordings    Recordings // nil: not on this server
-	pci           PCIControl // nil: not on this server
-	healthSrc     Health     // nil: no /healthz
-	metricsSrc    http.Handler
-	metricsToken  []byte // sha256 of Config.MetricsToken; nil: none
-	proxies       []netip.Prefix
-	secureCookies bool
-	clock         clockwork.Clock
-	log           *slog.Logger
-	users         map[string]User // by name
-	dummy         []byte          // a bcrypt hash to check unknown users' passwords against
-	auth          *sessions
-	guard         *throttle
-	checks        chan struct{}                     // one token per password check running
-	compare       func(hash, password []byte) error // bcrypt's; tests count the checks
-	routes        http.Handler
-	metricsRoutes http.Handler
+	acd        ACD        // nil: not on this server
+	flows      Flows      // nil: not on this server
+	reports    Reports    // nil: not on this server
+	recordings Recordings // nil: not on this server
+	pci        PCIControl // nil: not on this server
+	// dispositions takes the agents' wrap-up codes (nil: not on this
+	// server); dispositionCodes lists them.
+	dispositions     Dispositioner
+	dispositionCodes []DispositionView
+	healthSrc        Health // nil: no /healthz
+	metricsSrc       http.Handler
+	metricsToken     []byte // sha256 of Config.MetricsToken; nil: none
+	proxies          []netip.Prefix
+	secureCookies    bool
+	clock            clockwork.Clock
+	log              *slog.Logger
+	users            map[string]User // by name
+	dummy            []byte          // a bcrypt hash to check unknown users' passwords against
+	auth             *sessions
+	guard            *throttle
+	checks           chan struct{}                     // one token per password check running
+	compare          func(hash, password []byte) error // bcrypt's; tests count the checks
+	routes           http.Handler
+	metricsRoutes    http.Handler
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close
@@ -53,11 +57,13 @@ func New(cfg Config) (*Server, error) {
 	}
 	cfg = cfg.withDefaults()
 	s := &Server{
-		acd:           cfg.ACD,
-		flows:         cfg.Flows,
-		reports:       cfg.Reports,
-		recordings:    cfg.Recordings,
-		pci:           cfg.PCI,
+		acd:        cfg.ACD,
+		flows:      cfg.Flows,
+		reports:    cfg.Reports,
+		recordings: cfg.Recordings,
+		pci:        cfg.PCI,
+
+		dispositions: cfg.Dispositioner, dispositionCodes: cfg.Dispositions,
 		healthSrc:     cfg.Health,
 		metricsSrc:    cfg.Metrics,
 		proxies:       slices.Clone(cfg.TrustedProxies),
@@ -148,6 +154,8 @@ func (s *Server) handler() http.Handler {
 
 	mux.Handle("POST /api/agents/{id}/recording/pause", s.forAgentRecording(s.pciPause))
 	mux.Handle("POST /api/agents/{id}/recording/resume", s.forAgentRecording(s.pciResume))
+	mux.Handle("GET /api/dispositions", s.signedIn(s.listDispositions))
+	mux.Handle("POST /api/agents/{id}/disposition", s.forAgent(s.agentDisposition))
 
 	mux.Handle("GET /api/recordings", s.withRecordings(s.searchRecordings))
 	mux.Handle("GET /api/recordings/{id}", s.withRecordings(s.getRecording))

@@ -164,6 +164,15 @@ func TestServeContactCentre(t *testing.T) {
 		t.Fatal(err)
 	}
 	stream.until(func(v console.SnapshotView) bool { return agentState(v, "1001") == queue.WrapUp })
+	// The agent gives the call its disposition and ends its wrap-up.
+	var codes struct{ Dispositions []console.DispositionView }
+	api.do(http.StatusOK, "GET", "/api/dispositions", agent, nil, &codes)
+	if len(codes.Dispositions) != 17 || codes.Dispositions[1].Code != "network-setup" || codes.Dispositions[1].Zh != "网络连接设置" {
+		t.Errorf("the disposition codes %+v, want the standard 17", codes.Dispositions)
+	}
+	api.do(http.StatusOK, "POST", "/api/agents/1001/disposition", agent, console.DispositionRequest{Code: "network-setup", Note: "router reset"}, nil)
+	api.do(http.StatusOK, "POST", "/api/agents/1001/ready", agent, nil, nil)
+	stream.until(func(v console.SnapshotView) bool { return agentState(v, "1001") == queue.Ready })
 
 	// An administrator reloads the flows: a valid change is the flow's
 	// next version; an invalid one is refused with where it is wrong, and
@@ -223,15 +232,19 @@ func TestServeContactCentre(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"not_ready", "ready", "ringing", "on_call", "wrap_up"}; !slices.Equal(states, want) {
+	if want := []string{"not_ready", "ready", "ringing", "on_call", "wrap_up", "ready"}; !slices.Equal(states, want) {
 		t.Errorf("agent 1001's recorded states %v, want %v", states, want)
 	}
-	var agentID, queueName string
-	if err := conn.QueryRow(ctx, `SELECT coalesce(agent_id, ''), coalesce(queue, '') FROM calls WHERE id = $1`, caller.ID()).Scan(&agentID, &queueName); err != nil {
+	var agentID, queueName, disposition, note string
+	var wrapUpEnded bool
+	if err := conn.QueryRow(ctx, `SELECT coalesce(agent_id, ''), coalesce(queue, ''), coalesce(disposition, ''),
+		coalesce(disposition_note, ''), wrap_up_ended_at > ended_at FROM calls WHERE id = $1`, caller.ID()).Scan(
+		&agentID, &queueName, &disposition, &note, &wrapUpEnded); err != nil {
 		t.Fatalf("the call's row: %v", err)
 	}
-	if agentID != "1001" || queueName != "support" {
-		t.Errorf("the call's row has agent %q, queue %q; want 1001, support", agentID, queueName)
+	if agentID != "1001" || queueName != "support" || disposition != "network-setup" || note != "router reset" || !wrapUpEnded {
+		t.Errorf("the call's row has agent %q, queue %q, disposition %q (%q), wrap-up ended after the call %t; want 1001, support, network-setup (router reset), true",
+			agentID, queueName, disposition, note, wrapUpEnded)
 	}
 }
 

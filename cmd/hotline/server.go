@@ -312,6 +312,10 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 	if s.recParts != nil {
 		s.consoleCfg.PCI = svc
 	}
+	s.consoleCfg.Dispositioner = svc
+	for _, d := range cfg.Dispositions {
+		s.consoleCfg.Dispositions = append(s.consoleCfg.Dispositions, console.DispositionView{Code: d.Code, Kind: d.Kind, Zh: d.Zh, En: d.En})
+	}
 
 	if len(s.consoleCfg.Users) == 0 {
 		s.log.Warn("console.users is empty: nobody can sign in to the console")
