@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/jonboulle/clockwork"
 	"golang.org/x/crypto/bcrypt"
@@ -30,6 +31,8 @@ type Server struct {
 	// server); dispositionCodes lists them.
 	dispositions     Dispositioner
 	dispositionCodes []DispositionView
+	history          History // nil: not on this server
+	location         *time.Location
 	healthSrc        Health // nil: no /healthz
 	metricsSrc       http.Handler
 	metricsToken     []byte // sha256 of Config.MetricsToken; nil: none
@@ -64,6 +67,7 @@ func New(cfg Config) (*Server, error) {
 		pci:        cfg.PCI,
 
 		dispositions: cfg.Dispositioner, dispositionCodes: cfg.Dispositions,
+		history: cfg.History, location: cfg.Location,
 		healthSrc:     cfg.Health,
 		metricsSrc:    cfg.Metrics,
 		proxies:       slices.Clone(cfg.TrustedProxies),
@@ -156,6 +160,8 @@ func (s *Server) handler() http.Handler {
 	mux.Handle("POST /api/agents/{id}/recording/resume", s.forAgentRecording(s.pciResume))
 	mux.Handle("GET /api/dispositions", s.signedIn(s.listDispositions))
 	mux.Handle("POST /api/agents/{id}/disposition", s.forAgent(s.agentDisposition))
+	mux.Handle("GET /api/agents/{id}/screen-pop", s.readAgent(s.screenPop))
+	mux.Handle("GET /api/agents/{id}/today", s.readAgent(s.agentToday))
 
 	mux.Handle("GET /api/recordings", s.withRecordings(s.searchRecordings))
 	mux.Handle("GET /api/recordings/{id}", s.withRecordings(s.getRecording))

@@ -173,6 +173,11 @@ func TestServeContactCentre(t *testing.T) {
 	api.do(http.StatusOK, "POST", "/api/agents/1001/disposition", agent, console.DispositionRequest{Code: "network-setup", Note: "router reset"}, nil)
 	api.do(http.StatusOK, "POST", "/api/agents/1001/ready", agent, nil, nil)
 	stream.until(func(v console.SnapshotView) bool { return agentState(v, "1001") == queue.Ready })
+	var day console.AgentDayView
+	api.do(http.StatusOK, "GET", "/api/agents/1001/today", agent, nil, &day)
+	if day.From.IsZero() || day.To.Before(day.From) {
+		t.Errorf("1001's day %+v", day)
+	}
 
 	// An administrator reloads the flows: a valid change is the flow's
 	// next version; an invalid one is refused with where it is wrong, and

@@ -142,6 +142,7 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 	if err != nil {
 		return err
 	}
+	s.consoleCfg.History = rec.history
 	if recParts != nil {
 		s.consoleCfg.Recordings = recParts.archive
 		s.recParts = recParts
