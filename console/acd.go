@@ -25,6 +25,9 @@ type ACD interface {
 	Unhold(ctx context.Context, agent string) error
 	TransferToQueue(ctx context.Context, agent, queue string) error
 	TransferToAgent(ctx context.Context, agent, target string) error
+	// SendToSurvey ends the agent's part of its call without hanging up on
+	// the caller, who goes on in its flow (the survey).
+	SendToSurvey(ctx context.Context, agent string) error
 	Supervise(ctx context.Context, agent, device string, mode acd.Mode) (session string, err error)
 	SetSupervision(ctx context.Context, session string, mode acd.Mode) error
 	EndSupervision(ctx context.Context, session string) error

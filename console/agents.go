@@ -88,6 +88,12 @@ func (s *Server) agentUnhold(w http.ResponseWriter, r *http.Request, _ session) 
 	return s.act(w, r, nil, s.acd.Unhold)
 }
 
+// agentSurvey handles POST /api/agents/{id}/survey: the agent's part ends
+// and the caller goes on to the flow's survey.
+func (s *Server) agentSurvey(w http.ResponseWriter, r *http.Request, _ session) error {
+	return s.act(w, r, nil, s.acd.SendToSurvey)
+}
+
 func (s *Server) agentTransfer(w http.ResponseWriter, r *http.Request, _ session) error {
 	var req TransferRequest
 	return s.act(w, r, &req, func(ctx context.Context, id string) error {

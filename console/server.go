@@ -151,6 +151,7 @@ func (s *Server) handler() http.Handler {
 	mux.Handle("POST /api/agents/{id}/hold", s.forAgent(s.agentHold))
 	mux.Handle("POST /api/agents/{id}/unhold", s.forAgent(s.agentUnhold))
 	mux.Handle("POST /api/agents/{id}/transfer", s.forAgent(s.agentTransfer))
+	mux.Handle("POST /api/agents/{id}/survey", s.forAgent(s.agentSurvey))
 
 	mux.Handle("POST /api/agents/{id}/supervise", s.supervisor(s.supervise))
 	mux.Handle("POST /api/supervision/{session}", s.supervisor(s.setSupervision))

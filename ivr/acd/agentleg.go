@@ -103,7 +103,7 @@ func (ses *session) agentGone(ctx context.Context, cause int, text string) {
 		ses.phase = done
 		return
 	}
-	ses.result = ivr.QueueResult{Outcome: ivr.QueueAnswered, Agent: l.offer.Agent, AnsweredAt: l.answered}
+	ses.result = ivr.QueueResult{Outcome: ivr.QueueAnswered, Agent: l.offer.Agent, AnsweredAt: l.answered, EndedBy: by}
 	ses.phase = done
 }
 

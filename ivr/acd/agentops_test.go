@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline-ivr/hotline/ivr"
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
 	"github.com/hotline-ivr/hotline/queue"
@@ -194,5 +195,31 @@ func TestDispositionAtWrapUp(t *testing.T) {
 	}
 	if err := r.acd.SetDisposition(r.ctx, "1001", "usage", ""); !errors.Is(err, queue.ErrNoCallToDispose) {
 		t.Errorf("a disposition while ready: %v, want ErrNoCallToDispose", err)
+	}
+}
+
+// TestSendToSurvey: the agent ends its part without hanging up on the
+// caller: its phone is hung up, it goes to wrap-up, and the caller goes on
+// in its flow (here a goodbye), which ends the call; the agent's part is
+// recorded as ended by "survey" and the call as ended by the system, not
+// the agent.
+func TestSendToSurvey(t *testing.T) {
+	r := newRig(t, rigOptions{queue: queue.QueueConfig{WrapUp: time.Minute}})
+	ep := r.agent("1001", aritest.ManualAnswer())
+	if err := r.acd.SendToSurvey(r.ctx, "1001"); !errors.Is(err, acd.ErrNoCall) {
+		t.Errorf("send to survey without a call: %v, want ErrNoCall", err)
+	}
+	caller, agent := r.connect(ep, "13800000001")
+	r.must(r.acd.SendToSurvey(r.ctx, "1001"))
+	r.gone(agent)
+	r.heard(caller, "sound:hotline/zh/goodbye")
+	r.state("1001", queue.WrapUp)
+	j := r.journey()
+	if j.Outcome != ivr.OutcomeQueued || j.HungUpBy != ivr.HungUpBySystem {
+		t.Errorf("journey outcome %q by %q, want queued, by the system", j.Outcome, j.HungUpBy)
+	}
+	calls := r.records.agentCalls()
+	if len(calls) != 1 || calls[0].EndedBy != ivr.EndedBySurvey || calls[0].CallID != caller.ID() {
+		t.Errorf("agent calls %+v, want one ended by survey", calls)
 	}
 }

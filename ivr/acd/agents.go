@@ -3,7 +3,10 @@ package acd
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
+
+	"github.com/hotline-ivr/hotline/ivr"
 )
 
 // Login logs an agent in (not ready, reason "login").
@@ -169,4 +172,26 @@ func sortCalls(calls []CallView) {
 		}
 		return cmp.Compare(a.CallID, b.CallID)
 	})
+}
+
+// SendToSurvey ends the agent's part of its call without hanging up on
+// the caller: the agent's leg is hung up, the agent goes to wrap-up, and
+// the caller goes on in its flow (the survey after the queue node), as
+// the standards want (the agent waits for the caller to hang up first).
+// The agent's part is recorded as ended by "survey".
+func (s *Service) SendToSurvey(ctx context.Context, agent string) error {
+	_, err := s.onCall(ctx, agent, func(ctx context.Context, ses *session) (string, error) {
+		if ses.cb != nil {
+			return "", fmt.Errorf("%w: a call-back's customer has no flow to go on to", ErrNoCall)
+		}
+		l := ses.leg
+		ses.log.Info("agent sends the caller to the survey", "agent", agent)
+		ses.mark("survey", agent, nil)
+		ses.dropLeg(ctx)
+		ses.endWithAgent(ctx, l, ivr.EndedBySurvey)
+		ses.result = ivr.QueueResult{Outcome: ivr.QueueAnswered, Agent: l.offer.Agent, AnsweredAt: l.answered, EndedBy: ivr.EndedBySurvey}
+		ses.phase = done
+		return "", nil
+	})
+	return err
 }
