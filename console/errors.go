@@ -62,6 +62,8 @@ var domainStatuses = []struct {
 	{acd.ErrNoCall, http.StatusConflict},
 	{acd.ErrNotRecorded, http.StatusConflict},
 	{acd.ErrUnknownDisposition, http.StatusBadRequest},
+	{acd.ErrUnknownPhrase, http.StatusBadRequest},
+	{acd.ErrScriptRunning, http.StatusConflict},
 	{queue.ErrNoCallToDispose, http.StatusConflict},
 	{queue.ErrNoDisposition, http.StatusConflict},
 	{acd.ErrHeld, http.StatusConflict},

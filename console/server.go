@@ -152,6 +152,8 @@ func (s *Server) handler() http.Handler {
 	mux.Handle("POST /api/agents/{id}/unhold", s.forAgent(s.agentUnhold))
 	mux.Handle("POST /api/agents/{id}/transfer", s.forAgent(s.agentTransfer))
 	mux.Handle("POST /api/agents/{id}/survey", s.forAgent(s.agentSurvey))
+	mux.Handle("GET /api/phrases", s.signedIn(s.listPhrases))
+	mux.Handle("POST /api/agents/{id}/phrase", s.forAgent(s.agentPhrase))
 
 	mux.Handle("POST /api/agents/{id}/supervise", s.supervisor(s.supervise))
 	mux.Handle("POST /api/supervision/{session}", s.supervisor(s.setSupervision))

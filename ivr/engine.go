@@ -85,6 +85,10 @@ type QueueResult struct {
 const (
 	EndedByAgent  = "agent"
 	EndedBySurvey = "survey"
+	// EndedByScript: the agent ran a script that ends the call (a silent
+	// caller, a bad line): the engine hangs the caller up at once, as the
+	// agent's.
+	EndedByScript = "script"
 )
 
 // How a caller left the queue: QueueResult.Outcome.

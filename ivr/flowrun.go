@@ -494,7 +494,11 @@ func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
 	c.note(EventQueue, n.ID, queueDetail(q.Name, res.Outcome, res))
 	switch res.Outcome {
 	case QueueAnswered:
-		c.agentHungUp = res.EndedBy == EndedByAgent
+		c.agentHungUp = res.EndedBy == EndedByAgent || res.EndedBy == EndedByScript
+		if res.EndedBy == EndedByScript {
+			c.hangup(ctx, "normal") // the script's end: no survey
+			return "", nil
+		}
 		return q.Next, nil
 	case QueueCallback:
 		c.journey.Outcome = OutcomeCallback

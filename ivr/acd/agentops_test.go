@@ -3,6 +3,7 @@ package acd_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -221,5 +222,57 @@ func TestSendToSurvey(t *testing.T) {
 	calls := r.records.agentCalls()
 	if len(calls) != 1 || calls[0].EndedBy != ivr.EndedBySurvey || calls[0].CallID != caller.ID() {
 		t.Errorf("agent calls %+v, want one ended by survey", calls)
+	}
+}
+
+// TestPhrases: a phrase plays its standard prompt to the caller and the
+// call goes on; the silent-caller script plays the standards' sequence
+// with its 5 s waits and then ends the call as the agent's: the caller is
+// hung up by the system for the agent, with no survey.
+func TestPhrases(t *testing.T) {
+	r := newRig(t, rigOptions{queue: queue.QueueConfig{WrapUp: time.Minute}})
+	ep := r.agent("1001", aritest.ManualAnswer())
+	caller, agent := r.connect(ep, "13800000001")
+	if err := r.acd.Phrase(r.ctx, "1001", "sing"); !errors.Is(err, acd.ErrUnknownPhrase) {
+		t.Errorf("an unknown phrase: %v, want ErrUnknownPhrase", err)
+	}
+	r.must(r.acd.Phrase(r.ctx, "1001", "mandarin"))
+	r.heard(caller, "sound:hotline/zh/mandarin")
+
+	r.must(r.acd.Phrase(r.ctx, "1001", "silent"))
+	if err := r.acd.Phrase(r.ctx, "1001", "noise"); !errors.Is(err, acd.ErrScriptRunning) {
+		t.Errorf("a second script: %v, want ErrScriptRunning", err)
+	}
+	r.hungUp(caller)
+	var script []aritest.Heard
+	for _, h := range caller.Heard() {
+		if strings.HasPrefix(h.Media, "sound:hotline/zh/silence-") {
+			script = append(script, h)
+		}
+	}
+	if len(script) != 3 || script[0].Media != "sound:hotline/zh/silence-hello" || script[2].Media != "sound:hotline/zh/silence-bye" {
+		t.Fatalf("the silent-caller script played %+v", script)
+	}
+	for i := 1; i < 3; i++ {
+		if gap := script[i].Start.Sub(script[i-1].End); gap < 5*time.Second || gap > 5*time.Second+200*time.Millisecond {
+			t.Errorf("wait before %s: %v, want 5 s", script[i].Media, gap)
+		}
+	}
+	if end := caller.Snapshot(); end.HungUpBy != "asterisk" {
+		t.Errorf("the caller's end %+v, want hung up by us", end)
+	}
+	r.gone(agent)
+	j := r.journey()
+	if j.HungUpBy != ivr.HungUpByAgent || j.Outcome != ivr.OutcomeQueued {
+		t.Errorf("journey outcome %q by %q, want queued, by the agent", j.Outcome, j.HungUpBy)
+	}
+	for _, e := range j.Events {
+		if e.Kind == ivr.EventNode && e.Node == "thanks" {
+			t.Errorf("the flow went on after the script: %+v", e)
+		}
+	}
+	calls := r.records.agentCalls()
+	if len(calls) != 1 || calls[0].EndedBy != ivr.EndedByScript {
+		t.Errorf("agent calls %+v, want one ended by the script", calls)
 	}
 }

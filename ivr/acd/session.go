@@ -72,9 +72,11 @@ type leg struct {
 // call-back. Its goroutine alone runs its fields; the view is shared with
 // Snapshot under vmu.
 type session struct {
-	s   *Service
-	id  string // the center's call id
-	log *slog.Logger
+	// script is what is left of a script that ends the call (phrases.go).
+	script []scriptStep
+	s      *Service
+	id     string // the center's call id
+	log    *slog.Logger
 
 	box      inbox
 	keys     <-chan string
@@ -516,6 +518,8 @@ func (ses *session) played(ctx context.Context, what string) {
 		if ses.phase == connecting {
 			ses.bridgeUp(ctx)
 		}
+	case "script":
+		ses.scriptStep(ctx)
 	}
 }
 
@@ -535,6 +539,8 @@ func (ses *session) stopTimer() {
 
 func (ses *session) timeout(ctx context.Context, kind string) {
 	switch kind {
+	case "script":
+		ses.scriptStep(ctx)
 	case "announce":
 		switch {
 		case ses.phase != waiting || ses.cbStep != "":
