@@ -56,6 +56,19 @@ func (s *Service) restore(ctx context.Context, present map[string]bool) {
 		}
 	}
 	adopted := 0
+	// The conversations first: their agents are on call before any waiting
+	// caller is queued again (and routed at once), even where an agent's
+	// state was saved a moment before its call's.
+	slices.SortStableFunc(calls, func(a, b QueuedCall) int {
+		talking := func(c QueuedCall) bool { return c.Phase == PhaseTalking || c.Phase == PhaseHeld }
+		switch ta, tb := talking(a), talking(b); {
+		case ta && !tb:
+			return -1
+		case tb && !ta:
+			return 1
+		}
+		return 0
+	})
 	for _, c := range calls {
 		if c.Instance != s.cfg.Instance && !present[c.Call.CallID] {
 			continue // another instance's, on another Asterisk
@@ -234,7 +247,7 @@ func (s *Service) runAdopted(ses *session, first func(context.Context)) {
 		case <-t.Chan():
 			if s.unadopt(ses) {
 				ses.log.Warn("the engine did not take the adopted caller back; apologising and hanging up")
-				s.apologise(context.WithoutCancel(ctx), ses.caller, ses.lang)
+				s.apologise(context.WithoutCancel(ctx), ses.caller, ses.lang, false)
 			}
 		}
 	}()
@@ -309,6 +322,10 @@ func (ses *session) adoptTimeout(ctx context.Context) {
 		return // an Enqueue is taking it: its attach is on the way
 	}
 	ses.log.Warn("the engine did not take the adopted caller back in time; apologising and hanging up")
+	// Work in flight from the adoption timer's end until the apology's
+	// timer runs (apologise lets go): a test's clock must not move on
+	// while the requests are out.
+	ses.s.busy.Add(1)
 	ses.stopTimer()
 	ses.stopBounds()
 	ses.dropLeg(ctx)
@@ -318,19 +335,30 @@ func (ses *session) adoptTimeout(ctx context.Context) {
 		ses.log.Error("leaving the queue", "error", err)
 	}
 	ses.s.wake()
-	ses.s.apologise(ctx, ses.caller, ses.lang)
+	ses.s.apologise(ctx, ses.caller, ses.lang, true)
 	ses.callerLeft = true
 	ses.phase = done
 }
 
 // apologise plays the apology to a channel, waits its length and hangs
-// the channel up.
-func (s *Service) apologise(ctx context.Context, channel, lang string) {
+// the channel up. held says the caller counted itself busy (s.busy), which
+// apologise lets go of once the apology's timer runs.
+func (s *Service) apologise(ctx context.Context, channel, lang string, held bool) {
 	ctx, cancel := context.WithTimeout(ctx, cleanupTimeout+unknownLength)
 	defer cancel()
 	media := sound(lang, "sorry")
-	if err := s.pbx.Play(ctx, channel, s.newID(), media); err == nil {
-		t := s.newTimer(soundLength(media) + playMargin)
+	// Work in flight until the apology's timer runs: a test's clock must
+	// not move on while the request is out.
+	if !held {
+		s.busy.Add(1)
+	}
+	err := s.pbx.Play(ctx, channel, s.newID(), media)
+	var t *timer
+	if err == nil {
+		t = s.newTimer(soundLength(media) + playMargin)
+	}
+	s.busy.Add(-1)
+	if err == nil {
 		select {
 		case <-t.Chan():
 		case <-ctx.Done():
