@@ -431,4 +431,3 @@ func newScaleACD(t *testing.T, clock clockwork.Clock, n, q int) *centerACD {
 		subs: map[int]chan struct{}{}, cancelled: make(chan struct{}, 64),
 	}
 }
-
