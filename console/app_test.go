@@ -116,3 +116,56 @@ func TestAppFilesKeepThePolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAppTextInBothLanguages: every UI text key is in Chinese and in
+// English, and every key the page and its scripts name is one of them.
+func TestAppTextInBothLanguages(t *testing.T) {
+	files := web.Files()
+	src, err := fs.ReadFile(files, "assets/i18n.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(src)
+	zhAt, enAt := strings.Index(s, "\n  zh: {"), strings.Index(s, "\n  en: {")
+	if zhAt < 0 || enAt < zhAt {
+		t.Fatal("i18n.js has no zh block followed by an en block")
+	}
+	keyRE := regexp.MustCompile(`(?m)^\s+"([a-zA-Z0-9_.]+)": "`)
+	keys := func(block string) map[string]bool {
+		out := map[string]bool{}
+		for _, m := range keyRE.FindAllStringSubmatch(block, -1) {
+			out[m[1]] = true
+		}
+		return out
+	}
+	zh, en := keys(s[zhAt:enAt]), keys(s[enAt:])
+	for k := range zh {
+		if !en[k] {
+			t.Errorf("%s has no English text", k)
+		}
+	}
+	for k := range en {
+		if !zh[k] {
+			t.Errorf("%s has no Chinese text", k)
+		}
+	}
+	used := regexp.MustCompile(`data-i18n(?:-[a-z-]+)?="([^"]+)"|\bt\("([a-zA-Z0-9_.]*[a-zA-Z0-9_])"`) // not a prefix ("state." + ...)
+	err = fs.WalkDir(files, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path == "assets/i18n.js" {
+			return err
+		}
+		b, err := fs.ReadFile(files, path)
+		if err != nil {
+			return err
+		}
+		for _, m := range used.FindAllStringSubmatch(string(b), -1) {
+			if k := m[1] + m[2]; !zh[k] {
+				t.Errorf("%s names the text %q, which i18n.js does not have", path, k)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

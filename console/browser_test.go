@@ -226,6 +226,7 @@ func TestBrowserAgentDesk(t *testing.T) {
 	}
 	b.do("logging in", chromedp.Click(`[data-act=login]`))
 	b.untilText("#state-label", "未就绪")
+	b.untilText("#state-reason", "刚签入")
 	b.do("going ready", chromedp.Click(`[data-act=ready]`))
 	b.untilText("#state-label", "就绪")
 	if st := e.acd.agentState(t, "1001"); st.State != queue.Ready {

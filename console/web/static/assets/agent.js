@@ -10,9 +10,9 @@ import { duration, t } from "./i18n.js";
 // connectedPhases are those in which the call can be held, transferred
 // or listened to.
 const connectedPhases = new Set(["talking", "held"]);
-// reasons are the not-ready reasons the page offers; another reason (set
-// by a supervisor, or "login") is shown as it is.
-const reasons = new Set(["break", "meal", "meeting", "training", "coaching", "admin"]);
+// reasons are the not-ready reasons the page offers or the center sets;
+// another (a supervisor's own words) is shown as it is.
+const reasons = new Set(["break", "meal", "meeting", "training", "coaching", "admin", "login", "missed", "lost"]);
 
 export class AgentDesk {
   constructor(me, live) {

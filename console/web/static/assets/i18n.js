@@ -45,6 +45,9 @@ const text = {
     "reason.training": "培训",
     "reason.coaching": "辅导",
     "reason.admin": "事务处理",
+    "reason.login": "刚签入",
+    "reason.missed": "未接来电",
+    "reason.lost": "与交换机失联",
 
     "call.title": "当前通话",
     "call.none": "暂无通话",
@@ -163,6 +166,9 @@ const text = {
     "reason.training": "Training",
     "reason.coaching": "Coaching",
     "reason.admin": "Paperwork",
+    "reason.login": "just logged in",
+    "reason.missed": "missed a call",
+    "reason.lost": "lost with the PBX",
 
     "call.title": "Current call",
     "call.none": "No call",
