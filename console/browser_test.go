@@ -213,7 +213,11 @@ func (f *centerACD) setPhase(callID string, p acd.CallPhase) {
 // its details and phase; while it connects the page says why hold waits;
 // it holds and takes the caller back; the page switches to English.
 func TestBrowserAgentDesk(t *testing.T) {
-	e := newEnv(t)
+	var pci *pciACD
+	e := newEnv(t, func(c *console.Config) {
+		pci = &pciACD{centerACD: c.ACD.(*centerACD)}
+		c.PCI = pci
+	})
 	b := newBrowser(t)
 	b.open(e.ts.URL, "lilei")
 
@@ -273,6 +277,16 @@ func TestBrowserAgentDesk(t *testing.T) {
 		t.Error("the unhold button did not take the call back")
 	}
 
+	// The recording's pause for card data, and its resumption.
+	b.do("pausing the recording", chromedp.Click("#pci-pause"), chromedp.WaitVisible("#pci-state"), chromedp.WaitVisible("#pci-resume"))
+	b.do("resuming the recording", chromedp.Click("#pci-resume"), chromedp.WaitNotVisible("#pci-state"), chromedp.WaitVisible("#pci-pause"))
+	pci.mu.Lock()
+	got := slices.Clone(pci.log)
+	pci.mu.Unlock()
+	if want := []string{"pause 1001: 客户提供银行卡信息", "resume 1001: 客户提供银行卡信息"}; !slices.Equal(got, want) {
+		t.Errorf("recording pauses %q, want %q", got, want)
+	}
+
 	b.setLanguage("en")
 	b.untilText("#state-label", "On a call")
 	b.untilContains("#call-phase", "Talking")
@@ -287,6 +301,21 @@ func TestBrowserAgentDesk(t *testing.T) {
 	// The choice is kept across a reload, and the session too (its cookie).
 	b.do("reloading", chromedp.Reload(), chromedp.WaitVisible("#agent"))
 	b.untilText("#state-label", "On a call")
+
+	// A blind transfer to another queue: the caller waits there, the agent
+	// goes to wrap-up with its countdown, and ends it early.
+	b.do("choosing the queue", chromedp.SetValue("#xfer-queue", "complaints"), chromedp.Click("#xfer-queue-go"))
+	b.untilText("#state-label", "Wrap-up")
+	// The countdown starts at the queue's 30 s and runs on the page's clock.
+	b.until("the wrap-up countdown", `/^0:(30|2\d) left$/.test(document.getElementById("state-timer").textContent)`, `document.getElementById("state-timer").textContent`)
+	if !b.visible("#no-call") {
+		t.Error("the call panel still shows the transferred call")
+	}
+	if q, err := e.acd.center.QueueStatus("complaints"); err != nil || q.Waiting != 1 {
+		t.Errorf("complaints: %+v, %v; want the transferred caller waiting", q, err)
+	}
+	b.do("ending wrap-up", chromedp.Click(`[data-act="wrap-up/end"]`))
+	b.untilText("#state-label", "Ready")
 }
 
 // TestBrowserWallboard: a supervisor's wallboard shows every queue and

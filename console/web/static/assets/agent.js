@@ -144,7 +144,7 @@ export class AgentDesk {
     const e = (performance.now() - this.agentAt) / 1000;
     let timer = "";
     if (a?.state === "wrap_up" && a.wrap_up_left_seconds) {
-      timer = t("state.wrapLeft", { time: duration(a.wrap_up_left_seconds - e) });
+      timer = t("state.wrapLeft", { time: duration(a.wrap_up_left_seconds - e, true) });
     } else if (a?.since) {
       timer = t("state.in", { time: duration(a.in_state_seconds + e) });
     }

@@ -293,9 +293,10 @@ export function onLanguage(f) {
   listeners.push(f);
 }
 
-// duration renders seconds as m:ss, or h:mm:ss from an hour.
-export function duration(secs) {
-  const s = Math.max(0, Math.floor(secs));
+// duration renders seconds as m:ss, or h:mm:ss from an hour: whole
+// seconds gone, or, for a countdown (up), whole or part seconds left.
+export function duration(secs, up = false) {
+  const s = Math.max(0, up ? Math.ceil(secs) : Math.floor(secs));
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const ss = String(s % 60).padStart(2, "0");
