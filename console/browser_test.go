@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -459,5 +460,37 @@ func newScaleACD(t *testing.T, clock clockwork.Clock, n, q int) *centerACD {
 		center: c, clock: clock, queues: names,
 		calls: map[string]*acd.CallView{}, sups: map[string]supervision{},
 		subs: map[int]chan struct{}{}, cancelled: make(chan struct{}, 64),
+	}
+}
+
+// TestBrowserRecordings: a QA reviewer lands on the recordings, searches
+// by queue, sees the callers masked and no caller field to search by, and
+// plays one in the page's player from the API's audio.
+func TestBrowserRecordings(t *testing.T) {
+	r := newRecEnv(t)
+	searchFixture(r)
+	b := newBrowser(t)
+	b.open(r.ts.URL, "qiu")
+	if !b.visible("#recordings") || b.visible("#board") || b.visible("#agent") {
+		t.Fatal("a QA reviewer does not land on the recordings")
+	}
+	if b.visible(`#rec-form input[name=caller]`) {
+		t.Error("QA may not search by caller, yet the form offers it")
+	}
+	b.do("searching", chromedp.SendKeys(`#rec-form input[name=queue]`, "support"), chromedp.Click(`#rec-form button[type=submit]`))
+	b.until("four recordings", `document.querySelectorAll("#rec-table tbody tr").length === 4`, `document.querySelectorAll("#rec-table tbody tr").length`)
+	if got := eval[[]string](b, `[...document.querySelectorAll("#rec-table tbody tr")].map(r => r.dataset.recording)`); !slices.Equal(got, []string{"r5", "r4", "r3", "r1"}) {
+		t.Errorf("rows %v, want r5 r4 r3 r1", got)
+	}
+	if got := b.text(`tr[data-recording="r1"] td:nth-child(5)`); got == "13800138001" || !strings.HasSuffix(got, "8001") {
+		t.Errorf("QA sees the caller as %q, want it masked to its last 4 digits", got)
+	}
+	b.do("playing r1", chromedp.Click(`tr[data-recording="r1"] button[data-play]`), chromedp.WaitVisible("#rec-audio"))
+	b.until("the audio loaded", `document.getElementById("rec-audio").readyState >= 1`, `document.getElementById("rec-audio").error?.message ?? document.getElementById("rec-audio").readyState`)
+	if d := eval[float64](b, `document.getElementById("rec-audio").duration`); d < 1.9 || d > 2.1 {
+		t.Errorf("the player has %v s of audio, want the recording's 2 s", d)
+	}
+	if src := eval[string](b, `new URL(document.getElementById("rec-audio").src).pathname`); src != "/api/recordings/r1/audio" {
+		t.Errorf("the player plays %s", src)
 	}
 }
