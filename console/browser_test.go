@@ -494,3 +494,19 @@ func TestBrowserRecordings(t *testing.T) {
 		t.Errorf("the player plays %s", src)
 	}
 }
+
+// TestBrowserSessionEnds: when the session has ended, the event stream's
+// reconnection is refused, and the page goes back to the sign-in instead
+// of waiting on a dead stream.
+func TestBrowserSessionEnds(t *testing.T) {
+	e := newEnv(t)
+	b := newBrowser(t)
+	b.open(e.ts.URL, "lilei")
+	b.untilText("#state-label", "未登录")
+	e.clock.Advance(console.DefaultSessionTTL + time.Minute)
+	e.srv.Close() // the open streams end; the browser reconnects
+	b.do("back at the sign-in", chromedp.WaitVisible("#signin-form"))
+	if b.visible("#agent") {
+		t.Error("the agent desktop is still shown after the session ended")
+	}
+}

@@ -45,9 +45,12 @@ export class Live {
     this.last = null;
     this.receivedAt = 0;
     this.source = null;
+    this.stopped = false;
+    this.retry = 0;
   }
   start() {
     if (this.source) return;
+    this.stopped = false;
     const src = new EventSource("/api/stream");
     this.source = src;
     src.addEventListener("snapshot", (ev) => {
@@ -56,9 +59,33 @@ export class Live {
       for (const f of this.listeners) f(this.last);
     });
     src.addEventListener("open", () => this.status(true));
-    src.addEventListener("error", () => this.status(false));
+    src.addEventListener("error", () => {
+      this.status(false);
+      // EventSource retries a dropped connection by itself, but gives up
+      // on an answer other than 200: the session ended (401), or the
+      // server is restarting behind a proxy (502). Ask which.
+      if (src.readyState === EventSource.CLOSED && this.source === src) {
+        this.source = null;
+        this.recover();
+      }
+    });
+  }
+  async recover() {
+    try {
+      await call("GET", "/api/me");
+    } catch (err) {
+      if (err.status === 401) {
+        document.dispatchEvent(new Event("hotline:signed-out"));
+        return;
+      }
+    }
+    this.retry = setTimeout(() => {
+      if (!this.stopped) this.start();
+    }, 3000);
   }
   stop() {
+    this.stopped = true;
+    clearTimeout(this.retry);
     this.source?.close();
     this.source = null;
     this.last = null;
