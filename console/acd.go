@@ -25,6 +25,12 @@ type ACD interface {
 	Unhold(ctx context.Context, agent string) error
 	TransferToQueue(ctx context.Context, agent, queue string) error
 	TransferToAgent(ctx context.Context, agent, target string) error
+	// SendToSurvey ends the agent's part of its call without hanging up on
+	// the caller, who goes on in its flow (the survey).
+	SendToSurvey(ctx context.Context, agent string) error
+	// Phrase plays one of acd.Phrases to the caller of the agent's call;
+	// a script that ends the call runs to its end and ends it.
+	Phrase(ctx context.Context, agent, name string) error
 	Supervise(ctx context.Context, agent, device string, mode acd.Mode) (session string, err error)
 	SetSupervision(ctx context.Context, session string, mode acd.Mode) error
 	EndSupervision(ctx context.Context, session string) error

@@ -192,7 +192,37 @@ func (f *centerACD) setHeld(agent string, held bool) error {
 	return f.do(err)
 }
 
-func (f *centerACD) Hold(_ context.Context, agent string) error   { return f.setHeld(agent, true) }
+func (f *centerACD) Hold(_ context.Context, agent string) error { return f.setHeld(agent, true) }
+
+// Phrase plays nothing here; it checks the name and the call as
+// acd.Service does.
+func (f *centerACD) Phrase(_ context.Context, agent, name string) error {
+	if !slices.Contains(acd.Phrases(), name) {
+		return fmt.Errorf("%w: %q", acd.ErrUnknownPhrase, name)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, err := f.callOf(agent)
+	return err
+}
+
+// SendToSurvey ends the agent's part: the call leaves it (wrap-up).
+func (f *centerACD) SendToSurvey(_ context.Context, agent string) error {
+	f.mu.Lock()
+	c, err := f.callOf(agent)
+	if err == nil {
+		delete(f.calls, c.CallID)
+	}
+	f.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if err := f.center.EndCall(c.CallID); err != nil {
+		return err
+	}
+	f.changed()
+	return nil
+}
 func (f *centerACD) Unhold(_ context.Context, agent string) error { return f.setHeld(agent, false) }
 
 func (f *centerACD) TransferToQueue(_ context.Context, agent, q string) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/queue"
 )
 
@@ -86,6 +87,46 @@ func (s *Server) agentHold(w http.ResponseWriter, r *http.Request, _ session) er
 
 func (s *Server) agentUnhold(w http.ResponseWriter, r *http.Request, _ session) error {
 	return s.act(w, r, nil, s.acd.Unhold)
+}
+
+// PhraseRequest is the body of POST /api/agents/{id}/phrase.
+type PhraseRequest struct {
+	Phrase string `json:"phrase"`
+}
+
+// PhraseView is one of the agent's scripted phrases (GET /api/phrases).
+type PhraseView struct {
+	Name     string `json:"name"`
+	EndsCall bool   `json:"ends_call"` // a script that ends the call after its waits
+}
+
+// listPhrases handles GET /api/phrases.
+func (s *Server) listPhrases(w http.ResponseWriter, _ *http.Request, _ session) error {
+	var out []PhraseView
+	for _, n := range acd.Phrases() {
+		out = append(out, PhraseView{Name: n, EndsCall: acd.EndsCall(n)})
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Phrases []PhraseView `json:"phrases"`
+	}{out})
+	return nil
+}
+
+// agentPhrase handles POST /api/agents/{id}/phrase.
+func (s *Server) agentPhrase(w http.ResponseWriter, r *http.Request, _ session) error {
+	var req PhraseRequest
+	return s.act(w, r, &req, func(ctx context.Context, id string) error {
+		if req.Phrase == "" {
+			return httpErrorf(http.StatusBadRequest, "phrase is required: one of GET /api/phrases")
+		}
+		return s.acd.Phrase(ctx, id, req.Phrase)
+	})
+}
+
+// agentSurvey handles POST /api/agents/{id}/survey: the agent's part ends
+// and the caller goes on to the flow's survey.
+func (s *Server) agentSurvey(w http.ResponseWriter, r *http.Request, _ session) error {
+	return s.act(w, r, nil, s.acd.SendToSurvey)
 }
 
 func (s *Server) agentTransfer(w http.ResponseWriter, r *http.Request, _ session) error {

@@ -219,3 +219,42 @@ func TestUnavailable(t *testing.T) {
 		t.Errorf("without a session: %d, want 401", r.status)
 	}
 }
+
+// TestSendToSurvey: the agent ends its part of its call (the caller goes
+// on to the survey) and wraps up; without a call 409; not another agent's.
+func TestSendToSurvey(t *testing.T) {
+	e := newEnv(t)
+	lilei, hanmei := e.login("lilei"), e.login("hanmei")
+	e.must(http.StatusConflict, "POST", "/api/agents/1001/survey", lilei, "", nil)
+	e.acd.mustReady(t, "1001")
+	e.acd.connect(t, "call-1", "support", "1001", "13800138000")
+	e.must(http.StatusForbidden, "POST", "/api/agents/1001/survey", hanmei, "", nil)
+	var v console.AgentView
+	e.must(http.StatusOK, "POST", "/api/agents/1001/survey", lilei, "", &v)
+	if v.State != queue.WrapUp || v.Call != nil {
+		t.Errorf("after sending the caller to the survey: %+v, want wrap-up without the call", v)
+	}
+}
+
+// TestPhrases: every signed-in user reads the phrases (the scripts that
+// end a call marked); an agent plays one on its call: unknown 400, without
+// a call 409.
+func TestPhrases(t *testing.T) {
+	e := newEnv(t)
+	lilei := e.login("lilei")
+	var list struct{ Phrases []console.PhraseView }
+	e.must(http.StatusOK, "GET", "/api/phrases", lilei, "", &list)
+	ends := map[string]bool{}
+	for _, p := range list.Phrases {
+		ends[p.Name] = p.EndsCall
+	}
+	if len(list.Phrases) != 10 || !ends["silent"] || !ends["noise"] || !ends["too-quiet"] || ends["mandarin"] {
+		t.Errorf("phrases %+v", list.Phrases)
+	}
+	e.must(http.StatusConflict, "POST", "/api/agents/1001/phrase", lilei, `{"phrase":"mandarin"}`, nil)
+	e.acd.mustReady(t, "1001")
+	e.acd.connect(t, "call-1", "support", "1001", "13800138000")
+	e.must(http.StatusBadRequest, "POST", "/api/agents/1001/phrase", lilei, `{"phrase":"sing"}`, nil)
+	e.must(http.StatusBadRequest, "POST", "/api/agents/1001/phrase", lilei, `{}`, nil)
+	e.must(http.StatusOK, "POST", "/api/agents/1001/phrase", lilei, `{"phrase":"mandarin"}`, nil)
+}

@@ -54,6 +54,16 @@ type Config struct {
 	// (POST /api/agents/{id}/recording/pause and resume; *acd.Service);
 	// nil answers them with 503.
 	PCI PCIControl
+	// Dispositions are the codes agents give calls at wrap-up, which
+	// Dispositioner takes (*acd.Service; nil: POST .../disposition is
+	// answered 503).
+	Dispositions  []DispositionView
+	Dispositioner Dispositioner
+	// History reads the call records for the screen pop and the agent's
+	// day (nil: those endpoints answer 503); Location is the time zone of
+	// "today" (nil: the server's).
+	History  History
+	Location *time.Location
 
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed: a request from one of them is from the last address of
@@ -108,6 +118,9 @@ func HashPassword(pw string) (string, error) {
 func (c Config) withDefaults() Config {
 	if c.Clock == nil {
 		c.Clock = clockwork.NewRealClock()
+	}
+	if c.Location == nil {
+		c.Location = time.Local
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

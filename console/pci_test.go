@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hotline-ivr/hotline/console"
+	"github.com/hotline-ivr/hotline/ivr/acd"
 )
 
 // pciACD pauses the recordings of the test center's calls: an agent
@@ -15,8 +16,9 @@ import (
 // acd.Service.
 type pciACD struct {
 	*centerACD
-	mu  sync.Mutex
-	log []string
+	mu         sync.Mutex
+	log        []string
+	unrecorded bool // the call's queue does not record (acd.ErrNotRecorded)
 }
 
 func (p *pciACD) record(op, agent, reason string) error {
@@ -28,6 +30,9 @@ func (p *pciACD) record(op, agent, reason string) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.unrecorded {
+		return acd.ErrNotRecorded
+	}
 	p.log = append(p.log, fmt.Sprintf("%s %s: %s", op, agent, reason))
 	return nil
 }
@@ -78,6 +83,13 @@ func TestPCIPause(t *testing.T) {
 	}
 	if got, want := pci.calls(), `["pause 1001: card number" "resume 1001: card number taken (by supervisor wang)"]`; got != want {
 		t.Errorf("PCI calls %s, want %s", got, want)
+	}
+
+	pci.mu.Lock()
+	pci.unrecorded = true
+	pci.mu.Unlock()
+	if res := e.do("POST", "/api/agents/1001/recording/pause", lilei, `{"reason":"card number"}`); res.status != http.StatusConflict {
+		t.Errorf("pause of a call that is not recorded: %d %s, want 409", res.status, res.body)
 	}
 
 	plain := newEnv(t)

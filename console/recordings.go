@@ -165,7 +165,7 @@ func maskCaller(n string) string {
 // recordingView shows j to u.
 func recordingView(u User, j recordings.Job, outcome string, csat int) RecordingView {
 	v := RecordingView{
-		ID: j.ID, CallID: j.CallID, Hotline: j.Hotline, Queue: j.Queue, Agent: j.AgentID, Caller: j.Caller,
+		ID: j.ID, CallID: j.CallID, Kind: string(j.Kind), LinkedCallID: j.LinkedCallID, Hotline: j.Hotline, Queue: j.Queue, Agent: j.AgentID, Caller: j.Caller,
 		StartedAt: j.Start, EndedAt: j.End, DurationSeconds: seconds(j.Length()), PCIPauses: j.PCIPauses,
 		State: string(j.State), Outcome: outcome, CSAT: csat, SizeBytes: j.Size, SHA256: j.SHA256, ExpiresAt: j.Expires,
 	}
@@ -182,7 +182,7 @@ func recordingView(u User, j recordings.Job, outcome string, csat int) Recording
 // detailsView shows d to u, with what only the details carry.
 func detailsView(u User, d recordings.Details) RecordingView {
 	v := recordingView(u, d.Job, d.Outcome, d.CSAT)
-	v.Kind, v.LinkedCallID, v.Agents = d.Kind, d.LinkedCallID, d.Agents
+	v.Agents = d.Agents
 	v.AgentLeadSeconds = seconds(d.AgentLead)
 	if d.LegalHold {
 		v.LegalHold = &LegalHoldView{By: d.LegalHoldBy, Reason: d.LegalHoldReason, Since: d.LegalHoldAt}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/jonboulle/clockwork"
 	"golang.org/x/crypto/bcrypt"
@@ -21,27 +22,33 @@ import (
 // RegisterOnShutdown), so that the event streams end and a graceful
 // shutdown does not wait on them.
 type Server struct {
-	acd           ACD        // nil: not on this server
-	flows         Flows      // nil: not on this server
-	reports       Reports    // nil: not on this server
-	recordings    Recordings // nil: not on this server
-	pci           PCIControl // nil: not on this server
-	healthSrc     Health     // nil: no /healthz
-	metricsSrc    http.Handler
-	metricsToken  []byte // sha256 of Config.MetricsToken; nil: none
-	proxies       []netip.Prefix
-	secureCookies bool
-	clock         clockwork.Clock
-	log           *slog.Logger
-	users         map[string]User // by name
-	dummy         []byte          // a bcrypt hash to check unknown users' passwords against
-	auth          *sessions
-	guard         *throttle
-	checks        chan struct{}                     // one token per password check running
-	compare       func(hash, password []byte) error // bcrypt's; tests count the checks
-	app           http.Handler                      // the browser application (package web)
-	routes        http.Handler
-	metricsRoutes http.Handler
+	acd        ACD        // nil: not on this server
+	flows      Flows      // nil: not on this server
+	reports    Reports    // nil: not on this server
+	recordings Recordings // nil: not on this server
+	pci        PCIControl // nil: not on this server
+	// dispositions takes the agents' wrap-up codes (nil: not on this
+	// server); dispositionCodes lists them.
+	dispositions     Dispositioner
+	dispositionCodes []DispositionView
+	history          History // nil: not on this server
+	location         *time.Location
+	healthSrc        Health // nil: no /healthz
+	metricsSrc       http.Handler
+	metricsToken     []byte // sha256 of Config.MetricsToken; nil: none
+	proxies          []netip.Prefix
+	secureCookies    bool
+	clock            clockwork.Clock
+	log              *slog.Logger
+	users            map[string]User // by name
+	dummy            []byte          // a bcrypt hash to check unknown users' passwords against
+	auth             *sessions
+	guard            *throttle
+	checks           chan struct{}                     // one token per password check running
+	compare          func(hash, password []byte) error // bcrypt's; tests count the checks
+	app              http.Handler                      // the browser application (package web)
+	routes           http.Handler
+	metricsRoutes    http.Handler
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close
@@ -54,11 +61,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	cfg = cfg.withDefaults()
 	s := &Server{
-		acd:           cfg.ACD,
-		flows:         cfg.Flows,
-		reports:       cfg.Reports,
-		recordings:    cfg.Recordings,
-		pci:           cfg.PCI,
+		acd:        cfg.ACD,
+		flows:      cfg.Flows,
+		reports:    cfg.Reports,
+		recordings: cfg.Recordings,
+		pci:        cfg.PCI,
+
+		dispositions: cfg.Dispositioner, dispositionCodes: cfg.Dispositions,
+		history: cfg.History, location: cfg.Location,
 		healthSrc:     cfg.Health,
 		metricsSrc:    cfg.Metrics,
 		proxies:       slices.Clone(cfg.TrustedProxies),
@@ -150,6 +160,9 @@ func (s *Server) handler() http.Handler {
 	mux.Handle("POST /api/agents/{id}/hold", s.forAgent(s.agentHold))
 	mux.Handle("POST /api/agents/{id}/unhold", s.forAgent(s.agentUnhold))
 	mux.Handle("POST /api/agents/{id}/transfer", s.forAgent(s.agentTransfer))
+	mux.Handle("POST /api/agents/{id}/survey", s.forAgent(s.agentSurvey))
+	mux.Handle("GET /api/phrases", s.signedIn(s.listPhrases))
+	mux.Handle("POST /api/agents/{id}/phrase", s.forAgent(s.agentPhrase))
 
 	mux.Handle("POST /api/agents/{id}/supervise", s.supervisor(s.supervise))
 	mux.Handle("POST /api/supervision/{session}", s.supervisor(s.setSupervision))
@@ -157,6 +170,10 @@ func (s *Server) handler() http.Handler {
 
 	mux.Handle("POST /api/agents/{id}/recording/pause", s.forAgentRecording(s.pciPause))
 	mux.Handle("POST /api/agents/{id}/recording/resume", s.forAgentRecording(s.pciResume))
+	mux.Handle("GET /api/dispositions", s.signedIn(s.listDispositions))
+	mux.Handle("POST /api/agents/{id}/disposition", s.forAgent(s.agentDisposition))
+	mux.Handle("GET /api/agents/{id}/screen-pop", s.readAgent(s.screenPop))
+	mux.Handle("GET /api/agents/{id}/today", s.readAgent(s.agentToday))
 
 	mux.Handle("GET /api/recordings", s.withRecordings(s.searchRecordings))
 	mux.Handle("GET /api/recordings/{id}", s.withRecordings(s.getRecording))

@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/CyCoreSystems/ari/v6"
 	"github.com/jonboulle/clockwork"
@@ -42,21 +44,24 @@ type call struct {
 	log     *slog.Logger
 	span    trace.Span
 
-	flow    *callflow.Flow
-	lang    string
-	vars    map[string]string
-	secret  map[string]bool // sensitive variables, masked in the journey
-	path    []string        // nodes visited, for the agent's whisper
-	digits  []typed         // keys pressed and not yet consumed (type-ahead)
-	pbSeq   int
-	owned   []string       // playback ids and recording names routed here (Engine.own)
-	stops   sync.WaitGroup // barge-in stops still being sent (stopBarged)
-	journey Journey
-	served  bool      // passed a self-service success point (see OutcomeSelfService)
-	chose   bool      // took a menu option
-	gone    bool      // the channel is hung up or out of Stasis
-	lostAt  time.Time // when the channel was lost with Asterisk (errLost)
-	hungUp  bool      // we hung it up
+	flow   *callflow.Flow
+	lang   string
+	vars   map[string]string
+	secret map[string]bool // sensitive variables, masked in the journey
+	// agentHungUp: the last queue's agent hung up, and the flow has not
+	// gone on with the caller since (only a hang-up node).
+	agentHungUp bool
+	path        []string // nodes visited, for the agent's whisper
+	digits      []typed  // keys pressed and not yet consumed (type-ahead)
+	pbSeq       int
+	owned       []string       // playback ids and recording names routed here (Engine.own)
+	stops       sync.WaitGroup // barge-in stops still being sent (stopBarged)
+	journey     Journey
+	served      bool      // passed a self-service success point (see OutcomeSelfService)
+	chose       bool      // took a menu option
+	gone        bool      // the channel is hung up or out of Stasis
+	lostAt      time.Time // when the channel was lost with Asterisk (errLost)
+	hungUp      bool      // we hung it up
 
 	// Where the flow is, for a handoff: at is the node running (or about
 	// to), returns and subflows the sub-flows entered (their return
@@ -316,16 +321,10 @@ func (c *call) finish() {
 	}
 }
 
-// mask keeps the last two characters of a sensitive value.
+// mask hides every character of a sensitive value (no digit of a card
+// number is stored, not even the last ones), keeping only how long it was.
 func mask(v string) string {
-	if len(v) <= 2 {
-		return "**"
-	}
-	b := []byte(v)
-	for i := range len(b) - 2 {
-		b[i] = '*'
-	}
-	return string(b)
+	return strings.Repeat("*", max(utf8.RuneCountInString(v), 2))
 }
 
 // note appends a step to the journey.
@@ -663,8 +662,12 @@ func (c *call) hangup(ctx context.Context, reason string) {
 		return
 	}
 	c.hungUp = true
-	c.journey.HungUpBy = HungUpBySystem
-	c.note(EventHangup, c.current(), map[string]any{"by": HungUpBySystem})
+	by := HungUpBySystem
+	if c.agentHungUp {
+		by = HungUpByAgent // the agent hung up, and the flow only ended the call after it
+	}
+	c.journey.HungUpBy = by
+	c.note(EventHangup, c.current(), map[string]any{"by": by})
 	if err := c.e.cfg.Media.Hangup(ctx, c.id, reason); err != nil {
 		c.log.Warn("hanging up", "error", err)
 	}

@@ -75,7 +75,21 @@ type QueueResult struct {
 	Outcome    string // answered, overflow, callback (see the Queue* outcomes)
 	Agent      string
 	AnsweredAt time.Time // when the agent answered; the reports' speed of answer
+	// EndedBy says, for an answered call, how the agent's part ended:
+	// EndedByAgent (the agent hung up) or EndedBySurvey (the agent sent
+	// the caller on to the flow, its survey, without hanging up on it).
+	EndedBy string
 }
+
+// How an agent's part of an answered call ended: QueueResult.EndedBy.
+const (
+	EndedByAgent  = "agent"
+	EndedBySurvey = "survey"
+	// EndedByScript: the agent ran a script that ends the call (a silent
+	// caller, a bad line): the engine hangs the caller up at once, as the
+	// agent's.
+	EndedByScript = "script"
+)
 
 // How a caller left the queue: QueueResult.Outcome.
 const (

@@ -80,6 +80,9 @@ func (c *call) runFlow(ctx context.Context, id string) error {
 func (c *call) runNode(ctx context.Context, n *callflow.Node) (next string, err error) {
 	c.path = append(c.path, n.ID)
 	c.note(EventNode, n.ID, map[string]any{"kind": string(n.Kind)})
+	if n.Kind != callflow.KindHangup {
+		c.agentHungUp = false // the flow goes on with the caller: not the agent's end
+	}
 	ctx, span := c.e.tracer.Start(ctx, "node "+string(n.Kind), trace.WithAttributes(
 		attribute.String("node.id", n.ID), attribute.Int("node.line", n.Line)))
 	started := c.e.now()
@@ -491,6 +494,11 @@ func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
 	c.note(EventQueue, n.ID, queueDetail(q.Name, res.Outcome, res))
 	switch res.Outcome {
 	case QueueAnswered:
+		c.agentHungUp = res.EndedBy == EndedByAgent || res.EndedBy == EndedByScript
+		if res.EndedBy == EndedByScript {
+			c.hangup(ctx, "normal") // the script's end: no survey
+			return "", nil
+		}
 		return q.Next, nil
 	case QueueCallback:
 		c.journey.Outcome = OutcomeCallback
@@ -503,6 +511,9 @@ func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
 // queueDetail is the journey detail of a caller leaving a queue.
 func queueDetail(queue, result string, res QueueResult) map[string]any {
 	detail := map[string]any{"queue": queue, "result": result, "agent": res.Agent}
+	if res.EndedBy != "" {
+		detail["ended_by"] = res.EndedBy
+	}
 	if !res.AnsweredAt.IsZero() {
 		detail["answered_at"] = res.AnsweredAt.UTC().Format(time.RFC3339Nano)
 	}

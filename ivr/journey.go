@@ -82,6 +82,9 @@ const (
 const (
 	HungUpByCaller = "caller"
 	HungUpBySystem = "system"
+	// HungUpByAgent: the agent hung up and the flow had nothing more for
+	// the caller (its queue node's next is a hang-up).
+	HungUpByAgent = "agent"
 )
 
 // JourneySink takes finished journeys (the call-records store). It must

@@ -173,10 +173,21 @@ func TestQueueAnsweredAndAbandoned(t *testing.T) {
 	if k := <-req.Keys; k != "1" {
 		t.Errorf("queue got key %q, want 1", k)
 	}
-	q.answer <- ivr.QueueResult{Outcome: "answered", Agent: "1001"}
+	q.answer <- ivr.QueueResult{Outcome: "answered", Agent: "1001", EndedBy: ivr.EndedByAgent}
 	r.hungUp(p) // bye hangs up after the agent's part
-	if j := r.journey(); j.Outcome != ivr.OutcomeQueued {
-		t.Errorf("outcome %q, want queued", j.Outcome)
+	// The agent hung up and the flow had nothing more: the agent ended it.
+	if j := r.journey(); j.Outcome != ivr.OutcomeQueued || j.HungUpBy != ivr.HungUpByAgent {
+		t.Errorf("outcome %q by %q, want queued, by the agent", j.Outcome, j.HungUpBy)
+	}
+	// Sent on to the flow by the agent (the survey button): the flow ends it.
+	ps := r.dial("13900000002")
+	r.heard(ps, sound("zh", "demo/main-menu"))
+	r.press(ps, "2")
+	<-q.requests
+	q.answer <- ivr.QueueResult{Outcome: "answered", Agent: "1001", EndedBy: ivr.EndedBySurvey}
+	r.hungUp(ps)
+	if j := r.journey(); j.Outcome != ivr.OutcomeQueued || j.HungUpBy != ivr.HungUpBySystem {
+		t.Errorf("sent on by the agent: outcome %q by %q, want queued, by the system", j.Outcome, j.HungUpBy)
 	}
 
 	// A caller who hangs up while queued ends the wait at once.

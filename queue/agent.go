@@ -29,6 +29,12 @@ type AgentStatus struct {
 	CallID           string    // Reserved, OnCall: the call
 	Queue            string    // Reserved, OnCall: the call's queue
 	WrapUpEnds       time.Time // WrapUp: when the queue's wrap-up time runs out
+	// WrapUpCall is, in WrapUp, the call whose wrap-up it is (CallID and
+	// Queue too); NeedsDisposition says the agent cannot be Ready before
+	// it gives that call a disposition (the queue's RequireDisposition),
+	// even once WrapUpEnds has passed.
+	WrapUpCall       string
+	NeedsDisposition bool
 	Skills           map[string]int
 	Queues           []string // the queues it serves now
 	Answered         int      // calls answered since it was added
@@ -45,15 +51,20 @@ type agent struct {
 	since  time.Time
 	entry  *entry // Reserved, OnCall: the call
 
-	idleSince  time.Time         // end of its last call, or its login
-	rr         map[string]uint64 // per queue: its last offer's round-robin number
-	answered   map[string]int    // per queue: calls answered
-	total      int
-	slots      []slotRef // the ready indexes it is in
-	wrapGen    uint64    // identifies the current wrap-up's timer
-	wrapEnds   time.Time
-	handleLine *line // OnCall, WrapUp: the queue whose handle time is running
-	handleFrom time.Time
+	idleSince time.Time         // end of its last call, or its login
+	rr        map[string]uint64 // per queue: its last offer's round-robin number
+	answered  map[string]int    // per queue: calls answered
+	total     int
+	slots     []slotRef // the ready indexes it is in
+	wrapGen   uint64    // identifies the current wrap-up's timer
+	wrapEnds  time.Time
+	// The wrap-up's call and queue; whether the queue wants a disposition
+	// before Ready, and whether one was given.
+	wrapCall, wrapQueue   string
+	wrapCallback          bool
+	wrapRequire, wrapDone bool
+	handleLine            *line // OnCall, WrapUp: the queue whose handle time is running
+	handleFrom            time.Time
 }
 
 func (a *agent) id() string { return a.cfg.ID }
@@ -208,6 +219,9 @@ func (c *Center) byAgent(id string, to AgentState, reason string, by cause) erro
 	if err != nil {
 		return err
 	}
+	if a.state == WrapUp && to == Ready && a.wrapRequire && !a.wrapDone {
+		return fmt.Errorf("%w: agent %s, call %s", ErrNoDisposition, id, a.wrapCall)
+	}
 	now := c.clock.Now()
 	if err := c.transition(now, a, to, by, reason, nil); err != nil {
 		return err
@@ -260,8 +274,11 @@ func (c *Center) transition(now time.Time, a *agent, to AgentState, by cause, re
 		c.index(a)
 	}
 	ch := AgentStateChange{Agent: a.id(), At: now, From: from, State: to, Reason: reason}
-	if e != nil {
-		ch.CallID, ch.Queue = e.id, e.line.name
+	switch {
+	case e != nil:
+		ch.CallID, ch.Queue, ch.Callback = e.id, e.line.name, e.callback
+	case from == WrapUp:
+		ch.CallID, ch.Queue, ch.Callback = a.wrapCall, a.wrapQueue, a.wrapCallback // the end of its wrap-up
 	}
 	c.log.add(ch)
 	return nil
@@ -308,7 +325,8 @@ func (a *agent) status() AgentStatus {
 		s.CallID, s.Queue = a.entry.id, a.entry.line.name
 	}
 	if a.state == WrapUp {
-		s.WrapUpEnds = a.wrapEnds
+		s.WrapUpEnds, s.WrapUpCall, s.CallID, s.Queue = a.wrapEnds, a.wrapCall, a.wrapCall, a.wrapQueue
+		s.NeedsDisposition = a.wrapRequire && !a.wrapDone
 	}
 	for _, l := range a.members {
 		s.Queues = append(s.Queues, l.name)

@@ -138,8 +138,12 @@ func (c *Center) releaseFor(now time.Time, e *entry, reason string) {
 	a.idleSince = now
 	a.wrapGen++
 	a.wrapEnds = now.Add(l.cfg.WrapUp)
+	a.wrapCall, a.wrapQueue, a.wrapCallback = e.id, l.name, e.callback
+	a.wrapRequire, a.wrapDone = l.cfg.RequireDisposition, e.disposed
 	if l.cfg.WrapUp == 0 {
-		c.mustTransition(now, a, Ready, "", nil)
+		if !a.wrapRequire || a.wrapDone {
+			c.mustTransition(now, a, Ready, "", nil)
+		}
 		return
 	}
 	c.timers.add(timer{at: a.wrapEnds, kind: wrapUpTimer, a: a, gen: a.wrapGen})
@@ -215,4 +219,31 @@ func (c *Center) TransferToAgent(id, agentID string) (Offer, error) {
 	c.mustTransition(now, to, Reserved, "", e)
 	c.timers.add(timer{at: now.Add(e.line.cfg.RingTimeout), kind: ringTimer, e: e, gen: e.offerGen})
 	return c.offerOf(now, e), nil
+}
+
+// Dispose says the agent gave a disposition to its call: the one it is on,
+// or the one it is wrapping up. It returns that call's ID, and whether it
+// is a call-back's conversation. An agent whose
+// queue requires a disposition stays in WrapUp until then, even past its
+// wrap-up time; given after that time, it makes the agent Ready.
+func (c *Center) Dispose(agentID string) (callID string, callback bool, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a, err := c.agent(agentID)
+	if err != nil {
+		return "", false, err
+	}
+	switch a.state {
+	case OnCall:
+		a.entry.disposed = true
+		return a.entry.id, a.entry.callback, nil
+	case WrapUp:
+		a.wrapDone = true
+		if now := c.clock.Now(); a.wrapRequire && !now.Before(a.wrapEnds) {
+			c.mustTransition(now, a, Ready, "", nil)
+		}
+		return a.wrapCall, a.wrapCallback, nil
+	default:
+		return "", false, fmt.Errorf("%w: agent %s is %s", ErrNoCallToDispose, agentID, a.state)
+	}
 }

@@ -156,11 +156,60 @@ func TestWrapUp(t *testing.T) {
 					wrap = append(wrap, ch)
 				}
 			}
-			if len(wrap) != 2 || !wrap[0].At.Equal(end) || wrap[0].CallID != "c1" || !wrap[1].At.Equal(end.Add(tt.readyAt)) || wrap[1].State != queue.Ready {
-				t.Fatalf("wrap-up changes %+v, want into wrap-up at %v for c1 and out to ready %v later", wrap, end, tt.readyAt)
+			if len(wrap) != 2 || !wrap[0].At.Equal(end) || wrap[0].CallID != "c1" || !wrap[1].At.Equal(end.Add(tt.readyAt)) ||
+				wrap[1].State != queue.Ready || wrap[1].CallID != "c1" {
+				t.Fatalf("wrap-up changes %+v, want into wrap-up at %v for c1 and out of c1's wrap-up to ready %v later", wrap, end, tt.readyAt)
 			}
 		})
 	}
+}
+
+// TestRequiredDisposition: a queue that requires a disposition keeps the
+// agent in wrap-up, past its wrap-up time, until the call has one; Ready
+// is refused meanwhile; a disposition given during the call counts.
+func TestRequiredDisposition(t *testing.T) {
+	e := newEnv(t, queue.QueueConfig{Name: "service", WrapUp: 30 * time.Second, RequireDisposition: true})
+	e.agent("1001", nil)
+	e.ready("1001")
+	e.enqueue("c1", "service", 0)
+	e.next()
+	e.must(e.answer("c1"))
+	e.advance(time.Minute)
+	e.must(e.c.EndCall("c1"))
+	if err := e.c.SetReady("1001"); !errors.Is(err, queue.ErrNoDisposition) {
+		t.Fatalf("ready without a disposition: %v, want ErrNoDisposition", err)
+	}
+	st, _ := e.c.Agent("1001")
+	if st.State != queue.WrapUp || !st.NeedsDisposition || st.WrapUpCall != "c1" {
+		t.Fatalf("agent %+v, want in c1's wrap-up, needing a disposition", st)
+	}
+	e.advance(time.Minute) // past the wrap-up time
+	e.next()
+	if st, _ := e.c.Agent("1001"); st.State != queue.WrapUp {
+		t.Fatalf("agent %s after its wrap-up time without a disposition, want still wrap-up", st.State)
+	}
+	if id, cb, err := e.c.Dispose("1001"); err != nil || id != "c1" || cb {
+		t.Fatalf("Dispose: %q %v", id, err)
+	}
+	if st, _ := e.c.Agent("1001"); st.State != queue.Ready {
+		t.Fatalf("agent %s once the overdue disposition is given, want ready", st.State)
+	}
+	if _, _, err := e.c.Dispose("1001"); !errors.Is(err, queue.ErrNoCallToDispose) {
+		t.Fatalf("Dispose while ready: %v, want ErrNoCallToDispose", err)
+	}
+
+	// Given during the call: the wrap-up runs its time, and Ready is allowed.
+	e.enqueue("c2", "service", 0)
+	e.next()
+	e.must(e.answer("c2"))
+	if id, _, err := e.c.Dispose("1001"); err != nil || id != "c2" {
+		t.Fatalf("Dispose on the call: %q %v", id, err)
+	}
+	e.must(e.c.EndCall("c2"))
+	if st, _ := e.c.Agent("1001"); st.State != queue.WrapUp || st.NeedsDisposition {
+		t.Fatalf("agent %+v after a call with its disposition, want wrap-up without needing one", st)
+	}
+	e.must(e.c.SetReady("1001"))
 }
 
 func TestWrapUpEndedEarlyDoesNotCutTheNextShort(t *testing.T) {

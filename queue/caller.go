@@ -74,6 +74,7 @@ type entry struct {
 	own      []string // its own skills, sorted
 	number   string
 	callback bool
+	disposed bool // its agent gave it a disposition during the call
 
 	arrived int64  // wall-clock nanoseconds: the order within a priority
 	seq     uint64 // the tie-break, kept with arrived

@@ -133,6 +133,10 @@ type QueueConfig struct {
 	// WrapUp is the time an agent has after each of this queue's calls
 	// before it is Ready again; 0 means none.
 	WrapUp time.Duration
+	// RequireDisposition keeps an agent in wrap-up after each of this
+	// queue's calls until it gives the call a disposition (a category of
+	// inquiry or complaint), past WrapUp if need be.
+	RequireDisposition bool
 
 	// MaxWait is the longest a live caller waits in this queue (counted
 	// from joining it) before Overflow; 0 means no limit.
@@ -166,6 +170,10 @@ type QueueConfig struct {
 	// HandleTimeSeed stands in for the average handle time until the queue
 	// has one of its own; 0 leaves the estimate unknown until then.
 	HandleTimeSeed time.Duration
+
+	// NoRecording switches off the recording of this queue's agent
+	// conversations, which the ACD records by default.
+	NoRecording bool
 }
 
 // The defaults, all in one place.

@@ -60,4 +60,11 @@ var (
 	// ErrNoReason means an agent asked to be not ready without saying why;
 	// the reason goes into the reports.
 	ErrNoReason = errors.New("a not-ready state needs a reason")
+
+	// ErrNoDisposition: the agent's queue wants a disposition for the call
+	// it is wrapping up before the agent is Ready.
+	ErrNoDisposition = errors.New("the call needs a disposition first")
+
+	// ErrNoCallToDispose: the agent is neither on a call nor wrapping one up.
+	ErrNoCallToDispose = errors.New("the agent has no call to give a disposition")
 )

@@ -11,6 +11,9 @@ type AgentStateChange struct {
 	Reason string // NotReady: why; Ready after a withdrawn offer: "abandoned"
 	CallID string // the call the change is about (offer, answer, miss, end), if any
 	Queue  string // that call's queue
+	// Callback says the call is a call-back's conversation (its ID is the
+	// request's, not a caller's channel).
+	Callback bool
 }
 
 // stateLog keeps the changes until they are drained, at most limit.

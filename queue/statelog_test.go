@@ -39,7 +39,7 @@ func TestStateChangesForReporting(t *testing.T) {
 		{61 * time.Second, queue.Ready, queue.Reserved, "", "c1", "service"},
 		{66 * time.Second, queue.Reserved, queue.OnCall, "", "c1", "service"},
 		{246 * time.Second, queue.OnCall, queue.WrapUp, "", "c1", "service"},
-		{276 * time.Second, queue.WrapUp, queue.Ready, "", "", ""},
+		{276 * time.Second, queue.WrapUp, queue.Ready, "", "c1", "service"}, // the end of c1's wrap-up
 		{276 * time.Second, queue.Ready, queue.NotReady, "lunch", "", ""},
 		{276 * time.Second, queue.NotReady, queue.LoggedOut, "", "", ""},
 	}

@@ -48,7 +48,9 @@ func (c *Center) expire(now time.Time, d *Decision) {
 		t := heap.Pop(&c.timers).(timer)
 		switch t.kind {
 		case wrapUpTimer:
-			if a := t.a; a.state == WrapUp && a.wrapGen == t.gen {
+			// Without the disposition its queue requires, the agent stays
+			// in wrap-up until it gives one (Dispose).
+			if a := t.a; a.state == WrapUp && a.wrapGen == t.gen && (!a.wrapRequire || a.wrapDone) {
 				c.mustTransition(now, a, Ready, "", nil)
 			}
 		case ringTimer:

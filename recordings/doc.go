@@ -12,9 +12,12 @@
 // (GET /ari/recordings/stored/{name}/file, with basic auth), checks them (a
 // WAV at 8 kHz, 16-bit PCM as Asterisk's "wav" writes it or G.711 μ-law,
 // not empty, as long as the call within [Config.DurationTolerance]),
-// merges two mono files into one stereo WAV (customer left, agent right,
-// the shorter padded with silence at its end: both started with the
-// conversation, so the ends are where they can differ), computes its SHA-256, writes it to blob storage under a key
+// merges two mono files into one stereo WAV (customer left, agent right;
+// the two sides are started by two ARI requests a few milliseconds apart,
+// and [Job.AgentLead], taken from Asterisk's RecordingStarted timestamps,
+// says by how much: the later side's start is padded with that much
+// silence, and the shorter side's end, so both share the call's clock to
+// the millisecond the timestamps carry), computes its SHA-256, writes it to blob storage under a key
 // derived from the recording's ID ([BlobKey]), records it, and only then
 // deletes the originals from Asterisk. The merge is done in memory (a
 // 2-minute conversation is under 4 MB), and a worker that restarts after

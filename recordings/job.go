@@ -8,6 +8,18 @@ import (
 	"unicode/utf8"
 )
 
+// Kind says which part of a call a recording holds: the values of the
+// recordings table's kind column (ivr.RecordingKind's).
+type Kind string
+
+const (
+	Conversation Kind = "conversation" // from the first agent connected to the last party leaving
+	IVR          Kind = "ivr"          // from answer to leaving the IVR
+)
+
+// MaxAgentLead bounds Job.AgentLead (the table's check).
+const MaxAgentLead = time.Minute
+
 // State is where a recording is in its life: the values of the recordings
 // table's state column.
 type State string
@@ -66,6 +78,19 @@ type Job struct {
 	// "complaint"; empty: the hotline's.
 	RetentionClass string
 	PCIPauses      int // how often recording was paused for card data
+	// Kind is the part of the call recorded (empty: Conversation).
+	Kind Kind
+	// LinkedCallID is, for a call-back's conversation, the call that
+	// booked it.
+	LinkedCallID string
+	// AgentLead is how much later the agent's side (Split) started
+	// recording than the customer's, negative if earlier, as Asterisk's
+	// RecordingStarted events say; the merge pads the later side's start
+	// by it so both sides share one clock. Whole milliseconds are kept.
+	AgentLead time.Duration
+	// Markers are the recording's timeline, stored with the job in one
+	// transaction by Enqueue (not read back by the pipeline).
+	Markers []Marker
 
 	// The pipeline's progress.
 
@@ -106,6 +131,14 @@ func (j *Job) SetSources(l Layout, names []string) {
 	case len(names) == 2:
 		j.Customer, j.Agent = names[0], names[1]
 	}
+}
+
+// KindOrDefault is the job's kind, Conversation when unset.
+func (j Job) KindOrDefault() Kind {
+	if j.Kind == "" {
+		return Conversation
+	}
+	return j.Kind
 }
 
 // Length is how long the audio must be: Duration, or End - Start.
@@ -152,10 +185,26 @@ func (j Job) Check() error {
 	if j.Duration < 0 {
 		problems = append(problems, fmt.Sprintf("duration %s is negative", j.Duration))
 	}
+	switch j.Kind {
+	case "", Conversation, IVR:
+	default:
+		problems = append(problems, fmt.Sprintf("kind %q is neither %q nor %q", j.Kind, Conversation, IVR))
+	}
+	if j.AgentLead.Abs() > MaxAgentLead {
+		problems = append(problems, fmt.Sprintf("agent side lead %s is beyond %s", j.AgentLead, MaxAgentLead))
+	}
+	if j.AgentLead != 0 && j.Stereo != "" {
+		problems = append(problems, "a stereo file has no side lead")
+	}
+	for _, m := range j.Markers {
+		if err := m.Check(); err != nil {
+			problems = append(problems, strings.TrimPrefix(err.Error(), ErrBadJob.Error()+": "))
+		}
+	}
 	if j.PCIPauses < 0 {
 		problems = append(problems, fmt.Sprintf("PCI pauses %d is negative", j.PCIPauses))
 	}
-	for _, s := range []string{j.CallID, j.Hotline, j.Queue, j.AgentID, j.Caller, j.RetentionClass} {
+	for _, s := range []string{j.CallID, j.Hotline, j.Queue, j.AgentID, j.Caller, j.RetentionClass, j.LinkedCallID} {
 		if strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) {
 			problems = append(problems, fmt.Sprintf("%q is not valid UTF-8 or holds a NUL byte", s))
 		}

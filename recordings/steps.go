@@ -159,10 +159,11 @@ func (p *Pipeline) download(ctx context.Context, j Job) (wav []byte, frames int,
 			return nil, 0, err
 		}
 	}
-	if wav, err = interleave(sides[0], sides[1]); err != nil {
+	lead := leadFrames(j.AgentLead)
+	if wav, err = interleaveAt(sides[0], sides[1], lead); err != nil {
 		return nil, 0, bad(err)
 	}
-	return wav, max(len(sides[0]), len(sides[1])) / 2, nil
+	return wav, (len(wav) - stereoHeaderSize) / stereoFrameBytes, nil
 }
 
 // store writes the merged WAV to blob storage at the job's key, replacing

@@ -10,10 +10,7 @@ import (
 // linked to, the agent side's lead), its legal hold, the agents who took
 // part, and what the call's records add.
 type Details struct {
-	Job
-	Kind         string // "conversation" or "ivr"
-	LinkedCallID string // for a call-back's conversation, the call that booked it
-	AgentLead    time.Duration
+	Job // its Kind, LinkedCallID and AgentLead included
 	// Agents are every agent who took part in the recorded conversation:
 	// the recording's own AgentID, then each agent of a later segment (the
 	// recording's "agent" markers) in order, each once.

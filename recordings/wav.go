@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
+	"time"
 
 	"github.com/hotline-ivr/hotline/ivr/media"
 )
@@ -144,13 +146,32 @@ func stereoWAV(frames int, fill func(data []byte)) ([]byte, error) {
 
 // interleave makes the stereo WAV of two mono PCM channels, left and
 // right; the shorter is padded with silence at its end (make's zeros).
-func interleave(left, right []byte) ([]byte, error) {
-	return stereoWAV(max(len(left), len(right))/2, func(d []byte) {
+func interleave(left, right []byte) ([]byte, error) { return interleaveAt(left, right, 0) }
+
+// interleaveAt is interleave with the right channel starting lead frames
+// after the left (the left lead frames after the right when negative):
+// the later side's start is padded with silence, and the shorter side's
+// end, so the two share one clock.
+func interleaveAt(left, right []byte, lead int) ([]byte, error) {
+	lOff, rOff := 0, 0
+	if lead > 0 {
+		rOff = lead
+	} else {
+		lOff = -lead
+	}
+	frames := max(lOff+len(left)/2, rOff+len(right)/2)
+	return stereoWAV(frames, func(d []byte) {
+		l, r := d[lOff*stereoFrameBytes:], d[rOff*stereoFrameBytes:]
 		for i := 0; i+1 < len(left); i += 2 {
-			d[2*i], d[2*i+1] = left[i], left[i+1]
+			l[2*i], l[2*i+1] = left[i], left[i+1]
 		}
 		for i := 0; i+1 < len(right); i += 2 {
-			d[2*i+2], d[2*i+3] = right[i], right[i+1]
+			r[2*i+2], r[2*i+3] = right[i], right[i+1]
 		}
 	})
+}
+
+// leadFrames is a side lead in frames at 8000 Hz, to the nearest frame.
+func leadFrames(d time.Duration) int {
+	return int(math.Round(d.Seconds() * media.SampleRate))
 }

@@ -44,11 +44,26 @@ func NewAgentRecords(w RecordAdder, log *slog.Logger) *AgentRecords {
 	return &AgentRecords{w: w, log: log, legs: map[string]*legTotals{}}
 }
 
-// AgentStateChanges implements acd.Records.
+// AgentStateChanges implements acd.Records. The end of an agent's wrap-up
+// is also the call's wrap_up_ended_at (a call-back's conversation has no
+// row of its own).
 func (r *AgentRecords) AgentStateChanges(changes []queue.AgentStateChange) {
 	for _, c := range changes {
 		r.w.Add(agentStateChangeOf(c))
+		if c.From == queue.WrapUp && c.CallID != "" && !c.Callback {
+			r.w.Add(Call{ID: c.CallID, WrapUpEndedAt: c.At})
+		}
 	}
+}
+
+// Disposition implements acd.Records: the call's disposition and the
+// agent's note (a call-back's conversation's are only logged).
+func (r *AgentRecords) Disposition(d acd.Disposition) {
+	if d.Callback {
+		acd.LogRecords{Logger: r.log}.Disposition(d)
+		return
+	}
+	r.w.Add(Call{ID: d.CallID, Disposition: d.Code, DispositionNote: d.Note})
 }
 
 func agentStateChangeOf(c queue.AgentStateChange) AgentStateChange {

@@ -91,7 +91,7 @@ func newBatch(recs []Record, drop func(Record, error)) batch {
 			text(c.Queue), moment(c.QueuedAt), text(c.AgentID), moment(c.AgentAnsweredAt), moment(c.EndedAt),
 			text(c.Outcome), text(c.HungUpBy), text(c.Language), text(c.Flow), count(c.FlowVersion),
 			text(c.EndNode), count(c.Holds), duration(c.HoldTime), count(c.Transfers), text(c.Disposition),
-			moment(c.WrapUpEndedAt),
+			moment(c.WrapUpEndedAt), text(c.DispositionNote),
 		})
 	}
 	return b
@@ -131,7 +131,7 @@ func problems(r Record) error {
 		keys, texts, ints = []string{r.CallID, r.Kind}, []string{r.Node}, []int64{int64(r.Seq)}
 	case Call:
 		keys = []string{r.ID}
-		texts = []string{r.Hotline, r.Caller, r.Queue, r.AgentID, r.Outcome, r.HungUpBy, r.Language, r.Flow, r.EndNode, r.Disposition}
+		texts = []string{r.Hotline, r.Caller, r.Queue, r.AgentID, r.Outcome, r.HungUpBy, r.Language, r.Flow, r.EndNode, r.Disposition, r.DispositionNote}
 		ints = []int64{int64(r.FlowVersion), int64(r.Holds), int64(r.Transfers)}
 	case AgentStateChange:
 		if r.At.IsZero() {

@@ -32,6 +32,7 @@ type (
 		Transfers       int           `json:"transfers,omitzero"`
 		Disposition     string        `json:"disposition,omitzero"`
 		WrapUpEndedAt   time.Time     `json:"wrap_up_ended_at,omitzero"`
+		DispositionNote string        `json:"disposition_note,omitzero"`
 	}
 	wireCallEvent struct {
 		CallID string         `json:"call_id"`

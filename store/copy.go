@@ -35,20 +35,20 @@ var (
 	}
 	callsTable = table{
 		name:    "calls",
-		staging: "staging_calls_v1",
+		staging: "staging_calls_v2",
 		columns: []string{
 			"id", "hotline", "caller", "arrived_at", "answered_at",
 			"queue", "queued_at", "agent_id", "agent_answered_at", "ended_at",
 			"outcome", "hung_up_by", "language", "flow", "flow_version",
 			"end_node", "holds", "hold_time", "transfers", "disposition",
-			"wrap_up_ended_at",
+			"wrap_up_ended_at", "disposition_note",
 		},
 		types: []string{
 			"text", "text", "text", "timestamptz", "timestamptz",
 			"text", "timestamptz", "text", "timestamptz", "timestamptz",
 			"text", "text", "text", "text", "integer",
 			"text", "integer", "interval", "integer", "text",
-			"timestamptz",
+			"timestamptz", "text",
 		},
 	}
 	agentsTable = table{

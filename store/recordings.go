@@ -47,7 +47,7 @@ const recordingColumns = `r.id, r.call_id, r.layout, r.sources, r.call_started_a
 	extract(epoch FROM r.duration)::float8, r.hotline, r.queue, r.agent_id, r.caller, r.retention_class,
 	r.pci_pauses, r.expires_at, r.state, coalesce(r.sha256, ''), coalesce(r.size_bytes, 0),
 	coalesce(extract(epoch FROM r.audio_duration)::float8, 0), coalesce(r.blob_key, ''),
-	r.attempts, coalesce(r.last_error, '')`
+	r.attempts, coalesce(r.last_error, ''), r.kind, coalesce(r.linked_call_id, ''), r.agent_lead_ms`
 
 func scanRecording(row pgx.CollectableRow) (recordings.Job, error) { return scanRecordingAnd(row) }
 
@@ -57,12 +57,17 @@ func scanRecordingAnd(row pgx.CollectableRow, more ...any) (recordings.Job, erro
 	var layout, state string
 	var sources []string
 	var dur, audio float64
+	var kind string
+	var leadMS int32
 	dest := append([]any{&j.ID, &j.CallID, &layout, &sources, &j.Start, &j.End, &dur,
 		&j.Hotline, &j.Queue, &j.AgentID, &j.Caller, &j.RetentionClass, &j.PCIPauses,
-		&j.Expires, &state, &j.SHA256, &j.Size, &audio, &j.BlobKey, &j.Attempts, &j.LastError}, more...)
+		&j.Expires, &state, &j.SHA256, &j.Size, &audio, &j.BlobKey, &j.Attempts, &j.LastError,
+		&kind, &j.LinkedCallID, &leadMS}, more...)
 	err := row.Scan(dest...)
 	j.SetSources(recordings.Layout(layout), sources)
 	j.State = recordings.State(state)
+	j.Kind = recordings.Kind(kind)
+	j.AgentLead = time.Duration(leadMS) * time.Millisecond
 	j.Duration = seconds(dur)
 	j.Audio = seconds(audio)
 	j.Start, j.End, j.Expires = j.Start.UTC(), j.End.UTC(), j.Expires.UTC()
@@ -75,7 +80,8 @@ func seconds(s float64) time.Duration {
 	return (time.Duration(s*1e6+0.5) * time.Microsecond)
 }
 
-// AddJob stores a new pending job, due now. The job must pass Check (and
+// AddJob stores a new pending job, due now, and its markers (in
+// recording_markers) in the same transaction. The job must pass Check (and
 // carry Expires, which the pipeline sets). Adding a job whose ID is
 // already stored for the same call and files does nothing, so a capture
 // side that is not sure it was added may add it again; the same ID for
@@ -90,18 +96,35 @@ func (r *Recordings) AddJob(ctx context.Context, j recordings.Job) (err error) {
 		return fmt.Errorf("%w %q: it has no expiry time", recordings.ErrBadJob, j.ID)
 	}
 	now := r.clock.Now()
-	tag, err := r.db.Exec(ctx, `INSERT INTO recordings
+	var linked *string
+	if j.LinkedCallID != "" {
+		linked = &j.LinkedCallID
+	}
+	var added bool
+	err = pgx.BeginFunc(ctx, r.db, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO recordings
 		(id, call_id, layout, sources, call_started_at, call_ended_at, duration, hotline, queue,
-		 agent_id, caller, retention_class, pci_pauses, expires_at, state, not_before, created_at)
+		 agent_id, caller, retention_class, pci_pauses, expires_at, state, not_before, created_at,
+		 kind, linked_call_id, agent_lead_ms)
 		VALUES ($1, $2, $3, $4, $5, $6, make_interval(secs => $7), $8, $9, $10, $11, $12, $13, $14,
-		 'pending', $15, $15)
+		 'pending', $15, $15, $16, $17, $18)
 		ON CONFLICT (id) DO NOTHING`,
-		j.ID, j.CallID, string(j.Layout()), j.Sources(), j.Start, j.End, j.Length().Seconds(),
-		j.Hotline, j.Queue, j.AgentID, j.Caller, j.RetentionClass, int32(j.PCIPauses), j.Expires, now)
+			j.ID, j.CallID, string(j.Layout()), j.Sources(), j.Start, j.End, j.Length().Seconds(),
+			j.Hotline, j.Queue, j.AgentID, j.Caller, j.RetentionClass, int32(j.PCIPauses), j.Expires, now,
+			string(j.KindOrDefault()), linked, int32(j.AgentLead.Round(time.Millisecond)/time.Millisecond))
+		if err != nil {
+			return err
+		}
+		added = tag.RowsAffected() == 1
+		if !added {
+			return nil
+		}
+		return addMarkers(ctx, tx, j.ID, j.Markers)
+	})
 	if err != nil {
 		return fmt.Errorf("storing recording job %q: %w", j.ID, err)
 	}
-	if tag.RowsAffected() == 1 {
+	if added {
 		return nil
 	}
 	cur, err := r.Get(ctx, j.ID)

@@ -21,9 +21,8 @@ func (r *Recordings) Details(ctx context.Context, id string) (_ recordings.Detai
 	ctx, span := startRecordingSpan(ctx, "Details", id)
 	defer func() { endRecordingSpan(span, err) }()
 	var d recordings.Details
-	var leadMS int32
 	var holdAt *time.Time
-	rows, _ := r.db.Query(ctx, "SELECT "+recordingColumns+`, r.kind, coalesce(r.linked_call_id, ''), r.agent_lead_ms,
+	rows, _ := r.db.Query(ctx, "SELECT "+recordingColumns+`,
 			r.legal_hold, coalesce(r.legal_hold_by, ''), coalesce(r.legal_hold_reason, ''), r.legal_hold_at,
 			coalesce(c.outcome, ''), coalesce(a.score, 0),
 			array(SELECT m.actor FROM recording_markers m
@@ -35,7 +34,7 @@ func (r *Recordings) Details(ctx context.Context, id string) (_ recordings.Detai
 	var agents []string
 	d, err = pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (recordings.Details, error) {
 		var d recordings.Details
-		j, err := scanRecordingAnd(row, &d.Kind, &d.LinkedCallID, &leadMS, &d.LegalHold, &d.LegalHoldBy,
+		j, err := scanRecordingAnd(row, &d.LegalHold, &d.LegalHoldBy,
 			&d.LegalHoldReason, &holdAt, &d.Outcome, &d.CSAT, &agents)
 		d.Job = j
 		return d, err
@@ -46,7 +45,6 @@ func (r *Recordings) Details(ctx context.Context, id string) (_ recordings.Detai
 	if err != nil {
 		return d, fmt.Errorf("reading recording %q: %w", id, err)
 	}
-	d.AgentLead = time.Duration(leadMS) * time.Millisecond
 	if holdAt != nil {
 		d.LegalHoldAt = holdAt.UTC()
 	}

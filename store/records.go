@@ -54,6 +54,7 @@ type Call struct {
 	Transfers       int           // times transferred
 	Disposition     string        // the agent's wrap-up code
 	WrapUpEndedAt   time.Time     // the agent finished wrap-up
+	DispositionNote string        // the agent's note with its disposition
 }
 
 // CallEvent is one step of a call's timeline. Seq numbers the call's
@@ -120,6 +121,7 @@ func (c *Call) merge(later Call) {
 	setInt(&c.Transfers, later.Transfers)
 	setString(&c.Disposition, later.Disposition)
 	setTime(&c.WrapUpEndedAt, later.WrapUpEndedAt)
+	setString(&c.DispositionNote, later.DispositionNote)
 }
 
 func setString(dst *string, v string) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hotline-ivr/hotline/callflow"
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
+	"github.com/hotline-ivr/hotline/console"
 	"github.com/hotline-ivr/hotline/ivr"
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/ivr/prompts"
@@ -168,7 +169,10 @@ type records struct {
 	// recordings holds the recordings' rows, markers and audit; nil
 	// without a database (nothing is recorded then).
 	recordings *store.Recordings
-	close      func(context.Context)
+	// history reads the call records for the console's screen pop and
+	// agent day; nil without a database.
+	history console.History
+	close   func(context.Context)
 }
 
 // handoffAge is how long a call's handoff is kept for the next instance:
@@ -255,7 +259,7 @@ func openRecords(ctx context.Context, cfg config.Database, instance string, log 
 	return records{
 		journeys: w, agents: store.NewAgentRecords(w, log),
 		callbacks: store.NewACDCallbacks(callbacks, cbSpool), live: live, handoffs: handoffs, close: closeFn,
-		flowVersions: store.NewFlowVersions(pool), recordings: store.NewRecordings(pool, nil),
+		flowVersions: store.NewFlowVersions(pool), recordings: store.NewRecordings(pool, nil), history: storeHistory{pool},
 	}, nil
 }
 

@@ -22,7 +22,6 @@ import (
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/console"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
-	"github.com/hotline-ivr/hotline/ivr/prompts"
 	"github.com/hotline-ivr/hotline/queue"
 	"github.com/hotline-ivr/hotline/store/pgtest"
 )
@@ -51,19 +50,7 @@ func TestServeContactCentre(t *testing.T) {
 	defer cancel()
 	dbURL := pgtest.New(t)
 
-	sounds := t.TempDir()
-	if _, err := prompts.Install(sounds); err != nil {
-		t.Fatal(err)
-	}
-	emu, err := aritest.New(aritest.Config{Username: "hotline", Password: "secret", DefaultApp: "hotline",
-		SoundsDir: sounds, RecordingsDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emu.Close()
-	if err := emu.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	emu := startEmulator(t)
 	phone := emu.AddEndpoint("PJSIP", "1001", aritest.ManualAnswer())
 
 	flowDir := t.TempDir()
@@ -177,6 +164,20 @@ func TestServeContactCentre(t *testing.T) {
 		t.Fatal(err)
 	}
 	stream.until(func(v console.SnapshotView) bool { return agentState(v, "1001") == queue.WrapUp })
+	// The agent gives the call its disposition and ends its wrap-up.
+	var codes struct{ Dispositions []console.DispositionView }
+	api.do(http.StatusOK, "GET", "/api/dispositions", agent, nil, &codes)
+	if len(codes.Dispositions) != 17 || codes.Dispositions[1].Code != "network-setup" || codes.Dispositions[1].Zh != "网络连接设置" {
+		t.Errorf("the disposition codes %+v, want the standard 17", codes.Dispositions)
+	}
+	api.do(http.StatusOK, "POST", "/api/agents/1001/disposition", agent, console.DispositionRequest{Code: "network-setup", Note: "router reset"}, nil)
+	api.do(http.StatusOK, "POST", "/api/agents/1001/ready", agent, nil, nil)
+	stream.until(func(v console.SnapshotView) bool { return agentState(v, "1001") == queue.Ready })
+	var day console.AgentDayView
+	api.do(http.StatusOK, "GET", "/api/agents/1001/today", agent, nil, &day)
+	if day.From.IsZero() || day.To.Before(day.From) {
+		t.Errorf("1001's day %+v", day)
+	}
 
 	// An administrator reloads the flows: a valid change is the flow's
 	// next version; an invalid one is refused with where it is wrong, and
@@ -236,15 +237,19 @@ func TestServeContactCentre(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"not_ready", "ready", "ringing", "on_call", "wrap_up"}; !slices.Equal(states, want) {
+	if want := []string{"not_ready", "ready", "ringing", "on_call", "wrap_up", "ready"}; !slices.Equal(states, want) {
 		t.Errorf("agent 1001's recorded states %v, want %v", states, want)
 	}
-	var agentID, queueName string
-	if err := conn.QueryRow(ctx, `SELECT coalesce(agent_id, ''), coalesce(queue, '') FROM calls WHERE id = $1`, caller.ID()).Scan(&agentID, &queueName); err != nil {
+	var agentID, queueName, disposition, note string
+	var wrapUpEnded bool
+	if err := conn.QueryRow(ctx, `SELECT coalesce(agent_id, ''), coalesce(queue, ''), coalesce(disposition, ''),
+		coalesce(disposition_note, ''), wrap_up_ended_at > ended_at FROM calls WHERE id = $1`, caller.ID()).Scan(
+		&agentID, &queueName, &disposition, &note, &wrapUpEnded); err != nil {
 		t.Fatalf("the call's row: %v", err)
 	}
-	if agentID != "1001" || queueName != "support" {
-		t.Errorf("the call's row has agent %q, queue %q; want 1001, support", agentID, queueName)
+	if agentID != "1001" || queueName != "support" || disposition != "network-setup" || note != "router reset" || !wrapUpEnded {
+		t.Errorf("the call's row has agent %q, queue %q, disposition %q (%q), wrap-up ended after the call %t; want 1001, support, network-setup (router reset), true",
+			agentID, queueName, disposition, note, wrapUpEnded)
 	}
 }
 

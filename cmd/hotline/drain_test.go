@@ -16,6 +16,26 @@ import (
 	"github.com/hotline-ivr/hotline/ivr/prompts"
 )
 
+// startEmulator starts the ARI emulator (user hotline, password secret)
+// with Hotline's prompts installed, until the test ends.
+func startEmulator(t *testing.T) *aritest.Server {
+	t.Helper()
+	sounds := t.TempDir()
+	if _, err := prompts.Install(sounds); err != nil {
+		t.Fatal(err)
+	}
+	emu, err := aritest.New(aritest.Config{Username: "hotline", Password: "secret", DefaultApp: "hotline",
+		SoundsDir: sounds, RecordingsDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	if err := emu.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	return emu
+}
+
 // served is runServer running a test's configuration against the ARI
 // emulator, with the support flow of 4008009999.
 type served struct {
@@ -33,19 +53,7 @@ type served struct {
 // s.emu.AddEndpoint before callers dial.
 func serveOnEmulator(t *testing.T, ctx context.Context, cfg config.Config, edit func(*aritest.Server)) *served {
 	t.Helper()
-	sounds := t.TempDir()
-	if _, err := prompts.Install(sounds); err != nil {
-		t.Fatal(err)
-	}
-	emu, err := aritest.New(aritest.Config{Username: "hotline", Password: "secret", DefaultApp: "hotline",
-		SoundsDir: sounds, RecordingsDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emu.Close() })
-	if err := emu.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	emu := startEmulator(t)
 	if edit != nil {
 		edit(emu)
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
-	"github.com/hotline-ivr/hotline/ivr/prompts"
 	"github.com/hotline-ivr/hotline/queue"
 	"github.com/hotline-ivr/hotline/store/pgtest"
 )
@@ -76,19 +75,7 @@ type lossInstance struct {
 
 func newLossRig(t *testing.T, ctx context.Context) *lossRig {
 	r := &lossRig{t: t, ctx: ctx, db: pgtest.New(t)}
-	sounds := t.TempDir()
-	if _, err := prompts.Install(sounds); err != nil {
-		t.Fatal(err)
-	}
-	emu, err := aritest.New(aritest.Config{Username: "hotline", Password: "secret", DefaultApp: "hotline",
-		SoundsDir: sounds, RecordingsDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emu.Close() })
-	if err := emu.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	emu := startEmulator(t)
 	r.emu = emu
 	r.flows = t.TempDir()
 	write(t, filepath.Join(r.flows, "loss.yaml"), lossFlow)
@@ -265,7 +252,9 @@ func (r *lossRig) finish(in *lossInstance, fault string, faultAt time.Time) {
 			over5++
 		}
 	}
-	for _, p := range all {
+	// The waiting callers first: an agent freed by a caller who hangs up
+	// would take one of them.
+	for _, p := range slices.Concat(r.waiters, r.menu, r.talkers) {
 		if err := p.Hangup(); err != nil {
 			t.Fatal(err)
 		}

@@ -142,8 +142,10 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 	if err != nil {
 		return err
 	}
+	s.consoleCfg.History = rec.history
 	if recParts != nil {
 		s.consoleCfg.Recordings = recParts.archive
+		s.recParts = recParts
 	}
 	// The recordings' pipeline runs until the drain is over, so that the
 	// conversations that end during it are stored too.
@@ -193,7 +195,16 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 		defer wg.Wait()
 		defer stopSide()
 	}
-	return s.run(ctx, ln)
+	err = s.run(ctx, ln)
+	if s.recorder != nil {
+		// The recordings of the last calls go to the pipeline before it stops.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.HTTP.ShutdownTimeout)
+		if ferr := s.recorder.Flush(fctx); ferr != nil {
+			log.Warn("recordings not handed to storage at exit: their files stay on Asterisk", "error", ferr)
+		}
+		cancel()
+	}
+	return err
 }
 
 // loadServeConfig loads the file and the secrets from the environment, and

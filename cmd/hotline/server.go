@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/hotline-ivr/hotline/ivr/recorder"
 	"log/slog"
 	"net"
 	"net/http"
@@ -40,6 +41,10 @@ type server struct {
 	shutdownTimeout time.Duration
 	draining        atomic.Bool
 	reports         *reportAPI // GET /api/reports; nil without a database
+	// recParts stores and serves the recordings, recorder makes them;
+	// both nil without a database.
+	recParts *recordingParts
+	recorder *recorder.Recorder
 }
 
 // newServer wires a server from a validated configuration. metrics serves
@@ -262,6 +267,17 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 		}
 		return ids, err
 	}
+	var calls ivr.Recorder // nil: nothing is recorded
+	if s.recParts != nil {
+		r, err := recorder.New(recorder.Config{
+			URL: cfg.ARI.URL, Username: cfg.ARI.Username, Password: cfg.ARI.Password, Application: s.connCfg.Application,
+			Pipeline: s.recParts.pipeline, Logger: s.log.With("component", "recorder"),
+		})
+		if err != nil {
+			return fmt.Errorf("the recorder: %w", err)
+		}
+		s.recorder, calls = r, r
+	}
 	svc, err := acd.New(acd.Config{
 		Center: center, PBX: acd.NewPBX(rest, s.connCfg.Application), Logger: s.log.With("component", "acd"),
 		CustomerEndpoint: cfg.Callbacks.CustomerEndpoint, CallerID: cfg.Callbacks.CallerID,
@@ -269,8 +285,10 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 		CallbackAttempts: cfg.Callbacks.Attempts, CallbackRetryDelay: cfg.Callbacks.RetryDelay,
 		CallbackRingTimeout: cfg.Callbacks.RingTimeout,
 		Records:             rec.agents,
+		Dispositions:        cfg.DispositionCodes(),
 		Reconcile:           reconcile,
 		Live:                rec.live,
+		Recorder:            conversationRecorder(cfg, calls),
 	})
 	if err != nil {
 		return err
@@ -282,10 +300,22 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 	s.engine = ivr.NewEngine(ivr.EngineConfig{
 		Flows: flows.reg, Media: ivr.NewMedia(rest), Queues: svc, Journeys: rec.journeys, Logger: s.log,
 		Reconcile: reconcile, Durations: durations, Handoffs: rec.handoffs,
-		Trunk: ivr.TrunkConfig{Endpoint: cfg.Transfers.Endpoint, RingTimeout: cfg.Transfers.RingTimeout},
+		Trunk:    ivr.TrunkConfig{Endpoint: cfg.Transfers.Endpoint, RingTimeout: cfg.Transfers.RingTimeout},
+		Recorder: calls, RecordIVR: cfg.Recordings.RecordsIVR,
 	})
 	s.acd = svc
-	s.handler = fanout{ariHints{s.log}, svc.Handler(s.engine)}
+	var engine ivr.Handler = s.engine
+	if s.recorder != nil {
+		engine = s.recorder.Handler(engine) // the snoop channels' events go to the recorder
+	}
+	s.handler = fanout{ariHints{s.log}, svc.Handler(engine)}
+	if s.recParts != nil {
+		s.consoleCfg.PCI = svc
+	}
+	s.consoleCfg.Dispositioner = svc
+	for _, d := range cfg.Dispositions {
+		s.consoleCfg.Dispositions = append(s.consoleCfg.Dispositions, console.DispositionView{Code: d.Code, Kind: d.Kind, Zh: d.Zh, En: d.En})
+	}
 
 	if len(s.consoleCfg.Users) == 0 {
 		s.log.Warn("console.users is empty: nobody can sign in to the console")
@@ -295,4 +325,13 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 	}
 	s.log.Info("contact centre ready", "queues", len(cfg.Queues), "agents", len(cfg.Agents), "console_users", len(s.consoleCfg.Users))
 	return nil
+}
+
+// conversationRecorder is the ACD's recorder: none when recordings.conversations
+// is false (queues[].record turns it off per queue).
+func conversationRecorder(cfg config.Config, r ivr.Recorder) ivr.Recorder {
+	if !cfg.Recordings.Conversations {
+		return nil
+	}
+	return r
 }

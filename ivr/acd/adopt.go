@@ -128,6 +128,7 @@ func (s *Service) adoptCall(ctx context.Context, c QueuedCall, present map[strin
 		switch {
 		case talking:
 			ses.log.Info("adopted a conversation that survived the restart", "agent", c.Agent, "bridge", c.Bridge)
+			ses.put(adoptRecordingMsg{})
 		case !callerHere && !agentHere:
 			// Both sides vanished while nobody watched: lost with the PBX.
 			ses.markLost(c.At)

@@ -36,6 +36,7 @@ func (ses *session) ring(ctx context.Context, o queue.Offer) {
 		callerID = o.Number
 	}
 	ses.persist(PhaseRinging)
+	ses.mark("ring", o.Agent, nil) // a transfer's next agent
 	ses.log.Info("ringing agent", "agent", o.Agent, "device", o.Device, "attempt", o.Attempt)
 	if err := ses.s.pbx.Originate(ctx, l.channel, o.Device, callerID, timeout, "agent"); err != nil {
 		ses.log.Warn("could not ring the agent", "agent", o.Agent, "device", o.Device, "error", err)
@@ -102,7 +103,7 @@ func (ses *session) agentGone(ctx context.Context, cause int, text string) {
 		ses.phase = done
 		return
 	}
-	ses.result = ivr.QueueResult{Outcome: ivr.QueueAnswered, Agent: l.offer.Agent, AnsweredAt: l.answered}
+	ses.result = ivr.QueueResult{Outcome: ivr.QueueAnswered, Agent: l.offer.Agent, AnsweredAt: l.answered, EndedBy: by}
 	ses.phase = done
 }
 
@@ -113,6 +114,7 @@ func (ses *session) endWithAgent(ctx context.Context, l *leg, by string) {
 	ses.music(ctx, false)
 	ses.stopPlaying(ctx)
 	ses.tearDownBridge(ctx)
+	ses.stopRecording(ctx, by)
 	end := ses.s.center.EndCall
 	if _, lost := ses.lost(); lost {
 		end = ses.s.center.Lost
@@ -157,6 +159,7 @@ func (ses *session) agentAnswered(ctx context.Context) {
 	if ses.answered != nil {
 		ses.answered(ivr.QueueResult{Outcome: ivr.QueueAnswered, Agent: l.offer.Agent, AnsweredAt: now})
 	}
+	ses.startRecording(ctx, l)
 	ses.connect(ctx, "agent-id")
 }
 
@@ -180,6 +183,7 @@ func (ses *session) connect(ctx context.Context, what string, lead ...string) {
 	// The caller's announcement first: an empty whisper counts as played at
 	// once, and the bridge waits for whatever is still playing.
 	ses.play(ctx, ses.caller, what, media...)
+	ses.mark("agent_id", l.offer.Agent, nil)
 	if what == "agent-id" {
 		ses.play(ctx, l.channel, "whisper", ses.s.cfg.Whisper(ses.s.cfg.AgentLanguage, l.offer.Queue, ses.path)...)
 	}

@@ -3,9 +3,11 @@ package acd_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/hotline-ivr/hotline/ivr"
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
 	"github.com/hotline-ivr/hotline/queue"
@@ -161,4 +163,116 @@ func TestAgentHangupLostWithTheSocket(t *testing.T) {
 		t.Error("the hang-up was not found by the reconnect's reconciliation")
 	}
 	r.state("1001", queue.Ready)
+}
+
+// TestDispositionAtWrapUp: a queue that requires a disposition keeps the
+// agent in wrap-up past its time until the agent gives the call one of
+// the centre's codes; the code and the note are recorded for the call.
+func TestDispositionAtWrapUp(t *testing.T) {
+	r := newRig(t, rigOptions{queue: queue.QueueConfig{WrapUp: 30 * time.Second, RequireDisposition: true},
+		tune: func(c *acd.Config) { c.Dispositions = []string{"usage", "network-setup"} }})
+	ep := r.agent("1001", aritest.ManualAnswer())
+	caller, agent := r.connect(ep, "13800000001")
+	r.must(caller.Hangup())
+	r.gone(agent)
+	r.state("1001", queue.WrapUp)
+	if err := r.acd.Ready(r.ctx, "1001"); !errors.Is(err, queue.ErrNoDisposition) {
+		t.Fatalf("ready before a disposition: %v, want ErrNoDisposition", err)
+	}
+	if err := r.acd.SetDisposition(r.ctx, "1001", "weather", ""); !errors.Is(err, acd.ErrUnknownDisposition) {
+		t.Fatalf("an unknown code: %v, want ErrUnknownDisposition", err)
+	}
+	r.clk.Advance(time.Minute) // past the wrap-up time: still wrapping up
+	if st, _ := r.center.Agent("1001"); st.State != queue.WrapUp || !st.NeedsDisposition {
+		t.Fatalf("1001 past its wrap-up time without a disposition: %+v", st)
+	}
+	r.must(r.acd.SetDisposition(r.ctx, "1001", "network-setup", "  router reset  "))
+	r.state("1001", queue.Ready)
+	r.records.mu.Lock()
+	got := slices.Clone(r.records.dispositions)
+	r.records.mu.Unlock()
+	if len(got) != 1 || got[0].CallID != caller.ID() || got[0].Code != "network-setup" || got[0].Note != "router reset" || got[0].Agent != "1001" {
+		t.Errorf("dispositions recorded %+v", got)
+	}
+	if err := r.acd.SetDisposition(r.ctx, "1001", "usage", ""); !errors.Is(err, queue.ErrNoCallToDispose) {
+		t.Errorf("a disposition while ready: %v, want ErrNoCallToDispose", err)
+	}
+}
+
+// TestSendToSurvey: the agent ends its part without hanging up on the
+// caller: its phone is hung up, it goes to wrap-up, and the caller goes on
+// in its flow (here a goodbye), which ends the call; the agent's part is
+// recorded as ended by "survey" and the call as ended by the system, not
+// the agent.
+func TestSendToSurvey(t *testing.T) {
+	r := newRig(t, rigOptions{queue: queue.QueueConfig{WrapUp: time.Minute}})
+	ep := r.agent("1001", aritest.ManualAnswer())
+	if err := r.acd.SendToSurvey(r.ctx, "1001"); !errors.Is(err, acd.ErrNoCall) {
+		t.Errorf("send to survey without a call: %v, want ErrNoCall", err)
+	}
+	caller, agent := r.connect(ep, "13800000001")
+	r.must(r.acd.SendToSurvey(r.ctx, "1001"))
+	r.gone(agent)
+	r.heard(caller, "sound:hotline/zh/goodbye")
+	r.state("1001", queue.WrapUp)
+	j := r.journey()
+	if j.Outcome != ivr.OutcomeQueued || j.HungUpBy != ivr.HungUpBySystem {
+		t.Errorf("journey outcome %q by %q, want queued, by the system", j.Outcome, j.HungUpBy)
+	}
+	calls := r.records.agentCalls()
+	if len(calls) != 1 || calls[0].EndedBy != ivr.EndedBySurvey || calls[0].CallID != caller.ID() {
+		t.Errorf("agent calls %+v, want one ended by survey", calls)
+	}
+}
+
+// TestPhrases: a phrase plays its standard prompt to the caller and the
+// call goes on; the silent-caller script plays the standards' sequence
+// with its 5 s waits and then ends the call as the agent's: the caller is
+// hung up by the system for the agent, with no survey.
+func TestPhrases(t *testing.T) {
+	r := newRig(t, rigOptions{queue: queue.QueueConfig{WrapUp: time.Minute}})
+	ep := r.agent("1001", aritest.ManualAnswer())
+	caller, agent := r.connect(ep, "13800000001")
+	if err := r.acd.Phrase(r.ctx, "1001", "sing"); !errors.Is(err, acd.ErrUnknownPhrase) {
+		t.Errorf("an unknown phrase: %v, want ErrUnknownPhrase", err)
+	}
+	r.must(r.acd.Phrase(r.ctx, "1001", "mandarin"))
+	r.heard(caller, "sound:hotline/zh/mandarin")
+
+	r.must(r.acd.Phrase(r.ctx, "1001", "silent"))
+	if err := r.acd.Phrase(r.ctx, "1001", "noise"); !errors.Is(err, acd.ErrScriptRunning) {
+		t.Errorf("a second script: %v, want ErrScriptRunning", err)
+	}
+	r.hungUp(caller)
+	var script []aritest.Heard
+	for _, h := range caller.Heard() {
+		if strings.HasPrefix(h.Media, "sound:hotline/zh/silence-") {
+			script = append(script, h)
+		}
+	}
+	if len(script) != 3 || script[0].Media != "sound:hotline/zh/silence-hello" || script[2].Media != "sound:hotline/zh/silence-bye" {
+		t.Fatalf("the silent-caller script played %+v", script)
+	}
+	for i := 1; i < 3; i++ {
+		if gap := script[i].Start.Sub(script[i-1].End); gap < 5*time.Second || gap > 5*time.Second+200*time.Millisecond {
+			t.Errorf("wait before %s: %v, want 5 s", script[i].Media, gap)
+		}
+	}
+	if end := caller.Snapshot(); end.HungUpBy != "asterisk" {
+		t.Errorf("the caller's end %+v, want hung up by us", end)
+	}
+	r.gone(agent)
+	j := r.journey()
+	if j.HungUpBy != ivr.HungUpByAgent || j.Outcome != ivr.OutcomeQueued {
+		t.Errorf("journey outcome %q by %q, want queued, by the agent", j.Outcome, j.HungUpBy)
+	}
+	for _, e := range j.Events {
+		if e.Kind == ivr.EventNode && e.Node == "thanks" {
+			t.Errorf("the flow went on after the script: %+v", e)
+		}
+	}
+	calls := r.records.agentCalls()
+	if len(calls) != 1 || calls[0].EndedBy != ivr.EndedByScript {
+		t.Errorf("agent calls %+v, want one ended by the script", calls)
+	}
 }

@@ -3,7 +3,10 @@ package acd
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
+
+	"github.com/hotline-ivr/hotline/ivr"
 )
 
 // Login logs an agent in (not ready, reason "login").
@@ -39,6 +42,7 @@ func (s *Service) Hold(ctx context.Context, agent string) error {
 		if err := s.pbx.RemoveFromBridge(ctx, ses.bridge, ses.caller); err != nil {
 			return "", err
 		}
+		ses.mark("hold", agent, nil)
 		ses.music(ctx, true)
 		ses.held, ses.heldAt = true, s.clock.Now()
 		ses.holds++
@@ -60,6 +64,7 @@ func (s *Service) Unhold(ctx context.Context, agent string) error {
 			return "", err
 		}
 		ses.unhold()
+		ses.mark("unhold", agent, nil)
 		ses.persist(PhaseTalking)
 		return "", nil
 	})
@@ -76,6 +81,7 @@ func (s *Service) TransferToQueue(ctx context.Context, agent, queueName string) 
 			return "", err
 		}
 		ses.log.Info("transferred to a queue", "agent", agent, "to", queueName)
+		ses.mark("transfer", agent, map[string]string{"to_queue": queueName})
 		ses.leaveAgent(ctx)
 		if !adm.Queued {
 			ses.leave(ctx, adm.Overflows[len(adm.Overflows)-1])
@@ -99,6 +105,7 @@ func (s *Service) TransferToAgent(ctx context.Context, agent, target string) err
 			return "", err
 		}
 		ses.log.Info("transferred to an agent", "agent", agent, "to", target)
+		ses.mark("transfer", agent, map[string]string{"to_agent": target})
 		ses.leaveAgent(ctx)
 		ses.phase = waiting
 		ses.music(ctx, true)
@@ -168,4 +175,26 @@ func sortCalls(calls []CallView) {
 		}
 		return cmp.Compare(a.CallID, b.CallID)
 	})
+}
+
+// SendToSurvey ends the agent's part of its call without hanging up on
+// the caller: the agent's leg is hung up, the agent goes to wrap-up, and
+// the caller goes on in its flow (the survey after the queue node), as
+// the standards want (the agent waits for the caller to hang up first).
+// The agent's part is recorded as ended by "survey".
+func (s *Service) SendToSurvey(ctx context.Context, agent string) error {
+	_, err := s.onCall(ctx, agent, func(ctx context.Context, ses *session) (string, error) {
+		if ses.cb != nil {
+			return "", fmt.Errorf("%w: a call-back's customer has no flow to go on to", ErrNoCall)
+		}
+		l := ses.leg
+		ses.log.Info("agent sends the caller to the survey", "agent", agent)
+		ses.mark("survey", agent, nil)
+		ses.dropLeg(ctx)
+		ses.endWithAgent(ctx, l, ivr.EndedBySurvey)
+		ses.result = ivr.QueueResult{Outcome: ivr.QueueAnswered, Agent: l.offer.Agent, AnsweredAt: l.answered, EndedBy: ivr.EndedBySurvey}
+		ses.phase = done
+		return "", nil
+	})
+	return err
 }

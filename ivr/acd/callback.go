@@ -326,6 +326,7 @@ func (ses *session) customerAnswered(ctx context.Context) {
 	}
 	_ = s.pbx.StopMOH(ctx, l.channel)
 	ses.stopPlaying(ctx, "callback-whisper")
+	ses.startRecording(ctx, l)
 	ses.connect(ctx, "callback-hello", sound(ses.lang, "queue/callback-hello"))
 }
 
@@ -379,6 +380,7 @@ func (ses *session) callbackInterrupted(ctx context.Context) {
 	if ses.cb.customer != "" && ses.caller == "" {
 		_ = s.pbx.Hangup(ctx, ses.cb.customer, "normal")
 	}
+	ses.stopRecording(ctx, "system")
 	ses.hangupCustomer(ctx)
 	l := ses.leg
 	ses.dropLeg(ctx)

@@ -35,6 +35,18 @@
 // with the PBX (recorded as ended by the system when the socket went down,
 // counted as no abandon).
 //
+// Every agent conversation is recorded through Config.Recorder
+// (ivr/recorder; off for a queue with NoRecording): one recording per
+// call, from the first agent answering to the last party leaving, both
+// directions of the caller's channel. Hold music is muted on the agent
+// side (what the caller hears), a transfer is a marker and the next agent
+// a new segment of the same recording, a call-back's conversation is
+// linked to the call that booked it, and an agent pauses and resumes it
+// for card data (PauseRecording, ResumeRecording). An instance that stops
+// stores what it recorded; the instance that adopts the conversation
+// records the rest, and stores what a crashed instance left running.
+// Only the recorder's ARI requests run on the session's goroutine.
+//
 // Every resource the service creates has an id starting "acd-", which is
 // how its Handler tells the service's events from the engine's.
 package acd

@@ -24,6 +24,11 @@ func (l LogRecords) AgentStateChanges(changes []queue.AgentStateChange) {
 // AgentCall implements Records.
 func (l LogRecords) AgentCall(rec AgentCall) { LogAgentCall(l.Logger, rec) }
 
+// Disposition implements Records.
+func (l LogRecords) Disposition(d Disposition) {
+	l.Logger.Info("disposition", "call", d.CallID, "callback", d.Callback, "agent", d.Agent, "code", d.Code, "note", d.Note)
+}
+
 // LogAgentCall logs one agent's part of a call.
 func LogAgentCall(log *slog.Logger, rec AgentCall) {
 	log.Info("agent call", "call", rec.CallID, "agent", rec.Agent, "queue", rec.Queue, "callback", rec.Callback,

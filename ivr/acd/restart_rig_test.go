@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
 	"github.com/hotline-ivr/hotline/ivr/prompts"
+	"github.com/hotline-ivr/hotline/ivr/recorder"
 	"github.com/hotline-ivr/hotline/queue"
 	"github.com/hotline-ivr/hotline/store"
 	"github.com/hotline-ivr/hotline/store/pgtest"
@@ -32,6 +34,9 @@ type restartRig struct {
 	url  string
 	rest ari.Client
 	cfg  ivr.ConnConfig
+	// recorder, when set, makes each instance's conversations' recorder
+	// (record_test.go); its Handler goes in front of the engine's.
+	recorder func() *recorder.Recorder
 }
 
 func newRestartRig(t *testing.T) *restartRig {
@@ -112,8 +117,14 @@ func (r *restartRig) startWith(name string, q queue.QueueConfig, noResume bool, 
 		return d.ChannelIDs, nil
 	}
 	recs := &records{}
-	svc, err := acd.New(acd.Config{Center: center, PBX: acd.NewPBX(r.rest, "hotline"), Clock: r.clk, Records: recs,
-		Instance: "hotline-1", Reconcile: reconcile, Live: live, Logger: log, AdoptWait: 10 * time.Second})
+	acfg := acd.Config{Center: center, PBX: acd.NewPBX(r.rest, "hotline"), Clock: r.clk, Records: recs,
+		Instance: "hotline-1", Reconcile: reconcile, Live: live, Logger: log, AdoptWait: 10 * time.Second}
+	var rec *recorder.Recorder
+	if r.recorder != nil {
+		rec = r.recorder()
+		acfg.Recorder = rec
+	}
+	svc, err := acd.New(acfg)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -124,7 +135,11 @@ func (r *restartRig) startWith(name string, q queue.QueueConfig, noResume bool, 
 	done := make(chan error, 2)
 	connected := make(chan struct{})
 	go func() { done <- svc.Run(runCtx) }()
-	go func() { done <- ivr.NewConn(r.cfg).Run(runCtx, signal{svc.Handler(in.engine), connected, nil, nil}) }()
+	var next ivr.Handler = in.engine
+	if rec != nil {
+		next = rec.Handler(in.engine)
+	}
+	go func() { done <- ivr.NewConn(r.cfg).Run(runCtx, signal{svc.Handler(next), connected, nil, nil}) }()
 	<-connected
 	in.stop = func() {
 		if in.stopped {
@@ -138,6 +153,11 @@ func (r *restartRig) startWith(name string, q queue.QueueConfig, noResume bool, 
 		stop()
 		<-done
 		<-done
+		if rec != nil {
+			if err := rec.Flush(r.ctx); err != nil {
+				r.t.Errorf("%s's recordings: %v", name, err)
+			}
+		}
 		if err := live.Close(r.ctx); err != nil {
 			r.t.Errorf("closing %s's LiveStore: %v", name, err)
 		}
@@ -150,7 +170,7 @@ func (r *restartRig) startWith(name string, q queue.QueueConfig, noResume bool, 
 // settled says every event sent to the instance went through its handler
 // and it has nothing in flight.
 func (in *instance) settled() bool {
-	return in.svc.EventsSeen() >= in.r.emu.Stats().EventsSent-in.offset && in.svc.Idle()
+	return in.svc.EventsSeen() >= in.r.emu.Stats().EventsSent-in.offset && in.svc.Idle() && in.engine.starting.Load() == 0
 }
 
 // until moves the fake clock in 100 ms steps while the instance is idle,
@@ -199,6 +219,10 @@ type fakeEngine struct {
 	results map[string]enqueued
 	resumed []string
 	wg      sync.WaitGroup
+	// starting counts the Enqueues launched that have not yet reached the
+	// service: the fake clock must not move on (an adopted caller's
+	// AdoptWait) while the engine is still taking a caller back.
+	starting atomic.Int32
 }
 
 type enqueued struct {
@@ -260,8 +284,10 @@ func (f *fakeEngine) enqueue(req ivr.QueueRequest) {
 	f.calls[req.CallID] = cancel
 	f.mu.Unlock()
 	f.wg.Add(1)
+	f.starting.Add(1)
 	go func() {
 		defer f.wg.Done()
+		f.starting.Add(-1)
 		res, err := f.svc.Enqueue(ctx, req)
 		f.mu.Lock()
 		f.results[req.CallID] = enqueued{res, err}

@@ -20,6 +20,7 @@ import (
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
 	"github.com/hotline-ivr/hotline/ivr/prompts"
+	"github.com/hotline-ivr/hotline/ivr/recorder"
 	"github.com/hotline-ivr/hotline/queue"
 )
 
@@ -113,6 +114,8 @@ type records struct {
 	mu     sync.Mutex
 	states []queue.AgentStateChange
 	calls  []acd.AgentCall
+
+	dispositions []acd.Disposition
 }
 
 func (r *records) AgentStateChanges(c []queue.AgentStateChange) {
@@ -124,6 +127,12 @@ func (r *records) AgentStateChanges(c []queue.AgentStateChange) {
 func (r *records) AgentCall(c acd.AgentCall) {
 	r.mu.Lock()
 	r.calls = append(r.calls, c)
+	r.mu.Unlock()
+}
+
+func (r *records) Disposition(d acd.Disposition) {
+	r.mu.Lock()
+	r.dispositions = append(r.dispositions, d)
 	r.mu.Unlock()
 }
 
@@ -144,6 +153,10 @@ type rigOptions struct {
 	agents  []queue.AgentConfig
 	tune    func(*acd.Config)
 	backoff time.Duration // before reconnecting the events socket (default 10 ms)
+	// record, when set, makes the conversations' recorder (see
+	// record_test.go) for the emulator at url; its Handler goes in front
+	// of the engine's.
+	record func(url string, clk *clockwork.FakeClock) *recorder.Recorder
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
@@ -200,6 +213,11 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if testing.Verbose() {
 		logs.out = slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})
 	}
+	var rec *recorder.Recorder
+	if o.record != nil {
+		rec = o.record(emu.URL(), clk)
+		acfg.Recorder = rec
+	}
 	if o.tune != nil {
 		o.tune(&acfg)
 	}
@@ -216,7 +234,11 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	down := make(chan struct{}, 16)
 	ups := make(chan struct{}, 16)
 	go func() { done <- svc.Run(runCtx) }()
-	go func() { done <- conn.Run(runCtx, signal{svc.Handler(engine), connected, down, ups}) }()
+	var next ivr.Handler = engine
+	if rec != nil {
+		next = rec.Handler(engine)
+	}
+	go func() { done <- conn.Run(runCtx, signal{svc.Handler(next), connected, down, ups}) }()
 	<-connected
 	t.Cleanup(func() {
 		// Calls still up end now: the drain cancels them at once.
@@ -226,6 +248,9 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		stop()
 		<-done
 		<-done
+		if rec != nil {
+			_ = rec.Flush(ctx)
+		}
 		_ = emu.Close()
 		http.DefaultClient.CloseIdleConnections()
 	})

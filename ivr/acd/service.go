@@ -45,6 +45,8 @@ const (
 type Records interface {
 	AgentStateChanges(changes []queue.AgentStateChange)
 	AgentCall(rec AgentCall)
+	// Disposition is an agent's wrap-up code and note for a call.
+	Disposition(d Disposition)
 }
 
 // AgentCall is one agent's handling of a call, written when it ends.
@@ -97,6 +99,14 @@ type Config struct {
 	KeyTimeout time.Duration
 
 	Records Records // nil: state changes are dropped after routing
+
+	// Dispositions are the codes an agent may give a call at wrap-up (the
+	// inquiry and complaint categories); none: SetDisposition refuses all.
+	Dispositions []string
+
+	// Recorder records every agent conversation (ivr/recorder), except
+	// those of queues with NoRecording; nil records nothing.
+	Recorder ivr.Recorder
 
 	// Reconcile lists the channels in the application (GET
 	// /applications/{name} channel_ids), the engine's Reconcile; after a

@@ -47,6 +47,9 @@ type (
 	// recheckMsg: the events socket is back; ask Asterisk about what the
 	// session waits on.
 	recheckMsg struct{}
+	// adoptRecordingMsg: an adopted conversation is recorded from here on
+	// (record.go).
+	adoptRecordingMsg struct{}
 	// command is an agent's or supervisor's request, answered on reply.
 	command struct {
 		do    func(ctx context.Context, ses *session) (string, error)
@@ -69,9 +72,11 @@ type leg struct {
 // call-back. Its goroutine alone runs its fields; the view is shared with
 // Snapshot under vmu.
 type session struct {
-	s   *Service
-	id  string // the center's call id
-	log *slog.Logger
+	// script is what is left of a script that ends the call (phrases.go).
+	script []scriptStep
+	s      *Service
+	id     string // the center's call id
+	log    *slog.Logger
 
 	box      inbox
 	keys     <-chan string
@@ -107,6 +112,9 @@ type session struct {
 	cbDigits  string
 
 	cb *callbackState // a call-back session
+
+	rec       ivr.Recording // the conversation's recording, while it runs (record.go)
+	recordOff bool          // the queue records nothing
 
 	// Restarts (see live.go, adopt.go, leave.go).
 	live         bool                 // a live caller from the engine (not a call-back)
@@ -230,6 +238,13 @@ func (s *Service) Enqueue(ctx context.Context, req ivr.QueueRequest) (ivr.QueueR
 // close forgets the session and everything it owned; commands that came
 // too late learn the call is gone.
 func (ses *session) close() {
+	if ses.rec != nil {
+		// The conversation's part of the call is over (an overflow after a
+		// transfer, say); the call goes on in the flow.
+		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+		ses.stopRecording(ctx, "")
+		cancel()
+	}
 	ses.stopTimer()
 	ses.stopBounds()
 	if ses.adoptTimer != nil {
@@ -347,6 +362,8 @@ func (ses *session) handle(ctx context.Context, m any) {
 		ses.takeBack(m)
 	case recheckMsg:
 		ses.recheck(ctx)
+	case adoptRecordingMsg:
+		ses.adoptRecording(ctx)
 	case command:
 		v, err := m.do(ctx, ses)
 		m.reply <- commandResult{v, err}
@@ -424,6 +441,11 @@ func (ses *session) music(ctx context.Context, on bool) {
 		ses.log.Warn("hold music", "on", on, "error", err)
 	}
 	ses.moh = on
+	if ses.rec != nil {
+		// Hold music is not recorded: what the caller hears is silent
+		// while it plays.
+		ses.muteAgentSide(ctx, on)
+	}
 }
 
 // play starts media on a channel; what names it for played.
@@ -496,6 +518,8 @@ func (ses *session) played(ctx context.Context, what string) {
 		if ses.phase == connecting {
 			ses.bridgeUp(ctx)
 		}
+	case "script":
+		ses.scriptStep(ctx)
 	}
 }
 
@@ -515,6 +539,8 @@ func (ses *session) stopTimer() {
 
 func (ses *session) timeout(ctx context.Context, kind string) {
 	switch kind {
+	case "script":
+		ses.scriptStep(ctx)
 	case "announce":
 		switch {
 		case ses.phase != waiting || ses.cbStep != "":
@@ -584,6 +610,11 @@ func (ses *session) callerGone(ctx context.Context) {
 		}
 		ses.s.wake()
 		ses.dropLeg(ctx)
+		by := "caller"
+		if lost {
+			by = "system"
+		}
+		ses.stopRecording(ctx, by) // a caller transferred, hanging up while it waits
 	}
 	ses.phase = done
 }

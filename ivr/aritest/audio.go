@@ -131,6 +131,9 @@ func (s *Server) renderHeard(dst []int16, t0 time.Time, ch *channel, from, to ti
 	for i := range ch.heardAudio {
 		s.renderSegment(dst, t0, &ch.heardAudio[i], from, to)
 	}
+	for i := range ch.mohAudio {
+		s.renderSegment(dst, t0, &ch.mohAudio[i], from, to)
+	}
 	for _, m := range ch.memberships {
 		f, t := clip(m.from, m.to, from, to)
 		if !f.Before(t) {
@@ -181,4 +184,23 @@ func (s *Server) addAudio(ch *channel, seg segment) {
 	}
 	ch.audio = append(ch.audio, seg)
 	s.audioChanged(ch)
+}
+
+// MOHTones are the music on hold as the emulator plays it: Asterisk plays
+// the files of the class, which the emulator has none of, so its music is
+// a steady chord of these frequencies at a moderate level. A channel on
+// music on hold hears it (a snoop channel spying out records it) until
+// the music stops.
+var MOHTones = []float64{349.23, 523.25}
+
+// startMOHAudio starts the music a channel hears. Callers hold s.mu.
+func (s *Server) startMOHAudio(ch *channel) {
+	ch.mohAudio = append(ch.mohAudio, segment{start: s.now(), tone: MOHTones, amp: 0.3})
+}
+
+// stopMOHAudio ends the music a channel hears. Callers hold s.mu.
+func (s *Server) stopMOHAudio(ch *channel) {
+	if n := len(ch.mohAudio); n > 0 && ch.mohAudio[n-1].end.IsZero() {
+		ch.mohAudio[n-1].end = s.now()
+	}
 }

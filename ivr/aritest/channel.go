@@ -43,6 +43,7 @@ type channel struct {
 
 	audio       []segment     // what this channel sends, in time order
 	heardAudio  []segment     // playbacks played to this channel
+	mohAudio    []segment     // the music on hold it heard (see MOHTones)
 	memberships []*membership // every bridge it was in
 
 	// outbound dialling

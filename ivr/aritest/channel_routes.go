@@ -357,6 +357,9 @@ func (s *Server) channelRoutes() {
 			ch.party.endIndication("moh:"+ch.moh, s.now())
 			ch.party.heard(Heard{Media: "moh:" + class, Via: "channel", Start: s.now(), State: "playing"})
 		}
+		if ch.moh == "" {
+			s.startMOHAudio(ch)
+		}
 		ch.moh = class
 		return noContent()
 	})
@@ -364,6 +367,7 @@ func (s *Server) channelRoutes() {
 		if ch.moh != "" && ch.party != nil {
 			ch.party.endIndication("moh:"+ch.moh, s.now())
 		}
+		s.stopMOHAudio(ch)
 		ch.moh = ""
 		return noContent()
 	})

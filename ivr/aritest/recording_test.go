@@ -249,3 +249,128 @@ func TestSnoopRecording(t *testing.T) {
 	_ = cust.party.Hangup()
 	ev.next("ChannelDestroyed", func(x ari.Event) bool { return x.(*ari.ChannelDestroyed).Channel.ID == "snoop-1" })
 }
+
+// TestSnoopRecordingDirections: the capture side's recording of a call, as
+// Asterisk does it. Two snoop channels on the caller: spy=in records what
+// the caller sends and nothing it hears, spy=out what it hears (the agent
+// across the bridge, prompts, music on hold) and nothing it sends. The
+// bridged caller channel itself cannot be recorded (409). A muted
+// recording writes silence of the muted length; RecordingStarted carries
+// the moment it started (the emulator's clock, to the millisecond); and
+// the recordings end, with their files, when the caller hangs up (the
+// snoops end with the channel they spy on).
+func TestSnoopRecordingDirections(t *testing.T) {
+	e := newEnv(t)
+	cl := e.client("hotline")
+	ev := watch(t, cl)
+	ep := e.emu.AddEndpoint("PJSIP", "1001", aritest.AnswerAfter(2*time.Second))
+	cust := e.inbound(cl, ev, "1")
+	ag := e.agent(cl, ev, ep)
+	br, err := cl.Bridge().Create(ari.NewKey(ari.BridgeKey, "b1"), "mixing", "b1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{cust.h.ID(), ag.h.ID()} {
+		if err := br.AddChannel(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.mustRest("POST", "/channels/"+cust.h.ID()+"/record?name=direct&format=wav", nil, 409)
+	for _, spy := range []string{"in", "out"} {
+		e.mustRest("POST", "/channels/"+cust.h.ID()+"/snoop/sn-"+spy+"?spy="+spy+"&app=hotline", nil, 200)
+		ev.next("StasisStart", func(x ari.Event) bool { return x.(*ari.StasisStart).Channel.ID == "sn-"+spy })
+	}
+	var started []time.Time
+	for i, spy := range []string{"in", "out"} {
+		if i == 1 {
+			e.advance(35 * time.Millisecond) // the second request comes a little later
+		}
+		e.mustRest("POST", "/channels/sn-"+spy+"/record?name=side-"+spy+"&format=wav", nil, 201)
+		st := ev.next("RecordingStarted", nil).(*ari.RecordingStarted)
+		if st.Recording.Name != "side-"+spy || st.Recording.TargetURI != "channel:sn-"+spy {
+			t.Fatalf("RecordingStarted %+v", st.Recording)
+		}
+		started = append(started, time.Time(st.Timestamp))
+	}
+	if lead := started[1].Sub(started[0]); lead != 35*time.Millisecond {
+		t.Errorf("RecordingStarted timestamps %v apart, want 35ms", lead)
+	}
+	if !started[0].Equal(e.clk.Now().Add(-35 * time.Millisecond)) {
+		t.Errorf("first RecordingStarted at %v, want the emulator's clock %v", started[0], e.clk.Now().Add(-35*time.Millisecond))
+	}
+	// 1 s: the caller says 440 Hz, the agent 1400 Hz.
+	_ = cust.party.SendTone(time.Second, 440)
+	_ = ag.party.SendTone(time.Second, 1400)
+	e.advance(time.Second)
+	// 1 s: the caller is held (out of the bridge, music on hold) and the
+	// agent side muted for half of it.
+	if err := br.RemoveChannel(cust.h.ID()); err != nil {
+		t.Fatal(err)
+	}
+	if err := cust.h.MOH("default"); err != nil {
+		t.Fatal(err)
+	}
+	e.advance(500 * time.Millisecond)
+	e.mustRest("POST", "/recordings/live/side-out/mute", nil, 204)
+	e.advance(500 * time.Millisecond)
+	e.mustRest("DELETE", "/recordings/live/side-out/mute", nil, 204)
+	if err := cust.h.StopMOH(); err != nil {
+		t.Fatal(err)
+	}
+	// 1 s: a prompt to the caller (hello-world: 300 Hz).
+	if _, err := cust.h.Play("p1", "sound:hello-world"); err != nil {
+		t.Fatal(err)
+	}
+	e.advance(time.Second)
+	_ = cust.party.Hangup()
+	for range 2 {
+		fin := ev.next("RecordingFinished", nil).(*ari.RecordingFinished)
+		if fin.Recording.State != "done" {
+			t.Errorf("RecordingFinished %+v, want done", fin.Recording)
+		}
+	}
+	in, out := e.wavOf("side-in"), e.wavOf("side-out")
+	sec := media.SampleRate
+	part := func(s []int16, from, to float64) []int16 {
+		return s[int(from*float64(sec)):min(len(s), int(to*float64(sec)))]
+	}
+	// Everything happened once both recorded: the in side, started 35 ms
+	// earlier, holds it 35 ms later into its file.
+	const lag = 0.035
+	for _, c := range []struct {
+		what    string
+		s       []int16
+		from    float64
+		to      float64
+		has     []float64
+		hasNot  []float64
+		silence bool
+	}{
+		{"in, before the out side", in, 0, lag, nil, nil, true},
+		{"in, talking", in, lag, 1 + lag, []float64{440}, []float64{1400}, false},
+		{"in, held", in, 1.01 + lag, 2 + lag, nil, []float64{440, 1400, 349.23}, true},
+		{"in, prompt", in, 2.01 + lag, 3 + lag, nil, []float64{300}, true},
+		{"out, talking", out, 0, 1, []float64{1400}, []float64{440}, false},
+		{"out, music", out, 1.01, 1.5, []float64{349.23, 523.25}, []float64{1400}, false},
+		{"out, muted", out, 1.5, 2, nil, nil, true},
+		{"out, prompt", out, 2.01, 3, []float64{300}, []float64{349.23}, false},
+	} {
+		s := part(c.s, c.from, c.to)
+		for _, f := range c.has {
+			if !media.HasTone(s, f) {
+				t.Errorf("%s: no %v Hz", c.what, f)
+			}
+		}
+		for _, f := range c.hasNot {
+			if media.HasTone(s, f) {
+				t.Errorf("%s: %v Hz, which it must not hold", c.what, f)
+			}
+		}
+		if c.silence != media.IsSilent(s) {
+			t.Errorf("%s: silent %v, want %v", c.what, media.IsSilent(s), c.silence)
+		}
+	}
+	if got, want := media.DurationOf(len(in))-media.DurationOf(len(out)), 35*time.Millisecond; got != want {
+		t.Errorf("the in side is %v longer than the out side, want %v", got, want)
+	}
+}

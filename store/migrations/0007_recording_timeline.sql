@@ -5,7 +5,7 @@
 -- (what the caller says, what the caller hears), started by two ARI
 -- requests a few milliseconds apart: agent_lead_ms is how much later (or,
 -- negative, earlier) the second side started, as Asterisk's
--- RecordingStarted events say, and the merge pads the earlier side's
+-- RecordingStarted events say, and the merge pads the later side's
 -- start so the two stay aligned.
 ALTER TABLE recordings
     ADD COLUMN kind           text    NOT NULL DEFAULT 'conversation' CHECK (kind IN ('conversation', 'ivr')),

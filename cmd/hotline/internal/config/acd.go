@@ -35,6 +35,12 @@ type Queue struct {
 	CallbackAfter  time.Duration `yaml:"callback_after"`
 	HandleWindow   int           `yaml:"handle_window"`    // handle times the estimated wait averages
 	HandleTimeSeed time.Duration `yaml:"handle_time_seed"` // stands in for the average until there is one
+	// Record records the queue's agent conversations (the default); false
+	// switches it off.
+	Record bool `yaml:"record"`
+	// RequireDisposition keeps an agent in wrap-up after each call until it
+	// gives the call a disposition code (past wrap_up if need be).
+	RequireDisposition bool `yaml:"require_disposition"`
 }
 
 // UnmarshalYAML starts each item of queues: from DefaultQueue, so that the
@@ -155,6 +161,9 @@ func (q Queue) QueueConfig() queue.QueueConfig {
 		CallbackAfter:  q.CallbackAfter,
 		HandleWindow:   q.HandleWindow,
 		HandleTimeSeed: q.HandleTimeSeed,
+		NoRecording:    !q.Record,
+
+		RequireDisposition: q.RequireDisposition,
 	}
 	for _, l := range q.Levels {
 		qc.Levels = append(qc.Levels, queue.LevelStep{After: l.After, MinLevel: l.MinLevel})

@@ -36,6 +36,7 @@ const centre = minimal + `queues:
     callback_after: 1m
     handle_window: 20
     handle_time_seed: 45s
+    record: false
 agents:
   - id: "1001"
     name: Li Na
@@ -75,7 +76,11 @@ func TestParseContactCentre(t *testing.T) {
 		RingTimeout: 10 * time.Second, WrapUp: 5 * time.Second, MaxWait: 2 * time.Minute, MaxLength: 10,
 		Overflow: Overflow{Action: "queue", Queue: "after-sales"}, WhenNoAgents: "overflow", KeepArrival: true,
 		ServiceLevel: 10 * time.Second, CallbackAfter: time.Minute, HandleWindow: 20, HandleTimeSeed: 45 * time.Second,
+		Record: false,
 	}}
+	if qc := want.Queues[1].QueueConfig(); !qc.NoRecording || want.Queues[0].QueueConfig().NoRecording {
+		t.Errorf("record: false is not NoRecording: %+v", qc)
+	}
 	want.Agents = []Agent{
 		{ID: "1001", Name: "Li Na", Device: "PJSIP/1001", Skills: map[string]int{"zh": 8, "vip": 5}},
 		{ID: "1002", Device: "PJSIP/1002", Queues: []string{"after-sales"}},
@@ -99,7 +104,7 @@ func TestParseContactCentre(t *testing.T) {
 		RingTimeout: 10 * time.Second, WrapUp: 5 * time.Second, MaxWait: 2 * time.Minute, MaxLength: 10,
 		Overflow:     queue.Action{Kind: queue.ActionQueue, Queue: "after-sales"},
 		WhenNoAgents: queue.NoAgentsOverflow, KeepArrival: true, ServiceLevel: 10 * time.Second,
-		CallbackAfter: time.Minute, HandleWindow: 20, HandleTimeSeed: 45 * time.Second,
+		CallbackAfter: time.Minute, HandleWindow: 20, HandleTimeSeed: 45 * time.Second, NoRecording: true,
 	}
 	if !reflect.DeepEqual(qcs[1], wantVIP) {
 		t.Errorf("vip as a queue.QueueConfig:\ngot  %+v\nwant %+v", qcs[1], wantVIP)
@@ -163,9 +168,9 @@ func TestParseContactCentreProblems(t *testing.T) {
 				`hotline.yaml:17: queues[1].max_length: want a whole number, got "many"`,
 				`hotline.yaml:18: queues[2].name: "vip" is already the name of queues[1], on line 13 (queue names are unique)`,
 				`hotline.yaml:19: queues[2].skills: "zh" is listed twice`,
-				`hotline.yaml:20: queues[2].bogus: unknown key (known keys: name, skills, strategy, levels, ring_timeout, wrap_up, max_wait, max_length, overflow, when_no_agents, keep_arrival, service_level, announce_every, callback_after, handle_window, handle_time_seed)`,
+				`hotline.yaml:20: queues[2].bogus: unknown key (known keys: name, skills, strategy, levels, ring_timeout, wrap_up, max_wait, max_length, overflow, when_no_agents, keep_arrival, service_level, announce_every, callback_after, handle_window, handle_time_seed, record, require_disposition)`,
 				`hotline.yaml:21: queues[3].name: is required (like after-sales: flows name the queue in their queue nodes)`,
-				`hotline.yaml:22: queues[4]: want a mapping of keys, got "huh" (known keys: name, skills, strategy, levels, ring_timeout, wrap_up, max_wait, max_length, overflow, when_no_agents, keep_arrival, service_level, announce_every, callback_after, handle_window, handle_time_seed)`,
+				`hotline.yaml:22: queues[4]: want a mapping of keys, got "huh" (known keys: name, skills, strategy, levels, ring_timeout, wrap_up, max_wait, max_length, overflow, when_no_agents, keep_arrival, service_level, announce_every, callback_after, handle_window, handle_time_seed, record, require_disposition)`,
 			},
 		},
 		{

@@ -29,8 +29,10 @@ type Config struct {
 	Callbacks  Callbacks  `yaml:"callbacks"`
 	Transfers  Transfers  `yaml:"transfers"`
 	Recordings Recordings `yaml:"recordings"`
-	Instance   Instance   `yaml:"instance"`
-	Console    Console    `yaml:"console"`
+	// Dispositions are the codes agents give calls at wrap-up.
+	Dispositions []Disposition `yaml:"dispositions"`
+	Instance     Instance      `yaml:"instance"`
+	Console      Console       `yaml:"console"`
 }
 
 // Flows is where the call flows are: every *.yaml file of Dir, loaded at
@@ -146,7 +148,8 @@ func Default() Config {
 			Endpoint:    "PJSIP/%s@trunk",
 			RingTimeout: 30 * time.Second,
 		},
-		Recordings: DefaultRecordings(),
+		Recordings:   DefaultRecordings(),
+		Dispositions: DefaultDispositions(),
 		Instance: Instance{
 			Name: hostname(),
 		},
@@ -166,6 +169,7 @@ func DefaultQueue() Queue {
 		Overflow:     Overflow{Action: "hangup"},
 		ServiceLevel: queue.DefaultServiceLevel,
 		HandleWindow: queue.DefaultHandleWindow,
+		Record:       true,
 	}
 }
 

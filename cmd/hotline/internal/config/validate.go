@@ -75,6 +75,7 @@ func (d *decoder) validate(c *Config) {
 	}
 	d.validateACD(c)
 	d.validateRecordings(c.Recordings)
+	d.validateDispositions(c.Dispositions)
 }
 
 // at records a problem at the line of field, or of its nearest ancestor in the

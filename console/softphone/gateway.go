@@ -1,0 +1,335 @@
+package softphone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/pion/interceptor"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// Errors the gateway returns; test them with errors.Is.
+var (
+	// ErrExists: a session with this ID is open already (close it first).
+	ErrExists = errors.New("softphone: a session with this id is already open")
+	// ErrNoSession: no open session has this ID.
+	ErrNoSession = errors.New("softphone: no such session")
+	// ErrNoPCMU: the browser's offer has no audio that can be PCMU.
+	ErrNoPCMU = errors.New("softphone: the offer has no audio m-line offering PCMU/8000")
+	// ErrClosed: the session or the gateway is closed.
+	ErrClosed = errors.New("softphone: closed")
+)
+
+// Direction names a forwarding direction, for [Config.Observe].
+type Direction int
+
+const (
+	// ToAsterisk is browser → Asterisk.
+	ToAsterisk Direction = iota
+	// ToBrowser is Asterisk → browser.
+	ToBrowser
+)
+
+func (d Direction) String() string {
+	if d == ToAsterisk {
+		return "to-asterisk"
+	}
+	return "to-browser"
+}
+
+// Config configures a [Gateway]. The zero value works on one machine
+// (loopback RTP towards Asterisk, host ICE candidates on every interface
+// but loopback).
+type Config struct {
+	// RTPHost is the IP address the Asterisk-side UDP sockets bind to,
+	// and so the host of every session's external_host: one Asterisk
+	// can reach. Default 127.0.0.1.
+	RTPHost string
+	// ICEServers are given to every peer connection (STUN/TURN, for
+	// browsers behind NAT). None by default: host candidates only.
+	ICEServers []webrtc.ICEServer
+	// NAT1To1IPs, when set, are announced as host candidates instead of
+	// the machine's own addresses (a gateway behind 1:1 NAT).
+	NAT1To1IPs []string
+	// ICEPortMin and ICEPortMax bound the UDP ports ICE uses (both 0: any).
+	ICEPortMin, ICEPortMax uint16
+	// ICEInterfaces, when set, keeps only the interfaces it accepts for
+	// ICE host candidates.
+	ICEInterfaces func(name string) bool
+	// ICELoopback also offers loopback host candidates (tests and a
+	// browser on the same machine).
+	ICELoopback bool
+
+	// NoMediaTimeout: a session with a call attached that has had no RTP
+	// from its browser for this long is reported dead ([ReasonNoMedia]).
+	// The time counts from the attach or the last packet, the later.
+	// Default 5 s.
+	NoMediaTimeout time.Duration
+	// ICEGrace: a session whose ICE connection has stayed disconnected
+	// or failed for this long is reported dead ([ReasonICE]); ICE often
+	// recovers from a short network glitch. Default 5 s. (pion itself
+	// calls a connection disconnected after 5 s without traffic.)
+	ICEGrace time.Duration
+	// ICEDisconnectedTimeout is how long ICE goes without hearing from
+	// the browser before it calls the connection disconnected (pion's
+	// default, 5 s, when 0); connectivity checks are then sent every
+	// third of it, so a quiet connection is not taken for a dead one.
+	ICEDisconnectedTimeout time.Duration
+	// OnDead receives the watchdog's reports. It is called from the
+	// gateway's goroutines and must not block; nil drops them.
+	OnDead func(Report)
+
+	// Observe, when set, is told of every forwarded packet: its
+	// direction, and the gateway's own delay, up to the return of the
+	// write that sent it on: towards the browser from the packet's
+	// arrival in the kernel (on Linux, SO_TIMESTAMPNS; elsewhere from
+	// the read), towards Asterisk from the return of the read of the
+	// browser's track (pion's own receive path, decryption included, is
+	// before it and not counted). For measurement; it must be quick.
+	Observe func(Direction, time.Duration)
+
+	// Clock is the watchdog's and rewriters' clock. Default: the real one.
+	Clock clockwork.Clock
+	// Logger gets the sessions' lifecycle and errors. Default: discard.
+	Logger *slog.Logger
+}
+
+// Gateway bridges browser peer connections to Asterisk externalMedia
+// channels. Its methods are safe for concurrent use.
+type Gateway struct {
+	cfg   Config
+	api   *webrtc.API
+	host  netip.Addr
+	clock clockwork.Clock
+	log   *slog.Logger
+
+	mu       sync.Mutex
+	sessions map[string]*Session
+	closed   bool
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+// New starts a gateway: its media engine offers PCMU only, and one
+// watchdog goroutine checks every session.
+func New(cfg Config) (*Gateway, error) {
+	if cfg.RTPHost == "" {
+		cfg.RTPHost = "127.0.0.1"
+	}
+	host, err := netip.ParseAddr(cfg.RTPHost)
+	if err != nil {
+		return nil, fmt.Errorf("softphone: RTPHost %q is not an IP address: %w", cfg.RTPHost, err)
+	}
+	if host.IsUnspecified() {
+		return nil, fmt.Errorf("softphone: RTPHost %q: give the address Asterisk reaches, not a wildcard", cfg.RTPHost)
+	}
+	if cfg.NoMediaTimeout <= 0 {
+		cfg.NoMediaTimeout = 5 * time.Second
+	}
+	if cfg.ICEGrace <= 0 {
+		cfg.ICEGrace = 5 * time.Second
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clockwork.NewRealClock()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: clockRate, Channels: 1},
+		PayloadType:        0,
+	}, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, fmt.Errorf("softphone: media engine: %w", err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(cfg.ICELoopback)
+	if cfg.ICEInterfaces != nil {
+		se.SetInterfaceFilter(cfg.ICEInterfaces)
+	}
+	if len(cfg.NAT1To1IPs) > 0 {
+		se.SetNAT1To1IPs(cfg.NAT1To1IPs, webrtc.ICECandidateTypeHost)
+	}
+	if cfg.ICEPortMin != 0 || cfg.ICEPortMax != 0 {
+		if err := se.SetEphemeralUDPPortRange(cfg.ICEPortMin, cfg.ICEPortMax); err != nil {
+			return nil, fmt.Errorf("softphone: ICE port range %d-%d: %w", cfg.ICEPortMin, cfg.ICEPortMax, err)
+		}
+	}
+	if d := cfg.ICEDisconnectedTimeout; d > 0 {
+		se.SetICETimeouts(d, 25*time.Second, d/3) // 25 s to failed: pion's default
+	}
+	// Interceptors: RTCP sender and receiver reports only (the browser's
+	// call-quality figures: loss, jitter, round trip). pion's defaults add
+	// NACK, TWCC and stats, which cost CPU on every packet and do
+	// nothing for PCMU audio that is never retransmitted.
+	reg := &interceptor.Registry{}
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return nil, fmt.Errorf("softphone: RTCP reports: %w", err)
+	}
+	g := &Gateway{
+		cfg:      cfg,
+		api:      webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se), webrtc.WithInterceptorRegistry(reg)),
+		host:     host,
+		clock:    cfg.Clock,
+		log:      cfg.Logger,
+		sessions: map[string]*Session{},
+		stop:     make(chan struct{}),
+	}
+	g.wg.Add(1)
+	go g.watch()
+	return g, nil
+}
+
+// Open creates the session id (an agent's, say) from the browser's SDP
+// offer and returns it with the SDP answer.
+//
+// Signalling is non-trickle on the gateway's side: Open waits (bounded by
+// ctx) until the gateway has gathered its ICE candidates, so the answer
+// carries them all and nothing needs to follow it. The browser may send
+// its own candidates in the offer (having waited for its gathering) or
+// trickle them afterwards through [Session.AddICECandidate].
+//
+// The offer must have an audio m-line offering PCMU/8000; the answer
+// accepts PCMU only, so media is forwarded without transcoding.
+func (g *Gateway) Open(ctx context.Context, id, offer string) (*Session, string, error) {
+	if err := checkOffer(offer); err != nil {
+		return nil, "", err
+	}
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return nil, "", ErrClosed
+	}
+	if _, ok := g.sessions[id]; ok {
+		g.mu.Unlock()
+		return nil, "", fmt.Errorf("%w: %q", ErrExists, id)
+	}
+	s := &Session{id: id, g: g}
+	g.sessions[id] = s // reserved; removed again on failure
+	g.mu.Unlock()
+
+	answer, err := s.start(ctx, offer)
+	if err != nil {
+		s.mu.Lock()
+		s.closing = true // no report about a session that never opened
+		s.mu.Unlock()
+		_ = s.shutdown()
+		g.forget(s)
+		return nil, "", err
+	}
+	g.log.Info("softphone: session open", "session", id, "external_host", s.ExternalHost())
+	return s, answer, nil
+}
+
+// Session returns the open session id.
+func (g *Gateway) Session(id string) (*Session, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s, ok := g.sessions[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrNoSession, id)
+	}
+	return s, nil
+}
+
+// Mute stops (on) or resumes (off) forwarding session id's browser audio
+// to Asterisk; while muted, Asterisk gets PCMU silence in its place, at
+// the browser's own pace, so its stream keeps its timing.
+func (g *Gateway) Mute(id string, on bool) error {
+	s, err := g.Session(id)
+	if err != nil {
+		return err
+	}
+	s.SetMute(on)
+	return nil
+}
+
+// Sessions counts the open sessions.
+func (g *Gateway) Sessions() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.sessions)
+}
+
+// Close closes every session and stops the watchdog.
+func (g *Gateway) Close() error {
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return nil
+	}
+	g.closed = true
+	all := make([]*Session, 0, len(g.sessions))
+	for _, s := range g.sessions {
+		all = append(all, s)
+	}
+	g.mu.Unlock()
+	close(g.stop)
+	var errs []error
+	for _, s := range all {
+		errs = append(errs, s.Close())
+	}
+	g.wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (g *Gateway) forget(s *Session) {
+	g.mu.Lock()
+	if g.sessions[s.id] == s {
+		delete(g.sessions, s.id)
+	}
+	g.mu.Unlock()
+}
+
+func (g *Gateway) snapshot() []*Session {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	all := make([]*Session, 0, len(g.sessions))
+	for _, s := range g.sessions {
+		all = append(all, s)
+	}
+	return all
+}
+
+// checkOffer requires an audio m-line with PCMU/8000 in the offer.
+func checkOffer(offer string) error {
+	var d sdp.SessionDescription
+	if err := d.UnmarshalString(offer); err != nil {
+		return fmt.Errorf("softphone: the offer is not SDP: %w", err)
+	}
+	for _, m := range d.MediaDescriptions {
+		if m.MediaName.Media != "audio" || m.MediaName.Port.Value == 0 {
+			continue
+		}
+		if slices.Contains(m.MediaName.Formats, "0") {
+			return nil // PCMU's static payload type: an rtpmap is optional
+		}
+		for _, a := range m.Attributes {
+			if a.Key != "rtpmap" {
+				continue
+			}
+			_, codec, _ := strings.Cut(a.Value, " ")
+			if codec = strings.TrimSpace(codec); strings.EqualFold(codec, "PCMU/8000") || strings.EqualFold(codec, "PCMU/8000/1") {
+				return nil
+			}
+		}
+	}
+	return ErrNoPCMU
+}
+
+// udpAddr is a, any port, for net.ListenUDP.
+func udpAddr(a netip.Addr) *net.UDPAddr {
+	return net.UDPAddrFromAddrPort(netip.AddrPortFrom(a, 0))
+}
