@@ -130,7 +130,7 @@ func TestAppTextInBothLanguages(t *testing.T) {
 	if zhAt < 0 || enAt < zhAt {
 		t.Fatal("i18n.js has no zh block followed by an en block")
 	}
-	keyRE := regexp.MustCompile(`(?m)^\s+"([a-zA-Z0-9_.]+)": "`)
+	keyRE := regexp.MustCompile(`(?m)^\s+"([a-zA-Z0-9_.-]+)": "`)
 	keys := func(block string) map[string]bool {
 		out := map[string]bool{}
 		for _, m := range keyRE.FindAllStringSubmatch(block, -1) {

@@ -510,3 +510,77 @@ func TestBrowserSessionEnds(t *testing.T) {
 		t.Error("the agent desktop is still shown after the session ended")
 	}
 }
+
+// phraseACD notes the phrases the test center's agents play.
+type phraseACD struct {
+	*centerACD
+	mu   sync.Mutex
+	said []string
+}
+
+func (p *phraseACD) Phrase(ctx context.Context, agent, name string) error {
+	if err := p.centerACD.Phrase(ctx, agent, name); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.said = append(p.said, agent+" "+name)
+	return nil
+}
+
+// TestBrowserPhrasesAndDisposition: on a call, the agent's page offers
+// every scripted phrase as a button (those that end the call marked) and
+// plays one; it gives the call a disposition, from the codes in the
+// page's language, with a note.
+func TestBrowserPhrasesAndDisposition(t *testing.T) {
+	codes := []console.DispositionView{
+		{Code: "usage", Kind: "inquiry", Zh: "产品使用方法", En: "How to use the product"},
+		{Code: "quality", Kind: "complaint", Zh: "产品质量", En: "Product quality"},
+	}
+	var phrases *phraseACD
+	var d *dispositionACD
+	e := newEnv(t, func(c *console.Config) {
+		center := c.ACD.(*centerACD)
+		phrases = &phraseACD{centerACD: center}
+		d = &dispositionACD{centerACD: center, codes: []string{"usage", "quality"}}
+		c.ACD, c.Dispositions, c.Dispositioner = phrases, codes, d
+	})
+	e.acd.mustReady(t, "1001")
+	e.acd.connect(t, "call-1", "support", "1001", "13800138000")
+	b := newBrowser(t)
+	b.open(e.ts.URL, "lilei")
+	b.untilText("#call-caller", "13800138000")
+	b.until("the phrases", fmt.Sprintf(`document.querySelectorAll("#phrases button").length === %d`, len(acd.Phrases())), `document.querySelectorAll("#phrases button").length`)
+	if got := eval[[]string](b, `[...document.querySelectorAll("#phrases button.ends")].map(b => b.dataset.phrase)`); !slices.Equal(slices.Sorted(slices.Values(got)), []string{"noise", "silent", "too-quiet"}) {
+		t.Errorf("phrases marked as ending the call: %v", got)
+	}
+	b.do("playing a phrase", chromedp.Click(`#phrases button[data-phrase="louder"]`))
+	b.until("the phrase's answer", `document.body.dataset.lastAction === "phrase"`, `document.body.dataset.lastAction`)
+	b.do("choosing a disposition",
+		chromedp.WaitVisible("#dispo-form"),
+		chromedp.SetValue("#dispo-code", "quality"),
+		chromedp.SendKeys("#dispo-note", "screen cracked"),
+		chromedp.Click(`#dispo-form button[type=submit]`),
+		chromedp.WaitVisible("#dispo-saved"),
+	)
+	phrases.mu.Lock()
+	said := slices.Clone(phrases.said)
+	phrases.mu.Unlock()
+	if !slices.Equal(said, []string{"1001 louder"}) {
+		t.Errorf("phrases played %q, want 1001 louder", said)
+	}
+	d.mu.Lock()
+	given := slices.Clone(d.given)
+	d.mu.Unlock()
+	if !slices.Equal(given, []string{"1001 quality screen cracked"}) {
+		t.Errorf("dispositions %q", given)
+	}
+	if got := eval[[]string](b, `[...document.querySelectorAll("#dispo-code option")].map(o => o.textContent)`); !slices.Equal(got, []string{"产品使用方法", "产品质量"}) {
+		t.Errorf("disposition codes shown %v", got)
+	}
+	b.setLanguage("en")
+	b.untilText(`#phrases button[data-phrase="louder"]`, "Louder, please")
+	if got := eval[[]string](b, `[...document.querySelectorAll("#dispo-code option")].map(o => o.textContent)`); !slices.Equal(got, []string{"How to use the product", "Product quality"}) {
+		t.Errorf("disposition codes in English %v", got)
+	}
+}

@@ -5,7 +5,7 @@
 
 import { agentPath, call } from "./api.js";
 import { $, failed, flash, h, setAttr, setText } from "./dom.js";
-import { duration, t } from "./i18n.js";
+import { duration, language, t } from "./i18n.js";
 
 // connectedPhases are those in which the call can be held, transferred
 // or listened to.
@@ -34,6 +34,13 @@ export class AgentDesk {
     on("xfer-agent-go", () => this.act("transfer", { agent: $("xfer-agent").value.trim() }));
     on("pci-pause", () => this.pci("pause"));
     on("pci-resume", () => this.pci("resume"));
+    $("phrases").addEventListener("click", (ev) => this.phrase(ev), { signal: this.abort.signal });
+    $("dispo-form").addEventListener("submit", (ev) => this.dispose(ev), { signal: this.abort.signal });
+    this.phrases = [];
+    this.dispositions = null; // null: none on this server
+    this.disposedCall = "";
+    this.lastCall = "";
+    this.loadLists();
     this.unsubscribe = live.subscribe((snap) => this.snapshot(snap));
     this.timer = setInterval(() => this.tick(), 1000);
     $("agent-none").hidden = !!me.agent;
@@ -48,7 +55,51 @@ export class AgentDesk {
   }
 
   relabel() {
+    this.drawLists();
     this.render();
+  }
+
+  // loadLists reads the scripted phrases and the disposition codes; a
+  // server without them (503) shows none.
+  async loadLists() {
+    const [phrases, dispositions] = await Promise.allSettled([call("GET", "/api/phrases"), call("GET", "/api/dispositions")]);
+    this.phrases = phrases.status === "fulfilled" ? phrases.value.phrases : [];
+    this.dispositions = dispositions.status === "fulfilled" ? dispositions.value.dispositions : null;
+    this.drawLists();
+    this.render();
+  }
+
+  drawLists() {
+    $("phrases").replaceChildren(
+      ...this.phrases.map((p) => h("button", { type: "button", "data-phrase": p.name, class: p.ends_call ? "ends" : null }, label("phrase." + p.name, p.name))),
+    );
+    const select = $("dispo-code");
+    const chosen = select.value;
+    const groups = new Map();
+    for (const d of this.dispositions ?? []) {
+      if (!groups.has(d.kind)) groups.set(d.kind, h("optgroup", { label: label("dispo." + d.kind, d.kind) }));
+      groups.get(d.kind).append(h("option", { value: d.code }, language() === "zh" ? d.zh : d.en));
+    }
+    select.replaceChildren(...groups.values());
+    if (chosen) select.value = chosen;
+  }
+
+  async phrase(ev) {
+    const name = ev.target.closest("button[data-phrase]")?.dataset.phrase;
+    if (name) await this.act("phrase", { phrase: name });
+  }
+
+  async dispose(ev) {
+    ev.preventDefault();
+    flash("");
+    const callID = this.call?.call_id ?? this.lastCall;
+    try {
+      await call("POST", agentPath(this.me.agent, "disposition"), { code: $("dispo-code").value, note: $("dispo-note").value.trim() });
+      this.disposedCall = callID;
+      this.render();
+    } catch (err) {
+      failed(err);
+    }
   }
 
   snapshot(snap) {
@@ -78,6 +129,7 @@ export class AgentDesk {
     flash("");
     try {
       const a = await call("POST", agentPath(this.me.agent, action), body);
+      document.body.dataset.lastAction = action; // the last action answered, for tests
       this.agent = a;
       this.agentAt = performance.now();
       if (a.call) this.call = a.call;
@@ -110,6 +162,13 @@ export class AgentDesk {
     setText($("state-reason"), reason);
     for (const b of $("agent-actions").querySelectorAll("button")) b.disabled = !allowed(b.dataset.act, state);
     this.renderCall();
+    // The disposition: during the call and its wrap-up.
+    if (this.call && this.call.call_id !== this.lastCall) {
+      this.lastCall = this.call.call_id;
+      $("dispo-note").value = "";
+    }
+    $("dispo-form").hidden = !this.dispositions?.length || !(this.call || state === "wrap_up");
+    $("dispo-saved").hidden = this.disposedCall === "" || this.disposedCall !== (this.call?.call_id ?? this.lastCall);
     this.tick();
   }
 
@@ -133,6 +192,7 @@ export class AgentDesk {
     $("hold").hidden = phase === "held";
     $("unhold").hidden = phase !== "held";
     for (const id of ["hold", "unhold", "xfer-queue-go", "xfer-agent-go", "pci-pause", "pci-resume"]) $(id).disabled = !connected;
+    for (const b of $("phrases").querySelectorAll("button")) b.disabled = !connected;
     $("pci-pause").hidden = this.pciPaused;
     $("pci-resume").hidden = !this.pciPaused;
     $("pci-state").hidden = !this.pciPaused;
@@ -155,6 +215,13 @@ export class AgentDesk {
       setText($("call-wait"), duration((end - Date.parse(c.arrived)) / 1000));
     }
   }
+}
+
+// label is key's text, or fallback when i18n.js has none (a name the
+// server added since).
+function label(key, fallback) {
+  const s = t(key);
+  return s === key ? fallback : s;
 }
 
 // allowed says whether the state button act makes sense in state; the
