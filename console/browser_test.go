@@ -528,10 +528,11 @@ func (p *phraseACD) Phrase(ctx context.Context, agent, name string) error {
 	return nil
 }
 
-// TestBrowserPhrasesAndDisposition: on a call, the agent's page offers
-// every scripted phrase as a button (those that end the call marked) and
-// plays one; it gives the call a disposition, from the codes in the
-// page's language, with a note.
+// TestBrowserPhrasesAndDisposition: on a call, the agent's page shows the
+// caller's earlier calls and the agent's day, offers every scripted phrase
+// as a button (those that end the call marked) and plays one; it gives the
+// call a disposition, from the codes in the page's language, with a note;
+// and sends the caller to the survey, which ends the agent's part.
 func TestBrowserPhrasesAndDisposition(t *testing.T) {
 	codes := []console.DispositionView{
 		{Code: "usage", Kind: "inquiry", Zh: "产品使用方法", En: "How to use the product"},
@@ -544,12 +545,18 @@ func TestBrowserPhrasesAndDisposition(t *testing.T) {
 		phrases = &phraseACD{centerACD: center}
 		d = &dispositionACD{centerACD: center, codes: []string{"usage", "quality"}}
 		c.ACD, c.Dispositions, c.Dispositioner = phrases, codes, d
+		c.History = &fakeHistory{}
 	})
 	e.acd.mustReady(t, "1001")
 	e.acd.connect(t, "call-1", "support", "1001", "13800138000")
 	b := newBrowser(t)
 	b.open(e.ts.URL, "lilei")
 	b.untilText("#call-caller", "13800138000")
+	b.until("the caller's earlier calls", `document.querySelectorAll("#history-rows tr").length === 2`, `document.querySelectorAll("#history-rows tr").length`)
+	if got := b.text(`#history-rows tr[data-call="old-1"]`); !strings.Contains(got, "usage") || !strings.Contains(got, "1002") || !strings.HasSuffix(got, "4") {
+		t.Errorf("the earlier call old-1 reads %q, want its agent, disposition and CSAT", got)
+	}
+	b.untilText("#today", "今日：接听 12 通 · 平均处理时长 4:05 · 满意度 4.5")
 	b.until("the phrases", fmt.Sprintf(`document.querySelectorAll("#phrases button").length === %d`, len(acd.Phrases())), `document.querySelectorAll("#phrases button").length`)
 	if got := eval[[]string](b, `[...document.querySelectorAll("#phrases button.ends")].map(b => b.dataset.phrase)`); !slices.Equal(slices.Sorted(slices.Values(got)), []string{"noise", "silent", "too-quiet"}) {
 		t.Errorf("phrases marked as ending the call: %v", got)
@@ -582,5 +589,15 @@ func TestBrowserPhrasesAndDisposition(t *testing.T) {
 	b.untilText(`#phrases button[data-phrase="louder"]`, "Louder, please")
 	if got := eval[[]string](b, `[...document.querySelectorAll("#dispo-code option")].map(o => o.textContent)`); !slices.Equal(got, []string{"How to use the product", "Product quality"}) {
 		t.Errorf("disposition codes in English %v", got)
+	}
+	b.untilText("#today", "Today: 12 calls · average handle time 4:05 · CSAT 4.5")
+
+	b.do("sending the caller to the survey", chromedp.Click("#survey"))
+	b.untilText("#state-label", "Wrap-up")
+	if _, ok := e.acd.call("call-1"); ok {
+		t.Error("the call is still the agent's after sending it to the survey")
+	}
+	if !b.visible("#dispo-form") || !b.visible("#dispo-saved") {
+		t.Error("in wrap-up, the disposition given is not shown")
 	}
 }

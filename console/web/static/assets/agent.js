@@ -5,7 +5,7 @@
 
 import { agentPath, call } from "./api.js";
 import { $, failed, flash, h, setAttr, setText } from "./dom.js";
-import { duration, language, t } from "./i18n.js";
+import { dateTime, duration, language, t } from "./i18n.js";
 
 // connectedPhases are those in which the call can be held, transferred
 // or listened to.
@@ -30,6 +30,7 @@ export class AgentDesk {
     $("agent-actions").addEventListener("click", (ev) => this.stateAction(ev), { signal: this.abort.signal });
     on("hold", () => this.act("hold"));
     on("unhold", () => this.act("unhold"));
+    on("survey", () => this.act("survey"));
     on("xfer-queue-go", () => this.act("transfer", { queue: $("xfer-queue").value }));
     on("xfer-agent-go", () => this.act("transfer", { agent: $("xfer-agent").value.trim() }));
     on("pci-pause", () => this.pci("pause"));
@@ -40,6 +41,10 @@ export class AgentDesk {
     this.dispositions = null; // null: none on this server
     this.disposedCall = "";
     this.lastCall = "";
+    this.history = null; // the screen pop's earlier calls of this.historyCall
+    this.historyCall = "";
+    this.day = null;
+    this.dayState = "";
     this.loadLists();
     this.unsubscribe = live.subscribe((snap) => this.snapshot(snap));
     this.timer = setInterval(() => this.tick(), 1000);
@@ -56,6 +61,8 @@ export class AgentDesk {
 
   relabel() {
     this.drawLists();
+    this.renderHistory();
+    this.renderDay();
     this.render();
   }
 
@@ -67,6 +74,49 @@ export class AgentDesk {
     this.dispositions = dispositions.status === "fulfilled" ? dispositions.value.dispositions : null;
     this.drawLists();
     this.render();
+  }
+
+  // loadHistory reads the caller's earlier calls for the call's screen
+  // pop, once per call; a server without them shows none.
+  async loadHistory(callID) {
+    this.historyCall = callID;
+    this.history = null;
+    try {
+      const pop = await call("GET", agentPath(this.me.agent, "screen-pop"));
+      if (pop.call.call_id === this.historyCall) this.history = pop.history;
+    } catch {
+      // 503: no call records here; 404: the call is already over
+    }
+    this.renderHistory();
+  }
+
+  renderHistory() {
+    const rows = this.history ?? [];
+    $("history").hidden = this.history === null;
+    $("history-none").hidden = rows.length > 0;
+    $("history-rows").replaceChildren(
+      ...rows.map((p) =>
+        h("tr", { "data-call": p.call_id },
+          h("td", {}, dateTime(p.arrived_at)), h("td", {}, p.hotline), h("td", {}, p.queue ?? ""),
+          h("td", {}, p.outcome), h("td", {}, p.agent ?? ""), h("td", {}, p.disposition ?? ""), h("td", {}, p.csat || "")),
+      ),
+    );
+  }
+
+  // loadDay reads the agent's own day: at sign-in and after each call.
+  async loadDay() {
+    try {
+      this.day = await call("GET", agentPath(this.me.agent, "today"));
+    } catch {
+      this.day = null; // no call records on this server
+    }
+    this.renderDay();
+  }
+
+  renderDay() {
+    const d = this.day;
+    $("today").hidden = !d;
+    if (d) setText($("today"), t("today.line", { answered: d.answered, aht: duration(d.handle_time_seconds), csat: d.csat_answers ? d.csat.toFixed(1) : "–" }));
   }
 
   drawLists() {
@@ -162,6 +212,13 @@ export class AgentDesk {
     setText($("state-reason"), reason);
     for (const b of $("agent-actions").querySelectorAll("button")) b.disabled = !allowed(b.dataset.act, state);
     this.renderCall();
+    if (this.me.agent && state !== this.dayState) {
+      // The day's figures change as calls end: read them again on each
+      // change of state (sign-in included).
+      this.dayState = state;
+      this.loadDay();
+    }
+    if (this.call && this.call.call_id !== this.historyCall) this.loadHistory(this.call.call_id);
     // The disposition: during the call and its wrap-up.
     if (this.call && this.call.call_id !== this.lastCall) {
       this.lastCall = this.call.call_id;
@@ -191,7 +248,7 @@ export class AgentDesk {
     $("call-wait-hint").hidden = connected;
     $("hold").hidden = phase === "held";
     $("unhold").hidden = phase !== "held";
-    for (const id of ["hold", "unhold", "xfer-queue-go", "xfer-agent-go", "pci-pause", "pci-resume"]) $(id).disabled = !connected;
+    for (const id of ["hold", "unhold", "survey", "xfer-queue-go", "xfer-agent-go", "pci-pause", "pci-resume"]) $(id).disabled = !connected;
     for (const b of $("phrases").querySelectorAll("button")) b.disabled = !connected;
     $("pci-pause").hidden = this.pciPaused;
     $("pci-resume").hidden = !this.pciPaused;
