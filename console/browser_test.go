@@ -570,6 +570,7 @@ func TestBrowserPhrasesAndDisposition(t *testing.T) {
 		chromedp.Click(`#dispo-form button[type=submit]`),
 		chromedp.WaitVisible("#dispo-saved"),
 	)
+	b.screenshot("agent-desktop-screen-pop.png")
 	phrases.mu.Lock()
 	said := slices.Clone(phrases.said)
 	phrases.mu.Unlock()

@@ -4,9 +4,10 @@
 //
 // After sign-in (POST /api/login; the session cookie) the page is
 // role-aware: an agent gets the agent desktop (its state, the actions on
-// it, the current call from the event stream, hold, transfer and the
-// recording's PCI pause, and a marked place for the softphone, which
-// another package fills); supervisors, managers and administrators get the
+// it, its day, the current call from the event stream with its phase and
+// the caller's earlier calls, hold, transfer, send to survey, the scripted
+// phrases, the disposition, the recording's PCI pause, and a marked place
+// for the softphone, which another package fills); supervisors, managers and administrators get the
 // wallboard (queues and agents live from /api/stream, keyed updates, and
 // listen / whisper / barge for those who supervise); everyone who may hear
 // recordings gets the recordings list with a player. Its UI text, in
