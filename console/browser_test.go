@@ -602,3 +602,33 @@ func TestBrowserPhrasesAndDisposition(t *testing.T) {
 		t.Error("in wrap-up, the disposition given is not shown")
 	}
 }
+
+// TestBrowserTransferToColleague: the agent types a colleague's 工号 and
+// transfers the call; the colleague has it, the agent is in wrap-up, and a
+// refused transfer (to a colleague who is not ready) shows the server's
+// reason.
+func TestBrowserTransferToColleague(t *testing.T) {
+	e := newEnv(t)
+	e.acd.mustReady(t, "1001")
+	e.acd.connect(t, "call-1", "support", "1001", "13800138000")
+	b := newBrowser(t)
+	b.open(e.ts.URL, "lilei")
+	b.untilText("#call-caller", "13800138000")
+
+	b.do("transferring to 1003, who is logged out",
+		chromedp.SendKeys("#xfer-agent", "1003"), chromedp.Click("#xfer-agent-go"), chromedp.WaitVisible("#flash"))
+	if msg := b.text("#flash"); !strings.Contains(msg, "1003") {
+		t.Errorf("the refused transfer reads %q, want the server's reason naming 1003", msg)
+	}
+	e.acd.mustReady(t, "1002")
+	eval[string](b, `document.getElementById("xfer-agent").value = ""`) // the person clears the field
+	b.do("transferring to 1002", chromedp.SendKeys("#xfer-agent", "1002"), chromedp.Click("#xfer-agent-go"))
+	b.until("1001 in wrap-up", `document.getElementById("agent-state").dataset.state === "wrap_up"`,
+		`document.getElementById("agent-state").dataset.state + " " + document.getElementById("flash").textContent`)
+	if c, _ := e.acd.call("call-1"); c.Agent != "1002" {
+		t.Errorf("the call is %s's, want 1002's", c.Agent)
+	}
+	if b.visible("#flash") {
+		t.Errorf("an error is still shown after the transfer: %q", b.text("#flash"))
+	}
+}
