@@ -183,7 +183,10 @@ func (f *centerACD) setHeld(agent string, held bool) error {
 	case !held && !c.Held:
 		err = acd.ErrNotHeld
 	default:
-		c.Held = held
+		c.Held, c.Phase = held, acd.CallTalking
+		if held {
+			c.Phase = acd.CallHeld
+		}
 	}
 	f.mu.Unlock()
 	return f.do(err)
@@ -327,7 +330,7 @@ func (f *centerACD) connect(t *testing.T, callID, q, agent, caller string) {
 	f.calls[callID] = &acd.CallView{
 		CallID: callID, Queue: q, Agent: agent, Caller: caller, Hotline: "4008001234",
 		Language: "zh", Path: []string{"main", "support"}, Vars: map[string]string{"order": "A123"},
-		Arrived: now, Answered: now,
+		Arrived: now, Answered: now, Phase: acd.CallTalking,
 	}
 	f.mu.Unlock()
 	f.changed()

@@ -16,6 +16,15 @@
 // address, and the password checks running at once are bounded. Every
 // answer carries the security headers.
 //
+// The browser application (package web: sign-in, the agent desktop, the
+// wallboard, the recordings list) is served at / and /assets/ from the
+// binary, open to all since it holds no data, with a content policy that
+// allows its own scripts, styles, images, API and audio and nothing else
+// (app.go); it reads the live state from /api/stream and acts through the
+// same API as any client. A call's view carries its phase (ringing,
+// connecting, dialing, talking, held), and an action on a call not yet
+// talking is refused 409 naming that phase.
+//
 // Recordings (recordings.go): /api/recordings searches them (period,
 // hotline, queue, agent, caller, outcome, duration, PCI pause, CSAT; keyset
 // pages), and /api/recordings/{id} shows one, streams its stereo WAV with

@@ -4,7 +4,9 @@ import "net/http"
 
 // securityHeaders are set on every response, errors and 404s included.
 // The API serves JSON and event streams only, so its content policy
-// allows nothing to load and nobody to frame it.
+// allows nothing to load and nobody to frame it; the browser
+// application's page and files replace that policy with pagePolicy
+// (app.go), which allows exactly what they use.
 var securityHeaders = map[string]string{
 	"X-Content-Type-Options":  "nosniff",
 	"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",

@@ -46,6 +46,7 @@ type Server struct {
 	guard            *throttle
 	checks           chan struct{}                     // one token per password check running
 	compare          func(hash, password []byte) error // bcrypt's; tests count the checks
+	app              http.Handler                      // the browser application (package web)
 	routes           http.Handler
 	metricsRoutes    http.Handler
 
@@ -100,6 +101,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.dummy = dummy
+	if s.app, err = newApp(); err != nil {
+		return nil, err
+	}
 	s.routes = s.handler()
 	s.metricsRoutes = s.metricsHandler()
 	return s, nil
@@ -131,6 +135,11 @@ func (s *Server) handler() http.Handler {
 	if s.metricsSrc != nil {
 		mux.Handle("GET /metrics", s.metrics(true))
 	}
+	// The browser application: its page and its files, open to all (it
+	// holds no data; the API it calls checks the session).
+	mux.Handle("GET /{$}", s.app)
+	mux.Handle("GET /assets/", s.app)
+
 	mux.HandleFunc("POST /api/login", s.login)
 	mux.Handle("POST /api/logout", s.signedIn(s.logout))
 	mux.Handle("GET /api/me", s.signedIn(s.me))

@@ -200,7 +200,7 @@ func TestSecurityHeaders(t *testing.T) {
 		{"POST", "/api/login", "", `{"user":"root","password":"nope"}`},
 		{"GET", "/api/me", token, ""},
 		{"GET", "/api/nowhere", "", ""},
-		{"GET", "/", "", ""},
+		{"GET", "/nowhere", "", ""},
 	} {
 		r := e.do(req.method, req.path, req.token, req.body)
 		for k, v := range want {

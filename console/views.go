@@ -46,6 +46,10 @@ type QueueView struct {
 	// ServiceLevel is the share answered within the queue's service-level
 	// time, 0 to 1.
 	ServiceLevel float64 `json:"service_level"`
+	// AbandonRate is the share of the queue's callers who hung up waiting:
+	// Abandoned ÷ (Answered + Abandoned), call-backs apart, 0 to 1; 0
+	// before the first caller is answered or abandons.
+	AbandonRate float64 `json:"abandon_rate"`
 }
 
 // AgentView is an agent as it is now.
@@ -55,9 +59,11 @@ type AgentView struct {
 	Device string           `json:"device"`
 	State  queue.AgentState `json:"state"` // logged_out, not_ready, ready, ringing, on_call, wrap_up
 	Reason string           `json:"reason,omitempty"`
-	Since  time.Time        `json:"since"`
+	// Since is when it entered State; left out for an agent that has not
+	// logged in since the server started.
+	Since time.Time `json:"since,omitzero"`
 	// InStateSeconds is how long it has been in State, at the snapshot's
-	// time.
+	// time: 0 when Since is unknown.
 	InStateSeconds    float64        `json:"in_state_seconds"`
 	CallID            string         `json:"call_id,omitempty"`
 	Queue             string         `json:"queue,omitempty"`
@@ -95,7 +101,7 @@ func view(snap acd.Snapshot, u User) SnapshotView {
 }
 
 func queueView(q queue.QueueStatus) QueueView {
-	return QueueView{
+	v := QueueView{
 		Name: q.Name, Waiting: q.Waiting, WaitingCallbacks: q.WaitingCallbacks,
 		LongestWaitSeconds: seconds(q.LongestWait),
 		LoggedIn:           q.LoggedIn, Staffed: q.Staffed, Ready: q.Ready,
@@ -105,15 +111,24 @@ func queueView(q queue.QueueStatus) QueueView {
 		CallbacksConnected: q.CallbacksConnected, CallbacksCancelled: q.CallbacksCancelled,
 		ServiceLevel: q.ServiceLevel,
 	}
+	if n := q.Answered + q.Abandoned; n > 0 {
+		v.AbandonRate = float64(q.Abandoned) / float64(n)
+	}
+	return v
 }
 
 func agentView(a queue.AgentStatus, at time.Time) AgentView {
 	v := AgentView{
 		ID: a.ID, Name: a.Name, Device: a.Device, State: a.State, Reason: a.Reason,
-		Since: a.Since, InStateSeconds: seconds(max(at.Sub(a.Since), 0)),
+		Since:  a.Since,
 		CallID: a.CallID, Queue: a.Queue, WrapUpEnds: a.WrapUpEnds,
 		Skills: maps.Clone(a.Skills), Queues: slices.Clone(a.Queues),
 		Answered: a.Answered,
+	}
+	if !a.Since.IsZero() {
+		// Never from the zero time: that difference saturates at the
+		// largest duration (9223372036.85 s).
+		v.InStateSeconds = seconds(max(at.Sub(a.Since), 0))
 	}
 	if v.Skills == nil {
 		v.Skills = map[string]int{}

@@ -118,3 +118,67 @@ func TestJSONShape(t *testing.T) {
 		t.Errorf("an agent without a call has %s", raw["call"])
 	}
 }
+
+// TestLoggedOutAgentTimeInState: an agent that never logged in has no
+// since and 0 seconds in its state, not the zero time's saturated
+// 9223372036.85; one that logged out counts from its logout.
+func TestLoggedOutAgentTimeInState(t *testing.T) {
+	e := newEnv(t)
+	e.clock.Advance(time.Hour)
+	tok := e.login("wang")
+	var raw map[string]json.RawMessage
+	e.must(http.StatusOK, "GET", "/api/agents/1003", tok, "", &raw)
+	if string(raw["state"]) != `"logged_out"` || string(raw["in_state_seconds"]) != "0" {
+		t.Errorf("never logged in: state %s, in_state_seconds %s; want logged_out, 0", raw["state"], raw["in_state_seconds"])
+	}
+	if s, ok := raw["since"]; ok {
+		t.Errorf("never logged in: since %s, want none", s)
+	}
+	var list struct{ Agents []console.AgentView }
+	e.must(http.StatusOK, "GET", "/api/agents", tok, "", &list)
+	for _, a := range list.Agents {
+		if a.InStateSeconds != 0 {
+			t.Errorf("agent %s (never logged in) in_state_seconds = %v, want 0", a.ID, a.InStateSeconds)
+		}
+	}
+
+	e.must(http.StatusOK, "POST", "/api/agents/1003/login", tok, "", nil)
+	e.must(http.StatusOK, "POST", "/api/agents/1003/logout", tok, "", nil)
+	e.clock.Advance(42 * time.Second)
+	var a console.AgentView
+	e.must(http.StatusOK, "GET", "/api/agents/1003", tok, "", &a)
+	if a.State != queue.LoggedOut || a.InStateSeconds != 42 {
+		t.Errorf("logged out 42 s ago: %s for %v s", a.State, a.InStateSeconds)
+	}
+}
+
+// TestAbandonRate: the wallboard's abandon rate is the queue's abandoned
+// callers over those answered or abandoned, 0 before any.
+func TestAbandonRate(t *testing.T) {
+	e := newEnv(t)
+	tok := e.login("wang")
+	rate := func() (support, complaints float64) {
+		var qs struct{ Queues []console.QueueView }
+		e.must(http.StatusOK, "GET", "/api/queues", tok, "", &qs)
+		return qs.Queues[0].AbandonRate, qs.Queues[1].AbandonRate
+	}
+	if s, c := rate(); s != 0 || c != 0 {
+		t.Errorf("no callers yet: abandon rates %v, %v, want 0", s, c)
+	}
+	e.acd.mustReady(t, "1001")
+	e.acd.connect(t, "call-1", "support", "1001", "13800138000")
+	for _, id := range []string{"call-2", "call-3", "call-4"} {
+		if _, err := e.acd.center.Enqueue(queue.Caller{CallID: id, Queue: "support", Number: "13600136000"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []string{"call-2", "call-3"} {
+		if err := e.acd.center.Abandon(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One answered, two abandoned, one still waiting.
+	if s, c := rate(); s != 2.0/3 || c != 0 {
+		t.Errorf("abandon rates %v, %v, want 2/3 and 0", s, c)
+	}
+}

@@ -41,7 +41,7 @@ func TestDemo(t *testing.T) {
 	health := regexp.MustCompile(`health\s+(http://\S+/healthz)`)
 	metrics := regexp.MustCompile(`metrics\s+(http://\S+/metrics) \(Authorization: Bearer (\S+)\)`)
 	var metricsURL, metricsToken string
-	consoleURL := regexp.MustCompile(`console\s+(http://\S+)/api/`)
+	consoleURL := regexp.MustCompile(`console\s+(http://[^/\s]+)/ in a browser`)
 	supervisor := regexp.MustCompile(`^\s+supervisor\s+password (\S+)`)
 	var healthURL, base, password string
 	out := bufio.NewScanner(outR)

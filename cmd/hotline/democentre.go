@@ -131,14 +131,14 @@ func demoCentre(cfg *config.Config, emu *aritest.Server) (*demoFloor, error) {
 
 // printLogins writes the console's address and the demo's sign-ins.
 func printLogins(w io.Writer, addr string) {
-	fmt.Fprintf(w, "  console  http://%s/api/ (JSON; sign in with POST /api/login {\"user\":...,\"password\":...})\n", addr)
+	fmt.Fprintf(w, "  console  http://%s/ in a browser (its JSON API under /api/: sign in with POST /api/login {\"user\":...,\"password\":...})\n", addr)
 	for _, l := range demoLogins {
 		who := string(l.role)
 		if l.device != "" {
 			who += " (listens in from " + l.device + ")"
 		}
 		if l.agent != "" {
-			who += " " + l.agent + " (logged out: POST /api/agents/" + l.agent + "/login, then /ready)"
+			who += " " + l.agent + " (logged out: log in, then ready, on the page or POST /api/agents/" + l.agent + "/login, then /ready)"
 		}
 		fmt.Fprintf(w, "           %-11s password %-5s %s\n", l.user, l.password, who)
 	}

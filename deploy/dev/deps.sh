@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Hotline's tests and demo need, when it is missing, on Debian 12:
-# PostgreSQL's server binaries, chromium and chromedriver (browser tests),
-# espeak-ng and sox (prompts), gcc (go test -race needs cgo), CA certificates
+# PostgreSQL's server binaries, chromium, chromedriver and a Chinese font
+# (browser tests), espeak-ng and sox (prompts), gcc (go test -race needs cgo), CA certificates
 # and git (Go modules), and node and npm with Node's ari-client (the test that
 # connects a client built from Asterisk's api-docs to ariemu). It checks that
 # Go 1.26 or newer is on PATH, which Debian does not package, and says how to
@@ -65,6 +65,9 @@ install_missing() {
 	have_postgres || missing+=(postgresql)
 	have chromium || missing+=(chromium)
 	have chromedriver || missing+=(chromium-driver)
+	# A Chinese font, so that the browser tests' screenshots of the
+	# console's Chinese pages show text rather than empty boxes.
+	{ have fc-list && fc-list :lang=zh family | grep -q .; } || missing+=(fonts-wqy-microhei)
 	have espeak-ng || missing+=(espeak-ng)
 	have sox || missing+=(sox)
 	have gcc || missing+=(gcc libc6-dev)

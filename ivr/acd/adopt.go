@@ -130,7 +130,12 @@ func (s *Service) adoptCall(ctx context.Context, c QueuedCall, present map[strin
 		s.mu.Lock()
 		s.byAgent[c.Agent] = ses
 		s.mu.Unlock()
-		ses.setView(func(v *CallView) { v.Agent, v.Answered, v.Held = c.Agent, c.Answered, ses.held })
+		ses.setView(func(v *CallView) {
+			v.Agent, v.Answered, v.Held, v.Phase = c.Agent, c.Answered, ses.held, CallTalking
+			if ses.held {
+				v.Phase = CallHeld
+			}
+		})
 		talking := callerHere && agentHere && slices.Contains(inBridge, c.AgentChannel) &&
 			(ses.held || slices.Contains(inBridge, id))
 		switch {

@@ -27,7 +27,7 @@ func (ses *session) ring(ctx context.Context, o queue.Offer) {
 	ses.s.byAgent[o.Agent] = ses
 	ses.s.mu.Unlock()
 	ses.setView(func(v *CallView) {
-		v.Agent, v.Queue, v.Answered, v.Callback = o.Agent, o.Queue, time.Time{}, o.Callback
+		v.Agent, v.Queue, v.Answered, v.Callback, v.Phase = o.Agent, o.Queue, time.Time{}, o.Callback, CallRinging
 	})
 	ses.queue = o.Queue
 	timeout := max(o.Deadline.Sub(ses.s.clock.Now()), time.Second) + ringGrace
@@ -60,7 +60,7 @@ func (ses *session) legEnded(ctx context.Context, l *leg) {
 		delete(ses.s.byAgent, l.offer.Agent)
 	}
 	ses.s.mu.Unlock()
-	ses.setView(func(v *CallView) { v.Agent, v.Answered = "", time.Time{} })
+	ses.setView(func(v *CallView) { v.Agent, v.Answered, v.Phase = "", time.Time{}, "" })
 	if ses.phase == waiting {
 		ses.persist(PhaseWaiting)
 	}
@@ -169,6 +169,7 @@ func (ses *session) agentAnswered(ctx context.Context) {
 func (ses *session) connect(ctx context.Context, what string, lead ...string) {
 	l := ses.leg
 	ses.phase = connecting
+	ses.showPhase(CallConnecting)
 	ses.stopTimer()
 	ses.cbStep, ses.cbOffered = "", false
 	ses.stopPlaying(ctx)
@@ -219,6 +220,7 @@ func (ses *session) bridgeUp(ctx context.Context) {
 		}
 	}
 	ses.phase = connected
+	ses.showPhase(CallTalking)
 	ses.persist(PhaseTalking)
 	ses.s.wake()
 }

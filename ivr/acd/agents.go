@@ -46,7 +46,7 @@ func (s *Service) Hold(ctx context.Context, agent string) error {
 		ses.music(ctx, true)
 		ses.held, ses.heldAt = true, s.clock.Now()
 		ses.holds++
-		ses.setView(func(v *CallView) { v.Held = true })
+		ses.setView(func(v *CallView) { v.Held, v.Phase = true, CallHeld })
 		ses.persist(PhaseHeld)
 		return "", nil
 	})
@@ -144,8 +144,11 @@ func (s *Service) onCall(ctx context.Context, agent string, do func(context.Cont
 		return "", ErrNoCall
 	}
 	return ses.command(ctx, func(ctx context.Context, ses *session) (string, error) {
-		if ses.phase != connected || ses.leg == nil || ses.leg.offer.Agent != agent {
+		if ses.leg == nil || ses.leg.offer.Agent != agent {
 			return "", ErrNoCall
+		}
+		if ses.phase != connected {
+			return "", ses.notConnected(agent)
 		}
 		return do(ctx, ses)
 	})

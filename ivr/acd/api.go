@@ -58,7 +58,10 @@ type CallView struct {
 	Arrived  time.Time         `json:"arrived"`  // joined the queue
 	Answered time.Time         `json:"answered,omitzero"`
 	Held     bool              `json:"held"`
-	Callback bool              `json:"callback"` // a call-back dialled out to the customer
+	// Phase is where the call stands: ringing, connecting (agent ID and
+	// whisper), dialing (a call-back's customer), talking or held.
+	Phase    CallPhase `json:"phase"`
+	Callback bool      `json:"callback"` // a call-back dialled out to the customer
 }
 
 // Snapshot is the live state of the queues, agents and their calls.

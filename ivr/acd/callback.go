@@ -297,6 +297,7 @@ func (ses *session) callbackAgentAnswered(ctx context.Context) {
 	}
 	ses.cb.claimed = true
 	ses.phase = dialing
+	ses.showPhase(CallDialing)
 	ses.cb.customer = s.newID()
 	s.ownChannel(ses.cb.customer, ses)
 	media := []string{sound(s.cfg.AgentLanguage, "agent/callback")}

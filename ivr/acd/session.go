@@ -629,6 +629,6 @@ func (ses *session) unhold() {
 	if ses.held {
 		ses.held = false
 		ses.holdTime += ses.s.clock.Now().Sub(ses.heldAt)
-		ses.setView(func(v *CallView) { v.Held = false })
+		ses.setView(func(v *CallView) { v.Held, v.Phase = false, CallTalking })
 	}
 }

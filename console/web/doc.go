@@ -1,0 +1,19 @@
+// Package web holds the console's browser pages: one application, plain
+// HTML, CSS and JavaScript modules, embedded in the binary, with no build
+// step and nothing loaded from elsewhere, so it works offline.
+//
+// After sign-in (POST /api/login; the session cookie) the page is
+// role-aware: an agent gets the agent desktop (its state, the actions on
+// it, its day, the current call from the event stream with its phase and
+// the caller's earlier calls, hold, transfer, send to survey, the scripted
+// phrases, the disposition, the recording's PCI pause, and a marked place
+// for the softphone, which another package fills); supervisors, managers and administrators get the
+// wallboard (queues and agents live from /api/stream, keyed updates, and
+// listen / whisper / barge for those who supervise); everyone who may hear
+// recordings gets the recordings list with a player. Its UI text, in
+// Chinese (the default) and English, is in one file, assets/i18n.js.
+//
+// It owns the files only. It serves nothing itself: package console
+// routes / and /assets/ to [Files] under its own security headers, and
+// the pages use no API but console's.
+package web

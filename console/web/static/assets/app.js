@@ -1,0 +1,131 @@
+// The console's entry point: sign-in, the views each role gets, the
+// language switch, and the one event stream the views share.
+
+import { call, Live } from "./api.js";
+import { $, failed, flash } from "./dom.js";
+import { language, onLanguage, setLanguage, t, translate } from "./i18n.js";
+import { AgentDesk } from "./agent.js";
+import { Board } from "./board.js";
+import { Records } from "./records.js";
+
+// views lists, for each role, the views it gets, the first its home. An
+// agent-less supervisor has no desk; a user with an agent ID also gets
+// the desk whatever its role.
+const viewsByRole = {
+  agent: ["agent", "recordings"],
+  qa: ["recordings"],
+  manager: ["board", "recordings"],
+  supervisor: ["board", "recordings"],
+  admin: ["board", "recordings"],
+};
+
+const app = {
+  me: null,
+  live: new Live(),
+  views: {},
+  current: null,
+};
+
+function showOnly(id) {
+  for (const el of document.querySelectorAll("main > .view")) el.hidden = el.id !== id;
+}
+
+function signedOut() {
+  app.me = null;
+  app.live.stop();
+  for (const v of Object.values(app.views)) v.stop?.();
+  app.views = {};
+  $("tabs").hidden = true;
+  $("signout").hidden = true;
+  $("who").textContent = "";
+  showOnly("signin");
+  document.body.dataset.view = "signin";
+}
+
+function signedIn(me) {
+  app.me = me;
+  const names = [...(viewsByRole[me.role] ?? [])];
+  if (me.agent && !names.includes("agent")) names.unshift("agent");
+  app.views = {};
+  for (const name of names) {
+    if (name === "agent") app.views.agent = new AgentDesk(me, app.live);
+    if (name === "board") app.views.board = new Board(me, app.live);
+    if (name === "recordings") app.views.recordings = new Records(me);
+  }
+  for (const b of document.querySelectorAll("#tabs button")) b.hidden = !(b.dataset.view in app.views);
+  $("tabs").hidden = names.length < 2;
+  $("signout").hidden = false;
+  showWho();
+  if (names.includes("agent") || names.includes("board")) app.live.start();
+  const wanted = location.hash.slice(1);
+  show(names.includes(wanted) ? wanted : names[0]);
+}
+
+function showWho() {
+  if (app.me) $("who").textContent = t("who", { user: app.me.user, role: t("role." + app.me.role) });
+}
+
+function show(name) {
+  if (!(name in app.views)) return;
+  app.current = name;
+  showOnly(name);
+  document.body.dataset.view = name;
+  for (const b of document.querySelectorAll("#tabs button")) b.classList.toggle("active", b.dataset.view === name);
+  if (location.hash !== "#" + name) history.replaceState(null, "", "#" + name);
+  app.views[name].shown?.();
+}
+
+async function signIn(ev) {
+  ev.preventDefault();
+  const form = ev.target;
+  flash("");
+  try {
+    const me = await call("POST", "/api/login", { user: form.user.value, password: form.password.value });
+    form.reset();
+    signedIn(me);
+  } catch (err) {
+    failed(err);
+  }
+}
+
+async function signOut() {
+  flash("");
+  try {
+    await call("POST", "/api/logout");
+  } catch (err) {
+    if (err.status !== 401) return failed(err);
+  }
+  signedOut();
+}
+
+async function main() {
+  translate();
+  $("lang").value = language();
+  $("lang").addEventListener("change", (ev) => setLanguage(ev.target.value));
+  onLanguage(() => {
+    showWho();
+    for (const v of Object.values(app.views)) v.relabel?.();
+  });
+  $("signin-form").addEventListener("submit", signIn);
+  $("signout").addEventListener("click", signOut);
+  $("tabs").addEventListener("click", (ev) => {
+    const view = ev.target.closest("button")?.dataset.view;
+    if (view) show(view);
+  });
+  app.live.onStatus((up) => {
+    $("offline").hidden = up;
+  });
+  // A view's request answered 401: the session ended.
+  document.addEventListener("hotline:signed-out", () => {
+    if (app.me) signedOut();
+  });
+  try {
+    signedIn(await call("GET", "/api/me"));
+  } catch (err) {
+    if (err.status !== 401) failed(err);
+    signedOut();
+  }
+  document.body.dataset.ready = "true";
+}
+
+main();
