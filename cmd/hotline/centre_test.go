@@ -406,18 +406,5 @@ func (l *logLines) String() string {
 // waitFor waits until the log holds s.
 func (l *logLines) waitFor(t *testing.T, ctx context.Context, s string) {
 	t.Helper()
-	for {
-		l.mu.Lock()
-		found := strings.Contains(l.buf.String(), s)
-		changed := l.changed
-		l.mu.Unlock()
-		if found {
-			return
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			t.Fatalf("the server never logged %s", s)
-		}
-	}
+	l.waitForCount(t, ctx, s, 1)
 }

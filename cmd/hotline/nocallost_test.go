@@ -373,7 +373,7 @@ func (l *logLines) waitForCount(t *testing.T, ctx context.Context, s string, n i
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			t.Fatalf("the server did not log %s %d times", s, n)
+			t.Fatalf("the server did not log %s (%d times)", s, n)
 		}
 	}
 }
