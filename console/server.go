@@ -23,6 +23,7 @@ import (
 // shutdown does not wait on them.
 type Server struct {
 	acd        ACD        // nil: not on this server
+	streams    streamHub  // the event streams' shared snapshots
 	flows      Flows      // nil: not on this server
 	reports    Reports    // nil: not on this server
 	recordings Recordings // nil: not on this server

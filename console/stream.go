@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
+
+	"github.com/hotline-ivr/hotline/ivr/acd"
 )
 
 // heartbeatEvery is how often an idle event stream sends a comment, so that
@@ -23,9 +26,9 @@ const streamWriteTimeout = 10 * time.Second
 // sent, so a slow client gets the latest state, never a backlog. It ends when
 // the client goes, the request's context ends or the Server is closed.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, sess session) error {
-	// Subscribe before the first snapshot, so no change falls between them.
-	changed, cancel := s.acd.Subscribe()
-	defer cancel()
+	// Join before the first snapshot, so no change falls between them.
+	sub := s.streams.join(s.acd, sess.user)
+	defer s.streams.leave(sub)
 	heartbeat := s.clock.NewTicker(heartbeatEvery)
 	defer heartbeat.Stop()
 
@@ -46,11 +49,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, sess session) er
 		return rc.Flush()
 	}
 	snapshot := func() error {
-		b, err := json.Marshal(view(s.acd.Snapshot(), sess.user))
+		msg, err := s.streams.encoded(sub)
 		if err != nil {
 			return err
 		}
-		return send(fmt.Appendf(nil, "event: snapshot\ndata: %s\n\n", b))
+		return send(msg)
 	}
 
 	if err := snapshot(); err != nil {
@@ -63,10 +66,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, sess session) er
 			return nil
 		case <-s.done:
 			return nil
-		case _, ok := <-changed:
-			if !ok { // the ACD ended the subscription: it is shutting down
-				return nil
-			}
+		case <-sub.ended:
+			return nil // the ACD ended the subscription: it is shutting down
+		case <-sub.changed:
 			err = snapshot()
 		case <-heartbeat.Chan():
 			err = send([]byte(": heartbeat\n\n"))
@@ -75,4 +77,121 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, sess session) er
 			return nil
 		}
 	}
+}
+
+// streamHub shares the work of the event streams, however many browsers
+// watch (a wallboard on every supervisor's screen): it holds one
+// subscription to the ACD while any stream is open, takes one snapshot per
+// change, and encodes it once per scope (everything, or one agent's own),
+// when the first stream of that scope asks. Each stream is signalled
+// (coalescing, like the ACD's own signal) and takes the latest encoding
+// of its scope, so a slow client still gets the latest state, never a
+// backlog.
+type streamHub struct {
+	mu     sync.Mutex
+	subs   map[*streamSub]struct{}
+	stop   chan struct{} // closes the forwarding of the ACD's signal; nil while nobody watches
+	acd    ACD
+	snap   *acd.Snapshot     // the snapshot since the last change; nil: not taken yet
+	frames map[string][]byte // snap's event, encoded, by scope
+}
+
+// streamSub is one open stream.
+type streamSub struct {
+	user    User
+	scope   string
+	changed chan struct{} // buffered 1: a change since the last encoding
+	ended   chan struct{} // closed when the ACD ends its subscription
+}
+
+// scopeOf is what a user's view of a snapshot depends on.
+func scopeOf(u User) string {
+	if u.Role.can(seeAll) {
+		return "*"
+	}
+	return "agent:" + u.Agent
+}
+
+// join opens a stream for u, subscribing to the ACD if it is the first.
+func (h *streamHub) join(a ACD, u User) *streamSub {
+	sub := &streamSub{user: u, scope: scopeOf(u), changed: make(chan struct{}, 1), ended: make(chan struct{})}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.subs == nil {
+		h.subs = map[*streamSub]struct{}{}
+	}
+	h.subs[sub] = struct{}{}
+	if h.stop == nil {
+		h.acd, h.stop = a, make(chan struct{})
+		h.snap, h.frames = nil, nil // taken afresh: nobody heard of the changes meanwhile
+		changed, cancel := a.Subscribe()
+		go h.forward(changed, cancel, h.stop)
+	}
+	return sub
+}
+
+// leave closes a stream; the last one lets go of the ACD.
+func (h *streamHub) leave(sub *streamSub) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.subs, sub)
+	if len(h.subs) == 0 && h.stop != nil {
+		close(h.stop)
+		h.stop = nil
+	}
+}
+
+// forward turns the ACD's signal into a new snapshot for every stream,
+// until stop or the ACD ends it.
+func (h *streamHub) forward(changed <-chan struct{}, cancel func(), stop chan struct{}) {
+	defer cancel()
+	for {
+		select {
+		case <-stop:
+			return
+		case _, ok := <-changed:
+			h.mu.Lock()
+			if h.stop != stop {
+				h.mu.Unlock()
+				return
+			}
+			if !ok {
+				for sub := range h.subs {
+					close(sub.ended)
+				}
+				h.subs, h.stop = nil, nil
+				h.mu.Unlock()
+				return
+			}
+			h.snap, h.frames = nil, nil
+			for sub := range h.subs {
+				select {
+				case sub.changed <- struct{}{}:
+				default:
+				}
+			}
+			h.mu.Unlock()
+		}
+	}
+}
+
+// encoded is the current snapshot's event for sub's scope, taking and
+// encoding it if no stream has since the last change.
+func (h *streamHub) encoded(sub *streamSub) ([]byte, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.snap == nil {
+		snap := h.acd.Snapshot()
+		h.snap, h.frames = &snap, map[string][]byte{}
+	}
+	if msg, ok := h.frames[sub.scope]; ok {
+		return msg, nil
+	}
+	b, err := json.Marshal(view(*h.snap, sub.user))
+	if err != nil {
+		return nil, err
+	}
+	msg := fmt.Appendf(nil, "event: snapshot\ndata: %s\n\n", b)
+	h.frames[sub.scope] = msg
+	return msg, nil
 }
