@@ -25,6 +25,15 @@
 // connecting, dialing, talking, held), and an action on a call not yet
 // talking is refused 409 naming that phase.
 //
+// The agent desktop's own requests: the scripted phrases of the service
+// standards (/api/phrases, POST .../phrase: a prompt to the caller, or a
+// script that ends the call), send to survey (POST .../survey: the agent's
+// part ends and the caller goes on in its flow), the wrap-up disposition
+// (/api/dispositions, POST .../disposition, through [Dispositioner]), the
+// screen pop with the caller's earlier calls and the agent's day
+// (.../screen-pop, .../today, through [History]). The event streams share
+// one snapshot per change of the ACD, encoded once per scope (stream.go).
+//
 // Recordings (recordings.go): /api/recordings searches them (period,
 // hotline, queue, agent, caller, outcome, duration, PCI pause, CSAT; keyset
 // pages), and /api/recordings/{id} shows one, streams its stereo WAV with
