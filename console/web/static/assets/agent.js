@@ -5,7 +5,7 @@
 
 import { agentPath, call } from "./api.js";
 import { $, failed, flash, h, setAttr, setText } from "./dom.js";
-import { dateTime, duration, language, t } from "./i18n.js";
+import { dateTime, duration, language, outcome, t } from "./i18n.js";
 
 // connectedPhases are those in which the call can be held, transferred
 // or listened to.
@@ -98,7 +98,7 @@ export class AgentDesk {
       ...rows.map((p) =>
         h("tr", { "data-call": p.call_id },
           h("td", {}, dateTime(p.arrived_at)), h("td", {}, p.hotline), h("td", {}, p.queue ?? ""),
-          h("td", {}, p.outcome), h("td", {}, p.agent ?? ""), h("td", {}, p.disposition ?? ""), h("td", {}, p.csat || "")),
+          h("td", {}, outcome(p.outcome)), h("td", {}, p.agent ?? ""), h("td", {}, p.disposition ?? ""), h("td", {}, p.csat || "")),
       ),
     );
   }

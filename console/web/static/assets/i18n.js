@@ -24,6 +24,16 @@ const text = {
     "stream.lost": "与服务器的实时连接已断开，正在重连…",
     "error.generic": "出错了：{msg}",
 
+    "outcome.self_service": "自助服务",
+    "outcome.queued": "人工服务",
+    "outcome.transferred": "已转接",
+    "outcome.abandoned": "放弃",
+    "outcome.no_input": "无声挂断",
+    "outcome.message": "留言",
+    "outcome.completed": "已完成",
+    "outcome.error": "系统错误",
+    "outcome.lost": "与交换机断开",
+    "outcome.callback": "预约回拨",
     "state.logged_out": "未登录",
     "state.not_ready": "未就绪",
     "state.ready": "就绪",
@@ -168,6 +178,16 @@ const text = {
     "stream.lost": "The live connection to the server was lost; reconnecting…",
     "error.generic": "Something went wrong: {msg}",
 
+    "outcome.self_service": "Self-service",
+    "outcome.queued": "Served by an agent",
+    "outcome.transferred": "Transferred",
+    "outcome.abandoned": "Abandoned",
+    "outcome.no_input": "Silent, hung up",
+    "outcome.message": "Voice message",
+    "outcome.completed": "Completed",
+    "outcome.error": "System error",
+    "outcome.lost": "Lost with the PBX",
+    "outcome.callback": "Call-back booked",
     "state.logged_out": "Logged out",
     "state.not_ready": "Not ready",
     "state.ready": "Ready",
@@ -312,6 +332,14 @@ export function language() {
 export function t(key, params = {}) {
   const s = text[lang][key] ?? text.zh[key] ?? key;
   return s.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+}
+
+// outcome names a call's outcome code (the engine's words) in the
+// language; an unknown code is shown as it is.
+export function outcome(code) {
+  if (!code) return "";
+  const key = "outcome." + code;
+  return key in text[lang] ? t(key) : code;
 }
 
 // translate sets the text of root's data-i18n elements.

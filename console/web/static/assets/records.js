@@ -4,7 +4,7 @@
 
 import { call } from "./api.js";
 import { $, failed, flash, h } from "./dom.js";
-import { dateTime, duration, t } from "./i18n.js";
+import { dateTime, duration, outcome, t } from "./i18n.js";
 
 const seeCallers = new Set(["manager", "supervisor", "admin"]);
 
@@ -86,7 +86,7 @@ export class Records {
       h("td", {}, r.agent),
       h("td", {}, r.caller),
       h("td", {}, duration(r.duration_seconds)),
-      h("td", {}, r.outcome ?? ""),
+      h("td", {}, outcome(r.outcome)),
       h("td", {}, r.csat || ""),
       h("td", {}, r.pci_pauses),
       h("td", {}, r.state),
