@@ -124,9 +124,9 @@ func (c *call) runNode(ctx context.Context, n *callflow.Node) (next string, err 
 	case callflow.KindMessage:
 		return c.runMessage(ctx, n)
 	case callflow.KindQueue:
-		return c.runQueue(ctx, n)
+		return c.backInIVR(ctx)(c.runQueue(ctx, n))
 	case callflow.KindTransfer:
-		return c.runTransfer(ctx, n)
+		return c.backInIVR(ctx)(c.runTransfer(ctx, n))
 	case callflow.KindSurvey:
 		return c.runSurvey(ctx, n)
 	case callflow.KindHangup:

@@ -23,8 +23,8 @@ import (
 // would show each twice; its own markers are its pauses and resumes.
 // A call the next instance takes up again in the IVR (after a handoff, or
 // from its start) gets a recording of its own there, from before the
-// apology it hears; a call back from a queue or a failed transfer is not
-// recorded again.
+// apology it hears; so does a call back in the flow from a queue (an
+// overflow, the survey after the agent) or a failed transfer.
 //
 // A collect node with sensitive: true pauses the recording from the
 // moment the node starts (before its prompt, which the caller may key
@@ -75,6 +75,19 @@ func (c *call) startRecording(ctx context.Context) {
 // recorderTimeout bounds a Recorder call made once the call's own
 // context may be over (stopping at its end).
 const recorderTimeout = 10 * time.Second
+
+// backInIVR passes on a queue's or a transfer's next node, first starting
+// a new recording of the IVR part when the caller comes back to the flow
+// (an overflow, a failed transfer, the survey after the agent), if the
+// hotline records it.
+func (c *call) backInIVR(ctx context.Context) func(string, error) (string, error) {
+	return func(next string, err error) (string, error) {
+		if err == nil && next != "" && !c.gone && !c.hungUp {
+			c.startRecording(ctx)
+		}
+		return next, err
+	}
+}
 
 // stopRecording ends the recording of the IVR part, if one runs: the
 // call leaves the IVR; hungUpBy is who ended the call, "" while it goes

@@ -332,7 +332,9 @@ func TestIVRRecordingStopsWhenTheCallLeaves(t *testing.T) {
 		name, key string
 		want      []string
 	}{
-		{"queue", "2", []string{"start ivr 4008001234 13900000009", "stop ", "enqueue after-sales"}},
+		// Back from the agent, the caller is in the flow again (here only
+		// its goodbye): a new recording of the IVR part.
+		{"queue", "2", []string{"start ivr 4008001234 13900000009", "stop ", "enqueue after-sales", "start ivr 4008001234 13900000009", "stop *"}},
 		{"transfer", "3", []string{"start ivr 4008001234 13900000009", "stop ", "transfer 4008889999"}},
 		{"hang-up", "", []string{"start ivr 4008001234 13900000009", "stop caller"}},
 	} {
@@ -356,7 +358,11 @@ func TestIVRRecordingStopsWhenTheCallLeaves(t *testing.T) {
 				_ = p.Hangup()
 			}
 			r.journey()
-			if log := rec.log(); !slices.Equal(log, tt.want) {
+			log := rec.log()
+			if n := len(tt.want); n > 0 && tt.want[n-1] == "stop *" && len(log) == n && strings.HasPrefix(log[n-1], "stop ") {
+				log[n-1] = "stop *" // who ended the call: the caller or the flow, whichever was first
+			}
+			if !slices.Equal(log, tt.want) {
 				t.Errorf("the recorder (and the queue or transfer) were asked %q, want %q", log, tt.want)
 			}
 		})
