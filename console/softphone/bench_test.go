@@ -43,6 +43,9 @@ type loadMsg struct {
 
 	Warmup  time.Duration `json:"warmup,omitempty"`  // parent: go, and for how long
 	Measure time.Duration `json:"measure,omitempty"` // parent
+	// Phase is the child's word that its load has sent the warm-up's
+	// packets ("measure") or the measurement's too ("measured").
+	Phase string `json:"phase,omitempty"`
 
 	Done bool  `json:"done,omitempty"` // child: the results below
 	Sent int64 `json:"sent,omitempty"`
@@ -163,11 +166,18 @@ func runLoad(b *testing.B, sessions int, warmup, measure time.Duration) {
 	if err := enc.Encode(loadMsg{Warmup: warmup, Measure: measure}); err != nil {
 		b.Fatal(err)
 	}
-	time.Sleep(warmup) // the load's own schedule: nothing to wait on
+	// The windows are the load's: the child says when its packets of the
+	// warm-up, then of the measurement, have gone out.
+	phase := func(want string) {
+		if m, ok := <-lines; !ok || m.Phase != want {
+			b.Fatalf("the load process said %+v, want phase %s", m, want)
+		}
+	}
+	phase("measure")
 	toAst.on.Store(true)
 	toBr.on.Store(true)
 	cpu0, wall0 := cpuTime(), time.Now()
-	time.Sleep(measure)
+	phase("measured")
 	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
 	toAst.on.Store(false)
 	toBr.on.Store(false)
@@ -317,6 +327,13 @@ func TestLoadPeers(t *testing.T) {
 	toAst.on.Store(true)
 	toBr.on.Store(true)
 
+	// The warm-up and the measurement are counted in packets sent (every
+	// sender's, each way), so their ends are events of the load itself.
+	frames := func(d time.Duration) int64 { return int64(2 * len(peers) * int(d/(20*time.Millisecond))) }
+	warmEnd := max(frames(run.Warmup), 1)
+	measureEnd := warmEnd + max(frames(run.Measure), 1)
+	var all atomic.Int64
+	warm, measured := make(chan struct{}), make(chan struct{})
 	quit := make(chan struct{})
 	var wg sync.WaitGroup
 	send := func(offset time.Duration, write func(*rtp.Packet) error) {
@@ -334,6 +351,12 @@ func TestLoadPeers(t *testing.T) {
 			binary.BigEndian.PutUint64(payload, uint64(time.Now().UnixNano()))
 			if write(&rtp.Packet{Header: h, Payload: payload}) == nil && counting.Load() {
 				sent.Add(1)
+			}
+			switch all.Add(1) {
+			case warmEnd:
+				close(warm)
+			case measureEnd:
+				close(measured)
 			}
 			h.Marker = false
 			h.SequenceNumber++
@@ -358,11 +381,13 @@ func TestLoadPeers(t *testing.T) {
 			return err
 		})
 	}
-	time.Sleep(run.Warmup) // the schedule the parent keeps too
+	<-warm
 	counting.Store(true)
+	say(loadMsg{Phase: "measure"})
 	cpu0, wall0 := cpuTime(), time.Now()
-	time.Sleep(run.Measure)
+	<-measured
 	counting.Store(false)
+	say(loadMsg{Phase: "measured"})
 	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
 	close(quit)
 	wg.Wait()
