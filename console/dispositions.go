@@ -6,7 +6,7 @@ import (
 )
 
 // Dispositioner takes the code and note an agent gives its call at
-// wrap-up (*acd.Service): acd.ErrUnknownDisposition (a code not in the
+// wrap-up (*acd.Service): acd.ErrBadDisposition (a code not in the
 // list) is answered 400, queue.ErrNoCallToDispose (no call on hand or in
 // wrap-up) 409. A queue that requires one keeps its agent in wrap-up
 // until then: ready is refused with queue.ErrNoDisposition (409).

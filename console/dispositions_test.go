@@ -24,7 +24,7 @@ type dispositionACD struct {
 
 func (d *dispositionACD) SetDisposition(_ context.Context, agent, code, note string) error {
 	if !slices.Contains(d.codes, code) {
-		return fmt.Errorf("%w: %q", acd.ErrUnknownDisposition, code)
+		return fmt.Errorf("%w: %q", acd.ErrBadDisposition, code)
 	}
 	d.centerACD.mu.Lock()
 	_, err := d.callOf(agent)

@@ -61,7 +61,7 @@ var domainStatuses = []struct {
 	{queue.ErrCallState, http.StatusConflict},
 	{acd.ErrNoCall, http.StatusConflict},
 	{acd.ErrNotRecorded, http.StatusConflict},
-	{acd.ErrUnknownDisposition, http.StatusBadRequest},
+	{acd.ErrBadDisposition, http.StatusBadRequest},
 	{acd.ErrUnknownPhrase, http.StatusBadRequest},
 	{acd.ErrScriptRunning, http.StatusConflict},
 	{queue.ErrNoCallToDispose, http.StatusConflict},

@@ -26,14 +26,12 @@ type AgentStatus struct {
 	State            AgentState
 	Reason           string    // why NotReady (or why Ready again after an offer was withdrawn)
 	Since            time.Time // when it entered State
-	CallID           string    // Reserved, OnCall: the call
-	Queue            string    // Reserved, OnCall: the call's queue
+	CallID           string    // Reserved, OnCall: the call; WrapUp: the call wrapped up
+	Queue            string    // that call's queue
 	WrapUpEnds       time.Time // WrapUp: when the queue's wrap-up time runs out
-	// WrapUpCall is, in WrapUp, the call whose wrap-up it is (CallID and
-	// Queue too); NeedsDisposition says the agent cannot be Ready before
-	// it gives that call a disposition (the queue's RequireDisposition),
-	// even once WrapUpEnds has passed.
-	WrapUpCall       string
+	// NeedsDisposition says, in WrapUp, that the agent cannot be Ready
+	// before it gives the call a disposition (the queue's
+	// RequireDisposition), even once WrapUpEnds has passed.
 	NeedsDisposition bool
 	Skills           map[string]int
 	Queues           []string // the queues it serves now
@@ -325,7 +323,7 @@ func (a *agent) status() AgentStatus {
 		s.CallID, s.Queue = a.entry.id, a.entry.line.name
 	}
 	if a.state == WrapUp {
-		s.WrapUpEnds, s.WrapUpCall, s.CallID, s.Queue = a.wrapEnds, a.wrapCall, a.wrapCall, a.wrapQueue
+		s.WrapUpEnds, s.CallID, s.Queue = a.wrapEnds, a.wrapCall, a.wrapQueue
 		s.NeedsDisposition = a.wrapRequire && !a.wrapDone
 	}
 	for _, l := range a.members {

@@ -180,7 +180,7 @@ func TestRequiredDisposition(t *testing.T) {
 		t.Fatalf("ready without a disposition: %v, want ErrNoDisposition", err)
 	}
 	st, _ := e.c.Agent("1001")
-	if st.State != queue.WrapUp || !st.NeedsDisposition || st.WrapUpCall != "c1" {
+	if st.State != queue.WrapUp || !st.NeedsDisposition || st.CallID != "c1" {
 		t.Fatalf("agent %+v, want in c1's wrap-up, needing a disposition", st)
 	}
 	e.advance(time.Minute) // past the wrap-up time

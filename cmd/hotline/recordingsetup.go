@@ -23,7 +23,7 @@ type recordingParts struct {
 	janitor  *recordings.Janitor
 	archive  *recordings.Archive
 	bucket   *blob.Bucket
-	every    config.Recordings
+	cfg      config.Recordings
 	log      *slog.Logger
 }
 
@@ -64,7 +64,7 @@ func openRecordingParts(ctx context.Context, cfg config.Config, rec records, log
 	janitor := recordings.NewJanitor(rec.recordings, bucket, log)
 	return &recordingParts{
 		pipeline: p, janitor: janitor, archive: recordings.NewArchive(rec.recordings, bucket, janitor),
-		bucket: bucket, every: cfg.Recordings, log: log,
+		bucket: bucket, cfg: cfg.Recordings, log: log,
 	}, nil
 }
 
@@ -76,7 +76,7 @@ func (r *recordingParts) run(ctx context.Context) {
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = r.pipeline.Run(ctx) })
-	wg.Go(func() { _ = r.janitor.Run(ctx, clockwork.NewRealClock(), r.every.JanitorEvery) })
+	wg.Go(func() { _ = r.janitor.Run(ctx, clockwork.NewRealClock(), r.cfg.JanitorEvery) })
 	wg.Wait()
 	if err := r.bucket.Close(); err != nil {
 		r.log.Warn("closing the recordings storage", "error", err)

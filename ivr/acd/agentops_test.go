@@ -179,8 +179,8 @@ func TestDispositionAtWrapUp(t *testing.T) {
 	if err := r.acd.Ready(r.ctx, "1001"); !errors.Is(err, queue.ErrNoDisposition) {
 		t.Fatalf("ready before a disposition: %v, want ErrNoDisposition", err)
 	}
-	if err := r.acd.SetDisposition(r.ctx, "1001", "weather", ""); !errors.Is(err, acd.ErrUnknownDisposition) {
-		t.Fatalf("an unknown code: %v, want ErrUnknownDisposition", err)
+	if err := r.acd.SetDisposition(r.ctx, "1001", "weather", ""); !errors.Is(err, acd.ErrBadDisposition) {
+		t.Fatalf("an unknown code: %v, want ErrBadDisposition", err)
 	}
 	r.clk.Advance(time.Minute) // past the wrap-up time: still wrapping up
 	if st, _ := r.center.Agent("1001"); st.State != queue.WrapUp || !st.NeedsDisposition {

@@ -9,9 +9,9 @@ import (
 	"time"
 )
 
-// ErrUnknownDisposition means a disposition code the centre has not
-// configured (Config.Dispositions).
-var ErrUnknownDisposition = errors.New("no such disposition code")
+// ErrBadDisposition means a disposition the centre does not take: a code
+// it has not configured (Config.Dispositions), or a note too long.
+var ErrBadDisposition = errors.New("not a usable disposition")
 
 // maxDispositionNote bounds the agent's note, in characters.
 const maxDispositionNote = 2000
@@ -34,11 +34,11 @@ type Disposition struct {
 // agent ready. queue.ErrNoCallToDispose when the agent has no such call.
 func (s *Service) SetDisposition(_ context.Context, agent, code, note string) error {
 	if !slices.Contains(s.cfg.Dispositions, code) {
-		return fmt.Errorf("%w: %q (the codes are %s)", ErrUnknownDisposition, code, strings.Join(s.cfg.Dispositions, ", "))
+		return fmt.Errorf("%w: %q (the codes are %s)", ErrBadDisposition, code, strings.Join(s.cfg.Dispositions, ", "))
 	}
 	note = strings.TrimSpace(note)
 	if n := len([]rune(note)); n > maxDispositionNote {
-		return fmt.Errorf("%w: the note is %d characters, at most %d", ErrUnknownDisposition, n, maxDispositionNote)
+		return fmt.Errorf("%w: the note is %d characters, at most %d", ErrBadDisposition, n, maxDispositionNote)
 	}
 	defer s.wake()
 	callID, callback, err := s.center.Dispose(agent)

@@ -59,7 +59,7 @@ func Phrases() []string {
 		names = append(names, n)
 	}
 	slices.SortFunc(names, func(a, b string) int {
-		if ea, eb := endsCall(a), endsCall(b); ea != eb {
+		if ea, eb := EndsCall(a), EndsCall(b); ea != eb {
 			if ea {
 				return 1
 			}
@@ -71,10 +71,7 @@ func Phrases() []string {
 }
 
 // EndsCall says whether the phrase is a script that ends the call.
-func EndsCall(name string) bool { return endsCall(name) }
-
-// endsCall says whether the phrase is a script that ends the call.
-func endsCall(name string) bool {
+func EndsCall(name string) bool {
 	steps := phrases[name]
 	return len(steps) > 0 && steps[len(steps)-1].prompt == ""
 }
@@ -93,7 +90,7 @@ func (s *Service) Phrase(ctx context.Context, agent, name string) error {
 			return "", ErrScriptRunning
 		}
 		ses.mark("phrase", agent, map[string]string{"phrase": name})
-		if !endsCall(name) {
+		if !EndsCall(name) {
 			ses.play(ctx, ses.caller, "phrase", sound(ses.lang, steps[0].prompt))
 			return "", nil
 		}

@@ -63,25 +63,7 @@ func TestConversationSurvivesRestart(t *testing.T) {
 	r.clk.Advance(2 * time.Minute)
 	a.r.emu.Sync()
 	a.must(agent.Hangup())
-	var res enqueued
-	b.until("the caller back in its flow", func() bool {
-		var ok bool
-		res, ok = b.engine.result(caller.ID())
-		return ok
-	})
-	if res.err != nil || res.res.Outcome != ivr.QueueAnswered || res.res.Agent != "1001" {
-		t.Errorf("the resumed Enqueue returned %+v, %v; want answered by 1001", res.res, res.err)
-	}
-	if caller.Snapshot().HungUp {
-		t.Errorf("the caller was hung up; want it back in its flow")
-	}
-	// The agent went to wrap-up for the call (the test's clock may since
-	// have run past its end; the changes are recorded in batches).
-	b.until("1001's wrap-up for the call recorded", func() bool {
-		return slices.ContainsFunc(b.records.stateChanges(), func(c queue.AgentStateChange) bool {
-			return c.Agent == "1001" && c.State == queue.WrapUp && c.CallID == caller.ID()
-		})
-	})
+	b.backInFlowAfter(caller, "1001")
 	calls := b.records.agentCalls()
 	if len(calls) != 1 || calls[0].CallID != caller.ID() || calls[0].Agent != "1001" || calls[0].EndedBy != "agent" {
 		t.Fatalf("B recorded %+v, want one agent call of 1001 ended by the agent", calls)
@@ -199,25 +181,7 @@ func TestConversationEndedWhileDown(t *testing.T) {
 	a.must(agent.Hangup()) // nobody hears it
 
 	b := r.start("B", queue.QueueConfig{WrapUp: 30 * time.Second}, "1001")
-	var res enqueued
-	b.until("the caller back in its flow", func() bool {
-		var ok bool
-		res, ok = b.engine.result(caller.ID())
-		return ok
-	})
-	if res.err != nil || res.res.Outcome != ivr.QueueAnswered || res.res.Agent != "1001" {
-		t.Errorf("the resumed Enqueue returned %+v, %v; want answered by 1001", res.res, res.err)
-	}
-	if caller.Snapshot().HungUp {
-		t.Errorf("the caller was hung up; want it back in its flow")
-	}
-	// The agent went to wrap-up for the call (the test's clock may since
-	// have run past its end; the changes are recorded in batches).
-	b.until("1001's wrap-up for the call recorded", func() bool {
-		return slices.ContainsFunc(b.records.stateChanges(), func(c queue.AgentStateChange) bool {
-			return c.Agent == "1001" && c.State == queue.WrapUp && c.CallID == caller.ID()
-		})
-	})
+	b.backInFlowAfter(caller, "1001")
 	calls := append(a.records.agentCalls(), b.records.agentCalls()...)
 	if len(calls) != 1 || calls[0].EndedBy != "agent" || calls[0].CallID != caller.ID() {
 		t.Errorf("agent calls recorded %+v, want one, ended by the agent", calls)
@@ -388,4 +352,30 @@ func TestRestartWithManyCalls(t *testing.T) {
 		t.Errorf("%d callers hung up (want 0), %d conversations back in the flow (want %d), A recorded %d (want 0), %d kept their places (want %d)",
 			hungUp, answered, talking, len(a.records.agentCalls()), kept, waiting)
 	}
+}
+
+// backInFlowAfter waits for caller's resumed Enqueue to return answered by
+// agent, with the caller still up, and for the agent's wrap-up for the
+// call to be recorded (the test's clock may since have run past its end;
+// the changes are recorded in batches).
+func (in *instance) backInFlowAfter(caller *aritest.Party, agent string) {
+	t := in.r.t
+	t.Helper()
+	var res enqueued
+	in.until("the caller back in its flow", func() bool {
+		var ok bool
+		res, ok = in.engine.result(caller.ID())
+		return ok
+	})
+	if res.err != nil || res.res.Outcome != ivr.QueueAnswered || res.res.Agent != agent {
+		t.Errorf("the resumed Enqueue returned %+v, %v; want answered by %s", res.res, res.err, agent)
+	}
+	if caller.Snapshot().HungUp {
+		t.Errorf("the caller was hung up; want it back in its flow")
+	}
+	in.until(agent+"'s wrap-up for the call recorded", func() bool {
+		return slices.ContainsFunc(in.records.stateChanges(), func(c queue.AgentStateChange) bool {
+			return c.Agent == agent && c.State == queue.WrapUp && c.CallID == caller.ID()
+		})
+	})
 }
