@@ -35,7 +35,8 @@ type Flows interface {
 type Queues interface {
 	// Enqueue hands the caller over and returns once the call has left the
 	// queue (answered by an agent, overflowed). When the caller hangs up,
-	// ctx is cancelled and Enqueue must return promptly.
+	// ctx is cancelled and Enqueue must return promptly; if the queues
+	// learn of the hang-up first, Enqueue returns ErrCallerGone.
 	Enqueue(ctx context.Context, req QueueRequest) (QueueResult, error)
 }
 
@@ -80,6 +81,11 @@ type QueueResult struct {
 	// the caller on to the flow, its survey, without hanging up on it).
 	EndedBy string
 }
+
+// ErrCallerGone is what Queues.Enqueue returns when the queues learnt of
+// the caller's hang-up before the engine did: the call ended by the
+// caller, not a queue failure.
+var ErrCallerGone = errors.New("the caller hung up")
 
 // How an agent's part of an answered call ended: QueueResult.EndedBy.
 const (

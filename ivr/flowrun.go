@@ -465,6 +465,9 @@ func (c *call) runQueue(ctx context.Context, n *callflow.Node) (string, error) {
 		return "", context.Cause(ctx) // the queues keep the caller; c.inQueue tells handOff
 	}
 	c.inQueue = false
+	if errors.Is(err, ErrCallerGone) {
+		err = errHungUp // the queues heard the hang-up before the call did
+	}
 	mu.Lock()
 	took := answered
 	mu.Unlock()

@@ -3,6 +3,7 @@ package ivr_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
@@ -396,5 +397,33 @@ func (r *rig) recording(name string) {
 			r.t.Fatalf("recording %s never started: %v", name, err)
 		}
 		runtime.Gosched()
+	}
+}
+
+// goneQueues says, as the ACD may, that the caller hung up before the
+// engine heard of it.
+type goneQueues struct{ caller chan *aritest.Party }
+
+func (g *goneQueues) Enqueue(_ context.Context, req ivr.QueueRequest) (ivr.QueueResult, error) {
+	_ = (<-g.caller).Hangup() // the caller hangs up; the queues hear it before the call does
+	return ivr.QueueResult{}, fmt.Errorf("adopted caller: %w", ivr.ErrCallerGone)
+}
+
+// TestQueueSaysTheCallerHungUp: a queue that learnt of the hang-up first
+// ends the call as the caller's abandon, not a queue failure that the
+// flow's on_fail path would end as completed by the system.
+func TestQueueSaysTheCallerHungUp(t *testing.T) {
+	var reg callflow.Registry
+	// The queue's on_fail hangs up at once: a failure would be the system's.
+	flow := "flow: gone\nnumbers: [\"4008001234\"]\nlanguages: [zh]\nstart: q\nnodes:\n" +
+		"  q:\n    queue: {name: after-sales, next: bye, on_fail: bye}\n  bye:\n    hangup: {}\n"
+	if _, err := reg.Load(map[string][]byte{"gone.yaml": []byte(flow)}); err != nil {
+		t.Fatal(err)
+	}
+	q := &goneQueues{caller: make(chan *aritest.Party, 1)}
+	r := newRigWith(t, &reg, func(c *ivr.EngineConfig) { c.Queues = q })
+	q.caller <- r.dial("13900000000")
+	if j := r.journey(); j.Outcome != ivr.OutcomeAbandoned || j.HungUpBy != ivr.HungUpByCaller {
+		t.Errorf("outcome %q by %q, want abandoned by the caller", j.Outcome, j.HungUpBy)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/hotline-ivr/hotline/ivr"
 	"github.com/hotline-ivr/hotline/queue"
 )
 
@@ -38,8 +39,8 @@ var (
 	// ErrNoSupervision means no supervision session has the ID given.
 	ErrNoSupervision = errors.New("no such supervision session")
 	// ErrCallerGone means the caller's channel ended before the call left
-	// the queue.
-	ErrCallerGone = errors.New("the caller hung up")
+	// the queue (ivr's, which the engine takes as the caller's hang-up).
+	ErrCallerGone = ivr.ErrCallerGone
 	// ErrGone means Asterisk has no such resource (any more): a 404.
 	ErrGone = errors.New("asterisk has no such resource")
 )
