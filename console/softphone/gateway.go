@@ -333,3 +333,37 @@ func checkOffer(offer string) error {
 func udpAddr(a netip.Addr) *net.UDPAddr {
 	return net.UDPAddrFromAddrPort(netip.AddrPortFrom(a, 0))
 }
+
+// ExternalHost is the address session id takes Asterisk's RTP on, to give
+// as external_host when creating its externalMedia channel; ErrNoSession
+// when the browser has no open session (it is not signed in, or its tab
+// closed).
+func (g *Gateway) ExternalHost(id string) (string, error) {
+	s, err := g.Session(id)
+	if err != nil {
+		return "", err
+	}
+	return s.ExternalHost(), nil
+}
+
+// Attach connects session id to the externalMedia channel whose Asterisk
+// side is at asterisk (see [Session.Attach]).
+func (g *Gateway) Attach(id, channel string, asterisk netip.AddrPort) error {
+	s, err := g.Session(id)
+	if err != nil {
+		return err
+	}
+	return s.Attach(channel, asterisk)
+}
+
+// Detach ends session id's call on channel; it does nothing when another
+// call (or none) is attached now, or the session is gone.
+func (g *Gateway) Detach(id, channel string) {
+	s, err := g.Session(id)
+	if err != nil {
+		return
+	}
+	if a := s.att.Load(); a != nil && a.call == channel && s.att.CompareAndSwap(a, nil) {
+		g.log.Info("softphone: call detached", "session", id, "call", channel)
+	}
+}

@@ -302,3 +302,36 @@ func iceUfrag(sdp string) string {
 	}
 	return ""
 }
+
+// TestAttachByID: the ACD's view of the gateway, by session ID: the
+// external host of an open session, ErrNoSession for one not open, and a
+// Detach of an earlier channel that leaves the current call attached.
+func TestAttachByID(t *testing.T) {
+	g := newGateway(t, softphone.Config{})
+	if _, err := g.ExternalHost("nobody"); !errors.Is(err, softphone.ErrNoSession) {
+		t.Fatalf("ExternalHost of no session: %v, want ErrNoSession", err)
+	}
+	if err := g.Attach("nobody", "c0", newAsterisk(t).addr()); !errors.Is(err, softphone.ErrNoSession) {
+		t.Fatalf("Attach to no session: %v, want ErrNoSession", err)
+	}
+	s := newBrowser(t).dial(t, g, "agent-2")
+	host, err := g.ExternalHost("agent-2")
+	if err != nil || host != s.ExternalHost() {
+		t.Fatalf("ExternalHost = %q, %v; want %q", host, err, s.ExternalHost())
+	}
+	if err := g.Attach("agent-2", "c1", newAsterisk(t).addr()); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Attach("agent-2", "c2", newAsterisk(t).addr()); err != nil {
+		t.Fatal(err)
+	}
+	g.Detach("agent-2", "c1") // the earlier call's late end
+	if s.Call() != "c2" {
+		t.Fatalf("after detaching c1: call %q, want c2 still", s.Call())
+	}
+	g.Detach("agent-2", "c2")
+	if s.Call() != "" {
+		t.Fatalf("after detaching c2: call %q, want none", s.Call())
+	}
+	g.Detach("nobody", "c2") // no session: nothing to do
+}

@@ -119,6 +119,10 @@ type Config struct {
 	// restarts (see Stopping and Resumable); nil keeps them in memory
 	// only. It needs Reconcile.
 	Live LiveStore
+	// Softphones carries the audio of agents and supervisors whose device
+	// starts with SoftphonePrefix; nil: such devices cannot be rung.
+	Softphones Softphones
+
 	// AdoptWait bounds how long a caller adopted from the last instance
 	// waits for the engine to take it back before it hears the apology.
 	AdoptWait time.Duration
