@@ -29,6 +29,7 @@ type Config struct {
 	Callbacks  Callbacks  `yaml:"callbacks"`
 	Transfers  Transfers  `yaml:"transfers"`
 	Recordings Recordings `yaml:"recordings"`
+	Softphone  Softphone  `yaml:"softphone"`
 	// Dispositions are the codes agents give calls at wrap-up.
 	Dispositions []Disposition `yaml:"dispositions"`
 	Instance     Instance      `yaml:"instance"`
@@ -149,6 +150,7 @@ func Default() Config {
 			RingTimeout: 30 * time.Second,
 		},
 		Recordings:   DefaultRecordings(),
+		Softphone:    DefaultSoftphone(),
 		Dispositions: DefaultDispositions(),
 		Instance: Instance{
 			Name: hostname(),

@@ -8,15 +8,18 @@ const (
 	EnvDatabaseURL = "DATABASE_URL"
 	// EnvMetricsToken is the bearer token Prometheus sends for /metrics.
 	EnvMetricsToken = "HOTLINE_METRICS_TOKEN"
+	// EnvTURNCredential is the password of the softphone's TURN servers.
+	EnvTURNCredential = "HOTLINE_TURN_CREDENTIAL"
 )
 
 // secretKeys maps the file keys people try to use for a secret (list
 // indexes left out) to where the secret goes instead.
 var secretKeys = map[string]string{
-	"ari.password":           "set the " + EnvARIPassword + " environment variable instead",
-	"database.url":           "set the " + EnvDatabaseURL + " environment variable instead",
-	"console.users.password": "give its bcrypt hash as password_hash instead; hotline passwd makes one",
-	"http.metrics_token":     "set the " + EnvMetricsToken + " environment variable instead",
+	"ari.password":                     "set the " + EnvARIPassword + " environment variable instead",
+	"database.url":                     "set the " + EnvDatabaseURL + " environment variable instead",
+	"console.users.password":           "give its bcrypt hash as password_hash instead; hotline passwd makes one",
+	"http.metrics_token":               "set the " + EnvMetricsToken + " environment variable instead",
+	"softphone.ice_servers.credential": "set the " + EnvTURNCredential + " environment variable instead",
 }
 
 // ApplyEnv fills the secrets from the environment through getenv (os.Getenv
@@ -25,6 +28,11 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	c.ARI.Password = getenv(EnvARIPassword)
 	c.Database.URL = getenv(EnvDatabaseURL)
 	c.HTTP.MetricsToken = getenv(EnvMetricsToken)
+	for i := range c.Softphone.ICEServers {
+		if c.Softphone.ICEServers[i].Username != "" {
+			c.Softphone.ICEServers[i].Credential = getenv(EnvTURNCredential)
+		}
+	}
 	if c.ARI.Password == "" {
 		return fmt.Errorf("%w: export the password of ARI user %q (the one in Asterisk's ari.conf)", ErrNoARIPassword, c.ARI.Username)
 	}

@@ -75,6 +75,7 @@ func (d *decoder) validate(c *Config) {
 	}
 	d.validateACD(c)
 	d.validateRecordings(c.Recordings)
+	d.validateSoftphone(c.Softphone)
 	d.validateDispositions(c.Dispositions)
 }
 

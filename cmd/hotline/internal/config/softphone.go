@@ -1,0 +1,78 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// Softphone is the browser softphone's media gateway: agents and
+// supervisors whose device is WebRTC/<id> talk through it. The browser
+// reaches it by WebRTC (ICE over UDP); Asterisk by the RTP of an
+// externalMedia channel sent to RTPHost.
+type Softphone struct {
+	// Enabled starts the gateway (default true); off, a WebRTC device
+	// cannot be rung.
+	Enabled bool `yaml:"enabled"`
+	// RTPHost is the IP address Asterisk sends the calls' audio to: one of
+	// this machine's, reachable from Asterisk (127.0.0.1 when they share
+	// the machine).
+	RTPHost string `yaml:"rtp_host"`
+	// NAT1To1IPs are the public addresses browsers reach this machine on
+	// when it is behind a 1:1 NAT; they replace its own in ICE.
+	NAT1To1IPs []string `yaml:"nat_1to1_ips"`
+	// ICEServers are STUN/TURN servers for browsers behind NAT.
+	ICEServers []ICEServer `yaml:"ice_servers"`
+	// ICEPortMin and ICEPortMax bound the UDP ports ICE uses (a firewall's
+	// opening); both 0: any.
+	ICEPortMin uint16 `yaml:"ice_port_min"`
+	ICEPortMax uint16 `yaml:"ice_port_max"`
+	// NoMediaTimeout: a browser that sends no audio for this long during a
+	// call is taken for gone (the agent hung up).
+	NoMediaTimeout time.Duration `yaml:"no_media_timeout"`
+	// ICEGrace: a browser whose connection stays lost this long is taken
+	// for gone (ringing: not answered; talking: hung up).
+	ICEGrace time.Duration `yaml:"ice_grace"`
+}
+
+// ICEServer is a STUN or TURN server, as a browser's RTCIceServer. A TURN
+// server's password is a secret: it comes from the environment
+// (EnvTURNCredential), for every server with a username.
+type ICEServer struct {
+	URLs       []string `yaml:"urls"`
+	Username   string   `yaml:"username"`
+	Credential string   `yaml:"-"`
+}
+
+// DefaultSoftphone is what the softphone section starts from.
+func DefaultSoftphone() Softphone {
+	return Softphone{Enabled: true, RTPHost: "127.0.0.1", NoMediaTimeout: 5 * time.Second, ICEGrace: 5 * time.Second}
+}
+
+func (d *decoder) validateSoftphone(s Softphone) {
+	if a, err := netip.ParseAddr(s.RTPHost); err != nil || a.IsUnspecified() {
+		d.at("softphone.rtp_host", "an IP address of this machine that Asterisk can reach, like 10.0.0.5 (127.0.0.1 on one machine)", "%q is not one", s.RTPHost)
+	}
+	for i, ip := range s.NAT1To1IPs {
+		if _, err := netip.ParseAddr(ip); err != nil {
+			d.at(fmt.Sprintf("softphone.nat_1to1_ips[%d]", i), "a public IP address, like 203.0.113.7", "%q is not an IP address", ip)
+		}
+	}
+	for i, srv := range s.ICEServers {
+		p := fmt.Sprintf("softphone.ice_servers[%d]", i)
+		if len(srv.URLs) == 0 {
+			d.at(p+".urls", "like [stun:stun.example.com:3478] or [turn:turn.example.com:3478?transport=udp]", "must not be empty")
+		}
+		for j, u := range srv.URLs {
+			if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "stuns:") && !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
+				d.at(fmt.Sprintf("%s.urls[%d]", p, j), "stun:HOST:PORT or turn:HOST:PORT", "%q is not a STUN or TURN URL", u)
+			}
+		}
+	}
+	if (s.ICEPortMin == 0) != (s.ICEPortMax == 0) || s.ICEPortMin > s.ICEPortMax {
+		d.at("softphone.ice_port_min", "both 0 (any port), or a range like 40000 and 40999", "ports %d–%d are not a range", s.ICEPortMin, s.ICEPortMax)
+	}
+	d.positive("softphone.no_media_timeout", s.NoMediaTimeout)
+	d.positive("softphone.ice_grace", s.ICEGrace)
+}

@@ -1,0 +1,63 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseSoftphone(t *testing.T) {
+	got, err := Parse("hotline.yaml", []byte(minimal+`softphone:
+  rtp_host: 10.0.0.5
+  nat_1to1_ips: [203.0.113.7]
+  ice_servers:
+    - urls: ["stun:stun.example.com:3478"]
+    - urls: ["turn:turn.example.com:3478?transport=udp"]
+      username: hotline
+  ice_port_min: 40000
+  ice_port_max: 40999
+  no_media_timeout: 8s
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := got.Softphone
+	if !s.Enabled || s.RTPHost != "10.0.0.5" || len(s.NAT1To1IPs) != 1 || len(s.ICEServers) != 2 || s.ICEPortMin != 40000 ||
+		s.ICEPortMax != 40999 || s.NoMediaTimeout != 8*time.Second || s.ICEGrace != 5*time.Second {
+		t.Errorf("softphone %+v", s)
+	}
+	if err := got.ApplyEnv(func(k string) string {
+		return map[string]string{EnvARIPassword: "x", EnvTURNCredential: "turn-secret"}[k]
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if c := got.Softphone.ICEServers; c[0].Credential != "" || c[1].Credential != "turn-secret" {
+		t.Errorf("TURN credentials %q, %q: want only the server with a username to get it", c[0].Credential, c[1].Credential)
+	}
+	if d := Default().Softphone; !d.Enabled || d.RTPHost != "127.0.0.1" {
+		t.Errorf("default softphone %+v", d)
+	}
+
+	_, err = Parse("hotline.yaml", []byte(minimal+`softphone:
+  rtp_host: 0.0.0.0
+  nat_1to1_ips: [somewhere]
+  ice_servers:
+    - urls: ["http://stun.example.com"]
+      credential: secret
+  ice_port_min: 40000
+  no_media_timeout: 0s
+`))
+	for _, want := range []string{
+		`hotline.yaml:6: softphone.rtp_host: "0.0.0.0" is not one`,
+		`hotline.yaml:7: softphone.nat_1to1_ips[0]: "somewhere" is not an IP address`,
+		`hotline.yaml:9: softphone.ice_servers[0].urls[0]: "http://stun.example.com" is not a STUN or TURN URL`,
+		`hotline.yaml:10: softphone.ice_servers[0].credential`,
+		`HOTLINE_TURN_CREDENTIAL`,
+		`hotline.yaml:11: softphone.ice_port_min: ports 40000–0 are not a range`,
+		`hotline.yaml:12: softphone.no_media_timeout: must be more than 0, got 0s`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("problems %v, want %s", err, want)
+		}
+	}
+}
