@@ -141,7 +141,7 @@ htp:
 				`hotline.yaml:3: ari.usernme: unknown key (did you mean username? known keys: url, username, application, request_timeout, reconnect)`,
 				`hotline.yaml:5: ari.reconnect.min_backof: unknown key (did you mean min_backoff? known keys: min_backoff, max_backoff)`,
 				`hotline.yaml:6: ari.reconnect.jitter: unknown key (known keys: min_backoff, max_backoff)`,
-				`hotline.yaml:7: htp: unknown key (did you mean http? known keys: ari, http, log, telemetry, database, flows, queues, agents, callbacks, transfers, recordings, dispositions, instance, console)`,
+				`hotline.yaml:7: htp: unknown key (did you mean http? known keys: ari, http, log, telemetry, database, flows, timezone, queues, agents, callbacks, transfers, recordings, dispositions, instance, console)`,
 			},
 		},
 		{
@@ -298,10 +298,24 @@ log:
 			},
 		},
 		{
+			name: "unknown time zone",
+			file: minimal + "timezone: Asia/Shangai\n",
+			want: []string{
+				`hotline.yaml:5: timezone: unknown time zone "Asia/Shangai" (use a name like Asia/Shanghai or UTC, or Local for the machine's own zone)`,
+			},
+		},
+		{
+			name: "empty time zone",
+			file: minimal + "timezone: \"\"\n",
+			want: []string{
+				`hotline.yaml:5: timezone: unknown time zone "" (use a name like Asia/Shanghai or UTC, or Local for the machine's own zone)`,
+			},
+		},
+		{
 			name: "not a mapping",
 			file: "- ari\n- http\n",
 			want: []string{
-				`hotline.yaml:1: want a mapping of keys, got a list (known keys: ari, http, log, telemetry, database, flows, queues, agents, callbacks, transfers, recordings, dispositions, instance, console)`,
+				`hotline.yaml:1: want a mapping of keys, got a list (known keys: ari, http, log, telemetry, database, flows, timezone, queues, agents, callbacks, transfers, recordings, dispositions, instance, console)`,
 			},
 		},
 	}

@@ -73,6 +73,7 @@ func (d *decoder) validate(c *Config) {
 	if c.Flows.Dir == "" {
 		d.at("flows.dir", "the folder of the call-flow *.yaml files, like /etc/hotline/flows", "must not be empty")
 	}
+	d.validateTimezone(c.Timezone)
 	d.validateACD(c)
 	d.validateRecordings(c.Recordings)
 	d.validateDispositions(c.Dispositions)
