@@ -70,7 +70,7 @@ func New(cfg Config) (*Center, error) {
 	}
 	now := c.clock.Now()
 	c.day.begin(now)
-	c.day.since = now
+	c.day.since = now.In(c.day.loc)
 	var errs []error
 	cfgs := map[string]QueueConfig{}
 	for _, q := range cfg.Queues {
