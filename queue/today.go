@@ -24,12 +24,21 @@ type day struct {
 // begin makes the day that holds now the current one.
 func (d *day) begin(now time.Time) {
 	y, m, dd := now.In(d.loc).Date()
-	d.start = time.Date(y, m, dd, 0, 0, 0, 0, d.loc)
-	d.end = time.Date(y, m, dd+1, 0, 0, 0, 0, d.loc)
-	if !d.end.After(now) { // a zone whose midnight is skipped (DST at 00:00)
-		d.end = time.Date(y, m, dd+2, 0, 0, 0, 0, d.loc)
-	}
+	d.start, d.end = midnight(y, m, dd, d.loc), midnight(y, m, dd+1, d.loc)
 	d.since = d.start
+}
+
+// midnight is the first instant of a date in loc (dd may run past the
+// month's end, as in time.Date). Where a change of offset skips midnight
+// (summer time starting at 00:00, as in Chile or Cuba), the day begins at
+// the change, not in the day before.
+func midnight(y int, m time.Month, dd int, loc *time.Location) time.Time {
+	y, m, dd = time.Date(y, m, dd, 12, 0, 0, 0, loc).Date()
+	t := time.Date(y, m, dd, 0, 0, 0, 0, loc)
+	if ty, tm, td := t.Date(); ty != y || tm != m || td != dd {
+		_, t = t.ZoneBounds()
+	}
+	return t
 }
 
 // today starts a new day, every queue's totals at 0, when now is past the

@@ -166,3 +166,25 @@ func TestSeedDay(t *testing.T) {
 		t.Fatalf("the next day after a refused seed: %+v", st)
 	}
 }
+
+// TestTotalsWhereMidnightIsSkipped: where summer time starts at midnight
+// (Chile, 2026-09-06: 00:00 -04 is 01:00 -03), the day begins at the
+// change, with its own date, and the day before ends there.
+func TestTotalsWhereMidnightIsSkipped(t *testing.T) {
+	santiago, err := time.LoadLocation("America/Santiago")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := dayEnv(t, santiago, time.Date(2026, 9, 5, 22, 0, 0, 0, santiago))
+	e.answerAfter("c1", time.Second)
+	change := time.Date(2026, 9, 6, 4, 0, 0, 0, time.UTC) // 01:00 -03
+	e.advance(change.Sub(e.clk.Now()) - time.Nanosecond)
+	if st := e.status(); st.Answered != 1 || st.Day.Format(time.DateOnly) != "2026-09-05" {
+		t.Fatalf("just before the change: %+v", st)
+	}
+	e.advance(time.Nanosecond)
+	st := e.status()
+	if st.Answered != 0 || !st.Day.Equal(change) || st.Day.Format(time.DateOnly) != "2026-09-06" || st.Day.Format("15:04") != "01:00" {
+		t.Fatalf("at the change: day %v, %+v; want the totals of 2026-09-06 from 01:00 -03", st.Day, st)
+	}
+}
