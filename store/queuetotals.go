@@ -29,10 +29,10 @@ import (
 //     queued_calls, talking or held, counts it answered at its answered_at,
 //     within the level when that is at most the level after queue_arrived.
 //
-// A journey's queue is its queue node's: a caller that the queue moved on
-// by itself (an overflow into another queue, an agent's transfer to a
-// queue) counts in the node's queue, where the Center counts it in the
-// queue that answered it.
+// A journey's queue is its queue node's, and its stay there ends once: a
+// caller that the ACD moved on by itself (an overflow into another queue,
+// an agent's transfer to a queue) counts once, in the node's queue, where
+// the Center counts it in each queue where it was answered or abandoned.
 const queueTotalsSQL = `
 WITH levels AS (
 	SELECT * FROM unnest($3::text[], $4::bigint[]) AS l(queue, sl_us)
