@@ -172,10 +172,11 @@ type records struct {
 	// history reads the call records for the console's screen pop and
 	// agent day; nil without a database.
 	history console.History
+	close   func(context.Context)
+
 	// queueTotals reads the queues' totals of a period (seedToday); nil
 	// without a database.
 	queueTotals queueTotalsFunc
-	close       func(context.Context)
 }
 
 // handoffAge is how long a call's handoff is kept for the next instance:
