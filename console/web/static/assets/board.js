@@ -74,7 +74,6 @@ export class Board {
   }
 
   render(snap) {
-    if (snap.at) this.skew = Date.parse(snap.at) - Date.now(); // the server's clock, for the end of its day
     this.renderQueues(snap.queues);
     const calls = new Map();
     for (const c of snap.calls) if (c.agent) calls.set(c.agent, c);
@@ -127,22 +126,28 @@ export class Board {
     setText($("board").querySelector("h2 small"), whole ? t("board.today", when) : t("board.todaySince", when));
     const offset = /([+-]\d\d:\d\d|Z)$/.exec(q.since)?.[1] ?? "Z";
     const end = Date.parse(`${q.day}T00:00:00${offset}`) + 864e5;
-    this.dayEnd = Math.max(this.dayEnd ?? 0, end);
+    if (!(end <= this.dayEnd)) {
+      this.dayEnd = this.dayAsk = end;
+      this.dayRetry = 6e4;
+    }
   }
 
-  // newDay asks for the queues once the centre's day is over: no event may
-  // come for a while at night, and the totals of a new day start at 0.
+  // newDay asks for the queues once the centre's day is over (no event
+  // may come for a while at night, and a new day's totals start at 0);
+  // while the server's day is not over (another clock), it asks again
+  // after a minute, then less and less often.
   async newDay() {
     if (this.dayCheck) return;
     this.dayCheck = true;
-    const was = this.dayEnd;
     try {
-      const res = await call("GET", "/api/queues");
-      this.renderQueues(res.queues);
+      this.renderQueues((await call("GET", "/api/queues")).queues);
     } catch {
       // The stream's next snapshot will do.
     } finally {
-      if (this.dayEnd === was) this.dayEnd = was + 6e4; // not over there yet: ask again in a minute
+      if (this.dayAsk <= Date.now()) {
+        this.dayAsk = Date.now() + this.dayRetry;
+        this.dayRetry = Math.min(2 * this.dayRetry, 36e5);
+      }
       this.dayCheck = false;
     }
   }
@@ -198,7 +203,7 @@ export class Board {
   // tick counts each agent's time in state on between snapshots, and
   // notices the end of the centre's day.
   tick() {
-    if (this.dayEnd && Date.now() + (this.skew ?? 0) >= this.dayEnd) this.newDay();
+    if (this.dayAsk && Date.now() >= this.dayAsk) this.newDay();
     const now = performance.now();
     for (const row of this.agentRows.values()) {
       const a = row.agent;
