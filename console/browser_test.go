@@ -342,7 +342,7 @@ func TestBrowserWallboard(t *testing.T) {
 		t.Errorf("support answered %q, want 1", got)
 	}
 	st, _ := e.acd.center.QueueStatus("support")
-	b.untilContains("#board h2 small", "今日统计（"+st.Day.Format(time.DateOnly)+"，自 "+st.Since.Format("15:04")+" 服务启动起）")
+	b.untilContains("#board h2 small", "今日统计（"+st.Day.Format(time.DateOnly)+"，自服务启动时 "+st.Since.Format("15:04")+" 起）")
 	// Mark the rows: a keyed update keeps them.
 	eval[bool](b, `[...document.querySelectorAll("#agents tbody tr")].every(r => (r.dataset.mark = "kept"))`)
 

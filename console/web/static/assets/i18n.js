@@ -117,7 +117,7 @@ const text = {
     "board.agents": "坐席",
     "board.since": "今日统计",
     "board.today": "今日统计（{day}，自 0 点起）",
-    "board.todaySince": "今日统计（{day}，自 {time} 服务启动起）",
+    "board.todaySince": "今日统计（{day}，自服务启动时 {time} 起）",
     "q.name": "队列",
     "q.waiting": "排队",
     "q.longest": "最长等待",
