@@ -5,9 +5,11 @@ import (
 	_ "time/tzdata" // zone names work where the system has no zone files (containers), as for hotline report
 )
 
-// DefaultTimezone is timezone's default: the machine's own zone (the TZ
-// environment variable, else /etc/localtime).
-const DefaultTimezone = "Local"
+// DefaultTimezone is timezone's default: China's, the zone of the
+// hotlines Hotline serves and the default of hotline report's --tz, so
+// that the wallboard's day and the reports' days agree. Local is the
+// machine's own zone (the TZ environment variable, else /etc/localtime).
+const DefaultTimezone = "Asia/Shanghai"
 
 // validateTimezone checks timezone: a zone name, as hotline report's --tz
 // takes it.

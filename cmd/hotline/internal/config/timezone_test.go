@@ -5,21 +5,21 @@ import (
 	"time"
 )
 
-// TestLocation: the centre's day is in the machine's zone unless
-// timezone names one.
+// TestLocation: the centre's day is China's, as the reports', unless
+// timezone names another zone (Local: the machine's).
 func TestLocation(t *testing.T) {
 	c, err := Parse("hotline.yaml", []byte(minimal))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Timezone != "Local" || c.Location() != time.Local {
-		t.Errorf("default: timezone %q, location %v; want Local, the machine's", c.Timezone, c.Location())
+	if got := c.Location().String(); c.Timezone != "Asia/Shanghai" || got != "Asia/Shanghai" {
+		t.Errorf("default: timezone %q, location %s; want Asia/Shanghai, as hotline report's", c.Timezone, got)
 	}
-	c, err = Parse("hotline.yaml", []byte(minimal+"timezone: Asia/Shanghai\n"))
+	c, err = Parse("hotline.yaml", []byte(minimal+"timezone: Local\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.Location().String(); got != "Asia/Shanghai" {
-		t.Errorf("timezone Asia/Shanghai: location %s", got)
+	if c.Location() != time.Local {
+		t.Errorf("timezone Local: location %s, want the machine's", c.Location())
 	}
 }
