@@ -218,6 +218,15 @@ func (d *Decoder) Walk(n *yaml.Node, v reflect.Value, path string) {
 	}
 	t := v.Type()
 	switch {
+	case t.Kind() == reflect.Pointer:
+		// An optional section: absent or empty, it stays nil.
+		if IsNull(n) {
+			return
+		}
+		e := reflect.New(t.Elem())
+		d.Walk(n, e.Elem(), path)
+		v.Set(e)
+		return
 	case t.Kind() == reflect.Struct && t != durationType:
 		d.walkMapping(n, v, path)
 		return
@@ -525,9 +534,13 @@ func LeafKeys(t reflect.Type, path string) []string {
 	for _, k := range Keys(t) {
 		f, _ := FieldByKey(t, k)
 		p := JoinPath(path, k)
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
 		switch {
-		case f.Type.Kind() == reflect.Struct && f.Type != durationType:
-			out = append(out, LeafKeys(f.Type, p)...)
+		case ft.Kind() == reflect.Struct && ft != durationType:
+			out = append(out, LeafKeys(ft, p)...)
 		case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct:
 			out = append(out, LeafKeys(f.Type.Elem(), p+"[]")...)
 		default:

@@ -36,6 +36,7 @@ type file struct {
 	On     bool           `yaml:"on"`
 	Items  []item         `yaml:"items"`
 	Levels map[string]int `yaml:"levels"`
+	Extra  *item          `yaml:"extra"`
 	Secret string         `yaml:"-"`
 }
 
@@ -68,11 +69,12 @@ items:
     limit: 7
     every: 1m30s
 levels: {x: 1}
+extra: {name: e}
 `)
 	if len(d.Problems) != 0 {
 		t.Fatal(d.Problems)
 	}
-	want := file{Title: "untitled", Ratio: 2, On: true, Items: []item{{Name: "a", Limit: 3}, {Name: "b", Limit: 7, Every: 90 * time.Second}}, Levels: map[string]int{"x": 1}}
+	want := file{Title: "untitled", Ratio: 2, On: true, Items: []item{{Name: "a", Limit: 3}, {Name: "b", Limit: 7, Every: 90 * time.Second}}, Levels: map[string]int{"x": 1}, Extra: &item{Name: "e", Limit: 3}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
@@ -103,7 +105,7 @@ on: false
 		got = append(got, p.Error())
 	}
 	want := []string{
-		`f.yaml:1: titel: unknown key (did you mean title? known keys: title, ratio, on, items, levels)`,
+		`f.yaml:1: titel: unknown key (did you mean title? known keys: title, ratio, on, items, levels, extra)`,
 		`f.yaml:1: missing.key: is required (a hint)`,
 		`f.yaml:2: ratio: want a number, got "many"`,
 		`f.yaml:3: on: want true or false, got "1"`,
@@ -137,7 +139,7 @@ func TestSyntaxErrors(t *testing.T) {
 
 func TestLeafKeys(t *testing.T) {
 	got := strictyaml.LeafKeys(reflect.TypeFor[file](), "")
-	want := []string{"title", "ratio", "on", "items[].name", "items[].limit", "items[].every", "levels"}
+	want := []string{"title", "ratio", "on", "items[].name", "items[].limit", "items[].every", "levels", "extra.name", "extra.limit", "extra.every"}
 	if !slices.Equal(got, want) {
 		t.Errorf("LeafKeys = %v, want %v", got, want)
 	}
