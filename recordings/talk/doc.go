@@ -7,7 +7,8 @@
 //
 // The detector works on 20 ms frames of 8 kHz audio: a frame is speech
 // when its energy stands well above the channel's own noise floor (its
-// quietest frames) and above an absolute floor; a speech stretch keeps
+// quietest frames, capped for a side that never pauses) and above an
+// absolute floor; a speech stretch keeps
 // going through pauses shorter than the hang-over, and a blip shorter
 // than the minimum speech is dropped. Stretches the caller could not talk
 // in (hold, a PCI pause) are left out of every figure.

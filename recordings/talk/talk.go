@@ -19,6 +19,9 @@ type Options struct {
 	// MinLevel is the quietest speech, in dB below full scale (-45):
 	// anything quieter is silence, whatever the floor.
 	MinLevel float64
+	// MaxFloor caps the noise floor (-35 dBFS): a side that talks all
+	// along has no quiet frames to measure its line noise on.
+	MaxFloor float64
 	// HangOver bridges the pauses inside speech (300 ms).
 	HangOver time.Duration
 	// MinSpeech drops shorter blips (clicks, a breath): 100 ms.
@@ -37,6 +40,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MinLevel == 0 {
 		o.MinLevel = -45
+	}
+	if o.MaxFloor == 0 {
+		o.MaxFloor = -35
 	}
 	if o.HangOver <= 0 {
 		o.HangOver = 300 * time.Millisecond
@@ -152,7 +158,7 @@ func detect(pcm []int16, n, frame int, out []bool, o Options) []bool {
 	floor := o.MinLevel - o.AboveFloor
 	if len(counted) > 0 {
 		slices.Sort(counted)
-		floor = counted[len(counted)/10]
+		floor = min(counted[len(counted)/10], o.MaxFloor)
 	}
 	threshold := max(floor+o.AboveFloor, o.MinLevel)
 	speech := make([]bool, n)
