@@ -110,3 +110,22 @@ func (q *QA) Candidates(ctx context.Context, from, to time.Time, complaintCodes 
 		return c, err
 	})
 }
+
+// ConversationRecording finds the playable recording of the agent's
+// conversation in a call ("" if none): the agent's own, or one the agent
+// joined by a transfer (its "agent" markers).
+func (q *QA) ConversationRecording(ctx context.Context, callID, agent string) (string, error) {
+	var id string
+	err := q.db.QueryRow(ctx, `
+		SELECT r.id FROM recordings r
+		WHERE r.call_id = $1 AND r.kind = 'conversation' AND r.state IN ('stored', 'cleaned')
+		  AND (r.agent_id = $2 OR EXISTS (SELECT 1 FROM recording_markers m WHERE m.recording_id = r.id AND m.kind = 'agent' AND m.detail->>'actor' = $2))
+		ORDER BY r.call_started_at LIMIT 1`, callID, agent).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("the recording of call %s: %w", callID, err)
+	}
+	return id, nil
+}

@@ -75,7 +75,7 @@ func Sample(r Rules, calls []Candidate, loc *time.Location, seed uint64) []Pick 
 	}
 	buckets := map[bucket][]Candidate{}
 	for _, c := range calls {
-		b := bucket{c.Agent, weekOf(c.Ended, loc)}
+		b := bucket{c.Agent, WeekOf(c.Ended, loc)}
 		buckets[b] = append(buckets[b], c)
 	}
 	keys := make([]bucket, 0, len(buckets))
@@ -111,8 +111,8 @@ func Sample(r Rules, calls []Candidate, loc *time.Location, seed uint64) []Pick 
 	return out
 }
 
-// weekOf is the Monday 00:00 starting t's week in loc.
-func weekOf(t time.Time, loc *time.Location) time.Time {
+// WeekOf is the Monday 00:00 starting t's week in loc.
+func WeekOf(t time.Time, loc *time.Location) time.Time {
 	t = t.In(loc)
 	back := (int(t.Weekday()) + 6) % 7 // days since Monday
 	y, m, d := t.Date()
