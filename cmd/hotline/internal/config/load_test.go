@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hotline-ivr/hotline/internal/strictyaml"
 )
 
 // minimal is the smallest valid file.
@@ -394,35 +396,16 @@ func TestExampleFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &decoder{file: path, lines: map[string]int{}, bad: map[string]bool{}}
+	d := newDecoder(path)
 	cfg := Default()
-	d.walk(d.document(data), reflect.ValueOf(&cfg).Elem(), "")
+	d.Walk(d.Document(data), reflect.ValueOf(&cfg).Elem(), "")
 	shown := map[string]bool{} // keys of list items as queues[].name
-	for key := range d.lines {
+	for key := range d.Lines {
 		shown[listIndex.ReplaceAllString(key, "[]")] = true
 	}
-	for _, key := range leafKeys(reflect.TypeFor[Config](), "") {
+	for _, key := range strictyaml.LeafKeys(reflect.TypeFor[Config](), "") {
 		if !shown[key] {
 			t.Errorf("%s does not show the key %s", path, key)
 		}
 	}
-}
-
-// leafKeys lists the keys that hold values; those of a list's items as
-// queues[].name.
-func leafKeys(t reflect.Type, path string) []string {
-	var out []string
-	for _, k := range yamlKeys(t) {
-		f, _ := fieldByKey(t, k)
-		p := joinPath(path, k)
-		switch {
-		case f.Type.Kind() == reflect.Struct && f.Type != durationType:
-			out = append(out, leafKeys(f.Type, p)...)
-		case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct:
-			out = append(out, leafKeys(f.Type.Elem(), p+"[]")...)
-		default:
-			out = append(out, p)
-		}
-	}
-	return out
 }
