@@ -341,6 +341,8 @@ func TestBrowserWallboard(t *testing.T) {
 	if got := b.text(`tr[data-queue="support"] td:nth-child(6)`); got != "1" {
 		t.Errorf("support answered %q, want 1", got)
 	}
+	st, _ := e.acd.center.QueueStatus("support")
+	b.untilContains("#board h2 small", "今日统计（"+st.Day.Format(time.DateOnly)+"，自服务启动时 "+st.Since.Format("15:04")+" 起）")
 	// Mark the rows: a keyed update keeps them.
 	eval[bool](b, `[...document.querySelectorAll("#agents tbody tr")].every(r => (r.dataset.mark = "kept"))`)
 
@@ -383,6 +385,8 @@ func TestBrowserWallboard(t *testing.T) {
 	b.setLanguage("en")
 	b.untilText(`tr[data-agent="1002"] td:nth-child(3)`, "Ready")
 	b.untilText(`#agents thead th:nth-child(4)`, "Time in state")
+	b.untilText(`#queues thead th:nth-child(4)`, "Service level today")
+	b.untilContains("#board h2 small", "today's totals ("+st.Day.Format(time.DateOnly)+", since the server started at ")
 }
 
 // TestBrowserWallboardAtScale: 500 agents in 50 queues; a burst of state

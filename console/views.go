@@ -34,7 +34,14 @@ type QueueView struct {
 	Staffed            int     `json:"staffed"`
 	Ready              int     `json:"ready"`
 	AHTSeconds         float64 `json:"aht_seconds"`
-	// Totals since the server started.
+
+	// The totals of today: the centre's day (in its time zone) from
+	// Since, the day's midnight, or the server's start when it started
+	// that day without the call records of the day before it (no
+	// database, or PostgreSQL down).
+	Day   string    `json:"day"` // the day's date, like 2026-12-06
+	Since time.Time `json:"since"`
+
 	Answered           int `json:"answered"`
 	AnsweredInSL       int `json:"answered_in_sl"`
 	Abandoned          int `json:"abandoned"`
@@ -107,6 +114,7 @@ func queueView(q queue.QueueStatus) QueueView {
 		LoggedIn:           q.LoggedIn, Staffed: q.Staffed, Ready: q.Ready,
 		AHTSeconds: seconds(q.AHT),
 		Answered:   q.Answered, AnsweredInSL: q.AnsweredInSL, Abandoned: q.Abandoned,
+		Day: q.Day.Format(time.DateOnly), Since: q.Since,
 		Overflowed: q.Overflowed, Missed: q.Missed, Callbacks: q.Callbacks,
 		CallbacksConnected: q.CallbacksConnected, CallbacksCancelled: q.CallbacksCancelled,
 		ServiceLevel: q.ServiceLevel,

@@ -182,3 +182,36 @@ func TestAbandonRate(t *testing.T) {
 		t.Errorf("abandon rates %v, %v, want 2/3 and 0", s, c)
 	}
 }
+
+// TestQueueTotalsOfToday: the wallboard's queue totals say their day and
+// since when they count; past the centre's midnight they are the new
+// day's, from 0.
+func TestQueueTotalsOfToday(t *testing.T) {
+	e := newEnv(t)
+	tok := e.login("wang")
+	support := func() map[string]any {
+		var qs struct{ Queues []map[string]any }
+		e.must(http.StatusOK, "GET", "/api/queues", tok, "", &qs)
+		return qs.Queues[0]
+	}
+	st, err := e.acd.center.QueueStatus("support")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := support()
+	if q["day"] != st.Day.Format(time.DateOnly) || q["since"] != st.Since.Format(time.RFC3339Nano) {
+		t.Errorf("day %v since %v, want %s since %s", q["day"], q["since"], st.Day.Format(time.DateOnly), st.Since.Format(time.RFC3339Nano))
+	}
+	e.acd.mustReady(t, "1001")
+	e.acd.connect(t, "call-1", "support", "1001", "13800138000")
+	if q := support(); q["answered"] != 1.0 {
+		t.Fatalf("answered %v, want 1", q["answered"])
+	}
+	next := st.Day.AddDate(0, 0, 1)
+	e.clock.Advance(next.Sub(e.clock.Now()))
+	tok = e.login("wang") // the session has ended meanwhile
+	q = support()
+	if q["day"] != next.Format(time.DateOnly) || q["since"] != next.Format(time.RFC3339Nano) || q["answered"] != 0.0 || q["service_level"] != 0.0 {
+		t.Errorf("after midnight: %v, want the totals of %s from 0", q, next.Format(time.DateOnly))
+	}
+}

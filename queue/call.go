@@ -31,11 +31,12 @@ func (c *Center) Answered(id, agentID string) error {
 	e.state = connected
 	if e.callback {
 		c.spent[e.id] = struct{}{}
-		l.stats.callbacksConnected++
+		c.stats(now, l).callbacksConnected++
 	} else {
-		l.stats.answered++
+		st := c.stats(now, l)
+		st.answered++
 		if now.Sub(e.entered) <= l.cfg.ServiceLevel {
-			l.stats.answeredInSL++
+			st.answeredInSL++
 		}
 	}
 	a.answered[l.name]++
@@ -76,7 +77,7 @@ func (c *Center) offered(id, agentID, op string) (*entry, error) {
 // missed ends e's offer as not answered.
 func (c *Center) missed(now time.Time, e *entry) {
 	a := e.agent
-	e.line.stats.missed++
+	c.stats(now, e.line).missed++
 	c.mustTransition(now, a, NotReady, ReasonMissed, e)
 	c.place(now, e, e.line)
 }
@@ -103,9 +104,9 @@ func (c *Center) Abandon(id string) error {
 	}
 	if e.callback {
 		c.spent[e.id] = struct{}{}
-		e.line.stats.callbacksCancelled++
+		c.stats(now, e.line).callbacksCancelled++
 	} else {
-		e.line.stats.abandoned++
+		c.stats(now, e.line).abandoned++
 	}
 	c.drop(e)
 	return nil

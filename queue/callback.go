@@ -38,7 +38,7 @@ func (c *Center) RequestCallback(callID, requestID, number string) error {
 	}
 	delete(c.entries, e.id)
 	e.line.live--
-	e.line.stats.callbacks++
+	c.stats(c.clock.Now(), e.line).callbacks++
 	e.id, e.callback = requestID, true
 	if number != "" {
 		e.number = number
@@ -65,7 +65,7 @@ func (c *Center) AddCallback(cb Callback) (Admission, error) {
 	now := c.clock.Now()
 	e := &entry{id: cb.ID, priority: cb.Priority, own: normSkills(cb.Skills), number: cb.Number, callback: true}
 	c.arrive(now, e, cb.Arrived)
-	l.stats.callbacks++
+	c.stats(now, l).callbacks++
 	return c.admit(now, e, l, false), nil
 }
 

@@ -17,6 +17,9 @@ type Config struct {
 	Clock clockwork.Clock
 	// Queues are the center's queues; more can be added with SetQueue.
 	Queues []QueueConfig
+	// Location is the time zone of the centre's day: the queues' totals
+	// (QueueStatus) count from its local midnight. nil means time.Local.
+	Location *time.Location
 	// StateLogLimit bounds the agent state changes kept until drained; the
 	// oldest are dropped (and counted) past it. 0 means DefaultStateLogLimit.
 	StateLogLimit int
@@ -41,6 +44,7 @@ type Center struct {
 	seq         uint64 // arrival and agent order
 	lastArrival int64  // the latest fresh arrival, in wall-clock nanoseconds
 	offers      uint64 // offer generations
+	day         day    // what the queues' totals count
 }
 
 // New returns a Center with the configured queues, or every problem with
@@ -60,6 +64,13 @@ func New(cfg Config) (*Center, error) {
 	if c.log.limit <= 0 {
 		c.log.limit = DefaultStateLogLimit
 	}
+	c.day.loc = cfg.Location
+	if c.day.loc == nil {
+		c.day.loc = time.Local
+	}
+	now := c.clock.Now()
+	c.day.begin(now)
+	c.day.since = now.In(c.day.loc)
 	var errs []error
 	cfgs := map[string]QueueConfig{}
 	for _, q := range cfg.Queues {

@@ -56,6 +56,16 @@
 // WrapUp). With nobody staffed, or no handle time yet and no
 // [QueueConfig.HandleTimeSeed], the estimate is unknown.
 //
+// # The day's totals
+//
+// A queue's totals in [QueueStatus] (answered, abandoned, the service
+// level...) are the centre's day's: they count from local midnight in
+// [Config.Location]. The first event or status after midnight sets them to
+// 0 for the new day; no goroutine watches the clock. A center started
+// during a day counts from its start until [Center.SeedDay] adds what the
+// call records hold of the day before it ([Center.Unseeded] says which
+// part that is).
+//
 // # Concurrency
 //
 // A Center is safe for concurrent use: one mutex guards all its state, so

@@ -67,4 +67,8 @@ var (
 
 	// ErrNoCallToDispose: the agent is neither on a call nor wrapping one up.
 	ErrNoCallToDispose = errors.New("the agent has no call to give a disposition")
+
+	// ErrSeed means SeedDay's totals cannot be added: they are of a day
+	// that is over, or the day was seeded already.
+	ErrSeed = errors.New("the day's totals cannot be seeded")
 )

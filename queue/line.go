@@ -24,7 +24,8 @@ type line struct {
 	stats    counters
 }
 
-// counters are a queue's totals since the center started.
+// counters are a queue's totals of the centre's day (see day); read and
+// count them through Center.stats, which starts a new day when one is due.
 type counters struct {
 	answered, answeredInSL, abandoned, overflowed, missed int
 	callbacks, callbacksConnected, callbacksCancelled     int

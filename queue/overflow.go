@@ -73,7 +73,7 @@ func (c *Center) admit(now time.Time, e *entry, l *line, moved bool) Admission {
 			ad.Queued, ad.Place = true, c.place1(now, e)
 			return ad
 		}
-		l.stats.overflowed++
+		c.stats(now, l).overflowed++
 		ov := Overflow{CallID: e.id, Queue: l.name, Reason: reason, Action: l.cfg.Overflow}
 		visited = append(visited, l)
 		if next := c.lines[ov.Action.Queue]; ov.Action.Kind == ActionQueue && next != nil && !slices.Contains(visited, next) {
@@ -95,7 +95,7 @@ func (c *Center) admit(now time.Time, e *entry, l *line, moved bool) Admission {
 func (c *Center) overflow(now time.Time, e *entry, reason OverflowReason, d *Decision) {
 	l := e.line
 	ov := Overflow{CallID: e.id, Queue: l.name, Reason: reason, Action: l.cfg.Overflow}
-	l.stats.overflowed++
+	c.stats(now, l).overflowed++
 	switch ov.Action.Kind {
 	case ActionCallbackOffer:
 		e.callbackOffered = true

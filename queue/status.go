@@ -16,7 +16,14 @@ type QueueStatus struct {
 	Ready            int // agents Ready
 	AHT              time.Duration
 
-	// Totals since the center started.
+	// The totals of the centre's day: Day is its local midnight (in
+	// Config.Location), Since when the totals began counting in it: Day,
+	// or the center's start on its first day until SeedDay adds the call
+	// records of the day before it (Answered, AnsweredInSL and Abandoned
+	// only: the others count from the start on that day).
+	Day   time.Time
+	Since time.Time
+
 	Answered           int
 	AnsweredInSL       int // answered within the queue's ServiceLevel of joining it
 	Abandoned          int
@@ -38,7 +45,9 @@ func (c *Center) QueueStatus(name string) (QueueStatus, error) {
 	if !ok {
 		return QueueStatus{}, fmt.Errorf("%w: %q", ErrUnknownQueue, name)
 	}
-	return c.status(c.clock.Now(), l), nil
+	now := c.clock.Now()
+	c.today(now)
+	return c.status(now, l), nil
 }
 
 // Queues returns every queue's status, in the order the queues were added.
@@ -46,6 +55,7 @@ func (c *Center) Queues() []QueueStatus {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.clock.Now()
+	c.today(now)
 	out := make([]QueueStatus, len(c.order))
 	for i, l := range c.order {
 		out[i] = c.status(now, l)
@@ -58,7 +68,7 @@ func (c *Center) status(now time.Time, l *line) QueueStatus {
 	st := l.stats
 	s := QueueStatus{
 		Name: name, Waiting: l.waiting, WaitingCallbacks: l.waiting - l.live,
-		LoggedIn: l.loggedIn, Staffed: l.staffed,
+		LoggedIn: l.loggedIn, Staffed: l.staffed, Day: c.day.start, Since: c.day.since,
 		Answered: st.answered, AnsweredInSL: st.answeredInSL, Abandoned: st.abandoned,
 		Overflowed: st.overflowed, Missed: st.missed, Callbacks: st.callbacks,
 		CallbacksConnected: st.callbacksConnected, CallbacksCancelled: st.callbacksCancelled,

@@ -19,7 +19,10 @@
 // recordings of conversations ([Recordings]): the storage jobs of package
 // recordings' pipeline, claimed with FOR UPDATE SKIP LOCKED and moved a
 // guarded step at a time, their retention and legal holds, the append-only
-// audit of every access, and the recordings search.
+// audit of every access, and the recordings search. And QA's work ([QA]):
+// scorecard versions, the review queue with one reviewer's claim at a
+// time, evaluations and every change to them (the rules are package
+// evaluation's), timed comments on recordings, and calibrations.
 //
 // store talks to PostgreSQL through github.com/jackc/pgx/v5 and reports
 // through the OpenTelemetry API only (spans on queries and flushes, pool and

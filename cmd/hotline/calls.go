@@ -173,6 +173,10 @@ type records struct {
 	// agent day; nil without a database.
 	history console.History
 	close   func(context.Context)
+
+	// queueTotals reads the queues' totals of a period (seedToday); nil
+	// without a database.
+	queueTotals queueTotalsFunc
 }
 
 // handoffAge is how long a call's handoff is kept for the next instance:
@@ -260,6 +264,7 @@ func openRecords(ctx context.Context, cfg config.Database, instance string, log 
 		journeys: w, agents: store.NewAgentRecords(w, log),
 		callbacks: store.NewACDCallbacks(callbacks, cbSpool), live: live, handoffs: handoffs, close: closeFn,
 		flowVersions: store.NewFlowVersions(pool), recordings: store.NewRecordings(pool, nil), history: storeHistory{pool},
+		queueTotals: storeQueueTotals(pool),
 	}, nil
 }
 

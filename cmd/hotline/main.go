@@ -35,7 +35,7 @@ type command struct {
 
 // commands lists the subcommands in the order help shows them.
 func commands() []command {
-	return []command{serveCommand, demoCommand, configCommand, flowCommand, migrateCommand, reportCommand, promptsCommand, simCommand, passwdCommand, versionCommand}
+	return []command{serveCommand, demoCommand, configCommand, flowCommand, scorecardCommand, migrateCommand, reportCommand, promptsCommand, simCommand, passwdCommand, versionCommand}
 }
 
 const mainHelp = `Hotline is an IVR and contact-centre server that drives Asterisk over ARI.

@@ -250,7 +250,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 // HTTP server. rec keeps what the calls and agents leave behind.
 func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) error {
 	rest := ivr.NewRESTClient(s.connCfg)
-	center, err := queue.New(queue.Config{Queues: cfg.QueueConfigs()})
+	center, err := queue.New(queue.Config{Queues: cfg.QueueConfigs(), Location: cfg.Location()})
 	if err != nil {
 		return fmt.Errorf("the queues: %w", err)
 	}
@@ -259,6 +259,7 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 			return fmt.Errorf("the agents: %w", err)
 		}
 	}
+	seedToday(center, rec.queueTotals, s.log)
 	reconcile := func(context.Context) ([]string, error) {
 		keys, err := appChannels{apps: rest.Application(), name: s.connCfg.Application}.List(nil)
 		ids := make([]string, len(keys))

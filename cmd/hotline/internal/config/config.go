@@ -24,6 +24,7 @@ type Config struct {
 	Telemetry  Telemetry  `yaml:"telemetry"`
 	Database   Database   `yaml:"database"`
 	Flows      Flows      `yaml:"flows"`
+	Timezone   string     `yaml:"timezone"` // the zone of the centre's day (see Location)
 	Queues     []Queue    `yaml:"queues"`
 	Agents     []Agent    `yaml:"agents"`
 	Callbacks  Callbacks  `yaml:"callbacks"`
@@ -139,6 +140,7 @@ func Default() Config {
 		Flows: Flows{
 			Dir: "flows",
 		},
+		Timezone: DefaultTimezone,
 		Callbacks: Callbacks{
 			CustomerEndpoint: "PJSIP/%s@trunk",
 			Attempts:         acd.DefaultCallbackAttempts,

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hotline-ivr/hotline/internal/strictyaml"
 )
 
 // flowsDirHint says what flows.dir must be, for every problem with it.
@@ -33,9 +35,10 @@ func CheckFlowsDir(file string, data []byte, cfg Config) Problems {
 		}
 	}
 	problem := func(format string, args ...any) Problems {
-		d := &decoder{file: file, lines: keyLines(data), bad: map[string]bool{}}
-		d.at("flows.dir", flowsDirHint, format, args...)
-		return d.problems
+		d := strictyaml.New(file)
+		d.Lines = keyLines(data)
+		d.At("flows.dir", flowsDirHint, format, args...)
+		return d.Problems
 	}
 	st, err := os.Stat(dir)
 	switch {

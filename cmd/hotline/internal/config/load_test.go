@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hotline-ivr/hotline/internal/strictyaml"
 )
 
 // minimal is the smallest valid file.
@@ -141,7 +143,7 @@ htp:
 				`hotline.yaml:3: ari.usernme: unknown key (did you mean username? known keys: url, username, application, request_timeout, reconnect)`,
 				`hotline.yaml:5: ari.reconnect.min_backof: unknown key (did you mean min_backoff? known keys: min_backoff, max_backoff)`,
 				`hotline.yaml:6: ari.reconnect.jitter: unknown key (known keys: min_backoff, max_backoff)`,
-				`hotline.yaml:7: htp: unknown key (did you mean http? known keys: ari, http, log, telemetry, database, flows, queues, agents, callbacks, transfers, recordings, softphone, dispositions, instance, console)`,
+				`hotline.yaml:7: htp: unknown key (did you mean http? known keys: ari, http, log, telemetry, database, flows, timezone, queues, agents, callbacks, transfers, recordings, softphone, dispositions, instance, console)`,
 			},
 		},
 		{
@@ -298,10 +300,24 @@ log:
 			},
 		},
 		{
+			name: "unknown time zone",
+			file: minimal + "timezone: Asia/Shangai\n",
+			want: []string{
+				`hotline.yaml:5: timezone: unknown time zone "Asia/Shangai" (use a name like Asia/Shanghai or UTC, or Local for the machine's own zone)`,
+			},
+		},
+		{
+			name: "empty time zone",
+			file: minimal + "timezone: \"\"\n",
+			want: []string{
+				`hotline.yaml:5: timezone: unknown time zone "" (use a name like Asia/Shanghai or UTC, or Local for the machine's own zone)`,
+			},
+		},
+		{
 			name: "not a mapping",
 			file: "- ari\n- http\n",
 			want: []string{
-				`hotline.yaml:1: want a mapping of keys, got a list (known keys: ari, http, log, telemetry, database, flows, queues, agents, callbacks, transfers, recordings, softphone, dispositions, instance, console)`,
+				`hotline.yaml:1: want a mapping of keys, got a list (known keys: ari, http, log, telemetry, database, flows, timezone, queues, agents, callbacks, transfers, recordings, softphone, dispositions, instance, console)`,
 			},
 		},
 	}
@@ -380,35 +396,16 @@ func TestExampleFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &decoder{file: path, lines: map[string]int{}, bad: map[string]bool{}}
+	d := newDecoder(path)
 	cfg := Default()
-	d.walk(d.document(data), reflect.ValueOf(&cfg).Elem(), "")
+	d.Walk(d.Document(data), reflect.ValueOf(&cfg).Elem(), "")
 	shown := map[string]bool{} // keys of list items as queues[].name
-	for key := range d.lines {
+	for key := range d.Lines {
 		shown[listIndex.ReplaceAllString(key, "[]")] = true
 	}
-	for _, key := range leafKeys(reflect.TypeFor[Config](), "") {
+	for _, key := range strictyaml.LeafKeys(reflect.TypeFor[Config](), "") {
 		if !shown[key] {
 			t.Errorf("%s does not show the key %s", path, key)
 		}
 	}
-}
-
-// leafKeys lists the keys that hold values; those of a list's items as
-// queues[].name.
-func leafKeys(t reflect.Type, path string) []string {
-	var out []string
-	for _, k := range yamlKeys(t) {
-		f, _ := fieldByKey(t, k)
-		p := joinPath(path, k)
-		switch {
-		case f.Type.Kind() == reflect.Struct && f.Type != durationType:
-			out = append(out, leafKeys(f.Type, p)...)
-		case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct:
-			out = append(out, leafKeys(f.Type.Elem(), p+"[]")...)
-		default:
-			out = append(out, p)
-		}
-	}
-	return out
 }

@@ -73,50 +73,11 @@ func (d *decoder) validate(c *Config) {
 	if c.Flows.Dir == "" {
 		d.at("flows.dir", "the folder of the call-flow *.yaml files, like /etc/hotline/flows", "must not be empty")
 	}
+	d.validateTimezone(c.Timezone)
 	d.validateACD(c)
 	d.validateRecordings(c.Recordings)
 	d.validateSoftphone(c.Softphone)
 	d.validateDispositions(c.Dispositions)
-}
-
-// at records a problem at the line of field, or of its nearest ancestor in the
-// file, or line 1; unless field, an ancestor or something under it (an item
-// of a list, a key of a mapping) has a problem already: the value checked is
-// then not what the file says.
-func (d *decoder) at(field, hint, format string, args ...any) {
-	if d.bad[""] {
-		return // the file is not a mapping at all
-	}
-	for b := range d.bad {
-		if strings.HasPrefix(b, field+"[") || strings.HasPrefix(b, field+".") {
-			return
-		}
-	}
-	line := 0
-	for p := field; p != ""; p = parent(p) {
-		if d.bad[p] {
-			return
-		}
-		if l, ok := d.lines[p]; ok && line == 0 {
-			line = l
-		}
-	}
-	d.add(line, field, hint, format, args...)
-}
-
-// parent drops the last key, or list index, of a dotted path:
-// queues[0].levels[1] -> queues[0].levels -> queues[0] -> queues.
-func parent(path string) string {
-	if strings.HasSuffix(path, "]") {
-		if i := strings.LastIndex(path, "["); i > 0 {
-			return path[:i]
-		}
-	}
-	i := strings.LastIndex(path, ".")
-	if i < 0 {
-		return ""
-	}
-	return path[:i]
 }
 
 func (d *decoder) positive(field string, v time.Duration) {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/hotline-ivr/hotline/console"
 	"github.com/hotline-ivr/hotline/queue"
+
+	"github.com/hotline-ivr/hotline/internal/strictyaml"
 )
 
 var (
@@ -28,7 +30,7 @@ var (
 func (d *decoder) validateACD(c *Config) {
 	queues := d.validateQueues(c.Queues)
 	var center *queue.Center
-	if !d.hasProblemUnder("queues") {
+	if !d.HasProblemUnder("queues") {
 		center, _ = queue.New(queue.Config{Queues: c.QueueConfigs()})
 	}
 	agents := d.validateAgents(c.Agents, queues, center)
@@ -52,7 +54,7 @@ func (d *decoder) validateQueues(qs []Queue) map[string]int {
 		case q.Name == "":
 			d.at(p+".name", "like after-sales: flows name the queue in their queue nodes", "is required")
 		case dup:
-			d.at(p+".name", "queue names are unique", "%q is already the name of queues[%d], on line %d", q.Name, j, d.lines[fmt.Sprintf("queues[%d]", j)])
+			d.at(p+".name", "queue names are unique", "%q is already the name of queues[%d], on line %d", q.Name, j, d.Lines[fmt.Sprintf("queues[%d]", j)])
 		default:
 			names[q.Name] = i
 		}
@@ -84,7 +86,7 @@ func (d *decoder) validateQueues(qs []Queue) map[string]int {
 	// missing or invalid queues were reported above.
 	var valid []queue.QueueConfig
 	for i, q := range qs {
-		if j, ok := names[q.Name]; ok && j == i && !d.hasProblemUnder(fmt.Sprintf("queues[%d]", i)) {
+		if j, ok := names[q.Name]; ok && j == i && !d.HasProblemUnder(fmt.Sprintf("queues[%d]", i)) {
 			valid = append(valid, q.QueueConfig())
 		}
 	}
@@ -156,7 +158,7 @@ func (d *decoder) validateAgents(as []Agent, queues map[string]int, center *queu
 		case !agentID.MatchString(a.ID):
 			d.at(p+".id", "use letters and digits, like 1001", "%q is not a usable agent ID", a.ID)
 		case dup:
-			d.at(p+".id", "agent IDs are unique", "%q is already the ID of agents[%d], on line %d", a.ID, j, d.lines[fmt.Sprintf("agents[%d]", j)])
+			d.at(p+".id", "agent IDs are unique", "%q is already the ID of agents[%d], on line %d", a.ID, j, d.Lines[fmt.Sprintf("agents[%d]", j)])
 		default:
 			ids[a.ID] = i
 		}
@@ -181,7 +183,7 @@ func (d *decoder) validateAgents(as []Agent, queues map[string]int, center *queu
 		}
 		// What the queue package would still refuse, should its rules be
 		// stricter than the checks above.
-		if center != nil && !d.hasProblemUnder(p) {
+		if center != nil && !d.HasProblemUnder(p) {
 			if err := center.SetAgent(a.AgentConfig()); err != nil {
 				d.at(p, "", "%s", strings.TrimPrefix(err.Error(), queue.ErrInvalidAgent.Error()+": "))
 			}
@@ -224,7 +226,7 @@ func (d *decoder) validateConsole(c Console, agents map[string]int) {
 		case u.Name == "":
 			d.at(p+".name", "what the user signs in with", "is required")
 		case dup:
-			d.at(p+".name", "user names are unique", "%q is already the name of console.users[%d], on line %d", u.Name, j, d.lines[fmt.Sprintf("console.users[%d]", j)])
+			d.at(p+".name", "user names are unique", "%q is already the name of console.users[%d], on line %d", u.Name, j, d.Lines[fmt.Sprintf("console.users[%d]", j)])
 		default:
 			names[u.Name] = i
 		}
@@ -243,7 +245,7 @@ func (d *decoder) validateConsole(c Console, agents map[string]int) {
 		case !hasKey(agents, u.Agent):
 			d.at(p+".agent", knownNames("agents", agents), "there is no agent %q", u.Agent)
 		case taken:
-			d.at(p+".agent", "one user per agent", "agent %q is already console.users[%d]'s, on line %d", u.Agent, j, d.lines[fmt.Sprintf("console.users[%d]", j)])
+			d.at(p+".agent", "one user per agent", "agent %q is already console.users[%d]'s, on line %d", u.Agent, j, d.Lines[fmt.Sprintf("console.users[%d]", j)])
 		default:
 			userOf[u.Agent] = i
 		}
@@ -254,16 +256,6 @@ func (d *decoder) validateConsole(c Console, agents map[string]int) {
 				"is not a bcrypt hash")
 		}
 	}
-}
-
-// hasProblemUnder says whether path or a key under it has a problem.
-func (d *decoder) hasProblemUnder(path string) bool {
-	for _, p := range d.problems {
-		if p.Field == path || strings.HasPrefix(p.Field, path+".") || strings.HasPrefix(p.Field, path+"[") {
-			return true
-		}
-	}
-	return false
 }
 
 // knownNames is a hint listing the names of a list: "queues: a, b".
@@ -278,7 +270,7 @@ func knownNames(list string, names map[string]int) string {
 // suggestOne names the closest choice, and lists them all.
 func suggestOne(v string, choices []string) string {
 	for _, c := range choices {
-		if editDistance(strings.ToLower(v), c) <= 2 {
+		if strictyaml.EditDistance(strings.ToLower(v), c) <= 2 {
 			return fmt.Sprintf("did you mean %s? use one of: %s", c, strings.Join(choices, ", "))
 		}
 	}

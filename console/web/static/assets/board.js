@@ -74,9 +74,31 @@ export class Board {
   }
 
   render(snap) {
+    this.renderQueues(snap.queues);
+    const calls = new Map();
+    for (const c of snap.calls) if (c.agent) calls.set(c.agent, c);
+    const aBody = $("agents").tBodies[0];
+    const seenA = new Set();
+    for (const a of snap.agents) {
+      seenA.add(a.id);
+      let row = this.agentRows.get(a.id);
+      if (!row) {
+        row = this.newAgentRow(a.id);
+        this.agentRows.set(a.id, row);
+      }
+      row.received = performance.now();
+      this.agentRow(row, a, calls.get(a.id) ?? null, false);
+    }
+    this.order(aBody, this.agentRows, seenA, snap.agents.map((a) => a.id), "agentOrder");
+  }
+
+  // renderQueues draws the queues' rows and says which day their totals
+  // are: today in the centre's time zone, from its midnight or from the
+  // server's start.
+  renderQueues(queues) {
     const qBody = $("queues").tBodies[0];
     const seenQ = new Set();
-    for (const q of snap.queues) {
+    for (const q of queues) {
       seenQ.add(q.name);
       let row = this.queueRows.get(q.name);
       if (!row) {
@@ -96,23 +118,38 @@ export class Board {
       setText(c[8], duration(q.aht_seconds));
       setAttr(row.tr, "data-waiting", q.waiting > 0 ? "yes" : null);
     }
-    this.order(qBody, this.queueRows, seenQ, snap.queues.map((q) => q.name), "queueOrder");
-
-    const calls = new Map();
-    for (const c of snap.calls) if (c.agent) calls.set(c.agent, c);
-    const aBody = $("agents").tBodies[0];
-    const seenA = new Set();
-    for (const a of snap.agents) {
-      seenA.add(a.id);
-      let row = this.agentRows.get(a.id);
-      if (!row) {
-        row = this.newAgentRow(a.id);
-        this.agentRows.set(a.id, row);
-      }
-      row.received = performance.now();
-      this.agentRow(row, a, calls.get(a.id) ?? null, false);
+    this.order(qBody, this.queueRows, seenQ, queues.map((q) => q.name), "queueOrder");
+    const q = queues[0];
+    if (!q?.day || !q.since) return;
+    const when = { day: q.day, time: q.since.slice(11, 16) };
+    const whole = q.since.startsWith(q.day + "T00:00:00");
+    setText($("board").querySelector("h2 small"), whole ? t("board.today", when) : t("board.todaySince", when));
+    const offset = /([+-]\d\d:\d\d|Z)$/.exec(q.since)?.[1] ?? "Z";
+    const end = Date.parse(`${q.day}T00:00:00${offset}`) + 864e5;
+    if (!(end <= this.dayEnd)) {
+      this.dayEnd = this.dayAsk = end;
+      this.dayRetry = 6e4;
     }
-    this.order(aBody, this.agentRows, seenA, snap.agents.map((a) => a.id), "agentOrder");
+  }
+
+  // newDay asks for the queues once the centre's day is over (no event
+  // may come for a while at night, and a new day's totals start at 0);
+  // while the server's day is not over (another clock), it asks again
+  // after a minute, then less and less often.
+  async newDay() {
+    if (this.dayCheck) return;
+    this.dayCheck = true;
+    try {
+      this.renderQueues((await call("GET", "/api/queues")).queues);
+    } catch {
+      // The stream's next snapshot will do.
+    } finally {
+      if (this.dayAsk <= Date.now()) {
+        this.dayAsk = Date.now() + this.dayRetry;
+        this.dayRetry = Math.min(2 * this.dayRetry, 36e5);
+      }
+      this.dayCheck = false;
+    }
   }
 
   // order drops the rows no longer there and puts the rows in the
@@ -163,8 +200,10 @@ export class Board {
     setAttr(cl[7], "title", this.canSupervise && !this.me.device ? t("sup.noDevice") : null);
   }
 
-  // tick counts each agent's time in state on between snapshots.
+  // tick counts each agent's time in state on between snapshots, and
+  // notices the end of the centre's day.
   tick() {
+    if (this.dayAsk && Date.now() >= this.dayAsk) this.newDay();
     const now = performance.now();
     for (const row of this.agentRows.values()) {
       const a = row.agent;

@@ -1,0 +1,151 @@
+package review
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/hotline-ivr/hotline/recordings"
+	"github.com/hotline-ivr/hotline/recordings/evaluation"
+	"github.com/hotline-ivr/hotline/recordings/scorecard"
+	"github.com/hotline-ivr/hotline/recordings/talk"
+	"github.com/hotline-ivr/hotline/store"
+)
+
+// Config wires a Service.
+type Config struct {
+	QA      *store.QA
+	Archive *recordings.Archive // nil: no voice activity (those items get no suggestion)
+	Card    *scorecard.Scorecard
+	// ServiceLevel is a queue's service level, for answered_within_sl.
+	ServiceLevel func(queue string) (time.Duration, bool)
+	// Rules pick the calls to review; ComplaintCodes are the disposition
+	// codes of complaints; Location is the centre's time zone (weeks).
+	Rules          evaluation.Rules
+	ComplaintCodes []string
+	Location       *time.Location
+	// Lease is how long a reviewer's claim lasts without work (1 h).
+	Lease time.Duration
+	Clock clockwork.Clock
+	Log   *slog.Logger
+}
+
+// Service is QA's service.
+type Service struct{ cfg Config }
+
+// New returns the service; Card is required.
+func New(cfg Config) (*Service, error) {
+	if cfg.QA == nil || cfg.Card == nil {
+		return nil, fmt.Errorf("review: needs QA's store and a scorecard")
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = time.Hour
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clockwork.NewRealClock()
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{cfg: cfg}, nil
+}
+
+// Card is the scorecard new evaluations are scored on.
+func (s *Service) Card() *scorecard.Scorecard { return s.cfg.Card }
+
+// Start claims the agent's part of a call for reviewer and starts its
+// evaluation, the sourced items answered as suggested; a reviewer who
+// started it already gets it back.
+func (s *Service) Start(ctx context.Context, callID, agent, reviewer string) (store.Evaluation, error) {
+	if err := s.cfg.QA.Claim(ctx, callID, agent, reviewer, s.cfg.Lease); err != nil {
+		return store.Evaluation{}, err
+	}
+	if e, err := s.cfg.QA.EvaluationOf(ctx, callID, agent); err == nil {
+		if e.Reviewer != reviewer {
+			return store.Evaluation{}, fmt.Errorf("call %s: %w (%s)", callID, store.ErrClaimed, e.Reviewer)
+		}
+		return e, nil
+	}
+	suggestions, err := s.Suggestions(ctx, callID, agent)
+	if err != nil {
+		return store.Evaluation{}, err
+	}
+	id, err := s.cfg.QA.NewEvaluation(ctx, callID, agent, reviewer, 0, s.cfg.Card, suggestions)
+	if err != nil {
+		return store.Evaluation{}, err
+	}
+	return s.cfg.QA.Evaluation(ctx, id)
+}
+
+// Suggestions are the card's suggested answers for the agent's part of a
+// call: from its records and, when its conversation was recorded, the
+// recording's voice activity.
+func (s *Service) Suggestions(ctx context.Context, callID, agent string) ([]evaluation.Suggestion, error) {
+	f, err := s.cfg.QA.Facts(ctx, callID, agent, s.cfg.Clock.Now(), s.cfg.ServiceLevel)
+	if err != nil {
+		return nil, err
+	}
+	if s.cfg.Archive != nil {
+		id, err := s.cfg.QA.ConversationRecording(ctx, callID, agent)
+		if err != nil {
+			return nil, err
+		}
+		if id != "" {
+			d, err := s.cfg.Archive.Details(ctx, id)
+			if err == nil {
+				var an talk.Analysis
+				an, err = s.cfg.Archive.Talk(ctx, d, talk.Options{})
+				if err == nil {
+					f.Talk = &an
+				}
+			}
+			if err != nil {
+				// The records' suggestions still stand; the voice items
+				// are left to the reviewer.
+				s.cfg.Log.Warn("review: no voice activity for the suggestions", "call", callID, "recording", id, "error", err)
+			}
+		}
+	}
+	return evaluation.Suggest(s.cfg.Card, f), nil
+}
+
+// Sample puts the picks of the week that holds at (up to at) in the
+// review queue, and returns how many calls were new to it. The random
+// picks are seeded by the week, so that sampling again during the week
+// keeps them.
+func (s *Service) Sample(ctx context.Context, at time.Time) (int, error) {
+	week := evaluation.WeekOf(at, s.cfg.Location)
+	calls, err := s.cfg.QA.Candidates(ctx, week, at, s.cfg.ComplaintCodes)
+	if err != nil {
+		return 0, err
+	}
+	picks := evaluation.Sample(s.cfg.Rules, calls, s.cfg.Location, uint64(week.Unix()))
+	return s.cfg.QA.AddPicks(ctx, picks)
+}
+
+// Run samples every period until ctx ends.
+func (s *Service) Run(ctx context.Context, period time.Duration) {
+	tick := s.cfg.Clock.NewTicker(period)
+	defer tick.Stop()
+	for {
+		if n, err := s.Sample(ctx, s.cfg.Clock.Now()); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			s.cfg.Log.Warn("review: sampling the week's calls", "error", err)
+		} else if n > 0 {
+			s.cfg.Log.Info("review: calls picked for review", "new", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.Chan():
+		}
+	}
+}
