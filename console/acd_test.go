@@ -507,6 +507,13 @@ func (f *centerACD) SendDTMF(_ context.Context, agent, digits string) error {
 	return nil
 }
 
+// onPhone sets what plays Asterisk when a call is answered and hung up.
+func (f *centerACD) onPhone(answer func(agent, callID string) error, hangup func(agent, callID string)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.onAnswer, f.onHangup = answer, hangup
+}
+
 // setDevice changes an agent's device on the center.
 func (f *centerACD) setDevice(t *testing.T, id, device string) {
 	t.Helper()

@@ -46,7 +46,11 @@ export class AgentDesk {
     this.historyCall = "";
     this.day = null;
     this.dayState = "";
-    this.phone = new Softphone($("softphone"), { agent: me.agent, act: (action, body) => this.act(action, body) });
+    this.phone = new Softphone($("softphone"), {
+      agent: me.agent,
+      act: (action, body) => this.act(action, body),
+      now: () => (this.at ? Date.parse(this.at) + this.live.elapsed() * 1000 : Date.now()),
+    });
     // The event stream back after a break: the server may have restarted,
     // and the phone's connection with it.
     let down = false;

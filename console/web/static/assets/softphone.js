@@ -24,9 +24,11 @@ const digits = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
 export class Softphone {
   // el is the phone's card; act(action, body) runs an action on the
   // agent (the desk's, which redraws from its answer); agent is the
-  // user's 工号, "" for a supervisor's phone without one.
-  constructor(el, { agent = "", act = null } = {}) {
+  // user's 工号, "" for a supervisor's phone without one; now is the
+  // server's time in ms (the snapshots' clock), for the caller's wait.
+  constructor(el, { agent = "", act = null, now = Date.now } = {}) {
     this.el = el;
+    this.now = now;
     this.agent = agent;
     this.actOnAgent = act;
     this.device = null; // unknown until the first update
@@ -46,6 +48,15 @@ export class Softphone {
     this.build();
     this.onHide = () => this.pc?.close();
     window.addEventListener("pagehide", this.onHide);
+    // One phone per user: the server keeps one session, and a tab that
+    // connects replaces another's. The tabs tell each other, so that the
+    // one replaced stands aside (and offers to take the phone back)
+    // rather than reconnecting against the other all day.
+    this.tab = Math.random().toString(36).slice(2);
+    this.channel = "BroadcastChannel" in window ? new BroadcastChannel("hotline-phone") : null;
+    this.channel?.addEventListener("message", (ev) => {
+      if (ev.data?.taken && ev.data.tab !== this.tab && ev.data.user === this.agent) this.standAside();
+    });
     // For tests and the curious: the phone's state.
     window.hotlinePhone = this;
   }
@@ -63,6 +74,11 @@ export class Softphone {
       h("div", { class: "actions" },
         btn("sp-answer", "sp.answer", () => this.act("answer"), "answer"),
         btn("sp-reject", "sp.reject", () => this.act("reject"), "reject")));
+    this.take = btn("sp-take", "sp.take", () => {
+      this.attempt = 0;
+      this.connect();
+    });
+    this.take.hidden = true;
     this.keypad = h("div", { id: "sp-keypad", class: "keypad", role: "group", "data-i18n-aria-label": "sp.keypad", "aria-label": t("sp.keypad") },
       ...digits.map((d) => h("button", { type: "button", "data-digit": d, onclick: () => this.dtmf(d) }, d)));
     this.inCall = h("div", { id: "sp-incall", hidden: true },
@@ -71,12 +87,13 @@ export class Softphone {
         h("span", { id: "sp-muted", class: "badge warn", "data-i18n": "sp.muted", hidden: true }, t("sp.muted")),
         btn("sp-hangup", "sp.hangup", () => this.act("hangup"), "reject")),
       this.keypad);
-    this.body = h("div", { class: "sp-body" }, this.status, this.ringPanel, this.inCall, this.audio);
+    this.body = h("div", { class: "sp-body" }, this.status, this.take, this.ringPanel, this.inCall, this.audio);
     this.el.append(this.body);
   }
 
   stop() {
     this.stopped = true;
+    this.channel?.close();
     window.removeEventListener("pagehide", this.onHide);
     clearTimeout(this.retryTimer);
     clearTimeout(this.graceTimer);
@@ -160,7 +177,18 @@ export class Softphone {
       if (this.pc !== pc) return;
       await pc.setRemoteDescription({ type: "answer", sdp: ans.sdp });
       open = true;
+      this.muted = false; // a new session starts unmuted
+      this.channel?.postMessage({ taken: true, tab: this.tab, user: this.agent });
       for (const c of early) this.candidate(pc, c);
+      // The server closing its end (a sign-out elsewhere, a restart) ends
+      // DTLS at once: no need to wait for ICE to notice.
+      const dtls = pc.getSenders()[0]?.transport;
+      dtls?.addEventListener("statechange", () => {
+        if (this.pc === pc && (dtls.state === "closed" || dtls.state === "failed")) {
+          this.setState("reconnecting");
+          this.retry();
+        }
+      });
     } catch (err) {
       if (this.pc !== pc) return;
       this.hangUpPeer();
@@ -219,10 +247,20 @@ export class Softphone {
   // reconnectIfDown connects at once when the phone is not connected
   // (the event stream came back: the server may have restarted).
   reconnectIfDown() {
-    if (this.browser && !this.stopped && !this.connecting && this.state !== "connected" && this.state !== "connecting") {
+    if (this.browser && !this.stopped && !this.connecting && !["connected", "connecting", "elsewhere"].includes(this.state)) {
       this.attempt = Math.max(this.attempt, 1);
       this.connect();
     }
+  }
+
+  // standAside gives the phone up to another tab of the same user.
+  standAside() {
+    if (this.stopped || !this.browser) return;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.graceTimer);
+    this.hangUpPeer();
+    this.problem = "";
+    this.setState("elsewhere");
   }
 
   hangUpPeer() {
@@ -289,6 +327,7 @@ export class Softphone {
     else status = this.problem || t("sp.state." + this.state);
     setText(this.status, status);
     setAttr(this.status, "data-state", this.browser ? (this.problem ? "problem" : this.state) : "sip");
+    this.take.hidden = !this.browser || this.state !== "elsewhere";
     this.ringPanel.hidden = !ringing;
     if (ringing) {
       setText($("sp-caller"), c.caller);
@@ -314,7 +353,7 @@ export class Softphone {
   // tick counts the ringing caller's wait on.
   tick() {
     const c = this.call;
-    if (c?.phase === "ringing") setText($("sp-wait"), duration((Date.now() - Date.parse(c.arrived)) / 1000));
+    if (c?.phase === "ringing") setText($("sp-wait"), duration((this.now() - Date.parse(c.arrived)) / 1000));
   }
 }
 
