@@ -213,7 +213,8 @@ func TestBrowserSoftphone(t *testing.T) {
 	// A call rings: the panel, its ring; Reject refuses it.
 	e.acd.ring(t, "call-1", "support", "1001", "13800138001")
 	b.do("the incoming call", chromedp.WaitVisible("#sp-ring"))
-	b.until("the ring sound", `document.body.dataset.ringing === "true"`, `document.body.dataset.ringing`)
+	b.until("the ring sound", `document.body.dataset.ringing === "true" && window.hotlinePhone.ring.ctx?.state === "running"`,
+		`document.body.dataset.ringing + " " + window.hotlinePhone.ring.ctx?.state`)
 	for sel, want := range map[string]string{"#sp-caller": "13800138001", "#sp-queue": "support", "#sp-wait": "0:00"} {
 		if got := b.text(sel); got != want {
 			t.Errorf("%s = %q, want %q", sel, got, want)
@@ -410,8 +411,16 @@ func TestBrowserSoftphoneSIPAndSupervisor(t *testing.T) {
 	b.do("the wallboard's phone", chromedp.WaitVisible("#board-phone"))
 	b.until("the supervisor's softphone connected", `document.getElementById("sp-status").dataset.state === "connected"`,
 		`document.getElementById("sp-status").textContent`)
-	if _, err := g.Session("li"); err != nil {
-		t.Errorf("the supervisor's session: %v", err)
+	ps, err := g.Session("li")
+	if err != nil {
+		t.Fatalf("the supervisor's session: %v", err)
+	}
+	if b.visible("#sp-keypad") || b.visible("#sp-hangup") {
+		t.Error("the supervisor's phone offers the agent's keypad or hang-up")
+	}
+	b.do("muting the supervisor", chromedp.Click("#sp-mute"), chromedp.WaitVisible("#sp-muted"))
+	if !ps.Muted() {
+		t.Error("the supervisor's mute did not mute its session")
 	}
 	b.screenshot("wallboard-softphone.png")
 }

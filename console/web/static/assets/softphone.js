@@ -335,14 +335,18 @@ export class Softphone {
     }
     $("sp-answer").hidden = !this.browser;
     $("sp-answer").disabled = this.state !== "connected";
-    this.inCall.hidden = !inCall;
+    // A supervisor's phone (no agent) has mute alone, for whispering
+    // and barging in.
+    const supervisor = !this.agent && this.browser && this.state === "connected";
+    this.inCall.hidden = !inCall && !supervisor;
+    $("sp-hangup").hidden = !this.agent;
     const talking = c?.phase === "talking";
     $("sp-mute").hidden = !this.browser;
-    $("sp-mute").disabled = !talking && c?.phase !== "held";
+    $("sp-mute").disabled = !supervisor && !talking && c?.phase !== "held";
     setText($("sp-mute"), t(this.muted ? "sp.unmute" : "sp.mute"));
     setAttr($("sp-mute"), "aria-pressed", this.muted ? "true" : "false");
     $("sp-muted").hidden = !this.muted || !this.browser;
-    this.keypad.hidden = !this.browser;
+    this.keypad.hidden = !this.browser || !this.agent;
     for (const b of this.keypad.querySelectorAll("button")) b.disabled = !talking;
     this.el.classList.toggle("ringing", ringing);
     if (ringing && this.browser) this.ring.start();
