@@ -279,6 +279,10 @@ func TestSoftphoneCalls(t *testing.T) {
 		wantError(t, e.do("POST", path("dtmf"), lilei, c.body), http.StatusBadRequest, c.want)
 	}
 	e.must(http.StatusOK, "POST", path("dtmf"), lilei, `{"digits":"123#"}`, nil)
+	// Roles: a manager and QA act on no agent's call.
+	for _, who := range []string{"boss", "qiu"} {
+		wantError(t, e.do("POST", path("hangup"), e.login(who), ""), http.StatusForbidden, "acts on no agent")
+	}
 	e.must(http.StatusOK, "POST", path("hangup"), lilei, "", &a)
 	if a.State != queue.WrapUp {
 		t.Errorf("after hang-up: %s, want wrap-up", a.State)
