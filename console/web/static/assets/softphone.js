@@ -48,6 +48,10 @@ export class Softphone {
     this.build();
     this.onHide = () => this.pc?.close();
     window.addEventListener("pagehide", this.onHide);
+    // A page reloaded with its sign-in has had no click yet, and a
+    // browser may hold its sound back until one: any click lets it out.
+    this.onPointer = () => this.unblockAudio();
+    document.addEventListener("pointerdown", this.onPointer);
     // One phone per user: the server keeps one session, and a tab that
     // connects replaces another's. The tabs tell each other, so that the
     // one replaced stands aside (and offers to take the phone back)
@@ -95,6 +99,7 @@ export class Softphone {
     this.stopped = true;
     this.channel?.close();
     window.removeEventListener("pagehide", this.onHide);
+    document.removeEventListener("pointerdown", this.onPointer);
     clearTimeout(this.retryTimer);
     clearTimeout(this.graceTimer);
     this.ring.stop();
@@ -286,6 +291,7 @@ export class Softphone {
   }
 
   async act(action, body) {
+    if (action === "answer") this.unblockAudio(); // the click is the gesture a browser may want
     if (this.actOnAgent) return this.actOnAgent(action, body);
     flash("");
     try {
@@ -310,6 +316,13 @@ export class Softphone {
     } catch (err) {
       failed(err);
     }
+  }
+
+  // unblockAudio starts the call's audio and the ring if the browser held
+  // them back for want of a user gesture.
+  unblockAudio() {
+    if (this.audio.srcObject && this.audio.paused) this.audio.play().catch(() => {});
+    if (this.ring.ctx?.state === "suspended") this.ring.ctx.resume().catch(() => {});
   }
 
   relabel() {
