@@ -206,6 +206,9 @@ func TestBrowserSoftphone(t *testing.T) {
 	if g.Sessions() != 1 {
 		t.Fatalf("%d gateway sessions, want the page's one", g.Sessions())
 	}
+	if n := eval[int](b, `performance.getEntriesByType("resource").filter((r) => new URL(r.name).pathname === "/api/softphone/candidate").length`); n == 0 {
+		t.Error("the page trickled no ICE candidate")
+	}
 	lilei := e.login("lilei")
 	e.must(http.StatusOK, "POST", "/api/agents/1001/login", lilei, "", nil)
 	e.must(http.StatusOK, "POST", "/api/agents/1001/ready", lilei, "", nil)
