@@ -31,6 +31,13 @@ type ACD interface {
 	// Phrase plays one of acd.Phrases to the caller of the agent's call;
 	// a script that ends the call runs to its end and ends it.
 	Phrase(ctx context.Context, agent, name string) error
+	// Answer answers the agent's ringing call on its browser softphone;
+	// Reject refuses it (a ring-no-answer); Hangup ends the agent's call;
+	// SendDTMF sends digits to the far end of its call.
+	Answer(ctx context.Context, agent string) error
+	Reject(ctx context.Context, agent string) error
+	Hangup(ctx context.Context, agent string) error
+	SendDTMF(ctx context.Context, agent, digits string) error
 	Supervise(ctx context.Context, agent, device string, mode acd.Mode) (session string, err error)
 	SetSupervision(ctx context.Context, session string, mode acd.Mode) error
 	EndSupervision(ctx context.Context, session string) error

@@ -34,6 +34,12 @@ type centerACD struct {
 	nextSub int
 	failErr error // returned once by the next Login, for the 500 path
 
+	// The softphone's part: the actions taken, and what plays Asterisk
+	// when a call is answered or hung up (nil: nothing).
+	phoneLog []string
+	onAnswer func(agent, callID string) error
+	onHangup func(agent, callID string)
+
 	// cancelled gets a value each time a subscription is cancelled, so a
 	// test can wait for a stream's handler to finish.
 	cancelled chan struct{}
@@ -364,6 +370,156 @@ func (f *centerACD) mustReady(t *testing.T, ids ...string) {
 		if err := errors.Join(f.center.Login(id), f.center.SetReady(id)); err != nil {
 			t.Fatal(err)
 		}
+	}
+	f.changed()
+}
+
+// ring offers a caller through the real center to agent, which must be
+// the only Ready agent of the call's queue: the agent's phone rings.
+func (f *centerACD) ring(t *testing.T, callID, q, agent, caller string) {
+	t.Helper()
+	if _, err := f.center.Enqueue(queue.Caller{CallID: callID, Queue: q, Number: caller}); err != nil {
+		t.Fatal(err)
+	}
+	d := f.center.Next()
+	if len(d.Offers) != 1 || d.Offers[0].Agent != agent {
+		t.Fatalf("offers = %+v, want one to %s", d.Offers, agent)
+	}
+	f.mu.Lock()
+	f.calls[callID] = &acd.CallView{
+		CallID: callID, Queue: q, Agent: agent, Caller: caller, Hotline: "4008001234",
+		Language: "zh", Path: []string{"main", "support"}, Vars: map[string]string{},
+		Arrived: f.clock.Now(), Phase: acd.CallRinging,
+	}
+	f.mu.Unlock()
+	f.changed()
+}
+
+// callOfAny returns the agent's call, ringing or connected; f.mu is held.
+func (f *centerACD) callOfAny(agent string) (*acd.CallView, error) {
+	st, err := f.center.Agent(agent)
+	if err != nil {
+		return nil, err
+	}
+	c := f.calls[st.CallID]
+	if c == nil {
+		return nil, fmt.Errorf("agent %s: %w", agent, acd.ErrNoCall)
+	}
+	return c, nil
+}
+
+// phoneDid notes a softphone action the center took, for the tests.
+func (f *centerACD) phoneDid(what string) {
+	f.mu.Lock()
+	f.phoneLog = append(f.phoneLog, what)
+	f.mu.Unlock()
+}
+
+// phoneActions returns the softphone actions taken so far.
+func (f *centerACD) phoneActions() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.phoneLog)
+}
+
+// Answer connects the agent's ringing call, as the service does once the
+// browser's audio joins it; onAnswer plays Asterisk's part.
+func (f *centerACD) Answer(_ context.Context, agent string) error {
+	f.mu.Lock()
+	c, err := f.callOfAny(agent)
+	if err == nil && c.Phase != acd.CallRinging {
+		err = fmt.Errorf("agent %s: the call is %s: %w", agent, c.Phase, acd.ErrNoCall)
+	}
+	if err == nil {
+		err = f.center.Answered(c.CallID, agent)
+	}
+	var id string
+	if err == nil {
+		c.Phase, c.Answered, id = acd.CallTalking, f.clock.Now(), c.CallID
+	}
+	hook := f.onAnswer
+	f.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if hook != nil {
+		if err := hook(agent, id); err != nil {
+			return err
+		}
+	}
+	f.phoneDid("answer " + agent)
+	f.changed()
+	return nil
+}
+
+// Reject counts the ringing call as not answered: the caller waits on.
+func (f *centerACD) Reject(_ context.Context, agent string) error {
+	f.mu.Lock()
+	c, err := f.callOfAny(agent)
+	if err == nil {
+		err = f.center.NoAnswer(c.CallID, agent)
+	}
+	if err == nil {
+		delete(f.calls, c.CallID)
+	}
+	f.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	f.phoneDid("reject " + agent)
+	f.changed()
+	return nil
+}
+
+// Hangup ends the agent's connected call: wrap-up; onHangup plays
+// Asterisk's part.
+func (f *centerACD) Hangup(_ context.Context, agent string) error {
+	f.mu.Lock()
+	c, err := f.callOf(agent)
+	if err == nil {
+		err = f.center.EndCall(c.CallID)
+	}
+	if err == nil {
+		delete(f.calls, c.CallID)
+	}
+	hook := f.onHangup
+	f.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if hook != nil {
+		hook(agent, c.CallID)
+	}
+	f.phoneDid("hangup " + agent)
+	f.changed()
+	return nil
+}
+
+// SendDTMF notes the digits sent on the agent's connected call.
+func (f *centerACD) SendDTMF(_ context.Context, agent, digits string) error {
+	f.mu.Lock()
+	_, err := f.callOf(agent)
+	f.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	f.phoneDid("dtmf " + agent + " " + digits)
+	return nil
+}
+
+// onPhone sets what plays Asterisk when a call is answered and hung up.
+func (f *centerACD) onPhone(answer func(agent, callID string) error, hangup func(agent, callID string)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.onAnswer, f.onHangup = answer, hangup
+}
+
+// setDevice changes an agent's device on the center.
+func (f *centerACD) setDevice(t *testing.T, id, device string) {
+	t.Helper()
+	st := f.agentState(t, id)
+	if err := f.center.SetAgent(queue.AgentConfig{ID: id, Name: st.Name, Device: device, Skills: st.Skills}); err != nil {
+		t.Fatal(err)
 	}
 	f.changed()
 }

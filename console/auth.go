@@ -221,6 +221,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 // logout handles POST /api/logout: the session ends, the cookie is cleared.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, sess session) error {
 	s.auth.end(requestToken(r))
+	s.signedOut(sess.user)
 	http.SetCookie(w, &http.Cookie{
 		Name: cookieName, Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: s.secureCookie(r), SameSite: http.SameSiteStrictMode,

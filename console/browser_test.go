@@ -55,11 +55,13 @@ type browser struct {
 
 // newBrowser starts chromium; it ends with the test, which fails if the
 // page threw an exception or the browser reported an error other than a
-// refused request (a policy violation, a missing module).
-func newBrowser(t *testing.T) *browser {
+// refused request (a policy violation, a missing module). extra adds
+// flags (the softphone's fake microphone).
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
 		chromedp.ExecPath(chromium(t)), chromedp.WindowSize(1400, 1000))
+	opts = append(opts, extra...)
 	if os.Geteuid() == 0 {
 		opts = append(opts, chromedp.NoSandbox) // chromium refuses root with its sandbox
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/jonboulle/clockwork"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/hotline-ivr/hotline/console/softphone"
 )
 
 // DefaultSessionTTL is how long a sign-in lasts when Config.SessionTTL is
@@ -54,6 +56,11 @@ type Config struct {
 	// (POST /api/agents/{id}/recording/pause and resume; *acd.Service);
 	// nil answers them with 503.
 	PCI PCIControl
+	// Softphone is the media plane of the browser softphones
+	// (/api/softphone, and answering in the browser); nil answers those
+	// routes 404 "this server has no softphone". The server does not close
+	// it.
+	Softphone *softphone.Gateway
 	// Dispositions are the codes agents give calls at wrap-up, which
 	// Dispositioner takes (*acd.Service; nil: POST .../disposition is
 	// answered 503).

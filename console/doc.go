@@ -34,6 +34,20 @@
 // (.../screen-pop, .../today, through [History]). The event streams share
 // one snapshot per change of the ACD, encoded once per scope (stream.go).
 //
+// The browser softphone (phone.go): a user whose phone is the browser
+// (its device is "WebRTC/" + its 工号, or + its user name for a
+// supervisor without one) keeps one session on the softphone gateway
+// ([Config.Softphone], console/softphone's Gateway, used through its
+// public API only): POST /api/softphone takes the page's SDP offer and
+// answers the gateway's (a new offer replaces the session: a reloaded
+// tab), POST /api/softphone/candidate takes the page's trickled ICE
+// candidates, POST /api/softphone/mute mutes its audio towards the call,
+// DELETE /api/softphone ends it, and so do signing out and an expired
+// sign-in. The agent's call on it: POST /api/agents/{id}/answer and
+// /reject (a ringing call; answer only for a browser phone), /hangup and
+// /dtmf (through [ACD]). A server without a gateway answers the
+// softphone routes 404.
+//
 // Recordings (recordings.go): /api/recordings searches them (period,
 // hotline, queue, agent, caller, outcome, duration, PCI pause, CSAT; keyset
 // pages), and /api/recordings/{id} shows one, streams its stereo WAV with
@@ -55,7 +69,8 @@
 // The package owns users' sessions and the HTTP shapes, nothing else. It
 // reaches the rest through small interfaces it defines, [ACD], [Flows],
 // [Reports], [Recordings], [PCIControl] and [Health] (and the metrics'
-// http.Handler), implemented elsewhere, so it never talks to Asterisk, the
-// database, blob storage or the file system itself, and it reads no flags
-// or environment: its caller hands it a [Config].
+// http.Handler), implemented elsewhere, and the softphone gateway it is
+// given, so it never talks to Asterisk, the database, blob storage or the
+// file system itself, and it reads no flags or environment: its caller
+// hands it a [Config].
 package console

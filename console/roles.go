@@ -65,16 +65,20 @@ const (
 	manageRetention
 	// readAudit: query and export the audit of recording access.
 	readAudit
+	// ownSoftphone: a browser softphone session of the user's own (its
+	// 工号's, else its user name's), to take calls or listen in from. A
+	// user with a 工号 has one whatever its role.
+	ownSoftphone
 )
 
 // roleCapabilities is the whole authorisation table.
 var roleCapabilities = map[Role][]capability{
-	RoleAgent:      {},
+	RoleAgent:      {ownSoftphone},
 	RoleQA:         {readReports, hearRecordings},
 	RoleManager:    {seeAll, readReports, hearRecordings, seeCallers, readAudit},
-	RoleSupervisor: {seeAll, actOnAll, supervise, readReports, hearRecordings, seeCallers},
+	RoleSupervisor: {seeAll, actOnAll, supervise, readReports, hearRecordings, seeCallers, ownSoftphone},
 	RoleAdmin: {seeAll, actOnAll, supervise, readReports, manageFlows, hearRecordings, seeCallers,
-		manageRetention, readAudit},
+		manageRetention, readAudit, ownSoftphone},
 }
 
 // Valid says whether r is one of the roles.

@@ -13,6 +13,7 @@ import (
 	"github.com/jonboulle/clockwork"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/hotline-ivr/hotline/console/softphone"
 	"github.com/hotline-ivr/hotline/recordings"
 )
 
@@ -28,6 +29,8 @@ type Server struct {
 	reports    Reports    // nil: not on this server
 	recordings Recordings // nil: not on this server
 	pci        PCIControl // nil: not on this server
+	// phone is the browser softphones' media plane (nil: none here).
+	phone *softphone.Gateway
 	// dispositions takes the agents' wrap-up codes (nil: not on this
 	// server); dispositionCodes lists them.
 	dispositions     Dispositioner
@@ -67,6 +70,7 @@ func New(cfg Config) (*Server, error) {
 		reports:    cfg.Reports,
 		recordings: cfg.Recordings,
 		pci:        cfg.PCI,
+		phone:      cfg.Softphone,
 
 		dispositions: cfg.Dispositioner, dispositionCodes: cfg.Dispositions,
 		history: cfg.History, location: cfg.Location,
@@ -102,6 +106,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.dummy = dummy
+	s.auth.expired = s.signedOut
 	if s.app, err = newApp(); err != nil {
 		return nil, err
 	}
@@ -164,6 +169,15 @@ func (s *Server) handler() http.Handler {
 	mux.Handle("POST /api/agents/{id}/survey", s.forAgent(s.agentSurvey))
 	mux.Handle("GET /api/phrases", s.signedIn(s.listPhrases))
 	mux.Handle("POST /api/agents/{id}/phrase", s.forAgent(s.agentPhrase))
+
+	mux.Handle("POST /api/softphone", s.withPhone(s.phoneOpen))
+	mux.Handle("POST /api/softphone/candidate", s.withPhone(s.phoneCandidate))
+	mux.Handle("POST /api/softphone/mute", s.withPhone(s.phoneMute))
+	mux.Handle("DELETE /api/softphone", s.withPhone(s.phoneClose))
+	mux.Handle("POST /api/agents/{id}/answer", s.forAgent(s.agentAnswer))
+	mux.Handle("POST /api/agents/{id}/reject", s.forAgent(s.agentReject))
+	mux.Handle("POST /api/agents/{id}/hangup", s.forAgent(s.agentHangup))
+	mux.Handle("POST /api/agents/{id}/dtmf", s.forAgent(s.agentDTMF))
 
 	mux.Handle("POST /api/agents/{id}/supervise", s.supervisor(s.supervise))
 	mux.Handle("POST /api/supervision/{session}", s.supervisor(s.setSupervision))

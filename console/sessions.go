@@ -24,6 +24,10 @@ type sessions struct {
 	clock clockwork.Clock
 	ttl   time.Duration
 
+	// expired, when set, is told of each sign-in found expired (and
+	// removed); it is called without the lock held.
+	expired func(User)
+
 	mu     sync.Mutex
 	byHash map[[32]byte]session
 }
@@ -43,31 +47,47 @@ func (s *sessions) create(u User) (token string, sess session) {
 	sess = session{user: u, expires: now.Add(s.ttl)}
 
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	// Sweep the expired ones here, where the map grows, so it never holds
 	// more than a TTL's worth of sign-ins.
+	var gone []User
 	for h, old := range s.byHash {
 		if !now.Before(old.expires) {
 			delete(s.byHash, h)
+			gone = append(gone, old.user)
 		}
 	}
 	s.byHash[sha256.Sum256([]byte(token))] = sess
+	s.mu.Unlock()
+	s.tellExpired(gone...)
 	return token, sess
+}
+
+// tellExpired calls s.expired for the users whose sign-ins expired.
+func (s *sessions) tellExpired(users ...User) {
+	if s.expired == nil {
+		return
+	}
+	for _, u := range users {
+		s.expired(u)
+	}
 }
 
 // lookup returns the live session of token.
 func (s *sessions) lookup(token string) (session, bool) {
 	h := sha256.Sum256([]byte(token))
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	sess, ok := s.byHash[h]
 	if !ok {
+		s.mu.Unlock()
 		return session{}, false
 	}
 	if !s.clock.Now().Before(sess.expires) {
 		delete(s.byHash, h)
+		s.mu.Unlock()
+		s.tellExpired(sess.user)
 		return session{}, false
 	}
+	s.mu.Unlock()
 	return sess, true
 }
 

@@ -6,10 +6,15 @@
 // role-aware: an agent gets the agent desktop (its state, the actions on
 // it, its day, the current call from the event stream with its phase and
 // the caller's earlier calls, hold, transfer, send to survey, the scripted
-// phrases, the disposition, the recording's PCI pause, and a marked place
-// for the softphone, which another package fills); supervisors, managers and administrators get the
-// wallboard (queues and agents live from /api/stream, keyed updates, and
-// listen / whisper / barge for those who supervise); everyone who may hear
+// phrases, the disposition, the recording's PCI pause, and the phone:
+// assets/softphone.js, the browser's own WebRTC phone when the agent's
+// device is "WebRTC/...", with the ringing panel and its ring (WebAudio,
+// no sound file), answer, reject, mute, a DTMF keypad and hang-up, or
+// reject and hang-up for a SIP phone); supervisors, managers and
+// administrators get the wallboard (queues and agents live from
+// /api/stream, keyed updates, and listen / whisper / barge for those who
+// supervise, with the supervisor's own browser phone when its device is
+// one); everyone who may hear
 // recordings gets the recordings list with a player. Its UI text, in
 // Chinese (the default) and English, is in one file, assets/i18n.js.
 //

@@ -1,11 +1,12 @@
 // The agent desktop: the agent's state, always visible, the actions on
 // it, and the current call from the event stream with hold, transfer and
-// the recording's pause for card data. The softphone's controls are not
-// here: package softphone fills the page's #softphone slot.
+// the recording's pause for card data. The phone's controls (answer,
+// reject, mute, keypad, hang-up) are the Softphone's, in #softphone.
 
 import { agentPath, call } from "./api.js";
 import { $, failed, flash, h, setAttr, setText } from "./dom.js";
 import { dateTime, duration, language, outcome, t } from "./i18n.js";
+import { Softphone } from "./softphone.js";
 
 // connectedPhases are those in which the call can be held, transferred
 // or listened to.
@@ -45,6 +46,21 @@ export class AgentDesk {
     this.historyCall = "";
     this.day = null;
     this.dayState = "";
+    this.phone = new Softphone($("softphone"), {
+      agent: me.agent,
+      act: (action, body) => this.act(action, body),
+      now: () => (this.at ? Date.parse(this.at) + this.live.elapsed() * 1000 : Date.now()),
+    });
+    // The event stream back after a break: the server may have restarted,
+    // and the phone's connection with it.
+    let down = false;
+    live.onStatus((up) => {
+      if (!up) down = true;
+      else if (down) {
+        down = false;
+        this.phone.reconnectIfDown();
+      }
+    });
     this.loadLists();
     this.unsubscribe = live.subscribe((snap) => this.snapshot(snap));
     this.timer = setInterval(() => this.tick(), 1000);
@@ -54,12 +70,14 @@ export class AgentDesk {
   }
 
   stop() {
+    this.phone.stop();
     this.abort.abort();
     this.unsubscribe();
     clearInterval(this.timer);
   }
 
   relabel() {
+    this.phone.relabel();
     this.drawLists();
     this.renderHistory();
     this.renderDay();
@@ -212,6 +230,7 @@ export class AgentDesk {
     setText($("state-reason"), reason);
     for (const b of $("agent-actions").querySelectorAll("button")) b.disabled = !allowed(b.dataset.act, state);
     this.renderCall();
+    if (this.agent) this.phone.update(this.agent.device, this.call);
     if (this.me.agent && state !== this.dayState) {
       // The day's figures change as calls end: read them again on each
       // change of state (sign-in included).
@@ -266,6 +285,7 @@ export class AgentDesk {
       timer = t("state.in", { time: duration(a.in_state_seconds + e) });
     }
     setText($("state-timer"), timer);
+    this.phone.tick();
     const c = this.call;
     if (c && this.at) {
       const end = c.answered ? Date.parse(c.answered) : Date.parse(this.at) + this.live.elapsed() * 1000;

@@ -7,6 +7,7 @@ import { language, onLanguage, setLanguage, t, translate } from "./i18n.js";
 import { AgentDesk } from "./agent.js";
 import { Board } from "./board.js";
 import { Records } from "./records.js";
+import { Softphone } from "./softphone.js";
 
 // views lists, for each role, the views it gets, the first its home. An
 // agent-less supervisor has no desk; a user with an agent ID also gets
@@ -24,6 +25,7 @@ const app = {
   live: new Live(),
   views: {},
   current: null,
+  phone: null, // a supervisor's own browser phone, on the wallboard
 };
 
 function showOnly(id) {
@@ -35,6 +37,9 @@ function signedOut() {
   app.live.stop();
   for (const v of Object.values(app.views)) v.stop?.();
   app.views = {};
+  app.phone?.stop();
+  app.phone = null;
+  $("board-phone").hidden = true;
   $("tabs").hidden = true;
   $("signout").hidden = true;
   $("who").textContent = "";
@@ -51,6 +56,13 @@ function signedIn(me) {
     if (name === "agent") app.views.agent = new AgentDesk(me, app.live);
     if (name === "board") app.views.board = new Board(me, app.live);
     if (name === "recordings") app.views.recordings = new Records(me);
+  }
+  // A supervisor without a desk whose phone is the browser listens in
+  // from the wallboard's phone.
+  if (!me.agent && app.views.board && me.device?.startsWith("WebRTC/")) {
+    $("board-phone").hidden = false;
+    app.phone = new Softphone($("board-phone"));
+    app.phone.update(me.device, null);
   }
   for (const b of document.querySelectorAll("#tabs button")) b.hidden = !(b.dataset.view in app.views);
   $("tabs").hidden = names.length < 2;
@@ -105,6 +117,7 @@ async function main() {
   onLanguage(() => {
     showWho();
     for (const v of Object.values(app.views)) v.relabel?.();
+    app.phone?.relabel();
   });
   $("signin-form").addEventListener("submit", signIn);
   $("signout").addEventListener("click", signOut);
