@@ -113,9 +113,14 @@ type Gateway struct {
 	clock clockwork.Clock
 	log   *slog.Logger
 
+	rtp *rtpSock // the Asterisk side, shared by the sessions
+
 	mu       sync.Mutex
 	sessions map[string]*Session
 	closed   bool
+
+	peersMu sync.RWMutex
+	peers   map[netip.AddrPort]*Session // by the address of the call's Asterisk side
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -185,10 +190,15 @@ func New(cfg Config) (*Gateway, error) {
 		clock:    cfg.Clock,
 		log:      cfg.Logger,
 		sessions: map[string]*Session{},
+		peers:    map[netip.AddrPort]*Session{},
 		stop:     make(chan struct{}),
 	}
-	g.wg.Add(1)
+	if g.rtp, err = g.openRTP(); err != nil {
+		return nil, err
+	}
+	g.wg.Add(2)
 	go g.watch()
+	go g.readAsterisk(g.rtp)
 	return g, nil
 }
 
@@ -216,7 +226,7 @@ func (g *Gateway) Open(ctx context.Context, id, offer string) (*Session, string,
 		g.mu.Unlock()
 		return nil, "", fmt.Errorf("%w: %q", ErrExists, id)
 	}
-	s := &Session{id: id, g: g}
+	s := &Session{id: id, g: g, sock: g.rtp}
 	g.sessions[id] = s // reserved; removed again on failure
 	g.mu.Unlock()
 
@@ -280,6 +290,9 @@ func (g *Gateway) Close() error {
 	var errs []error
 	for _, s := range all {
 		errs = append(errs, s.Close())
+	}
+	if err := g.rtp.conn.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("softphone: close the RTP socket: %w", err))
 	}
 	g.wg.Wait()
 	return errors.Join(errs...)
@@ -363,7 +376,5 @@ func (g *Gateway) Detach(id, channel string) {
 	if err != nil {
 		return
 	}
-	if a := s.att.Load(); a != nil && a.call == channel && s.att.CompareAndSwap(a, nil) {
-		g.log.Info("softphone: call detached", "session", id, "call", channel)
-	}
+	s.detach(func(a *attachment) bool { return a.call == channel })
 }
