@@ -5,8 +5,8 @@
 //
 // # What it owns, and what not
 //
-// It owns the peer connections, one UDP socket per session on the
-// Asterisk side, the forwarding between them and a watchdog. It makes no
+// It owns the peer connections, one UDP socket on the Asterisk side shared
+// by every session, the forwarding between them and a watchdog. It makes no
 // ARI request and knows no call, queue or agent: its caller (the ACD)
 // creates the externalMedia channel with the session's
 // [Session.ExternalHost] as external_host and format ulaw, reads the
@@ -34,12 +34,20 @@
 //
 // Payloads pass as they are: no decoding, no transcoding, no jitter
 // buffer, no pacing; each packet is forwarded on the goroutine that read
-// it, so the sender's timing is kept. Each session has its own UDP socket
-// towards Asterisk (its external_host), bound on [Config.RTPHost]; only
-// RTP from the attached address is taken from it, and nothing is
-// forwarded either way while no call is attached. The peer connections
-// run pion's RTCP report interceptors only (no NACK, TWCC or stats:
-// per-packet work of no use for PCMU audio).
+// it, so the sender's timing is kept. Towards Asterisk, the gateway has
+// one UDP socket, bound on [Config.RTPHost]: its address is every
+// session's external_host. One goroutine reads it, as many datagrams per
+// system call as are queued (recvmmsg on Linux), and tells the calls
+// apart by the address each datagram comes from: the externalMedia
+// channel's own RTP address, which [Session.Attach] was given. A datagram
+// from an address no session has attached (a call not yet attached, one
+// detached, a stranger) is dropped, and nothing is forwarded either way
+// while a session has no call attached. Each externalMedia channel sends
+// from a port of its own, so attaching an address takes it from any other
+// session still holding it (a call Asterisk has ended). The browser's RTP
+// goes to Asterisk from the same socket. The peer connections run pion's
+// RTCP report interceptors only (no NACK, TWCC or stats: per-packet work
+// of no use for PCMU audio).
 //
 // Each direction leaves the gateway as one continuous RTP stream for the
 // life of the session, whatever calls come and go: a rewriter keeps one
