@@ -1,6 +1,7 @@
 package softphone
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -14,24 +15,53 @@ import (
 // takes at most.
 const rtpBatch = 64
 
-// rtpSock is the gateway's Asterisk-side UDP socket, shared by every
-// session: its address is each session's external_host, and the RTP it
-// reads is told apart by its source, the address Asterisk sends from
-// (known at Attach).
+// rtpSock is one of the gateway's Asterisk-side UDP sockets. They share
+// one address (SO_REUSEPORT on Linux, one socket elsewhere), every
+// session's external_host: the system spreads the calls over them by
+// source address, so their readers share the work, and the RTP each reads
+// is told apart by its source, the address Asterisk sends from (known at
+// Attach).
 type rtpSock struct {
 	conn  *net.UDPConn
 	local netip.AddrPort
+	out   *sender
 }
 
-func (g *Gateway) openRTP() (*rtpSock, error) {
-	conn, err := net.ListenUDP("udp", udpAddr(g.host))
-	if err != nil {
+// openRTP opens n sockets on one address of g.host (fewer where the
+// system cannot share a port).
+func (g *Gateway) openRTP(n int) ([]*rtpSock, error) {
+	var socks []*rtpSock
+	fail := func(err error) ([]*rtpSock, error) {
+		for _, k := range socks {
+			_ = k.conn.Close()
+		}
 		return nil, fmt.Errorf("softphone: RTP socket on %s: %w", g.host, err)
 	}
-	// Every call's RTP queues here: room for a stall of the reader (the
-	// system caps it at net.core.rmem_max).
-	_ = conn.SetReadBuffer(4 << 20)
-	return &rtpSock{conn: conn, local: unmap(conn.LocalAddr().(*net.UDPAddr).AddrPort())}, nil
+	lc := net.ListenConfig{Control: reusePort}
+	if !canReusePort {
+		n, lc = 1, net.ListenConfig{}
+	}
+	addr := netip.AddrPortFrom(g.host, 0)
+	for range n {
+		c, err := lc.ListenPacket(context.Background(), "udp", addr.String())
+		if err != nil {
+			return fail(err)
+		}
+		conn := c.(*net.UDPConn)
+		// Every call's RTP queues here, both ways: room for a stall of
+		// the reader, ours or Asterisk's, whose unread datagrams count
+		// against the sender's buffer on one machine (the system caps
+		// them at net.core.rmem_max and wmem_max).
+		_ = conn.SetReadBuffer(4 << 20)
+		_ = conn.SetWriteBuffer(4 << 20)
+		k := &rtpSock{conn: conn, local: unmap(conn.LocalAddr().(*net.UDPAddr).AddrPort())}
+		socks = append(socks, k)
+		if k.out, err = newSender(conn); err != nil {
+			return fail(err)
+		}
+		addr = k.local
+	}
+	return socks, nil
 }
 
 // bind routes RTP from addr to s; unbind undoes it if addr is still s's.

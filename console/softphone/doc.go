@@ -35,17 +35,22 @@
 // Payloads pass as they are: no decoding, no transcoding, no jitter
 // buffer, no pacing; each packet is forwarded on the goroutine that read
 // it, so the sender's timing is kept. Towards Asterisk, the gateway has
-// one UDP socket, bound on [Config.RTPHost]: its address is every
-// session's external_host. One goroutine reads it, as many datagrams per
-// system call as are queued (recvmmsg on Linux), and tells the calls
-// apart by the address each datagram comes from: the externalMedia
-// channel's own RTP address, which [Session.Attach] was given. A datagram
-// from an address no session has attached (a call not yet attached, one
-// detached, a stranger) is dropped, and nothing is forwarded either way
-// while a session has no call attached. Each externalMedia channel sends
-// from a port of its own, so attaching an address takes it from any other
-// session still holding it (a call Asterisk has ended). The browser's RTP
-// goes to Asterisk from the same socket. The peer connections run pion's
+// one UDP address, bound on [Config.RTPHost]: every session's
+// external_host. On Linux a few sockets share it (SO_REUSEPORT, one per
+// processor), and the system hands each source's datagrams to one of
+// them; elsewhere it is one socket. A goroutine per socket reads it, as
+// many datagrams per system call as are queued (recvmmsg on Linux), and
+// tells the calls apart by the address each datagram comes from: the
+// externalMedia channel's own RTP address, which [Session.Attach] was
+// given. A datagram from an address no session has attached (a call not
+// yet attached, one detached, a stranger) is dropped, and nothing is
+// forwarded either way while a session has no call attached. Each
+// externalMedia channel sends from a port of its own, so attaching an
+// address takes it from any other session still holding it (a call
+// Asterisk has ended). The browser's RTP goes to Asterisk from the same
+// address (so symmetric RTP holds), each session's forwarding goroutine
+// calling sendto itself, concurrently; a datagram the socket has no room
+// for (Asterisk not reading) is dropped. The peer connections run pion's
 // RTCP report interceptors only (no NACK, TWCC or stats: per-packet work
 // of no use for PCMU audio).
 //

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -113,7 +114,8 @@ type Gateway struct {
 	clock clockwork.Clock
 	log   *slog.Logger
 
-	rtp *rtpSock // the Asterisk side, shared by the sessions
+	rtp  []*rtpSock // the Asterisk side, shared by the sessions
+	next int        // the socket the next session writes from
 
 	mu       sync.Mutex
 	sessions map[string]*Session
@@ -193,12 +195,16 @@ func New(cfg Config) (*Gateway, error) {
 		peers:    map[netip.AddrPort]*Session{},
 		stop:     make(chan struct{}),
 	}
-	if g.rtp, err = g.openRTP(); err != nil {
+	// A reader per processor: the calls' packets towards the browsers
+	// are forwarded in parallel.
+	if g.rtp, err = g.openRTP(min(runtime.GOMAXPROCS(0), 8)); err != nil {
 		return nil, err
 	}
-	g.wg.Add(2)
+	g.wg.Add(1 + len(g.rtp))
 	go g.watch()
-	go g.readAsterisk(g.rtp)
+	for _, k := range g.rtp {
+		go g.readAsterisk(k)
+	}
 	return g, nil
 }
 
@@ -226,7 +232,8 @@ func (g *Gateway) Open(ctx context.Context, id, offer string) (*Session, string,
 		g.mu.Unlock()
 		return nil, "", fmt.Errorf("%w: %q", ErrExists, id)
 	}
-	s := &Session{id: id, g: g, sock: g.rtp}
+	s := &Session{id: id, g: g, sock: g.rtp[g.next%len(g.rtp)]}
+	g.next++
 	g.sessions[id] = s // reserved; removed again on failure
 	g.mu.Unlock()
 
@@ -291,8 +298,11 @@ func (g *Gateway) Close() error {
 	for _, s := range all {
 		errs = append(errs, s.Close())
 	}
-	if err := g.rtp.conn.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("softphone: close the RTP socket: %w", err))
+	for _, k := range g.rtp {
+		k.out.close()
+		if err := k.conn.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("softphone: close an RTP socket: %w", err))
+		}
 	}
 	g.wg.Wait()
 	return errors.Join(errs...)

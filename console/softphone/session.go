@@ -26,9 +26,14 @@ type Session struct {
 	g      *Gateway
 	pc     *webrtc.PeerConnection
 	track  *webrtc.TrackLocalStaticRTP
-	sock   *rtpSock // the gateway's Asterisk-side socket it uses
+	sock   *rtpSock // the gateway's Asterisk-side socket it writes from
 	toAstr uint32   // the SSRC of the stream Asterisk gets
-	brRW   rewriter // towards the browser; the track sets the SSRC. Used by sock's reader alone.
+
+	// brRW rewrites towards the browser (the track sets the SSRC). The
+	// system hands one source's datagrams to one of the gateway's
+	// sockets, so one reader uses it; the lock makes sure.
+	brMu sync.Mutex
+	brRW rewriter
 
 	att    atomic.Pointer[attachment]
 	muted  atomic.Bool
@@ -51,6 +56,7 @@ type Session struct {
 type attachment struct {
 	call     string
 	addr     netip.AddrPort
+	to       sendAddr // addr, for sending
 	epoch    uint64
 	at       time.Time
 	reported atomic.Bool // its no-media report is out
@@ -125,6 +131,9 @@ func (s *Session) Attach(call string, asterisk netip.AddrPort) error {
 	if !asterisk.IsValid() || asterisk.Port() == 0 || asterisk.Addr().IsUnspecified() {
 		return fmt.Errorf("softphone: session %q: Asterisk's RTP address %q is not a host and port", s.id, asterisk)
 	}
+	if s.g.host.Is4() && !asterisk.Addr().Unmap().Is4() {
+		return fmt.Errorf("softphone: session %q: Asterisk's RTP address %s is IPv6 and RTPHost %s IPv4", s.id, asterisk, s.g.host)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing || s.dead {
@@ -133,7 +142,7 @@ func (s *Session) Attach(call string, asterisk netip.AddrPort) error {
 	s.epoch++
 	s.muted.Store(false)
 	addr := unmap(asterisk)
-	if old := s.att.Swap(&attachment{call: call, addr: addr, epoch: s.epoch, at: s.g.clock.Now()}); old != nil && old.addr != addr {
+	if old := s.att.Swap(&attachment{call: call, addr: addr, to: toSendAddr(s.g.host, addr), epoch: s.epoch, at: s.g.clock.Now()}); old != nil && old.addr != addr {
 		s.g.unbind(old.addr, s)
 	}
 	s.g.bind(addr, s)
@@ -314,7 +323,7 @@ func (s *Session) fromBrowser(t *webrtc.TrackRemote) {
 			continue
 		}
 		m += copy(out[m:], payload)
-		if _, err := s.sock.conn.WriteToUDPAddrPort(out[:m], a.addr); err != nil {
+		if err := s.sock.out.send(out[:m], a.to); err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
@@ -328,14 +337,19 @@ func (s *Session) fromBrowser(t *webrtc.TrackRemote) {
 
 // toBrowser forwards b, an RTP packet from Asterisk's address from
 // (read at t0, for Observe), to the browser if from is the attached
-// call's. It runs on the reader goroutine of s.sock; pkt is its own.
+// call's. It runs on a socket's reader goroutine; pkt is the reader's.
 func (s *Session) toBrowser(pkt *rtp.Packet, b []byte, from netip.AddrPort, t0 time.Time) {
 	a := s.att.Load()
 	if a == nil || from != a.addr {
 		return // not the attached call's Asterisk: dropped
 	}
 	payload, ok := parse(&pkt.Header, b)
-	if !ok || pkt.PayloadType != 0 || !s.brRW.rewrite(&pkt.Header, a.epoch, s.g.clock.Now()) {
+	if !ok || pkt.PayloadType != 0 {
+		return
+	}
+	s.brMu.Lock()
+	defer s.brMu.Unlock()
+	if !s.brRW.rewrite(&pkt.Header, a.epoch, s.g.clock.Now()) {
 		return
 	}
 	pkt.Payload = payload
