@@ -68,4 +68,20 @@ func TestSharedExternalHost(t *testing.T) {
 	if got := b1.heard.count(); got > n1+2 {
 		t.Errorf("browser a heard %d packets after its call was detached", got-n1)
 	}
+
+	// ast2's address attached to a (Asterisk reused its port for a new
+	// call) is a's from now on: b stops hearing it.
+	if err := s1.Attach("call-c", ast2.addr()); err != nil {
+		t.Fatal(err)
+	}
+	n1, n2 = b1.heard.count(), b2.heard.count()
+	stop2 = ast2.talk(s2.LocalRTP(), 600)
+	waitFor(t, "browser a hearing the address it took", func() bool { return b1.heard.count() >= n1+50 }, &b1.heard.sig)
+	stop2()
+	if got := b2.heard.count(); got > n2+2 {
+		t.Errorf("browser b heard %d packets from an address a took", got-n2)
+	}
+	if s2.Call() != "call-b" {
+		t.Errorf("b's call is %q, want call-b still attached", s2.Call())
+	}
 }
