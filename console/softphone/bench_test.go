@@ -116,7 +116,7 @@ func contextSwitches() (voluntary, involuntary int64) {
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		panic(err)
 	}
-	return ru.Nvcsw, ru.Nivcsw
+	return int64(ru.Nvcsw), int64(ru.Nivcsw)
 }
 
 func runLoad(b *testing.B, sessions int, warmup, measure time.Duration) {
