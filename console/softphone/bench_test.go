@@ -1,3 +1,5 @@
+//go:build unix
+
 package softphone_test
 
 import (
