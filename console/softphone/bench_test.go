@@ -1,3 +1,5 @@
+//go:build unix
+
 package softphone_test
 
 import (
@@ -108,6 +110,17 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// contextSwitches counts the process's context switches so far: the
+// voluntary ones (a thread going to sleep: waiting in epoll, on a futex)
+// and the others (preempted).
+func contextSwitches() (voluntary, involuntary int64) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return int64(ru.Nvcsw), int64(ru.Nivcsw)
+}
+
 func runLoad(b *testing.B, sessions int, warmup, measure time.Duration) {
 	perDir := sessions * 50 * int(measure/time.Second+2)
 	toAst, toBr := newLatencies(perDir), newLatencies(perDir)
@@ -177,8 +190,11 @@ func runLoad(b *testing.B, sessions int, warmup, measure time.Duration) {
 	toAst.on.Store(true)
 	toBr.on.Store(true)
 	cpu0, wall0 := cpuTime(), time.Now()
+	vol0, invol0 := contextSwitches()
 	phase("measured")
 	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
+	vol, invol := contextSwitches()
+	vol, invol = vol-vol0, invol-invol0
 	toAst.on.Store(false)
 	toBr.on.Store(false)
 	res, ok := <-lines
@@ -197,6 +213,9 @@ func runLoad(b *testing.B, sessions int, warmup, measure time.Duration) {
 	b.ReportMetric(float64(an+rn)/wall.Seconds(), "fwd-pkts/s")
 	if an+rn > 0 {
 		b.ReportMetric(us(cpu)/float64(an+rn), "gateway-cpu-µs/pkt")
+		// A thread's sleep and wake-up cost the most on an idle machine.
+		b.ReportMetric(float64(vol)/float64(an+rn), "gateway-sleeps/pkt")
+		b.ReportMetric(float64(invol)/float64(an+rn), "gateway-preempted/pkt")
 	}
 	b.ReportMetric(100*res.CPU, "load-cpu-%core")
 	b.ReportMetric(us(res.AstP99), "e2e-to-ast-p99-µs")

@@ -5,8 +5,8 @@
 //
 // # What it owns, and what not
 //
-// It owns the peer connections, one UDP socket per session on the
-// Asterisk side, the forwarding between them and a watchdog. It makes no
+// It owns the peer connections, one UDP socket on the Asterisk side shared
+// by every session, the forwarding between them and a watchdog. It makes no
 // ARI request and knows no call, queue or agent: its caller (the ACD)
 // creates the externalMedia channel with the session's
 // [Session.ExternalHost] as external_host and format ulaw, reads the
@@ -34,12 +34,25 @@
 //
 // Payloads pass as they are: no decoding, no transcoding, no jitter
 // buffer, no pacing; each packet is forwarded on the goroutine that read
-// it, so the sender's timing is kept. Each session has its own UDP socket
-// towards Asterisk (its external_host), bound on [Config.RTPHost]; only
-// RTP from the attached address is taken from it, and nothing is
-// forwarded either way while no call is attached. The peer connections
-// run pion's RTCP report interceptors only (no NACK, TWCC or stats:
-// per-packet work of no use for PCMU audio).
+// it, so the sender's timing is kept. Towards Asterisk, the gateway has
+// one UDP address, bound on [Config.RTPHost]: every session's
+// external_host. On Linux a few sockets share it (SO_REUSEPORT, one per
+// processor), and the system hands each source's datagrams to one of
+// them; elsewhere it is one socket. A goroutine per socket reads it, as
+// many datagrams per system call as are queued (recvmmsg on Linux), and
+// tells the calls apart by the address each datagram comes from: the
+// externalMedia channel's own RTP address, which [Session.Attach] was
+// given. A datagram from an address no session has attached (a call not
+// yet attached, one detached, a stranger) is dropped, and nothing is
+// forwarded either way while a session has no call attached. Each
+// externalMedia channel sends from a port of its own, so attaching an
+// address takes it from any other session still holding it (a call
+// Asterisk has ended). The browser's RTP goes to Asterisk from the same
+// address (so symmetric RTP holds), each session's forwarding goroutine
+// calling sendto itself, concurrently; a datagram the socket has no room
+// for (Asterisk not reading) is dropped. The peer connections run pion's
+// RTCP report interceptors only (no NACK, TWCC or stats: per-packet work
+// of no use for PCMU audio).
 //
 // Each direction leaves the gateway as one continuous RTP stream for the
 // life of the session, whatever calls come and go: a rewriter keeps one
@@ -69,6 +82,17 @@
 // session is closed). The ACD decides what a report means for the call:
 // ring-no-answer while offering it, the agent's hang-up once talking.
 //
+// # Cost
+//
 // BenchmarkGateway200 measures the forwarding delay and CPU with 200
-// sessions (go test -run '^$' -bench Gateway -benchtime 1x ./console/softphone/).
+// sessions (go test -run '^$' -bench Gateway -benchtime 1x ./console/softphone/);
+// -cpuprofile shows where it goes. Most of a forwarded packet's CPU is
+// not the gateway's own code: towards the browser, pion's write path
+// (report interceptor, SRTP, ICE) and the kernel's UDP send, about a
+// quarter of it; towards Asterisk, pion's receive path, four goroutines
+// handing each packet on (ICE's reader, the DTLS/SRTP mux, the SRTP
+// session, the track reader), a third; the system calls (a send each way,
+// and the reads) a third of the whole, with the scheduler's wake-ups. The
+// gateway's own part is the shared Asterisk-side sockets and their
+// batched reads, the rewriting and one sendto per packet towards Asterisk.
 package softphone

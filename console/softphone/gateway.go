@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -113,9 +114,15 @@ type Gateway struct {
 	clock clockwork.Clock
 	log   *slog.Logger
 
+	rtp  []*rtpSock // the Asterisk side, shared by the sessions
+	next int        // the socket the next session writes from
+
 	mu       sync.Mutex
 	sessions map[string]*Session
 	closed   bool
+
+	peersMu sync.RWMutex
+	peers   map[netip.AddrPort]*Session // by the address of the call's Asterisk side
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -185,10 +192,19 @@ func New(cfg Config) (*Gateway, error) {
 		clock:    cfg.Clock,
 		log:      cfg.Logger,
 		sessions: map[string]*Session{},
+		peers:    map[netip.AddrPort]*Session{},
 		stop:     make(chan struct{}),
 	}
-	g.wg.Add(1)
+	// A reader per processor: the calls' packets towards the browsers
+	// are forwarded in parallel.
+	if g.rtp, err = g.openRTP(min(runtime.GOMAXPROCS(0), 8)); err != nil {
+		return nil, err
+	}
+	g.wg.Add(1 + len(g.rtp))
 	go g.watch()
+	for _, k := range g.rtp {
+		go g.readAsterisk(k)
+	}
 	return g, nil
 }
 
@@ -216,7 +232,8 @@ func (g *Gateway) Open(ctx context.Context, id, offer string) (*Session, string,
 		g.mu.Unlock()
 		return nil, "", fmt.Errorf("%w: %q", ErrExists, id)
 	}
-	s := &Session{id: id, g: g}
+	s := &Session{id: id, g: g, sock: g.rtp[g.next%len(g.rtp)]}
+	g.next++
 	g.sessions[id] = s // reserved; removed again on failure
 	g.mu.Unlock()
 
@@ -280,6 +297,12 @@ func (g *Gateway) Close() error {
 	var errs []error
 	for _, s := range all {
 		errs = append(errs, s.Close())
+	}
+	for _, k := range g.rtp {
+		k.out.close()
+		if err := k.conn.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("softphone: close an RTP socket: %w", err))
+		}
 	}
 	g.wg.Wait()
 	return errors.Join(errs...)
@@ -363,7 +386,5 @@ func (g *Gateway) Detach(id, channel string) {
 	if err != nil {
 		return
 	}
-	if a := s.att.Load(); a != nil && a.call == channel && s.att.CompareAndSwap(a, nil) {
-		g.log.Info("softphone: call detached", "session", id, "call", channel)
-	}
+	s.detach(func(a *attachment) bool { return a.call == channel })
 }

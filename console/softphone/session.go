@@ -26,9 +26,14 @@ type Session struct {
 	g      *Gateway
 	pc     *webrtc.PeerConnection
 	track  *webrtc.TrackLocalStaticRTP
-	conn   *net.UDPConn
-	local  netip.AddrPort
-	toAstr uint32 // the SSRC of the stream Asterisk gets
+	sock   *rtpSock // the gateway's Asterisk-side socket it writes from
+	toAstr uint32   // the SSRC of the stream Asterisk gets
+
+	// brRW rewrites towards the browser (the track sets the SSRC). The
+	// system hands one source's datagrams to one of the gateway's
+	// sockets, so one reader uses it; the lock makes sure.
+	brMu sync.Mutex
+	brRW rewriter
 
 	att    atomic.Pointer[attachment]
 	muted  atomic.Bool
@@ -51,6 +56,7 @@ type Session struct {
 type attachment struct {
 	call     string
 	addr     netip.AddrPort
+	to       sendAddr // addr, for sending
 	epoch    uint64
 	at       time.Time
 	reported atomic.Bool // its no-media report is out
@@ -61,10 +67,12 @@ func (s *Session) ID() string { return s.id }
 
 // ExternalHost is the address to give as external_host in the ARI
 // externalMedia request ("ip:port"): Asterisk sends the call's audio there.
-func (s *Session) ExternalHost() string { return s.local.String() }
+// The gateway's sessions share it: the gateway tells their calls' RTP
+// apart by the address Asterisk sends it from, given to [Session.Attach].
+func (s *Session) ExternalHost() string { return s.sock.local.String() }
 
 // LocalRTP is the same address as [Session.ExternalHost].
-func (s *Session) LocalRTP() netip.AddrPort { return s.local }
+func (s *Session) LocalRTP() netip.AddrPort { return s.sock.local }
 
 // AddICECandidate adds a candidate the browser trickled after its offer.
 func (s *Session) AddICECandidate(c webrtc.ICECandidateInit) error {
@@ -114,10 +122,17 @@ func (s *Session) answer(ctx context.Context) (string, error) {
 // asterisk, the address the externalMedia channel sends from (its
 // UNICASTRTP_LOCAL_ADDRESS and UNICASTRTP_LOCAL_PORT), and only RTP
 // from that address is forwarded to the browser. Attaching while a call
-// is attached replaces it. A call starts unmuted.
+// is attached replaces it. A call starts unmuted. Since every session
+// shares one external_host, the address is the call's alone: attaching
+// it to a session takes it from any other session it was attached to
+// (whose call Asterisk has ended, since it reuses the port), and RTP from
+// an address no session has attached is dropped.
 func (s *Session) Attach(call string, asterisk netip.AddrPort) error {
 	if !asterisk.IsValid() || asterisk.Port() == 0 || asterisk.Addr().IsUnspecified() {
 		return fmt.Errorf("softphone: session %q: Asterisk's RTP address %q is not a host and port", s.id, asterisk)
+	}
+	if s.g.host.Is4() && !asterisk.Addr().Unmap().Is4() {
+		return fmt.Errorf("softphone: session %q: Asterisk's RTP address %s is IPv6 and RTPHost %s IPv4", s.id, asterisk, s.g.host)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -126,7 +141,11 @@ func (s *Session) Attach(call string, asterisk netip.AddrPort) error {
 	}
 	s.epoch++
 	s.muted.Store(false)
-	s.att.Store(&attachment{call: call, addr: unmap(asterisk), epoch: s.epoch, at: s.g.clock.Now()})
+	addr := unmap(asterisk)
+	if old := s.att.Swap(&attachment{call: call, addr: addr, to: toSendAddr(s.g.host, addr), epoch: s.epoch, at: s.g.clock.Now()}); old != nil && old.addr != addr {
+		s.g.unbind(old.addr, s)
+	}
+	s.g.bind(addr, s)
 	s.g.log.Info("softphone: call attached", "session", s.id, "call", call, "asterisk", asterisk)
 	return nil
 }
@@ -134,7 +153,16 @@ func (s *Session) Attach(call string, asterisk netip.AddrPort) error {
 // Detach ends the call in progress: nothing is forwarded either way until
 // the next Attach. The peer connection stays up.
 func (s *Session) Detach() {
-	if a := s.att.Swap(nil); a != nil {
+	s.detach(func(*attachment) bool { return true })
+}
+
+// detach detaches the call attached if it is one ok accepts.
+func (s *Session) detach(ok func(*attachment) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.att.Load(); a != nil && ok(a) {
+		s.att.Store(nil)
+		s.g.unbind(a.addr, s)
 		s.g.log.Info("softphone: call detached", "session", s.id, "call", a.call)
 	}
 }
@@ -172,30 +200,22 @@ func (s *Session) Close() error {
 
 // shutdown closes what start opened.
 func (s *Session) shutdown() error {
-	s.att.Store(nil)
-	var errs []error
+	s.mu.Lock()
+	if a := s.att.Swap(nil); a != nil {
+		s.g.unbind(a.addr, s)
+	}
+	s.mu.Unlock()
 	if s.pc != nil {
 		if err := s.pc.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("softphone: session %q: close peer connection: %w", s.id, err))
+			return fmt.Errorf("softphone: session %q: close peer connection: %w", s.id, err)
 		}
 	}
-	if s.conn != nil {
-		if err := s.conn.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			errs = append(errs, fmt.Errorf("softphone: session %q: close RTP socket: %w", s.id, err))
-		}
-	}
-	return errors.Join(errs...)
+	return nil
 }
 
-// start opens the socket and the peer connection and answers offer.
+// start opens the peer connection and answers offer.
 func (s *Session) start(ctx context.Context, offer string) (string, error) {
 	g := s.g
-	conn, err := net.ListenUDP("udp", udpAddr(g.host))
-	if err != nil {
-		return "", fmt.Errorf("softphone: session %q: RTP socket on %s: %w", s.id, g.host, err)
-	}
-	s.conn = conn
-	s.local = unmap(conn.LocalAddr().(*net.UDPAddr).AddrPort())
 	s.toAstr = rand.Uint32() | 1
 
 	pc, err := g.api.NewPeerConnection(webrtc.Configuration{ICEServers: g.cfg.ICEServers})
@@ -222,9 +242,8 @@ func (s *Session) start(ctx context.Context, offer string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s.wg.Add(2)
+	s.wg.Add(1)
 	go s.drainRTCP(sender)
-	go s.fromAsterisk()
 	return answer, nil
 }
 
@@ -304,7 +323,7 @@ func (s *Session) fromBrowser(t *webrtc.TrackRemote) {
 			continue
 		}
 		m += copy(out[m:], payload)
-		if _, err := s.conn.WriteToUDPAddrPort(out[:m], a.addr); err != nil {
+		if err := s.sock.out.send(out[:m], a.to); err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
@@ -316,62 +335,29 @@ func (s *Session) fromBrowser(t *webrtc.TrackRemote) {
 	}
 }
 
-// fromAsterisk forwards the attached Asterisk side's RTP to the browser.
-func (s *Session) fromAsterisk() {
-	defer s.wg.Done()
-	observe := s.g.cfg.Observe
-	var (
-		in  = make([]byte, 1500)
-		rw  rewriter // the track sets the SSRC the browser was told of
-		pkt rtp.Packet
-		oob []byte
-	)
-	// Observed, a packet's delay counts from its arrival in the kernel
-	// where the system stamps it: waiting to be read is the gateway's too.
-	if observe != nil && enableRxStamps(s.conn) {
-		oob = make([]byte, stampSpace)
+// toBrowser forwards b, an RTP packet from Asterisk's address from
+// (read at t0, for Observe), to the browser if from is the attached
+// call's. It runs on a socket's reader goroutine; pkt is the reader's.
+func (s *Session) toBrowser(pkt *rtp.Packet, b []byte, from netip.AddrPort, t0 time.Time) {
+	a := s.att.Load()
+	if a == nil || from != a.addr {
+		return // not the attached call's Asterisk: dropped
 	}
-	for {
-		var (
-			n    int
-			from netip.AddrPort
-			err  error
-			t0   time.Time
-		)
-		if oob != nil {
-			var oobn int
-			n, oobn, _, from, err = s.conn.ReadMsgUDPAddrPort(in, oob)
-			if err == nil {
-				t0 = rxStamp(oob[:oobn])
-			}
-		} else {
-			n, from, err = s.conn.ReadFromUDPAddrPort(in)
-		}
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			s.g.log.Warn("softphone: RTP read", "session", s.id, "error", err)
-			continue
-		}
-		if observe != nil && t0.IsZero() {
-			t0 = time.Now()
-		}
-		a := s.att.Load()
-		if a == nil || unmap(from) != a.addr {
-			continue // not the attached call's Asterisk: dropped
-		}
-		payload, ok := parse(&pkt.Header, in[:n])
-		if !ok || pkt.PayloadType != 0 || !rw.rewrite(&pkt.Header, a.epoch, s.g.clock.Now()) {
-			continue
-		}
-		pkt.Payload = payload
-		if err := s.track.WriteRTP(&pkt); err != nil {
-			continue
-		}
-		if observe != nil {
-			observe(ToBrowser, time.Since(t0))
-		}
+	payload, ok := parse(&pkt.Header, b)
+	if !ok || pkt.PayloadType != 0 {
+		return
+	}
+	s.brMu.Lock()
+	defer s.brMu.Unlock()
+	if !s.brRW.rewrite(&pkt.Header, a.epoch, s.g.clock.Now()) {
+		return
+	}
+	pkt.Payload = payload
+	if err := s.track.WriteRTP(pkt); err != nil {
+		return
+	}
+	if observe := s.g.cfg.Observe; observe != nil {
+		observe(ToBrowser, time.Since(t0))
 	}
 }
 

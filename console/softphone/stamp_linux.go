@@ -5,6 +5,7 @@ package softphone
 import (
 	"encoding/binary"
 	"net"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -44,4 +45,18 @@ func rxStamp(oob []byte) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// canReusePort: several sockets can share the Asterisk-side address.
+const canReusePort = true
+
+// reusePort sets SO_REUSEPORT on a socket before it is bound.
+func reusePort(_, _ string, c syscall.RawConn) error {
+	var serr error
+	if err := c.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+	}); err != nil {
+		return err
+	}
+	return serr
 }

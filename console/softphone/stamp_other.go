@@ -4,6 +4,7 @@ package softphone
 
 import (
 	"net"
+	"syscall"
 	"time"
 )
 
@@ -13,3 +14,7 @@ var stampSpace = 0
 func enableRxStamps(*net.UDPConn) bool { return false }
 
 func rxStamp([]byte) time.Time { return time.Time{} }
+
+const canReusePort = false
+
+func reusePort(_, _ string, _ syscall.RawConn) error { return nil }

@@ -1,0 +1,113 @@
+//go:build linux
+
+package softphone
+
+import (
+	"encoding/binary"
+	"net"
+	"net/netip"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// mmsghdr is the kernel's struct mmsghdr.
+type mmsghdr struct {
+	hdr unix.Msghdr
+	n   uint32
+	_   [unsafe.Sizeof(uintptr(0)) - 4]byte
+}
+
+// batchReader reads up to len(bufs) datagrams per system call
+// (recvmmsg), through the runtime's poller: a read waits for the first
+// datagram and takes whatever else is queued behind it. It belongs to one
+// goroutine and allocates nothing per read.
+type batchReader struct {
+	rc    syscall.RawConn
+	hdrs  []mmsghdr
+	iovs  []unix.Iovec
+	names []unix.RawSockaddrInet6
+	bufs  [][]byte
+	oobs  [][]byte
+	got   int
+	errno syscall.Errno
+	fn    func(fd uintptr) bool
+}
+
+func newBatchReader(c *net.UDPConn, size, bufSize, oobSize int) (*batchReader, error) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	r := &batchReader{
+		rc:    rc,
+		hdrs:  make([]mmsghdr, size),
+		iovs:  make([]unix.Iovec, size),
+		names: make([]unix.RawSockaddrInet6, size),
+		bufs:  make([][]byte, size),
+		oobs:  make([][]byte, size),
+	}
+	for i := range size {
+		r.bufs[i] = make([]byte, bufSize)
+		r.iovs[i].Base = &r.bufs[i][0]
+		r.iovs[i].SetLen(bufSize)
+		h := &r.hdrs[i].hdr
+		h.Name = (*byte)(unsafe.Pointer(&r.names[i]))
+		h.Iov = &r.iovs[i]
+		h.SetIovlen(1)
+		if oobSize > 0 {
+			r.oobs[i] = make([]byte, oobSize)
+			h.Control = &r.oobs[i][0]
+		}
+	}
+	r.fn = func(fd uintptr) bool {
+		for i := range r.hdrs {
+			h := &r.hdrs[i].hdr
+			h.Namelen = uint32(unsafe.Sizeof(r.names[i]))
+			h.SetControllen(len(r.oobs[i]))
+			h.Flags = 0
+		}
+		n, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), uintptr(len(r.hdrs)), 0, 0, 0)
+		for e == unix.EINTR {
+			n, _, e = unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), uintptr(len(r.hdrs)), 0, 0, 0)
+		}
+		if e == unix.EAGAIN {
+			return false // nothing queued: wait for the poller
+		}
+		r.got, r.errno = int(n), e
+		return true
+	}
+	return r, nil
+}
+
+// read reads a batch and returns how many datagrams it holds.
+func (r *batchReader) read() (int, error) {
+	r.got, r.errno = 0, 0
+	if err := r.rc.Read(r.fn); err != nil {
+		return 0, err
+	}
+	if r.errno != 0 {
+		return 0, r.errno
+	}
+	return r.got, nil
+}
+
+// msg is datagram i of the last batch: its bytes, sender and control
+// messages.
+func (r *batchReader) msg(i int) ([]byte, netip.AddrPort, []byte) {
+	h := &r.hdrs[i]
+	var from netip.AddrPort
+	switch sa := &r.names[i]; sa.Family {
+	case unix.AF_INET:
+		sa4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(sa))
+		from = netip.AddrPortFrom(netip.AddrFrom4(sa4.Addr), binary.BigEndian.Uint16((*[2]byte)(unsafe.Pointer(&sa4.Port))[:]))
+	case unix.AF_INET6:
+		from = netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), binary.BigEndian.Uint16((*[2]byte)(unsafe.Pointer(&sa.Port))[:]))
+	}
+	var oob []byte
+	if r.oobs[i] != nil {
+		oob = r.oobs[i][:h.hdr.Controllen]
+	}
+	return r.bufs[i][:h.n], from, oob
+}

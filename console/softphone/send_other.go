@@ -1,0 +1,25 @@
+//go:build !linux
+
+package softphone
+
+import (
+	"net"
+	"net/netip"
+)
+
+// sender writes the browsers' RTP to Asterisk from an Asterisk-side
+// socket.
+type sender struct{ c *net.UDPConn }
+
+type sendAddr = netip.AddrPort
+
+func newSender(c *net.UDPConn) (*sender, error) { return &sender{c: c}, nil }
+
+func toSendAddr(_ netip.Addr, a netip.AddrPort) sendAddr { return a }
+
+func (s *sender) send(b []byte, to sendAddr) error {
+	_, err := s.c.WriteToUDPAddrPort(b, to)
+	return err
+}
+
+func (s *sender) close() {}
