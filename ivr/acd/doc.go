@@ -28,8 +28,9 @@
 // hangs up its externalMedia channel. A supervisor's softphone needs no
 // ringing: the click is the answer. A conversation adopted after a
 // restart keeps its externalMedia channel in Asterisk, but the browser's
-// side of it went with the old process: the agent hangs up and takes the
-// next call.
+// side of it went with the old process: when the agent's browser opens a
+// new session, Reconnect puts a new externalMedia channel in the
+// conversation's bridge and hangs up the old one.
 //
 // Call-backs are kept in a CallbackStore (PostgreSQL in production) and
 // claimed there before a customer is dialled, so no customer is dialled

@@ -73,6 +73,7 @@ type leg struct {
 	soft     string
 	media    bool
 	attached bool
+	renew    string // Reconnect: the new externalMedia channel, until it replaces channel
 }
 
 // session is one call in the ACD: a live caller from the engine, or a
@@ -409,6 +410,8 @@ func (ses *session) event(ctx context.Context, id string, ev ari.Event) {
 			case ses.leg.answered.IsZero(): // not already learnt from Asterisk after a reconnect
 				ses.agentAnswered(ctx)
 			}
+		case ses.leg != nil && ses.leg.renew != "" && id == ses.leg.renew:
+			ses.softphoneRenewed(ctx)
 		case ses.cb != nil && id == ses.cb.customer:
 			ses.customerAnswered(ctx)
 		default:
@@ -418,6 +421,10 @@ func (ses *session) event(ctx context.Context, id string, ev ari.Event) {
 		switch {
 		case ses.leg != nil && id == ses.leg.channel:
 			ses.agentGone(ctx, ev.Cause, ev.CauseTxt)
+		case ses.leg != nil && ses.leg.renew != "" && id == ses.leg.renew:
+			ses.log.Warn("the softphone's new externalMedia channel ended before it joined", "cause", ev.CauseTxt)
+			ses.s.disown(id)
+			ses.leg.renew = ""
 		case ses.cb != nil && id == ses.cb.customer:
 			ses.customerGone(ctx, ev.Cause, ev.CauseTxt)
 		default:

@@ -295,3 +295,89 @@ func (s *Service) SoftphoneGone(id, reason string) {
 		}})
 	}
 }
+
+// Reconnect joins the agent's new softphone session to its conversation:
+// after a restart the conversation's externalMedia channel is still in
+// Asterisk, but the browser's side of it went with the last instance; a
+// browser that opens a new session while its agent talks gets a new
+// externalMedia channel in the conversation's bridge (on its
+// StasisStart), and the old channel is hung up. ErrNoCall unless the
+// agent's call is talking (or held); ErrNotSoftphone for a SIP phone.
+func (s *Service) Reconnect(ctx context.Context, agent string) error {
+	_, err := s.onCall(ctx, agent, func(ctx context.Context, ses *session) (string, error) {
+		l := ses.leg
+		switch {
+		case l.soft == "":
+			return "", ErrNotSoftphone
+		case l.renew != "":
+			return "", nil // under way
+		}
+		host, err := s.externalHost(l.soft)
+		if err != nil {
+			return "", err
+		}
+		l.renew = s.newID()
+		s.ownChannel(l.renew, ses)
+		if err := s.pbx.ExternalMedia(ctx, l.renew, host); err != nil {
+			s.disown(l.renew)
+			l.renew = ""
+			return "", fmt.Errorf("connecting the softphone again: %w", err)
+		}
+		ses.log.Info("agent's softphone reconnecting", "agent", agent, "channel", l.renew, "old", l.channel)
+		return "", nil
+	})
+	return err
+}
+
+// softphoneRenewed: Reconnect's new externalMedia channel is in Stasis; it
+// takes the old one's place in the conversation (and under the
+// supervisors' snoops), and the old one is hung up.
+func (ses *session) softphoneRenewed(ctx context.Context) {
+	s := ses.s
+	l := ses.leg
+	ch := l.renew
+	l.renew = ""
+	drop := func(why string, err error) {
+		ses.log.Warn("reconnecting the softphone", "step", why, "error", err)
+		s.disown(ch)
+		_ = s.pbx.Hangup(ctx, ch, "normal")
+	}
+	if ses.phase != connected || ses.bridge == "" {
+		drop("the call is no longer connected", ErrNoCall)
+		return
+	}
+	if err := s.attachSoftphone(ctx, l.soft, ch); err != nil {
+		drop("attaching", err)
+		return
+	}
+	if err := s.pbx.AddToBridge(ctx, ses.bridge, ch); err != nil {
+		s.cfg.Softphones.Detach(l.soft, ch)
+		drop("bridging", err)
+		return
+	}
+	var sups []*supervision
+	for _, sup := range ses.sups {
+		if sup.up {
+			ses.detach(ctx, sup)
+			sups = append(sups, sup)
+		}
+	}
+	old, wasAttached := l.channel, l.attached
+	l.channel, l.attached = ch, true
+	s.disown(old)
+	if wasAttached {
+		s.cfg.Softphones.Detach(l.soft, old)
+	}
+	if err := s.pbx.Hangup(ctx, old, "normal"); err != nil && !errors.Is(gone(err), ErrGone) {
+		ses.log.Debug("hanging up the softphone's old channel", "error", err)
+	}
+	for _, sup := range sups {
+		ses.attach(ctx, sup)
+	}
+	if ses.held {
+		ses.persist(PhaseHeld)
+	} else {
+		ses.persist(PhaseTalking)
+	}
+	ses.log.Info("agent's softphone reconnected", "agent", l.offer.Agent, "channel", ch)
+}

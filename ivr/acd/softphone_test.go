@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/CyCoreSystems/ari/v6"
 	"github.com/pion/rtp"
 
 	"github.com/hotline-ivr/hotline/ivr/acd"
@@ -221,12 +222,17 @@ func (p *phone) count() int {
 // REST reply, needs no time to pass) and returns its channel.
 func (r *rig) attached(ps *phones, id string) string {
 	r.t.Helper()
+	return ps.waitAttached(r.ctx, id)
+}
+
+func (ps *phones) waitAttached(ctx context.Context, id string) string {
+	ps.t.Helper()
 	for {
 		if ch := ps.attachedTo(id); ch != "" {
 			return ch
 		}
-		if r.ctx.Err() != nil {
-			r.t.Fatalf("softphone %s not attached: %v", id, ps.calls())
+		if ctx.Err() != nil {
+			ps.t.Fatalf("softphone %s not attached: %v", id, ps.calls())
 		}
 		runtime.Gosched()
 	}
@@ -602,5 +608,71 @@ func TestSoftphoneSupervisor(t *testing.T) {
 	}
 	if findBridge(r, caller.ID(), agent.ID()) == nil {
 		t.Error("the conversation's bridge is gone")
+	}
+}
+
+// TestSoftphoneReconnectAfterRestart: a conversation on the softphone
+// survives a restart with its externalMedia channel, but the browser's
+// side died with the old process; when the browser opens a new session,
+// Reconnect puts a new externalMedia channel in the conversation's bridge
+// and hangs up the old one, and the agent hears the caller again.
+func TestSoftphoneReconnectAfterRestart(t *testing.T) {
+	r := newRestartRig(t)
+	ps := newPhones(t)
+	r.softphones, r.devices = ps, map[string]string{"1001": acd.SoftphonePrefix + "1001"}
+	ps.open("1001")
+	a := r.start("A", queue.QueueConfig{WrapUp: 30 * time.Second}, "1001")
+	a.must(a.svc.Login(r.ctx, "1001"))
+	a.must(a.svc.Ready(r.ctx, "1001"))
+	caller, err := r.emu.Dial(r.ctx, aritest.Call{From: "13800000001", To: hotline, Language: "zh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.until("1001 ringing", func() bool {
+		calls := a.svc.Snapshot().Calls
+		return len(calls) == 1 && calls[0].Phase == acd.CallRinging
+	})
+	a.must(a.svc.Answer(r.ctx, "1001"))
+	old := ps.waitAttached(r.ctx, "1001")
+	a.until("the softphone bridged", func() bool { return findBridgeOf(t, r, caller.ID(), old) != "" })
+	a.stop()
+	// The browser's peer connection went with A; it opens a new session.
+	ps.close("1001")
+	p := ps.open("1001")
+
+	b := r.start("B", queue.QueueConfig{WrapUp: 30 * time.Second}, "1001")
+	b.until("1001 on call again", func() bool {
+		st, _ := b.center.Agent("1001")
+		return st.State == queue.OnCall && st.CallID == caller.ID()
+	})
+	b.must(b.svc.Reconnect(r.ctx, "1001"))
+	ch := ps.waitAttached(r.ctx, "1001")
+	b.until("the new channel in the conversation", func() bool { return findBridgeOf(t, r, caller.ID(), ch) != "" })
+	if ch == old {
+		t.Fatalf("the softphone is attached to the old channel %s", old)
+	}
+	b.until("the old channel gone", func() bool {
+		keys, err := r.rest.Channel().List(nil)
+		return err == nil && !slices.ContainsFunc(keys, func(k *ari.Key) bool { return k.ID == old })
+	})
+	b.must(caller.SendTone(time.Minute, callerTone))
+	for range 50 {
+		b.until("settled", b.settled)
+		had, rtpHad := p.count(), r.emu.Stats().RTPReceived
+		r.clk.Advance(20 * time.Millisecond)
+		r.emu.Sync()
+		b.must(p.waitPackets(r.ctx, had+1))
+		b.must(r.emu.WaitRTP(r.ctx, rtpHad+1))
+	}
+	if s := p.last(500 * time.Millisecond); !ivrmedia.HasTone(s, callerTone) {
+		t.Errorf("after reconnecting the softphone hears 1 kHz share %.2f, RMS %.0f", ivrmedia.Power(s, callerTone), ivrmedia.RMS(s))
+	}
+	b.must(b.svc.Hangup(r.ctx, "1001"))
+	b.backInFlowAfter(caller, "1001")
+	if calls := b.records.agentCalls(); len(calls) != 1 || calls[0].EndedBy != "agent" {
+		t.Errorf("B recorded %+v, want one agent call ended by the agent", calls)
+	}
+	if got := ps.calls(); got[len(got)-1] != "detach 1001 "+ch {
+		t.Errorf("softphone calls %v", got)
 	}
 }
