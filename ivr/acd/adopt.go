@@ -121,6 +121,13 @@ func (s *Service) adoptCall(ctx context.Context, c QueuedCall, present map[strin
 		ses.phase = connected
 		ses.leg = &leg{channel: c.AgentChannel, answered: c.Answered,
 			offer: queue.Offer{CallID: id, Agent: c.Agent, Queue: c.Queue}}
+		if st, err := s.center.Agent(c.Agent); err == nil {
+			// A softphone's externalMedia channel survived, but the
+			// browser's side went with the last instance: Reconnect
+			// joins its next session.
+			ses.leg.soft, _ = softphoneID(st.Device)
+			ses.leg.media = ses.leg.soft != ""
+		}
 		ses.bridge, ses.held, ses.heldAt, ses.moh = c.Bridge, c.Phase == PhaseHeld, c.HeldSince, c.Phase == PhaseHeld
 		ses.holds, ses.holdTime, ses.transfers = c.Holds, c.HoldTime, c.Transfers
 		s.ownChannel(c.AgentChannel, ses)

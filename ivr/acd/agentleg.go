@@ -21,8 +21,14 @@ func (ses *session) ring(ctx context.Context, o queue.Offer) {
 		ses.dropLeg(ctx)
 	}
 	l := &leg{channel: ses.s.newID(), offer: o}
+	l.soft, _ = softphoneID(o.Device)
 	ses.leg = l
-	ses.s.ownChannel(l.channel, ses)
+	if l.soft != "" {
+		// No channel yet: it is made when the agent answers.
+		ses.s.own(l.channel, ses)
+	} else {
+		ses.s.ownChannel(l.channel, ses)
+	}
 	ses.s.mu.Lock()
 	ses.s.byAgent[o.Agent] = ses
 	ses.s.mu.Unlock()
@@ -38,6 +44,10 @@ func (ses *session) ring(ctx context.Context, o queue.Offer) {
 	ses.persist(PhaseRinging)
 	ses.mark("ring", o.Agent, nil) // a transfer's next agent
 	ses.log.Info("ringing agent", "agent", o.Agent, "device", o.Device, "attempt", o.Attempt)
+	if l.soft != "" {
+		ses.ringSoftphone(ctx, l, timeout)
+		return
+	}
 	if err := ses.s.pbx.Originate(ctx, l.channel, o.Device, callerID, timeout, "agent"); err != nil {
 		ses.log.Warn("could not ring the agent", "agent", o.Agent, "device", o.Device, "error", err)
 		ses.legEnded(ctx, l)
@@ -55,6 +65,12 @@ func (ses *session) legEnded(ctx context.Context, l *leg) {
 	}
 	ses.leg = nil
 	ses.s.disown(l.channel)
+	if l.soft != "" {
+		ses.stopRingTimer()
+		if sp := ses.s.cfg.Softphones; sp != nil {
+			sp.Detach(l.soft, l.channel)
+		}
+	}
 	ses.s.mu.Lock()
 	if ses.s.byAgent[l.offer.Agent] == ses {
 		delete(ses.s.byAgent, l.offer.Agent)
@@ -73,6 +89,9 @@ func (ses *session) dropLeg(ctx context.Context) {
 		return
 	}
 	ses.legEnded(ctx, l)
+	if l.soft != "" && !l.media {
+		return // a softphone that only rang: there is no channel
+	}
 	if err := ses.s.pbx.Hangup(ctx, l.channel, "normal"); err != nil && ctx.Err() == nil {
 		ses.log.Debug("hanging up the agent leg", "error", err)
 	}

@@ -9,6 +9,29 @@
 // (to a queue or a colleague) through the Service; supervisors listen,
 // whisper or barge through snoop channels.
 //
+// An agent or supervisor whose device is SoftphonePrefix + id
+// ("WebRTC/1001") uses the console's browser softphone (Config.Softphones,
+// the gateway of console/softphone), the session id being the agent's ID
+// or the supervisor's user name. Such an agent is not originated to: its
+// call rings in the console (the call's view says ringing) for as long as
+// an originate would, under the same ring timeout and ring-no-answer
+// rules, and a browser with no open session is a ring that failed. The
+// agent answers with Answer: an externalMedia channel (PCMU over UDP) is
+// made to the softphone's media address and becomes the agent's channel;
+// on its StasisStart, never before (Asterisk refuses it in a bridge until
+// then), its RTP address (UNICASTRTP_LOCAL_ADDRESS/PORT) is handed to
+// Softphones.Attach and the call goes on as a SIP phone's answer does.
+// Reject, Hangup and SendDTMF work for any device; SoftphoneGone (the
+// gateway's watchdog) ends a ringing leg as no answer, a conversation as
+// the agent hanging up, and a supervision from that browser. Every end of
+// a softphone's leg or supervision detaches it (Softphones.Detach) and
+// hangs up its externalMedia channel. A supervisor's softphone needs no
+// ringing: the click is the answer. A conversation adopted after a
+// restart keeps its externalMedia channel in Asterisk, but the browser's
+// side of it went with the old process: when the agent's browser opens a
+// new session, Reconnect puts a new externalMedia channel in the
+// conversation's bridge and hangs up the old one.
+//
 // Call-backs are kept in a CallbackStore (PostgreSQL in production) and
 // claimed there before a customer is dialled, so no customer is dialled
 // twice for one attempt, across restarts and instances; a failed dial is

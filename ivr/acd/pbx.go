@@ -44,6 +44,20 @@ type PBX interface {
 	// ChannelState is a channel's state (GET /channels/{id}): Ring, Up...;
 	// ErrGone if there is no such channel.
 	ChannelState(ctx context.Context, channelID string) (string, error)
+	// ExternalMedia makes an externalMedia channel (channelID) in the
+	// application that exchanges PCMU RTP over UDP, both directions, with
+	// externalHost (host:port). Its StasisStart comes a moment after the
+	// reply, and it cannot join a bridge before that; its own address is in
+	// its UNICASTRTP_LOCAL_ADDRESS and UNICASTRTP_LOCAL_PORT variables.
+	// Asterisk's externalMedia takes no application arguments: its
+	// StasisStart has none, and the channel's id tells what it is.
+	ExternalMedia(ctx context.Context, channelID, externalHost string) error
+	// ChannelVar reads a channel variable (GET /channels/{id}/variable);
+	// ErrGone on a 404 (no such channel, or no such variable).
+	ChannelVar(ctx context.Context, channelID, name string) (string, error)
+	// SendDTMF sends digits out of a channel to its far end (POST
+	// /channels/{id}/dtmf).
+	SendDTMF(ctx context.Context, channelID, digits string) error
 }
 
 // ariPBX adapts the ari/v6 REST client. Like the engine's Media, its calls
@@ -202,4 +216,33 @@ func statusOf(err error) int {
 		err = errors.Unwrap(err)
 	}
 	return 0
+}
+
+func (p ariPBX) ExternalMedia(ctx context.Context, id, externalHost string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	_, err := p.cl.Channel().ExternalMedia(nil, ari.ExternalMediaOptions{
+		ChannelID: id, App: p.app, ExternalHost: externalHost, Encapsulation: "rtp", Transport: "udp",
+		ConnectionType: "client", Format: "ulaw", Direction: "both",
+	})
+	return err
+}
+
+func (p ariPBX) ChannelVar(ctx context.Context, id, name string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	v, err := p.cl.Channel().GetVariable(chanKey(id), name)
+	if err != nil {
+		return "", gone(err)
+	}
+	return v, nil
+}
+
+func (p ariPBX) SendDTMF(ctx context.Context, id, digits string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return p.cl.Channel().SendDTMF(chanKey(id), digits, nil)
 }

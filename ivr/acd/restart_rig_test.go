@@ -37,6 +37,10 @@ type restartRig struct {
 	// recorder, when set, makes each instance's conversations' recorder
 	// (record_test.go); its Handler goes in front of the engine's.
 	recorder func() *recorder.Recorder
+	// softphones and devices, when set, are each instance's
+	// Config.Softphones and its agents' devices (PJSIP/<id> otherwise).
+	softphones acd.Softphones
+	devices    map[string]string
 }
 
 func newRestartRig(t *testing.T) *restartRig {
@@ -95,7 +99,11 @@ func (r *restartRig) startWith(name string, q queue.QueueConfig, noResume bool, 
 		r.t.Fatal(err)
 	}
 	for _, a := range agents {
-		if err := center.SetAgent(queue.AgentConfig{ID: a, Name: "Agent " + a, Device: "PJSIP/" + a}); err != nil {
+		dev := "PJSIP/" + a
+		if d, ok := r.devices[a]; ok {
+			dev = d
+		}
+		if err := center.SetAgent(queue.AgentConfig{ID: a, Name: "Agent " + a, Device: dev}); err != nil {
 			r.t.Fatal(err)
 		}
 	}
@@ -118,7 +126,8 @@ func (r *restartRig) startWith(name string, q queue.QueueConfig, noResume bool, 
 	}
 	recs := &records{}
 	acfg := acd.Config{Center: center, PBX: acd.NewPBX(r.rest, "hotline"), Clock: r.clk, Records: recs,
-		Instance: "hotline-1", Reconcile: reconcile, Live: live, Logger: log, AdoptWait: 10 * time.Second}
+		Instance: "hotline-1", Reconcile: reconcile, Live: live, Logger: log, AdoptWait: 10 * time.Second,
+		Softphones: r.softphones}
 	var rec *recorder.Recorder
 	if r.recorder != nil {
 		rec = r.recorder()

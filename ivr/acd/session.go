@@ -66,6 +66,14 @@ type leg struct {
 	channel  string
 	offer    queue.Offer
 	answered time.Time // zero while it rings
+
+	// A softphone's leg (device WebRTC/<id>): soft is the session ID; the
+	// channel is the externalMedia channel, made once the agent answers
+	// (media) and joined to the browser once in Stasis (attached).
+	soft     string
+	media    bool
+	attached bool
+	renew    string // Reconnect: the new externalMedia channel, until it replaces channel
 }
 
 // session is one call in the ACD: a live caller from the engine, or a
@@ -94,6 +102,7 @@ type session struct {
 	playing   map[string]string // playback id -> what it is
 	timer     *timer
 	timerKind string
+	ringTimer *timer // a softphone ringing: its ring timeout (softleg.go)
 	leg       *leg
 	bridge    string
 	held      bool
@@ -246,6 +255,7 @@ func (ses *session) close() {
 		cancel()
 	}
 	ses.stopTimer()
+	ses.stopRingTimer()
 	ses.stopBounds()
 	if ses.adoptTimer != nil {
 		ses.adoptTimer.done()
@@ -296,6 +306,10 @@ func (ses *session) loop(ctx context.Context) (ivr.QueueResult, error) {
 		if ses.adoptTimer != nil {
 			adopt = ses.adoptTimer.Chan()
 		}
+		var ringOut <-chan time.Time
+		if ses.ringTimer != nil {
+			ringOut = ses.ringTimer.Chan()
+		}
 		select {
 		case <-ctx.Done():
 			if ses.leftForNext() {
@@ -316,6 +330,11 @@ func (ses *session) loop(ctx context.Context) (ivr.QueueResult, error) {
 			ses.adoptTimer.done()
 			ses.adoptTimer = nil
 			ses.adoptTimeout(ctx)
+		case <-ringOut:
+			t := ses.ringTimer
+			ses.ringTimer = nil
+			ses.softRingTimeout(ctx)
+			t.done()
 		case k, ok := <-ses.keys:
 			if !ok {
 				ses.keys = nil
@@ -385,9 +404,14 @@ func (ses *session) event(ctx context.Context, id string, ev ari.Event) {
 	case *ari.StasisStart:
 		switch {
 		case ses.leg != nil && id == ses.leg.channel:
-			if ses.leg.answered.IsZero() { // not already learnt from Asterisk after a reconnect
+			switch {
+			case ses.leg.soft != "" && !ses.leg.attached:
+				ses.softphoneAnswered(ctx)
+			case ses.leg.answered.IsZero(): // not already learnt from Asterisk after a reconnect
 				ses.agentAnswered(ctx)
 			}
+		case ses.leg != nil && ses.leg.renew != "" && id == ses.leg.renew:
+			ses.softphoneRenewed(ctx)
 		case ses.cb != nil && id == ses.cb.customer:
 			ses.customerAnswered(ctx)
 		default:
@@ -397,6 +421,10 @@ func (ses *session) event(ctx context.Context, id string, ev ari.Event) {
 		switch {
 		case ses.leg != nil && id == ses.leg.channel:
 			ses.agentGone(ctx, ev.Cause, ev.CauseTxt)
+		case ses.leg != nil && ses.leg.renew != "" && id == ses.leg.renew:
+			ses.log.Warn("the softphone's new externalMedia channel ended before it joined", "cause", ev.CauseTxt)
+			ses.s.disown(id)
+			ses.leg.renew = ""
 		case ses.cb != nil && id == ses.cb.customer:
 			ses.customerGone(ctx, ev.Cause, ev.CauseTxt)
 		default:

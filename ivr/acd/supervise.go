@@ -20,6 +20,7 @@ type supervision struct {
 	channel string // the supervisor's phone
 	device  string
 	mode    Mode
+	soft    string // the supervisor's softphone session (device WebRTC/<id>): channel is its externalMedia
 	up      bool   // the supervisor answered
 	snoop   string // the snoop channel on the agent's leg
 	bridge  string // the supervisor with the snoop
@@ -38,8 +39,20 @@ func (s *Service) Supervise(ctx context.Context, agent, device string, mode Mode
 	}
 	return s.onCall(ctx, agent, func(ctx context.Context, ses *session) (string, error) {
 		sup := &supervision{id: s.newID(), channel: s.newID(), device: device, mode: mode}
+		sup.soft, _ = softphoneID(device)
 		s.ownChannel(sup.channel, ses)
-		if err := s.pbx.Originate(ctx, sup.channel, device, "Supervisor", supervisorRing, "supervisor"); err != nil {
+		if sup.soft != "" {
+			// The click is the answer: the browser's externalMedia channel
+			// is made at once and joins on its StasisStart.
+			host, err := s.externalHost(sup.soft)
+			if err == nil {
+				err = s.pbx.ExternalMedia(ctx, sup.channel, host)
+			}
+			if err != nil {
+				s.disown(sup.channel)
+				return "", fmt.Errorf("connecting the supervisor's softphone: %w", err)
+			}
+		} else if err := s.pbx.Originate(ctx, sup.channel, device, "Supervisor", supervisorRing, "supervisor"); err != nil {
 			s.disown(sup.channel)
 			return "", fmt.Errorf("ringing the supervisor at %s: %w", device, err)
 		}
@@ -110,6 +123,13 @@ func (ses *session) supervisorEvent(ctx context.Context, id string, ev ari.Event
 		case id == sup.channel:
 			switch ev.(type) {
 			case *ari.StasisStart:
+				if sup.soft != "" {
+					if err := ses.s.attachSoftphone(ctx, sup.soft, sup.channel); err != nil {
+						ses.log.Warn("joining the supervisor's softphone", "supervision", sup.id, "error", err)
+						ses.endSupervision(ctx, sup)
+						return
+					}
+				}
 				sup.up = true
 				ses.attach(ctx, sup)
 			case *ari.ChannelDestroyed:
@@ -186,6 +206,9 @@ func (ses *session) detach(ctx context.Context, sup *supervision) {
 func (ses *session) endSupervision(ctx context.Context, sup *supervision) {
 	s := ses.s
 	ses.detach(ctx, sup)
+	if sup.soft != "" && s.cfg.Softphones != nil {
+		s.cfg.Softphones.Detach(sup.soft, sup.channel)
+	}
 	// Ringing, up or already gone: hanging up is harmless in each case.
 	_ = s.pbx.Hangup(ctx, sup.channel, "normal")
 	s.disown(sup.channel)

@@ -205,6 +205,10 @@ agents:
   - id: "1 2"
     device: PJSIP/12
     queues: {after-sales: 1}
+  - id: "1003"
+    device: WebRTC/1004
+  - id: "1004"
+    device: WebRTC/1004
 `,
 			want: []string{
 				`hotline.yaml:8: agents[0].id: is required (the agent's 工号, which callers hear, like 1001)`,
@@ -218,6 +222,7 @@ agents:
 				`hotline.yaml:14: agents[2].id: "1001" is already the ID of agents[1], on line 10 (agent IDs are unique)`,
 				`hotline.yaml:16: agents[3].id: "1 2" is not a usable agent ID (use letters and digits, like 1001)`,
 				`hotline.yaml:18: agents[3].queues: want a list, got a mapping`,
+				`hotline.yaml:20: agents[4].device: "WebRTC/1004" is not agent 1003's softphone (an agent's browser softphone is WebRTC/ followed by its own ID: WebRTC/1003)`,
 			},
 		},
 		{
@@ -247,6 +252,8 @@ console:
     - {name: zhao, role: supervisor, agent: "1001", password_hash: "` + hash + `"}
     - {name: qian, role: manager, device: PJSIP/2001, password_hash: "` + hash + `"}
     - {name: sun, role: supervisor, device: "2001", password_hash: "` + hash + `"}
+    - {name: zhou, role: supervisor, device: WebRTC/sun, password_hash: "` + hash + `"}
+    - {name: wu, role: admin, device: WebRTC/wu, password_hash: "` + hash + `"}
   password_checks: -1
 `,
 			want: []string{
@@ -265,7 +272,8 @@ console:
 				`hotline.yaml:27: console.users[4].agent: agent "1001" is already console.users[3]'s, on line 26 (one user per agent)`,
 				`hotline.yaml:28: console.users[5].device: a manager has no device (only supervisors and administrators listen in, from the device given here)`,
 				`hotline.yaml:29: console.users[6].device: "2001" is not a device (the supervisor's own phone or softphone, like PJSIP/2001)`,
-				`hotline.yaml:30: console.password_checks: -1 is less than 0 (0 is half the CPUs; 1 or 2 keeps sign-ins from taking the CPU from calls)`,
+				`hotline.yaml:30: console.users[7].device: "WebRTC/sun" is not zhou's softphone (a user's browser softphone is WebRTC/ followed by its own name: WebRTC/zhou)`,
+				`hotline.yaml:32: console.password_checks: -1 is less than 0 (0 is half the CPUs; 1 or 2 keeps sign-ins from taking the CPU from calls)`,
 			},
 		},
 		{

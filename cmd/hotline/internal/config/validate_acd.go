@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hotline-ivr/hotline/console"
+	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/queue"
 
 	"github.com/hotline-ivr/hotline/internal/strictyaml"
@@ -166,6 +167,9 @@ func (d *decoder) validateAgents(as []Agent, queues map[string]int, center *queu
 			d.at(p+".device", "where to ring the agent, like PJSIP/1001", "is required")
 		} else if tech, res, ok := strings.Cut(a.Device, "/"); !ok || tech == "" || res == "" {
 			d.at(p+".device", "TECHNOLOGY/RESOURCE, like PJSIP/1001", "%q is not a device", a.Device)
+		} else if id, soft := strings.CutPrefix(a.Device, acd.SoftphonePrefix); soft && id != a.ID && a.ID != "" {
+			d.at(p+".device", fmt.Sprintf("an agent's browser softphone is %s followed by its own ID: %s%s", acd.SoftphonePrefix, acd.SoftphonePrefix, a.ID),
+				"%q is not agent %s's softphone", a.Device, a.ID)
 		}
 		for _, s := range slices.Sorted(maps.Keys(a.Skills)) {
 			if lv := a.Skills[s]; lv < queue.MinSkillLevel || lv > queue.MaxSkillLevel {
@@ -237,6 +241,9 @@ func (d *decoder) validateConsole(c Console, agents map[string]int) {
 			d.at(p+".device", "only supervisors and administrators listen in, from the device given here", "a %s has no device", u.Role)
 		case !device.MatchString(u.Device):
 			d.at(p+".device", "the supervisor's own phone or softphone, like PJSIP/2001", "%q is not a device", u.Device)
+		case strings.HasPrefix(u.Device, acd.SoftphonePrefix) && u.Device != acd.SoftphonePrefix+u.Name && u.Name != "":
+			d.at(p+".device", fmt.Sprintf("a user's browser softphone is %s followed by its own name: %s%s", acd.SoftphonePrefix, acd.SoftphonePrefix, u.Name),
+				"%q is not %s's softphone", u.Device, u.Name)
 		}
 		switch j, taken := userOf[u.Agent]; {
 		case u.Agent == "" && u.Role == string(console.RoleAgent):
