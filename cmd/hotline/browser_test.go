@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -17,26 +16,14 @@ import (
 )
 
 // TestDemoInTheBrowser: a person opens the demo's printed console address
-// in headless chromium, signs in as agent 1001 with the printed password,
-// logs in and goes ready with the page's buttons; the real ACD rings the
-// agent's (emulated) phone with a simulated caller, and the page follows
+// in headless chromium (a fake microphone), signs in as agent 1001 with
+// the printed password, logs in and goes ready with the page's buttons;
+// the real ACD rings the agent's browser softphone with a simulated
+// caller, the person answers in the ringing panel, and the page follows
 // the call through its phases to talking, holds it and takes it back.
 // Chromium missing skips it, except under CI (CI=true), where it fails.
 func TestDemoInTheBrowser(t *testing.T) {
-	path := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no chromium to run the browser test with: deploy/dev/deps.sh installs Debian's chromium")
-		}
-		t.Skip("no chromium: deploy/dev/deps.sh installs Debian's chromium")
-	}
-
+	actx := browserWithMicrophone(t, fakeMicrophone(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	runCtx, stop := context.WithCancel(ctx)
@@ -71,21 +58,10 @@ func TestDemoInTheBrowser(t *testing.T) {
 		t.Fatalf("demo printed console %q, agent 1001's password %q", base, password)
 	}
 
-	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]), chromedp.ExecPath(path), chromedp.WindowSize(1400, 1000))
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox) // chromium refuses root with its sandbox
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	tab, cancelTab := chromedp.NewContext(actx)
-	defer cancelTab()
+	tab := tab(t, actx, true)
 	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		c, cancel := context.WithTimeout(tab, time.Minute)
-		defer cancel()
-		if err := chromedp.Do(c, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
+		doIn(t, tab, what, actions...)
 	}
 	// phaseIs waits (frame by frame, in the page) for the call panel's
 	// phase.
@@ -93,19 +69,7 @@ func TestDemoInTheBrowser(t *testing.T) {
 		return chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById("call-phase").dataset.phase === %q`, phase),
 			chromedp.WithPollingTimeout(time.Minute))
 	}
-	// Start the browser on the tab's own context, so that it lives until
-	// the end, not until the first action's deadline.
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatalf("starting chromium: %v", err)
-	}
-	do("signing in",
-		chromedp.Navigate(base),
-		chromedp.WaitVisible("#signin-form"),
-		chromedp.SendKeys(`#signin-form input[name=user]`, "1001"),
-		chromedp.SendKeys(`#signin-form input[name=password]`, password),
-		chromedp.Click(`#signin-form button[type=submit]`),
-		chromedp.WaitVisible("#agent"),
-	)
+	signIn(t, tab, base, "1001", password, "#agent")
 	// Note each phase the call panel shows, in order.
 	do("watching the phases", chromedp.Evaluate[chromedp.Void](`(() => {
 		const el = document.getElementById("call-phase");
@@ -121,9 +85,11 @@ func TestDemoInTheBrowser(t *testing.T) {
 		chromedp.Click(`[data-act=ready]`),
 		chromedp.Poll[chromedp.Void](`document.getElementById("agent-state").dataset.state === "ready"`),
 	)
-	// A simulated caller is put through: the emulated phone answers and
-	// the agent ID and whisper play before the caller is bridged.
-	do("a call connected", chromedp.WaitVisible("#call"), phaseIs("talking"))
+	// A simulated caller is put through: the page rings, the person
+	// answers, and the agent ID and whisper play before the caller is
+	// bridged.
+	do("a call ringing", chromedp.WaitVisible("#sp-ring"))
+	do("answering", chromedp.Click("#sp-answer"), chromedp.WaitVisible("#call"), phaseIs("talking"))
 	c, cancelRead := context.WithTimeout(tab, time.Minute)
 	caller, err := chromedp.Run(c, chromedp.TextContent("#call-caller"))
 	cancelRead()
@@ -134,10 +100,8 @@ func TestDemoInTheBrowser(t *testing.T) {
 	seen, err := chromedp.Run(c, chromedp.Evaluate[[]string](`window.phasesSeen`))
 	cancelRead()
 	t.Logf("the call panel showed the phases %v", seen)
-	// The agent ID and whisper play before the bridge: the page showed
-	// that phase (ringing may pass between two snapshots).
-	if i := slices.Index(seen, "connecting"); err != nil || i < 0 || seen[len(seen)-1] != "talking" {
-		t.Errorf("the page showed the phases %v (%v), want connecting, then talking", seen, err)
+	if i := slices.Index(seen, "ringing"); err != nil || i < 0 || seen[len(seen)-1] != "talking" || !slices.Contains(seen, "connecting") {
+		t.Errorf("the page showed the phases %v (%v), want ringing, connecting, then talking", seen, err)
 	}
 	do("holding", chromedp.Click("#hold"), phaseIs("held"))
 	c, cancelShot := context.WithTimeout(tab, time.Minute)

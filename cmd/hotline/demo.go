@@ -18,6 +18,7 @@ import (
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
+	"github.com/hotline-ivr/hotline/ivr/media"
 	"github.com/hotline-ivr/hotline/ivr/prompts"
 	"github.com/hotline-ivr/hotline/store/pgtest"
 )
@@ -41,12 +42,14 @@ Simulated agents 1002 to 1007 sit at emulated SIP phones (PJSIP/1002...)
 that answer a few seconds after they ring; each talks for a while, now and
 then holding the caller, hangs up, wraps up, and sometimes takes a break.
 Call-backs dial customers on the emulator's trunk (PJSIP/<number>@trunk).
-Agent 1001 is left logged out for you: sign in to the console's API as
-1001 (password demo), log in and make the agent ready, and watch its calls
-(its phone answers and hangs up by itself). The supervisor, manager and
-admin users (password demo) see every queue, agent and call and read the
-reports; the supervisor and admin listen in from their emulated phones
-(PJSIP/2001, PJSIP/2009), and the admin may reload the flows.
+Agent 1001 is left logged out for you, on the console's browser softphone:
+open the console, sign in as 1001 (password demo), log in and go ready, and
+answer the calls that ring on the page with your microphone and speakers
+(the simulated callers beep at 1 kHz in place of a voice). The supervisor,
+manager and admin users (password demo) see every queue, agent and call and
+read the reports; the supervisor listens in from its browser softphone and
+the admin from an emulated phone (PJSIP/2009), and the admin may reload the
+flows.
 
 Every call's journey and every agent state goes to PostgreSQL; watch the
 log, the console's /api/queues, /api/agents and /api/stream, /healthz and
@@ -263,10 +266,27 @@ func (d demoPath) walk(ctx context.Context, p *aritest.Party) error {
 	return err
 }
 
-// survey is the end of a call an agent took: the caller rates it.
+// survey is the end of a call an agent took: once the agent's ID is
+// announced the caller talks (beeps, see callerVoice), and at the end
+// rates the call.
 var survey = []demoStep{
+	{zh("std/at-your-service"), talk},
 	{zh("survey/resolved"), press("1")}, {zh("survey/intro"), press("5")}, {zh("survey/thanks"), nil},
 }
+
+// callerVoice is what a simulated caller says to its agent, in place of a
+// voice: a 1 kHz beep of 0.3 s every 2 s for a minute, which a person at
+// the softphone hears in its speakers.
+var callerVoice = func() []int16 {
+	beep := append(media.Tone(300*time.Millisecond, 0.3, 1000), media.Silence(1700*time.Millisecond)...)
+	var v []int16
+	for range 30 {
+		v = append(v, beep...)
+	}
+	return v
+}()
+
+func talk(p *aritest.Party) error { return p.Send(callerVoice) }
 
 var demoPaths = []demoPath{
 	{name: "self-service network help and survey", steps: []demoStep{

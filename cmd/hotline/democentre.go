@@ -69,8 +69,9 @@ type demoAgent struct {
 	start string // "ready", "not_ready" (on a break), or "logged_out"
 }
 
-// demoAgents: 1001 is left logged out for a person to sign in as; the
-// others take calls from the start but one, who is in training.
+// demoAgents: 1001 is left logged out for a person to sign in as, on the
+// console's browser softphone (WebRTC/1001); the others, on emulated SIP
+// phones, take calls from the start but one, who is in training.
 var demoAgents = []demoAgent{
 	{config.Agent{ID: "1001", Name: "李娜 Li Na", Skills: map[string]int{"zh": 8, "en": 6}}, "logged_out"},
 	{config.Agent{ID: "1002", Name: "王伟 Wang Wei", Skills: map[string]int{"zh": 9}}, "ready"},
@@ -80,6 +81,10 @@ var demoAgents = []demoAgent{
 	{config.Agent{ID: "1006", Name: "赵磊 Zhao Lei", Skills: map[string]int{"zh": 9, "en": 5}, Queues: []string{"vip"}}, "ready"},
 	{config.Agent{ID: "1007", Name: "孙丽 Sun Li", Skills: map[string]int{"zh": 7}}, "not_ready"},
 }
+
+// person says whether a person plays the agent, on the browser
+// softphone; the others are simulated.
+func (a demoAgent) person() bool { return a.start == "logged_out" }
 
 // demoLogin is a console user of the demo, with its password.
 type demoLogin struct {
@@ -94,7 +99,7 @@ const demoPassword = "demo"
 
 var demoLogins = []demoLogin{
 	{user: "1001", password: demoPassword, role: console.RoleAgent, agent: "1001"},
-	{user: "supervisor", password: demoPassword, role: console.RoleSupervisor, device: "PJSIP/2001"},
+	{user: "supervisor", password: demoPassword, role: console.RoleSupervisor, device: acd.SoftphonePrefix + "supervisor"},
 	{user: "manager", password: demoPassword, role: console.RoleManager},
 	{user: "admin", password: demoPassword, role: console.RoleAdmin, device: "PJSIP/2009"},
 }
@@ -106,8 +111,15 @@ func demoCentre(cfg *config.Config, emu *aritest.Server) (*demoFloor, error) {
 	cfg.Queues = demoQueues()
 	cfg.Callbacks.CallerID = demoNumber
 	cfg.Instance.Name = "demo"
+	// The person at the softphone runs the browser on this machine.
+	cfg.Softphone.ICELoopback = true
 	floor := &demoFloor{emu: emu, phones: map[string]*aritest.Endpoint{}}
 	for _, a := range demoAgents {
+		if a.person() {
+			a.Device = acd.SoftphonePrefix + a.ID
+			cfg.Agents = append(cfg.Agents, a.Agent)
+			continue
+		}
 		a.Device = "PJSIP/" + a.ID
 		cfg.Agents = append(cfg.Agents, a.Agent)
 		// Phones answer a few seconds after they ring.
@@ -122,7 +134,7 @@ func demoCentre(cfg *config.Config, emu *aritest.Server) (*demoFloor, error) {
 			return nil, err
 		}
 		cfg.Console.Users = append(cfg.Console.Users, config.User{Name: l.user, Role: string(l.role), Agent: l.agent, Device: l.device, PasswordHash: string(hash)})
-		if tech, res, ok := strings.Cut(l.device, "/"); ok {
+		if tech, res, ok := strings.Cut(l.device, "/"); ok && tech+"/" != acd.SoftphonePrefix {
 			emu.AddEndpoint(tech, res, aritest.AnswerAfter(2*time.Second)) // the supervisor's phone
 		}
 	}
@@ -135,10 +147,10 @@ func printLogins(w io.Writer, addr string) {
 	for _, l := range demoLogins {
 		who := string(l.role)
 		if l.device != "" {
-			who += " (listens in from " + l.device + ")"
+			who += " (listens in from " + deviceName(l.device) + ")"
 		}
 		if l.agent != "" {
-			who += " " + l.agent + " (logged out: log in, then ready, on the page or POST /api/agents/" + l.agent + "/login, then /ready)"
+			who += " " + l.agent + " (logged out: log in, then ready, on the page, and take calls on its softphone with your microphone and speakers)"
 		}
 		fmt.Fprintf(w, "           %-11s password %-5s %s\n", l.user, l.password, who)
 	}
@@ -173,10 +185,11 @@ func (f *demoFloor) run(ctx context.Context, log *slog.Logger, centre *acd.Servi
 		}
 	}
 	for _, a := range demoAgents {
-		// The person who signs in as an agent decides its breaks and
-		// holds; the others are simulated.
-		simulated := a.start != "logged_out"
-		wg.Go(func() { f.answer(ctx, log, centre, a.ID, simulated) })
+		// The person who signs in as an agent takes its calls on the
+		// browser softphone; the others are simulated.
+		if !a.person() {
+			wg.Go(func() { f.answer(ctx, log, centre, a.ID) })
+		}
 	}
 	wg.Go(func() { f.customers(ctx) })
 }
@@ -185,7 +198,7 @@ func (f *demoFloor) run(ctx context.Context, log *slog.Logger, centre *acd.Servi
 // agent talks for a while (sometimes putting the caller on hold to check
 // something) and hangs up. A simulated agent now and then takes a break
 // after a call.
-func (f *demoFloor) answer(ctx context.Context, log *slog.Logger, centre *acd.Service, agent string, simulated bool) {
+func (f *demoFloor) answer(ctx context.Context, log *slog.Logger, centre *acd.Service, agent string) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	phone := f.phones[agent]
@@ -202,7 +215,7 @@ func (f *demoFloor) answer(ctx context.Context, log *slog.Logger, centre *acd.Se
 			}
 			talk := time.Duration(15+rand.IntN(25)) * time.Second
 			log.Debug("simulated agent talking", "agent", agent, "channel", call.ID(), "for", talk)
-			if simulated && rand.IntN(4) == 0 {
+			if rand.IntN(4) == 0 {
 				if !wait(ctx, call, talk/3) {
 					return
 				}
@@ -216,7 +229,7 @@ func (f *demoFloor) answer(ctx context.Context, log *slog.Logger, centre *acd.Se
 				return
 			}
 			_ = call.Hangup()
-			if simulated && rand.IntN(6) == 0 {
+			if rand.IntN(6) == 0 {
 				f.takeBreak(ctx, log, centre, agent)
 			}
 		})
@@ -295,6 +308,14 @@ func (f *demoFloor) customers(ctx context.Context) {
 			}
 		})
 	}
+}
+
+// deviceName is a device as the start-up text shows it.
+func deviceName(device string) string {
+	if strings.HasPrefix(device, acd.SoftphonePrefix) {
+		return "the browser softphone"
+	}
+	return device
 }
 
 // agentIDs lists the demo's agents, for the start-up text.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/console"
+	"github.com/hotline-ivr/hotline/console/softphone"
 	"github.com/hotline-ivr/hotline/ivr"
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/queue"
@@ -27,11 +28,15 @@ import (
 // metrics, reports and the console's API, on http.listen and, when set,
 // /metrics and /healthz on http.metrics_listen too.
 type server struct {
-	log             *slog.Logger
-	conn            *ivr.Conn
-	handler         ivr.Handler // ARI's hints, and the ACD and engine once attached
-	engine          *ivr.Engine
-	acd             *acd.Service
+	log     *slog.Logger
+	conn    *ivr.Conn
+	handler ivr.Handler // ARI's hints, and the ACD and engine once attached
+	engine  *ivr.Engine
+	acd     *acd.Service
+	// softphone is the browser softphones' media gateway (nil when
+	// disabled); its watchdog tells the ACD in phoneACD once attached.
+	softphone       *softphone.Gateway
+	phoneACD        atomic.Pointer[acd.Service]
 	connCfg         ivr.ConnConfig
 	consoleCfg      console.Config // the parts that do not change once attached
 	console         *console.Server
@@ -74,6 +79,13 @@ func newServer(cfg config.Config, log *slog.Logger, meter metric.Meter, metrics 
 		Health: serverHealth{s}, Metrics: metrics, MetricsToken: cfg.HTTP.MetricsToken,
 		TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(), SecureCookies: cfg.HTTP.SecureCookies,
 		Logger: log.With("component", "console"),
+	}
+	gw, err := softphoneGateway(cfg.Softphone, log.With("component", "softphone"), &s.phoneACD)
+	if err != nil {
+		return nil, fmt.Errorf("the softphone gateway: %w", err)
+	}
+	if gw != nil {
+		s.softphone, s.consoleCfg.Softphone = gw, gw
 	}
 	if cfg.Database.URL != "" {
 		s.reports = newReportAPI(cfg.Database.URL, log)
@@ -236,6 +248,12 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	s.reports.close()
+	if s.softphone != nil {
+		// The browsers' connections end with the calls they carried.
+		if err := s.softphone.Close(); err != nil {
+			s.log.Warn("closing the softphone gateway", "error", err)
+		}
+	}
 	stopARI()
 	wg.Wait()
 	if failure != nil && !errors.Is(failure, http.ErrServerClosed) {
@@ -290,6 +308,7 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 		Reconcile:           reconcile,
 		Live:                rec.live,
 		Recorder:            conversationRecorder(cfg, calls),
+		Softphones:          s.softphones(),
 	})
 	if err != nil {
 		return err
@@ -305,6 +324,7 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 		Recorder: calls, RecordIVR: cfg.Recordings.RecordsIVR,
 	})
 	s.acd = svc
+	s.phoneACD.Store(svc)
 	var engine ivr.Handler = s.engine
 	if s.recorder != nil {
 		engine = s.recorder.Handler(engine) // the snoop channels' events go to the recorder

@@ -28,6 +28,9 @@ type Softphone struct {
 	// opening); both 0: any.
 	ICEPortMin uint16 `yaml:"ice_port_min"`
 	ICEPortMax uint16 `yaml:"ice_port_max"`
+	// ICELoopback also offers the loopback address to browsers: one on
+	// this machine, as with the demo (a machine with no other network).
+	ICELoopback bool `yaml:"ice_loopback"`
 	// NoMediaTimeout: a browser that sends no audio for this long during a
 	// call is taken for gone (the agent hung up).
 	NoMediaTimeout time.Duration `yaml:"no_media_timeout"`

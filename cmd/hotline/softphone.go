@@ -1,0 +1,45 @@
+package main
+
+import (
+	"log/slog"
+	"sync/atomic"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
+	"github.com/hotline-ivr/hotline/console/softphone"
+	"github.com/hotline-ivr/hotline/ivr/acd"
+)
+
+// softphoneGateway starts the browser softphones' media gateway of the
+// softphone section, or none when it is disabled. What its watchdog finds
+// (a browser gone) goes to the ACD in gone, once the ACD is attached.
+func softphoneGateway(c config.Softphone, log *slog.Logger, gone *atomic.Pointer[acd.Service]) (*softphone.Gateway, error) {
+	if !c.Enabled {
+		return nil, nil
+	}
+	var servers []webrtc.ICEServer
+	for _, s := range c.ICEServers {
+		servers = append(servers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+	}
+	return softphone.New(softphone.Config{
+		RTPHost: c.RTPHost, ICEServers: servers, NAT1To1IPs: c.NAT1To1IPs,
+		ICEPortMin: c.ICEPortMin, ICEPortMax: c.ICEPortMax, ICELoopback: c.ICELoopback,
+		NoMediaTimeout: c.NoMediaTimeout, ICEGrace: c.ICEGrace,
+		Logger: log,
+		OnDead: func(r softphone.Report) {
+			if svc := gone.Load(); svc != nil {
+				svc.SoftphoneGone(r.Session, string(r.Reason))
+			}
+		},
+	})
+}
+
+// softphones is the ACD's view of the gateway; none (a nil interface, not
+// a nil pointer) without one.
+func (s *server) softphones() acd.Softphones {
+	if s.softphone == nil {
+		return nil
+	}
+	return s.softphone
+}
