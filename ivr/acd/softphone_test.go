@@ -459,11 +459,19 @@ func TestSoftphoneRejectAndTimeout(t *testing.T) {
 }
 
 // TestSoftphoneNoSession: an agent whose browser has no softphone session
-// when its call comes is like a phone that cannot be rung: no answer at
-// once, and the caller keeps waiting.
+// when its call comes (or a service with no softphone gateway) is like a
+// phone that cannot be rung: no answer at once, and the caller keeps
+// waiting.
 func TestSoftphoneNoSession(t *testing.T) {
-	ps := newPhones(t)
-	r := newRig(t, rigOptions{tune: func(c *acd.Config) { c.Softphones = ps }})
+	t.Run("no session", func(t *testing.T) {
+		ps := newPhones(t)
+		testNoSoftphone(t, func(c *acd.Config) { c.Softphones = ps })
+	})
+	t.Run("no gateway", func(t *testing.T) { testNoSoftphone(t, nil) })
+}
+
+func testNoSoftphone(t *testing.T, tune func(*acd.Config)) {
+	r := newRig(t, rigOptions{tune: tune})
 	r.softAgent("1001")
 	caller := r.dial("13800000001")
 	moh := r.heard(caller, "moh:default")
