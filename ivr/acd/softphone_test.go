@@ -459,11 +459,19 @@ func TestSoftphoneRejectAndTimeout(t *testing.T) {
 }
 
 // TestSoftphoneNoSession: an agent whose browser has no softphone session
-// when its call comes is like a phone that cannot be rung: no answer at
-// once, and the caller keeps waiting.
+// when its call comes (or a service with no softphone gateway) is like a
+// phone that cannot be rung: no answer at once, and the caller keeps
+// waiting.
 func TestSoftphoneNoSession(t *testing.T) {
-	ps := newPhones(t)
-	r := newRig(t, rigOptions{tune: func(c *acd.Config) { c.Softphones = ps }})
+	t.Run("no session", func(t *testing.T) {
+		ps := newPhones(t)
+		testNoSoftphone(t, func(c *acd.Config) { c.Softphones = ps })
+	})
+	t.Run("no gateway", func(t *testing.T) { testNoSoftphone(t, nil) })
+}
+
+func testNoSoftphone(t *testing.T, tune func(*acd.Config)) {
+	r := newRig(t, rigOptions{tune: tune})
 	r.softAgent("1001")
 	caller := r.dial("13800000001")
 	moh := r.heard(caller, "moh:default")
@@ -672,6 +680,88 @@ func TestSoftphoneReconnectAfterRestart(t *testing.T) {
 	if calls := b.records.agentCalls(); len(calls) != 1 || calls[0].EndedBy != "agent" {
 		t.Errorf("B recorded %+v, want one agent call ended by the agent", calls)
 	}
+	if got := ps.calls(); got[len(got)-1] != "detach 1001 "+ch {
+		t.Errorf("softphone calls %v", got)
+	}
+}
+
+// TestSoftphoneTransferAndSurvey: a softphone agent transfers its caller
+// to a colleague on a SIP phone (the softphone is detached and its
+// channel hung up); the colleague transfers it back to the softphone,
+// which rings, answers, and sends the caller to the survey (detached
+// again).
+func TestSoftphoneTransferAndSurvey(t *testing.T) {
+	ps := newPhones(t)
+	r := newRig(t, rigOptions{tune: func(c *acd.Config) { c.Softphones = ps }})
+	ps.open("1001")
+	r.softAgent("1001")
+	ep := r.agent("1002", aritest.ManualAnswer())
+	r.must(r.acd.NotReady(r.ctx, "1002", "break"))
+	caller, ch := r.answerSoft(ps, "1001", "13800000001")
+
+	r.must(r.acd.Ready(r.ctx, "1002"))
+	next := r.nextCall(ep)
+	r.must(r.acd.TransferToAgent(r.ctx, "1001", "1002"))
+	if got := ps.calls(); got[len(got)-1] != "detach 1001 "+ch || channelExists(r, ch) {
+		t.Errorf("after the transfer: softphone calls %v; channel %s up %v", got, ch, channelExists(r, ch))
+	}
+	second := next("1002 ringing")
+	r.must(second.Answer())
+	r.until("caller and 1002 bridged", func() bool { return findBridge(r, caller.ID(), second.ID()) != nil })
+
+	r.must(r.acd.TransferToAgent(r.ctx, "1002", "1001"))
+	r.ringing("1001")
+	r.must(r.acd.Answer(r.ctx, "1001"))
+	ch2 := r.attached(ps, "1001")
+	r.talking("1001")
+	if findBridge(r, caller.ID(), ch2) == nil {
+		t.Fatal("the caller and the softphone are not bridged after the transfer back")
+	}
+	r.must(r.acd.SendToSurvey(r.ctx, "1001"))
+	r.heard(caller, sound("goodbye"))
+	if got := ps.calls(); got[len(got)-1] != "detach 1001 "+ch2 || channelExists(r, ch2) {
+		t.Errorf("after the survey: softphone calls %v; channel %s up %v", got, ch2, channelExists(r, ch2))
+	}
+	calls := r.agentCallsOf("1001")
+	if len(calls) != 2 || calls[0].EndedBy != "transfer" || calls[1].EndedBy != "survey" {
+		t.Errorf("1001's calls %+v, want a transfer and a survey", calls)
+	}
+}
+
+// TestSoftphoneCallback: a call-back rings the agent's softphone first;
+// once answered there, the customer is dialled and meets the agent, whose
+// DTMF goes to the customer; the customer's hang-up detaches the
+// softphone.
+func TestSoftphoneCallback(t *testing.T) {
+	ps := newPhones(t)
+	r := newRig(t, rigOptions{queue: queue.QueueConfig{AnnounceEvery: 20 * time.Second, CallbackAfter: 20 * time.Second},
+		tune: func(c *acd.Config) { c.Softphones = ps }})
+	trunk := r.emu.AddEndpoint("PJSIP", "trunk", aritest.ManualAnswer())
+	ps.open("1001")
+	r.softAgent("1001")
+	r.must(r.acd.NotReady(r.ctx, "1001", "meeting"))
+	first := r.dial("13800000001")
+	r.heard(first, "moh:default")
+	r.bookCallback(first)
+
+	next := r.nextCall(trunk)
+	r.must(r.acd.Ready(r.ctx, "1001"))
+	if v := r.ringing("1001"); !v.Callback {
+		t.Errorf("ringing %+v, want the call-back", v)
+	}
+	r.must(r.acd.Answer(r.ctx, "1001"))
+	ch := r.attached(ps, "1001")
+	customer := next("the customer dialled")
+	r.must(customer.Answer())
+	r.talking("1001")
+	if findBridge(r, customer.ID(), ch) == nil {
+		t.Fatal("the customer and the softphone are not bridged")
+	}
+	r.must(r.acd.SendDTMF(r.ctx, "1001", "7#"))
+	r.heard(customer, "dtmf:7")
+	r.heard(customer, "dtmf:#")
+	r.must(customer.Hangup())
+	r.until("the agent's call recorded", func() bool { return len(r.agentCallsOf("1001")) == 1 })
 	if got := ps.calls(); got[len(got)-1] != "detach 1001 "+ch {
 		t.Errorf("softphone calls %v", got)
 	}
