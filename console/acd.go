@@ -38,6 +38,10 @@ type ACD interface {
 	Reject(ctx context.Context, agent string) error
 	Hangup(ctx context.Context, agent string) error
 	SendDTMF(ctx context.Context, agent, digits string) error
+	// Reconnect joins the agent's newly opened browser softphone to the
+	// conversation it is in, whose browser side was lost (the server
+	// restarted under it); acd.ErrNoCall when it is not talking.
+	Reconnect(ctx context.Context, agent string) error
 	Supervise(ctx context.Context, agent, device string, mode acd.Mode) (session string, err error)
 	SetSupervision(ctx context.Context, session string, mode acd.Mode) error
 	EndSupervision(ctx context.Context, session string) error

@@ -39,6 +39,7 @@ type centerACD struct {
 	phoneLog []string
 	onAnswer func(agent, callID string) error
 	onHangup func(agent, callID string)
+	onRejoin func(agent, callID string) error // Reconnect's part
 
 	// cancelled gets a value each time a subscription is cancelled, so a
 	// test can wait for a stream's handler to finish.
@@ -504,6 +505,26 @@ func (f *centerACD) SendDTMF(_ context.Context, agent, digits string) error {
 		return err
 	}
 	f.phoneDid("dtmf " + agent + " " + digits)
+	return nil
+}
+
+// Reconnect joins the agent's new softphone session to its connected
+// call, as the service does with a new externalMedia channel; onRejoin
+// plays Asterisk's part.
+func (f *centerACD) Reconnect(_ context.Context, agent string) error {
+	f.mu.Lock()
+	c, err := f.callOf(agent)
+	hook := f.onRejoin
+	f.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if hook != nil {
+		if err := hook(agent, c.CallID); err != nil {
+			return err
+		}
+	}
+	f.phoneDid("reconnect " + agent)
 	return nil
 }
 

@@ -40,7 +40,8 @@
 // ([Config.Softphone], console/softphone's Gateway, used through its
 // public API only): POST /api/softphone takes the page's SDP offer and
 // answers the gateway's (a new offer replaces the session: a reloaded
-// tab), POST /api/softphone/candidate takes the page's trickled ICE
+// tab; an agent in a conversation gets it back on the new session, as
+// after a restart: ACD.Reconnect), POST /api/softphone/candidate takes the page's trickled ICE
 // candidates, POST /api/softphone/mute mutes its audio towards the call,
 // DELETE /api/softphone ends it, and so do signing out and an expired
 // sign-in. The agent's call on it: POST /api/agents/{id}/answer and

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hotline-ivr/hotline/console/softphone"
 	"github.com/hotline-ivr/hotline/ivr/acd"
+	"github.com/hotline-ivr/hotline/queue"
 )
 
 // The browser softphone's signalling and the calls' buttons on it.
@@ -163,6 +164,17 @@ func (s *Server) phoneOpen(w http.ResponseWriter, r *http.Request, sess session,
 		return err
 	}
 	s.log.InfoContext(r.Context(), "console: softphone open", slog.String("user", sess.user.Name), slog.String("session", id))
+	if agent := sess.user.Agent; agent != "" && s.acd != nil {
+		// An agent in a conversation whose browser side went with a
+		// restart gets it back on this connection.
+		switch err := s.acd.Reconnect(r.Context(), agent); {
+		case err == nil:
+			s.log.InfoContext(r.Context(), "console: softphone rejoined the agent's call", slog.String("agent", agent))
+		case errors.Is(err, acd.ErrNoCall), errors.Is(err, acd.ErrNotSoftphone), errors.Is(err, queue.ErrUnknownAgent):
+		default:
+			s.log.WarnContext(r.Context(), "console: the softphone could not rejoin the agent's call", slog.String("agent", agent), slog.Any("error", err))
+		}
+	}
 	writeJSON(w, http.StatusOK, SoftphoneAnswer{SDP: answer, Session: id})
 	return nil
 }

@@ -363,6 +363,82 @@ func TestBrowserSoftphoneReconnects(t *testing.T) {
 	}
 }
 
+// TestBrowserSoftphoneRejoinsItsCall: the page's connection to the
+// server ends in the middle of a call (the server restarted under it);
+// the page connects again by itself, the console asks the ACD to join
+// the new connection to the agent's call (Reconnect), and the page hears
+// the caller again.
+func TestBrowserSoftphoneRejoinsItsCall(t *testing.T) {
+	g := newGateway(t, nil)
+	mic := filepath.Join(t.TempDir(), "mic.wav")
+	if err := media.WriteWAVFile(mic, media.Tone(2*time.Second, 0.5, 600)); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(c *console.Config) { c.Softphone = g })
+	ast := newFakeAsterisk(t)
+	e.acd.onPhone(func(agent, callID string) error {
+		host, err := g.ExternalHost(agent)
+		if err != nil {
+			return err
+		}
+		dst, err := netip.ParseAddrPort(host)
+		if err != nil {
+			return err
+		}
+		if err := g.Attach(agent, "ext-"+callID, ast.addr()); err != nil {
+			return err
+		}
+		ast.play(dst)
+		return nil
+	}, func(agent, callID string) { g.Detach(agent, "ext-"+callID) })
+	e.acd.mu.Lock()
+	e.acd.onRejoin = func(agent, callID string) error { return g.Attach(agent, "ext2-"+callID, ast.addr()) }
+	e.acd.mu.Unlock()
+	e.acd.setDevice(t, "1001", "WebRTC/1001")
+	b := newBrowser(t, softphoneFlags(mic)...)
+	b.open(e.ts.URL, "lilei")
+	connected := `document.getElementById("sp-status").dataset.state === "connected"`
+	status := `document.getElementById("sp-status").dataset.state + ": " + document.getElementById("sp-status").textContent`
+	b.until("the softphone connected", connected, status)
+	lilei := e.login("lilei")
+	e.must(http.StatusOK, "POST", "/api/agents/1001/login", lilei, "", nil)
+	e.must(http.StatusOK, "POST", "/api/agents/1001/ready", lilei, "", nil)
+	e.acd.ring(t, "call-1", "support", "1001", "13800138001")
+	b.do("answering", chromedp.WaitVisible("#sp-answer"), chromedp.Click("#sp-answer"), chromedp.WaitVisible("#sp-incall"))
+	hears := func(when string) {
+		t.Helper()
+		var page struct {
+			RMS    float64 `json:"rms"`
+			At1000 float64 `json:"at1000"`
+		}
+		if err := json.Unmarshal([]byte(evalAwait[string](b, pageHears)), &page); err != nil {
+			t.Fatal(err)
+		}
+		if page.RMS < 0.01 || page.At1000 < 0.5 {
+			t.Errorf("%s, the page does not hear the caller's 1 kHz: %+v", when, page)
+		}
+	}
+	hears("answered")
+
+	first, err := g.Session("1001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Close(); err != nil { // the server's end goes
+		t.Fatal(err)
+	}
+	b.until("the page noticed", `document.getElementById("sp-status").dataset.state !== "connected"`, status)
+	b.until("the softphone connected again", connected, status)
+	if got := e.acd.phoneActions(); !slices.Equal(got, []string{"answer 1001", "reconnect 1001"}) {
+		t.Errorf("the center was asked %q, want the answer, then to join the new connection", got)
+	}
+	hears("reconnected")
+	from := ast.samples()
+	if back := ast.await(from, from+4000); !media.HasTone(back, 600) {
+		t.Errorf("reconnected, the caller's side does not hear the page's 600 Hz (%.2f)", media.Power(back, 600))
+	}
+}
+
 // TestBrowserSoftphoneSIPAndSupervisor: for an agent on a SIP phone the
 // panel says to answer on the phone and offers Reject only, then Hang up
 // only; a supervisor whose phone is the browser has it on the wallboard.
