@@ -179,7 +179,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
   ARI      %[2]s (user hotline; the emulator of ivr/aritest)
   records  %[3]s
   callers  %[4]s
-  agents   %[5]s on emulated phones PJSIP/<id>; queues vip, complaints, after-sales
+  agents   %[5]s; queues vip, complaints, after-sales
 `, ln.Addr(), emu.URL(), database, callers, agentIDs(), cfg.HTTP.MetricsToken)
 	printLogins(e.stdout, ln.Addr().String())
 	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")

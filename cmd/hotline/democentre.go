@@ -318,11 +318,16 @@ func deviceName(device string) string {
 	return device
 }
 
-// agentIDs lists the demo's agents, for the start-up text.
+// agentIDs lists the demo's agents and their phones, for the start-up
+// text.
 func agentIDs() string {
-	var ids []string
+	var person, simulated []string
 	for _, a := range demoAgents {
-		ids = append(ids, a.ID)
+		if a.person() {
+			person = append(person, a.ID)
+		} else {
+			simulated = append(simulated, a.ID)
+		}
 	}
-	return strings.Join(ids, ", ")
+	return strings.Join(person, ", ") + " on the browser softphone (you), " + strings.Join(simulated, ", ") + " on emulated phones PJSIP/<id>"
 }
