@@ -134,21 +134,10 @@ func (q *QA) AddPicks(ctx context.Context, picks []evaluation.Pick) (int, error)
 	return added, nil
 }
 
-// Waiting is a call in the review queue.
-type Waiting struct {
-	CallID    string
-	Agent     string
-	Reasons   []string
-	PickedAt  time.Time
-	ClaimedBy string // "" when nobody works on it
-	ClaimedAt time.Time
-	Ended     time.Time // the call's end, if known
-}
-
 // ReviewQueue lists the calls waiting for review that have no evaluation
 // yet, oldest first: those nobody claimed, and those reviewer claimed
 // (its own work in progress); at most limit.
-func (q *QA) ReviewQueue(ctx context.Context, reviewer string, limit int) ([]Waiting, error) {
+func (q *QA) ReviewQueue(ctx context.Context, reviewer string, limit int) ([]evaluation.Waiting, error) {
 	rows, err := q.db.Query(ctx, `
 		SELECT p.call_id, p.agent_id, p.reasons, p.picked_at, COALESCE(p.claimed_by, ''), COALESCE(p.claimed_at, 'epoch'), COALESCE(c.ended_at, 'epoch')
 		FROM qa_picks p LEFT JOIN calls c ON c.id = p.call_id
@@ -160,8 +149,8 @@ func (q *QA) ReviewQueue(ctx context.Context, reviewer string, limit int) ([]Wai
 	if err != nil {
 		return nil, fmt.Errorf("reading the review queue: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Waiting, error) {
-		var w Waiting
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (evaluation.Waiting, error) {
+		var w evaluation.Waiting
 		err := r.Scan(&w.CallID, &w.Agent, &w.Reasons, &w.PickedAt, &w.ClaimedBy, &w.ClaimedAt, &w.Ended)
 		if w.ClaimedBy == "" {
 			w.ClaimedAt = time.Time{}
@@ -203,47 +192,6 @@ func (q *QA) Release(ctx context.Context, callID, agent, reviewer string) error 
 	_, err := q.db.Exec(ctx, `UPDATE qa_picks SET claimed_by = NULL, claimed_at = NULL WHERE call_id = $1 AND agent_id = $2 AND claimed_by = $3`,
 		callID, agent, reviewer)
 	return err
-}
-
-// Evaluation is one reviewer's scoring of an agent's part of a call.
-type Evaluation struct {
-	ID               int64
-	CallID, Agent    string
-	Reviewer         string
-	CalibrationID    int64 // 0 outside calibrations
-	Scorecard        string
-	ScorecardVersion int
-	State            evaluation.State
-	Answers          scorecard.Answers
-	Suggestions      []evaluation.Suggestion
-	// Score and Grade once submitted (or a draft's answers complete).
-	Score      *float64
-	Grade      scorecard.Grade
-	AutoFailed []string
-	Failed     []string
-	Created    time.Time
-	Updated    time.Time
-	Submitted  time.Time
-	Changes    []Change
-}
-
-// Change is one step in an evaluation's life.
-type Change struct {
-	Seq       int
-	At        time.Time
-	Actor     string
-	Action    evaluation.Action
-	From, To  evaluation.State
-	Comment   string
-	Answers   scorecard.Answers
-	Overrides map[string]Override // items answered otherwise than suggested
-	Score     *float64
-}
-
-// Override is an item whose answer differs from its suggestion.
-type Override struct {
-	Suggested string `json:"suggested"`
-	Answered  string `json:"answered"`
 }
 
 // NewEvaluation starts reviewer's draft of the agent's part of the call
@@ -291,7 +239,7 @@ func (q *QA) NewEvaluation(ctx context.Context, callID, agent, reviewer string, 
 		if err != nil {
 			return err
 		}
-		return addChange(ctx, tx, id, Change{At: now, Actor: reviewer, Action: "create", To: evaluation.Draft, Answers: answers})
+		return addChange(ctx, tx, id, evaluation.Change{At: now, Actor: reviewer, Action: "create", To: evaluation.Draft, Answers: answers})
 	})
 	if err != nil {
 		return 0, fmt.Errorf("starting an evaluation: %w", err)
@@ -299,7 +247,7 @@ func (q *QA) NewEvaluation(ctx context.Context, callID, agent, reviewer string, 
 	return id, nil
 }
 
-func addChange(ctx context.Context, tx pgx.Tx, id int64, c Change) error {
+func addChange(ctx context.Context, tx pgx.Tx, id int64, c evaluation.Change) error {
 	var ans, over []byte
 	if c.Answers != nil {
 		ans, _ = json.Marshal(c.Answers)
@@ -324,7 +272,7 @@ func addChange(ctx context.Context, tx pgx.Tx, id int64, c Change) error {
 // Submitting and re-scoring need every item answered; the score is
 // computed on the evaluation's own scorecard version. The reviewer acts
 // only on their own evaluation, the agent only on one of them.
-func (q *QA) Act(ctx context.Context, id int64, actor string, who evaluation.Who, act evaluation.Action, comment string, answers scorecard.Answers) (Evaluation, error) {
+func (q *QA) Act(ctx context.Context, id int64, actor string, who evaluation.Who, act evaluation.Action, comment string, answers scorecard.Answers) (evaluation.Evaluation, error) {
 	now := q.clock.Now()
 	err := pgx.BeginFunc(ctx, q.db, func(tx pgx.Tx) error {
 		e, err := readEvaluation(ctx, tx, id, true)
@@ -380,11 +328,11 @@ func (q *QA) Act(ctx context.Context, id int64, actor string, who evaluation.Who
 		if act == evaluation.Save || act == evaluation.Submit || act == evaluation.Rescore {
 			logged = merged
 		}
-		return addChange(ctx, tx, id, Change{At: now, Actor: actor, Action: act, From: e.State, To: to, Comment: comment,
+		return addChange(ctx, tx, id, evaluation.Change{At: now, Actor: actor, Action: act, From: e.State, To: to, Comment: comment,
 			Answers: logged, Overrides: overrides(e.Suggestions, logged), Score: score})
 	})
 	if err != nil {
-		return Evaluation{}, fmt.Errorf("evaluation %d: %s: %w", id, act, err)
+		return evaluation.Evaluation{}, fmt.Errorf("evaluation %d: %s: %w", id, act, err)
 	}
 	return q.Evaluation(ctx, id)
 }
@@ -397,14 +345,14 @@ func nonNil(s []string) []string {
 }
 
 // overrides lists the answers that differ from their suggestions.
-func overrides(suggestions []evaluation.Suggestion, answers scorecard.Answers) map[string]Override {
+func overrides(suggestions []evaluation.Suggestion, answers scorecard.Answers) map[string]evaluation.Override {
 	if answers == nil {
 		return nil
 	}
-	out := map[string]Override{}
+	out := map[string]evaluation.Override{}
 	for _, s := range suggestions {
 		if a, ok := answers[s.Item]; ok && a != s.Answer {
-			out[s.Item] = Override{Suggested: s.Answer, Answered: a}
+			out[s.Item] = evaluation.Override{Suggested: s.Answer, Answered: a}
 		}
 	}
 	return out
@@ -420,8 +368,8 @@ func scorecardIn(ctx context.Context, tx pgx.Tx, name string, version int) (*sco
 }
 
 // Evaluation reads evaluation id with its changes.
-func (q *QA) Evaluation(ctx context.Context, id int64) (Evaluation, error) {
-	var e Evaluation
+func (q *QA) Evaluation(ctx context.Context, id int64) (evaluation.Evaluation, error) {
+	var e evaluation.Evaluation
 	err := pgx.BeginFunc(ctx, q.db, func(tx pgx.Tx) error {
 		var err error
 		e, err = readEvaluation(ctx, tx, id, false)
@@ -432,26 +380,26 @@ func (q *QA) Evaluation(ctx context.Context, id int64) (Evaluation, error) {
 
 // EvaluationOf finds the evaluation of the agent's part of a call (not a
 // calibration's); ErrNoEvaluation if there is none.
-func (q *QA) EvaluationOf(ctx context.Context, callID, agent string) (Evaluation, error) {
+func (q *QA) EvaluationOf(ctx context.Context, callID, agent string) (evaluation.Evaluation, error) {
 	var id int64
 	err := q.db.QueryRow(ctx, `SELECT id FROM evaluations WHERE call_id = $1 AND agent_id = $2 AND calibration_id IS NULL`, callID, agent).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Evaluation{}, fmt.Errorf("call %s of agent %s: %w", callID, agent, ErrNoEvaluation)
+		return evaluation.Evaluation{}, fmt.Errorf("call %s of agent %s: %w", callID, agent, ErrNoEvaluation)
 	}
 	if err != nil {
-		return Evaluation{}, err
+		return evaluation.Evaluation{}, err
 	}
 	return q.Evaluation(ctx, id)
 }
 
-func readEvaluation(ctx context.Context, tx pgx.Tx, id int64, lock bool) (Evaluation, error) {
+func readEvaluation(ctx context.Context, tx pgx.Tx, id int64, lock bool) (evaluation.Evaluation, error) {
 	query := `SELECT id, call_id, agent_id, reviewer, COALESCE(calibration_id, 0), scorecard, scorecard_version, state,
 		answers, suggestions, score::float8, COALESCE(grade, ''), auto_failed, failed, created_at, updated_at, COALESCE(submitted_at, 'epoch')
 		FROM evaluations WHERE id = $1`
 	if lock {
 		query += ` FOR UPDATE`
 	}
-	var e Evaluation
+	var e evaluation.Evaluation
 	var ans, sugg []byte
 	var state, grade string
 	err := tx.QueryRow(ctx, query, id).Scan(&e.ID, &e.CallID, &e.Agent, &e.Reviewer, &e.CalibrationID, &e.Scorecard, &e.ScorecardVersion,
@@ -480,8 +428,8 @@ func readEvaluation(ctx context.Context, tx pgx.Tx, id int64, lock bool) (Evalua
 	if err != nil {
 		return e, err
 	}
-	e.Changes, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Change, error) {
-		var c Change
+	e.Changes, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (evaluation.Change, error) {
+		var c evaluation.Change
 		var action, from, to string
 		var ans, over []byte
 		if err := r.Scan(&c.Seq, &c.At, &c.Actor, &action, &from, &to, &c.Comment, &ans, &over, &c.Score); err != nil {
@@ -503,20 +451,8 @@ func readEvaluation(ctx context.Context, tx pgx.Tx, id int64, lock bool) (Evalua
 	return e, err
 }
 
-// Comment is a timed comment on a recording ("03:12 interrupted the
-// customer").
-type Comment struct {
-	ID          int64
-	RecordingID string
-	Offset      time.Duration
-	Author      string
-	Body        string
-	Evaluation  int64 // 0: none
-	Created     time.Time
-}
-
 // AddComment puts a comment on a recording at an offset from its start.
-func (q *QA) AddComment(ctx context.Context, c Comment) (Comment, error) {
+func (q *QA) AddComment(ctx context.Context, c evaluation.Comment) (evaluation.Comment, error) {
 	if c.Offset < 0 || c.Body == "" {
 		return c, fmt.Errorf("a comment needs text and an offset of 0 or more (got %v, %q)", c.Offset, c.Body)
 	}
@@ -534,14 +470,14 @@ func (q *QA) AddComment(ctx context.Context, c Comment) (Comment, error) {
 }
 
 // Comments lists a recording's comments in the order of their offsets.
-func (q *QA) Comments(ctx context.Context, recordingID string) ([]Comment, error) {
+func (q *QA) Comments(ctx context.Context, recordingID string) ([]evaluation.Comment, error) {
 	rows, err := q.db.Query(ctx, `SELECT id, recording_id, offset_ms, author, body, COALESCE(evaluation_id, 0), created_at
 		FROM recording_comments WHERE recording_id = $1 ORDER BY offset_ms, id`, recordingID)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Comment, error) {
-		var c Comment
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (evaluation.Comment, error) {
+		var c evaluation.Comment
 		var ms int64
 		err := r.Scan(&c.ID, &c.RecordingID, &ms, &c.Author, &c.Body, &c.Evaluation, &c.Created)
 		c.Offset = time.Duration(ms) * time.Millisecond

@@ -153,7 +153,7 @@ func TestCommentsAndCalibration(t *testing.T) {
 	qa := store.NewQA(open(t, pgtest.New(t)), clock)
 	card := scorecard.Standard()
 
-	for _, c := range []store.Comment{
+	for _, c := range []evaluation.Comment{
 		{RecordingID: "r1", Offset: 192 * time.Second, Author: "qa1", Body: "interrupted the customer"},
 		{RecordingID: "r1", Offset: 3 * time.Second, Author: "qa1", Body: "greeting"},
 		{RecordingID: "r2", Offset: time.Second, Author: "qa2", Body: "another call"},
@@ -162,7 +162,7 @@ func TestCommentsAndCalibration(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := qa.AddComment(ctx, store.Comment{RecordingID: "r1", Offset: -time.Second, Author: "x", Body: "x"}); err == nil {
+	if _, err := qa.AddComment(ctx, evaluation.Comment{RecordingID: "r1", Offset: -time.Second, Author: "x", Body: "x"}); err == nil {
 		t.Error("a comment before the start was taken")
 	}
 	cs, err := qa.Comments(ctx, "r1")

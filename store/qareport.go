@@ -11,44 +11,20 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hotline-ivr/hotline/recordings/evaluation"
 	"github.com/hotline-ivr/hotline/recordings/scorecard"
 )
 
-// QAReportRow is QA's figures for one agent (Agent "" for everyone) over
-// a period: the evaluations submitted in it, outside calibrations.
-type QAReportRow struct {
-	Agent       string                  `json:"agent"`
-	Evaluations int                     `json:"evaluations"`
-	MeanScore   float64                 `json:"mean_score"` // 0 without evaluations
-	Grades      map[scorecard.Grade]int `json:"grades"`
-	AutoFails   int                     `json:"auto_fails"`
-	// FailedMost lists the items failed most, with their counts, most
-	// first (at most 5).
-	FailedMost []ItemCount `json:"failed_most"`
-	// Disputes: disputed at all; Upheld and Rescored their outcomes,
-	// Open those still waiting for a supervisor.
-	Disputes int `json:"disputes"`
-	Upheld   int `json:"upheld"`
-	Rescored int `json:"rescored"`
-	Open     int `json:"open"`
-}
-
-// ItemCount is an item and how often.
-type ItemCount struct {
-	Item  string `json:"item"`
-	Count int    `json:"count"`
-}
-
 // QAReport sums up the evaluations submitted in [from, to), per agent,
 // with a last row for everyone (Agent "").
-func (q *QA) QAReport(ctx context.Context, from, to time.Time) ([]QAReportRow, error) {
+func (q *QA) QAReport(ctx context.Context, from, to time.Time) ([]evaluation.ReportRow, error) {
 	type acc struct {
-		row    QAReportRow
+		row    evaluation.ReportRow
 		sum    float64
 		failed map[string]int
 	}
 	by := map[string]*acc{}
-	all := &acc{row: QAReportRow{Grades: map[scorecard.Grade]int{}}, failed: map[string]int{}}
+	all := &acc{row: evaluation.ReportRow{Grades: map[scorecard.Grade]int{}}, failed: map[string]int{}}
 	rows, err := q.db.Query(ctx, `
 		SELECT e.agent_id, e.score::float8, COALESCE(e.grade, ''), e.auto_failed, e.failed,
 			EXISTS (SELECT 1 FROM evaluation_changes c WHERE c.evaluation_id = e.id AND c.action = 'dispute'), e.state
@@ -67,7 +43,7 @@ func (q *QA) QAReport(ctx context.Context, from, to time.Time) ([]QAReportRow, e
 	_, err = pgx.ForEachRow(rows, []any{&agent, &score, &grade, &autoFailed, &failed, &disputed, &state}, func() error {
 		a := by[agent]
 		if a == nil {
-			a = &acc{row: QAReportRow{Agent: agent, Grades: map[scorecard.Grade]int{}}, failed: map[string]int{}}
+			a = &acc{row: evaluation.ReportRow{Agent: agent, Grades: map[scorecard.Grade]int{}}, failed: map[string]int{}}
 			by[agent] = a
 		}
 		for _, x := range []*acc{a, all} {
@@ -97,19 +73,19 @@ func (q *QA) QAReport(ctx context.Context, from, to time.Time) ([]QAReportRow, e
 	if err != nil {
 		return nil, fmt.Errorf("QA report: %w", err)
 	}
-	finish := func(a *acc) QAReportRow {
+	finish := func(a *acc) evaluation.ReportRow {
 		r := a.row
 		if r.Evaluations > 0 {
 			r.MeanScore = round1(a.sum / float64(r.Evaluations))
 		}
 		for it, n := range a.failed {
-			r.FailedMost = append(r.FailedMost, ItemCount{Item: it, Count: n})
+			r.FailedMost = append(r.FailedMost, evaluation.ItemCount{Item: it, Count: n})
 		}
-		slices.SortFunc(r.FailedMost, func(x, y ItemCount) int { return cmp.Or(y.Count-x.Count, cmp.Compare(x.Item, y.Item)) })
+		slices.SortFunc(r.FailedMost, func(x, y evaluation.ItemCount) int { return cmp.Or(y.Count-x.Count, cmp.Compare(x.Item, y.Item)) })
 		r.FailedMost = r.FailedMost[:min(5, len(r.FailedMost))]
 		return r
 	}
-	var out []QAReportRow
+	var out []evaluation.ReportRow
 	for _, k := range slices.Sorted(maps.Keys(by)) {
 		out = append(out, finish(by[k]))
 	}

@@ -93,7 +93,7 @@ func TestQAReport(t *testing.T) {
 	}
 	// greeting failed 3 times (1001's auto-fail, both of 1002's), then
 	// anything_else and forbidden_wording once.
-	if !slices.Equal(all.FailedMost, []store.ItemCount{{Item: "greeting", Count: 3}, {Item: "anything_else", Count: 1}, {Item: "forbidden_wording", Count: 1}}) {
+	if !slices.Equal(all.FailedMost, []evaluation.ItemCount{{Item: "greeting", Count: 3}, {Item: "anything_else", Count: 1}, {Item: "forbidden_wording", Count: 1}}) {
 		t.Errorf("failed most %+v", all.FailedMost)
 	}
 }

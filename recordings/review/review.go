@@ -62,23 +62,23 @@ func (s *Service) Card() *scorecard.Scorecard { return s.cfg.Card }
 // Start claims the agent's part of a call for reviewer and starts its
 // evaluation, the sourced items answered as suggested; a reviewer who
 // started it already gets it back.
-func (s *Service) Start(ctx context.Context, callID, agent, reviewer string) (store.Evaluation, error) {
+func (s *Service) Start(ctx context.Context, callID, agent, reviewer string) (evaluation.Evaluation, error) {
 	if err := s.cfg.QA.Claim(ctx, callID, agent, reviewer, s.cfg.Lease); err != nil {
-		return store.Evaluation{}, err
+		return evaluation.Evaluation{}, err
 	}
 	if e, err := s.cfg.QA.EvaluationOf(ctx, callID, agent); err == nil {
 		if e.Reviewer != reviewer {
-			return store.Evaluation{}, fmt.Errorf("call %s: %w (%s)", callID, store.ErrClaimed, e.Reviewer)
+			return evaluation.Evaluation{}, fmt.Errorf("call %s: %w (%s)", callID, store.ErrClaimed, e.Reviewer)
 		}
 		return e, nil
 	}
 	suggestions, err := s.Suggestions(ctx, callID, agent)
 	if err != nil {
-		return store.Evaluation{}, err
+		return evaluation.Evaluation{}, err
 	}
 	id, err := s.cfg.QA.NewEvaluation(ctx, callID, agent, reviewer, 0, s.cfg.Card, suggestions)
 	if err != nil {
-		return store.Evaluation{}, err
+		return evaluation.Evaluation{}, err
 	}
 	return s.cfg.QA.Evaluation(ctx, id)
 }
