@@ -69,7 +69,10 @@ type Config struct {
 	// History reads the call records for the screen pop and the agent's
 	// day (nil: those endpoints answer 503); Location is the time zone of
 	// "today" (nil: the server's).
-	History  History
+	History History
+	// QA is quality assurance's work (the review page and its API); nil:
+	// its routes answer 503.
+	QA       QA
 	Location *time.Location
 
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is

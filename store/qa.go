@@ -30,6 +30,10 @@ var (
 	ErrNotYours = errors.New("the evaluation is not yours")
 	// ErrEvaluated: the call already has its evaluation.
 	ErrEvaluated = errors.New("the call has an evaluation already")
+	// ErrNoCalibration: there is no such calibration.
+	ErrNoCalibration = errors.New("no such calibration")
+	// ErrNotInCalibration: the reviewer is not one of the calibration's.
+	ErrNotInCalibration = errors.New("the reviewer is not in the calibration")
 )
 
 // qaVersionsLock is the first key of the advisory lock taken per
@@ -552,4 +556,60 @@ func (q *QA) CalibrationReport(ctx context.Context, id int64) (evaluation.Calibr
 		}
 	}
 	return evaluation.Calibrate(card, all), pending, nil
+}
+
+// Evaluations lists the evaluations f picks, newest first, with no
+// changes (read one with Evaluation for those).
+func (q *QA) Evaluations(ctx context.Context, f evaluation.Filter) ([]evaluation.Evaluation, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 500)
+	states := make([]string, len(f.States))
+	for i, s := range f.States {
+		states[i] = string(s)
+	}
+	rows, err := q.db.Query(ctx, `
+		SELECT id FROM evaluations
+		WHERE ($1 = '' OR agent_id = $1) AND ($2 = '' OR reviewer = $2)
+		  AND (cardinality($3::text[]) = 0 OR state = ANY($3))
+		  AND (CASE WHEN $4 = 0 THEN calibration_id IS NULL ELSE calibration_id = $4 END)
+		ORDER BY updated_at DESC, id DESC LIMIT $5`, f.Agent, f.Reviewer, states, f.Calibration, limit)
+	if err != nil {
+		return nil, fmt.Errorf("listing evaluations: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("listing evaluations: %w", err)
+	}
+	out := make([]evaluation.Evaluation, 0, len(ids))
+	err = pgx.BeginFunc(ctx, q.db, func(tx pgx.Tx) error {
+		for _, id := range ids {
+			e, err := readEvaluation(ctx, tx, id, false)
+			if err != nil {
+				return err
+			}
+			e.Changes = nil
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Calibration is a calibration session's call, card and reviewers.
+func (q *QA) Calibration(ctx context.Context, id int64) (callID, agent string, card *scorecard.Scorecard, reviewers []string, err error) {
+	var name string
+	var version int
+	err = q.db.QueryRow(ctx, `SELECT call_id, agent_id, scorecard, scorecard_version, reviewers FROM calibrations WHERE id = $1`, id).
+		Scan(&callID, &agent, &name, &version, &reviewers)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", "", nil, nil, fmt.Errorf("calibration %d: %w", id, ErrNoCalibration)
+	}
+	if err != nil {
+		return "", "", nil, nil, err
+	}
+	card, err = q.Scorecard(ctx, name, version)
+	return callID, agent, card, reviewers, err
 }

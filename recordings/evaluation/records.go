@@ -97,3 +97,13 @@ type ItemCount struct {
 	Item  string `json:"item"`
 	Count int    `json:"count"`
 }
+
+// Filter picks evaluations for a list: all of them that match (empty
+// fields match all), newest first.
+type Filter struct {
+	Agent       string
+	Reviewer    string
+	States      []State
+	Calibration int64 // only this calibration's; 0: none of the calibrations'
+	Limit       int   // 0: 50; at most 500
+}

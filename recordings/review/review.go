@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -148,4 +149,96 @@ func (s *Service) Run(ctx context.Context, period time.Duration) {
 		case <-tick.Chan():
 		}
 	}
+}
+
+// Scorecard is version of the card called name, as evaluations on it
+// were scored.
+func (s *Service) Scorecard(ctx context.Context, name string, version int) (*scorecard.Scorecard, error) {
+	return s.cfg.QA.Scorecard(ctx, name, version)
+}
+
+// Queue lists the calls waiting for review: unclaimed, or reviewer's.
+func (s *Service) Queue(ctx context.Context, reviewer string, limit int) ([]evaluation.Waiting, error) {
+	return s.cfg.QA.ReviewQueue(ctx, reviewer, limit)
+}
+
+// Release gives up reviewer's claim on a call.
+func (s *Service) Release(ctx context.Context, callID, agent, reviewer string) error {
+	return s.cfg.QA.Release(ctx, callID, agent, reviewer)
+}
+
+// Evaluation reads one evaluation with its changes.
+func (s *Service) Evaluation(ctx context.Context, id int64) (evaluation.Evaluation, error) {
+	return s.cfg.QA.Evaluation(ctx, id)
+}
+
+// Evaluations lists the evaluations f picks.
+func (s *Service) Evaluations(ctx context.Context, f evaluation.Filter) ([]evaluation.Evaluation, error) {
+	return s.cfg.QA.Evaluations(ctx, f)
+}
+
+// Act moves an evaluation (see store.QA.Act).
+func (s *Service) Act(ctx context.Context, id int64, actor string, who evaluation.Who, act evaluation.Action, comment string, answers scorecard.Answers) (evaluation.Evaluation, error) {
+	return s.cfg.QA.Act(ctx, id, actor, who, act, comment, answers)
+}
+
+// Recording is the ID of the agent's conversation's recording in a call
+// ("" when it was not recorded or is not stored).
+func (s *Service) Recording(ctx context.Context, callID, agent string) (string, error) {
+	return s.cfg.QA.ConversationRecording(ctx, callID, agent)
+}
+
+// Comments lists a recording's timed comments.
+func (s *Service) Comments(ctx context.Context, recordingID string) ([]evaluation.Comment, error) {
+	return s.cfg.QA.Comments(ctx, recordingID)
+}
+
+// AddComment puts a timed comment on a recording.
+func (s *Service) AddComment(ctx context.Context, c evaluation.Comment) (evaluation.Comment, error) {
+	return s.cfg.QA.AddComment(ctx, c)
+}
+
+// NewCalibration has reviewers score the agent's part of a call blind on
+// the current card.
+func (s *Service) NewCalibration(ctx context.Context, callID, agent string, reviewers []string, by string) (int64, error) {
+	return s.cfg.QA.NewCalibration(ctx, callID, agent, s.cfg.Card, reviewers, by)
+}
+
+// StartCalibration starts (or returns) reviewer's own evaluation in
+// calibration id, the sourced items answered as suggested.
+func (s *Service) StartCalibration(ctx context.Context, id int64, reviewer string) (evaluation.Evaluation, error) {
+	callID, agent, card, reviewers, err := s.cfg.QA.Calibration(ctx, id)
+	if err != nil {
+		return evaluation.Evaluation{}, err
+	}
+	if !slices.Contains(reviewers, reviewer) {
+		return evaluation.Evaluation{}, fmt.Errorf("calibration %d: %w (%s)", id, store.ErrNotInCalibration, reviewer)
+	}
+	mine, err := s.cfg.QA.Evaluations(ctx, evaluation.Filter{Reviewer: reviewer, Calibration: id, Limit: 1})
+	if err != nil {
+		return evaluation.Evaluation{}, err
+	}
+	if len(mine) > 0 {
+		return s.cfg.QA.Evaluation(ctx, mine[0].ID)
+	}
+	suggestions, err := s.Suggestions(ctx, callID, agent)
+	if err != nil {
+		return evaluation.Evaluation{}, err
+	}
+	eid, err := s.cfg.QA.NewEvaluation(ctx, callID, agent, reviewer, id, card, suggestions)
+	if err != nil {
+		return evaluation.Evaluation{}, err
+	}
+	return s.cfg.QA.Evaluation(ctx, eid)
+}
+
+// CalibrationReport compares the calibration's submitted evaluations and
+// lists the reviewers still to submit.
+func (s *Service) CalibrationReport(ctx context.Context, id int64) (evaluation.Calibration, []string, error) {
+	return s.cfg.QA.CalibrationReport(ctx, id)
+}
+
+// Report is QA's report per agent and for everyone over [from, to).
+func (s *Service) Report(ctx context.Context, from, to time.Time) ([]evaluation.ReportRow, error) {
+	return s.cfg.QA.QAReport(ctx, from, to)
 }

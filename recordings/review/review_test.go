@@ -8,6 +8,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/hotline-ivr/hotline/console"
 	"github.com/hotline-ivr/hotline/recordings/evaluation"
 	"github.com/hotline-ivr/hotline/recordings/review"
 	"github.com/hotline-ivr/hotline/recordings/scorecard"
@@ -104,4 +105,38 @@ func TestSampleAndStart(t *testing.T) {
 	if err != nil || back.ID != e.ID {
 		t.Errorf("starting it again: %v, %v", back.ID, err)
 	}
+
+	// Lists: the agent's own, the reviewer's.
+	if list, err := svc.Evaluations(ctx, evaluation.Filter{Agent: "1001"}); err != nil || len(list) != 1 || list[0].ID != e.ID {
+		t.Errorf("1001's evaluations: %+v, %v", list, err)
+	}
+	if list, err := svc.Evaluations(ctx, evaluation.Filter{Reviewer: "qa2"}); err != nil || len(list) != 0 {
+		t.Errorf("qa2's evaluations: %+v, %v", list, err)
+	}
+
+	// A calibration: each of its reviewers gets an evaluation of their own,
+	// the same one again; others none.
+	cal, err := svc.NewCalibration(ctx, "c4", "1002", []string{"qa1", "qa2"}, "sup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := svc.StartCalibration(ctx, cal, "qa1")
+	if err != nil || a.CalibrationID != cal || a.Reviewer != "qa1" {
+		t.Fatalf("qa1's calibration evaluation: %+v, %v", a, err)
+	}
+	if again, err := svc.StartCalibration(ctx, cal, "qa1"); err != nil || again.ID != a.ID {
+		t.Errorf("again: %v, %v", again.ID, err)
+	}
+	if b, err := svc.StartCalibration(ctx, cal, "qa2"); err != nil || b.ID == a.ID {
+		t.Errorf("qa2's: %v, %v", b.ID, err)
+	}
+	if _, err := svc.StartCalibration(ctx, cal, "qa3"); !errors.Is(err, store.ErrNotInCalibration) {
+		t.Errorf("qa3, not in it: %v", err)
+	}
+	if list, _ := svc.Evaluations(ctx, evaluation.Filter{Agent: "1002"}); len(list) != 0 {
+		t.Errorf("calibration evaluations listed as the agent's: %+v", list)
+	}
 }
+
+// The console drives the review service as its QA.
+var _ console.QA = (*review.Service)(nil)
