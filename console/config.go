@@ -69,11 +69,11 @@ type Config struct {
 	// History reads the call records for the screen pop and the agent's
 	// day (nil: those endpoints answer 503); Location is the time zone of
 	// "today" (nil: the server's).
-	History History
+	History  History
+	Location *time.Location
 	// QA is quality assurance's work (the review page and its API); nil:
 	// its routes answer 503.
-	QA       QA
-	Location *time.Location
+	QA QA
 
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed: a request from one of them is from the last address of
