@@ -411,12 +411,17 @@ func TestBrowserSoftphoneRejoinsItsCall(t *testing.T) {
 			RMS    float64 `json:"rms"`
 			At1000 float64 `json:"at1000"`
 		}
-		if err := json.Unmarshal([]byte(evalAwait[string](b, pageHears)), &page); err != nil {
-			t.Fatal(err)
+		// Each measure is 0.75 s of what the page received; the first after
+		// a reconnection may still hold the silence of the gap.
+		for range 10 {
+			if err := json.Unmarshal([]byte(evalAwait[string](b, pageHears)), &page); err != nil {
+				t.Fatal(err)
+			}
+			if page.RMS >= 0.01 && page.At1000 >= 0.5 {
+				return
+			}
 		}
-		if page.RMS < 0.01 || page.At1000 < 0.5 {
-			t.Errorf("%s, the page does not hear the caller's 1 kHz: %+v", when, page)
-		}
+		t.Errorf("%s, the page does not hear the caller's 1 kHz: %+v", when, page)
 	}
 	hears("answered")
 

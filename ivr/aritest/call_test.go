@@ -161,6 +161,15 @@ func TestUnallocatedNumber(t *testing.T) {
 // TestPromptCollectsDTMF drives ext/play's prompt: a key pressed during the
 // prompt stops it (barge-in) and the digits come back.
 func TestPromptCollectsDTMF(t *testing.T) {
+	if raceDetector {
+		// ext/play's Stop reads the cancel func its sequence's goroutine
+		// writes in Play, with nothing ordering the two (a data race of the
+		// library's own; ari.md lists its races): a key during the prompt
+		// trips the race detector now and then. Hotline does not use
+		// ext/play; this checks the emulator against it, and
+		// deploy/dev/test runs it without -race.
+		t.Skip("ext/play races with itself under -race; deploy/dev/test runs this test without -race")
+	}
 	e := newEnv(t)
 	cl := e.client("hotline")
 	ev := watch(t, cl)

@@ -305,16 +305,46 @@ func (e *env) client(app string) ari.Client {
 	return cl
 }
 
-// watch subscribes to every event of a client, in order.
+// watch subscribes to every event of a client, in order. ari/v6's bus
+// drops an event when a subscription has 100 unread (it never blocks), so
+// a goroutine moves them at once into a queue of the test's own, which
+// keeps them all however long the test takes between two reads.
 func watch(t *testing.T, cl ari.Client) *events {
-	ev := &events{t: t, sub: cl.Bus().Subscribe(nil, ari.Events.All)}
-	t.Cleanup(ev.sub.Cancel)
+	sub := cl.Bus().Subscribe(nil, ari.Events.All)
+	ev := &events{t: t, sub: sub, ch: make(chan ari.Event)}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var queue []ari.Event
+		for {
+			var out chan ari.Event
+			var first ari.Event
+			if len(queue) > 0 {
+				out, first = ev.ch, queue[0]
+			}
+			select {
+			case e := <-sub.Events():
+				queue = append(queue, e)
+			case out <- first:
+				queue = queue[1:]
+			case <-stop:
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		close(stop)
+		<-done
+		sub.Cancel()
+	})
 	return ev
 }
 
 type events struct {
 	t   *testing.T
 	sub ari.Subscription
+	ch  chan ari.Event // the subscription's events, none dropped
 }
 
 // next waits for the next event of the given type matching pred (nil:
@@ -326,7 +356,7 @@ func (ev *events) next(typ string, pred func(ari.Event) bool) ari.Event {
 	var seen []string
 	for {
 		select {
-		case e := <-ev.sub.Events():
+		case e := <-ev.ch:
 			seen = append(seen, e.GetType())
 			if (typ == "*" || e.GetType() == typ) && (pred == nil || pred(e)) {
 				return e
@@ -346,7 +376,7 @@ func (ev *events) sequence(types ...string) []ari.Event {
 	defer timeout.Stop()
 	for _, want := range types {
 		select {
-		case e := <-ev.sub.Events():
+		case e := <-ev.ch:
 			if e.GetType() != want {
 				ev.t.Fatalf("event %d: got %s, want %s (sequence %v)", len(out), e.GetType(), want, types)
 			}

@@ -74,7 +74,7 @@ func (f *fence) drain(ev *events) []ari.Event {
 	defer timeout.Stop()
 	for {
 		select {
-		case x := <-ev.sub.Events():
+		case x := <-ev.ch:
 			if sc, isState := x.(*ari.EndpointStateChange); isState && strings.HasPrefix(sc.Endpoint.Resource, "fence-") {
 				return before
 			}
