@@ -377,7 +377,14 @@ func (s *Server) actOnEvaluation(w http.ResponseWriter, r *http.Request, sess se
 			return err
 		}
 	}
-	e, err = s.qa.Act(r.Context(), e.ID, u.Name, who, act, req.Comment, req.Answers)
+	// The agent acts under its 工号 (store.QA.Act matches it with the
+	// evaluation's agent, and the change keeps it); the others under
+	// their user names.
+	actor := u.Name
+	if who == evaluation.Agent {
+		actor = u.Agent
+	}
+	e, err = s.qa.Act(r.Context(), e.ID, actor, who, act, req.Comment, req.Answers)
 	if err != nil {
 		return err
 	}
