@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/hotline-ivr/hotline/console"
 	"github.com/hotline-ivr/hotline/ivr/media"
 	"github.com/hotline-ivr/hotline/recordings/evaluation"
 	"github.com/hotline-ivr/hotline/recordings/scorecard"
@@ -82,25 +83,51 @@ func (b *browser) wantScore(lang string) scorecard.Result {
 	return res
 }
 
-// TestBrowserReview: a QA reviewer opens the review queue and starts the
+// TestBrowserReview: a QA reviewer opens a recording found by the search
+// on the review page, releases a call it claimed, and starts from the
+// review queue the
 // evaluation of a call: the suggested answers are filled in with their
 // reasons; the recording's two channels are drawn with the hold and the
 // PCI gap shaded and the events under them; the reviewer seeks by
-// clicking an event, answers (an N/A, an auto-fail and back, an override
+// clicking the waveform and an event, answers (an N/A, an auto-fail and back, an override
 // of a suggestion) and sees the score and grade follow scorecard.Score,
 // adds a timed comment that appears on the timeline, plays at 1.5×, and
 // submits. The agent sees it read-only in "my evaluations" and disputes
-// it; a supervisor finds the dispute and re-scores it; the history shows
+// it, and acknowledges another (not recorded); a supervisor finds the dispute and re-scores it; the history shows
 // every step.
 func TestBrowserReview(t *testing.T) {
 	q := newQAEnv(t)
 	r := q.recEnv
 	qaCall(r, q.qa)
 	card := scorecard.Standard()
+	// A second call of 1001's, not recorded, which qiu has started through
+	// the API.
+	q.call("call-r2", "1001", recT0.Add(time.Hour))
+	qiu := r.login("qiu")
+	var second console.EvaluationView
+	r.must(http.StatusOK, "POST", "/api/qa/queue/call-r2/1001/start", qiu, "", &second)
+
 	b := newBrowser(t)
 	b.open(r.ts.URL, "qiu")
 	if !b.visible("#review") || !b.visible("#qa-queue-card") {
 		t.Fatal("a QA reviewer does not land on the review queue")
+	}
+	// A recording found by the search opens on the review page, without
+	// a scorecard.
+	b.do("the recordings tab", chromedp.Click(`#tabs button[data-view="recordings"]`),
+		chromedp.SendKeys(`#rec-form input[name=queue]`, "support"), chromedp.Click(`#rec-form button[type=submit]`))
+	b.do("reviewing r1", chromedp.Click(`tr[data-recording="r1"] button[data-review]`), chromedp.WaitVisible("#qa-work"))
+	b.until("r1's waveform", `Number(document.getElementById("qa-wave").dataset.drawn) > 100`, `document.getElementById("qa-wave").dataset.drawn`)
+	if b.visible("#qa-card") || b.text("#qa-title") != "录音 r1" || !b.visible(`#qa-timeline .qa-mark[data-kind="hold"]`) {
+		t.Errorf("the recording opened from the search: title %q, scorecard shown %v", b.text("#qa-title"), b.visible("#qa-card"))
+	}
+	b.do("back to the lists", chromedp.Click("#qa-back"), chromedp.WaitVisible("#qa-lists"))
+	// qiu gives up call-r2's claim from the queue.
+	b.until("call-r2 claimed by qiu", `!!document.querySelector('#qa-queue tr[data-call="call-r2"] button[data-release]')`, `document.querySelector("#qa-queue tbody").textContent`)
+	b.do("releasing call-r2", chromedp.Click(`#qa-queue tr[data-call="call-r2"] button[data-release]`))
+	b.until("call-r2 unclaimed", `!document.querySelector('#qa-queue tr[data-call="call-r2"] button[data-release]')`, `document.querySelector("#qa-queue tbody").textContent`)
+	if got := b.text(`#qa-queue tr[data-call="call-r2"] td:nth-child(5)`); got != "" {
+		t.Errorf("call-r2 still claimed by %q after the release", got)
 	}
 	b.until("call-r1 in the queue", `!!document.querySelector('#qa-queue tr[data-call="call-r1"]')`, `document.querySelector("#qa-queue tbody").textContent`)
 	if got := b.text(`#qa-queue tr[data-call="call-r1"] td:nth-child(3)`); got != "随机抽检" {
@@ -145,6 +172,11 @@ func TestBrowserReview(t *testing.T) {
 	if lanes[0] == 0 || lanes[1] != 0 {
 		t.Errorf("at 1 s the lanes' middle pixels are %v: want the caller's drawn and the agent's empty", lanes)
 	}
+	// Clicking the waveform at 3.5 s of 12 seeks there.
+	at := eval[[]float64](b, `(() => { const r = document.getElementById("qa-wave").getBoundingClientRect(); return [r.left + r.width * 3.5 / 12, r.top + r.height / 4]; })()`)
+	b.do("clicking the waveform", chromedp.MouseClickXY(at[0], at[1]))
+	b.until("the player at 3.5 s", `Math.abs(document.getElementById("qa-audio").currentTime - 3.5) < 0.1`, `document.getElementById("qa-audio").currentTime`)
+	b.untilText("#qa-time", "0:03 / 0:12")
 	b.do("seeking to the end of the PCI gap", chromedp.Click(`#qa-timeline .qa-mark[data-kind="pci_resume"]`))
 	b.until("the player at 8 s", `Math.abs(document.getElementById("qa-audio").currentTime - 8) < 0.05`, `document.getElementById("qa-audio").currentTime`)
 	b.untilText("#qa-time", "0:08 / 0:12")
@@ -217,6 +249,12 @@ func TestBrowserReview(t *testing.T) {
 		t.Error("a submitted evaluation can still be changed by its reviewer")
 	}
 	b.untilContains(`#qa-history li[data-action="submit"]`, "qiu")
+	first := eval[string](b, `document.getElementById("qa-work").dataset.evaluation`)
+
+	// call-r2 scored and submitted through the API (its claim is taken
+	// again).
+	r.must(http.StatusOK, "POST", "/api/qa/queue/call-r2/1001/start", qiu, "", &second)
+	r.must(http.StatusOK, "POST", fmt.Sprintf("/api/qa/evaluations/%d/submit", second.ID), qiu, answersJSON(t, "", answers(nil)), &second)
 
 	// The agent: "my evaluations", read-only, disputed with a comment.
 	b.do("signing out", chromedp.Click("#signout"), chromedp.WaitVisible("#signin"))
@@ -226,8 +264,19 @@ func TestBrowserReview(t *testing.T) {
 		t.Error("an agent sees the review queue")
 	}
 	b.untilText("#qa-evals-title", "我的质检结果")
-	b.until("the agent's evaluation", `document.querySelectorAll("#qa-evals tbody tr").length === 1`, `document.querySelector("#qa-evals tbody").textContent`)
-	b.do("opening it", chromedp.Click(`#qa-evals tbody button[data-open]`), chromedp.WaitVisible("#qa-work"))
+	b.until("the agent's two evaluations", `document.querySelectorAll("#qa-evals tbody tr").length === 2`, `document.querySelector("#qa-evals tbody").textContent`)
+	// call-r2, not recorded: acknowledged.
+	b.do("opening call-r2's", chromedp.Click(fmt.Sprintf(`#qa-evals tr[data-evaluation="%d"] button[data-open]`, second.ID)), chromedp.WaitVisible("#qa-work"))
+	b.do("no recording", chromedp.WaitVisible("#qa-no-recording"))
+	b.untilText("#qa-score", "100.0")
+	b.do("acknowledging", chromedp.Click(`[data-qa-act="acknowledge"]`))
+	b.untilText("#qa-state", "已确认")
+	if b.visible("#qa-actions") {
+		t.Error("actions offered on an acknowledged evaluation")
+	}
+	b.do("back to the lists", chromedp.Click("#qa-back"), chromedp.WaitVisible("#qa-lists"))
+	b.until("call-r2's acknowledged", fmt.Sprintf(`document.querySelector('#qa-evals tr[data-evaluation="%d"]')?.dataset.state === "acknowledged"`, second.ID), `document.querySelector("#qa-evals tbody").textContent`)
+	b.do("opening call-r1's", chromedp.Click(`#qa-evals tr[data-evaluation="`+first+`"] button[data-open]`), chromedp.WaitVisible("#qa-work"))
 	b.until("the scorecard", fmt.Sprintf(`document.querySelectorAll("#qa-card .qa-item").length === %d`, len(card.Items())), `document.querySelectorAll("#qa-card .qa-item").length`)
 	b.wantScore("zh")
 	if !eval[bool](b, `[...document.querySelectorAll("#qa-card input")].every(i => i.disabled)`) || !b.visible(`[data-qa-act="acknowledge"]`) || b.visible(`[data-qa-act="rescore"]`) {
@@ -260,8 +309,7 @@ func TestBrowserReview(t *testing.T) {
 		State string   `json:"state"`
 		Score *float64 `json:"score"`
 	}
-	id := eval[string](b, `document.getElementById("qa-work").dataset.evaluation`)
-	r.must(http.StatusOK, "GET", "/api/qa/evaluations/"+id, r.login("wang"), "", &ev)
+	r.must(http.StatusOK, "GET", "/api/qa/evaluations/"+first, r.login("wang"), "", &ev)
 	if ev.State != "rescored" || ev.Score == nil || *ev.Score != res.Score {
 		t.Errorf("stored: %s, score %v; want rescored at the page's %v", ev.State, ev.Score, res.Score)
 	}

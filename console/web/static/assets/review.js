@@ -219,7 +219,12 @@ export class Review {
           h("td", {}, (c.reasons ?? []).map((r) => t("qa.reason." + r)).join("、")),
           h("td", {}, c.picked_at ? dateTime(c.picked_at) : ""),
           h("td", {}, c.claimed_by ?? ""),
-          h("td", {}, h("button", { type: "button", "data-start": c.call_id, "data-agent": c.agent }, t(c.claimed_by === this.me.user ? "qa.continue" : "qa.start"))),
+          h(
+            "td",
+            {},
+            h("button", { type: "button", "data-start": c.call_id, "data-agent": c.agent }, t(c.claimed_by === this.me.user ? "qa.continue" : "qa.start")),
+            c.claimed_by === this.me.user ? h("button", { type: "button", "data-release": c.call_id, "data-agent": c.agent }, t("qa.release")) : null,
+          ),
         ),
       ),
     );
@@ -261,12 +266,25 @@ export class Review {
   }
 
   async start(ev) {
+    const rel = ev.target.closest("button[data-release]");
+    if (rel) return this.release(rel.dataset.release, rel.dataset.agent);
     const b = ev.target.closest("button[data-start]");
     if (!b) return;
     flash("");
     try {
       const path = `/api/qa/queue/${encodeURIComponent(b.dataset.start)}/${encodeURIComponent(b.dataset.agent)}/start`;
       await this.show(await call("POST", path));
+    } catch (err) {
+      failed(err);
+    }
+  }
+
+  // release gives up the user's claim on a call in the queue.
+  async release(callID, agent) {
+    flash("");
+    try {
+      await call("POST", `/api/qa/queue/${encodeURIComponent(callID)}/${encodeURIComponent(agent)}/release`);
+      await this.loadQueue();
     } catch (err) {
       failed(err);
     }
