@@ -283,6 +283,9 @@ func TestBrowserReview(t *testing.T) {
 		t.Error("the agent's view is not read-only with acknowledge and dispute")
 	}
 	b.until("the comment shown to the agent", `!!document.querySelector("#qa-comment-marks .qa-comment-mark")`, `document.getElementById("qa-comments").textContent`)
+	if b.visible("#qa-comment-form") {
+		t.Error("an agent is offered to add comments")
+	}
 	b.do("disputing without a reason", chromedp.Click(`[data-qa-act="dispute"]`), chromedp.WaitVisible("#flash"))
 	b.do("disputing", chromedp.SendKeys("#qa-act-comment", "客户先挂的机，系统记录有误"), chromedp.Click(`[data-qa-act="dispute"]`))
 	b.until("disputed", `document.getElementById("qa-state").textContent === "申诉中"`, `document.getElementById("qa-state").textContent + " " + document.getElementById("flash").textContent`)

@@ -101,6 +101,7 @@ export class Review {
     const signal = this.abort.signal;
     const on = (id, type, f) => $(id).addEventListener(type, f, { signal });
     $("qa-queue-card").hidden = !this.reviewer;
+    $("qa-comment-form").hidden = !this.reviewer; // agents read the comments
     $("qa-evals-filter").hidden = !this.supervisor;
     if (this.supervisor) $("qa-evals-state").value = "disputed";
     on("qa-evals-state", "change", () => this.loadEvaluations());
