@@ -19,13 +19,18 @@ import (
 	"github.com/hotline-ivr/hotline/store"
 )
 
-// speech is d of a voice-like tone (a caller's or an agent's turn), or of
-// silence when freq is 0.
+// speech is d of a tone swelling and fading like syllables (a caller's or
+// an agent's turn), or of silence when freq is 0.
 func speech(d time.Duration, freq float64) []int16 {
 	if freq == 0 {
 		return make([]int16, media.SamplesFor(d))
 	}
-	return media.Tone(d, 0.4, freq)
+	out := media.Tone(d, 0.5, freq)
+	for i := range out {
+		at := float64(i) / 8000
+		out[i] = int16(float64(out[i]) * (0.3 + 0.7*math.Abs(math.Sin(math.Pi*3.3*at)*math.Sin(math.Pi*0.7*at+1))))
+	}
+	return out
 }
 
 // qaCall stores a 12 s conversation of agent 1001 (call-r1, recording r1)
