@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -420,7 +421,7 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request, sess sessi
 					return err
 				}
 				err = s.mayRead(r.Context(), sess.user, e)
-				if _, isHTTP := err.(*httpError); err != nil && !isHTTP {
+				if _, isHTTP := errors.AsType[*httpError](err); err != nil && !isHTTP {
 					return err
 				}
 				ok = err == nil

@@ -391,3 +391,54 @@ func TestQAUnavailable(t *testing.T) {
 		wantQAError(t, p+" signed out", e.do("GET", p, "", ""), 401, "sign in")
 	}
 }
+
+// TestQARoles checks QA's routes for every role, like TestRoles: a
+// refusal is a 403, anything else passed the check (404 for what does
+// not exist).
+func TestQARoles(t *testing.T) {
+	q := newQAEnv(t)
+	users := []string{"lilei", "boss", "qiu", "wang", "root"}
+	tokens := map[string]string{}
+	for _, u := range users {
+		tokens[u] = q.login(u)
+	}
+	const refused = http.StatusForbidden
+	all := func(status int) map[string]int {
+		return map[string]int{"lilei": status, "boss": status, "qiu": status, "wang": status, "root": status}
+	}
+	reviewers := func(status int) map[string]int {
+		return map[string]int{"lilei": refused, "boss": status, "qiu": status, "wang": status, "root": status}
+	}
+	supervisors := func(status int) map[string]int {
+		return map[string]int{"lilei": refused, "boss": status, "qiu": refused, "wang": status, "root": status}
+	}
+	tests := []struct {
+		method, path, body string
+		want               map[string]int
+	}{
+		{"GET", "/api/qa/card", "", all(200)},
+		{"GET", "/api/qa/cards/standard/1", "", all(404)}, // no evaluation numbered it yet
+		{"GET", "/api/qa/queue", "", reviewers(200)},
+		{"POST", "/api/qa/queue/x/1001/start", "", reviewers(404)},
+		{"POST", "/api/qa/queue/x/1001/release", "", reviewers(204)},
+		{"GET", "/api/qa/evaluations", "", all(200)},
+		{"GET", "/api/qa/evaluations/999", "", all(404)},
+		{"POST", "/api/qa/evaluations/999/acknowledge", "", all(404)},
+		{"POST", "/api/qa/calibrations", `{"call_id":"x","agent":"1001","reviewers":["qiu","wang"]}`, supervisors(201)},
+		{"POST", "/api/qa/calibrations/999/start", "", reviewers(404)},
+		{"GET", "/api/qa/calibrations/999/report", "", reviewers(404)},
+		{"GET", "/api/qa/report?from=2026-11-01&to=2026-11-02", "", supervisors(200)},
+		{"GET", "/api/recordings/none/comments", "", all(404)},
+		{"POST", "/api/recordings/none/comments", `{"offset_seconds":1,"body":"x"}`, reviewers(404)},
+	}
+	for _, tt := range tests {
+		for _, u := range users {
+			t.Run(tt.method+" "+tt.path+" as "+u, func(t *testing.T) {
+				r := q.do(tt.method, tt.path, tokens[u], tt.body)
+				if want := tt.want[u]; r.status != want {
+					t.Errorf("got %d %s, want %d", r.status, r.body, want)
+				}
+			})
+		}
+	}
+}
