@@ -38,6 +38,7 @@ func TestAppServed(t *testing.T) {
 		"/assets/board.js":   "text/javascript; charset=utf-8",
 		"/assets/agent.js":   "text/javascript; charset=utf-8",
 		"/assets/records.js": "text/javascript; charset=utf-8",
+		"/assets/review.js":  "text/javascript; charset=utf-8",
 	} {
 		r := e.must(http.StatusOK, "GET", path, "", "", nil)
 		if got := r.header.Get("Content-Type"); got != ct {

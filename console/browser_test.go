@@ -469,7 +469,7 @@ func newScaleACD(t *testing.T, clock clockwork.Clock, n, q int) *centerACD {
 	}
 }
 
-// TestBrowserRecordings: a QA reviewer lands on the recordings, searches
+// TestBrowserRecordings: a QA reviewer goes to the recordings, searches
 // by queue, sees the callers masked and no caller field to search by, and
 // plays one in the page's player from the API's audio.
 func TestBrowserRecordings(t *testing.T) {
@@ -477,9 +477,10 @@ func TestBrowserRecordings(t *testing.T) {
 	searchFixture(r)
 	b := newBrowser(t)
 	b.open(r.ts.URL, "qiu")
-	if !b.visible("#recordings") || b.visible("#board") || b.visible("#agent") {
-		t.Fatal("a QA reviewer does not land on the recordings")
+	if !b.visible("#review") || b.visible("#board") || b.visible("#agent") {
+		t.Fatal("a QA reviewer does not land on the review page")
 	}
+	b.do("the recordings tab", chromedp.Click(`#tabs button[data-view="recordings"]`), chromedp.WaitVisible("#recordings"))
 	if b.visible(`#rec-form input[name=caller]`) {
 		t.Error("QA may not search by caller, yet the form offers it")
 	}

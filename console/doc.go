@@ -67,9 +67,25 @@
 // (or a supervisor) pauses and resumes its call's recording for card data
 // at /api/agents/{id}/recording/pause and /resume, through [PCIControl].
 //
+// Quality assurance (qa_api.go, through [QA]: recordings/review's
+// service): the scorecard (/api/qa/card, /api/qa/cards/{name}/{version}),
+// the review queue (/api/qa/queue, claiming a call starts its
+// evaluation), the evaluations and their workflow
+// (/api/qa/evaluations, POST .../{id}/{action}: the user acts as the
+// evaluation's reviewer, its agent, or a supervisor), the timed comments
+// on a recording (/api/recordings/{id}/comments), calibrations
+// (/api/qa/calibrations) and QA's report (/api/qa/report, and CSV).
+// Reviewers (QA, supervisors, managers, administrators) score calls;
+// supervisors, managers and administrators also resolve disputes, set up
+// calibrations and read QA's report; a user with a 工号 sees only its
+// own agent's submitted evaluations. A draft is its reviewer's alone
+// (404 to anyone else, like one that does not exist), and a calibration
+// is blind: its reviewers see only their own evaluations until every one
+// has submitted.
+//
 // The package owns users' sessions and the HTTP shapes, nothing else. It
 // reaches the rest through small interfaces it defines, [ACD], [Flows],
-// [Reports], [Recordings], [PCIControl] and [Health] (and the metrics'
+// [Reports], [Recordings], [PCIControl], [QA] and [Health] (and the metrics'
 // http.Handler), implemented elsewhere, and the softphone gateway it is
 // given, so it never talks to Asterisk, the database, blob storage or the
 // file system itself, and it reads no flags or environment: its caller

@@ -8,6 +8,9 @@ import (
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/queue"
 	"github.com/hotline-ivr/hotline/recordings"
+	"github.com/hotline-ivr/hotline/recordings/evaluation"
+	"github.com/hotline-ivr/hotline/recordings/scorecard"
+	"github.com/hotline-ivr/hotline/store"
 )
 
 // ErrInvalidConfig is what every problem [New] finds in its [Config]
@@ -81,6 +84,18 @@ var domainStatuses = []struct {
 	{recordings.ErrLegalHold, http.StatusConflict},
 	{recordings.ErrBadSearch, http.StatusBadRequest},
 	{recordings.ErrBadAuditEntry, http.StatusBadRequest},
+	// QA's (qa_api.go): store's and the rules'.
+	{store.ErrNoEvaluation, http.StatusNotFound},
+	{store.ErrNoCalibration, http.StatusNotFound},
+	{store.ErrNoScorecard, http.StatusNotFound},
+	{store.ErrNotPicked, http.StatusNotFound},
+	{store.ErrNoCall, http.StatusNotFound},
+	{store.ErrClaimed, http.StatusConflict},
+	{store.ErrEvaluated, http.StatusConflict},
+	{store.ErrNotYours, http.StatusForbidden},
+	{store.ErrNotInCalibration, http.StatusForbidden},
+	{evaluation.ErrStep, http.StatusConflict},
+	{scorecard.ErrAnswers, http.StatusBadRequest},
 }
 
 // publicError returns the status and message to answer err with; internal

@@ -14,8 +14,9 @@ const (
 	RoleAgent Role = "agent"
 	// RoleQA (QA reviewer): the reports and the queue totals, and every
 	// recording (to score it), the caller's number masked to its last 4
-	// digits: judging the service needs the voice, not the number. It sees
-	// no live call and acts on nothing.
+	// digits: judging the service needs the voice, not the number; the
+	// review queue, its own evaluations and timed comments. It sees no
+	// live call and acts on no agent.
 	RoleQA Role = "qa"
 	// RoleManager (客服经理): reads everything, acts on nothing: every
 	// agent, call and queue, the event stream, the reports, every recording
@@ -69,16 +70,25 @@ const (
 	// 工号's, else its user name's), to take calls or listen in from. A
 	// user with a 工号 has one whatever its role.
 	ownSoftphone
+	// reviewCalls: QA's review work: the review queue, scoring calls
+	// (their own evaluations), timed comments on recordings, taking part
+	// in calibrations, and reading the evaluations that are not drafts.
+	// Without it a user with a 工号 sees (and acknowledges or disputes)
+	// only its own agent's submitted evaluations.
+	reviewCalls
+	// superviseQA: resolve disputed evaluations (uphold or re-score), set
+	// up calibrations and read their reports, and read QA's report.
+	superviseQA
 )
 
 // roleCapabilities is the whole authorisation table.
 var roleCapabilities = map[Role][]capability{
 	RoleAgent:      {ownSoftphone},
-	RoleQA:         {readReports, hearRecordings},
-	RoleManager:    {seeAll, readReports, hearRecordings, seeCallers, readAudit},
-	RoleSupervisor: {seeAll, actOnAll, supervise, readReports, hearRecordings, seeCallers, ownSoftphone},
+	RoleQA:         {readReports, hearRecordings, reviewCalls},
+	RoleManager:    {seeAll, readReports, hearRecordings, seeCallers, readAudit, reviewCalls, superviseQA},
+	RoleSupervisor: {seeAll, actOnAll, supervise, readReports, hearRecordings, seeCallers, ownSoftphone, reviewCalls, superviseQA},
 	RoleAdmin: {seeAll, actOnAll, supervise, readReports, manageFlows, hearRecordings, seeCallers,
-		manageRetention, readAudit, ownSoftphone},
+		manageRetention, readAudit, ownSoftphone, reviewCalls, superviseQA},
 }
 
 // Valid says whether r is one of the roles.

@@ -36,6 +36,7 @@ type Server struct {
 	dispositions     Dispositioner
 	dispositionCodes []DispositionView
 	history          History // nil: not on this server
+	qa               QA      // nil: not on this server
 	location         *time.Location
 	healthSrc        Health // nil: no /healthz
 	metricsSrc       http.Handler
@@ -73,7 +74,7 @@ func New(cfg Config) (*Server, error) {
 		phone:      cfg.Softphone,
 
 		dispositions: cfg.Dispositioner, dispositionCodes: cfg.Dispositions,
-		history: cfg.History, location: cfg.Location,
+		history: cfg.History, location: cfg.Location, qa: cfg.QA,
 		healthSrc:     cfg.Health,
 		metricsSrc:    cfg.Metrics,
 		proxies:       slices.Clone(cfg.TrustedProxies),
@@ -206,6 +207,22 @@ func (s *Server) handler() http.Handler {
 	})))
 	mux.Handle("GET /api/audit/recordings", s.withRecordings(s.auditJSON))
 	mux.Handle("GET /api/audit/recordings.csv", s.withRecordings(s.auditCSV))
+
+	mux.Handle("GET /api/recordings/{id}/comments", s.withRecordings(s.listComments))
+	mux.Handle("POST /api/recordings/{id}/comments", s.withRecordings(s.addComment))
+
+	mux.Handle("GET /api/qa/card", s.withQA(s.getCard))
+	mux.Handle("GET /api/qa/cards/{name}/{version}", s.withQA(s.getCardVersion))
+	mux.Handle("GET /api/qa/queue", s.reviewer(s.reviewQueue))
+	mux.Handle("POST /api/qa/queue/{call}/{agent}/start", s.reviewer(s.startReview))
+	mux.Handle("POST /api/qa/queue/{call}/{agent}/release", s.reviewer(s.releaseReview))
+	mux.Handle("GET /api/qa/evaluations", s.withQA(s.listEvaluations))
+	mux.Handle("GET /api/qa/evaluations/{id}", s.withQA(s.getEvaluation))
+	mux.Handle("POST /api/qa/evaluations/{id}/{action}", s.withQA(s.actOnEvaluation))
+	mux.Handle("POST /api/qa/calibrations", s.qaSupervisor(s.newCalibration))
+	mux.Handle("POST /api/qa/calibrations/{id}/start", s.reviewer(s.startCalibration))
+	mux.Handle("GET /api/qa/calibrations/{id}/report", s.reviewer(s.calibrationReport))
+	mux.Handle("GET /api/qa/report", s.qaSupervisor(s.qaReport))
 
 	mux.Handle("POST /api/admin/flows/reload", s.admin(s.reloadFlows))
 	mux.Handle("GET /api/admin/flows", s.admin(s.listFlows))

@@ -32,6 +32,8 @@ var (
 	ErrEvaluated = errors.New("the call has an evaluation already")
 	// ErrNoCalibration: there is no such calibration.
 	ErrNoCalibration = errors.New("no such calibration")
+	// ErrNoScorecard: no such version of the scorecard.
+	ErrNoScorecard = errors.New("no such scorecard version")
 	// ErrNotInCalibration: the reviewer is not one of the calibration's.
 	ErrNotInCalibration = errors.New("the reviewer is not in the calibration")
 )
@@ -100,6 +102,9 @@ func (q *QA) ScorecardVersion(ctx context.Context, card *scorecard.Scorecard) (i
 func (q *QA) Scorecard(ctx context.Context, name string, version int) (*scorecard.Scorecard, error) {
 	var body []byte
 	err := q.db.QueryRow(ctx, `SELECT card FROM scorecard_versions WHERE scorecard = $1 AND version = $2`, name, version).Scan(&body)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = ErrNoScorecard
+	}
 	if err != nil {
 		return nil, fmt.Errorf("scorecard %s version %d: %w", name, version, err)
 	}
@@ -513,6 +518,9 @@ func (q *QA) CalibrationReport(ctx context.Context, id int64) (evaluation.Calibr
 	var version int
 	var reviewers []string
 	err := q.db.QueryRow(ctx, `SELECT scorecard, scorecard_version, reviewers FROM calibrations WHERE id = $1`, id).Scan(&name, &version, &reviewers)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = ErrNoCalibration
+	}
 	if err != nil {
 		return evaluation.Calibration{}, nil, fmt.Errorf("calibration %d: %w", id, err)
 	}

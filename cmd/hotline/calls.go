@@ -172,7 +172,9 @@ type records struct {
 	// history reads the call records for the console's screen pop and
 	// agent day; nil without a database.
 	history console.History
-	close   func(context.Context)
+	// qa keeps quality assurance's work; nil without a database.
+	qa    *store.QA
+	close func(context.Context)
 
 	// queueTotals reads the queues' totals of a period (seedToday); nil
 	// without a database.
@@ -264,7 +266,7 @@ func openRecords(ctx context.Context, cfg config.Database, instance string, log 
 		journeys: w, agents: store.NewAgentRecords(w, log),
 		callbacks: store.NewACDCallbacks(callbacks, cbSpool), live: live, handoffs: handoffs, close: closeFn,
 		flowVersions: store.NewFlowVersions(pool), recordings: store.NewRecordings(pool, nil), history: storeHistory{pool},
-		queueTotals: storeQueueTotals(pool),
+		queueTotals: storeQueueTotals(pool), qa: store.NewQA(pool, nil),
 	}, nil
 }
 

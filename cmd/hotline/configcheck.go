@@ -82,6 +82,12 @@ func runConfig(ctx context.Context, e *env, args []string) error {
 		}
 		return errFailed
 	}
+	if _, ps := config.LoadScorecard(path, data, cfg); len(ps) > 0 {
+		for _, p := range ps {
+			fmt.Fprintln(e.stdout, p)
+		}
+		return errFailed
+	}
 	reg := newFlowRegistry(cfg, nil)
 	rep, err := reloadFlows(ctx, reg, dirFlows(cfg.Flows.Dir), slog.New(slog.DiscardHandler))
 	if err != nil && len(rep.Problems) == 0 {

@@ -29,6 +29,12 @@ func TestRun(t *testing.T) {
 	write(t, filepath.Join(queueFlows, "q.yaml"), "flow: q\nnumbers: [\"4001\"]\nlanguages: [zh]\nstart: q\nnodes:\n  q:\n    queue: {name: aftersales, next: bye}\n  bye: {hangup: {}}\n")
 	unknownQueue := filepath.Join(dir, "unknown-queue.yaml")
 	write(t, unknownQueue, "ari:\n  url: http://127.0.0.1:8088/ari\n  username: hotline\nflows:\n  dir: "+queueFlows+"\nqueues:\n  - name: after-sales\n  - name: vip\n")
+	badCard := filepath.Join(dir, "card.yaml")
+	write(t, badCard, "scorecard: Standard\n")
+	withBadCard := filepath.Join(dir, "with-bad-card.yaml")
+	write(t, withBadCard, "ari:\n  url: http://127.0.0.1:8088/ari\n  username: hotline\nflows:\n  dir: "+flows+"\nqa:\n  scorecard: "+badCard+"\n")
+	noCard := filepath.Join(dir, "no-card.yaml")
+	write(t, noCard, "ari:\n  url: http://127.0.0.1:8088/ari\n  username: hotline\nflows:\n  dir: "+flows+"\nqa:\n  scorecard: "+filepath.Join(dir, "none.yaml")+"\n")
 	badCentre := filepath.Join(dir, "bad-centre.yaml")
 	write(t, badCentre, `ari:
   url: http://127.0.0.1:8088/ari
@@ -85,6 +91,12 @@ console:
 		{name: "config check missing flows.dir", args: []string{"config", "check", noFlows}, wantCode: 1, wantStdout: []string{noFlowsProblem + " (the folder of the call-flow *.yaml files"}},
 		{name: "serve missing flows.dir", args: []string{"serve", "--config", noFlows}, wantCode: 1,
 			wantStderr: []string{"hotline: the config file has 1 problem(s):\n" + noFlowsProblem + " (the folder of the call-flow *.yaml files"}},
+		{name: "config check bad scorecard", args: []string{"config", "check", withBadCard}, wantCode: 1,
+			wantStdout: []string{badCard + `:1: scorecard: "Standard" is not a name`}},
+		{name: "config check missing scorecard", args: []string{"config", "check", noCard}, wantCode: 1,
+			wantStdout: []string{noCard + `:7: qa.scorecard: the file "` + filepath.Join(dir, "none.yaml") + `" does not exist`}},
+		{name: "serve bad scorecard", args: []string{"serve", "--config", withBadCard}, wantCode: 1,
+			wantStderr: []string{"hotline: qa.scorecard has ", badCard + `:1: scorecard: "Standard" is not a name`}},
 		{name: "config check flow naming an unknown queue", args: []string{"config", "check", unknownQueue}, wantCode: 1,
 			wantStdout: []string{filepath.Join(queueFlows, "q.yaml") + `:7: nodes.q.queue.name: there is no queue "aftersales" (did you mean after-sales? queues in the configuration: after-sales, vip)` + "\n"}},
 		{name: "config check missing file", args: []string{"config", "check", filepath.Join(dir, "none.yaml")}, wantCode: 1,

@@ -61,6 +61,9 @@ func TestServeRecordsCalls(t *testing.T) {
 	cfg.Log.Level = "debug"
 	cfg.Recordings.Storage = t.TempDir()
 	cfg.Recordings.IVR = []string{"4008009999"}
+	// QA samples often, so that the call is picked for review soon after
+	// it ends.
+	cfg.QA.SampleEvery = 100 * time.Millisecond
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -202,6 +205,25 @@ func TestServeRecordsCalls(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusPartialContent || len(body) != 1000 {
 		t.Errorf("a range of the conversation's audio: %d, %d bytes; want 206 with 1000", resp.StatusCode, len(body))
+	}
+
+	// QA: the sampler picks the call for review; the reviewer starts its
+	// evaluation on the conversation's recording, with the suggestions
+	// from the call's records and the recording's voice activity.
+	logs.waitFor(t, ctx, `"msg":"review: calls picked for review"`)
+	var queue console.ReviewQueueView
+	api.do(http.StatusOK, "GET", "/api/qa/queue", lr.Token, nil, &queue)
+	if len(queue.Calls) != 1 || queue.Calls[0].CallID != caller.ID() || queue.Calls[0].Agent != "1001" {
+		t.Fatalf("review queue %+v, want the call", queue)
+	}
+	var ev console.EvaluationView
+	api.do(http.StatusOK, "POST", "/api/qa/queue/"+caller.ID()+"/1001/start", lr.Token, nil, &ev)
+	suggested := map[string]string{}
+	for _, s := range ev.Suggestions {
+		suggested[s.Item] = s.Answer
+	}
+	if ev.RecordingID != talk.ID || ev.State != "draft" || suggested["caller_hung_up_first"] != "yes" || suggested["dead_air"] == "" {
+		t.Errorf("evaluation %+v, want a draft on the conversation with the suggestions", ev)
 	}
 }
 

@@ -31,6 +31,7 @@ var reportDefaults = reportParams{
 }
 
 var reportHelp = fmt.Sprintf(`Usage: hotline report --from WHEN --to WHEN [flags]
+       hotline report --qa --from WHEN --to WHEN [--tz ZONE] [--format FORMAT]
 
 Prints the contact-centre report of a period from the call records in the
 PostgreSQL database in DATABASE_URL: calls offered, answered and abandoned,
@@ -84,6 +85,14 @@ entry, or from arrival if it never queued):
                  and 5s
   Transfers      transfers; Holds: times on hold
 A "-" has nothing to measure: no calls of that kind.
+
+QA's report (--qa, with --from, --to, --tz and --format only): per agent,
+and for everyone (All), the evaluations submitted in the period outside
+calibrations: evaluations, mean_score, the count of each grade
+(four_stars 90-100, three_stars 85-89, two_stars 80-84, one_star 70-79,
+pass 60-69, fail below 60), auto_fails, failed_most (the items failed
+most, item:count), disputes and their outcomes (upheld, rescored, open);
+the same as GET /api/qa/report.
 
 Environment:
   DATABASE_URL   the database, like postgres://hotline:PASSWORD@db:5432/hotline
@@ -212,11 +221,15 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&p.queue, "queue", "", "")
 	fs.StringVar(&p.agent, "agent", "", "")
 	format := fs.String("format", "table", "")
+	qa := fs.Bool("qa", false, "")
 	if err := parseFlags(fs, args, e, reportHelp); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return &usageError{msg: fmt.Sprintf("report takes no arguments, got %q", fs.Args()), help: reportHelp}
+	}
+	if *qa {
+		return runQAReport(ctx, e, fs, p, *format)
 	}
 	q, err := p.query(func(param string) string { return "--" + param })
 	write, ok := reportWriters[*format]

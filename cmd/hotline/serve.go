@@ -16,6 +16,7 @@ import (
 
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/ivr/acd"
+	"github.com/hotline-ivr/hotline/recordings"
 )
 
 // telemetryFlushTimeout bounds the last export of traces and metrics on exit.
@@ -155,6 +156,20 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 	recWG.Go(func() { recParts.run(recCtx) })
 	defer recWG.Wait()
 	defer stopRec()
+	var archive *recordings.Archive
+	if recParts != nil {
+		archive = recParts.archive
+	}
+	qa, err := openQA(cfg, rec, archive, log)
+	if err != nil {
+		return err
+	}
+	if qa != nil {
+		s.consoleCfg.QA = qa
+		// The sampler picks the week's calls for review until the drain
+		// ends, with the recordings' pipeline.
+		recWG.Go(func() { qa.Run(recCtx, cfg.QA.SampleEvery) })
+	}
 	fs := &flowSet{reg: newFlowRegistry(cfg, rec.flowVersions), read: flows, log: log}
 	if err := loadFlows(ctx, fs.reg, flows, log); err != nil {
 		return err
@@ -230,6 +245,11 @@ func loadServeConfig(path string, getenv func(string) string) (config.Config, er
 	if ps := config.CheckFlowsDir(path, data, cfg); len(ps) > 0 {
 		return cfg, fmt.Errorf("the config file has %d problem(s):\n%w", len(ps), ps)
 	}
+	card, ps := config.LoadScorecard(path, data, cfg)
+	if len(ps) > 0 {
+		return cfg, fmt.Errorf("qa.scorecard has %d problem(s):\n%w", len(ps), ps)
+	}
+	cfg.QA.Card = card
 	if err := cfg.ApplyEnv(getenv); err != nil {
 		return cfg, err
 	}

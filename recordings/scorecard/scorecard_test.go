@@ -234,3 +234,20 @@ sections:
 		}
 	}
 }
+
+// TestCheck: a draft's answers may leave items out, but each one given
+// must fit; the error names every one that does not.
+func TestCheck(t *testing.T) {
+	card := scorecard.Standard()
+	if err := card.Check(scorecard.Answers{}); err != nil {
+		t.Errorf("no answers: %v", err)
+	}
+	items := card.Items()
+	if err := card.Check(scorecard.Answers{items[0].ID: "yes"}); err != nil {
+		t.Errorf("one answer: %v", err)
+	}
+	err := card.Check(scorecard.Answers{items[0].ID: "maybe", "nonsense": "yes"})
+	if !errors.Is(err, scorecard.ErrAnswers) || !strings.Contains(err.Error(), items[0].ID) || !strings.Contains(err.Error(), "nonsense") {
+		t.Errorf("bad answers: %v", err)
+	}
+}

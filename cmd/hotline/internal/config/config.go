@@ -33,8 +33,10 @@ type Config struct {
 	Softphone  Softphone  `yaml:"softphone"`
 	// Dispositions are the codes agents give calls at wrap-up.
 	Dispositions []Disposition `yaml:"dispositions"`
-	Instance     Instance      `yaml:"instance"`
-	Console      Console       `yaml:"console"`
+	// QA is quality assurance: the scorecard and the review sampling.
+	QA       QA       `yaml:"qa"`
+	Instance Instance `yaml:"instance"`
+	Console  Console  `yaml:"console"`
 }
 
 // Flows is where the call flows are: every *.yaml file of Dir, loaded at
@@ -154,6 +156,7 @@ func Default() Config {
 		Recordings:   DefaultRecordings(),
 		Softphone:    DefaultSoftphone(),
 		Dispositions: DefaultDispositions(),
+		QA:           DefaultQA(),
 		Instance: Instance{
 			Name: hostname(),
 		},

@@ -78,6 +78,7 @@ func (d *decoder) validate(c *Config) {
 	d.validateRecordings(c.Recordings)
 	d.validateSoftphone(c.Softphone)
 	d.validateDispositions(c.Dispositions)
+	d.validateQA(c.QA)
 }
 
 func (d *decoder) positive(field string, v time.Duration) {

@@ -7,17 +7,18 @@ import { language, onLanguage, setLanguage, t, translate } from "./i18n.js";
 import { AgentDesk } from "./agent.js";
 import { Board } from "./board.js";
 import { Records } from "./records.js";
+import { Review } from "./review.js";
 import { Softphone } from "./softphone.js";
 
 // views lists, for each role, the views it gets, the first its home. An
 // agent-less supervisor has no desk; a user with an agent ID also gets
 // the desk whatever its role.
 const viewsByRole = {
-  agent: ["agent", "recordings"],
-  qa: ["recordings"],
-  manager: ["board", "recordings"],
-  supervisor: ["board", "recordings"],
-  admin: ["board", "recordings"],
+  agent: ["agent", "review", "recordings"],
+  qa: ["review", "recordings"],
+  manager: ["board", "review", "recordings"],
+  supervisor: ["board", "review", "recordings"],
+  admin: ["board", "review", "recordings"],
 };
 
 const app = {
@@ -56,6 +57,7 @@ function signedIn(me) {
     if (name === "agent") app.views.agent = new AgentDesk(me, app.live);
     if (name === "board") app.views.board = new Board(me, app.live);
     if (name === "recordings") app.views.recordings = new Records(me);
+    if (name === "review") app.views.review = new Review(me);
   }
   // A supervisor without a desk whose phone is the browser listens in
   // from the wallboard's phone.
@@ -127,6 +129,12 @@ async function main() {
   });
   app.live.onStatus((up) => {
     $("offline").hidden = up;
+  });
+  // The recordings' "review" button opens a recording on the review page.
+  document.addEventListener("hotline:review", (ev) => {
+    if (!app.views.review) return;
+    show("review");
+    app.views.review.openRecording(ev.detail.recording);
   });
   // A view's request answered 401: the session ended.
   document.addEventListener("hotline:signed-out", () => {

@@ -25,12 +25,16 @@ export class Records {
 
   stop() {
     this.abort.abort();
+    this.stopAudio();
+    this.clear();
+  }
+
+  stopAudio() {
     const audio = $("rec-audio");
     audio.pause();
     audio.removeAttribute("src");
     audio.hidden = true;
     $("rec-playing").hidden = true;
-    this.clear();
   }
 
   clear() {
@@ -90,11 +94,22 @@ export class Records {
       h("td", {}, r.csat || ""),
       h("td", {}, r.pci_pauses),
       h("td", {}, r.state),
-      h("td", {}, r.audio ? h("button", { type: "button", "data-play": r.audio, "data-id": r.id }, t("rec.play")) : ""),
+      h(
+        "td",
+        {},
+        r.audio ? h("button", { type: "button", "data-play": r.audio, "data-id": r.id }, t("rec.play")) : "",
+        h("button", { type: "button", "data-review": r.id }, t("rec.review")),
+      ),
     );
   }
 
   play(ev) {
+    const r = ev.target.closest("button[data-review]");
+    if (r) {
+      this.stopAudio();
+      document.dispatchEvent(new CustomEvent("hotline:review", { detail: { recording: r.dataset.review } }));
+      return;
+    }
     const b = ev.target.closest("button[data-play]");
     if (!b) return;
     const audio = $("rec-audio");

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hotline-ivr/hotline/console"
+	"github.com/hotline-ivr/hotline/recordings/evaluation"
+	"github.com/hotline-ivr/hotline/store"
+)
+
+// qaReportFlags are the flags report --qa takes; the others are the
+// contact-centre report's.
+var qaReportFlags = map[string]bool{"qa": true, "from": true, "to": true, "tz": true, "format": true}
+
+// runQAReport prints QA's report (hotline report --qa): per agent and for
+// everyone, the evaluations submitted in [from, to) outside calibrations,
+// as GET /api/qa/report gives it.
+func runQAReport(ctx context.Context, e *env, fs *flag.FlagSet, p reportParams, format string) error {
+	var problems []string
+	fs.Visit(func(f *flag.Flag) {
+		if !qaReportFlags[f.Name] {
+			problems = append(problems, fmt.Sprintf("--%s is not for --qa (it takes --from, --to, --tz and --format)", f.Name))
+		}
+	})
+	loc, err := time.LoadLocation(p.tz)
+	if err != nil || p.tz == "" {
+		problems = append(problems, fmt.Sprintf("--tz: unknown time zone %q: use a name like Asia/Shanghai or UTC", p.tz))
+		loc = time.UTC
+	}
+	from, okFrom := parseWhen(p.from, loc, false)
+	if !okFrom {
+		problems = append(problems, "--from: "+whenProblem(p.from))
+	}
+	to, okTo := parseWhen(p.to, loc, true)
+	if !okTo {
+		problems = append(problems, "--to: "+whenProblem(p.to))
+	}
+	if okFrom && okTo && !from.Before(to) {
+		problems = append(problems, fmt.Sprintf("--to: the period ends (%s) before it starts (%s)", to.Format(time.RFC3339), from.Format(time.RFC3339)))
+	}
+	write, ok := qaReportWriters[format]
+	if !ok {
+		problems = append(problems, fmt.Sprintf("--format: %q is not a format: use table, csv or json", format))
+	}
+	if len(problems) > 0 {
+		return &usageError{msg: strings.Join(problems, "\nhotline: "), help: reportHelp}
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	db, err := openDatabaseURL(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rows, err := store.NewQA(db, nil).QAReport(ctx, from, to)
+	if err != nil {
+		return explainReportError(err)
+	}
+	if rows == nil {
+		rows = []evaluation.ReportRow{}
+	}
+	return write(e.stdout, console.QAReportView{From: from, To: to, Rows: rows})
+}
+
+// qaReportWriters print QA's report in each --format.
+var qaReportWriters = map[string]func(io.Writer, console.QAReportView) error{
+	"table": writeQAReportTable,
+	"csv":   func(w io.Writer, v console.QAReportView) error { return console.WriteQAReportCSV(w, v.Rows) },
+	"json": func(w io.Writer, v console.QAReportView) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	},
+}
+
+// writeQAReportTable prints a heading and the report's columns, the row
+// for everyone last, as "All".
+func writeQAReportTable(w io.Writer, v console.QAReportView) error {
+	loc := v.From.Location()
+	fmt.Fprintf(w, "QA report %s to %s (%s): evaluations submitted, calibrations left out.\n\n",
+		v.From.Format(reportTimeLayout), v.To.In(loc).Format(reportTimeLayout), loc)
+	table := [][]string{console.QAReportColumns()}
+	for _, r := range v.Rows {
+		rec := console.QAReportRecord(r)
+		if rec[0] == "" {
+			rec[0] = "All"
+		}
+		if rec[len(rec)-5] == "" {
+			rec[len(rec)-5] = noValue
+		}
+		table = append(table, rec)
+	}
+	return writeColumns(w, table)
+}
