@@ -130,6 +130,7 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 	if err != nil {
 		return err
 	}
+	defer s.closeSoftphone() // when run never comes
 	rec, err := openRecords(ctx, cfg.Database, cfg.Instance.Name, log)
 	if err != nil {
 		return err

@@ -82,13 +82,6 @@ func newServer(cfg config.Config, log *slog.Logger, meter metric.Meter, metrics 
 		// The centre's day: the agent's "today", QA's report's dates.
 		Location: cfg.Location(),
 	}
-	gw, err := softphoneGateway(cfg.Softphone, log.With("component", "softphone"), &s.phoneACD)
-	if err != nil {
-		return nil, fmt.Errorf("the softphone gateway: %w", err)
-	}
-	if gw != nil {
-		s.softphone, s.consoleCfg.Softphone = gw, gw
-	}
 	if cfg.Database.URL != "" {
 		s.reports = newReportAPI(cfg.Database.URL, log)
 		s.consoleCfg.Reports = s.reports
@@ -118,7 +111,17 @@ func newServer(cfg config.Config, log *slog.Logger, meter metric.Meter, metrics 
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		}
 	}
+	// Last, as it starts goroutines: whoever gets the server closes it
+	// (closeSoftphone).
+	gw, err := softphoneGateway(cfg.Softphone, log.With("component", "softphone"), &s.phoneACD)
+	if err != nil {
+		return nil, fmt.Errorf("the softphone gateway: %w", err)
+	}
+	if gw != nil {
+		s.softphone, s.consoleCfg.Softphone = gw, gw
+	}
 	if err := s.serveConsole(nil, nil); err != nil {
+		s.closeSoftphone()
 		return nil, err
 	}
 	return s, nil
@@ -250,12 +253,8 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	s.reports.close()
-	if s.softphone != nil {
-		// The browsers' connections end with the calls they carried.
-		if err := s.softphone.Close(); err != nil {
-			s.log.Warn("closing the softphone gateway", "error", err)
-		}
-	}
+	// The browsers' connections end with the calls they carried.
+	s.closeSoftphone()
 	stopARI()
 	wg.Wait()
 	if failure != nil && !errors.Is(failure, http.ErrServerClosed) {

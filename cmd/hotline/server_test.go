@@ -83,6 +83,7 @@ func startServer(t *testing.T, cfg config.Config, log *slog.Logger) *running {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.closeSoftphone) // run closes it too; this is for a failure before
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -43,3 +43,13 @@ func (s *server) softphones() acd.Softphones {
 	}
 	return s.softphone
 }
+
+// closeSoftphone closes the gateway, if there is one; again does nothing.
+func (s *server) closeSoftphone() {
+	if s.softphone == nil {
+		return
+	}
+	if err := s.softphone.Close(); err != nil {
+		s.log.Warn("closing the softphone gateway", "error", err)
+	}
+}

@@ -73,10 +73,16 @@ func TestSuggest(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("suggestions %v: items for people (greeting, wording...) must get none", got)
 	}
+	if w := got["caller_hung_up_first"].Why; w.En != "hung up by the agent" || w.Zh != "挂机方：坐席" {
+		t.Errorf("caller_hung_up_first's reason %+v", w)
+	}
+	if w := got["hold_time"].Why; w.En != "on hold 90.0 s in all (at most 2 min)" || w.Zh != "保持共90.0秒（上限2分钟）" {
+		t.Errorf("hold_time's reason %+v", w)
+	}
 	if w := got["first_contact"].Why; w.En != "the caller called again 3.0 days later (within 7)" || w.Zh == "" {
 		t.Errorf("first_contact's reason %+v", w)
 	}
-	if w := got["dead_air"].Why.En; w != "longest dead air 12.0 s (at most 10s)" {
+	if w := got["dead_air"].Why; w.En != "longest dead air 12.0 s (at most 10 s)" || w.Zh != "最长冷场12.0秒（上限10秒）" {
 		t.Errorf("dead_air's reason %q", w)
 	}
 

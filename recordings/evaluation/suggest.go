@@ -69,8 +69,46 @@ func yes(ok bool) string {
 	return "no"
 }
 
+// both is an argument of why said in each language.
+type both struct{ zh, en string }
+
+// why is a suggestion's reason in both languages; an argument that is a
+// both is put in each language's own words.
 func why(zh, en string, args ...any) scorecard.Text {
-	return scorecard.Text{Zh: fmt.Sprintf(zh, args...), En: fmt.Sprintf(en, args...)}
+	zhArgs, enArgs := make([]any, len(args)), make([]any, len(args))
+	for i, a := range args {
+		zhArgs[i], enArgs[i] = a, a
+		if b, ok := a.(both); ok {
+			zhArgs[i], enArgs[i] = b.zh, b.en
+		}
+	}
+	return scorecard.Text{Zh: fmt.Sprintf(zh, zhArgs...), En: fmt.Sprintf(en, enArgs...)}
+}
+
+// limit says a time limit as people do: 2分钟 / 2 min, 10秒 / 10 s,
+// 1分30秒 / 1 min 30 s.
+func limit(d time.Duration) both {
+	m, s := int(d/time.Minute), int(d%time.Minute/time.Second)
+	switch {
+	case m == 0:
+		return both{fmt.Sprintf("%d秒", s), fmt.Sprintf("%d s", s)}
+	case s == 0:
+		return both{fmt.Sprintf("%d分钟", m), fmt.Sprintf("%d min", m)}
+	}
+	return both{fmt.Sprintf("%d分%d秒", m, s), fmt.Sprintf("%d min %d s", m, s)}
+}
+
+// party names who hung up.
+func party(who string) both {
+	switch who {
+	case "caller":
+		return both{"客户", "the caller"}
+	case "agent":
+		return both{"坐席", "the agent"}
+	case "system":
+		return both{"系统", "the system"}
+	}
+	return both{who, who}
 }
 
 func suggest(it scorecard.Item, src scorecard.Source, f Facts) (Suggestion, bool) {
@@ -88,7 +126,7 @@ func suggest(it scorecard.Item, src scorecard.Source, f Facts) (Suggestion, bool
 		if f.HungUpBy == "" {
 			return Suggestion{}, false
 		}
-		return Suggestion{Answer: yes(f.HungUpBy == "caller"), Why: why("挂机方：%s", "hung up by: %s", f.HungUpBy)}, true
+		return Suggestion{Answer: yes(f.HungUpBy == "caller"), Why: why("挂机方：%s", "hung up by %s", party(f.HungUpBy))}, true
 	case "hold_count":
 		if f.Holds == nil {
 			return Suggestion{}, false
@@ -98,7 +136,7 @@ func suggest(it scorecard.Item, src scorecard.Source, f Facts) (Suggestion, bool
 		if f.HoldTime == nil {
 			return Suggestion{}, false
 		}
-		return Suggestion{Answer: yes(*f.HoldTime <= src.MaxTime), Why: why("保持共%s秒（上限%s）", "on hold %s s in all (at most %s)", secs(*f.HoldTime), src.MaxTime)}, true
+		return Suggestion{Answer: yes(*f.HoldTime <= src.MaxTime), Why: why("保持共%s秒（上限%s）", "on hold %s s in all (at most %s)", secs(*f.HoldTime), limit(src.MaxTime))}, true
 	case "transfer_count":
 		if f.Transfers == nil {
 			return Suggestion{}, false
@@ -133,7 +171,7 @@ func suggest(it scorecard.Item, src scorecard.Source, f Facts) (Suggestion, bool
 		if f.WrapUp == nil {
 			return Suggestion{}, false
 		}
-		return Suggestion{Answer: yes(*f.WrapUp <= src.MaxTime), Why: why("话后处理%s秒（上限%s）", "wrap-up %s s (at most %s)", secs(*f.WrapUp), src.MaxTime)}, true
+		return Suggestion{Answer: yes(*f.WrapUp <= src.MaxTime), Why: why("话后处理%s秒（上限%s）", "wrap-up %s s (at most %s)", secs(*f.WrapUp), limit(src.MaxTime))}, true
 	case "disposition_given":
 		if !f.Recorded {
 			return Suggestion{}, false
@@ -146,15 +184,15 @@ func suggest(it scorecard.Item, src scorecard.Source, f Facts) (Suggestion, bool
 	t := f.Talk
 	switch src.From {
 	case "dead_air":
-		return Suggestion{Answer: yes(t.LongestDeadAir <= src.MaxTime), Why: why("最长冷场%s秒（上限%s）", "longest dead air %s s (at most %s)", secs(t.LongestDeadAir), src.MaxTime)}, true
+		return Suggestion{Answer: yes(t.LongestDeadAir <= src.MaxTime), Why: why("最长冷场%s秒（上限%s）", "longest dead air %s s (at most %s)", secs(t.LongestDeadAir), limit(src.MaxTime))}, true
 	case "over_talk":
-		return Suggestion{Answer: yes(t.OverTalkTime <= src.MaxTime), Why: why("抢话共%s秒（上限%s）", "over-talk %s s in all (at most %s)", secs(t.OverTalkTime), src.MaxTime)}, true
+		return Suggestion{Answer: yes(t.OverTalkTime <= src.MaxTime), Why: why("抢话共%s秒（上限%s）", "over-talk %s s in all (at most %s)", secs(t.OverTalkTime), limit(src.MaxTime))}, true
 	case "agent_talk_ratio":
 		ok := t.AgentShare >= src.MinRatio && t.AgentShare <= src.MaxRatio
 		return Suggestion{Answer: yes(ok), Why: why("坐席说话占比%.0f%%（%.0f%%–%.0f%%）", "the agent's share of the talking %.0f%% (%.0f%%–%.0f%%)", 100*t.AgentShare, 100*src.MinRatio, 100*src.MaxRatio)}, true
 	case "customer_monologue":
 		l := t.LongestMonologue.Len()
-		return Suggestion{Answer: yes(l <= src.MaxTime), Why: why("客户最长独白%s秒（上限%s）", "the caller's longest monologue %s s (at most %s)", secs(l), src.MaxTime)}, true
+		return Suggestion{Answer: yes(l <= src.MaxTime), Why: why("客户最长独白%s秒（上限%s）", "the caller's longest monologue %s s (at most %s)", secs(l), limit(src.MaxTime))}, true
 	}
 	return Suggestion{}, false
 }
