@@ -30,8 +30,12 @@ import (
 // errNoQA answers QA's endpoints on a server without it.
 var errNoQA = httpErrorf(http.StatusServiceUnavailable, "quality assurance is not available on this server: it has no database")
 
-// maxCommentRunes bounds a timed comment's text.
-const maxCommentRunes = 2000
+// maxCommentRunes bounds a timed comment's text; maxCommentOffset its
+// offset in seconds, whatever the recording's length.
+const (
+	maxCommentRunes  = 2000
+	maxCommentOffset = 24 * 3600
+)
 
 // withQA runs h for a signed-in user when this server has QA.
 func (s *Server) withQA(h handler) http.Handler {
@@ -463,7 +467,7 @@ func (s *Server) addComment(w http.ResponseWriter, r *http.Request, sess session
 		return httpErrorf(http.StatusBadRequest, "body: the comment has no text")
 	case utf8.RuneCountInString(body) > maxCommentRunes:
 		return httpErrorf(http.StatusBadRequest, "body: longer than %d characters", maxCommentRunes)
-	case math.IsNaN(req.OffsetSeconds) || req.OffsetSeconds < 0 || (length > 0 && req.OffsetSeconds > length+1):
+	case math.IsNaN(req.OffsetSeconds) || req.OffsetSeconds < 0 || req.OffsetSeconds > maxCommentOffset || (length > 0 && req.OffsetSeconds > length+1):
 		return httpErrorf(http.StatusBadRequest, "offset_seconds: %v is not within the recording (0 to %.1f s)", req.OffsetSeconds, length)
 	}
 	if req.EvaluationID != 0 {

@@ -79,6 +79,8 @@ func newServer(cfg config.Config, log *slog.Logger, meter metric.Meter, metrics 
 		Health: serverHealth{s}, Metrics: metrics, MetricsToken: cfg.HTTP.MetricsToken,
 		TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(), SecureCookies: cfg.HTTP.SecureCookies,
 		Logger: log.With("component", "console"),
+		// The centre's day: the agent's "today", QA's report's dates.
+		Location: cfg.Location(),
 	}
 	if cfg.Database.URL != "" {
 		s.reports = newReportAPI(cfg.Database.URL, log)
