@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hotline-ivr/hotline/internal/strictyaml"
 )
 
 // maxFileSize bounds a flow file; real flows are a few kilobytes.
@@ -76,41 +78,11 @@ func (d *decoder) aliases(root *yaml.Node) {
 	}
 }
 
-var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-
-// parserProblems are the problems yaml.v3's parser (not its scanner)
-// reports. For these it prints the 0-based line of the construct that holds
-// the problem, so one is added.
-var parserProblems = []string{
-	"did not find expected ',' or ']'",
-	"did not find expected ',' or '}'",
-	"did not find expected '-' indicator",
-	"did not find expected <document start>",
-	"did not find expected key",
-	"did not find expected node content",
-	"found duplicate %TAG directive",
-	"found duplicate %YAML directive",
-	"found incompatible YAML document",
-	"found undefined tag handle",
-}
-
 // yamlError records an error from the YAML library, keeping its line.
 func (d *decoder) yamlError(err error) {
-	msg := err.Error()
-	line := 1
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-		if slices.Contains(parserProblems, msg) {
-			line++
-		}
+	for _, p := range strictyaml.SyntaxProblems(err) {
+		d.add(p.Line, "", p.Hint, "%s", p.Msg)
 	}
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	hint := ""
-	if strings.Contains(msg, "cannot start any token") {
-		hint = "YAML indents with spaces; a tab is not allowed"
-	}
-	d.add(line, "", hint, "YAML syntax error: %s", msg)
 	d.unreadable = true
 }
 

@@ -5,30 +5,14 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/hotline-ivr/hotline/internal/strictyaml"
 )
 
-// Problem is one thing wrong with a flow file.
-type Problem struct {
-	File  string
-	Line  int
-	Field string // path of YAML keys, like nodes.main.menu.options."1"; empty for syntax errors
-	Msg   string // what is wrong
-	Hint  string // how to fix it; may be empty
-}
-
-// Error formats the problem as FILE:LINE: field.path: what is wrong (hint).
-func (p Problem) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s:%d: ", p.File, p.Line)
-	if p.Field != "" {
-		b.WriteString(p.Field + ": ")
-	}
-	b.WriteString(p.Msg)
-	if p.Hint != "" {
-		b.WriteString(" (" + p.Hint + ")")
-	}
-	return b.String()
-}
+// Problem is one thing wrong with a flow file: FILE:LINE: field.path
+// (YAML keys, like nodes.main.menu.options."1"; empty for syntax errors):
+// what is wrong (hint).
+type Problem = strictyaml.Problem
 
 // Problems is every problem found, ordered by file and line. It is the error
 // [Parse] and [Registry.Load] return, and it matches [ErrInvalid].
@@ -59,7 +43,7 @@ func (ps Problems) sort() {
 func closest(got string, known []string) string {
 	best, bestDist := "", 3 // more than 2 edits away is not a typo
 	for _, k := range known {
-		if d := editDistance(strings.ToLower(got), strings.ToLower(k)); d < bestDist {
+		if d := strictyaml.EditDistance(strings.ToLower(got), strings.ToLower(k)); d < bestDist {
 			best, bestDist = k, d
 		}
 	}
@@ -81,25 +65,4 @@ func suggest(got string, known []string, what string) string {
 		return "there are no " + what
 	}
 	return what + ": " + list
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -182,12 +182,23 @@ var parserProblems = []string{
 
 // YAMLError records an error from the YAML library, keeping its line.
 func (d *Decoder) YAMLError(err error) {
+	for _, p := range SyntaxProblems(err) {
+		d.Add(p.Line, "", p.Hint, "%s", p.Msg)
+	}
+	d.Unreadable = true
+}
+
+// SyntaxProblems are the problems an error of yaml.v3 (a syntax error, or
+// its type errors) holds, each at the line it means (File and Field
+// empty).
+func SyntaxProblems(err error) []Problem {
 	var msgs []string
 	if te, ok := errors.AsType[*yaml.TypeError](err); ok {
 		msgs = te.Errors
 	} else {
 		msgs = []string{err.Error()}
 	}
+	var out []Problem
 	for _, msg := range msgs {
 		line := 1
 		if m := yamlLine.FindStringSubmatch(msg); m != nil {
@@ -202,9 +213,9 @@ func (d *Decoder) YAMLError(err error) {
 		if strings.Contains(msg, "cannot start any token") {
 			hint = "YAML indents with spaces; a tab is not allowed"
 		}
-		d.Add(line, "", hint, "YAML syntax error: %s", msg)
+		out = append(out, Problem{Line: line, Msg: "YAML syntax error: " + msg, Hint: hint})
 	}
-	d.Unreadable = true
+	return out
 }
 
 var durationType = reflect.TypeFor[time.Duration]()

@@ -12,6 +12,10 @@
 // are the caller's, reported with [Decoder.At] at the line of the field or
 // of its nearest ancestor in the file.
 //
+// The call flows' own parser (package callflow) shares its Problem, its
+// reading of yaml.v3's syntax errors (SyntaxProblems) and its typo
+// distance (EditDistance).
+//
 // It owns no file format and reads no file itself: callers hand it the
 // bytes and the name to report.
 package strictyaml
