@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hotline-ivr/hotline/console"
+	"github.com/hotline-ivr/hotline/console/softphone"
 	"github.com/hotline-ivr/hotline/ivr/media"
 )
 
@@ -163,6 +164,27 @@ const pageHears = `(async () => {
   return JSON.stringify(out);
 })()`
 
+// playsAsterisk makes ast Asterisk's side of the calls the fake ACD
+// answers: attached to the agent's gateway session, sending 1 kHz, and
+// detached at the hang-up.
+func playsAsterisk(e *env, g *softphone.Gateway, ast *fakeAsterisk) {
+	e.acd.onPhone(func(agent, callID string) error {
+		host, err := g.ExternalHost(agent)
+		if err != nil {
+			return err
+		}
+		dst, err := netip.ParseAddrPort(host)
+		if err != nil {
+			return err
+		}
+		if err := g.Attach(agent, "ext-"+callID, ast.addr()); err != nil {
+			return err
+		}
+		ast.play(dst)
+		return nil
+	}, func(agent, callID string) { g.Detach(agent, "ext-"+callID) })
+}
+
 // TestBrowserSoftphone: an agent whose phone is the browser signs in; the
 // page connects its softphone to a real gateway with a fake microphone
 // playing 600 Hz. A ringing call shows the incoming-call panel with its
@@ -179,21 +201,7 @@ func TestBrowserSoftphone(t *testing.T) {
 	}
 	e := newEnv(t, func(c *console.Config) { c.Softphone = g })
 	ast := newFakeAsterisk(t)
-	e.acd.onPhone(func(agent, callID string) error {
-		host, err := g.ExternalHost(agent)
-		if err != nil {
-			return err
-		}
-		dst, err := netip.ParseAddrPort(host)
-		if err != nil {
-			return err
-		}
-		if err := g.Attach(agent, "ext-"+callID, ast.addr()); err != nil {
-			return err
-		}
-		ast.play(dst)
-		return nil
-	}, func(agent, callID string) { g.Detach(agent, "ext-"+callID) })
+	playsAsterisk(e, g, ast)
 	e.acd.setDevice(t, "1001", "WebRTC/1001")
 
 	b := newBrowser(t, softphoneFlags(mic)...)
@@ -376,21 +384,7 @@ func TestBrowserSoftphoneRejoinsItsCall(t *testing.T) {
 	}
 	e := newEnv(t, func(c *console.Config) { c.Softphone = g })
 	ast := newFakeAsterisk(t)
-	e.acd.onPhone(func(agent, callID string) error {
-		host, err := g.ExternalHost(agent)
-		if err != nil {
-			return err
-		}
-		dst, err := netip.ParseAddrPort(host)
-		if err != nil {
-			return err
-		}
-		if err := g.Attach(agent, "ext-"+callID, ast.addr()); err != nil {
-			return err
-		}
-		ast.play(dst)
-		return nil
-	}, func(agent, callID string) { g.Detach(agent, "ext-"+callID) })
+	playsAsterisk(e, g, ast)
 	e.acd.mu.Lock()
 	e.acd.onRejoin = func(agent, callID string) error { return g.Attach(agent, "ext2-"+callID, ast.addr()) }
 	e.acd.mu.Unlock()
