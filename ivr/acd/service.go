@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -144,6 +145,7 @@ type Service struct {
 
 	kick   chan struct{} // wakes Run: something changed in the center
 	seq    atomic.Uint64 // resource ids
+	tag    string        // this process's own part of them
 	seen   atomic.Int64  // events routed through Handler
 	busy   atomic.Int64  // messages queued or being handled, and pending kicks (tests wait for 0)
 	timers timerBook
@@ -214,6 +216,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.AdoptWait = DefaultAdoptWait
 	}
 	return &Service{
+		tag: newTag(),
 		cfg: cfg, center: cfg.Center, pbx: cfg.PBX, clock: cfg.Clock, log: cfg.Logger,
 		kick:     make(chan struct{}, 1),
 		sessions: map[string]*session{}, owners: map[string]*session{}, channels: map[string]bool{}, byAgent: map[string]*session{},
@@ -374,8 +377,17 @@ func (s *Service) session(callID string) *session {
 }
 
 // newID is a fresh id for an ARI resource the service creates.
+// Each process has a random tag of its own, so that two instances (or one
+// restarted on a clock that did not move, as tests' fake clocks) never
+// name two resources alike in one Asterisk: Asterisk refuses the second
+// (409).
 func (s *Service) newID() string {
-	return idPrefix + strconv.FormatUint(s.seq.Add(1), 36) + "-" + strconv.FormatInt(s.clock.Now().UnixNano()%1e9, 36)
+	return idPrefix + s.tag + strconv.FormatUint(s.seq.Add(1), 36) + "-" + strconv.FormatInt(s.clock.Now().UnixNano()%1e9, 36)
+}
+
+// newTag is a random tag of 5 base-36 characters.
+func newTag() string {
+	return strconv.FormatUint(1_679_616+rand.Uint64N(60_466_176-1_679_616), 36) // 36^4 to 36^5-1: always 5 characters
 }
 
 // own routes the events of resource id to ses. Only ses's goroutine
