@@ -17,6 +17,7 @@ import (
 	_ "time/tzdata" // --tz works where the system has no zone files (containers)
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"golang.org/x/text/width"
 
 	"github.com/hotline-ivr/hotline/store"
 )
@@ -342,13 +343,13 @@ func writeColumns(w io.Writer, rows [][]string) error {
 	widths := make([]int, len(rows[0]))
 	for _, row := range rows {
 		for i, c := range row {
-			widths[i] = max(widths[i], len([]rune(c)))
+			widths[i] = max(widths[i], displayWidth(c))
 		}
 	}
 	var b strings.Builder
 	for _, row := range rows {
 		for i, c := range row {
-			pad := strings.Repeat(" ", widths[i]-len([]rune(c)))
+			pad := strings.Repeat(" ", widths[i]-displayWidth(c))
 			switch {
 			case i == 0:
 				b.WriteString(c + pad)
@@ -360,6 +361,21 @@ func writeColumns(w io.Writer, rows [][]string) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// displayWidth is how many columns a terminal gives s: two for each wide
+// character (Chinese names: 售后), one for the others.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 func count(n int64) string { return strconv.FormatInt(n, 10) }
