@@ -42,6 +42,7 @@ type QA interface {
 	NewCalibration(ctx context.Context, callID, agent string, reviewers []string, by string) (int64, error)
 	StartCalibration(ctx context.Context, id int64, reviewer string) (evaluation.Evaluation, error)
 	CalibrationReport(ctx context.Context, id int64) (evaluation.Calibration, []string, error)
-	// Report is the report per agent (and for everyone) over [from, to).
-	Report(ctx context.Context, from, to time.Time) ([]evaluation.ReportRow, error)
+	// Report is the report per agent or per team (and for everyone) over
+	// [from, to).
+	Report(ctx context.Context, from, to time.Time, by evaluation.ReportBy) ([]evaluation.ReportRow, error)
 }

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -595,25 +596,32 @@ func (s *Server) calibrationReport(w http.ResponseWriter, r *http.Request, sess 
 	return nil
 }
 
-// qaReport handles GET /api/qa/report?from=&to=&tz=&format=: QA's report
-// per agent (and for everyone, agent "") over [from, to), as JSON or,
-// with format=csv, a CSV file. from and to are dates (to's whole day
-// included) or times, in tz (a zone name; the centre's by default), or
-// RFC 3339 times.
+// qaReport handles GET /api/qa/report?from=&to=&tz=&by=&format=: QA's
+// report per agent (by=agent, the default; each row with its agent's
+// team) or per team (by=team; the agents in no team in the row
+// evaluation.NoTeam), and for everyone (agent and team ""), over
+// [from, to), as JSON or, with format=csv, a CSV file. from and to are
+// dates (to's whole day included) or times, in tz (a zone name; the
+// centre's by default), or RFC 3339 times.
 func (s *Server) qaReport(w http.ResponseWriter, r *http.Request, _ session) error {
-	q, err := onlyParams(r, "from", "to", "tz", "format")
+	q, err := onlyParams(r, "from", "to", "tz", "by", "format")
 	if err != nil {
 		return err
 	}
 	from, to, err := qaPeriod(first(q, "from"), first(q, "to"), first(q, "tz"), s.location)
-	if err != nil {
-		return err
+	by, byErr := evaluation.ParseReportBy(first(q, "by"))
+	if byErr != nil {
+		byErr = httpErrorf(http.StatusBadRequest, "by: %v", byErr)
 	}
 	format := first(q, "format")
+	var formatErr error
 	if format != "" && format != "json" && format != "csv" {
-		return httpErrorf(http.StatusBadRequest, "format: %q is not json or csv", format)
+		formatErr = httpErrorf(http.StatusBadRequest, "format: %q is not json or csv", format)
 	}
-	rows, err := s.qa.Report(r.Context(), from, to)
+	if err := cmp.Or(err, byErr, formatErr); err != nil {
+		return err
+	}
+	rows, err := s.qa.Report(r.Context(), from, to, by)
 	if err != nil {
 		return err
 	}
@@ -625,13 +633,16 @@ func (s *Server) qaReport(w http.ResponseWriter, r *http.Request, _ session) err
 		h.Set("Content-Type", "text/csv; charset=utf-8")
 		h.Set("Cache-Control", "no-store")
 		name := fmt.Sprintf("qa-report-%s-%s.csv", from.Format("20060102"), to.Format("20060102"))
+		if by == evaluation.ByTeam {
+			name = fmt.Sprintf("qa-report-by-team-%s-%s.csv", from.Format("20060102"), to.Format("20060102"))
+		}
 		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-		if err := WriteQAReportCSV(w, rows); err != nil && r.Context().Err() == nil {
+		if err := WriteQAReportCSV(w, by, rows); err != nil && r.Context().Err() == nil {
 			s.log.ErrorContext(r.Context(), "console: writing QA's report CSV", slog.Any("error", err))
 		}
 		return nil
 	}
-	writeJSON(w, http.StatusOK, QAReportView{From: from, To: to, Rows: rows})
+	writeJSON(w, http.StatusOK, QAReportView{From: from, To: to, By: by, Rows: rows})
 	return nil
 }
 

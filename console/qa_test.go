@@ -49,7 +49,8 @@ func newQAEnv(t *testing.T) *qaEnv {
 	r.janitor = recordings.NewJanitor(r.store, r.bucket, nil)
 	archive := recordings.NewArchive(r.store, r.bucket, r.janitor)
 	q := &qaEnv{recEnv: r, qa: store.NewQA(db, r.rclock)}
-	q.svc, err = review.New(review.Config{QA: q.qa, Archive: archive, Card: scorecard.Standard(), Location: time.UTC, Clock: r.rclock})
+	q.svc, err = review.New(review.Config{QA: q.qa, Archive: archive, Card: scorecard.Standard(), Location: time.UTC, Clock: r.rclock,
+		Teams: map[string]string{"1001": "售后 After-sales", "1003": "售后 After-sales"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +303,7 @@ func TestQAWorkflow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 3 || !slices.Equal(recs[0], console.QAReportColumns()) || recs[1][0] != "1001" || recs[1][1] != "1" || recs[1][2] != "100.0" {
+	if len(recs) != 3 || !slices.Equal(recs[0], console.QAReportColumns(evaluation.ByAgent)) || recs[1][0] != "1001" || recs[1][1] != "1" || recs[1][2] != "100.0" {
 		t.Errorf("CSV: %q", recs)
 	}
 	if cols := strings.Join(recs[0], ","); cols != "agent,evaluations,mean_score,four_stars,three_stars,two_stars,one_star,pass,fail,auto_fails,failed_most,disputes,upheld,rescored,open" {
@@ -315,6 +316,78 @@ func TestQAWorkflow(t *testing.T) {
 		t.Errorf("card version: %+v", card)
 	}
 	wantQAError(t, "no such version", q.do("GET", "/api/qa/cards/standard/99", qiu, ""), 404, "no such scorecard version")
+}
+
+// TestQAReportByTeam: GET /api/qa/report?by=team sums up the agents of
+// each team (1001 and 1003), those in none (1002) and everyone, as JSON
+// and CSV; by=agent (the default) gives each agent's team; any other
+// grouping is a 400.
+func TestQAReportByTeam(t *testing.T) {
+	q := newQAEnv(t)
+	ctx := t.Context()
+	at := q.rclock.Now().Add(-time.Hour)
+	for i, ev := range []struct {
+		agent   string
+		changes map[string]string
+	}{{"1001", nil}, {"1002", map[string]string{"greeting": "no"}}, {"1003", map[string]string{"anything_else": "no"}}} { // 100, 90, 95
+		call := fmt.Sprintf("team-call-%d", i)
+		q.call(call, ev.agent, at)
+		if err := q.qa.Claim(ctx, call, ev.agent, "qiu", time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		id, err := q.qa.NewEvaluation(ctx, call, ev.agent, "qiu", 0, scorecard.Standard(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := q.qa.Act(ctx, id, "qiu", evaluation.Reviewer, evaluation.Submit, "", answers(ev.changes)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	boss, wang := q.login("boss"), q.login("wang")
+	day := q.rclock.Now().UTC().Format("2006-01-02")
+	period := "from=" + day + "&to=" + day + "&tz=UTC"
+
+	var rep console.QAReportView
+	q.must(http.StatusOK, "GET", "/api/qa/report?"+period+"&by=team", boss, "", &rep)
+	type row struct {
+		agent, team string
+		n           int
+		mean        float64
+	}
+	got := func(rows []evaluation.ReportRow) []row {
+		var out []row
+		for _, r := range rows {
+			out = append(out, row{r.Agent, r.Team, r.Evaluations, r.MeanScore})
+		}
+		return out
+	}
+	if want := []row{{"", "售后 After-sales", 2, 97.5}, {"", evaluation.NoTeam, 1, 90}, {"", "", 3, 95}}; rep.By != evaluation.ByTeam || !slices.Equal(got(rep.Rows), want) {
+		t.Errorf("by team: %s %+v, want %+v", rep.By, got(rep.Rows), want)
+	}
+	if g := rep.Rows[0].Grades; g[scorecard.FourStars] != 2 || len(rep.Rows[2].FailedMost) != 2 {
+		t.Errorf("by team, figures: %+v", rep.Rows)
+	}
+
+	res := q.must(http.StatusOK, "GET", "/api/qa/report?"+period+"&by=team&format=csv", wang, "", nil)
+	want := "team,evaluations,mean_score,four_stars,three_stars,two_stars,one_star,pass,fail,auto_fails,failed_most,disputes,upheld,rescored,open\n" +
+		"售后 After-sales,2,97.5,2,0,0,0,0,0,0,anything_else:1,0,0,0,0\n" +
+		"(no team),1,90.0,1,0,0,0,0,0,0,greeting:1,0,0,0,0\n" +
+		",3,95.0,3,0,0,0,0,0,0,anything_else:1 greeting:1,0,0,0,0\n"
+	if string(res.body) != want {
+		t.Errorf("by team, CSV:\n%s\nwant:\n%s", res.body, want)
+	}
+	if cd := res.header.Get("Content-Disposition"); !strings.Contains(cd, "qa-report-by-team-") {
+		t.Errorf("CSV file name: %s", cd)
+	}
+
+	for _, by := range []string{"", "&by=agent"} {
+		rep = console.QAReportView{}
+		q.must(http.StatusOK, "GET", "/api/qa/report?"+period+by, boss, "", &rep)
+		if want := []row{{"1001", "售后 After-sales", 1, 100}, {"1002", "", 1, 90}, {"1003", "售后 After-sales", 1, 95}, {"", "", 3, 95}}; rep.By != evaluation.ByAgent || !slices.Equal(got(rep.Rows), want) {
+			t.Errorf("by agent (%q): %s %+v, want %+v", by, rep.By, got(rep.Rows), want)
+		}
+	}
+	wantQAError(t, "by queue", q.do("GET", "/api/qa/report?"+period+"&by=queue", boss, ""), 400, `by: "queue" is not a grouping`)
 }
 
 // TestQACalibration: a supervisor sets up a calibration; each reviewer

@@ -139,8 +139,11 @@ type CalibrationReportView struct {
 
 // QAReportView is the answer of GET /api/qa/report.
 type QAReportView struct {
-	From time.Time              `json:"from"`
-	To   time.Time              `json:"to"`
+	From time.Time           `json:"from"`
+	To   time.Time           `json:"to"`
+	By   evaluation.ReportBy `json:"by"` // agent or team
+	// Rows are the agents' or the teams' (see evaluation.ReportRow),
+	// the row for everyone last.
 	Rows []evaluation.ReportRow `json:"rows"`
 }
 
@@ -191,20 +194,26 @@ func commentView(c evaluation.Comment) CommentView {
 }
 
 // QAReportColumns are the columns of QA's report as CSV and as a table:
-// the agent ("" for everyone), its evaluations, their mean score, the
-// count of each grade (best first), the auto-fails, the items failed most
-// ("item:count" separated by spaces), the disputes and their outcomes.
-func QAReportColumns() []string {
-	cols := []string{"agent", "evaluations", "mean_score"}
+// the agent or the team (by; "" for everyone), its evaluations, their
+// mean score, the count of each grade (best first), the auto-fails, the
+// items failed most ("item:count" separated by spaces), the disputes and
+// their outcomes.
+func QAReportColumns(by evaluation.ReportBy) []string {
+	cols := []string{string(by), "evaluations", "mean_score"}
 	for _, g := range scorecard.Grades() {
 		cols = append(cols, string(g))
 	}
 	return append(cols, "auto_fails", "failed_most", "disputes", "upheld", "rescored", "open")
 }
 
-// QAReportRecord is a row of QA's report as the cells of QAReportColumns.
-func QAReportRecord(r evaluation.ReportRow) []string {
-	rec := []string{r.Agent, strconv.Itoa(r.Evaluations), strconv.FormatFloat(r.MeanScore, 'f', 1, 64)}
+// QAReportRecord is a row of QA's report by as the cells of
+// QAReportColumns.
+func QAReportRecord(by evaluation.ReportBy, r evaluation.ReportRow) []string {
+	name := r.Agent
+	if by == evaluation.ByTeam {
+		name = r.Team
+	}
+	rec := []string{name, strconv.Itoa(r.Evaluations), strconv.FormatFloat(r.MeanScore, 'f', 1, 64)}
 	for _, g := range scorecard.Grades() {
 		rec = append(rec, strconv.Itoa(r.Grades[g]))
 	}
@@ -216,14 +225,15 @@ func QAReportRecord(r evaluation.ReportRow) []string {
 		strconv.Itoa(r.Upheld), strconv.Itoa(r.Rescored), strconv.Itoa(r.Open))
 }
 
-// WriteQAReportCSV writes QA's report as CSV, a header line first.
-func WriteQAReportCSV(w io.Writer, rows []evaluation.ReportRow) error {
+// WriteQAReportCSV writes QA's report by agent or team as CSV, a header
+// line first.
+func WriteQAReportCSV(w io.Writer, by evaluation.ReportBy, rows []evaluation.ReportRow) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(QAReportColumns()); err != nil {
+	if err := cw.Write(QAReportColumns(by)); err != nil {
 		return err
 	}
 	for _, r := range rows {
-		if err := cw.Write(QAReportRecord(r)); err != nil {
+		if err := cw.Write(QAReportRecord(by, r)); err != nil {
 			return err
 		}
 	}

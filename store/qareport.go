@@ -18,12 +18,35 @@ import (
 // QAReport sums up the evaluations submitted in [from, to), per agent,
 // with a last row for everyone (Agent "").
 func (q *QA) QAReport(ctx context.Context, from, to time.Time) ([]evaluation.ReportRow, error) {
+	return q.QAReportBy(ctx, from, to, evaluation.ByAgent, nil)
+}
+
+// QAReportBy sums up the evaluations submitted in [from, to), per agent
+// or per team, with a last row for everyone (Agent and Team ""). teams
+// maps an agent to its team; an agent it leaves out is in none. By
+// agent, each row carries its agent's team; by team, the rows are the
+// teams in name order, then the agents in no team (evaluation.NoTeam).
+// Only the agents and teams with evaluations in the period have a row.
+func (q *QA) QAReportBy(ctx context.Context, from, to time.Time, by evaluation.ReportBy, teams map[string]string) ([]evaluation.ReportRow, error) {
+	if by != evaluation.ByAgent && by != evaluation.ByTeam {
+		return nil, fmt.Errorf("QA report: %q is not a grouping (agent or team)", by)
+	}
+	// key is the row an agent's evaluations count in.
+	key := func(agent string) evaluation.ReportRow {
+		if by == evaluation.ByAgent {
+			return evaluation.ReportRow{Agent: agent, Team: teams[agent]}
+		}
+		if t := teams[agent]; t != "" {
+			return evaluation.ReportRow{Team: t}
+		}
+		return evaluation.ReportRow{Team: evaluation.NoTeam}
+	}
 	type acc struct {
 		row    evaluation.ReportRow
 		sum    float64
 		failed map[string]int
 	}
-	by := map[string]*acc{}
+	groups := map[string]*acc{}
 	all := &acc{row: evaluation.ReportRow{Grades: map[scorecard.Grade]int{}}, failed: map[string]int{}}
 	rows, err := q.db.Query(ctx, `
 		SELECT e.agent_id, e.score::float8, COALESCE(e.grade, ''), e.auto_failed, e.failed,
@@ -41,10 +64,12 @@ func (q *QA) QAReport(ctx context.Context, from, to time.Time) ([]evaluation.Rep
 		disputed            bool
 	)
 	_, err = pgx.ForEachRow(rows, []any{&agent, &score, &grade, &autoFailed, &failed, &disputed, &state}, func() error {
-		a := by[agent]
+		k := key(agent)
+		a := groups[k.Agent+"\x00"+k.Team]
 		if a == nil {
-			a = &acc{row: evaluation.ReportRow{Agent: agent, Grades: map[scorecard.Grade]int{}}, failed: map[string]int{}}
-			by[agent] = a
+			k.Grades = map[scorecard.Grade]int{}
+			a = &acc{row: k, failed: map[string]int{}}
+			groups[k.Agent+"\x00"+k.Team] = a
 		}
 		for _, x := range []*acc{a, all} {
 			x.row.Evaluations++
@@ -86,8 +111,13 @@ func (q *QA) QAReport(ctx context.Context, from, to time.Time) ([]evaluation.Rep
 		return r
 	}
 	var out []evaluation.ReportRow
-	for _, k := range slices.Sorted(maps.Keys(by)) {
-		out = append(out, finish(by[k]))
+	for _, k := range slices.Sorted(maps.Keys(groups)) {
+		if r := finish(groups[k]); r.Team != evaluation.NoTeam || by == evaluation.ByAgent {
+			out = append(out, r)
+		}
+	}
+	if a := groups["\x00"+evaluation.NoTeam]; a != nil && by == evaluation.ByTeam {
+		out = append(out, finish(a))
 	}
 	return append(out, finish(all)), nil
 }

@@ -3,15 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/console"
 	"github.com/hotline-ivr/hotline/recordings/evaluation"
 	"github.com/hotline-ivr/hotline/store"
@@ -19,18 +22,31 @@ import (
 
 // qaReportFlags are the flags report --qa takes; the others are the
 // contact-centre report's.
-var qaReportFlags = map[string]bool{"qa": true, "from": true, "to": true, "tz": true, "format": true}
+var qaReportFlags = map[string]bool{"qa": true, "from": true, "to": true, "tz": true, "by": true, "config": true, "format": true}
 
-// runQAReport prints QA's report (hotline report --qa): per agent and for
-// everyone, the evaluations submitted in [from, to) outside calibrations,
-// as GET /api/qa/report gives it.
-func runQAReport(ctx context.Context, e *env, fs *flag.FlagSet, p reportParams, format string) error {
+// defaultConfigPath is where report --qa --by team reads the agents'
+// teams without --config, as serve does.
+const defaultConfigPath = "hotline.yaml"
+
+// runQAReport prints QA's report (hotline report --qa): per agent or per
+// team and for everyone, the evaluations submitted in [from, to) outside
+// calibrations, as GET /api/qa/report gives it. The teams are the agents'
+// in the config file (configPath; "" for hotline.yaml when by team, none
+// when by agent).
+func runQAReport(ctx context.Context, e *env, fs *flag.FlagSet, p reportParams, configPath, format string) error {
 	var problems []string
 	fs.Visit(func(f *flag.Flag) {
 		if !qaReportFlags[f.Name] {
-			problems = append(problems, fmt.Sprintf("--%s is not for --qa (it takes --from, --to, --tz and --format)", f.Name))
+			problems = append(problems, fmt.Sprintf("--%s is not for --qa (it takes --from, --to, --tz, --by, --config and --format)", f.Name))
 		}
 	})
+	by, err := evaluation.ParseReportBy(p.by)
+	if err != nil {
+		problems = append(problems, "--by: "+err.Error())
+	}
+	if by == evaluation.ByTeam && configPath == "" {
+		configPath = defaultConfigPath
+	}
 	loc, err := time.LoadLocation(p.tz)
 	if err != nil || p.tz == "" {
 		problems = append(problems, fmt.Sprintf("--tz: unknown time zone %q: use a name like Asia/Shanghai or UTC", p.tz))
@@ -47,6 +63,14 @@ func runQAReport(ctx context.Context, e *env, fs *flag.FlagSet, p reportParams, 
 	if okFrom && okTo && !from.Before(to) {
 		problems = append(problems, fmt.Sprintf("--to: the period ends (%s) before it starts (%s)", to.Format(time.RFC3339), from.Format(time.RFC3339)))
 	}
+	var teams map[string]string
+	if configPath != "" && len(problems) == 0 {
+		cfg, err := readReportConfig(configPath)
+		if err != nil {
+			return err
+		}
+		teams = cfg.AgentTeams()
+	}
 	write, ok := qaReportWriters[format]
 	if !ok {
 		problems = append(problems, fmt.Sprintf("--format: %q is not a format: use table, csv or json", format))
@@ -61,20 +85,41 @@ func runQAReport(ctx context.Context, e *env, fs *flag.FlagSet, p reportParams, 
 		return err
 	}
 	defer db.Close()
-	rows, err := store.NewQA(db, nil).QAReport(ctx, from, to)
+	rows, err := store.NewQA(db, nil).QAReportBy(ctx, from, to, by, teams)
 	if err != nil {
 		return explainReportError(err)
 	}
 	if rows == nil {
 		rows = []evaluation.ReportRow{}
 	}
-	return write(e.stdout, console.QAReportView{From: from, To: to, Rows: rows})
+	return write(e.stdout, console.QAReportView{From: from, To: to, By: by, Rows: rows})
+}
+
+// readReportConfig reads the config file for its agents' teams; the
+// secrets are not needed.
+func readReportConfig(path string) (config.Config, error) {
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return config.Config{}, fmt.Errorf("no config file at %s for the agents' teams: pass --config FILE, the one hotline serve runs with", path)
+	case err != nil:
+		return config.Config{}, fmt.Errorf("cannot read the config file: %w", err)
+	}
+	cfg, err := config.Parse(path, data)
+	var problems config.Problems
+	switch {
+	case errors.As(err, &problems):
+		return cfg, fmt.Errorf("the config file has %d problem(s):\n%w", len(problems), err)
+	case err != nil:
+		return cfg, fmt.Errorf("cannot read the config file: %w", err)
+	}
+	return cfg, nil
 }
 
 // qaReportWriters print QA's report in each --format.
 var qaReportWriters = map[string]func(io.Writer, console.QAReportView) error{
 	"table": writeQAReportTable,
-	"csv":   func(w io.Writer, v console.QAReportView) error { return console.WriteQAReportCSV(w, v.Rows) },
+	"csv":   func(w io.Writer, v console.QAReportView) error { return console.WriteQAReportCSV(w, v.By, v.Rows) },
 	"json": func(w io.Writer, v console.QAReportView) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -86,11 +131,15 @@ var qaReportWriters = map[string]func(io.Writer, console.QAReportView) error{
 // for everyone last, as "All".
 func writeQAReportTable(w io.Writer, v console.QAReportView) error {
 	loc := v.From.Location()
-	fmt.Fprintf(w, "QA report %s to %s (%s): evaluations submitted, calibrations left out.\n\n",
-		v.From.Format(reportTimeLayout), v.To.In(loc).Format(reportTimeLayout), loc)
-	table := [][]string{console.QAReportColumns()}
+	byTeam := ""
+	if v.By == evaluation.ByTeam {
+		byTeam = " by team"
+	}
+	fmt.Fprintf(w, "QA report%s %s to %s (%s): evaluations submitted, calibrations left out.\n\n",
+		byTeam, v.From.Format(reportTimeLayout), v.To.In(loc).Format(reportTimeLayout), loc)
+	table := [][]string{console.QAReportColumns(v.By)}
 	for _, r := range v.Rows {
-		rec := console.QAReportRecord(r)
+		rec := console.QAReportRecord(v.By, r)
 		if rec[0] == "" {
 			rec[0] = "All"
 		}

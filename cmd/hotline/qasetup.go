@@ -35,6 +35,7 @@ func openQA(cfg config.Config, rec records, archive *recordings.Archive, log *sl
 			return sl, ok
 		},
 		Rules: cfg.QA.Rules(), ComplaintCodes: complaints, Location: cfg.Location(),
+		Teams: cfg.AgentTeams(),
 		Lease: cfg.QA.ClaimLease, Log: log.With("component", "qa"),
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/hotline-ivr/hotline/console"
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
+	"github.com/hotline-ivr/hotline/recordings/scorecard"
 	"github.com/hotline-ivr/hotline/store/pgtest"
 )
 
@@ -54,7 +55,9 @@ func TestServeRecordsCalls(t *testing.T) {
 	flows := t.TempDir()
 	write(t, filepath.Join(flows, "card.yaml"), cardFlow)
 
-	cfg := supportCentre(config.User{Name: "qiu", Role: "qa", PasswordHash: quickHash(t, "pw")})
+	cfg := supportCentre(config.User{Name: "qiu", Role: "qa", PasswordHash: quickHash(t, "pw")},
+		config.User{Name: "wang", Role: "supervisor", PasswordHash: quickHash(t, "pw")})
+	cfg.Agents[0].Team = "售后 After-sales"
 	cfg.ARI.URL, cfg.ARI.Username, cfg.ARI.Password = emu.URL(), "hotline", "secret"
 	cfg.Database.URL, cfg.Database.SpoolDir = dbURL, t.TempDir()
 	cfg.Instance.Name = "test"
@@ -224,6 +227,34 @@ func TestServeRecordsCalls(t *testing.T) {
 	}
 	if ev.RecordingID != talk.ID || ev.State != "draft" || suggested["caller_hung_up_first"] != "yes" || suggested["dead_air"] == "" {
 		t.Errorf("evaluation %+v, want a draft on the conversation with the suggestions", ev)
+	}
+
+	// The reviewer submits it; QA's report by team counts it in agent
+	// 1001's team, as the config file gives it.
+	answers := scorecard.Answers{}
+	for _, it := range cfg.QA.ScoreCard().Items() {
+		switch it.Answer {
+		case scorecard.Scale:
+			answers[it.ID] = fmt.Sprint(it.Max)
+		case scorecard.Choice:
+			for _, c := range it.Choices {
+				if c.Share == 1 {
+					answers[it.ID] = c.ID
+				}
+			}
+		default:
+			answers[it.ID] = "yes"
+		}
+	}
+	api.do(http.StatusOK, "POST", fmt.Sprintf("/api/qa/evaluations/%d/submit", ev.ID), lr.Token, console.ActRequest{Answers: answers}, &ev)
+	var boss console.LoginResponse
+	api.do(http.StatusOK, "POST", "/api/login", "", console.LoginRequest{User: "wang", Password: "pw"}, &boss)
+	var rep console.QAReportView
+	now := time.Now().UTC()
+	api.do(http.StatusOK, "GET", "/api/qa/report?by=team&from="+now.Add(-time.Hour).Format(time.RFC3339)+"&to="+now.Add(time.Hour).Format(time.RFC3339),
+		boss.Token, nil, &rep)
+	if len(rep.Rows) != 2 || rep.Rows[0].Team != "售后 After-sales" || rep.Rows[0].Evaluations != 1 || rep.Rows[0].MeanScore != 100 || rep.Rows[1].Evaluations != 1 {
+		t.Errorf("QA's report by team: %+v", rep)
 	}
 }
 

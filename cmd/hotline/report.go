@@ -17,6 +17,7 @@ import (
 	_ "time/tzdata" // --tz works where the system has no zone files (containers)
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"golang.org/x/text/width"
 
 	"github.com/hotline-ivr/hotline/store"
 )
@@ -31,7 +32,8 @@ var reportDefaults = reportParams{
 }
 
 var reportHelp = fmt.Sprintf(`Usage: hotline report --from WHEN --to WHEN [flags]
-       hotline report --qa --from WHEN --to WHEN [--tz ZONE] [--format FORMAT]
+       hotline report --qa --from WHEN --to WHEN [--tz ZONE] [--by agent|team]
+                      [--config FILE] [--format FORMAT]
 
 Prints the contact-centre report of a period from the call records in the
 PostgreSQL database in DATABASE_URL: calls offered, answered and abandoned,
@@ -86,9 +88,12 @@ entry, or from arrival if it never queued):
   Transfers      transfers; Holds: times on hold
 A "-" has nothing to measure: no calls of that kind.
 
-QA's report (--qa, with --from, --to, --tz and --format only): per agent,
-and for everyone (All), the evaluations submitted in the period outside
-calibrations: evaluations, mean_score, the count of each grade
+QA's report (--qa, with --from, --to, --tz, --by, --config and --format
+only): per agent (--by agent, the default) or per team (--by team), and for
+everyone (All), the evaluations submitted in the period outside
+calibrations. The teams are the agents' team: in the config file (--config,
+hotline.yaml by default, as serve reads it); the agents in none are the row
+"(no team)". The figures: evaluations, mean_score, the count of each grade
 (four_stars 90-100, three_stars 85-89, two_stars 80-84, one_star 70-79,
 pass 60-69, fail below 60), auto_fails, failed_most (the items failed
 most, item:count), disputes and their outcomes (upheld, rescored, open);
@@ -222,6 +227,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&p.agent, "agent", "", "")
 	format := fs.String("format", "table", "")
 	qa := fs.Bool("qa", false, "")
+	configPath := fs.String("config", "", "")
 	if err := parseFlags(fs, args, e, reportHelp); err != nil {
 		return err
 	}
@@ -229,9 +235,12 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		return &usageError{msg: fmt.Sprintf("report takes no arguments, got %q", fs.Args()), help: reportHelp}
 	}
 	if *qa {
-		return runQAReport(ctx, e, fs, p, *format)
+		return runQAReport(ctx, e, fs, p, *configPath, *format)
 	}
 	q, err := p.query(func(param string) string { return "--" + param })
+	if *configPath != "" {
+		err = errors.Join(err, errors.New("--config is only for --qa (the agents' teams)"))
+	}
 	write, ok := reportWriters[*format]
 	if !ok {
 		err = errors.Join(err, fmt.Errorf("--format: %q is not a format: use table, csv or json", *format))
@@ -334,13 +343,13 @@ func writeColumns(w io.Writer, rows [][]string) error {
 	widths := make([]int, len(rows[0]))
 	for _, row := range rows {
 		for i, c := range row {
-			widths[i] = max(widths[i], len([]rune(c)))
+			widths[i] = max(widths[i], displayWidth(c))
 		}
 	}
 	var b strings.Builder
 	for _, row := range rows {
 		for i, c := range row {
-			pad := strings.Repeat(" ", widths[i]-len([]rune(c)))
+			pad := strings.Repeat(" ", widths[i]-displayWidth(c))
 			switch {
 			case i == 0:
 				b.WriteString(c + pad)
@@ -352,6 +361,21 @@ func writeColumns(w io.Writer, rows [][]string) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// displayWidth is how many columns a terminal gives s: two for each wide
+// character (Chinese names: 售后), one for the others.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 func count(n int64) string { return strconv.FormatInt(n, 10) }

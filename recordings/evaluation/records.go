@@ -73,10 +73,14 @@ type Comment struct {
 	Created     time.Time
 }
 
-// ReportRow is QA's figures for one agent (Agent "" for everyone) over
-// a period: the evaluations submitted in it, outside calibrations.
+// ReportRow is QA's figures for one agent, or one team, over a period:
+// the evaluations submitted in it, outside calibrations. In a report by
+// agent, Agent is the agent and Team its team ("" in none); in a report
+// by team, Agent is "" and Team the team (NoTeam for the agents in
+// none). The row for everyone has both "".
 type ReportRow struct {
 	Agent       string                  `json:"agent"`
+	Team        string                  `json:"team,omitempty"`
 	Evaluations int                     `json:"evaluations"`
 	MeanScore   float64                 `json:"mean_score"` // 0 without evaluations
 	Grades      map[scorecard.Grade]int `json:"grades"`

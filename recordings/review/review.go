@@ -28,6 +28,9 @@ type Config struct {
 	Rules          evaluation.Rules
 	ComplaintCodes []string
 	Location       *time.Location
+	// Teams maps an agent to its team, for the report by team; an agent
+	// it leaves out is in no team.
+	Teams map[string]string
 	// Lease is how long a reviewer's claim lasts without work (1 h).
 	Lease time.Duration
 	Clock clockwork.Clock
@@ -238,7 +241,8 @@ func (s *Service) CalibrationReport(ctx context.Context, id int64) (evaluation.C
 	return s.cfg.QA.CalibrationReport(ctx, id)
 }
 
-// Report is QA's report per agent and for everyone over [from, to).
-func (s *Service) Report(ctx context.Context, from, to time.Time) ([]evaluation.ReportRow, error) {
-	return s.cfg.QA.QAReport(ctx, from, to)
+// Report is QA's report over [from, to), per agent (each with its team)
+// or per team, and for everyone.
+func (s *Service) Report(ctx context.Context, from, to time.Time, by evaluation.ReportBy) ([]evaluation.ReportRow, error) {
+	return s.cfg.QA.QAReportBy(ctx, from, to, by, s.cfg.Teams)
 }

@@ -71,6 +71,9 @@ type Agent struct {
 	Device string         `yaml:"device"` // where to ring it, like PJSIP/1001
 	Skills map[string]int `yaml:"skills"` // skill: level, 1 to 10
 	Queues []string       `yaml:"queues"` // only these queues; empty: every queue whose skills it has
+	// Team is the team the agent is in, for QA's report by team; "" is
+	// none.
+	Team string `yaml:"team"`
 }
 
 // Callbacks is how customers who booked a call-back are dialled.
@@ -177,6 +180,17 @@ func (a Agent) AgentConfig() queue.AgentConfig {
 		ID: a.ID, Name: a.Name, Device: a.Device,
 		Skills: maps.Clone(a.Skills), Queues: slices.Clone(a.Queues),
 	}
+}
+
+// AgentTeams maps each agent in a team to its team (QA's report by team).
+func (c Config) AgentTeams() map[string]string {
+	out := map[string]string{}
+	for _, a := range c.Agents {
+		if a.Team != "" {
+			out[a.ID] = a.Team
+		}
+	}
+	return out
 }
 
 // QueueConfigs is every queue of the file, as queue.New takes them.

@@ -7,12 +7,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hotline-ivr/hotline/console"
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/queue"
+	"github.com/hotline-ivr/hotline/recordings/evaluation"
 
 	"github.com/hotline-ivr/hotline/internal/strictyaml"
 )
@@ -177,6 +180,7 @@ func (d *decoder) validateAgents(as []Agent, queues map[string]int, center *queu
 					"level %d is out of range", lv)
 			}
 		}
+		d.validateTeam(p+".team", a.Team)
 		for j, q := range a.Queues {
 			qp := fmt.Sprintf("%s.queues[%d]", p, j)
 			if _, ok := queues[q]; !ok {
@@ -195,6 +199,28 @@ func (d *decoder) validateAgents(as []Agent, queues map[string]int, center *queu
 	}
 	return ids
 }
+
+// validateTeam checks an agent's team: a name, as reports show it, or
+// nothing.
+func (d *decoder) validateTeam(field, team string) {
+	const hint = "a team's name as QA's report shows it, like After-sales or 投诉组; leave it out for none"
+	switch {
+	case team == "":
+	case strings.TrimSpace(team) == "":
+		d.at(field, hint, "is blank")
+	case strings.TrimSpace(team) != team:
+		d.at(field, hint, "%q starts or ends with spaces", team)
+	case strings.IndexFunc(team, unicode.IsControl) >= 0:
+		d.at(field, hint, "%q holds a control character", team)
+	case utf8.RuneCountInString(team) > maxTeamName:
+		d.at(field, hint, "%q is longer than %d characters", team, maxTeamName)
+	case team == evaluation.NoTeam:
+		d.at(field, hint, "%q is what the report calls the agents in no team", team)
+	}
+}
+
+// maxTeamName bounds a team's name.
+const maxTeamName = 64
 
 func (d *decoder) validateCallbacks(c Callbacks) {
 	if strings.Count(c.CustomerEndpoint, "%s") != 1 || strings.Count(c.CustomerEndpoint, "%") != 1 {
