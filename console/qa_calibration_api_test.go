@@ -52,3 +52,10 @@ func TestQACalibrationList(t *testing.T) {
 	wantQAError(t, "a bad limit", q.do("GET", "/api/qa/calibrations?limit=0", wang, ""), 400, "limit")
 	wantQAError(t, "an unknown parameter", q.do("GET", "/api/qa/calibrations?reviewer=qiu", wang, ""), 400, "unknown parameter")
 }
+
+// TestQACalibrationListUnavailable: without QA the list answers 503.
+func TestQACalibrationListUnavailable(t *testing.T) {
+	e := newEnv(t)
+	wantQAError(t, "no QA", e.do("GET", "/api/qa/calibrations", e.login("wang"), ""), 503, "quality assurance is not available")
+	wantQAError(t, "signed out", e.do("GET", "/api/qa/calibrations", "", ""), 401, "sign in")
+}
