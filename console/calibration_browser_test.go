@@ -79,12 +79,17 @@ func TestBrowserCalibration(t *testing.T) {
 	if got := eval[[]string](b, `[...document.querySelectorAll("#cal-reviewers input")].map(i => i.value)`); !slices.Contains(got, "qiu") || slices.Contains(got, "lilei") {
 		t.Errorf("the reviewers offered: %q", got)
 	}
-	b.do("starting a calibration",
-		chromedp.SendKeys(`#cal-new input[name=call_id]`, "call-r1"),
-		chromedp.SendKeys(`#cal-new input[name=agent]`, "1001"),
-		chromedp.Click(`#cal-reviewers input[value="qiu"]`),
-		chromedp.Click(`#cal-reviewers input[value="qa2"]`),
-		chromedp.Click("#cal-create"))
+	// The call is chosen from its recording on the review page.
+	b.do("the recordings tab", chromedp.Click(`#tabs button[data-view="recordings"]`),
+		chromedp.SendKeys(`#rec-form input[name=queue]`, "support"), chromedp.Click(`#rec-form button[type=submit]`))
+	b.do("reviewing r1", chromedp.Click(`tr[data-recording="r1"] button[data-review]`), chromedp.WaitVisible("#qa-work"))
+	b.do("calibrating on its call", chromedp.WaitVisible("#qa-calibrate"), chromedp.Click("#qa-calibrate"), chromedp.WaitVisible("#calibration"))
+	if call, agent := eval[string](b, `document.querySelector("#cal-new input[name=call_id]").value`), eval[string](b, `document.querySelector("#cal-new input[name=agent]").value`); call != "call-r1" || agent != "1001" {
+		t.Errorf("the form is filled in with call %q, agent %q; want r1's call-r1, 1001", call, agent)
+	}
+	b.do("starting a calibration with one reviewer", chromedp.Click(`#cal-reviewers input[value="qiu"]`), chromedp.Click("#cal-create"))
+	b.untilContains("#flash", "two reviewers")
+	b.do("starting a calibration", chromedp.Click(`#cal-reviewers input[value="qa2"]`), chromedp.Click("#cal-create"))
 	b.until("the calibration created", `!!document.body.dataset.calCreated`, `document.getElementById("flash").textContent`)
 	id, err := strconv.ParseInt(eval[string](b, `document.body.dataset.calCreated`), 10, 64)
 	if err != nil {
@@ -105,6 +110,9 @@ func TestBrowserCalibration(t *testing.T) {
 	b.until("qiu's calibration waiting", `!!document.querySelector('`+qiuRow+`')`, `document.querySelector("#cal-mine tbody").textContent`)
 	b.do("scoring it", chromedp.Click(qiuRow+` button[data-score]`), chromedp.WaitVisible("#qa-work"))
 	b.untilContains("#qa-title", "盲评")
+	if b.visible("#qa-calibrate") {
+		t.Error("a QA reviewer is offered to start a calibration")
+	}
 	b.do("commenting", chromedp.SendKeys("#qa-comment-body", "开场白不完整"), chromedp.Click("#qa-comment-add"))
 	b.until("the comment on the timeline", `!!document.querySelector("#qa-comment-marks .qa-comment-mark")`, `document.getElementById("qa-comments").textContent`)
 	b.do("back", chromedp.Click("#qa-back"), chromedp.WaitVisible("#calibration"))

@@ -146,6 +146,12 @@ async function main() {
     app.views.review.showCalibration(ev.detail.evaluation, "calibration");
   });
   document.addEventListener("hotline:show", (ev) => show(ev.detail.view));
+  // The review page's "calibrate" button starts a calibration of its call.
+  document.addEventListener("hotline:calibrate-call", (ev) => {
+    if (!app.views.calibration) return;
+    show("calibration");
+    app.views.calibration.prefill(ev.detail.call, ev.detail.agent);
+  });
   // A view's request answered 401: the session ended.
   document.addEventListener("hotline:signed-out", () => {
     if (app.me) signedOut();

@@ -166,6 +166,17 @@ export class Calibrations {
     );
   }
 
+  // prefill fills the form in with a call and its agent (from the
+  // review page), for the supervisor to pick the reviewers.
+  prefill(callID, agent) {
+    if (!this.supervisor) return;
+    if (!$("cal-report").hidden) this.showLists();
+    const form = $("cal-new");
+    form.call_id.value = callID;
+    form.agent.value = agent;
+    form.scrollIntoView({ block: "nearest" });
+  }
+
   async create(ev) {
     ev.preventDefault();
     const form = ev.target;

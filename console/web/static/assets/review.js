@@ -116,6 +116,12 @@ export class Review {
       if (back) document.dispatchEvent(new CustomEvent("hotline:show", { detail: { view: back } }));
     });
     on("qa-card", "change", (ev) => this.answered(ev));
+    // A supervisor starts a calibration of the call open, on the
+    // calibration page.
+    on("qa-calibrate", "click", () => {
+      const v = this.recording?.view;
+      if (v) document.dispatchEvent(new CustomEvent("hotline:calibrate-call", { detail: { call: v.call_id, agent: v.agent } }));
+    });
     on("qa-actions", "click", (ev) => {
       const b = ev.target.closest("button[data-qa-act]");
       if (b) this.act(b.dataset.qaAct);
@@ -497,6 +503,7 @@ export class Review {
 
   noRecording() {
     this.recording = null;
+    $("qa-calibrate").hidden = true;
     this.unloadAudio();
     $("qa-recording").hidden = true;
     $("qa-no-recording").hidden = false;
@@ -543,6 +550,8 @@ export class Review {
   }
 
   drawRecording() {
+    const v = this.recording?.view;
+    $("qa-calibrate").hidden = !(this.supervisor && v?.call_id && v?.agent && !this.ev?.calibration_id);
     this.drawWave();
     this.drawTimeline();
     this.drawComments();
