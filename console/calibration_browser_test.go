@@ -195,6 +195,15 @@ func TestBrowserCalibration(t *testing.T) {
 				low++
 			}
 		}
+		ties := 0
+		for _, w := range want.Items {
+			if w.Consensus == "" {
+				ties++
+			}
+		}
+		if got := eval[string](b, `document.getElementById("cal-ties").dataset.count`); got != strconv.Itoa(ties) || (ties > 0) != b.visible("#cal-ties") {
+			t.Errorf("the items without consensus: %s shown, want %d", got, ties)
+		}
 		if low != 4 { // greeting, anything_else, satisfaction, caller_hung_up_first: one each
 			t.Errorf("%d items marked low, want the 4 the reviewers answered apart", low)
 		}

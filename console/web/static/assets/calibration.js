@@ -19,6 +19,10 @@ const supervisors = new Set(["supervisor", "manager", "admin"]);
 // answer is below this is marked.
 export const lowAgreement = 0.75;
 
+// farDeviation: a reviewer's score this many points or more from the
+// mean is marked.
+export const farDeviation = 5;
+
 function text(x) {
   if (!x) return "";
   return x[language()] || x.zh || x.en || "";
@@ -280,11 +284,17 @@ export class Calibrations {
           { "data-reviewer": d.reviewer, "data-score": d.score, "data-deviation": d.deviation, "data-differs": (d.disagrees ?? []).join(" ") },
           h("td", {}, d.reviewer),
           h("td", {}, d.score.toFixed(1)),
-          h("td", { class: Math.abs(d.deviation) >= 5 ? "cal-dev-far" : "" }, (d.deviation > 0 ? "+" : "") + d.deviation.toFixed(1)),
+          h("td", { class: Math.abs(d.deviation) >= farDeviation ? "cal-dev-far" : "" }, (d.deviation > 0 ? "+" : "") + d.deviation.toFixed(1)),
           h("td", {}, (d.disagrees ?? []).map(title).join("、") || "—"),
         ),
       ),
     );
+    // Items without a consensus (the answers split evenly) count against
+    // no reviewer: say so, or two reviewers seem never to differ.
+    const ties = report.items.filter((ia) => !ia.consensus).length;
+    $("cal-ties").hidden = ties === 0;
+    $("cal-ties").dataset.count = String(ties);
+    setText($("cal-ties"), ties ? t("cal.ties", { n: ties }) : "");
     const names = [...cal.reviewers];
     $("cal-items").tHead.rows[0].replaceChildren(
       h("th", {}, t("cal.item")),
