@@ -30,15 +30,16 @@ func TestAppServed(t *testing.T) {
 		t.Errorf("/ does not load the application:\n%s", page.body)
 	}
 	for path, ct := range map[string]string{
-		"/":                  "text/html; charset=utf-8",
-		"/assets/app.js":     "text/javascript; charset=utf-8",
-		"/assets/app.css":    "text/css; charset=utf-8",
-		"/assets/i18n.js":    "text/javascript; charset=utf-8",
-		"/assets/icon.svg":   "image/svg+xml",
-		"/assets/board.js":   "text/javascript; charset=utf-8",
-		"/assets/agent.js":   "text/javascript; charset=utf-8",
-		"/assets/records.js": "text/javascript; charset=utf-8",
-		"/assets/review.js":  "text/javascript; charset=utf-8",
+		"/":                      "text/html; charset=utf-8",
+		"/assets/app.js":         "text/javascript; charset=utf-8",
+		"/assets/app.css":        "text/css; charset=utf-8",
+		"/assets/i18n.js":        "text/javascript; charset=utf-8",
+		"/assets/icon.svg":       "image/svg+xml",
+		"/assets/board.js":       "text/javascript; charset=utf-8",
+		"/assets/agent.js":       "text/javascript; charset=utf-8",
+		"/assets/records.js":     "text/javascript; charset=utf-8",
+		"/assets/review.js":      "text/javascript; charset=utf-8",
+		"/assets/calibration.js": "text/javascript; charset=utf-8",
 	} {
 		r := e.must(http.StatusOK, "GET", path, "", "", nil)
 		if got := r.header.Get("Content-Type"); got != ct {

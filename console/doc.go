@@ -74,7 +74,8 @@
 // (/api/qa/evaluations, POST .../{id}/{action}: the user acts as the
 // evaluation's reviewer, its agent, or a supervisor), the timed comments
 // on a recording (/api/recordings/{id}/comments), calibrations
-// (/api/qa/calibrations) and QA's report (/api/qa/report, and CSV).
+// (/api/qa/calibrations; their list, for the calibration page, in
+// qa_calibration_api.go) and QA's report (/api/qa/report, and CSV).
 // Reviewers (QA, supervisors, managers, administrators) score calls;
 // supervisors, managers and administrators also resolve disputes, set up
 // calibrations and read QA's report; a user with a 工号 sees only its

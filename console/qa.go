@@ -6,6 +6,7 @@ import (
 
 	"github.com/hotline-ivr/hotline/recordings/evaluation"
 	"github.com/hotline-ivr/hotline/recordings/scorecard"
+	"github.com/hotline-ivr/hotline/store"
 )
 
 // QA is quality assurance as the console drives it (recordings/review's
@@ -42,6 +43,9 @@ type QA interface {
 	NewCalibration(ctx context.Context, callID, agent string, reviewers []string, by string) (int64, error)
 	StartCalibration(ctx context.Context, id int64, reviewer string) (evaluation.Evaluation, error)
 	CalibrationReport(ctx context.Context, id int64) (evaluation.Calibration, []string, error)
+	// Calibrations lists the calibrations, newest first: all of them when
+	// reviewer is "", else those reviewer is in (qa_calibration_api.go).
+	Calibrations(ctx context.Context, reviewer string, limit int) ([]store.CalibrationInfo, error)
 	// Report is the report per agent or per team (and for everyone) over
 	// [from, to).
 	Report(ctx context.Context, from, to time.Time, by evaluation.ReportBy) ([]evaluation.ReportRow, error)

@@ -219,6 +219,7 @@ func (s *Server) handler() http.Handler {
 	mux.Handle("GET /api/qa/evaluations", s.withQA(s.listEvaluations))
 	mux.Handle("GET /api/qa/evaluations/{id}", s.withQA(s.getEvaluation))
 	mux.Handle("POST /api/qa/evaluations/{id}/{action}", s.withQA(s.actOnEvaluation))
+	mux.Handle("GET /api/qa/calibrations", s.reviewer(s.listCalibrations))
 	mux.Handle("POST /api/qa/calibrations", s.qaSupervisor(s.newCalibration))
 	mux.Handle("POST /api/qa/calibrations/{id}/start", s.reviewer(s.startCalibration))
 	mux.Handle("GET /api/qa/calibrations/{id}/report", s.reviewer(s.calibrationReport))

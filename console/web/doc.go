@@ -15,7 +15,11 @@
 // /api/stream, keyed updates, and listen / whisper / barge for those who
 // supervise, with the supervisor's own browser phone when its device is
 // one); everyone who may hear
-// recordings gets the recordings list with a player. Its UI text, in
+// recordings gets the recordings list with a player; reviewers get QA's
+// review page (assets/review.js) and the calibration page
+// (assets/calibration.js: the calibrations waiting for their blind
+// score, scored in the review page's workspace; a supervisor's form to
+// start one, its progress and its report). Its UI text, in
 // Chinese (the default) and English, is in one file, assets/i18n.js.
 //
 // It owns the files only. It serves nothing itself: package console

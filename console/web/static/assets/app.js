@@ -8,6 +8,7 @@ import { AgentDesk } from "./agent.js";
 import { Board } from "./board.js";
 import { Records } from "./records.js";
 import { Review } from "./review.js";
+import { Calibrations } from "./calibration.js";
 import { Softphone } from "./softphone.js";
 
 // views lists, for each role, the views it gets, the first its home. An
@@ -15,10 +16,10 @@ import { Softphone } from "./softphone.js";
 // the desk whatever its role.
 const viewsByRole = {
   agent: ["agent", "review", "recordings"],
-  qa: ["review", "recordings"],
-  manager: ["board", "review", "recordings"],
-  supervisor: ["board", "review", "recordings"],
-  admin: ["board", "review", "recordings"],
+  qa: ["review", "calibration", "recordings"],
+  manager: ["board", "review", "calibration", "recordings"],
+  supervisor: ["board", "review", "calibration", "recordings"],
+  admin: ["board", "review", "calibration", "recordings"],
 };
 
 const app = {
@@ -58,6 +59,7 @@ function signedIn(me) {
     if (name === "board") app.views.board = new Board(me, app.live);
     if (name === "recordings") app.views.recordings = new Records(me);
     if (name === "review") app.views.review = new Review(me);
+    if (name === "calibration") app.views.calibration = new Calibrations(me);
   }
   // A supervisor without a desk whose phone is the browser listens in
   // from the wallboard's phone.
@@ -135,6 +137,20 @@ async function main() {
     if (!app.views.review) return;
     show("review");
     app.views.review.openRecording(ev.detail.recording);
+  });
+  // The calibration page has a reviewer score a calibration in the
+  // review page's workspace, whose "back" comes back to it.
+  document.addEventListener("hotline:calibrate", (ev) => {
+    if (!app.views.review) return;
+    show("review");
+    app.views.review.showCalibration(ev.detail.evaluation, "calibration");
+  });
+  document.addEventListener("hotline:show", (ev) => show(ev.detail.view));
+  // The review page's "calibrate" button starts a calibration of its call.
+  document.addEventListener("hotline:calibrate-call", (ev) => {
+    if (!app.views.calibration) return;
+    show("calibration");
+    app.views.calibration.prefill(ev.detail.call, ev.detail.agent);
   });
   // A view's request answered 401: the session ended.
   document.addEventListener("hotline:signed-out", () => {

@@ -110,8 +110,18 @@ export class Review {
       const b = ev.target.closest("button[data-open]");
       if (b) this.open(Number(b.dataset.open));
     });
-    on("qa-back", "click", () => this.showLists());
+    on("qa-back", "click", () => {
+      const back = this.returnTo;
+      this.showLists();
+      if (back) document.dispatchEvent(new CustomEvent("hotline:show", { detail: { view: back } }));
+    });
     on("qa-card", "change", (ev) => this.answered(ev));
+    // A supervisor starts a calibration of the call open, on the
+    // calibration page.
+    on("qa-calibrate", "click", () => {
+      const v = this.recording?.view;
+      if (v) document.dispatchEvent(new CustomEvent("hotline:calibrate-call", { detail: { call: v.call_id, agent: v.agent } }));
+    });
     on("qa-actions", "click", (ev) => {
       const b = ev.target.closest("button[data-qa-act]");
       if (b) this.act(b.dataset.qaAct);
@@ -184,6 +194,7 @@ export class Review {
   // The lists.
 
   showLists() {
+    this.returnTo = null;
     this.ev = null;
     this.card = null;
     this.recording = null;
@@ -300,10 +311,19 @@ export class Review {
     }
   }
 
+  // showCalibration shows the user's own blind evaluation in a
+  // calibration (from the calibration page, which "back" returns to).
+  async showCalibration(e, returnTo) {
+    flash("");
+    this.returnTo = returnTo;
+    await this.show(e);
+  }
+
   // openRecording opens a recording found by the search, without an
   // evaluation: to listen and comment.
   async openRecording(id) {
     flash("");
+    this.returnTo = null;
     this.ev = null;
     this.card = null;
     $("qa-lists").hidden = true;
@@ -338,6 +358,7 @@ export class Review {
     const e = this.ev;
     if (!e) return false;
     if (e.state === "draft") return e.reviewer === this.me.user;
+    if (e.calibration_id) return false; // a calibration's: its reviewer's alone, until submitted
     return this.supervisor && (e.state === "disputed" || e.state === "submitted");
   }
 
@@ -346,6 +367,7 @@ export class Review {
     const e = this.ev;
     const out = new Set();
     if (e.state === "draft" && e.reviewer === this.me.user) out.add("save").add("submit");
+    if (e.calibration_id) return out; // a calibration's: only its reviewer scores it
     if (e.state === "submitted" && this.me.agent && this.me.agent === e.agent) out.add("acknowledge").add("dispute");
     if (this.supervisor && e.state === "disputed") out.add("uphold");
     if (this.supervisor && (e.state === "disputed" || e.state === "submitted")) out.add("rescore");
@@ -436,7 +458,7 @@ export class Review {
   drawEvaluation() {
     const e = this.ev;
     $("qa-work").dataset.evaluation = String(e.id);
-    setText($("qa-title"), t("qa.evaluationTitle", { id: e.id, call: e.call_id, agent: e.agent, reviewer: e.reviewer }));
+    setText($("qa-title"), e.calibration_id ? t("qa.calibrationTitle", { id: e.calibration_id, call: e.call_id, agent: e.agent, reviewer: e.reviewer }) : t("qa.evaluationTitle", { id: e.id, call: e.call_id, agent: e.agent, reviewer: e.reviewer }));
     const st = $("qa-state");
     setText(st, t("qa.state." + e.state));
     st.dataset.state = e.state;
@@ -481,6 +503,7 @@ export class Review {
 
   noRecording() {
     this.recording = null;
+    $("qa-calibrate").hidden = true;
     this.unloadAudio();
     $("qa-recording").hidden = true;
     $("qa-no-recording").hidden = false;
@@ -527,6 +550,8 @@ export class Review {
   }
 
   drawRecording() {
+    const v = this.recording?.view;
+    $("qa-calibrate").hidden = !(this.supervisor && v?.call_id && v?.agent && !this.ev?.calibration_id);
     this.drawWave();
     this.drawTimeline();
     this.drawComments();
