@@ -1,0 +1,353 @@
+package notify
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/mail"
+	"slices"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/hotline-ivr/hotline/complaints"
+	"github.com/hotline-ivr/hotline/store"
+)
+
+// Errors of the notifier.
+var (
+	// ErrBadConfig: the Config cannot work; the message says why.
+	ErrBadConfig = errors.New("bad notification config")
+	// ErrNoRoute: a notice has nowhere to go (its team has neither a
+	// webhook nor e-mail addresses, nor has the default, and it names no
+	// one to e-mail).
+	ErrNoRoute = errors.New("the notice has nowhere to go")
+)
+
+// Route is where a team's notices go: a webhook, e-mail addresses, or
+// both.
+type Route struct {
+	Webhook string   // an http(s) URL
+	Email   []string // addresses (RFC 5322, "名字 <a@b>" allowed)
+}
+
+// SMTP is the mail server notices are sent through.
+type SMTP struct {
+	Addr string // host:port
+	// Username and Password: AUTH PLAIN when Username is set (over TLS,
+	// or to localhost only, as net/smtp allows).
+	Username, Password string
+	// TLS is used for STARTTLS, which is used whenever the server offers
+	// it; nil means the system's roots, ServerName the host of Addr.
+	TLS *tls.Config
+	// HELO is the name to greet the server with; "" means "localhost".
+	HELO string
+}
+
+// Config configures a Notifier. Zero durations take the defaults shown.
+type Config struct {
+	// Teams maps a responsible team to where its notices go; Default
+	// takes the notices with no team, or of a team not in Teams. A
+	// notice's To addresses are e-mailed as well.
+	Teams   map[string]Route
+	Default Route
+
+	// WebhookSecret is the HMAC-SHA256 key of the X-Hotline-Signature
+	// header; required when any route has a webhook.
+	WebhookSecret string
+	// HTTPClient posts to the webhooks; nil means one with a 30 s timeout.
+	HTTPClient *http.Client
+
+	// From is the e-mail's sender; required when any route has e-mail.
+	From string
+	SMTP SMTP
+	// Location is the time zone of the times written in e-mails; nil
+	// means UTC.
+	Location *time.Location
+
+	// Instance names this instance in its claims (required): each
+	// instance sharing the database needs its own.
+	Instance string
+	// MinBackoff (30 s) is the wait after the first failed attempt,
+	// doubled after each further one up to MaxBackoff (1 h).
+	MinBackoff, MaxBackoff time.Duration
+	// GiveUpAfter (48 h): a delivery not done this long after it was
+	// queued fails for good.
+	GiveUpAfter time.Duration
+	// Lease (2 min) is how long a claimed delivery is this instance's;
+	// then another may take it. Longer than an attempt can take.
+	Lease time.Duration
+	// Timeout (30 s) bounds one attempt.
+	Timeout time.Duration
+	// PollInterval (15 s) is how often Run looks for deliveries that
+	// other instances queued (its own Notify wakes it at once).
+	PollInterval time.Duration
+	// Batch (20) is how many deliveries Run claims at a time.
+	Batch int
+
+	Clock  clockwork.Clock // nil: the real clock
+	Logger *slog.Logger    // nil: slog.Default()
+}
+
+// Notifier queues notices in the outbox and delivers them; it implements
+// complaints.Notifier. Safe for concurrent use.
+type Notifier struct {
+	cfg    Config
+	outbox *store.Notices
+	clock  clockwork.Clock
+	log    *slog.Logger
+	from   *mail.Address
+	wake   chan struct{}
+}
+
+var _ complaints.Notifier = (*Notifier)(nil)
+
+// New returns a Notifier queueing in outbox (whose clock should be
+// cfg.Clock).
+func New(outbox *store.Notices, cfg Config) (*Notifier, error) {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&cfg.MinBackoff, 30*time.Second)
+	def(&cfg.MaxBackoff, time.Hour)
+	def(&cfg.GiveUpAfter, 48*time.Hour)
+	def(&cfg.Lease, 2*time.Minute)
+	def(&cfg.Timeout, 30*time.Second)
+	def(&cfg.PollInterval, 15*time.Second)
+	if cfg.Batch <= 0 {
+		cfg.Batch = 20
+	}
+	if cfg.MaxBackoff < cfg.MinBackoff {
+		cfg.MaxBackoff = cfg.MinBackoff
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clockwork.NewRealClock()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: cfg.Timeout}
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.Instance == "" {
+		return nil, fmt.Errorf("%w: no Instance name", ErrBadConfig)
+	}
+	n := &Notifier{cfg: cfg, outbox: outbox, clock: cfg.Clock, log: cfg.Logger.With("instance", cfg.Instance),
+		wake: make(chan struct{}, 1)}
+	routes := []Route{cfg.Default}
+	names := []string{"the default"}
+	for team, r := range cfg.Teams {
+		routes, names = append(routes, r), append(names, "team "+team)
+	}
+	var email bool
+	for i, r := range routes {
+		if r.Webhook != "" {
+			if err := checkURL(r.Webhook); err != nil {
+				return nil, fmt.Errorf("%w: %s: %v", ErrBadConfig, names[i], err)
+			}
+			if cfg.WebhookSecret == "" {
+				return nil, fmt.Errorf("%w: %s has a webhook but there is no WebhookSecret", ErrBadConfig, names[i])
+			}
+		}
+		for _, a := range r.Email {
+			if _, err := mail.ParseAddress(a); err != nil {
+				return nil, fmt.Errorf("%w: %s: e-mail address %q: %v", ErrBadConfig, names[i], a, err)
+			}
+			email = true
+		}
+	}
+	if email || cfg.From != "" {
+		from, err := mail.ParseAddress(cfg.From)
+		if err != nil {
+			return nil, fmt.Errorf("%w: From %q: %v", ErrBadConfig, cfg.From, err)
+		}
+		n.from = from
+		if cfg.SMTP.Addr == "" {
+			return nil, fmt.Errorf("%w: e-mail is configured but SMTP.Addr is not", ErrBadConfig)
+		}
+	}
+	return n, nil
+}
+
+// routes returns the deliveries of notice.
+func (n *Notifier) routes(notice complaints.Notice) ([]store.NoticeDelivery, error) {
+	r, ok := n.cfg.Teams[notice.Team]
+	if !ok || notice.Team == "" {
+		r = n.cfg.Default
+	}
+	var ds []store.NoticeDelivery
+	if r.Webhook != "" {
+		ds = append(ds, store.NoticeDelivery{Notice: notice, Channel: store.NoticeWebhook, Targets: []string{r.Webhook}})
+	}
+	var to []string
+	for _, a := range slices.Concat(r.Email, notice.To) {
+		if !slices.Contains(to, a) {
+			to = append(to, a)
+		}
+	}
+	if len(to) > 0 {
+		if n.from == nil {
+			return nil, fmt.Errorf("%w: notice %s is for %v but e-mail is not configured (no From)", ErrNoRoute, notice.ID, notice.To)
+		}
+		for _, a := range to {
+			if _, err := mail.ParseAddress(a); err != nil {
+				return nil, fmt.Errorf("notice %s: e-mail address %q: %w", notice.ID, a, err)
+			}
+		}
+		ds = append(ds, store.NoticeDelivery{Notice: notice, Channel: store.NoticeEmail, Targets: to})
+	}
+	if len(ds) == 0 {
+		team := notice.Team
+		if team == "" {
+			team = "(none)"
+		}
+		return nil, fmt.Errorf("%w: notice %s of team %s", ErrNoRoute, notice.ID, team)
+	}
+	return ds, nil
+}
+
+// Notify queues the notice for delivery on its team's channels and
+// returns once it is stored; the workers (Run) deliver it. A notice whose
+// ID was queued before is not queued again.
+func (n *Notifier) Notify(ctx context.Context, notice complaints.Notice) error {
+	if notice.ID == "" {
+		return fmt.Errorf("%w: the notice has no ID", store.ErrBadNotice)
+	}
+	ds, err := n.routes(notice)
+	if err != nil {
+		return err
+	}
+	if _, err := n.outbox.Enqueue(ctx, ds); err != nil {
+		return err
+	}
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// Run delivers due notices until ctx ends, then returns nil (or an error
+// if it cannot start). Run it on each instance; several Runs, on one
+// instance or many, share the work.
+func (n *Notifier) Run(ctx context.Context) error {
+	for {
+		if err := n.deliverDue(ctx); err != nil && ctx.Err() == nil {
+			n.log.Error("complaint notices: delivering", "err", err)
+		}
+		wait := n.cfg.PollInterval
+		if at, ok, err := n.outbox.NextDue(ctx); err != nil {
+			if ctx.Err() == nil {
+				n.log.Error("complaint notices", "err", err)
+			}
+		} else if ok {
+			wait = min(wait, at.Sub(n.clock.Now()))
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if wait <= 0 {
+			continue
+		}
+		timer := n.clock.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil
+		case <-timer.Chan():
+		case <-n.wake:
+			timer.Stop()
+		}
+	}
+}
+
+// deliverDue claims and delivers batches until none is due.
+func (n *Notifier) deliverDue(ctx context.Context) error {
+	for ctx.Err() == nil {
+		ds, err := n.outbox.Claim(ctx, n.cfg.Instance, n.cfg.Batch, n.cfg.Lease)
+		if err != nil || len(ds) == 0 {
+			return err
+		}
+		for _, d := range ds {
+			if err := n.deliverOne(ctx, d); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				n.log.Error("complaint notices: recording an outcome", "notice", d.Key(), "err", err)
+			}
+		}
+	}
+	return nil
+}
+
+// permanent marks an error a retry cannot mend.
+type permanent struct{ error }
+
+func (p permanent) Unwrap() error { return p.error }
+
+// retryAfter marks an error whose receiver asked to wait at least so long.
+type retryAfter struct {
+	error
+	wait time.Duration
+}
+
+func (r retryAfter) Unwrap() error { return r.error }
+
+// deliverOne makes one attempt at d and records its outcome.
+func (n *Notifier) deliverOne(ctx context.Context, d store.NoticeDelivery) error {
+	actx, cancel := context.WithTimeout(ctx, n.cfg.Timeout)
+	var err error
+	switch d.Channel {
+	case store.NoticeWebhook:
+		err = n.post(actx, d)
+	case store.NoticeEmail:
+		err = n.sendMail(actx, d)
+	default:
+		err = permanent{fmt.Errorf("unknown channel %q", d.Channel)}
+	}
+	cancel()
+	if ctx.Err() != nil {
+		// Stopping: the lease runs out and another attempt is made.
+		return ctx.Err()
+	}
+	log := n.log.With("notice", d.Notice.ID, "channel", string(d.Channel), "complaint", d.Notice.ComplaintID,
+		"attempt", d.Attempts)
+	if err == nil {
+		log.Info("complaint notice delivered")
+		return n.outbox.Delivered(ctx, n.cfg.Instance, d.Notice.ID, d.Channel)
+	}
+	if p := (permanent{}); errors.As(err, &p) {
+		log.Error("complaint notice refused: not retried", "err", err)
+		return n.outbox.Fail(ctx, n.cfg.Instance, d.Notice.ID, d.Channel, err.Error())
+	}
+	now := n.clock.Now()
+	wait := n.backoff(d.Attempts)
+	if ra := (retryAfter{}); errors.As(err, &ra) && ra.wait > wait {
+		wait = min(ra.wait, n.cfg.MaxBackoff)
+	}
+	next := now.Add(wait)
+	if next.After(d.Created.Add(n.cfg.GiveUpAfter)) {
+		reason := fmt.Sprintf("gave up after %d attempts over %s: %v", d.Attempts, now.Sub(d.Created).Round(time.Second), err)
+		log.Error("complaint notice not delivered: given up", "err", reason)
+		return n.outbox.Fail(ctx, n.cfg.Instance, d.Notice.ID, d.Channel, reason)
+	}
+	log.Warn("complaint notice not delivered: will retry", "err", err, "next", next)
+	return n.outbox.Retry(ctx, n.cfg.Instance, d.Notice.ID, d.Channel, err.Error(), next)
+}
+
+// backoff is the wait after the attempts-th failed attempt.
+func (n *Notifier) backoff(attempts int) time.Duration {
+	wait := n.cfg.MinBackoff
+	for i := 1; i < attempts && wait < n.cfg.MaxBackoff; i++ {
+		wait *= 2
+	}
+	return min(wait, n.cfg.MaxBackoff)
+}
