@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/mail"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -78,14 +79,14 @@ type Config struct {
 	// queued fails for good.
 	GiveUpAfter time.Duration
 	// Lease (2 min) is how long a claimed delivery is this instance's;
-	// then another may take it. Longer than an attempt can take.
+	// then another may take it. At least twice the Timeout.
 	Lease time.Duration
 	// Timeout (30 s) bounds one attempt.
 	Timeout time.Duration
 	// PollInterval (15 s) is how often Run looks for deliveries that
 	// other instances queued (its own Notify wakes it at once).
 	PollInterval time.Duration
-	// Batch (20) is how many deliveries Run claims at a time.
+	// Batch (20) is how many deliveries Run claims, and makes, at a time.
 	Batch int
 
 	Clock  clockwork.Clock // nil: the real clock
@@ -132,10 +133,17 @@ func New(outbox *store.Notices, cfg Config) (*Notifier, error) {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: cfg.Timeout}
+		// A redirect is not followed (it would turn the POST into a GET):
+		// it is an answer like any other that is not 2xx, retried.
+		cfg.HTTPClient = &http.Client{Timeout: cfg.Timeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
+	}
+	if cfg.Lease < 2*cfg.Timeout {
+		return nil, fmt.Errorf("%w: the Lease (%s) must be at least twice the Timeout of an attempt (%s)",
+			ErrBadConfig, cfg.Lease, cfg.Timeout)
 	}
 	if cfg.Instance == "" {
 		return nil, fmt.Errorf("%w: no Instance name", ErrBadConfig)
@@ -276,14 +284,17 @@ func (n *Notifier) deliverDue(ctx context.Context) error {
 		if err != nil || len(ds) == 0 {
 			return err
 		}
+		// The batch's deliveries run at once, so that one slow receiver
+		// keeps none of the others past its lease.
+		var wg sync.WaitGroup
 		for _, d := range ds {
-			if err := n.deliverOne(ctx, d); err != nil {
-				if ctx.Err() != nil {
-					return nil
+			wg.Go(func() {
+				if err := n.deliverOne(ctx, d); err != nil && ctx.Err() == nil {
+					n.log.Error("complaint notices: recording an outcome", "notice", d.Key(), "err", err)
 				}
-				n.log.Error("complaint notices: recording an outcome", "notice", d.Key(), "err", err)
-			}
+			})
 		}
+		wg.Wait()
 	}
 	return nil
 }

@@ -169,6 +169,9 @@ func newHook(t *testing.T, status func(i int, key string) int) *hook {
 			CT: r.Header.Get("Content-Type")}
 		mu.Lock()
 		code := status(i, req.Key)
+		if code == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "25")
+		}
 		i++
 		mu.Unlock()
 		h.got <- req
@@ -201,8 +204,9 @@ func checkSigned(t *testing.T, r hookRequest) {
 }
 
 // TestWebhookRetriedThenDelivered: a receiver that fails twice (503, then
-// 429) and then accepts gets the same signed body with the same
-// Idempotency-Key three times, 10 s and then 20 s apart; the outbox keeps
+// 429 asking to wait 25 s, more than the 20 s of the backoff) and then
+// accepts gets the same signed body with the same Idempotency-Key three
+// times, 10 s and then 25 s apart; the outbox keeps
 // the attempts, the next time and the last error; a notice notified twice
 // is sent once.
 func TestWebhookRetriedThenDelivered(t *testing.T) {
@@ -231,20 +235,20 @@ func TestWebhookRetriedThenDelivered(t *testing.T) {
 	r2 := h.next(t)
 	e.idle(t, 1)
 	d = e.get(t, "n1", store.NoticeWebhook)
-	if d.State != store.NoticePending || d.Attempts != 2 || !d.NextAt.Equal(t0.Add(30*time.Second)) ||
+	if d.State != store.NoticePending || d.Attempts != 2 || !d.NextAt.Equal(t0.Add(35*time.Second)) ||
 		!strings.Contains(d.LastError, "429") {
 		t.Fatalf("after a 429: %+v", d)
 	}
-	e.clock.Advance(19 * time.Second)
+	e.clock.Advance(24 * time.Second)
 	e.idle(t, 1)
 	if len(h.got) != 0 {
-		t.Fatal("retried before its backoff")
+		t.Fatal("retried before its Retry-After")
 	}
 	e.clock.Advance(time.Second)
 	r3 := h.next(t)
 	e.idle(t, 1)
 	d = e.get(t, "n1", store.NoticeWebhook)
-	if d.State != store.NoticeDelivered || d.Attempts != 3 || d.LastError != "" || !d.Done.Equal(t0.Add(30*time.Second)) {
+	if d.State != store.NoticeDelivered || d.Attempts != 3 || d.LastError != "" || !d.Done.Equal(t0.Add(35*time.Second)) {
 		t.Fatalf("after a 204: %+v", d)
 	}
 
@@ -511,6 +515,8 @@ func TestConfigAndRoutes(t *testing.T) {
 	e := newEnv(t)
 	out := store.NewNotices(e.db, e.clock)
 	for name, cfg := range map[string]notify.Config{
+		"a short lease": {Instance: "a", Default: notify.Route{Webhook: "http://x/"}, WebhookSecret: secret,
+			Lease: time.Minute, Timeout: time.Minute},
 		"no instance":    {Default: notify.Route{Webhook: "http://x/"}, WebhookSecret: secret},
 		"no secret":      {Instance: "a", Default: notify.Route{Webhook: "http://x/"}},
 		"not a URL":      {Instance: "a", Default: notify.Route{Webhook: "ftp://x/"}, WebhookSecret: secret},
