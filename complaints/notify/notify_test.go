@@ -545,3 +545,72 @@ func TestConfigAndRoutes(t *testing.T) {
 		t.Errorf("a notice without an ID: %v", err)
 	}
 }
+
+// TestRedirectIsRetried: a webhook answering with a redirect is not
+// followed (the POST would become a GET) but retried like any answer that
+// is neither 2xx nor a refusal.
+func TestRedirectIsRetried(t *testing.T) {
+	e := newEnv(t)
+	h := newHook(t, func(int, string) int { return http.StatusFound })
+	n := e.notifier(t, notify.Config{Default: notify.Route{Webhook: h.URL}, WebhookSecret: secret})
+	if err := n.Notify(t.Context(), notice("n1", "")); err != nil {
+		t.Fatal(err)
+	}
+	run(t, n)
+	h.next(t)
+	e.idle(t, 1)
+	if d := e.get(t, "n1", store.NoticeWebhook); d.State != store.NoticePending || d.Attempts != 1 ||
+		!strings.Contains(d.LastError, "302") || !d.NextAt.Equal(t0.Add(10*time.Second)) {
+		t.Errorf("%+v", d)
+	}
+	if len(h.got) != 0 {
+		t.Error("the redirect was followed")
+	}
+}
+
+// TestEmailPlainAndUnreachable: to a server that offers neither STARTTLS
+// nor AUTH, with no username set, the e-mail goes in the clear; while the
+// server cannot be reached the delivery is retried, with the error kept.
+func TestEmailPlainAndUnreachable(t *testing.T) {
+	e := newEnv(t)
+	srv := startSMTP(t, nil, "", "")
+	n := e.notifier(t, notify.Config{Default: notify.Route{Email: []string{"desk@example.com"}},
+		From: "hotline@example.com", SMTP: notify.SMTP{Addr: srv.Addr()}})
+	if err := n.Notify(t.Context(), notice("n1", "")); err != nil {
+		t.Fatal(err)
+	}
+	run(t, n)
+	select {
+	case m := <-srv.messages:
+		if m.TLS || m.AuthUser != "" || !slices.Equal(m.To, []string{"desk@example.com"}) {
+			t.Errorf("%+v", m)
+		}
+	case <-time.After(time.Minute): // a guard against a hang
+		t.Fatal("no e-mail")
+	}
+	e.idle(t, 1)
+	if d := e.get(t, "n1", store.NoticeEmail); d.State != store.NoticeDelivered {
+		t.Errorf("%+v", d)
+	}
+
+	// A server that is gone: a port nothing listens on any more (on a
+	// database of its own, so that the first Notifier does not take it).
+	e = newEnv(t)
+	gone := startSMTP(t, nil, "", "")
+	gone.ln.Close()
+	n2 := e.notifier(t, notify.Config{Instance: "b", Default: notify.Route{Email: []string{"desk@example.com"}},
+		From: "hotline@example.com", SMTP: notify.SMTP{Addr: gone.Addr()}})
+	if err := n2.Notify(t.Context(), notice("n2", "")); err != nil {
+		t.Fatal(err)
+	}
+	run(t, n2)
+	e.idle(t, 1)
+	for d := e.get(t, "n2", store.NoticeEmail); d.Attempts == 0; d = e.get(t, "n2", store.NoticeEmail) {
+		e.clock.Advance(time.Second)
+		e.idle(t, 1)
+	}
+	if d := e.get(t, "n2", store.NoticeEmail); d.State != store.NoticePending || d.Attempts != 1 ||
+		!strings.Contains(d.LastError, "SMTP "+gone.Addr()) {
+		t.Errorf("%+v", d)
+	}
+}
