@@ -81,8 +81,8 @@ func (n *Notifier) message(d store.NoticeDelivery) ([]byte, error) {
 // text is the e-mail's body: the notice's body, then its particulars.
 func (n *Notifier) text(no complaints.Notice) string {
 	var b strings.Builder
-	if no.Body != "" {
-		b.WriteString(strings.TrimRight(no.Body, "\n") + "\n\n")
+	if body := strings.TrimRight(strings.ReplaceAll(no.Body, "\r\n", "\n"), "\n"); body != "" {
+		b.WriteString(body + "\n\n")
 	}
 	b.WriteString("——\n")
 	kind := kindNames[no.Kind]

@@ -201,10 +201,14 @@ func (n *Notifier) routes(notice complaints.Notice) ([]store.NoticeDelivery, err
 			to = append(to, a)
 		}
 	}
-	if len(to) > 0 {
-		if n.from == nil {
-			return nil, fmt.Errorf("%w: notice %s is for %v but e-mail is not configured (no From)", ErrNoRoute, notice.ID, notice.To)
-		}
+	switch {
+	case len(to) > 0 && n.from == nil && len(ds) == 0:
+		return nil, fmt.Errorf("%w: notice %s is for %v but e-mail is not configured (no From)", ErrNoRoute, notice.ID, notice.To)
+	case len(to) > 0 && n.from == nil:
+		// Without e-mail, the webhook's payload carries the addresses.
+		n.log.Warn("complaint notice: e-mail is not configured; its addresses go in the webhook's payload only",
+			"notice", notice.ID, "to", notice.To)
+	case len(to) > 0:
 		for _, a := range to {
 			if _, err := mail.ParseAddress(a); err != nil {
 				return nil, fmt.Errorf("notice %s: e-mail address %q: %w", notice.ID, a, err)

@@ -349,6 +349,7 @@ func TestEmail(t *testing.T) {
 		Location: cst,
 	})
 	no := notice("n1", "repairs")
+	no.Body = "客户张先生来电：\r\n热水器不出热水，要求上门维修。\n"
 	no.To = []string{"owner@example.com", "lead@example.com"}
 	if err := n.Notify(t.Context(), no); err != nil {
 		t.Fatal(err)
@@ -397,7 +398,10 @@ func TestEmail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{no.Body, "通知类型：新投诉，请处理", "投诉编号：cmp-n1", "责任班组：repairs",
+	if strings.Contains(string(body), "\r\r") || strings.Count(string(body), "\n") != strings.Count(string(body), "\r\n") {
+		t.Errorf("the body's lines do not all end in CRLF: %q", body)
+	}
+	for _, want := range []string{"客户张先生来电：\r\n热水器不出热水，要求上门维修。\r\n\r\n——", "通知类型：新投诉，请处理", "投诉编号：cmp-n1", "责任班组：repairs",
 		"处理时限：2026-12-02 17:00 CST", "通知时间：2026-12-01 17:00 CST", "通知编号：n1"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("the body has no %q:\n%s", want, body)
@@ -540,6 +544,17 @@ func TestConfigAndRoutes(t *testing.T) {
 	person.To = []string{"owner@example.com"}
 	if err := n.Notify(t.Context(), person); !errors.Is(err, notify.ErrNoRoute) {
 		t.Errorf("an e-mail with e-mail not configured: %v", err)
+	}
+	// E-mail not configured: the team's webhook carries the addresses.
+	person.ID, person.Team = "n3", "repairs"
+	if err := n.Notify(t.Context(), person); err != nil {
+		t.Errorf("a team's notice with addresses, e-mail not configured: %v", err)
+	}
+	if _, err := out.Get(t.Context(), "n3", store.NoticeEmail); !errors.Is(err, store.ErrUnknownNotice) {
+		t.Errorf("an e-mail queued with e-mail not configured: %v", err)
+	}
+	if d, err := out.Get(t.Context(), "n3", store.NoticeWebhook); err != nil || !slices.Equal(d.Notice.To, person.To) {
+		t.Errorf("the webhook's delivery: %+v, %v", d, err)
 	}
 	if err := n.Notify(t.Context(), complaints.Notice{Team: "repairs"}); !errors.Is(err, store.ErrBadNotice) {
 		t.Errorf("a notice without an ID: %v", err)
