@@ -31,8 +31,11 @@ var (
 // Route is where a team's notices go: a webhook, e-mail addresses, or
 // both.
 type Route struct {
-	Webhook string   // an http(s) URL
-	Email   []string // addresses (RFC 5322, "名字 <a@b>" allowed)
+	Webhook string // an http(s) URL
+	// Secret, when set, signs this route's webhook instead of
+	// Config.WebhookSecret (each receiver may have its own).
+	Secret string
+	Email  []string // addresses (RFC 5322, "名字 <a@b>" allowed)
 }
 
 // SMTP is the mail server notices are sent through.
@@ -161,7 +164,7 @@ func New(outbox *store.Notices, cfg Config) (*Notifier, error) {
 			if err := checkURL(r.Webhook); err != nil {
 				return nil, fmt.Errorf("%w: %s: %v", ErrBadConfig, names[i], err)
 			}
-			if cfg.WebhookSecret == "" {
+			if cfg.WebhookSecret == "" && r.Secret == "" {
 				return nil, fmt.Errorf("%w: %s has a webhook but there is no WebhookSecret", ErrBadConfig, names[i])
 			}
 		}
@@ -185,12 +188,17 @@ func New(outbox *store.Notices, cfg Config) (*Notifier, error) {
 	return n, nil
 }
 
+// route returns the route of a team's notices.
+func (n *Notifier) route(team string) Route {
+	if r, ok := n.cfg.Teams[team]; ok && team != "" {
+		return r
+	}
+	return n.cfg.Default
+}
+
 // routes returns the deliveries of notice.
 func (n *Notifier) routes(notice complaints.Notice) ([]store.NoticeDelivery, error) {
-	r, ok := n.cfg.Teams[notice.Team]
-	if !ok || notice.Team == "" {
-		r = n.cfg.Default
-	}
+	r := n.route(notice.Team)
 	var ds []store.NoticeDelivery
 	if r.Webhook != "" {
 		ds = append(ds, store.NoticeDelivery{Notice: notice, Channel: store.NoticeWebhook, Targets: []string{r.Webhook}})

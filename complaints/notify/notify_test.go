@@ -193,8 +193,11 @@ func (h *hook) next(t *testing.T) hookRequest {
 	}
 }
 
-// checkSigned checks the request's signature independently of the package.
-func checkSigned(t *testing.T, r hookRequest) {
+// checkSigned checks the request's signature (with secret) independently
+// of the package.
+func checkSigned(t *testing.T, r hookRequest) { checkSignedWith(t, r, secret) }
+
+func checkSignedWith(t *testing.T, r hookRequest, secret string) {
 	t.Helper()
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write(r.Body)
@@ -428,7 +431,8 @@ func TestEmail(t *testing.T) {
 
 // TestTwoNotifiersDeliverEachOnce: two instances on one database, each
 // queueing half of 60 notices, deliver every one exactly once between
-// them.
+// them, signed with the team's own secret where it has one (a team not
+// configured goes to the default).
 func TestTwoNotifiersDeliverEachOnce(t *testing.T) {
 	e := newEnv(t)
 	var mu sync.Mutex
@@ -439,7 +443,9 @@ func TestTwoNotifiersDeliverEachOnce(t *testing.T) {
 		mu.Unlock()
 		return http.StatusOK
 	})
-	cfg := notify.Config{Default: notify.Route{Webhook: h.URL}, WebhookSecret: secret, Batch: 3}
+	// The team's receiver has a secret of its own.
+	cfg := notify.Config{Default: notify.Route{Webhook: h.URL}, WebhookSecret: secret, Batch: 3,
+		Teams: map[string]notify.Route{"repairs": {Webhook: h.URL, Secret: "repairs-secret"}}}
 	cfg.Instance = "a"
 	a := e.notifier(t, cfg)
 	cfg.Instance = "b"
@@ -448,13 +454,20 @@ func TestTwoNotifiersDeliverEachOnce(t *testing.T) {
 	run(t, b)
 	const total = 60
 	for i := range total {
-		if err := []*notify.Notifier{a, b}[i%2].Notify(t.Context(), notice(fmt.Sprintf("n%02d", i), "")); err != nil {
+		team := []string{"", "repairs", "billing"}[i%3]
+		if err := []*notify.Notifier{a, b}[i%2].Notify(t.Context(), notice(fmt.Sprintf("n%02d", i), team)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	seen := map[string]bool{}
 	for len(seen) < total {
-		seen[h.next(t).Key] = true
+		r := h.next(t)
+		seen[r.Key] = true
+		if strings.Contains(string(r.Body), `"team":"repairs"`) {
+			checkSignedWith(t, r, "repairs-secret")
+		} else {
+			checkSigned(t, r)
+		}
 	}
 	e.idle(t, 2)
 	mu.Lock()

@@ -87,7 +87,11 @@ func (n *Notifier) post(ctx context.Context, d store.NoticeDelivery) error {
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("User-Agent", "Hotline")
-	req.Header.Set(SignatureHeader, Sign(n.cfg.WebhookSecret, body))
+	secret := n.cfg.WebhookSecret
+	if r := n.route(d.Notice.Team); r.Secret != "" {
+		secret = r.Secret
+	}
+	req.Header.Set(SignatureHeader, Sign(secret, body))
 	req.Header.Set(IdempotencyHeader, d.Key())
 	req.Header.Set(AttemptHeader, strconv.Itoa(d.Attempts))
 	resp, err := n.cfg.HTTPClient.Do(req)
