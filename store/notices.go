@@ -191,6 +191,21 @@ func (s *Notices) Claim(ctx context.Context, instance string, n int, lease time.
 	return ds, nil
 }
 
+// Recover hands back the pending deliveries instance had claimed when it
+// stopped, due at once, and returns how many. Call it when the instance
+// starts, before it claims anything.
+func (s *Notices) Recover(ctx context.Context, instance string) (int, error) {
+	if instance == "" {
+		return 0, fmt.Errorf("%w: recovering notices", ErrNoInstance)
+	}
+	tag, err := s.db.Exec(ctx, `UPDATE complaint_notices SET claimed_by = NULL, lease_until = NULL,
+		next_at = least(next_at, $2) WHERE claimed_by = $1 AND state = 'pending'`, instance, s.clock.Now())
+	if err != nil {
+		return 0, fmt.Errorf("recovering the notices of %s: %w", instance, err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // NextDue returns when the earliest pending delivery is due (its NextAt,
 // or the end of its lease when it is claimed); ok is false when none is
 // pending.

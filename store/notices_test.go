@@ -76,6 +76,16 @@ func TestNoticesOutbox(t *testing.T) {
 		got[1].LastError != "HTTP 503" || !got[1].NextAt.Equal(retryAt) || got[0].Attempts != 2 {
 		t.Fatalf("Claim after the retry time and the lease: %+v, %v", got, err)
 	}
+	// b stops and starts again: what it had claimed is due at once.
+	if n, err := out.Recover(ctx, "b"); err != nil || n != 2 {
+		t.Fatalf("Recover: %d, %v", n, err)
+	}
+	if got, err = out.Claim(ctx, "b", 10, time.Minute); err != nil || len(got) != 2 || got[0].Attempts != 3 {
+		t.Fatalf("Claim after Recover: %+v, %v", got, err)
+	}
+	if _, err := out.Recover(ctx, ""); !errors.Is(err, store.ErrNoInstance) {
+		t.Errorf("Recover without an instance: %v", err)
+	}
 	if err := out.Delivered(ctx, "a", "n1", store.NoticeEmail); !errors.Is(err, store.ErrNoticeLost) {
 		t.Errorf("a late outcome from a: %v", err)
 	}
@@ -105,7 +115,7 @@ func TestNoticesOutbox(t *testing.T) {
 			t.Errorf("%s: %s at %v, want %s", d.Key(), d.State, d.Done, want)
 		}
 	}
-	if d, err := out.Get(ctx, "n1", store.NoticeWebhook); err != nil || d.LastError != "HTTP 400: bad payload" || d.Attempts != 2 {
+	if d, err := out.Get(ctx, "n1", store.NoticeWebhook); err != nil || d.LastError != "HTTP 400: bad payload" || d.Attempts != 3 {
 		t.Errorf("Get: %+v, %v", d, err)
 	}
 	if _, err := out.Get(ctx, "n9", store.NoticeWebhook); !errors.Is(err, store.ErrUnknownNotice) {

@@ -99,12 +99,13 @@ type Config struct {
 // Notifier queues notices in the outbox and delivers them; it implements
 // complaints.Notifier. Safe for concurrent use.
 type Notifier struct {
-	cfg    Config
-	outbox *store.Notices
-	clock  clockwork.Clock
-	log    *slog.Logger
-	from   *mail.Address
-	wake   chan struct{}
+	cfg     Config
+	outbox  *store.Notices
+	clock   clockwork.Clock
+	log     *slog.Logger
+	from    *mail.Address
+	wake    chan struct{}
+	recover sync.Once
 }
 
 var _ complaints.Notifier = (*Notifier)(nil)
@@ -255,10 +256,19 @@ func (n *Notifier) Notify(ctx context.Context, notice complaints.Notice) error {
 	return nil
 }
 
-// Run delivers due notices until ctx ends, then returns nil (or an error
-// if it cannot start). Run it on each instance; several Runs, on one
-// instance or many, share the work.
+// Run delivers due notices until ctx ends, then returns nil. Run it on
+// each instance; several Runs, on one instance or many, share the work.
+// The first Run of a Notifier first hands back what its instance had
+// claimed before it stopped (an instance's name must not be in use by
+// another running instance).
 func (n *Notifier) Run(ctx context.Context) error {
+	n.recover.Do(func() {
+		if k, err := n.outbox.Recover(ctx, n.cfg.Instance); err != nil {
+			n.log.Error("complaint notices: recovering the claims of the last run", "err", err)
+		} else if k > 0 {
+			n.log.Info("complaint notices: the claims of the last run handed back", "notices", k)
+		}
+	})
 	for {
 		if err := n.deliverDue(ctx); err != nil && ctx.Err() == nil {
 			n.log.Error("complaint notices: delivering", "err", err)

@@ -488,8 +488,10 @@ func TestTwoNotifiersDeliverEachOnce(t *testing.T) {
 }
 
 // TestRestartDeliversQueued: notices queued by an instance that stopped
-// before delivering them are delivered by a new one; one that a crashed
-// instance had claimed is delivered once its lease runs out.
+// before delivering them are delivered by a new one, and so is at once
+// one that the restarted instance had claimed before it stopped; one that
+// another instance (crashed) had claimed is delivered once its lease runs
+// out.
 func TestRestartDeliversQueued(t *testing.T) {
 	e := newEnv(t)
 	h := newHook(t, func(int, string) int { return http.StatusOK })
@@ -500,14 +502,22 @@ func TestRestartDeliversQueued(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// A worker of a crashed instance had claimed the oldest.
-	if got, err := e.out.Claim(t.Context(), "crashed", 1, time.Minute); err != nil || len(got) != 1 {
-		t.Fatalf("%v, %v", got, err)
+	// A worker of a crashed instance had claimed the oldest; the instance
+	// b, about to start again, had claimed the next.
+	for _, instance := range []string{"crashed", "b"} {
+		if got, err := e.out.Claim(t.Context(), instance, 1, time.Minute); err != nil || len(got) != 1 {
+			t.Fatalf("%v, %v", got, err)
+		}
 	}
 
 	cfg.Instance = "b"
 	run(t, e.notifier(t, cfg))
-	got := []string{h.next(t).Key, h.next(t).Key}
+	first, second := h.next(t), h.next(t)
+	got := []string{first.Key, second.Key}
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"n2/webhook", "n3/webhook"}) {
+		t.Errorf("delivered first %v", got)
+	}
 	e.idle(t, 1)
 	if len(h.got) != 0 {
 		t.Fatal("a claimed notice was delivered before its lease ran out")
