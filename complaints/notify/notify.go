@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"net/mail"
 	"slices"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/jonboulle/clockwork"
 
@@ -241,6 +243,10 @@ func (n *Notifier) routes(notice complaints.Notice) ([]store.NoticeDelivery, err
 func (n *Notifier) Notify(ctx context.Context, notice complaints.Notice) error {
 	if notice.ID == "" {
 		return fmt.Errorf("%w: the notice has no ID", store.ErrBadNotice)
+	}
+	// The ID goes in headers (Idempotency-Key, X-Hotline-Notice).
+	if strings.ContainsFunc(notice.ID, unicode.IsControl) || len(notice.ID) > 200 {
+		return fmt.Errorf("%w: notice ID %q: control characters or longer than 200 bytes", store.ErrBadNotice, notice.ID)
 	}
 	ds, err := n.routes(notice)
 	if err != nil {

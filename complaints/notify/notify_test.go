@@ -582,6 +582,9 @@ func TestConfigAndRoutes(t *testing.T) {
 	if err := n.Notify(t.Context(), complaints.Notice{Team: "repairs"}); !errors.Is(err, store.ErrBadNotice) {
 		t.Errorf("a notice without an ID: %v", err)
 	}
+	if err := n.Notify(t.Context(), notice("n4\r\nBcc: x@y", "repairs")); !errors.Is(err, store.ErrBadNotice) {
+		t.Errorf("a notice whose ID has a line break: %v", err)
+	}
 }
 
 // TestRedirectIsRetried: a webhook answering with a redirect is not
