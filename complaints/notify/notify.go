@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/mail"
 	"slices"
@@ -18,16 +19,6 @@ import (
 
 	"github.com/hotline-ivr/hotline/complaints"
 	"github.com/hotline-ivr/hotline/store"
-)
-
-// Errors of the notifier.
-var (
-	// ErrBadConfig: the Config cannot work; the message says why.
-	ErrBadConfig = errors.New("bad notification config")
-	// ErrNoRoute: a notice has nowhere to go (its team has neither a
-	// webhook nor e-mail addresses, nor has the default, and it names no
-	// one to e-mail).
-	ErrNoRoute = errors.New("the notice has nowhere to go")
 )
 
 // Route is where a team's notices go: a webhook, e-mail addresses, or
@@ -147,33 +138,36 @@ func New(outbox *store.Notices, cfg Config) (*Notifier, error) {
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
+	var problems []error
+	bad := func(format string, args ...any) {
+		problems = append(problems, fmt.Errorf("%w: "+format, append([]any{ErrBadConfig}, args...)...))
+	}
 	if cfg.Lease < 2*cfg.Timeout {
-		return nil, fmt.Errorf("%w: the Lease (%s) must be at least twice the Timeout of an attempt (%s)",
-			ErrBadConfig, cfg.Lease, cfg.Timeout)
+		bad("the Lease (%s) must be at least twice the Timeout of an attempt (%s)", cfg.Lease, cfg.Timeout)
 	}
 	if cfg.Instance == "" {
-		return nil, fmt.Errorf("%w: no Instance name", ErrBadConfig)
+		bad("no Instance name (each instance sharing the database needs its own)")
 	}
 	n := &Notifier{cfg: cfg, outbox: outbox, clock: cfg.Clock, log: cfg.Logger.With("instance", cfg.Instance),
 		wake: make(chan struct{}, 1)}
 	routes := []Route{cfg.Default}
 	names := []string{"the default"}
-	for team, r := range cfg.Teams {
-		routes, names = append(routes, r), append(names, "team "+team)
+	for _, team := range slices.Sorted(maps.Keys(cfg.Teams)) {
+		routes, names = append(routes, cfg.Teams[team]), append(names, "team "+team)
 	}
 	var email bool
 	for i, r := range routes {
 		if r.Webhook != "" {
 			if err := checkURL(r.Webhook); err != nil {
-				return nil, fmt.Errorf("%w: %s: %v", ErrBadConfig, names[i], err)
+				bad("%s: %v", names[i], err)
 			}
 			if cfg.WebhookSecret == "" && r.Secret == "" {
-				return nil, fmt.Errorf("%w: %s has a webhook but there is no WebhookSecret", ErrBadConfig, names[i])
+				bad("%s has a webhook but there is no WebhookSecret to sign it with", names[i])
 			}
 		}
 		for _, a := range r.Email {
 			if _, err := mail.ParseAddress(a); err != nil {
-				return nil, fmt.Errorf("%w: %s: e-mail address %q: %v", ErrBadConfig, names[i], a, err)
+				bad("%s: e-mail address %q: %v", names[i], a, err)
 			}
 			email = true
 		}
@@ -181,12 +175,15 @@ func New(outbox *store.Notices, cfg Config) (*Notifier, error) {
 	if email || cfg.From != "" {
 		from, err := mail.ParseAddress(cfg.From)
 		if err != nil {
-			return nil, fmt.Errorf("%w: From %q: %v", ErrBadConfig, cfg.From, err)
+			bad("From %q: %v (e-mail needs a sender)", cfg.From, err)
 		}
 		n.from = from
 		if cfg.SMTP.Addr == "" {
-			return nil, fmt.Errorf("%w: e-mail is configured but SMTP.Addr is not", ErrBadConfig)
+			bad("e-mail is configured but SMTP.Addr (host:port) is not")
 		}
+	}
+	if len(problems) > 0 {
+		return nil, errors.Join(problems...)
 	}
 	return n, nil
 }

@@ -541,22 +541,46 @@ func TestRestartDeliversQueued(t *testing.T) {
 func TestConfigAndRoutes(t *testing.T) {
 	e := newEnv(t)
 	out := store.NewNotices(e.db, e.clock)
-	for name, cfg := range map[string]notify.Config{
-		"a short lease": {Instance: "a", Default: notify.Route{Webhook: "http://x/"}, WebhookSecret: secret,
-			Lease: time.Minute, Timeout: time.Minute},
-		"no instance":    {Default: notify.Route{Webhook: "http://x/"}, WebhookSecret: secret},
-		"no secret":      {Instance: "a", Default: notify.Route{Webhook: "http://x/"}},
-		"not a URL":      {Instance: "a", Default: notify.Route{Webhook: "ftp://x/"}, WebhookSecret: secret},
-		"no From":        {Instance: "a", Teams: map[string]notify.Route{"t": {Email: []string{"a@b"}}}, SMTP: notify.SMTP{Addr: "x:25"}},
-		"no SMTP server": {Instance: "a", Default: notify.Route{Email: []string{"a@b"}}, From: "h@b"},
-		"not an address": {Instance: "a", Default: notify.Route{Email: []string{"nobody"}}, From: "h@b", SMTP: notify.SMTP{Addr: "x:25"}},
+	for _, tc := range []struct {
+		name string
+		cfg  notify.Config
+		want []string // in the error, one per problem
+	}{
+		{"a short lease", notify.Config{Instance: "a", Default: notify.Route{Webhook: "http://x/"}, WebhookSecret: secret,
+			Lease: time.Minute, Timeout: time.Minute}, []string{"twice the Timeout"}},
+		{"no instance", notify.Config{Default: notify.Route{Webhook: "http://x/"}, WebhookSecret: secret},
+			[]string{"no Instance"}},
+		{"no secret", notify.Config{Instance: "a", Default: notify.Route{Webhook: "http://x/"}},
+			[]string{"the default has a webhook but there is no WebhookSecret"}},
+		{"not a URL", notify.Config{Instance: "a", Default: notify.Route{Webhook: "ftp://x/"}, WebhookSecret: secret},
+			[]string{"not an http(s) URL"}},
+		{"no From", notify.Config{Instance: "a", Teams: map[string]notify.Route{"t": {Email: []string{"a@b"}}},
+			SMTP: notify.SMTP{Addr: "x:25"}}, []string{"e-mail needs a sender"}},
+		{"no SMTP server", notify.Config{Instance: "a", Default: notify.Route{Email: []string{"a@b"}}, From: "h@b"},
+			[]string{"SMTP.Addr"}},
+		{"not an address", notify.Config{Instance: "a", Default: notify.Route{Email: []string{"nobody"}}, From: "h@b",
+			SMTP: notify.SMTP{Addr: "x:25"}}, []string{`e-mail address "nobody"`}},
+		{"every problem", notify.Config{Teams: map[string]notify.Route{"t": {Webhook: "x", Email: []string{"nobody"}}}},
+			[]string{"no Instance", "team t: webhook URL", "team t has a webhook", `team t: e-mail address "nobody"`,
+				"e-mail needs a sender", "SMTP.Addr"}},
 	} {
-		if _, err := notify.New(out, cfg); !errors.Is(err, notify.ErrBadConfig) {
-			t.Errorf("%s: %v", name, err)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := notify.New(out, tc.cfg)
+			if !errors.Is(err, notify.ErrBadConfig) {
+				t.Fatalf("got %v, want ErrBadConfig", err)
+			}
+			if lines := strings.Split(err.Error(), "\n"); len(lines) != len(tc.want) {
+				t.Errorf("got %d problems, want %d:\n%v", len(lines), len(tc.want), err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("got %v, want it to say %q", err, w)
+				}
+			}
+		})
 	}
 	n, err := notify.New(out, notify.Config{Instance: "a", Teams: map[string]notify.Route{"repairs": {Webhook: "http://x/"}},
-		WebhookSecret: secret})
+		WebhookSecret: secret, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
