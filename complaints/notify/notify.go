@@ -16,6 +16,10 @@ import (
 	"unicode"
 
 	"github.com/jonboulle/clockwork"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hotline-ivr/hotline/complaints"
 	"github.com/hotline-ivr/hotline/store"
@@ -338,7 +342,23 @@ type retryAfter struct {
 func (r retryAfter) Unwrap() error { return r.error }
 
 // deliverOne makes one attempt at d and records its outcome.
-func (n *Notifier) deliverOne(ctx context.Context, d store.NoticeDelivery) error {
+func (n *Notifier) deliverOne(ctx context.Context, d store.NoticeDelivery) (rerr error) {
+	ctx, span := tracer.Start(ctx, "notify.deliver", trace.WithAttributes(
+		attribute.String("hotline.notice.id", d.Notice.ID), attribute.String("hotline.notice.channel", string(d.Channel)),
+		attribute.String("hotline.complaint.id", d.Notice.ComplaintID), attribute.Int("hotline.notice.attempt", d.Attempts)))
+	outcome := "stopped"
+	start := time.Now() // the attempt's real duration, for the metric only
+	defer func() {
+		set := metric.WithAttributes(attribute.String("channel", string(d.Channel)), attribute.String("outcome", outcome))
+		attempts.Add(context.WithoutCancel(ctx), 1, set)
+		duration.Record(context.WithoutCancel(ctx), time.Since(start).Seconds(), set)
+		span.SetAttributes(attribute.String("hotline.notice.outcome", outcome))
+		if rerr != nil {
+			span.RecordError(rerr)
+			span.SetStatus(codes.Error, rerr.Error())
+		}
+		span.End()
+	}()
 	actx, cancel := context.WithTimeout(ctx, n.cfg.Timeout)
 	var err error
 	switch d.Channel {
@@ -354,13 +374,18 @@ func (n *Notifier) deliverOne(ctx context.Context, d store.NoticeDelivery) error
 		// Stopping: the lease runs out and another attempt is made.
 		return ctx.Err()
 	}
+	if err != nil {
+		span.RecordError(err)
+	}
 	log := n.log.With("notice", d.Notice.ID, "channel", string(d.Channel), "complaint", d.Notice.ComplaintID,
 		"attempt", d.Attempts)
 	if err == nil {
+		outcome = "delivered"
 		log.Info("complaint notice delivered")
 		return n.outbox.Delivered(ctx, n.cfg.Instance, d.Notice.ID, d.Channel)
 	}
 	if p := (permanent{}); errors.As(err, &p) {
+		outcome = "refused"
 		log.Error("complaint notice refused: not retried", "err", err)
 		return n.outbox.Fail(ctx, n.cfg.Instance, d.Notice.ID, d.Channel, err.Error())
 	}
@@ -372,9 +397,11 @@ func (n *Notifier) deliverOne(ctx context.Context, d store.NoticeDelivery) error
 	next := now.Add(wait)
 	if next.After(d.Created.Add(n.cfg.GiveUpAfter)) {
 		reason := fmt.Sprintf("gave up after %d attempts over %s: %v", d.Attempts, now.Sub(d.Created).Round(time.Second), err)
+		outcome = "given_up"
 		log.Error("complaint notice not delivered: given up", "err", reason)
 		return n.outbox.Fail(ctx, n.cfg.Instance, d.Notice.ID, d.Channel, reason)
 	}
+	outcome = "retry"
 	log.Warn("complaint notice not delivered: will retry", "err", err, "next", next)
 	return n.outbox.Retry(ctx, n.cfg.Instance, d.Notice.ID, d.Channel, err.Error(), next)
 }
