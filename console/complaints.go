@@ -400,6 +400,8 @@ func (s *Server) callerComplaints(w http.ResponseWriter, r *http.Request, sess s
 	return nil
 }
 
+var _ complaints.Notifier = (*Server)(nil)
+
 // Notify takes the complaint workflow's notices (it is a
 // complaints.Notifier, for the console's live event): the event streams
 // of complaints tell the pages, which read the lists again. It returns at

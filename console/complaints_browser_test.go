@@ -169,6 +169,9 @@ func TestBrowserComplaints(t *testing.T) {
 	sup.screenshot("complaint.png")
 	sup.setLanguage("en")
 	sup.untilText("#cmp-state", "In progress")
+	sup.do("back to the list", chromedp.Click("#cmp-back"), chromedp.WaitVisible("#cmp-list"))
+	sup.until("the countdown in English", fmt.Sprintf(`/^(24:00:00|23:59:\d\d) left$/.test(document.querySelector(%q).textContent)`, due), fmt.Sprintf(`document.querySelector(%q).textContent`, due))
+	sup.untilText(`#cmp-list tr[data-id="`+c.ID+`"] td:nth-child(7)`, "In progress")
 
 	// The agent's list followed the supervisor's steps live.
 	agent.untilContains(`#my-complaints-rows tr[data-id="`+c.ID+`"]`, "处理中")
