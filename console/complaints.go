@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/hotline-ivr/hotline/complaints"
 	"github.com/hotline-ivr/hotline/ivr/acd"
+	"github.com/hotline-ivr/hotline/queue"
 )
 
 // Complaints is the complaint workflow (*complaints.Service): the console
@@ -203,6 +205,9 @@ func (s *Server) agentComplaintCall(agent, want string) (*acd.CallView, error) {
 		return nil, nil
 	}
 	a, err := agentWithCall(s.acd.Snapshot(), agent)
+	if errors.Is(err, queue.ErrUnknownAgent) && want == "" {
+		return nil, nil // a user whose 工号 takes no calls here
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -458,3 +458,16 @@ func (e *env) openComplaintStream(token string) *stream {
 	}
 	return s
 }
+
+// TestComplaintRegisterWithoutCall: an agent with no call since the
+// server started registers a complaint through the API without one: its
+// own, from the API, with the contact it gives.
+func TestComplaintRegisterWithoutCall(t *testing.T) {
+	e, _ := newComplaintEnv(t)
+	var c console.ComplaintView
+	e.must(http.StatusCreated, "POST", "/api/complaints", e.login("hanmei"),
+		`{"hotline":"4008001234","contact":"13700137000","complainant":"王先生","content":"来信","category":"service"}`, &c)
+	if c.Owner != "1002" || c.CallID != "" || c.Source != "api" || c.Hotline != "4008001234" {
+		t.Errorf("registered %+v; want hanmei's, from the API, without a call", c.Complaint)
+	}
+}

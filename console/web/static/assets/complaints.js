@@ -95,7 +95,18 @@ class Categories {
 }
 
 function stateLabel(st) {
-  return t("cmp.st." + st);
+  return label("cmp.st." + st, st);
+}
+
+// actionLabel names a step of a complaint's history; one the page does
+// not know is shown as it is.
+function actionLabel(a) {
+  return label("cmp.act." + a, a);
+}
+
+function label(key, fallback) {
+  const s = t(key);
+  return s === key ? fallback : s;
 }
 
 // AgentComplaints is the agent desktop's part: the form, the agent's own
@@ -380,14 +391,14 @@ export class ComplaintsPage {
       ["cmp.registered", dateTime(c.registered_at)], ["cmp.complainant", c.complainant], ["cmp.contact", c.contact],
       ["cmp.category", this.categories.name(c.category)], ["cmp.content", c.content], ["cmp.wants", c.wants],
       ["cmp.owner", c.owner], ["cmp.teams", c.teams.join(", ")], ["call.hotline", c.hotline], ["cmp.call", c.call_id],
-      ["cmp.source", t("cmp.src." + c.source)], ["cmp.resolution", c.resolution],
+      ["cmp.source", label("cmp.src." + c.source, c.source)], ["cmp.resolution", c.resolution],
     ];
     $("cmp-fields").replaceChildren(...fields.flatMap(([k, v]) => [h("dt", {}, t(k)), h("dd", { "data-field": k.slice(4) }, v ?? "")]));
     for (const b of $("cmp-actions").querySelectorAll("button")) b.disabled = !allowed(b.dataset.cmpAct, c.state);
     $("cmp-history").replaceChildren(
       ...c.changes.map((ch) =>
         h("li", { "data-action": ch.action },
-          `${dateTime(ch.at)} · ${ch.actor} · ${t("cmp.act." + ch.action)}` + (ch.from ? ` · ${stateLabel(ch.from)} → ${stateLabel(ch.to)}` : ` · ${stateLabel(ch.to)}`) + (ch.team ? ` · ${ch.team}` : ""),
+          `${dateTime(ch.at)} · ${ch.actor} · ${actionLabel(ch.action)}` + (ch.from ? ` · ${stateLabel(ch.from)} → ${stateLabel(ch.to)}` : ` · ${stateLabel(ch.to)}`) + (ch.team ? ` · ${ch.team}` : ""),
           ch.note ? h("q", {}, ch.note) : null),
       ),
     );
