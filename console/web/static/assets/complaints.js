@@ -15,9 +15,12 @@ export class ComplaintLive {
   constructor() {
     this.listeners = new Set();
     this.source = null;
+    this.stopped = false;
+    this.retry = 0;
   }
   start() {
     if (this.source) return;
+    this.stopped = false;
     const src = new EventSource("/api/complaints/stream");
     this.source = src;
     let opened = false;
@@ -26,8 +29,23 @@ export class ComplaintLive {
       if (opened) this.emit({ kind: "resync" });
       opened = true;
     });
+    // EventSource gives up on an answer other than 200 (a proxy's 502
+    // while the server restarts): try again a little later. A session
+    // that ended is the main stream's to notice.
+    src.addEventListener("error", () => {
+      if (src.readyState !== EventSource.CLOSED || this.source !== src) return;
+      this.source = null;
+      this.retry = setTimeout(() => {
+        if (!this.stopped) {
+          this.start();
+          this.emit({ kind: "resync" });
+        }
+      }, 3000);
+    });
   }
   stop() {
+    this.stopped = true;
+    clearTimeout(this.retry);
     this.source?.close();
     this.source = null;
   }
