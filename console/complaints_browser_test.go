@@ -40,6 +40,17 @@ func (f *fakeComplaints) only(t *testing.T, owner string) complaints.Complaint {
 	return out[0]
 }
 
+// all is every complaint of the fake, oldest first.
+func (f *fakeComplaints) all() []complaints.Complaint {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []complaints.Complaint
+	for _, id := range f.order {
+		out = append(out, f.copy(f.byID[id]))
+	}
+	return out
+}
+
 // rowIDs is the expression listing the complaints list's rows' IDs.
 const rowIDs = `[...document.querySelectorAll("#cmp-list tbody tr")].map(r => r.dataset.id)`
 
@@ -182,7 +193,23 @@ func TestBrowserComplaints(t *testing.T) {
 	}
 	agent.untilText("#state-label", "话后处理")
 	if !agent.visible("#cmp-form") {
-		t.Error("in wrap-up the complaint form is gone: the agent registers for its last call there")
+		t.Fatal("in wrap-up the complaint form is gone: the agent registers for its last call there")
+	}
+	agent.do("registering in wrap-up",
+		chromedp.SendKeys("#cmp-complainant", "张先生"),
+		chromedp.SetValue("#cmp-category", "service"),
+		chromedp.SendKeys("#cmp-content", "坐席态度差"),
+		chromedp.Click("#cmp-submit"),
+	)
+	agent.until("the second complaint", `document.querySelectorAll("#my-complaints-rows tr").length === 2`, `document.getElementById("my-complaints-rows").textContent`)
+	var second complaints.Complaint
+	for _, x := range fc.all() {
+		if x.ID != c.ID && x.Owner == "1001" {
+			second = x
+		}
+	}
+	if second.CallID != "call-1" || second.Contact != "13800138000" || second.Category != "service" {
+		t.Errorf("registered in wrap-up: %+v; want it for the last call", second)
 	}
 	if err := e.acd.Ready(t.Context(), "1001"); err != nil {
 		t.Fatal(err)
@@ -190,5 +217,6 @@ func TestBrowserComplaints(t *testing.T) {
 	e.acd.connect(t, "call-2", "support", "1001", "13800138000")
 	agent.untilContains("#cmp-for", "call-2")
 	agent.untilContains("#caller-complaints-rows", c.ID)
+	agent.until("the caller's two open complaints", `document.querySelectorAll("#caller-complaints-rows li").length === 2`, `document.getElementById("caller-complaints-rows").textContent`)
 	agent.screenshot("complaints-agent.png")
 }
