@@ -220,3 +220,25 @@ func TestBrowserComplaints(t *testing.T) {
 	agent.until("the caller's two open complaints", `document.querySelectorAll("#caller-complaints-rows li").length === 2`, `document.getElementById("caller-complaints-rows").textContent`)
 	agent.screenshot("complaints-agent.png")
 }
+
+// TestBrowserNoComplaints: on a server without the complaint workflow
+// the complaints tab and the desk's form are not shown, and the page
+// logs no error.
+func TestBrowserNoComplaints(t *testing.T) {
+	e := newEnv(t)
+	e.acd.mustReady(t, "1001")
+	e.acd.connect(t, "call-1", "support", "1001", "13800138000")
+	b := newBrowser(t)
+	b.open(e.ts.URL, "wang")
+	b.until("the complaints tab hidden", `document.querySelector('#tabs button[data-view="complaints"]').hidden`, `document.querySelector('#tabs button[data-view="complaints"]').hidden`)
+	if !b.visible("#board") {
+		t.Error("the supervisor does not land on the wallboard")
+	}
+	a := newBrowser(t)
+	a.open(e.ts.URL, "lilei")
+	a.untilText("#call-caller", "13800138000")
+	a.until("the complaints tab hidden", `document.querySelector('#tabs button[data-view="complaints"]').hidden`, `document.querySelector('#tabs button[data-view="complaints"]').hidden`)
+	if a.visible("#agent-complaints") || a.visible("#cmp-form") {
+		t.Error("the desk offers complaints on a server without them")
+	}
+}
