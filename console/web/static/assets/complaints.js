@@ -414,7 +414,7 @@ export class ComplaintsPage {
     $("cmp-fields").replaceChildren(...fields.flatMap(([k, v]) => [h("dt", {}, t(k)), h("dd", { "data-field": k.slice(4) }, v ?? "")]));
     for (const b of $("cmp-actions").querySelectorAll("button")) b.disabled = !allowed(b.dataset.cmpAct, c.state);
     $("cmp-history").replaceChildren(
-      ...c.changes.map((ch) =>
+      ...(c.changes ?? []).map((ch) =>
         h("li", { "data-action": ch.action },
           `${dateTime(ch.at)} · ${ch.actor} · ${actionLabel(ch.action)}` + (ch.from ? ` · ${stateLabel(ch.from)} → ${stateLabel(ch.to)}` : ` · ${stateLabel(ch.to)}`) + (ch.team ? ` · ${ch.team}` : ""),
           ch.note ? h("q", {}, ch.note) : null),
