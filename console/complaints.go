@@ -328,9 +328,6 @@ func (s *Server) getComplaint(w http.ResponseWriter, r *http.Request, sess sessi
 		return err
 	}
 	v := complaintView(sess.user, c)
-	if v.Changes == nil {
-		v.Changes = []complaints.Change{}
-	}
 	writeJSON(w, http.StatusOK, v)
 	return nil
 }
@@ -360,9 +357,6 @@ func (s *Server) actOnComplaint(w http.ResponseWriter, r *http.Request, sess ses
 	}
 	s.complaintEvents.publish(complaintEvent{ID: c.ID, Kind: string(a), Owner: c.Owner})
 	v := complaintView(u, c)
-	if v.Changes == nil {
-		v.Changes = []complaints.Change{}
-	}
 	writeJSON(w, http.StatusOK, v)
 	return nil
 }
