@@ -74,6 +74,10 @@ type Config struct {
 	// QA is quality assurance's work (the review page and its API); nil:
 	// its routes answer 503.
 	QA QA
+	// Complaints is the complaint workflow (/api/complaints and the agent
+	// desktop's complaint form; *complaints.Service); nil: its routes
+	// answer 503.
+	Complaints Complaints
 
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed: a request from one of them is from the last address of

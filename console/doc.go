@@ -84,9 +84,30 @@
 // is blind: its reviewers see only their own evaluations until every one
 // has submitted.
 //
+// Complaints (complaints.go, through [Complaints]: package complaints'
+// Service): POST /api/complaints registers one (an agent's is for its
+// current call, or the last it took, in its wrap-up: the contact and
+// hotline are the call's unless given; the owner, 首问负责制, is the
+// agent's 工号, or the user's name for a user without one),
+// GET /api/complaints lists them (state, owner, team, category, overdue,
+// from, to; the running clock's deadline first, the overdue on top, with
+// the server's time to count down from), GET /api/complaints/{id} reads
+// one with its history, and POST /api/complaints/{id}/{action} takes a
+// workflow step (notify, start, resolve, follow_up, close, reopen,
+// hand_off, feedback). Supervisors, managers and administrators see and
+// act on every complaint; anyone else only on those it owns (another's
+// is 404, as if it did not exist). Agents and QA see the contact masked
+// like callers' numbers in recordings. GET /api/complaints/stream sends
+// an event when a complaint the user may see is registered or changes,
+// and for the workflow's notices (warnings, breaches), which the server
+// takes as a complaints.Notifier ([Server.Notify]).
+// GET /api/agents/{id}/caller-complaints is the screen pop's list of the
+// caller's open complaints ([ComplaintsByContact] when the Complaints
+// has it).
+//
 // The package owns users' sessions and the HTTP shapes, nothing else. It
 // reaches the rest through small interfaces it defines, [ACD], [Flows],
-// [Reports], [Recordings], [PCIControl], [QA] and [Health] (and the metrics'
+// [Reports], [Recordings], [PCIControl], [QA], [Complaints] and [Health] (and the metrics'
 // http.Handler), implemented elsewhere, and the softphone gateway it is
 // given, so it never talks to Asterisk, the database, blob storage or the
 // file system itself, and it reads no flags or environment: its caller

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/hotline-ivr/hotline/complaints"
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/queue"
 	"github.com/hotline-ivr/hotline/recordings"
@@ -96,6 +97,10 @@ var domainStatuses = []struct {
 	{store.ErrNotInCalibration, http.StatusForbidden},
 	{evaluation.ErrStep, http.StatusConflict},
 	{scorecard.ErrAnswers, http.StatusBadRequest},
+	// The complaint workflow's (complaints.go).
+	{complaints.ErrInvalid, http.StatusBadRequest},
+	{complaints.ErrNotFound, http.StatusNotFound},
+	{complaints.ErrStep, http.StatusConflict},
 }
 
 // publicError returns the status and message to answer err with; internal

@@ -79,16 +79,19 @@ const (
 	// superviseQA: resolve disputed evaluations (uphold or re-score), set
 	// up calibrations and read their reports, and read QA's report.
 	superviseQA
+	// handleComplaints: see every complaint and act on any (without it, a
+	// user with a 工号 sees and acts on the complaints it owns).
+	handleComplaints
 )
 
 // roleCapabilities is the whole authorisation table.
 var roleCapabilities = map[Role][]capability{
 	RoleAgent:      {ownSoftphone},
 	RoleQA:         {readReports, hearRecordings, reviewCalls},
-	RoleManager:    {seeAll, readReports, hearRecordings, seeCallers, readAudit, reviewCalls, superviseQA},
-	RoleSupervisor: {seeAll, actOnAll, supervise, readReports, hearRecordings, seeCallers, ownSoftphone, reviewCalls, superviseQA},
+	RoleManager:    {seeAll, readReports, hearRecordings, seeCallers, readAudit, reviewCalls, superviseQA, handleComplaints},
+	RoleSupervisor: {seeAll, actOnAll, supervise, readReports, hearRecordings, seeCallers, ownSoftphone, reviewCalls, superviseQA, handleComplaints},
 	RoleAdmin: {seeAll, actOnAll, supervise, readReports, manageFlows, hearRecordings, seeCallers,
-		manageRetention, readAudit, ownSoftphone, reviewCalls, superviseQA},
+		manageRetention, readAudit, ownSoftphone, reviewCalls, superviseQA, handleComplaints},
 }
 
 // Valid says whether r is one of the roles.

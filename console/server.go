@@ -35,8 +35,11 @@ type Server struct {
 	// server); dispositionCodes lists them.
 	dispositions     Dispositioner
 	dispositionCodes []DispositionView
-	history          History // nil: not on this server
-	qa               QA      // nil: not on this server
+	history          History    // nil: not on this server
+	qa               QA         // nil: not on this server
+	complaints       Complaints // nil: not on this server
+	complaintEvents  complaintHub
+	lastCalls        callMemo // each agent's last call, for its complaints
 	location         *time.Location
 	healthSrc        Health // nil: no /healthz
 	metricsSrc       http.Handler
@@ -74,7 +77,7 @@ func New(cfg Config) (*Server, error) {
 		phone:      cfg.Softphone,
 
 		dispositions: cfg.Dispositioner, dispositionCodes: cfg.Dispositions,
-		history: cfg.History, location: cfg.Location, qa: cfg.QA,
+		history: cfg.History, location: cfg.Location, qa: cfg.QA, complaints: cfg.Complaints,
 		healthSrc:     cfg.Health,
 		metricsSrc:    cfg.Metrics,
 		proxies:       slices.Clone(cfg.TrustedProxies),
@@ -108,6 +111,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.dummy = dummy
 	s.auth.expired = s.signedOut
+	s.streams.seen = s.lastCalls.rememberCalls
 	if s.app, err = newApp(); err != nil {
 		return nil, err
 	}
@@ -224,6 +228,13 @@ func (s *Server) handler() http.Handler {
 	mux.Handle("POST /api/qa/calibrations/{id}/start", s.reviewer(s.startCalibration))
 	mux.Handle("GET /api/qa/calibrations/{id}/report", s.reviewer(s.calibrationReport))
 	mux.Handle("GET /api/qa/report", s.qaSupervisor(s.qaReport))
+
+	mux.Handle("POST /api/complaints", s.withComplaints(s.registerComplaint))
+	mux.Handle("GET /api/complaints", s.withComplaints(s.listComplaints))
+	mux.Handle("GET /api/complaints/stream", s.withComplaints(s.complaintStream))
+	mux.Handle("GET /api/complaints/{id}", s.withComplaints(s.getComplaint))
+	mux.Handle("POST /api/complaints/{id}/{action}", s.withComplaints(s.actOnComplaint))
+	mux.Handle("GET /api/agents/{id}/caller-complaints", s.readAgent(s.callerComplaints))
 
 	mux.Handle("POST /api/admin/flows/reload", s.admin(s.reloadFlows))
 	mux.Handle("GET /api/admin/flows", s.admin(s.listFlows))

@@ -94,6 +94,9 @@ type streamHub struct {
 	acd    ACD
 	snap   *acd.Snapshot     // the snapshot since the last change; nil: not taken yet
 	frames map[string][]byte // snap's event, encoded, by scope
+	// seen, when set, is told each snapshot taken (the agents' last
+	// calls, for their complaints).
+	seen func(acd.Snapshot)
 }
 
 // streamSub is one open stream.
@@ -183,6 +186,9 @@ func (h *streamHub) encoded(sub *streamSub) ([]byte, error) {
 	if h.snap == nil {
 		snap := h.acd.Snapshot()
 		h.snap, h.frames = &snap, map[string][]byte{}
+		if h.seen != nil {
+			h.seen(snap)
+		}
 	}
 	if msg, ok := h.frames[sub.scope]; ok {
 		return msg, nil

@@ -19,7 +19,14 @@
 // review page (assets/review.js) and the calibration page
 // (assets/calibration.js: the calibrations waiting for their blind
 // score, scored in the review page's workspace; a supervisor's form to
-// start one, its progress and its report). Its UI text, in
+// start one, its progress and its report); agents, supervisors, managers
+// and administrators get the complaints (assets/complaints.js: the agent
+// desktop's complaint form for the call, pre-filled from it, the agent's
+// own complaints and the caller's open ones in the screen pop; the list
+// with the overdue first, a live countdown to each deadline and the
+// warning and breach marks, live from /api/complaints/stream; a
+// complaint's page with its history and the workflow's buttons; a server
+// without complaints shows none of it). Its UI text, in
 // Chinese (the default) and English, is in one file, assets/i18n.js.
 //
 // It owns the files only. It serves nothing itself: package console

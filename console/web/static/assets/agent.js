@@ -7,6 +7,7 @@ import { agentPath, call } from "./api.js";
 import { $, failed, flash, h, setAttr, setText } from "./dom.js";
 import { dateTime, duration, language, outcome, t } from "./i18n.js";
 import { Softphone } from "./softphone.js";
+import { AgentComplaints } from "./complaints.js";
 
 // connectedPhases are those in which the call can be held, transferred
 // or listened to.
@@ -16,9 +17,10 @@ const connectedPhases = new Set(["talking", "held"]);
 const reasons = new Set(["break", "meal", "meeting", "training", "coaching", "admin", "login", "missed", "lost"]);
 
 export class AgentDesk {
-  constructor(me, live) {
+  constructor(me, live, complaintLive) {
     this.me = me;
     this.live = live;
+    this.lastCallView = null; // the last call seen, for a complaint in wrap-up
     this.agent = null; // the AgentView
     this.call = null; // the acd.CallView
     this.at = null; // the snapshot's time
@@ -61,6 +63,7 @@ export class AgentDesk {
         this.phone.reconnectIfDown();
       }
     });
+    this.complaints = me.agent ? new AgentComplaints(me, complaintLive) : null;
     this.loadLists();
     this.unsubscribe = live.subscribe((snap) => this.snapshot(snap));
     this.timer = setInterval(() => this.tick(), 1000);
@@ -70,6 +73,7 @@ export class AgentDesk {
   }
 
   stop() {
+    this.complaints?.stop();
     this.phone.stop();
     this.abort.abort();
     this.unsubscribe();
@@ -77,6 +81,7 @@ export class AgentDesk {
   }
 
   relabel() {
+    this.complaints?.relabel();
     this.phone.relabel();
     this.drawLists();
     this.renderHistory();
@@ -243,6 +248,8 @@ export class AgentDesk {
       this.lastCall = this.call.call_id;
       $("dispo-note").value = "";
     }
+    if (this.call) this.lastCallView = this.call;
+    this.complaints?.update(this.call, this.lastCallView, state);
     $("dispo-form").hidden = !this.dispositions?.length || !(this.call || state === "wrap_up");
     $("dispo-saved").hidden = this.disposedCall === "" || this.disposedCall !== (this.call?.call_id ?? this.lastCall);
     this.tick();

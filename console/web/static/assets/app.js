@@ -10,21 +10,23 @@ import { Records } from "./records.js";
 import { Review } from "./review.js";
 import { Calibrations } from "./calibration.js";
 import { Softphone } from "./softphone.js";
+import { ComplaintLive, ComplaintsPage } from "./complaints.js";
 
 // views lists, for each role, the views it gets, the first its home. An
 // agent-less supervisor has no desk; a user with an agent ID also gets
 // the desk whatever its role.
 const viewsByRole = {
-  agent: ["agent", "review", "recordings"],
+  agent: ["agent", "complaints", "review", "recordings"],
   qa: ["review", "calibration", "recordings"],
-  manager: ["board", "review", "calibration", "recordings"],
-  supervisor: ["board", "review", "calibration", "recordings"],
-  admin: ["board", "review", "calibration", "recordings"],
+  manager: ["board", "complaints", "review", "calibration", "recordings"],
+  supervisor: ["board", "complaints", "review", "calibration", "recordings"],
+  admin: ["board", "complaints", "review", "calibration", "recordings"],
 };
 
 const app = {
   me: null,
   live: new Live(),
+  complaintLive: new ComplaintLive(),
   views: {},
   current: null,
   phone: null, // a supervisor's own browser phone, on the wallboard
@@ -37,6 +39,7 @@ function showOnly(id) {
 function signedOut() {
   app.me = null;
   app.live.stop();
+  app.complaintLive.stop();
   for (const v of Object.values(app.views)) v.stop?.();
   app.views = {};
   app.phone?.stop();
@@ -55,7 +58,8 @@ function signedIn(me) {
   if (me.agent && !names.includes("agent")) names.unshift("agent");
   app.views = {};
   for (const name of names) {
-    if (name === "agent") app.views.agent = new AgentDesk(me, app.live);
+    if (name === "agent") app.views.agent = new AgentDesk(me, app.live, app.complaintLive);
+    if (name === "complaints") app.views.complaints = new ComplaintsPage(me, app.complaintLive);
     if (name === "board") app.views.board = new Board(me, app.live);
     if (name === "recordings") app.views.recordings = new Records(me);
     if (name === "review") app.views.review = new Review(me);
@@ -144,6 +148,21 @@ async function main() {
     if (!app.views.review) return;
     show("review");
     app.views.review.showCalibration(ev.detail.evaluation, "calibration");
+  });
+  // A server without complaints: no complaints page.
+  document.addEventListener("hotline:no-complaints", () => {
+    const v = app.views.complaints;
+    if (!v) return;
+    v.stop();
+    delete app.views.complaints;
+    document.querySelector('#tabs button[data-view="complaints"]').hidden = true;
+    if (app.current === "complaints") show(Object.keys(app.views)[0]);
+  });
+  // A complaint's row (the desk's, the list's) opens its page.
+  document.addEventListener("hotline:complaint", (ev) => {
+    if (!app.views.complaints) return;
+    show("complaints");
+    app.views.complaints.openComplaint(ev.detail.id);
   });
   document.addEventListener("hotline:show", (ev) => show(ev.detail.view));
   // The review page's "calibrate" button starts a calibration of its call.

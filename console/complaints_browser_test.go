@@ -1,0 +1,244 @@
+package console_test
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hotline-ivr/hotline/complaints"
+	"github.com/hotline-ivr/hotline/console"
+)
+
+// moveDue sets a complaint's 24-hour deadline and its flags, as the
+// workflow's clock scan would find it.
+func (f *fakeComplaints) moveDue(id string, due time.Time, warned, breached bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.byID[id]
+	c.ResolveDue, c.Warned, c.Breached = due, warned, breached
+}
+
+// only is the fake's one complaint owned by owner.
+func (f *fakeComplaints) only(t *testing.T, owner string) complaints.Complaint {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []complaints.Complaint
+	for _, id := range f.order {
+		if c := f.byID[id]; c.Owner == owner {
+			out = append(out, f.copy(c))
+		}
+	}
+	if len(out) != 1 {
+		t.Fatalf("%d complaints owned by %s, want 1", len(out), owner)
+	}
+	return out[0]
+}
+
+// all is every complaint of the fake, oldest first.
+func (f *fakeComplaints) all() []complaints.Complaint {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []complaints.Complaint
+	for _, id := range f.order {
+		out = append(out, f.copy(f.byID[id]))
+	}
+	return out
+}
+
+// rowIDs is the expression listing the complaints list's rows' IDs.
+const rowIDs = `[...document.querySelectorAll("#cmp-list tbody tr")].map(r => r.dataset.id)`
+
+// TestBrowserComplaints: during a call the agent registers a complaint
+// from the desk, pre-filled with the caller's number, in a category of the
+// dispositions; the supervisor's list shows it with a live countdown to
+// its 24-hour deadline, marks it when the workflow warns and when it
+// breaches (and puts it first, overdue), and the workflow's buttons take
+// it from notified to closed, reopened and handed off, its history
+// growing; the agent's own list follows live, and the screen pop of the
+// caller's next call shows the open complaint.
+func TestBrowserComplaints(t *testing.T) {
+	e, fc := newComplaintEnv(t)
+	wangTok := e.login("wang")
+	var earlier console.ComplaintView
+	e.must(http.StatusCreated, "POST", "/api/complaints", wangTok,
+		`{"hotline":"4008001234","contact":"13900139000","complainant":"李女士","content":"来信投诉","category":"service"}`, &earlier)
+	e.clock.Advance(time.Minute)
+	e.acd.mustReady(t, "1001")
+	e.acd.connect(t, "call-1", "support", "1001", "13800138000")
+
+	agent := newBrowser(t)
+	agent.open(e.ts.URL, "lilei")
+	agent.untilText("#call-caller", "13800138000")
+	agent.do("the complaint form", chromedp.WaitVisible("#cmp-form"))
+	if got := eval[string](agent, `document.getElementById("cmp-contact").value`); got != "13800138000" {
+		t.Errorf("the form's contact is pre-filled with %q, want the caller's number", got)
+	}
+	agent.untilContains("#cmp-for", "call-1")
+	if got := eval[[]string](agent, `[...document.querySelectorAll("#cmp-category option")].map(o => o.textContent)`); !slices.Equal(got, []string{"产品质量", "服务态度"}) {
+		t.Errorf("the categories offered %v, want the complaint categories", got)
+	}
+	agent.do("registering the complaint",
+		chromedp.SendKeys("#cmp-complainant", "张先生"),
+		chromedp.SetValue("#cmp-category", "quality"),
+		chromedp.SendKeys("#cmp-content", "屏幕碎了，换货被拒"),
+		chromedp.SendKeys("#cmp-wants", "换新机"),
+		chromedp.Click("#cmp-submit"),
+		chromedp.WaitVisible("#cmp-saved"),
+	)
+	c := fc.only(t, "1001")
+	if c.CallID != "call-1" || c.Contact != "13800138000" || c.Hotline != "4008001234" || c.Category != "quality" ||
+		c.Complainant != "张先生" || c.Wants != "换新机" || c.Source != "agent" {
+		t.Errorf("registered %+v", c)
+	}
+	agent.untilContains("#cmp-saved", c.ID)
+	agent.until("the agent's own list", `document.querySelectorAll("#my-complaints-rows tr").length === 1`, `document.getElementById("my-complaints-rows").textContent`)
+	agent.untilContains(`#my-complaints-rows tr[data-id="`+c.ID+`"]`, "已登记")
+
+	sup := newBrowser(t)
+	sup.open(e.ts.URL, "wang")
+	sup.do("opening the complaints", chromedp.Click(`#tabs button[data-view="complaints"]`), chromedp.WaitVisible("#cmp-list"))
+	sup.until("both complaints listed", `document.querySelectorAll("#cmp-list tbody tr").length === 2`, `document.querySelector("#cmp-list tbody").textContent`)
+	if got := eval[[]string](sup, rowIDs); !slices.Equal(got, []string{earlier.ID, c.ID}) {
+		t.Errorf("rows %v, want the earlier deadline first", got)
+	}
+	due := `#cmp-list tr[data-id="` + c.ID + `"] .cmp-due`
+	// The server's clock stands still; the page counts down on its own.
+	sup.until("the countdown", fmt.Sprintf(`/^剩余 (24:00:00|23:59:\d\d)$/.test(document.querySelector(%q).textContent)`, due), fmt.Sprintf(`document.querySelector(%q).textContent`, due))
+
+	// The workflow warns: the row is marked.
+	fc.moveDue(c.ID, e.clock.Now().Add(4*time.Hour), true, false)
+	if err := e.srv.Notify(t.Context(), complaints.Notice{ID: "w1", Kind: complaints.NoticeWarning, ComplaintID: c.ID}); err != nil {
+		t.Fatal(err)
+	}
+	sup.untilText(`#cmp-list tr[data-id="`+c.ID+`"] .cmp-marks`, "即将超时")
+	sup.until("the countdown moved", fmt.Sprintf(`/^剩余 (4:00:00|3:59:\d\d)$/.test(document.querySelector(%q).textContent)`, due), fmt.Sprintf(`document.querySelector(%q).textContent`, due))
+	// It breaches: marked, overdue, first.
+	fc.moveDue(c.ID, e.clock.Now().Add(-time.Hour), true, true)
+	if err := e.srv.Notify(t.Context(), complaints.Notice{ID: "b1", Kind: complaints.NoticeBreach, ComplaintID: c.ID}); err != nil {
+		t.Fatal(err)
+	}
+	sup.untilText(`#cmp-list tr[data-id="`+c.ID+`"] .cmp-marks`, "已超时·已升级")
+	sup.until("overdue", fmt.Sprintf(`/^超时 1:00:\d\d$/.test(document.querySelector(%q).textContent)`, due), fmt.Sprintf(`document.querySelector(%q).textContent`, due))
+	if got := eval[[]string](sup, rowIDs); !slices.Equal(got, []string{c.ID, earlier.ID}) {
+		t.Errorf("rows %v, want the overdue one first", got)
+	}
+	if !eval[bool](sup, fmt.Sprintf(`document.querySelector(%q).hasAttribute("data-over")`, due)) {
+		t.Error("the overdue countdown is not marked")
+	}
+	sup.screenshot("complaints.png")
+
+	// The complaint's page: its fields, its history, the workflow.
+	sup.do("opening the complaint", chromedp.Click(`#cmp-list tr[data-id="`+c.ID+`"]`), chromedp.WaitVisible("#cmp-detail"))
+	sup.untilText("#cmp-state", "已登记")
+	for field, want := range map[string]string{"contact": "13800138000", "owner": "1001", "wants": "换新机", "call": "call-1", "category": "产品质量"} {
+		if got := sup.text(`#cmp-fields dd[data-field="` + field + `"]`); got != want {
+			t.Errorf("the complaint's %s reads %q, want %q", field, got, want)
+		}
+	}
+	if !sup.visible("#cmp-breached") || !strings.HasPrefix(sup.text("#cmp-countdown"), "超时") {
+		t.Error("the complaint's page does not show the breach")
+	}
+	act := func(action, wantState string) {
+		t.Helper()
+		sup.do("clicking "+action, chromedp.Click(`#cmp-actions [data-cmp-act="`+action+`"]`))
+		sup.untilText("#cmp-state", wantState)
+	}
+	act("notify", "已通知")
+	act("start", "处理中")
+	// Resolving needs the resolution: the server's reason is shown.
+	sup.do("resolving without a resolution", chromedp.Click(`#cmp-actions [data-cmp-act="resolve"]`))
+	sup.untilContains("#flash", "note: a resolution says how it was resolved")
+	sup.do("writing the resolution", chromedp.SendKeys("#cmp-note", "已为客户换新机"))
+	act("resolve", "已解决")
+	sup.untilText(`#cmp-fields dd[data-field="resolution"]`, "已为客户换新机")
+	if sup.text("#cmp-countdown") != "" || sup.visible("#cmp-breached") {
+		t.Error("a resolved complaint still shows its clock or its breach")
+	}
+	act("follow_up", "已回访")
+	act("close", "已结案")
+	if !eval[bool](sup, `document.querySelector('[data-cmp-act="close"]').disabled`) {
+		t.Error("close is offered on a closed complaint")
+	}
+	act("reopen", "处理中")
+	sup.do("handing off", chromedp.SendKeys("#cmp-team", "logistics"), chromedp.Click(`#cmp-actions [data-cmp-act="hand_off"]`))
+	sup.untilText(`#cmp-fields dd[data-field="teams"]`, "quality, logistics")
+	sup.untilText(`#cmp-fields dd[data-field="owner"]`, "1001")
+	if got := eval[[]string](sup, `[...document.querySelectorAll("#cmp-history li")].map(l => l.dataset.action)`); !slices.Equal(got,
+		[]string{"register", "notify", "start", "resolve", "follow_up", "close", "reopen", "hand_off"}) {
+		t.Errorf("history %v", got)
+	}
+	got := fc.only(t, "1001")
+	if got.State != "in_progress" || got.Changes[len(got.Changes)-1].Actor != "wang" {
+		t.Errorf("the workflow has %s, last by %s", got.State, got.Changes[len(got.Changes)-1].Actor)
+	}
+	sup.screenshot("complaint.png")
+	sup.setLanguage("en")
+	sup.untilText("#cmp-state", "In progress")
+	sup.do("back to the list", chromedp.Click("#cmp-back"), chromedp.WaitVisible("#cmp-list"))
+	sup.until("the countdown in English", fmt.Sprintf(`/^(24:00:00|23:59:\d\d) left$/.test(document.querySelector(%q).textContent)`, due), fmt.Sprintf(`document.querySelector(%q).textContent`, due))
+	sup.untilText(`#cmp-list tr[data-id="`+c.ID+`"] td:nth-child(7)`, "In progress")
+
+	// The agent's list followed the supervisor's steps live.
+	agent.untilContains(`#my-complaints-rows tr[data-id="`+c.ID+`"]`, "处理中")
+
+	// The caller calls again: the screen pop shows the open complaint.
+	if err := e.acd.SendToSurvey(t.Context(), "1001"); err != nil {
+		t.Fatal(err)
+	}
+	agent.untilText("#state-label", "话后处理")
+	if !agent.visible("#cmp-form") {
+		t.Fatal("in wrap-up the complaint form is gone: the agent registers for its last call there")
+	}
+	agent.do("registering in wrap-up",
+		chromedp.SendKeys("#cmp-complainant", "张先生"),
+		chromedp.SetValue("#cmp-category", "service"),
+		chromedp.SendKeys("#cmp-content", "坐席态度差"),
+		chromedp.Click("#cmp-submit"),
+	)
+	agent.until("the second complaint", `document.querySelectorAll("#my-complaints-rows tr").length === 2`, `document.getElementById("my-complaints-rows").textContent`)
+	var second complaints.Complaint
+	for _, x := range fc.all() {
+		if x.ID != c.ID && x.Owner == "1001" {
+			second = x
+		}
+	}
+	if second.CallID != "call-1" || second.Contact != "13800138000" || second.Category != "service" {
+		t.Errorf("registered in wrap-up: %+v; want it for the last call", second)
+	}
+	if err := e.acd.Ready(t.Context(), "1001"); err != nil {
+		t.Fatal(err)
+	}
+	e.acd.connect(t, "call-2", "support", "1001", "13800138000")
+	agent.untilContains("#cmp-for", "call-2")
+	agent.untilContains("#caller-complaints-rows", c.ID)
+	agent.until("the caller's two open complaints", `document.querySelectorAll("#caller-complaints-rows li").length === 2`, `document.getElementById("caller-complaints-rows").textContent`)
+	agent.screenshot("complaints-agent.png")
+}
+
+// TestBrowserNoComplaints: on a server without the complaint workflow
+// the complaints tab and the desk's form are not shown, and the page
+// logs no error.
+func TestBrowserNoComplaints(t *testing.T) {
+	e := newEnv(t)
+	e.acd.mustReady(t, "1001")
+	e.acd.connect(t, "call-1", "support", "1001", "13800138000")
+	b := newBrowser(t)
+	b.open(e.ts.URL, "wang")
+	b.until("the complaints tab hidden", `document.querySelector('#tabs button[data-view="complaints"]').hidden`, `document.querySelector('#tabs button[data-view="complaints"]').hidden`)
+	if !b.visible("#board") {
+		t.Error("the supervisor does not land on the wallboard")
+	}
+	a := newBrowser(t)
+	a.open(e.ts.URL, "lilei")
+	a.untilText("#call-caller", "13800138000")
+	a.until("the complaints tab hidden", `document.querySelector('#tabs button[data-view="complaints"]').hidden`, `document.querySelector('#tabs button[data-view="complaints"]').hidden`)
+	if a.visible("#agent-complaints") || a.visible("#cmp-form") {
+		t.Error("the desk offers complaints on a server without them")
+	}
+}
