@@ -98,12 +98,12 @@ func newRig(t testing.TB, start time.Time) *rig {
 func (r *rig) service(t testing.TB) *complaints.Service {
 	t.Helper()
 	s, err := complaints.New(complaints.Config{
-		Store: store.NewComplaints(r.db), Notifier: r.inbox, Categories: categories,
+		Store: storeOf(r), Notifier: r.inbox, Categories: categories,
 		Hours:       map[string]complaints.Hours{"400-biz": complaints.WeekdayHours(shanghai, 9*time.Hour, 18*time.Hour)},
 		Zone:        shanghai,
 		Supervisors: []string{"sup-li"},
 		Clock:       r.clock,
-		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:      quiet(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -138,3 +138,7 @@ func mustTime(t *testing.T, what string, got, want time.Time) {
 		t.Errorf("%s: got %v, want %v", what, got, want)
 	}
 }
+
+func storeOf(r *rig) complaints.Store { return store.NewComplaints(r.db) }
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
