@@ -30,8 +30,11 @@ type Config struct {
 	Zone *time.Location
 	// Supervisors are told of warnings and breaches, with the owner.
 	Supervisors []string
-	Clock       clockwork.Clock // nil: the real clock
-	Logger      *slog.Logger    // nil: slog.Default()
+	// ScanBatch is how many of each kind of warning and breach a scan
+	// claims per statement (0: 500).
+	ScanBatch int
+	Clock     clockwork.Clock // nil: the real clock
+	Logger    *slog.Logger    // nil: slog.Default()
 }
 
 // Defaults of a category's clocks.
@@ -74,6 +77,9 @@ func (cfg *Config) check() error {
 	}
 	if cfg.Zone == nil {
 		cfg.Zone = time.UTC
+	}
+	if cfg.ScanBatch <= 0 {
+		cfg.ScanBatch = 500
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clockwork.NewRealClock()

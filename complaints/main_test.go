@@ -26,6 +26,7 @@ type inbox struct {
 	mu      sync.Mutex
 	notices []complaints.Notice
 	failing bool
+	sent    chan complaints.Notice // if set, each notice is sent on it too
 }
 
 var errDown = errors.New("the notifier's queue is down")
@@ -37,6 +38,9 @@ func (in *inbox) Notify(_ context.Context, n complaints.Notice) error {
 		return errDown
 	}
 	in.notices = append(in.notices, n)
+	if in.sent != nil {
+		in.sent <- n
+	}
 	return nil
 }
 
@@ -97,8 +101,15 @@ func newRig(t testing.TB, start time.Time) *rig {
 // restart: it keeps nothing the database does not).
 func (r *rig) service(t testing.TB) *complaints.Service {
 	t.Helper()
+	return r.serviceBatch(t, 0)
+}
+
+// serviceBatch is service with a scan batch of its own.
+func (r *rig) serviceBatch(t testing.TB, batch int) *complaints.Service {
+	t.Helper()
 	s, err := complaints.New(complaints.Config{
-		Store: storeOf(r), Notifier: r.inbox, Categories: categories,
+		ScanBatch: batch,
+		Store:     storeOf(r), Notifier: r.inbox, Categories: categories,
 		Hours:       map[string]complaints.Hours{"400-biz": complaints.WeekdayHours(shanghai, 9*time.Hour, 18*time.Hour)},
 		Zone:        shanghai,
 		Supervisors: []string{"sup-li"},

@@ -1,6 +1,7 @@
 package complaints_test
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -34,7 +35,7 @@ func scanTogether(t *testing.T, ss ...*complaints.Service) []int {
 func TestScanOnce(t *testing.T) {
 	start := time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC)
 	r := newRig(t, start)
-	a, b := r.service(t), r.service(t)
+	a, b := r.serviceBatch(t, 7), r.serviceBatch(t, 7) // small batches: the two scans interleave
 	const n = 300
 	ids := map[string]bool{}
 	for i := range n {
@@ -52,7 +53,9 @@ func TestScanOnce(t *testing.T) {
 	r.clock.Advance(20*time.Hour - time.Second)
 	mustEqual(t, "claimed before the warning time", sum(scanTogether(t, a, b)), 0)
 	r.clock.Advance(time.Second)
-	mustEqual(t, "warnings claimed", sum(scanTogether(t, a, b)), n)
+	c := scanTogether(t, a, b)
+	t.Logf("warnings claimed by each Service: %v", c)
+	mustEqual(t, "warnings claimed", sum(c), n)
 	mustEqual(t, "warnings claimed again", sum(scanTogether(t, a, b)), 0)
 	warned := r.inbox.take()
 	mustEqual(t, "warnings sent", len(warned), n)
@@ -73,7 +76,7 @@ func TestScanOnce(t *testing.T) {
 	mustEqual(t, "not breached yet", list[0].Breached, false)
 
 	r.clock.Advance(4 * time.Hour)
-	c := scanTogether(t, a, b)
+	c = scanTogether(t, a, b)
 	mustEqual(t, "breaches claimed", sum(c), n)
 	t.Logf("breaches claimed by each Service: %v", c)
 	breached := r.inbox.take()
@@ -194,4 +197,33 @@ func TestFeedbackClock(t *testing.T) {
 	mustEqual(t, "reopened again: a fresh clock, not warned", c.Warned, false)
 	mustEqual(t, "reopened again: not breached", c.Breached, false)
 	mustEqual(t, "no feedback clock", c.FeedbackDue.IsZero(), true)
+}
+
+// TestRun: Run scans at once and then every period on the clock, until
+// its context ends.
+func TestRun(t *testing.T) {
+	start := time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC)
+	r := newRig(t, start)
+	s := r.service(t)
+	c, err := s.Register(t.Context(), registration("400-cal", "quality"), "agent-wang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.inbox.take()
+	r.inbox.mu.Lock()
+	r.inbox.sent = make(chan complaints.Notice, 4)
+	r.inbox.mu.Unlock()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, time.Minute) }()
+	if err := r.clock.BlockUntilContext(ctx, 1); err != nil { // the ticker, after the first scan
+		t.Fatal(err)
+	}
+	r.clock.Advance(20 * time.Hour)
+	n := <-r.inbox.sent
+	mustEqual(t, "notice", string(n.Kind)+" "+n.ComplaintID, "warning "+c.ID)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }

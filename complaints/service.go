@@ -420,7 +420,7 @@ func body(r Record) string {
 // before restarts too; a notice that cannot be queued is logged. It
 // returns how many it claimed.
 func (s *Service) Scan(ctx context.Context) (int, error) {
-	const batch = 500
+	batch := s.cfg.ScanBatch
 	now := s.cfg.Clock.Now()
 	total := 0
 	for {
