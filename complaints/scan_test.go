@@ -2,6 +2,7 @@ package complaints_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -226,4 +227,32 @@ func TestRun(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestScanNotifierDown: a warning whose notice cannot be queued is not
+// marked; the next scan, with the notifier back, sends it, once.
+func TestScanNotifierDown(t *testing.T) {
+	start := time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC)
+	r := newRig(t, start)
+	s := r.serviceBatch(t, 2)
+	for range 5 {
+		if _, err := s.Register(t.Context(), registration("400-cal", "quality"), "agent-wang"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.inbox.take()
+	r.clock.Advance(20 * time.Hour)
+	r.inbox.setFailing(true)
+	n, err := s.Scan(t.Context())
+	if !errors.Is(err, errDown) || n != 0 {
+		t.Fatalf("scan with the notifier down: %d, %v", n, err)
+	}
+	r.inbox.setFailing(false)
+	if n, err = s.Scan(t.Context()); err != nil || n != 5 {
+		t.Fatalf("scan with the notifier back: %d, %v", n, err)
+	}
+	if n, err = s.Scan(t.Context()); err != nil || n != 0 {
+		t.Fatalf("scan again: %d, %v", n, err)
+	}
+	mustEqual(t, "warnings sent", len(r.inbox.take()), 5)
 }

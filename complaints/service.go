@@ -26,10 +26,15 @@ type Store interface {
 	// the change step returns (numbered next) with it, all or nothing: an
 	// error from step is returned and nothing changes. ErrNotFound.
 	Update(ctx context.Context, id string, step func(*Record) (Change, error)) (Record, Change, error)
-	// Claim marks at most limit of each kind of warning and breach due
-	// by now as sent and returns them: each is returned once, whichever
-	// Service asks, ever. With an error it returns those it claimed before.
-	Claim(ctx context.Context, now time.Time, limit int) ([]Due, error)
+	// Claim takes at most limit of each kind of warning and breach due
+	// by now, holding them so that no other Claim takes them, calls send
+	// with each, and marks those send took as sent: each is marked once,
+	// whichever Service asks, ever. When send fails, Claim stops there,
+	// marks what was sent and returns send's error; the rest waits for
+	// the next Claim. It returns how many were marked. A crash before
+	// the marks are stored leaves the notices sent but unmarked: the next
+	// Claim sends them again, with the same IDs.
+	Claim(ctx context.Context, now time.Time, limit int, send func(Due) error) (int, error)
 }
 
 // ClockName names a complaint's clocks.
@@ -416,23 +421,26 @@ func body(r Record) string {
 
 // Scan claims every warning and breach due now, and sends each one's
 // notice (NoticeWarning to the owner and supervisors, NoticeBreach: the
-// escalation). Each is claimed once across all Services on the database,
-// before restarts too; a notice that cannot be queued is logged. It
-// returns how many it claimed.
+// escalation). Each is sent once across all Services on the database,
+// before restarts too: it is marked sent in the same transaction that
+// holds it while the notice is queued. A notice the Notifier cannot
+// queue stays unmarked for the next scan, and Scan returns the error.
+// (Only a crash between queuing and the mark's commit sends a notice
+// again, with the same ID, which receivers de-duplicate.) It returns how
+// many it sent.
 func (s *Service) Scan(ctx context.Context) (int, error) {
 	batch := s.cfg.ScanBatch
 	now := s.cfg.Clock.Now()
 	total := 0
 	for {
-		due, err := s.cfg.Store.Claim(ctx, now, batch)
-		for _, d := range due { // claimed, even with an error after them
-			s.send(ctx, s.dueNotice(d, now))
-		}
-		total += len(due)
+		n, err := s.cfg.Store.Claim(ctx, now, batch, func(d Due) error {
+			return s.cfg.Notifier.Notify(ctx, s.dueNotice(d, now))
+		})
+		total += n
 		if err != nil {
 			return total, fmt.Errorf("scanning the complaints' clocks: %w", err)
 		}
-		if len(due) < batch {
+		if n < batch {
 			return total, nil
 		}
 	}

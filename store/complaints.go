@@ -15,9 +15,9 @@ import (
 
 // Complaints keeps complaints in PostgreSQL for package complaints (it is
 // a complaints.Store): the records with both their clocks, every change,
-// and the claims of the clocks' warnings and breaches, made with one
-// UPDATE on rows locked FOR UPDATE SKIP LOCKED, so that each is claimed
-// once however many instances scan. The rules are package complaints';
+// and the claims of the clocks' warnings and breaches, held FOR UPDATE
+// SKIP LOCKED while their notices are queued and marked sent in the same
+// transaction, so that each is sent once however many instances scan. The rules are package complaints';
 // Complaints applies a step inside a transaction holding the row. Safe
 // for concurrent use.
 type Complaints struct {
@@ -221,54 +221,78 @@ func (s *Complaints) Update(ctx context.Context, id string, step func(*complaint
 	return r, ch, nil
 }
 
-// claimSQL is one of the scan's claims.
+// claimSQL is one of the scan's claims: the rows due, and what marks them
+// sent.
 type claimSQL struct {
-	clock complaints.ClockName
-	kind  complaints.NoticeKind
-	sql   string
+	clock     complaints.ClockName
+	kind      complaints.NoticeKind
+	due, mark string
 }
 
 // claims are the scan's four claims, breaches first (a breach marks its
-// warning sent too: no warning after the breach).
+// warning sent too: no warning after the breach). A row is selected FOR
+// UPDATE SKIP LOCKED: another scan skips it while it is held, and one
+// that waited for it sees it marked (READ COMMITTED rechecks the
+// condition on the row's newest version).
 var claims = func() []claimSQL {
 	var out []claimSQL
 	for _, c := range []complaints.ClockName{complaints.ResolveClock, complaints.FeedbackClock} {
 		p := string(c)
 		out = append(out, claimSQL{c, complaints.NoticeBreach, `
-			UPDATE complaints SET ` + p + `_breached = true, ` + p + `_warned = true
-			WHERE id IN (SELECT id FROM complaints
-			             WHERE ` + p + `_due IS NOT NULL AND ` + p + `_due <= $1 AND NOT ` + p + `_breached
-			             ORDER BY ` + p + `_due LIMIT $2 FOR UPDATE SKIP LOCKED)
-			  AND NOT ` + p + `_breached
-			RETURNING ` + complaintCols}, claimSQL{c, complaints.NoticeWarning, `
-			UPDATE complaints SET ` + p + `_warned = true
-			WHERE id IN (SELECT id FROM complaints
-			             WHERE ` + p + `_warn_at IS NOT NULL AND ` + p + `_warn_at <= $1 AND NOT ` + p + `_warned AND NOT ` + p + `_breached
-			             ORDER BY ` + p + `_warn_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-			  AND NOT ` + p + `_warned AND NOT ` + p + `_breached
-			RETURNING ` + complaintCols})
+			SELECT ` + complaintCols + ` FROM complaints
+			WHERE ` + p + `_due IS NOT NULL AND ` + p + `_due <= $1 AND NOT ` + p + `_breached
+			ORDER BY ` + p + `_due LIMIT $2 FOR UPDATE SKIP LOCKED`,
+			`UPDATE complaints SET ` + p + `_breached = true, ` + p + `_warned = true WHERE id = ANY($1)`,
+		}, claimSQL{c, complaints.NoticeWarning, `
+			SELECT ` + complaintCols + ` FROM complaints
+			WHERE ` + p + `_warn_at IS NOT NULL AND ` + p + `_warn_at <= $1 AND NOT ` + p + `_warned AND NOT ` + p + `_breached
+			ORDER BY ` + p + `_warn_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+			`UPDATE complaints SET ` + p + `_warned = true WHERE id = ANY($1)`,
+		})
 	}
 	return out
 }()
 
-// Claim marks up to limit breaches and up to limit warnings of each clock
-// due by now as sent, and returns them (with an error, those claimed
-// before it: their notices are owed). Rows another scan holds are
-// skipped, and a claimed row no longer matches: each is returned once.
-func (s *Complaints) Claim(ctx context.Context, now time.Time, limit int) ([]complaints.Due, error) {
-	var out []complaints.Due
+// Claim takes up to limit breaches and up to limit warnings of each clock
+// due by now, each kind in a transaction holding its rows: it calls send
+// with each and marks those send took, and stops at send's first error
+// (returned; the rest stay unmarked). It returns how many it marked.
+func (s *Complaints) Claim(ctx context.Context, now time.Time, limit int, send func(complaints.Due) error) (int, error) {
+	total := 0
 	for _, c := range claims {
-		rows, err := s.db.Query(ctx, c.sql, now, limit)
+		var sendErr error
+		var n int
+		err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+			rows, err := tx.Query(ctx, c.due, now, limit)
+			if err != nil {
+				return err
+			}
+			recs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (complaints.Record, error) { return scanComplaint(row) })
+			if err != nil {
+				return err
+			}
+			var sent []string
+			for _, r := range recs {
+				if sendErr = send(complaints.Due{Record: r, Clock: c.clock, Kind: c.kind}); sendErr != nil {
+					break
+				}
+				sent = append(sent, r.ID)
+			}
+			if len(sent) > 0 {
+				if _, err := tx.Exec(ctx, c.mark, sent); err != nil {
+					return err
+				}
+			}
+			n = len(sent)
+			return nil
+		})
 		if err != nil {
-			return out, fmt.Errorf("claiming complaints' %s %ss: %w", c.clock, c.kind, err)
+			return total, fmt.Errorf("claiming complaints' %s %ss: %w", c.clock, c.kind, err)
 		}
-		recs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (complaints.Record, error) { return scanComplaint(row) })
-		if err != nil {
-			return out, fmt.Errorf("claiming complaints' %s %ss: %w", c.clock, c.kind, err)
-		}
-		for _, r := range recs {
-			out = append(out, complaints.Due{Record: r, Clock: c.clock, Kind: c.kind})
+		total += n
+		if sendErr != nil {
+			return total, fmt.Errorf("sending a complaint's %s %s: %w", c.clock, c.kind, sendErr)
 		}
 	}
-	return out, nil
+	return total, nil
 }
