@@ -28,11 +28,14 @@ func WeekdayHours(zone *time.Location, open, close time.Duration) Hours {
 	return h
 }
 
-// Calendar tells whether the hours count calendar time.
+// Calendar tells whether the hours count calendar time: no day has
+// opening time.
 func (h Hours) Calendar() bool {
 	for _, day := range h.Week {
-		if len(day) > 0 {
-			return false
+		for _, s := range day {
+			if s.To > s.From {
+				return false
+			}
 		}
 	}
 	return true

@@ -2,6 +2,7 @@ package complaints
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -154,6 +155,9 @@ func (s *Service) Register(ctx context.Context, r Registration, owner string) (C
 		r.State = Notified
 		return Change{At: now, Actor: SystemActor, Action: ActNotify, From: Registered, To: Notified, Note: "notice queued for the team", Team: team}, nil
 	})
+	if errors.Is(err, ErrStep) { // someone took a step meanwhile: it is past registered
+		return s.Get(ctx, rec.ID)
+	}
 	if err != nil {
 		return Complaint{}, fmt.Errorf("marking complaint %s notified: %w", rec.ID, err)
 	}
