@@ -32,8 +32,13 @@ const (
 	ActHandOff  Action = "hand_off"  // adds a responsible team; the owner stays
 	ActFeedback Action = "feedback"  // the customer's feedback on an open complaint: the 3-day clock starts
 	// ActRegister is the first change of every complaint (from "" to
-	// registered); Act does not take it.
+	// registered); ActWarning and ActBreach are kept by the scan of the
+	// clocks (by SystemActor, the state unchanged, the note naming the
+	// clock) when it sends a warning or a breach's escalation. Act takes
+	// none of them.
 	ActRegister Action = "register"
+	ActWarning  Action = "warning"
+	ActBreach   Action = "breach"
 )
 
 // Complaint is one complaint record (§1: time, complainant, contact,

@@ -136,6 +136,18 @@ func TestBusinessHourClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustEqual(t, "overdue at 14:00", len(over), 1)
+	got, err := s.Get(t.Context(), c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, ch := range got.Changes[2:] {
+		lines = append(lines, ch.At.In(shanghai).Format("Mon 15:04")+"|"+ch.Actor+"|"+string(ch.Action)+"|"+string(ch.From)+"|"+string(ch.To)+"|"+ch.Note)
+	}
+	mustSlice(t, "the scan's changes", lines, []string{
+		"Wed 10:00|system|warning|notified|notified|the resolve clock's warning: sent to the owner and the supervisors",
+		"Wed 14:00|system|breach|notified|notified|the resolve clock broke: escalated to the owner and the supervisors",
+	})
 }
 
 // TestFeedbackClock: the customer's feedback starts the category's

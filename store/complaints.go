@@ -168,6 +168,13 @@ func (s *Complaints) List(ctx context.Context, f complaints.Filter, now time.Tim
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
+	if f.Overdue {
+		// The overdue are few among the open, and the oldest: found by
+		// their deadlines' indexes, then sorted. Without the fence
+		// (OFFSET 0) the planner walks the newest first and filters,
+		// through all the open ones.
+		q = `SELECT ` + complaintCols + ` FROM (` + q + ` OFFSET 0) c`
+	}
 	q += " ORDER BY registered_at DESC, id DESC LIMIT " + arg(min(limit, 500))
 	rows, err := s.db.Query(ctx, q, args...)
 	if err != nil {
@@ -227,6 +234,8 @@ type claimSQL struct {
 	clock     complaints.ClockName
 	kind      complaints.NoticeKind
 	due, mark string
+	action    complaints.Action // the change kept
+	note      string
 }
 
 // claims are the scan's four claims, breaches first (a breach marks its
@@ -243,11 +252,13 @@ var claims = func() []claimSQL {
 			WHERE ` + p + `_due IS NOT NULL AND ` + p + `_due <= $1 AND NOT ` + p + `_breached
 			ORDER BY ` + p + `_due LIMIT $2 FOR UPDATE SKIP LOCKED`,
 			`UPDATE complaints SET ` + p + `_breached = true, ` + p + `_warned = true WHERE id = ANY($1)`,
+			complaints.ActBreach, "the " + p + " clock broke: escalated to the owner and the supervisors",
 		}, claimSQL{c, complaints.NoticeWarning, `
 			SELECT ` + complaintCols + ` FROM complaints
 			WHERE ` + p + `_warn_at IS NOT NULL AND ` + p + `_warn_at <= $1 AND NOT ` + p + `_warned AND NOT ` + p + `_breached
 			ORDER BY ` + p + `_warn_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
 			`UPDATE complaints SET ` + p + `_warned = true WHERE id = ANY($1)`,
+			complaints.ActWarning, "the " + p + " clock's warning: sent to the owner and the supervisors",
 		})
 	}
 	return out
@@ -255,7 +266,8 @@ var claims = func() []claimSQL {
 
 // Claim takes up to limit breaches and up to limit warnings of each clock
 // due by now, each kind in a transaction holding its rows: it calls send
-// with each and marks those send took, and stops at send's first error
+// with each and marks those send took (a change by complaints.SystemActor
+// kept for each), and stops at send's first error
 // (returned; the rest stay unmarked). It returns how many it marked.
 func (s *Complaints) Claim(ctx context.Context, now time.Time, limit int, send func(complaints.Due) error) (int, error) {
 	total := 0
@@ -280,6 +292,14 @@ func (s *Complaints) Claim(ctx context.Context, now time.Time, limit int, send f
 			}
 			if len(sent) > 0 {
 				if _, err := tx.Exec(ctx, c.mark, sent); err != nil {
+					return err
+				}
+				if _, err := tx.Exec(ctx, `
+					INSERT INTO complaint_changes (complaint_id, seq, at, actor, action, from_state, to_state, note)
+					SELECT c.id, (SELECT coalesce(max(seq), 0) + 1 FROM complaint_changes WHERE complaint_id = c.id),
+					       $2, $3, $4, c.state, c.state, $5
+					FROM complaints c WHERE c.id = ANY($1)`,
+					sent, now, complaints.SystemActor, c.action, c.note); err != nil {
 					return err
 				}
 			}

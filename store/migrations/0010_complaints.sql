@@ -41,7 +41,9 @@ CREATE INDEX complaints_resolve_warn ON complaints (resolve_warn_at) WHERE resol
 CREATE INDEX complaints_resolve_breach ON complaints (resolve_due) WHERE resolve_due IS NOT NULL AND NOT resolve_breached;
 CREATE INDEX complaints_feedback_warn ON complaints (feedback_warn_at) WHERE feedback_warn_at IS NOT NULL AND NOT feedback_warned AND NOT feedback_breached;
 CREATE INDEX complaints_feedback_breach ON complaints (feedback_due) WHERE feedback_due IS NOT NULL AND NOT feedback_breached;
--- The lists.
+-- The lists (the overdue list: the running clocks' deadlines).
+CREATE INDEX complaints_resolve_running ON complaints (resolve_due) WHERE resolve_due IS NOT NULL;
+CREATE INDEX complaints_feedback_running ON complaints (feedback_due) WHERE feedback_due IS NOT NULL;
 CREATE INDEX complaints_registered ON complaints (registered_at DESC, id DESC);
 CREATE INDEX complaints_owner ON complaints (owner, registered_at DESC);
 CREATE INDEX complaints_teams ON complaints USING gin (teams);
