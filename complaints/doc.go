@@ -5,7 +5,11 @@
 // escalations, and the notices the workflow sends (Notice, through a
 // Notifier: webhook, e-mail, the console's live event).
 //
-// It owns the rules and the records' shapes; PostgreSQL keeps them
-// (package store), the console serves them, and package
-// complaints/notify delivers the notices.
+// It owns the rules and the records' shapes: [Service] registers
+// complaints, takes the workflow's steps (Act) and scans the clocks (Scan,
+// Run; business hours per hotline: [Hours]). PostgreSQL keeps them
+// (package store implements [Store]; nothing is kept in memory, so any
+// number of instances share the work), the console serves them, and
+// package complaints/notify delivers the notices. It must not touch calls,
+// the console or the delivery of notices.
 package complaints

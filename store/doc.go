@@ -22,14 +22,19 @@
 // audit of every access, and the recordings search. And QA's work ([QA]):
 // scorecard versions, the review queue with one reviewer's claim at a
 // time, evaluations and every change to them (the rules are package
-// evaluation's), timed comments on recordings, and calibrations.
+// evaluation's), timed comments on recordings, and calibrations. And the
+// complaints ([Complaints], a complaints.Store): the records with their
+// clocks and every change, the steps applied with the row held, and the
+// clocks' warnings and breaches claimed FOR UPDATE SKIP LOCKED so that
+// each notice goes out once across instances (the rules are package
+// complaints').
 //
 // store talks to PostgreSQL through github.com/jackc/pgx/v5 and reports
 // through the OpenTelemetry API only (spans on queries and flushes, pool and
 // writer metrics); the SDK is set up by cmd/hotline. It reads no
 // environment or configuration file: callers pass URLs and directories.
 // It uses package recordings for that domain's types only, never its
-// pipeline. It must not reach into the call engine's state: producers hand it
+// pipeline, and package complaints for its types and Store contract. It must not reach into the call engine's state: producers hand it
 // finished records, and a finished ivr.Journey (the Writer is the engine's
 // JourneySink) is only read, never kept or changed.
 package store
