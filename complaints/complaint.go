@@ -91,6 +91,7 @@ type Filter struct {
 	Owner    string
 	Team     string
 	Category string
+	Contact  string    // the complainant's contact, exactly (the caller's earlier complaints)
 	Overdue  bool      // only those whose running clock is past due
 	From, To time.Time // registered in [From, To); zero: unbounded
 	Limit    int       // 0: 50, at most 500

@@ -67,6 +67,30 @@ func TestList(t *testing.T) {
 	mustSlice(t, "overdue later", ids(complaints.Filter{Overdue: true, Owner: "agent-wang"}), []string{d2, q1})
 	mustSlice(t, "overdue of a team", ids(complaints.Filter{Overdue: true, Team: "logistics", States: []complaints.State{complaints.InProgress}}), []string{d1})
 
+	// The screen pop: a caller's open complaints by its number.
+	other := registration("400-cal", "quality")
+	other.Contact = "13900139000"
+	r.clock.Advance(time.Minute)
+	o, err := s.Register(ctx, other, "agent-zhao")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byContact := func(contact string, states ...complaints.State) []string {
+		t.Helper()
+		cs, err := s.ListByContact(ctx, contact, states, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	mustSlice(t, "the other caller's", byContact("13900139000"), []string{o.ID})
+	mustSlice(t, "the first caller's open ones", byContact("13800138000", complaints.Registered, complaints.Notified, complaints.InProgress), []string{d2, d1, q1})
+	mustSlice(t, "no contact", byContact(""), nil)
+
 	c, err := s.Get(ctx, q1)
 	if err != nil {
 		t.Fatal(err)

@@ -471,3 +471,12 @@ func (s *Service) Run(ctx context.Context, period time.Duration) error {
 		}
 	}
 }
+
+// ListByContact lists the complaints of a contact (the caller's number)
+// in states (none: all), newest first: the screen pop's open complaints.
+func (s *Service) ListByContact(ctx context.Context, contact string, states []State, limit int) ([]Complaint, error) {
+	if contact == "" {
+		return nil, nil
+	}
+	return s.List(ctx, Filter{Contact: contact, States: states, Limit: limit})
+}

@@ -150,6 +150,9 @@ func (s *Complaints) List(ctx context.Context, f complaints.Filter, now time.Tim
 	if f.Category != "" {
 		where = append(where, "category = "+arg(f.Category))
 	}
+	if f.Contact != "" {
+		where = append(where, "contact = "+arg(f.Contact))
+	}
 	if f.Overdue {
 		n := arg(now)
 		where = append(where, "(resolve_due <= "+n+" OR feedback_due <= "+n+")")

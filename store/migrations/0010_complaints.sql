@@ -48,6 +48,8 @@ CREATE INDEX complaints_registered ON complaints (registered_at DESC, id DESC);
 CREATE INDEX complaints_owner ON complaints (owner, registered_at DESC);
 CREATE INDEX complaints_teams ON complaints USING gin (teams);
 CREATE INDEX complaints_call ON complaints (call_id) WHERE call_id <> '';
+-- The screen pop: a caller's complaints, by its number.
+CREATE INDEX complaints_contact ON complaints (contact, registered_at DESC);
 
 CREATE TABLE complaint_changes (
     complaint_id text        NOT NULL REFERENCES complaints,

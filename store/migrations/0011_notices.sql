@@ -1,4 +1,4 @@
--- 0010: the outbox of complaint notices (package complaints/notify).
+-- 0011: the outbox of complaint notices (package complaints/notify).
 -- One row per notice and channel (webhook, email): the notice's ID makes
 -- queueing it again do nothing. Delivery workers claim due rows with FOR
 -- UPDATE SKIP LOCKED for a lease, and keep each attempt's count, the next
