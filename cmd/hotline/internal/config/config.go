@@ -34,9 +34,11 @@ type Config struct {
 	// Dispositions are the codes agents give calls at wrap-up.
 	Dispositions []Disposition `yaml:"dispositions"`
 	// QA is quality assurance: the scorecard and the review sampling.
-	QA       QA       `yaml:"qa"`
-	Instance Instance `yaml:"instance"`
-	Console  Console  `yaml:"console"`
+	QA QA `yaml:"qa"`
+	// Complaints is the complaint workflow: clocks, hours, notices.
+	Complaints Complaints `yaml:"complaints"`
+	Instance   Instance   `yaml:"instance"`
+	Console    Console    `yaml:"console"`
 }
 
 // Flows is where the call flows are: every *.yaml file of Dir, loaded at
@@ -157,6 +159,7 @@ func Default() Config {
 		Softphone:    DefaultSoftphone(),
 		Dispositions: DefaultDispositions(),
 		QA:           DefaultQA(),
+		Complaints:   DefaultComplaints(),
 		Instance: Instance{
 			Name: hostname(),
 		},

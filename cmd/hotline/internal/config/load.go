@@ -45,6 +45,9 @@ func newDecoder(file string) *decoder {
 	d := &decoder{strictyaml.New(file)}
 	d.Secret = func(field string) (string, bool) {
 		hint, ok := secretKeys[field]
+		if !ok && teamSecret.MatchString(field) {
+			return "set the " + EnvWebhookSecret + " environment variable instead", true
+		}
 		return hint, ok
 	}
 	d.ItemDefault = func(t reflect.Type) (reflect.Value, bool) {

@@ -79,6 +79,7 @@ func (d *decoder) validate(c *Config) {
 	d.validateSoftphone(c.Softphone)
 	d.validateDispositions(c.Dispositions)
 	d.validateQA(c.QA)
+	d.validateComplaints(c)
 }
 
 func (d *decoder) positive(field string, v time.Duration) {
