@@ -173,8 +173,12 @@ type records struct {
 	// agent day; nil without a database.
 	history console.History
 	// qa keeps quality assurance's work; nil without a database.
-	qa    *store.QA
-	close func(context.Context)
+	qa *store.QA
+	// complaints keeps the complaints and notices their notices' outbox;
+	// nil without a database.
+	complaints *store.Complaints
+	notices    *store.Notices
+	close      func(context.Context)
 
 	// queueTotals reads the queues' totals of a period (seedToday); nil
 	// without a database.
@@ -267,6 +271,7 @@ func openRecords(ctx context.Context, cfg config.Database, instance string, log 
 		callbacks: store.NewACDCallbacks(callbacks, cbSpool), live: live, handoffs: handoffs, close: closeFn,
 		flowVersions: store.NewFlowVersions(pool), recordings: store.NewRecordings(pool, nil), history: storeHistory{pool},
 		queueTotals: storeQueueTotals(pool), qa: store.NewQA(pool, nil),
+		complaints: store.NewComplaints(pool), notices: store.NewNotices(pool, nil),
 	}, nil
 }
 

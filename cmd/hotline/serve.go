@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
+	"github.com/hotline-ivr/hotline/console"
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/recordings"
 )
@@ -170,12 +171,26 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 		// ends, with the recordings' pipeline.
 		recWG.Go(func() { qa.Run(recCtx, cfg.QA.SampleEvery) })
 	}
+	// The complaint workflow's notices also tell the console of the
+	// moment (attachCalls makes a new one), so that its pages update.
+	cmp, err := openComplaints(cfg, rec, func() *console.Server { return s.console }, log)
+	if err != nil {
+		return err
+	}
+	if cmp != nil {
+		s.consoleCfg.Complaints = cmp.svc
+	}
 	fs := &flowSet{reg: newFlowRegistry(cfg, rec.flowVersions), read: flows, log: log}
 	if err := loadFlows(ctx, fs.reg, flows, log); err != nil {
 		return err
 	}
 	if err := s.attachCalls(cfg, fs, rec); err != nil {
 		return err
+	}
+	if cmp != nil {
+		// The clocks are scanned and the notices delivered until the drain
+		// ends, with the recordings' pipeline.
+		recWG.Go(func() { cmp.run(recCtx, cfg.Complaints.ScanEvery, log) })
 	}
 	sounds := newSoundCheck(s.connCfg, fs.reg, log)
 	s.handler, fs.reloaded = fanout{s.handler, sounds}, sounds.request

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
+	"github.com/hotline-ivr/hotline/complaints/notify"
+	"github.com/hotline-ivr/hotline/console"
+	"github.com/hotline-ivr/hotline/ivr/aritest"
+	"github.com/hotline-ivr/hotline/queue"
+	"github.com/hotline-ivr/hotline/store/pgtest"
+)
+
+// webhookHit is one request the test's webhook received.
+type webhookHit struct {
+	payload   notify.Payload
+	signature string
+	body      []byte
+}
+
+// TestServeComplaintRegistered runs serve with a database and the
+// complaints configured (a team's webhook): an agent on a call registers
+// the caller's complaint through the console's API; the team's webhook
+// receives the registration notice, signed with HOTLINE_WEBHOOK_SECRET's
+// key; GET /api/complaints lists it, for the call's caller and hotline,
+// with its 24 h resolution deadline.
+func TestServeComplaintRegistered(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	hits := make(chan webhookHit, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		var p notify.Payload
+		if err := json.Unmarshal(body, &p); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		hits <- webhookHit{payload: p, signature: r.Header.Get(notify.SignatureHeader), body: body}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer hook.Close()
+
+	cfg := supportCentre(config.User{Name: "li.na", Role: "agent", Agent: "1001", PasswordHash: quickHash(t, "pw")},
+		config.User{Name: "wang", Role: "supervisor", PasswordHash: quickHash(t, "pw")})
+	cfg.Database.URL = pgtest.New(t)
+	cfg.Complaints.Categories = map[string]config.ComplaintClocks{config.DefaultCategory: {Team: "after-sales"}}
+	cfg.Complaints.Notify.Teams = map[string]config.NotifyRoute{"after-sales": {Webhook: hook.URL + "/complaints"}}
+	const secret = "hook-key"
+	cfg.Complaints.Notify.WebhookSecret = secret // as HOTLINE_WEBHOOK_SECRET gives it
+	s := serveOnEmulator(t, ctx, cfg, func(emu *aritest.Server) {
+		emu.AddEndpoint("PJSIP", "1001", aritest.AnswerAfter(100*time.Millisecond))
+	})
+
+	agent := s.login("li.na", "pw")
+	stream := s.api.stream(agent)
+	defer stream.close()
+	s.api.do(http.StatusOK, "POST", "/api/agents/1001/login", agent, nil, nil)
+	s.api.do(http.StatusOK, "POST", "/api/agents/1001/ready", agent, nil, nil)
+	caller, err := s.emu.Dial(ctx, aritest.Call{From: "13800138000", To: "4008009999", Language: "zh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer caller.Hangup()
+	stream.until(func(v console.SnapshotView) bool { return agentState(v, "1001") == queue.OnCall })
+
+	// During the call, the agent registers the caller's complaint: the
+	// call's caller (masked to the agent) and hotline are filled in.
+	var c console.ComplaintView
+	s.api.do(http.StatusCreated, "POST", "/api/complaints", agent, console.ComplaintRequest{
+		Complainant: "张先生", Content: "洗衣机到货时外箱破损，机身有划痕", Category: "damaged", Wants: "换新",
+	}, &c)
+	if c.ID == "" || c.CallID != caller.ID() || c.Contact != "*******8000" || !c.ContactMasked || c.Hotline != "4008009999" ||
+		c.Owner == "" || c.Category != "damaged" {
+		t.Fatalf("registered %+v, want the call's complaint", c)
+	}
+
+	// The team's webhook receives the registration, signed.
+	var hit webhookHit
+	select {
+	case hit = <-hits:
+	case <-ctx.Done():
+		t.Fatal("the webhook received no notice")
+	}
+	if hit.payload.ComplaintID != c.ID || hit.payload.Kind != "registered" || hit.payload.Team != "after-sales" {
+		t.Errorf("the webhook received %+v, want complaint %s registered for after-sales", hit.payload, c.ID)
+	}
+	if want := notify.Sign(secret, hit.body); hit.signature != want {
+		t.Errorf("signature %q, want %q", hit.signature, want)
+	}
+
+	// GET /api/complaints shows it, with its 24 h deadline.
+	wang := s.login("wang", "pw")
+	var list console.ComplaintListView
+	s.api.do(http.StatusOK, "GET", "/api/complaints", wang, nil, &list)
+	if len(list.Complaints) != 1 {
+		t.Fatalf("GET /api/complaints: %+v, want the one complaint", list.Complaints)
+	}
+	got := list.Complaints[0]
+	if got.ID != c.ID || got.Contact != "13800138000" || got.Teams == nil || got.Teams[0] != "after-sales" || got.ResolveDue.Sub(got.Registered) != 24*time.Hour {
+		t.Errorf("GET /api/complaints: %+v, want %s of after-sales due 24 h after registration", got, c.ID)
+	}
+	t.Logf("complaint %s registered at %v, due %v; webhook %s signed %s", got.ID, got.Registered, got.ResolveDue,
+		hit.payload.ID, hit.signature)
+}
+
+// TestServeComplaintsNeedADatabase: without DATABASE_URL there are no
+// complaints: the routes answer 503, and the log says why once.
+func TestServeComplaintsNeedADatabase(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cfg := supportCentre(config.User{Name: "wang", Role: "supervisor", PasswordHash: quickHash(t, "pw")})
+	s := serveOnEmulator(t, ctx, cfg, nil)
+	wang := s.login("wang", "pw")
+	s.api.do(http.StatusServiceUnavailable, "GET", "/api/complaints", wang, nil, nil)
+	if n := strings.Count(s.logs.String(), "no complaints"); n != 1 {
+		t.Errorf("%d log lines about no complaints, want 1:\n%s", n, s.logs.String())
+	}
+}
