@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -125,5 +126,87 @@ func TestServeComplaintsNeedADatabase(t *testing.T) {
 	s.api.do(http.StatusServiceUnavailable, "GET", "/api/complaints", wang, nil, nil)
 	if n := strings.Count(s.logs.String(), "no complaints"); n != 1 {
 		t.Errorf("%d log lines about no complaints, want 1:\n%s", n, s.logs.String())
+	}
+}
+
+// TestServeComplaintWarningLive: the scan that serve runs finds a
+// complaint close to its breach (a category with a 3 s clock, warned 2 s
+// before): the warning goes to the default route's webhook, and the
+// console's complaint stream tells a supervisor's page at once.
+func TestServeComplaintWarningLive(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	hits := make(chan notify.Payload, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p notify.Payload
+		if err := json.NewDecoder(r.Body).Decode(&p); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		hits <- p
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer hook.Close()
+
+	cfg := supportCentre(config.User{Name: "wang", Role: "supervisor", PasswordHash: quickHash(t, "pw")})
+	cfg.Database.URL = pgtest.New(t)
+	cfg.Complaints.Categories = map[string]config.ComplaintClocks{"damaged": {Resolve: 3 * time.Second, WarnBefore: 2 * time.Second}}
+	cfg.Complaints.ScanEvery = 50 * time.Millisecond
+	cfg.Complaints.Notify.Default = config.NotifyRoute{Webhook: hook.URL}
+	cfg.Complaints.Notify.WebhookSecret = "hook-key"
+	s := serveOnEmulator(t, ctx, cfg, nil)
+
+	wang := s.login("wang", "pw")
+	req, err := http.NewRequestWithContext(ctx, "GET", s.base+"/api/complaints/stream", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+wang)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/complaints/stream: %d", resp.StatusCode)
+	}
+	events := bufio.NewScanner(resp.Body)
+
+	var c console.ComplaintView
+	s.api.do(http.StatusCreated, "POST", "/api/complaints", wang, console.ComplaintRequest{
+		Hotline: "4008009999", Complainant: "李女士", Contact: "13900139000", Content: "快递外包装破损", Category: "damaged", Wants: "补发", Team: "after-sales",
+	}, &c)
+	if want := c.Registered.Add(3 * time.Second); !c.ResolveDue.Equal(want) {
+		t.Errorf("due %v, want %v (the category's 3 s)", c.ResolveDue, want)
+	}
+	kinds := map[string]bool{}
+	for !kinds["warning"] && events.Scan() {
+		data, ok := strings.CutPrefix(events.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		var ev struct{ ID, Kind string }
+		if err := json.Unmarshal([]byte(data), &ev); err != nil {
+			t.Fatalf("event %s: %v", data, err)
+		}
+		if ev.ID == c.ID {
+			kinds[ev.Kind] = true
+		}
+	}
+	if !kinds["warning"] {
+		t.Fatalf("the complaint stream ended (%v) without the warning; events %v", events.Err(), kinds)
+	}
+	for {
+		select {
+		case p := <-hits:
+			if p.Kind == "warning" {
+				if p.ComplaintID != c.ID || len(p.To) == 0 || p.To[0] != c.Owner {
+					t.Errorf("warning %+v, want %s's to its owner %s", p, c.ID, c.Owner)
+				}
+				return
+			}
+		case <-ctx.Done():
+			t.Fatal("the webhook received no warning")
+		}
 	}
 }
