@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -134,6 +136,13 @@ func TestServeComplaintsNeedADatabase(t *testing.T) {
 // before): the warning goes to the default route's webhook, and the
 // console's complaint stream tells a supervisor's page at once.
 func TestServeComplaintWarningLive(t *testing.T) {
+	t.Run("webhook", func(t *testing.T) { testComplaintWarningLive(t, false) })
+	// With e-mail too, the supervisors' addresses are e-mailed; the owner,
+	// an agent (not an address), is told in the console.
+	t.Run("e-mail", func(t *testing.T) { testComplaintWarningLive(t, true) })
+}
+
+func testComplaintWarningLive(t *testing.T, email bool) {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	hits := make(chan notify.Payload, 10)
@@ -154,6 +163,17 @@ func TestServeComplaintWarningLive(t *testing.T) {
 	cfg.Complaints.ScanEvery = 50 * time.Millisecond
 	cfg.Complaints.Notify.Default = config.NotifyRoute{Webhook: hook.URL}
 	cfg.Complaints.Notify.WebhookSecret = "hook-key"
+	if email {
+		cfg.Complaints.Supervisors = []string{"张主管 <zhang@example.com>"}
+		cfg.Complaints.Notify.From = "Hotline <hotline@example.com>"
+		// Nothing listens there: the e-mails wait in the outbox.
+		closed, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Complaints.Notify.SMTP = config.NotifySMTP{Host: "127.0.0.1", Port: closed.Addr().(*net.TCPAddr).Port}
+		closed.Close()
+	}
 	s := serveOnEmulator(t, ctx, cfg, nil)
 
 	wang := s.login("wang", "pw")
@@ -200,8 +220,12 @@ func TestServeComplaintWarningLive(t *testing.T) {
 		select {
 		case p := <-hits:
 			if p.Kind == "warning" {
-				if p.ComplaintID != c.ID || len(p.To) == 0 || p.To[0] != c.Owner {
-					t.Errorf("warning %+v, want %s's to its owner %s", p, c.ID, c.Owner)
+				want := []string{c.Owner} // without e-mail, the payload names the owner
+				if email {
+					want = cfg.Complaints.Supervisors // the e-mailed; the console tells the owner
+				}
+				if p.ComplaintID != c.ID || !slices.Equal(p.To, want) {
+					t.Errorf("warning of %s to %q, want %s's to %q", p.ComplaintID, p.To, c.ID, want)
 				}
 				return
 			}
