@@ -234,3 +234,27 @@ func testComplaintWarningLive(t *testing.T, email bool) {
 		}
 	}
 }
+
+// TestServeComplaintsWebhookNeedsSecret: a webhook configured without
+// HOTLINE_WEBHOOK_SECRET stops the start, saying where the secret comes
+// from.
+func TestServeComplaintsWebhookNeedsSecret(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	emu := startEmulator(t)
+	cfg := supportCentre()
+	cfg.ARI.URL, cfg.ARI.Username, cfg.ARI.Password = emu.URL(), "hotline", "secret"
+	cfg.Database.URL, cfg.Database.SpoolDir = pgtest.New(t), t.TempDir()
+	cfg.Instance.Name = "test"
+	cfg.Complaints.Notify.Default = config.NotifyRoute{Webhook: "https://crm.example.com/hooks/complaints"}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	err = runServer(ctx, &env{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }},
+		cfg, ln, dirFlows(t.TempDir()), "mode", "test", nil)
+	if err == nil || err.Error() != "complaints.notify has a webhook but HOTLINE_WEBHOOK_SECRET is not set: export the key its requests are signed with" {
+		t.Errorf("serve: %v, want it to refuse the webhook without its secret", err)
+	}
+}

@@ -43,6 +43,13 @@ func openComplaints(cfg config.Config, rec records, live func() *console.Server,
 	for name, r := range c.Notify.Teams {
 		teams[name] = route(r)
 	}
+	hooks := c.Notify.Default.Webhook != ""
+	for _, r := range c.Notify.Teams {
+		hooks = hooks || r.Webhook != ""
+	}
+	if hooks && c.Notify.WebhookSecret == "" {
+		return nil, fmt.Errorf("complaints.notify has a webhook but %s is not set: export the key its requests are signed with", config.EnvWebhookSecret)
+	}
 	n, err := notify.New(rec.notices, notify.Config{
 		Teams: teams, Default: route(c.Notify.Default), WebhookSecret: c.Notify.WebhookSecret,
 		From:     c.Notify.From,
