@@ -174,7 +174,7 @@ type records struct {
 	history console.History
 	// qa keeps quality assurance's work; nil without a database.
 	qa *store.QA
-	// complaints keeps the complaints and notices their notices' outbox;
+	// complaints keeps the complaints, notices their notices' outbox;
 	// nil without a database.
 	complaints *store.Complaints
 	notices    *store.Notices

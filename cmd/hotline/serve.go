@@ -172,7 +172,9 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 		recWG.Go(func() { qa.Run(recCtx, cfg.QA.SampleEvery) })
 	}
 	// The complaint workflow's notices also tell the console of the
-	// moment (attachCalls makes a new one), so that its pages update.
+	// moment (attachCalls makes a new one), so that its pages update; the
+	// notices come once attachCalls is done (the scan starts after it,
+	// the API is served after it).
 	cmp, err := openComplaints(cfg, rec, func() *console.Server { return s.console }, log)
 	if err != nil {
 		return err
