@@ -220,10 +220,10 @@ func testComplaintWarningLive(t *testing.T, email bool) {
 		select {
 		case p := <-hits:
 			if p.Kind == "warning" {
-				want := []string{c.Owner} // without e-mail, the payload names the owner
-				if email {
-					want = cfg.Complaints.Supervisors // the e-mailed; the console tells the owner
-				}
+				// The payload names everyone the warning is for: the owner
+				// (an agent ID: the console tells it, nobody e-mails it) and
+				// the supervisors.
+				want := append([]string{c.Owner}, cfg.Complaints.Supervisors...)
 				if p.ComplaintID != c.ID || !slices.Equal(p.To, want) {
 					t.Errorf("warning of %s to %q, want %s's to %q", p.ComplaintID, p.To, c.ID, want)
 				}

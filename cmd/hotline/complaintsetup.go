@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/mail"
-	"slices"
 	"sync"
 	"time"
 
@@ -61,7 +59,7 @@ func openComplaints(cfg config.Config, rec records, live func() *console.Server,
 		return nil, fmt.Errorf("complaints.notify (its secrets come from %s and %s): %w", config.EnvWebhookSecret, config.EnvSMTPPassword, err)
 	}
 	svc, err := complaints.New(complaints.Config{
-		Store: rec.complaints, Notifier: liveNotices{outbox: n, live: live, email: c.Notify.From != ""},
+		Store: rec.complaints, Notifier: liveNotices{outbox: n, live: live},
 		Categories: cats, Hours: cfg.ComplaintHours(), Zone: cfg.Location(), Supervisors: c.Supervisors,
 		Logger: log.With("component", "complaints"),
 	})
@@ -87,28 +85,17 @@ func (p *complaintParts) run(ctx context.Context, scanEvery time.Duration, log *
 }
 
 // liveNotices queues each notice for delivery, then tells the console.
-//
-// A warning or breach is for the complaint's owner too, who is an agent
-// ID or a console user name, not an e-mail address: the console tells the
-// owner (its stream reaches the owner's pages), and the outbox takes the
-// notice with only the addresses (the supervisors') when e-mail is
-// configured, since the notifier refuses a notice it cannot e-mail to
-// every one of (without e-mail, the webhook's payload carries them all).
+// A warning or breach is for the complaint's owner too, an agent ID or a
+// console user name, not an e-mail address: the notifier e-mails only
+// addresses, and the console tells the owner (its stream reaches the
+// owner's pages).
 type liveNotices struct {
 	outbox complaints.Notifier
 	live   func() *console.Server
-	email  bool // e-mail is configured (notify.Config.From)
 }
 
 func (l liveNotices) Notify(ctx context.Context, n complaints.Notice) error {
-	out := n
-	if l.email {
-		out.To = slices.DeleteFunc(slices.Clone(n.To), func(a string) bool {
-			_, err := mail.ParseAddress(a)
-			return err != nil
-		})
-	}
-	if err := l.outbox.Notify(ctx, out); err != nil {
+	if err := l.outbox.Notify(ctx, n); err != nil {
 		return err
 	}
 	if c := l.live(); c != nil {

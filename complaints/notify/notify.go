@@ -207,8 +207,18 @@ func (n *Notifier) routes(notice complaints.Notice) ([]store.NoticeDelivery, err
 	if r.Webhook != "" {
 		ds = append(ds, store.NoticeDelivery{Notice: notice, Channel: store.NoticeWebhook, Targets: []string{r.Webhook}})
 	}
-	var to []string
+	// The recipients that are e-mail addresses are e-mailed; the others
+	// are people named by their console user or agent ID (a complaint's
+	// owner), whom the console tells, and whom a webhook's payload still
+	// names (notice.To).
+	var to, people []string
 	for _, a := range slices.Concat(r.Email, notice.To) {
+		if _, err := mail.ParseAddress(a); err != nil {
+			if !slices.Contains(people, a) {
+				people = append(people, a)
+			}
+			continue
+		}
 		if !slices.Contains(to, a) {
 			to = append(to, a)
 		}
@@ -221,12 +231,14 @@ func (n *Notifier) routes(notice complaints.Notice) ([]store.NoticeDelivery, err
 		n.log.Warn("complaint notice: e-mail is not configured; its addresses go in the webhook's payload only",
 			"notice", notice.ID, "to", notice.To)
 	case len(to) > 0:
-		for _, a := range to {
-			if _, err := mail.ParseAddress(a); err != nil {
-				return nil, fmt.Errorf("notice %s: e-mail address %q: %w", notice.ID, a, err)
-			}
-		}
 		ds = append(ds, store.NoticeDelivery{Notice: notice, Channel: store.NoticeEmail, Targets: to})
+	}
+	if len(ds) == 0 && len(people) > 0 && notice.Team == "" {
+		// For people alone, none with an address: nothing for these
+		// channels to carry.
+		n.log.Debug("complaint notice: its recipients have no e-mail address; the console tells them",
+			"notice", notice.ID, "to", people)
+		return nil, nil
 	}
 	if len(ds) == 0 {
 		team := notice.Team
@@ -252,6 +264,9 @@ func (n *Notifier) Notify(ctx context.Context, notice complaints.Notice) error {
 	ds, err := n.routes(notice)
 	if err != nil {
 		return err
+	}
+	if len(ds) == 0 {
+		return nil
 	}
 	if _, err := n.outbox.Enqueue(ctx, ds); err != nil {
 		return err

@@ -353,7 +353,7 @@ func TestEmail(t *testing.T) {
 	})
 	no := notice("n1", "repairs")
 	no.Body = "客户张先生来电：\r\n热水器不出热水，要求上门维修。\n"
-	no.To = []string{"owner@example.com", "lead@example.com"}
+	no.To = []string{"owner@example.com", "1001", "lead@example.com"} // 1001: an agent ID, told by the console, not e-mailed
 	if err := n.Notify(t.Context(), no); err != nil {
 		t.Fatal(err)
 	}
@@ -591,6 +591,16 @@ func TestConfigAndRoutes(t *testing.T) {
 	person.To = []string{"owner@example.com"}
 	if err := n.Notify(t.Context(), person); !errors.Is(err, notify.ErrNoRoute) {
 		t.Errorf("an e-mail with e-mail not configured: %v", err)
+	}
+	// People without an address (an owner's agent ID): nothing to queue,
+	// no error (the console tells them).
+	owner := notice("n4", "")
+	owner.To = []string{"1001"}
+	if err := n.Notify(t.Context(), owner); err != nil {
+		t.Errorf("a notice for an agent alone: %v", err)
+	}
+	if _, err := out.Get(t.Context(), "n4", store.NoticeWebhook); !errors.Is(err, store.ErrUnknownNotice) {
+		t.Errorf("a notice for an agent alone was queued: %v", err)
 	}
 	// E-mail not configured: the team's webhook carries the addresses.
 	person.ID, person.Team = "n3", "repairs"
