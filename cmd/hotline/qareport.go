@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
 	"strings"
@@ -98,22 +96,8 @@ func runQAReport(ctx context.Context, e *env, fs *flag.FlagSet, p reportParams, 
 // readReportConfig reads the config file for its agents' teams; the
 // secrets are not needed.
 func readReportConfig(path string) (config.Config, error) {
-	data, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return config.Config{}, fmt.Errorf("no config file at %s for the agents' teams: pass --config FILE, the one hotline serve runs with", path)
-	case err != nil:
-		return config.Config{}, fmt.Errorf("cannot read the config file: %w", err)
-	}
-	cfg, err := config.Parse(path, data)
-	var problems config.Problems
-	switch {
-	case errors.As(err, &problems):
-		return cfg, fmt.Errorf("the config file has %d problem(s):\n%w", len(problems), err)
-	case err != nil:
-		return cfg, fmt.Errorf("cannot read the config file: %w", err)
-	}
-	return cfg, nil
+	cfg, _, err := readConfigFile(path, "pass --config FILE, the one hotline serve runs with, for the agents' teams")
+	return cfg, err
 }
 
 // qaReportWriters print QA's report in each --format.

@@ -231,7 +231,7 @@ All                         3        63.3           2            0          0   
 	// --by team reads hotline.yaml in the working directory by default.
 	t.Chdir(dir)
 	code, _, errOut = report("--by", "team")
-	if code == 0 || !strings.Contains(errOut, "no config file at hotline.yaml for the agents' teams: pass --config FILE") {
+	if code == 0 || !strings.Contains(errOut, "no config file at hotline.yaml: pass --config FILE, the one hotline serve runs with, for the agents' teams") {
 		t.Errorf("no hotline.yaml: exit %d:\n%s", code, errOut)
 	}
 	if err := os.WriteFile("hotline.yaml", []byte("ari: {url: http://127.0.0.1:8088/ari, username: hotline}\nagents:\n  - {id: \"1001\", device: PJSIP/1001, team: \" x\"}\n"), 0o600); err != nil {

@@ -243,20 +243,9 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 // loadServeConfig loads the file and the secrets from the environment, and
 // says what to do when either is missing or wrong.
 func loadServeConfig(path string, getenv func(string) string) (config.Config, error) {
-	data, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return config.Config{}, fmt.Errorf("no config file at %s: pass --config FILE, or start from deploy/hotline.example.yaml", path)
-	case err != nil:
-		return config.Config{}, fmt.Errorf("cannot read the config file: %w", err)
-	}
-	cfg, err := config.Parse(path, data)
-	var problems config.Problems
-	switch {
-	case errors.As(err, &problems):
-		return cfg, fmt.Errorf("the config file has %d problem(s):\n%w", len(problems), err)
-	case err != nil:
-		return cfg, fmt.Errorf("cannot read the config file: %w", err)
+	cfg, data, err := readConfigFile(path, "pass --config FILE, or start from deploy/hotline.example.yaml")
+	if err != nil {
+		return cfg, err
 	}
 	// What "config check" says of flows.dir, serve says too.
 	if ps := config.CheckFlowsDir(path, data, cfg); len(ps) > 0 {
@@ -271,4 +260,25 @@ func loadServeConfig(path string, getenv func(string) string) (config.Config, er
 		return cfg, err
 	}
 	return cfg, nil
+}
+
+// readConfigFile reads and parses the config file at path; missing says
+// what to do when there is none.
+func readConfigFile(path, missing string) (config.Config, []byte, error) {
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return config.Config{}, nil, fmt.Errorf("no config file at %s: %s", path, missing)
+	case err != nil:
+		return config.Config{}, nil, fmt.Errorf("cannot read the config file: %w", err)
+	}
+	cfg, err := config.Parse(path, data)
+	var problems config.Problems
+	switch {
+	case errors.As(err, &problems):
+		return cfg, data, fmt.Errorf("the config file has %d problem(s):\n%w", len(problems), err)
+	case err != nil:
+		return cfg, data, fmt.Errorf("cannot read the config file: %w", err)
+	}
+	return cfg, data, nil
 }
