@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -50,6 +51,9 @@ func (q *QA) Facts(ctx context.Context, callID, agent string, now time.Time, ser
 		return f, fmt.Errorf("the facts of call %s: %w", callID, err)
 	}
 	f.Recorded = true
+	if err := q.complaintFacts(ctx, callID, &f); err != nil {
+		return f, fmt.Errorf("the facts of call %s: %w", callID, err)
+	}
 	if hungUp != nil {
 		f.HungUpBy = *hungUp
 	}
@@ -128,4 +132,28 @@ func (q *QA) ConversationRecording(ctx context.Context, callID, agent string) (s
 		return "", fmt.Errorf("the recording of call %s: %w", callID, err)
 	}
 	return id, nil
+}
+
+// complaintFacts fills in the complaint registered for the call (its
+// first), with the fields of the standard it leaves empty.
+func (q *QA) complaintFacts(ctx context.Context, callID string, f *evaluation.Facts) error {
+	var id, complainant, contact, content, category, wants string
+	err := q.db.QueryRow(ctx, `SELECT id, complainant, contact, content, category, wants FROM complaints
+		WHERE call_id = $1 ORDER BY registered_at, id LIMIT 1`, callID).Scan(&id, &complainant, &contact, &content, &category, &wants)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c := &evaluation.ComplaintFacts{ID: id}
+	for _, field := range []struct{ name, value string }{
+		{"complainant", complainant}, {"contact", contact}, {"content", content}, {"category", category}, {"wants", wants},
+	} {
+		if strings.TrimSpace(field.value) == "" {
+			c.Missing = append(c.Missing, field.name)
+		}
+	}
+	f.Complaint = c
+	return nil
 }

@@ -39,6 +39,9 @@ func TestFactsAndCandidates(t *testing.T) {
 	exec(`INSERT INTO recordings (id, call_id, layout, sources, call_started_at, call_ended_at, duration, agent_id, expires_at, not_before, created_at)
 		VALUES ('r1', 'c1', 'split', '{a,b}', $1, $1, interval '5 minutes', '1001', $1, $1, $1)`, t0)
 	exec(`INSERT INTO recording_markers (recording_id, seq, at, kind, detail) VALUES ('r1', 1, $1, 'agent_id', '{"actor": "1001"}')`, t0)
+	// c1's complaint leaves out what the caller wants.
+	exec(`INSERT INTO complaints (id, call_id, hotline, source, registered_at, complainant, contact, content, category, wants, owner, teams, state)
+		VALUES ('C20261201-000001', 'c1', '4008001234', 'agent', $1, '张先生', '13800138000', '漏水', 'quality', '', '1001', '{}', 'registered')`, t0)
 
 	sl := func(q string) (time.Duration, bool) { return 10 * time.Second, q == "support" }
 	f, err := qa.Facts(ctx, "c1", "1001", t0.Add(10*24*time.Hour), sl)
@@ -50,7 +53,7 @@ func TestFactsAndCandidates(t *testing.T) {
 		got[s.Item] = s.Answer
 	}
 	want := map[string]string{"agent_id": "yes", "caller_hung_up_first": "no", "holds": "no", "hold_time": "no",
-		"transfers": "yes", "first_contact": "no", "satisfaction": "2"}
+		"transfers": "yes", "first_contact": "no", "satisfaction": "2", "complaint_registered": "no"}
 	for item, answer := range want {
 		if got[item] != answer {
 			t.Errorf("%s: %q, want %q (facts %+v)", item, got[item], answer, f)
@@ -63,6 +66,9 @@ func TestFactsAndCandidates(t *testing.T) {
 	f3, err := qa.Facts(ctx, "c3", "1001", t0.Add(2*time.Hour), sl)
 	if err != nil || f3.AgentIDAnnounced != nil || f3.NextCall != nil || f3.CSAT != nil || !*f3.WithinSL {
 		t.Errorf("c3's facts %+v, %v", f3, err)
+	}
+	if f.Complaint == nil || !slices.Equal(f.Complaint.Missing, []string{"wants"}) || f3.Complaint != nil {
+		t.Errorf("the complaints' facts: c1 %+v, c3 %+v; want c1's lacking wants, none for c3", f.Complaint, f3.Complaint)
 	}
 	if _, err := qa.Facts(ctx, "nope", "1001", t0, sl); !errors.Is(err, store.ErrNoCall) {
 		t.Errorf("an unknown call: %v", err)

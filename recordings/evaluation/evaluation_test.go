@@ -86,6 +86,27 @@ func TestSuggest(t *testing.T) {
 		t.Errorf("dead_air's reason %q", w)
 	}
 
+	// The call's complaint: every field, a field missing, none (N/A).
+	for _, c := range []struct {
+		complaint *evaluation.ComplaintFacts
+		answer    string
+		why       string
+	}{
+		{&evaluation.ComplaintFacts{ID: "C20261206-000001"}, "yes", "complaint C20261206-000001 holds every field"},
+		{&evaluation.ComplaintFacts{ID: "C20261206-000002", Missing: []string{"contact", "wants"}}, "no", "complaint C20261206-000002 lacks: contact, wants"},
+		{nil, "na", "no complaint was registered for the call"},
+	} {
+		var s *evaluation.Suggestion
+		for _, x := range evaluation.Suggest(card, evaluation.Facts{Recorded: true, Complaint: c.complaint}) {
+			if x.Item == "complaint_registered" {
+				s = &x
+			}
+		}
+		if s == nil || s.Answer != c.answer || s.Why.En != c.why || s.Why.Zh == "" {
+			t.Errorf("complaint %+v: suggestion %+v, want %s (%s)", c.complaint, s, c.answer, c.why)
+		}
+	}
+
 	// Unknown facts: no suggestion, except N/A for a survey not taken.
 	none := evaluation.Suggest(card, evaluation.Facts{Since: 2 * 24 * time.Hour})
 	var items []string

@@ -3,6 +3,7 @@ package evaluation
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hotline-ivr/hotline/recordings/scorecard"
@@ -34,8 +35,19 @@ type Facts struct {
 	// if the call record is known: Recorded).
 	Disposition string
 	Recorded    bool // the call's record was found (Disposition is meaningful)
+	// Complaint is the complaint registered for the call: nil when there
+	// is none; Missing names its fields of the standard left empty.
+	Complaint *ComplaintFacts
 	// Talk is the voice activity of the conversation's recording.
 	Talk *talk.Analysis
+}
+
+// ComplaintFacts is what a call's complaint holds of the standard's
+// fields (time, complainant, contact, content, category, what the caller
+// wants).
+type ComplaintFacts struct {
+	ID      string
+	Missing []string // the fields left empty, by name
 }
 
 // Suggestion is an answer a sourced item is given before the reviewer
@@ -172,6 +184,16 @@ func suggest(it scorecard.Item, src scorecard.Source, f Facts) (Suggestion, bool
 			return Suggestion{}, false
 		}
 		return Suggestion{Answer: yes(*f.WrapUp <= src.MaxTime), Why: why("话后处理%s秒（上限%s）", "wrap-up %s s (at most %s)", secs(*f.WrapUp), limit(src.MaxTime))}, true
+	case "complaint_registered":
+		switch {
+		case f.Complaint == nil && it.NA && f.Recorded:
+			return Suggestion{Answer: scorecard.NA, Why: why("本通话未登记投诉", "no complaint was registered for the call")}, true
+		case f.Complaint == nil:
+			return Suggestion{}, false
+		case len(f.Complaint.Missing) == 0:
+			return Suggestion{Answer: "yes", Why: why("投诉%s各项齐全", "complaint %s holds every field", f.Complaint.ID)}, true
+		}
+		return Suggestion{Answer: "no", Why: why("投诉%s缺少：%s", "complaint %s lacks: %s", f.Complaint.ID, strings.Join(f.Complaint.Missing, ", "))}, true
 	case "disposition_given":
 		if !f.Recorded {
 			return Suggestion{}, false

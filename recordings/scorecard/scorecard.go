@@ -111,6 +111,7 @@ var sources = map[string]sourceSpec{
 	"answered_within_sl":   {"the call was answered within its queue's service level", nil, []string{YesNo}, false},
 	"wrap_up_time":         {"the agent's wrap-up took at most max_time", []string{"max_time"}, []string{YesNo}, false},
 	"disposition_given":    {"the agent gave the call a disposition code", nil, []string{YesNo}, false},
+	"complaint_registered": {"a complaint registered for the call holds every field of the standard (N/A without one, where the item allows it)", nil, []string{YesNo}, false},
 	"dead_air":             {"no stretch with both sides silent was longer than max_time", []string{"max_time"}, []string{YesNo}, true},
 	"over_talk":            {"both sides spoke at once for at most max_time in all", []string{"max_time"}, []string{YesNo}, true},
 	"agent_talk_ratio":     {"the agent's share of the talking was between min_ratio and max_ratio", []string{"min_ratio", "max_ratio"}, []string{YesNo}, true},
