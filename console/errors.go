@@ -11,7 +11,6 @@ import (
 	"github.com/hotline-ivr/hotline/recordings"
 	"github.com/hotline-ivr/hotline/recordings/evaluation"
 	"github.com/hotline-ivr/hotline/recordings/scorecard"
-	"github.com/hotline-ivr/hotline/store"
 )
 
 // ErrInvalidConfig is what every problem [New] finds in its [Config]
@@ -86,15 +85,15 @@ var domainStatuses = []struct {
 	{recordings.ErrBadSearch, http.StatusBadRequest},
 	{recordings.ErrBadAuditEntry, http.StatusBadRequest},
 	// QA's (qa_api.go): store's and the rules'.
-	{store.ErrNoEvaluation, http.StatusNotFound},
-	{store.ErrNoCalibration, http.StatusNotFound},
-	{store.ErrNoScorecard, http.StatusNotFound},
-	{store.ErrNotPicked, http.StatusNotFound},
-	{store.ErrNoCall, http.StatusNotFound},
-	{store.ErrClaimed, http.StatusConflict},
-	{store.ErrEvaluated, http.StatusConflict},
-	{store.ErrNotYours, http.StatusForbidden},
-	{store.ErrNotInCalibration, http.StatusForbidden},
+	{evaluation.ErrNoEvaluation, http.StatusNotFound},
+	{evaluation.ErrNoCalibration, http.StatusNotFound},
+	{evaluation.ErrNoScorecard, http.StatusNotFound},
+	{evaluation.ErrNotPicked, http.StatusNotFound},
+	{evaluation.ErrNoCall, http.StatusNotFound},
+	{evaluation.ErrClaimed, http.StatusConflict},
+	{evaluation.ErrEvaluated, http.StatusConflict},
+	{evaluation.ErrNotYours, http.StatusForbidden},
+	{evaluation.ErrNotInCalibration, http.StatusForbidden},
 	{evaluation.ErrStep, http.StatusConflict},
 	{scorecard.ErrAnswers, http.StatusBadRequest},
 	// The complaint workflow's (complaints.go).

@@ -6,13 +6,12 @@ import (
 
 	"github.com/hotline-ivr/hotline/recordings/evaluation"
 	"github.com/hotline-ivr/hotline/recordings/scorecard"
-	"github.com/hotline-ivr/hotline/store"
 )
 
 // QA is quality assurance as the console drives it (recordings/review's
 // Service over PostgreSQL): the review queue, evaluations and their
 // workflow, timed comments on recordings, calibrations and the report.
-// Errors are store's and evaluation's sentinels (store.ErrClaimed,
+// Errors are evaluation's sentinels (evaluation.ErrClaimed,
 // evaluation.ErrStep, scorecard.ErrAnswers...).
 type QA interface {
 	// Card is the scorecard new evaluations are scored on; Scorecard is a
@@ -45,7 +44,7 @@ type QA interface {
 	CalibrationReport(ctx context.Context, id int64) (evaluation.Calibration, []string, error)
 	// Calibrations lists the calibrations, newest first: all of them when
 	// reviewer is "", else those reviewer is in (qa_calibration_api.go).
-	Calibrations(ctx context.Context, reviewer string, limit int) ([]store.CalibrationInfo, error)
+	Calibrations(ctx context.Context, reviewer string, limit int) ([]evaluation.CalibrationInfo, error)
 	// Report is the report per agent or per team (and for everyone) over
 	// [from, to).
 	Report(ctx context.Context, from, to time.Time, by evaluation.ReportBy) ([]evaluation.ReportRow, error)

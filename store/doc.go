@@ -27,7 +27,9 @@
 // clocks and every change, the steps applied with the row held, and the
 // clocks' warnings and breaches claimed FOR UPDATE SKIP LOCKED so that
 // each notice goes out once across instances (the rules are package
-// complaints').
+// complaints'), and the notices' outbox ([Notices]): one row per notice
+// and channel, claimed by any instance's delivery workers with FOR UPDATE
+// SKIP LOCKED, retried with back-off (package complaints/notify delivers).
 //
 // store talks to PostgreSQL through github.com/jackc/pgx/v5 and reports
 // through the OpenTelemetry API only (spans on queries and flushes, pool and

@@ -3,24 +3,15 @@ package store
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/hotline-ivr/hotline/recordings/evaluation"
 )
 
-// CalibrationInfo is a calibration session as its lists show it: the
-// call, the card, the reviewers and who of them has submitted.
-type CalibrationInfo struct {
-	ID               int64
-	CallID           string
-	Agent            string
-	Scorecard        string
-	ScorecardVersion int
-	Reviewers        []string // sorted
-	Submitted        []string // the reviewers whose evaluation is no longer a draft, sorted
-	CreatedBy        string
-	Created          time.Time
-}
+// CalibrationInfo is a calibration session as its list shows it
+// (evaluation.CalibrationInfo).
+type CalibrationInfo = evaluation.CalibrationInfo
 
 // Calibrations lists the calibration sessions, newest first: all of them
 // when reviewer is "", else those reviewer is in; at most limit (0: 50;

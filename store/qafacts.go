@@ -13,7 +13,7 @@ import (
 )
 
 // ErrNoCall: the call records have no such call (yet).
-var ErrNoCall = errors.New("no such call in the call records")
+var ErrNoCall = evaluation.ErrNoCall
 
 // Facts gathers what the call records know of the agent's part of a call,
 // for the suggested answers (evaluation.Suggest): who hung up, holds and

@@ -111,3 +111,17 @@ type Filter struct {
 	Calibration int64 // only this calibration's; 0: none of the calibrations'
 	Limit       int   // 0: 50; at most 500
 }
+
+// CalibrationInfo is a calibration session as its lists show it: the
+// call, the card, the reviewers and who of them has submitted.
+type CalibrationInfo struct {
+	ID               int64
+	CallID           string
+	Agent            string
+	Scorecard        string
+	ScorecardVersion int
+	Reviewers        []string // sorted
+	Submitted        []string // the reviewers whose evaluation is no longer a draft, sorted
+	CreatedBy        string
+	Created          time.Time
+}
