@@ -195,10 +195,7 @@ func playsAsterisk(e *env, g *softphone.Gateway, ast *fakeAsterisk) {
 // signing out closes the gateway's session.
 func TestBrowserSoftphone(t *testing.T) {
 	g := newGateway(t, nil) // every interface, loopback too: chromium's candidates are its host's
-	mic := filepath.Join(t.TempDir(), "mic-600hz.wav")
-	if err := media.WriteWAVFile(mic, media.Tone(2*time.Second, 0.5, 600)); err != nil {
-		t.Fatal(err)
-	}
+	mic := fakeMic(t)
 	e := newEnv(t, func(c *console.Config) { c.Softphone = g })
 	ast := newFakeAsterisk(t)
 	playsAsterisk(e, g, ast)
@@ -329,6 +326,16 @@ func evalAwait[T any](b *browser, expr string) T {
 	return v
 }
 
+// fakeMic writes the 600 Hz tone chromium's fake microphone plays.
+func fakeMic(t *testing.T) string {
+	t.Helper()
+	mic := filepath.Join(t.TempDir(), "mic-600hz.wav")
+	if err := media.WriteWAVFile(mic, media.Tone(2*time.Second, 0.5, 600)); err != nil {
+		t.Fatal(err)
+	}
+	return mic
+}
+
 // softphoneFlags are chromium's flags for a page with a phone: the
 // microphone allowed without asking, a fake one playing wav, and audio
 // that plays without a click.
@@ -346,10 +353,7 @@ func softphoneFlags(wav string) []chromedp.ExecAllocatorOption {
 // a new offer by itself.
 func TestBrowserSoftphoneReconnects(t *testing.T) {
 	g := newGateway(t, nil)
-	mic := filepath.Join(t.TempDir(), "mic.wav")
-	if err := media.WriteWAVFile(mic, media.Tone(2*time.Second, 0.5, 600)); err != nil {
-		t.Fatal(err)
-	}
+	mic := fakeMic(t)
 	e := newEnv(t, func(c *console.Config) { c.Softphone = g })
 	e.acd.setDevice(t, "1001", "WebRTC/1001")
 	b := newBrowser(t, softphoneFlags(mic)...)
@@ -378,10 +382,7 @@ func TestBrowserSoftphoneReconnects(t *testing.T) {
 // the caller again.
 func TestBrowserSoftphoneRejoinsItsCall(t *testing.T) {
 	g := newGateway(t, nil)
-	mic := filepath.Join(t.TempDir(), "mic.wav")
-	if err := media.WriteWAVFile(mic, media.Tone(2*time.Second, 0.5, 600)); err != nil {
-		t.Fatal(err)
-	}
+	mic := fakeMic(t)
 	e := newEnv(t, func(c *console.Config) { c.Softphone = g })
 	ast := newFakeAsterisk(t)
 	playsAsterisk(e, g, ast)
@@ -443,10 +444,7 @@ func TestBrowserSoftphoneRejoinsItsCall(t *testing.T) {
 // only; a supervisor whose phone is the browser has it on the wallboard.
 func TestBrowserSoftphoneSIPAndSupervisor(t *testing.T) {
 	g := newGateway(t, nil)
-	mic := filepath.Join(t.TempDir(), "mic.wav")
-	if err := media.WriteWAVFile(mic, media.Tone(2*time.Second, 0.5, 600)); err != nil {
-		t.Fatal(err)
-	}
+	mic := fakeMic(t)
 	hash, err := bcrypt.GenerateFromPassword([]byte("li-pw"), bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
@@ -508,10 +506,7 @@ func TestBrowserSoftphoneSIPAndSupervisor(t *testing.T) {
 // rather than the two replacing each other's session all day.
 func TestBrowserSoftphoneTwoTabs(t *testing.T) {
 	g := newGateway(t, nil)
-	mic := filepath.Join(t.TempDir(), "mic.wav")
-	if err := media.WriteWAVFile(mic, media.Tone(2*time.Second, 0.5, 600)); err != nil {
-		t.Fatal(err)
-	}
+	mic := fakeMic(t)
 	e := newEnv(t, func(c *console.Config) { c.Softphone = g })
 	e.acd.setDevice(t, "1001", "WebRTC/1001")
 	one := newBrowser(t, softphoneFlags(mic)...)

@@ -298,11 +298,9 @@ func (d *Decoder) walkMapping(n *yaml.Node, v reflect.Value, path string) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		field := JoinPath(path, k.Value)
-		if line, dup := first[k.Value]; dup {
-			d.Add(k.Line, field, "keep one of them", "is set twice, first on line %d", line)
+		if d.twice(first, k, field) {
 			continue
 		}
-		first[k.Value] = k.Line
 		f, ok := FieldByKey(t, k.Value)
 		if !ok {
 			if hint, secret := d.secret(field); secret {
@@ -357,17 +355,26 @@ func (d *Decoder) walkMap(n *yaml.Node, v reflect.Value, path string) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		field := JoinPath(path, k.Value)
-		if line, dup := first[k.Value]; dup {
-			d.Add(k.Line, field, "keep one of them", "is set twice, first on line %d", line)
+		if d.twice(first, k, field) {
 			continue
 		}
-		first[k.Value] = k.Line
 		d.Lines[field] = k.Line
 		e := reflect.New(t.Elem()).Elem()
 		d.Walk(val, e, field)
 		m.SetMapIndex(reflect.ValueOf(k.Value).Convert(t.Key()), e)
 	}
 	v.Set(m)
+}
+
+// twice reports key k set again in its mapping (first holds the lines of
+// the keys seen), and notes it if it is new.
+func (d *Decoder) twice(first map[string]int, k *yaml.Node, field string) bool {
+	if line, dup := first[k.Value]; dup {
+		d.Add(k.Line, field, "keep one of them", "is set twice, first on line %d", line)
+		return true
+	}
+	first[k.Value] = k.Line
+	return false
 }
 
 // itemDefault is a new item of a list of t: its ItemDefault, else the
