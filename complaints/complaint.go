@@ -76,6 +76,11 @@ type Change struct {
 	To     State     `json:"to"`
 	Note   string    `json:"note"`
 	Team   string    `json:"team,omitempty"`
+	// Due is the deadline of the clock the change started: the 24 h
+	// clock's at registration and reopening, the 3-day clock's at the
+	// feedback that started it; zero for the other changes. Reports tell
+	// from it whether a clock was met after it stopped.
+	Due time.Time `json:"due,omitzero"`
 }
 
 // Registration is what a registration gives.

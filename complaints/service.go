@@ -140,7 +140,7 @@ func (s *Service) Register(ctx context.Context, r Registration, owner string) (C
 	}}
 	rec.Resolve = s.start(rec, now, ResolveClock)
 	rec, err := s.cfg.Store.Create(ctx, now.In(s.cfg.Zone).Format("20060102"), rec,
-		Change{At: now, Actor: owner, Action: ActRegister, To: Registered, Team: team})
+		Change{At: now, Actor: owner, Action: ActRegister, To: Registered, Team: team, Due: rec.Resolve.Due})
 	if err != nil {
 		return Complaint{}, err
 	}
@@ -323,6 +323,7 @@ func (s *Service) step(r *Record, now time.Time, actor string, a Action, note, t
 		}
 		r.State = InProgress
 		r.Resolve = s.start(*r, now, ResolveClock)
+		ch.Due = r.Resolve.Due
 	case ActHandOff:
 		if from(Closed) {
 			return refuse("it is closed")
@@ -341,6 +342,7 @@ func (s *Service) step(r *Record, now time.Time, actor string, a Action, note, t
 		}
 		if !r.Feedback.Running() { // a running clock keeps the earliest feedback's deadline
 			r.Feedback = s.start(*r, now, FeedbackClock)
+			ch.Due = r.Feedback.Due
 		}
 	default:
 		return Change{}, fmt.Errorf("%w: action %q is not one of notify, start, resolve, follow_up, close, reopen, hand_off, feedback", ErrInvalid, a)

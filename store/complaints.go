@@ -93,9 +93,9 @@ func (s *Complaints) Create(ctx context.Context, day string, r complaints.Record
 
 func insertChange(ctx context.Context, tx pgx.Tx, id string, c complaints.Change) error {
 	_, err := tx.Exec(ctx, `
-		INSERT INTO complaint_changes (complaint_id, seq, at, actor, action, from_state, to_state, note, team)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		id, c.Seq, c.At, c.Actor, c.Action, c.From, c.To, c.Note, c.Team)
+		INSERT INTO complaint_changes (complaint_id, seq, at, actor, action, from_state, to_state, note, team, due)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		id, c.Seq, c.At, c.Actor, c.Action, c.From, c.To, c.Note, c.Team, nullTime(c.Due))
 	return err
 }
 
@@ -109,14 +109,16 @@ func (s *Complaints) Get(ctx context.Context, id string) (complaints.Record, []c
 		return complaints.Record{}, nil, fmt.Errorf("reading complaint %q: %w", id, err)
 	}
 	rows, err := s.db.Query(ctx, `
-		SELECT seq, at, actor, action, from_state, to_state, note, team
+		SELECT seq, at, actor, action, from_state, to_state, note, team, due
 		FROM complaint_changes WHERE complaint_id = $1 ORDER BY seq`, id)
 	if err != nil {
 		return complaints.Record{}, nil, fmt.Errorf("reading complaint %q's changes: %w", id, err)
 	}
 	changes, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (complaints.Change, error) {
 		var c complaints.Change
-		err := row.Scan(&c.Seq, &c.At, &c.Actor, &c.Action, &c.From, &c.To, &c.Note, &c.Team)
+		var due *time.Time
+		err := row.Scan(&c.Seq, &c.At, &c.Actor, &c.Action, &c.From, &c.To, &c.Note, &c.Team, &due)
+		c.Due = deref(due)
 		return c, err
 	})
 	if err != nil {
