@@ -64,3 +64,39 @@ func TestHoursAdd(t *testing.T) {
 		})
 	}
 }
+
+// TestHoursNext: the next allowed instant of every day 09:00–20:00 in
+// Shanghai, and of weekday hours across a weekend.
+func TestHoursNext(t *testing.T) {
+	sh := time.FixedZone("Asia/Shanghai", 8*3600)
+	at := func(s string) time.Time {
+		t.Helper()
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	daily := complaints.EveryDay(sh, 9*time.Hour, 20*time.Hour)
+	biz := complaints.WeekdayHours(sh, 9*time.Hour, 18*time.Hour)
+	for _, tt := range []struct {
+		h        complaints.Hours
+		from, to string
+	}{
+		{daily, "2026-12-07 23:00", "2026-12-08 09:00"},
+		{daily, "2026-12-08 03:10", "2026-12-08 09:00"},
+		{daily, "2026-12-08 09:00", "2026-12-08 09:00"},
+		{daily, "2026-12-08 19:59", "2026-12-08 19:59"},
+		{daily, "2026-12-08 20:00", "2026-12-09 09:00"},
+		{biz, "2026-12-04 18:30", "2026-12-07 09:00"}, // Friday evening → Monday
+		{biz, "2026-12-05 11:00", "2026-12-07 09:00"},
+		{complaints.Hours{}, "2026-12-05 03:00", "2026-12-05 03:00"},
+	} {
+		if got := tt.h.Next(at(tt.from)); !got.Equal(at(tt.to)) {
+			t.Errorf("Next(%s) = %v, want %s", tt.from, got.In(sh), tt.to)
+		}
+		if open := tt.h.Open(at(tt.from)); open != (tt.from == tt.to) {
+			t.Errorf("Open(%s) = %v", tt.from, open)
+		}
+	}
+}
