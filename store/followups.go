@@ -145,7 +145,7 @@ const (
 			CASE WHEN @mode = 'preview' THEN @team ELSE '' END AS team, '' AS agent,
 			c.ended_at AS at
 		FROM calls c
-		WHERE c.arrived_at >= @since - interval '1 day' AND c.ended_at >= @since AND c.ended_at <= @now
+		WHERE c.arrived_at >= @since::timestamptz - interval '1 day' AND c.ended_at >= @since::timestamptz AND c.ended_at <= @now::timestamptz
 		  AND coalesce(c.caller, '') <> '' AND NOT coalesce(c.hotline, '') = ANY(@exclude)
 		  AND %[2]s
 		  AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.source_key = '%[1]s:' || c.id)`
@@ -153,7 +153,7 @@ const (
 	// sampleWhere: answered by an agent, and the call ID's md5's first 32
 	// bits below the share: a stable pick, the same on every pass.
 	sampleWhere = `c.agent_answered_at IS NOT NULL
-		  AND ('x' || substr(md5(c.id), 1, 8))::bit(32)::bigint < @share * 4294967296`
+		  AND ('x' || substr(md5(c.id), 1, 8))::bit(32)::bigint < @share::float8 * 4294967296`
 )
 
 // makeSQL numbers a trigger's candidates in the day and inserts them:
@@ -171,7 +171,8 @@ var makeSQL = `
 	SELECT ` + fmt.Sprintf(followupID, "(d.last - n.k + num.rn)") + `, num.source_key, num.reason, num.complaint_id,
 		num.call_id, num.hotline, num.number, @mode,
 		CASE WHEN @mode = 'auto' THEN 'pending' ELSE 'offered' END, num.team, num.agent,
-		@now, greatest(num.at + @delay, @now), 0, @attempts
+		@now::timestamptz, greatest(num.at + @delay::interval, @now::timestamptz), 0,
+		CASE WHEN @mode = 'auto' THEN @attempts::integer ELSE @pattempts::integer END
 	FROM num, d, n
 	RETURNING ` + followupCols
 
@@ -209,7 +210,7 @@ func (s *Followups) Trigger(ctx context.Context, day string, now time.Time, tr f
 			}
 			rows, err := tx.Query(ctx, fmt.Sprintf(makeSQL, t.sql), pgx.NamedArgs{
 				"day": day, "now": now, "since": now.Add(-within), "mode": string(t.mode), "team": tr.Team,
-				"exclude": exclude, "codes": codes, "share": tr.Share, "delay": tr.Delay, "attempts": tr.MaxAttempts,
+				"exclude": exclude, "codes": codes, "share": tr.Share, "delay": tr.Delay, "attempts": tr.MaxAttempts, "pattempts": tr.PreviewAttempts,
 			})
 			if err != nil {
 				return err
@@ -261,9 +262,9 @@ func (s *Followups) Claim(ctx context.Context, now time.Time, instance string, l
 				WHERE f.state = 'pending' AND f.mode = 'auto' AND f.not_before <= @now
 				  AND NOT EXISTS (SELECT 1 FROM followups o WHERE o.number = f.number AND o.state = 'dialling')
 				  AND NOT EXISTS (SELECT 1 FROM followup_attempts a
-					WHERE a.number = f.number AND a.started_at > @now - @gap::interval)
+					WHERE a.number = f.number AND a.started_at > @now::timestamptz - @gap::interval)
 				  AND (@perday = 0 OR (SELECT count(*) FROM followup_attempts a
-					WHERE a.number = f.number AND a.started_at > @now - interval '24 hours') < @perday)
+					WHERE a.number = f.number AND a.started_at > @now::timestamptz - interval '24 hours') < @perday)
 				ORDER BY f.number, f.not_before, f.id),
 			pick AS (
 				SELECT id FROM followups WHERE id IN (SELECT id FROM due) AND state = 'pending'

@@ -182,7 +182,7 @@ func (s *Service) StartPreview(ctx context.Context, id, agent string, dial func(
 		}
 		if dialErr != nil {
 			a.Outcome, a.Ended = OutcomeFailed, s.now()
-			s.previewNotReached(t, "", a.Ended)
+			s.previewNotReached(t, t.Agent, a.Ended) // the agent keeps it
 			return nil
 		}
 		a.CallID = callID
@@ -464,7 +464,7 @@ func (s *Service) trigger(ctx context.Context, now time.Time) error {
 	}
 	tr := Triggers{Complaint: p.Complaint, Dispositions: p.DispositionMode, Codes: p.Dispositions,
 		Sample: p.SampleMode, Share: p.SampleShare, Within: p.Within, Delay: p.Delay,
-		MaxAttempts: p.Attempts, Team: p.Team}
+		MaxAttempts: p.Attempts, PreviewAttempts: p.PreviewAttempts, Team: p.Team}
 	if p.FlowNumber != "" {
 		tr.Exclude = []string{p.FlowNumber}
 	}
@@ -476,7 +476,7 @@ func (s *Service) trigger(ctx context.Context, now time.Time) error {
 	}
 	made, err := s.cfg.Store.Trigger(ctx, now.In(s.cfg.Zone).Format("20060102"), now, tr)
 	if err != nil {
-		return fmt.Errorf("making follow-up tasks: %w", err)
+		return err
 	}
 	for _, t := range made {
 		s.log.Info("follow-up task made", "followup", t.ID, "reason", t.Reason, "mode", t.Mode, "complaint", t.ComplaintID)

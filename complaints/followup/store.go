@@ -75,8 +75,9 @@ type Triggers struct {
 	Within time.Duration
 	// Delay is how long after the trigger a task is due.
 	Delay time.Duration
-	// MaxAttempts is a new task's.
-	MaxAttempts int
+	// MaxAttempts is a new automated task's, PreviewAttempts a new
+	// preview task's.
+	MaxAttempts, PreviewAttempts int
 	// Team is the team a preview task of a disposition or sample is
 	// offered to (a complaint's go to its owner and first team).
 	Team string
