@@ -123,6 +123,7 @@ type instance struct {
 	svc    *followup.Service
 	seen   atomic.Int64 // events the handlers were given
 	stop   func()       // cuts the events connection and stops the engine
+	cut    atomic.Bool  // stopped: the events sent since are not delivered
 
 	mu      sync.Mutex
 	changed map[string]followup.Task // the last Changed of each task
@@ -215,6 +216,7 @@ func (b *base) instance(name string, clk *clockwork.FakeClock, trunk aritest.Beh
 			cancel()
 			<-done
 			emu.DropClients()
+			in.cut.Store(true)
 		})
 	}
 	t.Cleanup(func() {
@@ -261,7 +263,9 @@ func (in *instance) last(id string) followup.Task {
 }
 
 // settled: every event the emulator sent went through the handlers.
-func (in *instance) settled() bool { return in.seen.Load() >= in.emu.Stats().EventsSent }
+func (in *instance) settled() bool {
+	return in.cut.Load() || in.seen.Load() >= in.emu.Stats().EventsSent
+}
 
 // until moves the instance's clock in 100 ms steps, each once something
 // waits on the clock and the events are handled, until cond holds.

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline-ivr/hotline/complaints"
 	"github.com/hotline-ivr/hotline/complaints/followup"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
 )
@@ -159,6 +160,72 @@ func TestPerNumberLimits(t *testing.T) {
 			if tr := b.task(t2.ID).Tries; len(tr) != 1 || !tr[0].Started.Equal(at(tt.dialedAt)) {
 				t.Errorf("the second task's tries %+v, want one at %s", tr, tt.dialedAt)
 			}
+		})
+	}
+}
+
+// TestLostEndAskedOfAsterisk: the events of a dial's end are lost (the
+// events connection is down): after the ring timeout and a margin the
+// service asks Asterisk, finds the channel gone, and counts the attempt
+// as not answered.
+func TestLostEndAskedOfAsterisk(t *testing.T) {
+	b := newBase(t, at("2026-12-07 10:00"))
+	in := b.instance("a", b.clk, aritest.NeverAnswer(), nil)
+	c := b.resolved("13800138001")
+	in.pass()
+	task := b.only(in.svc, c.ID)
+	in.call()
+	in.stop() // no events from now on; the service still runs
+	in.until("the attempt's end", func() bool { return in.last(task.ID).State == followup.Pending })
+	task = b.task(task.ID)
+	if len(task.Tries) != 1 || task.Tries[0].Outcome != followup.OutcomeNoAnswer {
+		t.Fatalf("tries %+v, want one not answered", task.Tries)
+	}
+	// Asked 15 s after the 30 s ring timeout.
+	mustTime(t, "the end as seen", task.Tries[0].Ended, at("2026-12-07 10:00").Add(45*time.Second))
+}
+
+// TestReachedWithoutAnswer: the customer answers but keys nothing: with
+// FollowUpUnanswered the complaint is followed up (not closed); else the
+// fallback offers the task to the owner, or (none) it is done with no
+// effect on the complaint.
+func TestReachedWithoutAnswer(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		tune      func(*followup.Policy)
+		state     followup.State
+		complaint complaints.State
+	}{
+		{"follow up", func(p *followup.Policy) { p.FollowUpUnanswered = true }, followup.Done, complaints.FollowedUp},
+		{"preview", func(p *followup.Policy) { p.Fallback = followup.FallbackPreview }, followup.Offered, complaints.Resolved},
+		{"none", func(p *followup.Policy) {}, followup.Done, complaints.Resolved},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBase(t, at("2026-12-07 10:00"))
+			in := b.instance("a", b.clk, aritest.ManualAnswer(), func(c *followup.Config) { tt.tune(&c.Policy) })
+			c := b.resolved("13800138001")
+			in.pass()
+			task := b.only(in.svc, c.ID)
+			p := in.call()
+			if err := p.Answer(); err != nil {
+				t.Fatal(err)
+			}
+			in.until("the result", func() bool { return in.last(task.ID).State == tt.state })
+			task = b.task(task.ID)
+			if task.Tries[0].Outcome != followup.OutcomeAnswered {
+				t.Errorf("tries %+v, want the attempt answered", task.Tries)
+			}
+			if tt.state == followup.Done && (task.Result == nil || !task.Result.Reached || task.Result.Satisfied != nil) {
+				t.Errorf("result %+v, want reached without a satisfaction answer", task.Result)
+			}
+			if tt.state == followup.Offered && (task.Agent != "1001" || task.Mode != followup.Preview) {
+				t.Errorf("task %+v, want offered to the owner", task)
+			}
+			got, err := b.cs.Get(b.ctx, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustEqual(t, "complaint", got.State, tt.complaint)
 		})
 	}
 }
