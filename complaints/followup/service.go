@@ -559,7 +559,8 @@ func (s *Service) async(work func(ctx context.Context)) {
 	}()
 }
 
-// answered: a dialled customer picked up; the engine runs the flow.
+// answered: a dialled customer picked up; the engine runs the flow (the
+// lease is renewed for it).
 func (s *Service) answered(channel string) {
 	s.mu.Lock()
 	d := s.dials[channel]
@@ -571,9 +572,10 @@ func (s *Service) answered(channel string) {
 	d.timer.Stop()
 	s.mu.Unlock()
 	s.async(func(ctx context.Context) {
-		t, err := s.cfg.Store.Update(ctx, d.task, func(t *Task, _ *Lease) error {
+		t, err := s.cfg.Store.Update(ctx, d.task, func(t *Task, l *Lease) error {
 			if a := open(t); t.State == Dialling && a != nil && a.Seq == d.seq {
 				a.Outcome = OutcomeAnswered
+				l.Until = s.now().Add(s.p.Lease) // the flow runs: the claim holds from the answer
 				return nil
 			}
 			return refuse(t, fmt.Sprintf("attempt %d ended already", d.seq)) // the result came first
