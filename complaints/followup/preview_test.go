@@ -272,3 +272,28 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPreviewRefusals: no agent, a result too long, an unknown task.
+func TestPreviewRefusals(t *testing.T) {
+	b := newBase(t, at("2026-12-07 10:00"))
+	in := b.instance("a", b.clk, aritest.ManualAnswer(), func(c *followup.Config) { c.Policy.Complaint = followup.Preview })
+	c := b.resolved("13800138001")
+	in.pass()
+	task := b.only(in.svc, c.ID)
+	if _, err := in.svc.Take(b.ctx, task.ID, " "); !errors.Is(err, followup.ErrInvalid) {
+		t.Errorf("no agent: %v, want ErrInvalid", err)
+	}
+	if _, err := in.svc.Record(b.ctx, task.ID, "", followup.Outcome{}); !errors.Is(err, followup.ErrInvalid) {
+		t.Errorf("no agent: %v, want ErrInvalid", err)
+	}
+	if _, err := in.svc.Record(b.ctx, task.ID, "1001", followup.Outcome{Note: strings.Repeat("长", 4001)}); !errors.Is(err, followup.ErrInvalid) {
+		t.Errorf("a note too long: %v, want ErrInvalid", err)
+	}
+	if _, err := in.svc.Take(b.ctx, "F20261207-999999", "1001"); !errors.Is(err, followup.ErrNotFound) {
+		t.Errorf("an unknown task: %v, want ErrNotFound", err)
+	}
+	if _, err := in.svc.List(b.ctx, followup.Filter{States: []followup.State{"lost"}}); !errors.Is(err, followup.ErrInvalid) {
+		t.Errorf("an unknown state: %v, want ErrInvalid", err)
+	}
+	mustEqual(t, "the task", b.task(task.ID).State, followup.Offered)
+}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jonboulle/clockwork"
 
@@ -100,6 +101,54 @@ func (s *Service) ForComplaint(ctx context.Context, complaintID string) ([]Task,
 	return s.cfg.Store.List(ctx, Filter{ComplaintID: complaintID, Limit: 500})
 }
 
+// Limits of an agent's result, in characters.
+const (
+	maxShort   = 100  // agent, call ID, an answer's question
+	maxLong    = 4000 // the note, an answer
+	maxAnswers = 50
+)
+
+func checkAgent(agent string) error {
+	if strings.TrimSpace(agent) == "" {
+		return fmt.Errorf("%w: agent is required", ErrInvalid)
+	}
+	return checkText("agent", agent, maxShort)
+}
+
+func checkText(name, v string, max int) error {
+	switch {
+	case !utf8.ValidString(v):
+		return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalid, name)
+	case utf8.RuneCountInString(v) > max:
+		return fmt.Errorf("%w: %s is longer than %d characters", ErrInvalid, name, max)
+	}
+	return nil
+}
+
+func checkOutcome(o Outcome) error {
+	if err := checkText("note", o.Note, maxLong); err != nil {
+		return err
+	}
+	if err := checkText("call_id", o.CallID, maxShort); err != nil {
+		return err
+	}
+	if len(o.Answers) > maxAnswers {
+		return fmt.Errorf("%w: answers: more than %d", ErrInvalid, maxAnswers)
+	}
+	for k, v := range o.Answers {
+		if strings.TrimSpace(k) == "" {
+			return fmt.Errorf("%w: answers: a question without a name", ErrInvalid)
+		}
+		if err := checkText("answers' question "+strconv.Quote(k), k, maxShort); err != nil {
+			return err
+		}
+		if err := checkText("answers."+k, v, maxLong); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func refuse(t *Task, why string) error {
 	return fmt.Errorf("%w: follow-up %s: %s", ErrStep, t.ID, why)
 }
@@ -130,8 +179,8 @@ func open(t *Task) *Attempt {
 // the first agent who takes it; one offered to (or taken by) another
 // agent is refused (ErrStep).
 func (s *Service) Take(ctx context.Context, id, agent string) (Task, error) {
-	if strings.TrimSpace(agent) == "" {
-		return Task{}, fmt.Errorf("%w: agent is required", ErrInvalid)
+	if err := checkAgent(agent); err != nil {
+		return Task{}, err
 	}
 	return s.cfg.Store.Update(ctx, id, func(t *Task, _ *Lease) error {
 		switch {
@@ -151,6 +200,9 @@ func (s *Service) Take(ctx context.Context, id, agent string) (Task, error) {
 // under way and attempts left. A dial that fails ends the attempt as
 // failed (and counts it) and its error is returned.
 func (s *Service) StartPreview(ctx context.Context, id, agent string, dial func(ctx context.Context, number string) (callID string, err error)) (Task, error) {
+	if err := checkAgent(agent); err != nil {
+		return Task{}, err
+	}
 	if dial == nil {
 		return Task{}, fmt.Errorf("%w: no dial function", ErrInvalid)
 	}
@@ -204,6 +256,12 @@ func (s *Service) StartPreview(ctx context.Context, id, agent string, dial func(
 // under way (or a new one) counts as not answered; the task is offered
 // again while attempts remain, else unreached.
 func (s *Service) Record(ctx context.Context, id, agent string, o Outcome) (Task, error) {
+	if err := checkAgent(agent); err != nil {
+		return Task{}, err
+	}
+	if err := checkOutcome(o); err != nil {
+		return Task{}, err
+	}
 	switch {
 	case o.Reached && o.Satisfied == nil:
 		return Task{}, fmt.Errorf("%w: satisfied is required when the customer was reached", ErrInvalid)
