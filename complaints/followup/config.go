@@ -143,11 +143,11 @@ func (cfg *Config) check() error {
 	if cfg.Zone == nil {
 		cfg.Zone = time.UTC
 	}
-	if p.Hours.Calendar() {
-		p.Hours = complaints.EveryDay(cfg.Zone, 9*time.Hour, 20*time.Hour)
-	}
 	if err := p.Hours.Check(); err != nil {
 		return fmt.Errorf("the follow-ups' allowed hours: %w", err)
+	}
+	if p.Hours.Calendar() {
+		p.Hours = complaints.EveryDay(cfg.Zone, 9*time.Hour, 20*time.Hour)
 	}
 	if cfg.Dialer != nil {
 		switch {

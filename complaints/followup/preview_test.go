@@ -297,3 +297,44 @@ func TestPreviewRefusals(t *testing.T) {
 	}
 	mustEqual(t, "the task", b.task(task.ID).State, followup.Offered)
 }
+
+// TestConfig: what New refuses, and its defaults' allowed hours (every
+// day 09:00–20:00 in the zone).
+func TestConfig(t *testing.T) {
+	b := newBase(t, at("2026-12-07 10:00"))
+	dialer := followup.NewARIDialer(nil, "hotline")
+	for _, tt := range []struct {
+		name string
+		cfg  followup.Config
+	}{
+		{"no store", followup.Config{Complaints: b.cs}},
+		{"a bad mode", followup.Config{Store: b.store, Complaints: b.cs, Policy: followup.Policy{Complaint: "robot"}}},
+		{"a share above 1", followup.Config{Store: b.store, Complaints: b.cs, Policy: followup.Policy{SampleShare: 1.5}}},
+		{"a bad fallback", followup.Config{Store: b.store, Complaints: b.cs, Policy: followup.Policy{Fallback: "email"}}},
+		{"a dialler without an instance", followup.Config{Store: b.store, Complaints: b.cs, Dialer: dialer,
+			Policy: followup.Policy{FlowNumber: flowNumber, Endpoint: "PJSIP/%s@trunk"}}},
+		{"a dialler without a flow", followup.Config{Store: b.store, Complaints: b.cs, Dialer: dialer, Instance: "a",
+			Policy: followup.Policy{Endpoint: "PJSIP/%s@trunk"}}},
+		{"bad hours", followup.Config{Store: b.store, Complaints: b.cs,
+			Policy: followup.Policy{Hours: complaints.Hours{Week: [7][]complaints.Span{{{From: 20 * time.Hour, To: 9 * time.Hour}}}}}}},
+	} {
+		if _, err := followup.New(tt.cfg); !errors.Is(err, followup.ErrInvalid) && !errors.Is(err, complaints.ErrInvalid) {
+			t.Errorf("%s: %v, want refused as invalid", tt.name, err)
+		}
+	}
+	// Without a dialler automated tasks wait; the triggers still make
+	// them, at the default hours.
+	b.clk.Advance(at("2026-12-07 20:30").Sub(b.clk.Now()))
+	svc, err := followup.New(followup.Config{Store: b.store, Complaints: b.cs, Zone: shanghai, Clock: b.clk, Logger: quiet(),
+		Policy: followup.Policy{Complaint: followup.Auto}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := b.resolved("13800138001")
+	if err := svc.Pass(b.ctx); err != nil {
+		t.Fatal(err)
+	}
+	task := b.only(svc, c.ID)
+	mustTime(t, "not before", task.NotBefore, at("2026-12-08 09:00"))
+	mustEqual(t, "max attempts", task.MaxAttempts, followup.DefaultAttempts)
+}
