@@ -137,7 +137,7 @@ const (
 		FROM complaints c
 		JOIN LATERAL (SELECT seq, at FROM complaint_changes
 			WHERE complaint_id = c.id AND action = 'resolve' ORDER BY seq DESC LIMIT 1) r ON true
-		WHERE c.state = 'resolved'
+		WHERE c.state = 'resolved' AND r.at >= @since::timestamptz
 		  AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.source_key = 'complaint:' || c.id || ':' || r.seq)`
 	callCandidates = `
 		SELECT '%[1]s:' || c.id AS source_key, '%[1]s' AS reason, '' AS complaint_id,

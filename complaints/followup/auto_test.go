@@ -148,3 +148,20 @@ func TestAutoNotSatisfied(t *testing.T) {
 		t.Errorf("changes %+v: the reopening follows a follow-up", got.Changes)
 	}
 }
+
+// TestOldResolutionsMakeNoTask: a complaint resolved before the
+// triggers' window (a week) gets no task: turning follow-ups on does not
+// call every customer ever.
+func TestOldResolutionsMakeNoTask(t *testing.T) {
+	b := newBase(t, at("2026-11-20 10:00"))
+	old := b.resolved("13800138001")
+	b.clk.Advance(at("2026-11-30 10:00").Sub(b.clk.Now()))
+	recent := b.resolved("13800138002")
+	b.clk.Advance(at("2026-12-07 09:30").Sub(b.clk.Now()))
+	in := b.instance("a", b.clk, aritest.ManualAnswer(), nil)
+	in.pass()
+	if ts, err := in.svc.ForComplaint(b.ctx, old.ID); err != nil || len(ts) != 0 {
+		t.Errorf("the old resolution's tasks: %+v, %v; want none", ts, err)
+	}
+	b.only(in.svc, recent.ID)
+}

@@ -35,7 +35,8 @@ type Policy struct {
 	DispositionMode Mode
 	SampleShare     float64
 	SampleMode      Mode
-	// Within bounds the calls the triggers look at (0: 7 days).
+	// Within bounds the resolutions and calls the triggers look at (0:
+	// 7 days): a complaint resolved before it gets no task.
 	Within time.Duration
 	// Delay is how long after the trigger a task is due.
 	Delay time.Duration

@@ -60,8 +60,9 @@ type Limits struct {
 
 // Triggers is what makes tasks, for the store's scan.
 type Triggers struct {
-	// Complaint: a task for each resolution of a complaint (mode ""
-	// makes none); NotBefore is the resolution plus Delay.
+	// Complaint: a task for each resolution of a complaint in the last
+	// Within (mode "" makes none); NotBefore is the resolution plus
+	// Delay.
 	Complaint TriggerMode
 	// Dispositions: a task for each call that ended in the last Within
 	// with one of Codes as its disposition.
