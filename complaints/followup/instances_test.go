@@ -143,3 +143,30 @@ func TestRecoverAtStart(t *testing.T) {
 		t.Errorf("after the restart: %s with tries %+v, want pending, the attempt lost", task.State, task.Tries)
 	}
 }
+
+// TestAnsweredButNoJourney: the instance stops while the customer is in
+// the follow-up flow; its journey never comes; once the lease (renewed
+// at the answer) ends, another instance takes the attempt for lost and
+// retries it.
+func TestAnsweredButNoJourney(t *testing.T) {
+	b := newBase(t, at("2026-12-07 10:00"))
+	deadClock := clockwork.NewFakeClockAt(b.clk.Now())
+	dead := b.instance("dead", deadClock, aritest.ManualAnswer(), nil)
+	live := b.instance("live", b.clk, aritest.ManualAnswer(), nil)
+	c := b.resolved("13800138001")
+	dead.pass()
+	task := b.only(live.svc, c.ID)
+	p := dead.call()
+	if err := p.Answer(); err != nil {
+		t.Fatal(err)
+	}
+	dead.heard(p, askProduct)
+	dead.until("the answer kept", func() bool { return dead.last(task.ID).Tries != nil })
+	dead.stop()
+	b.clk.Advance(10*time.Minute + time.Second)
+	live.pass()
+	task = b.task(task.ID)
+	if task.State != followup.Pending || len(task.Tries) != 1 || task.Tries[0].Outcome != followup.OutcomeLost {
+		t.Fatalf("after the lease: %s with tries %+v, want pending, the answered attempt lost", task.State, task.Tries)
+	}
+}

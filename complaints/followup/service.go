@@ -747,8 +747,10 @@ func (s *Service) lost(ctx context.Context, id string, expired bool) {
 		if expired && l.Until.After(now) {
 			return refuse(t, "its lease was renewed")
 		}
-		if a := open(t); a != nil {
-			a.Outcome, a.Ended = OutcomeLost, now
+		// The attempt under way, answered or not: how it ended is not
+		// known (an answered one's journey never came).
+		if n := len(t.Tries); n > 0 && t.Tries[n-1].Ended.IsZero() {
+			t.Tries[n-1].Outcome, t.Tries[n-1].Ended = OutcomeLost, now
 		}
 		s.retry(ctx, t, now)
 		return nil
