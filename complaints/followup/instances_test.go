@@ -161,7 +161,7 @@ func TestAnsweredButNoJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 	dead.heard(p, askProduct)
-	dead.until("the answer kept", func() bool { return dead.last(task.ID).Tries != nil })
+	dead.wait("the answer kept", func() bool { return dead.last(task.ID).Tries != nil })
 	dead.stop()
 	b.clk.Advance(10*time.Minute + time.Second)
 	live.pass()

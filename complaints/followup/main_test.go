@@ -282,6 +282,17 @@ func (in *instance) until(what string, cond func() bool) {
 	t.Fatalf("%s did not happen within 600 s", what)
 }
 
+// wait waits, moving no time, until cond holds.
+func (in *instance) wait(what string, cond func() bool) {
+	in.b.t.Helper()
+	for !cond() {
+		if in.b.ctx.Err() != nil {
+			in.b.t.Fatalf("waiting for %s: %v", what, in.b.ctx.Err())
+		}
+		runtime.Gosched()
+	}
+}
+
 // waitBriefly gives cond a chance to come true without time moving: it
 // returns when cond holds, or once something waits on the clock and the
 // events sent are handled.
