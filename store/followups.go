@@ -307,6 +307,20 @@ func prefixed(p, cols string) string {
 	return strings.Join(fields, ", ")
 }
 
+// NumberUse counts the attempts to number in the 24 h before now and
+// finds the last one's start.
+func (s *Followups) NumberUse(ctx context.Context, number string, now time.Time) (int, time.Time, error) {
+	var n int
+	var last *time.Time
+	err := s.db.QueryRow(ctx, `
+		SELECT count(*) FILTER (WHERE started_at > $2::timestamptz - interval '24 hours' AND started_at <= $2), max(started_at)
+		FROM followup_attempts WHERE number = $1`, number, now).Scan(&n, &last)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("reading the follow-up calls to a number: %w", err)
+	}
+	return n, deref(last).UTC(), nil
+}
+
 // Expired lists the dialling tasks whose lease ended before now, or every
 // dialling task of instance.
 func (s *Followups) Expired(ctx context.Context, now time.Time, instance string) ([]string, error) {

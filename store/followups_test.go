@@ -95,6 +95,12 @@ func TestFollowupsClaimAndUpdate(t *testing.T) {
 	if again, err := fs.Claim(ctx, now.Add(2*time.Minute), "y", now.Add(time.Hour), 5, followup.Limits{}); err != nil || len(again) != 0 {
 		t.Fatalf("a claim while both numbers are dialled: %+v, %v", again, err)
 	}
+	if n, last, err := fs.NumberUse(ctx, "1", now.Add(2*time.Minute)); err != nil || n != 1 || !last.Equal(now) {
+		t.Errorf("number 1's use: %d attempts, last %v, %v; want 1 at %v", n, last, err, now)
+	}
+	if n, _, err := fs.NumberUse(ctx, "1", now.Add(25*time.Hour)); err != nil || n != 0 {
+		t.Errorf("number 1's use a day later: %d attempts, %v; want 0", n, err)
+	}
 	exp, err := fs.Expired(ctx, now.Add(2*time.Minute), "")
 	if err != nil || len(exp) != 2 {
 		t.Fatalf("expired %v, %v; want both leases", exp, err)

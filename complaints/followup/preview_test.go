@@ -131,6 +131,12 @@ func TestPreviewDialAndRecord(t *testing.T) {
 	if got.State != followup.Offered || got.Agent != "1001" || got.Tries[0].Outcome != followup.OutcomeNoAnswer {
 		t.Fatalf("not reached: %+v, want offered again to the owner, the attempt not answered", got)
 	}
+	// The per-number limits hold for agents too: the next call 20 min
+	// after the last.
+	if _, err := in.svc.StartPreview(b.ctx, task.ID, "1001", dial); !errors.Is(err, followup.ErrStep) || !strings.Contains(err.Error(), "10:20") {
+		t.Errorf("a call 0 min after the last: %v, want ErrStep saying from 10:20", err)
+	}
+	b.clk.Advance(20 * time.Minute)
 	failing := func(context.Context, string) (string, error) { return "", errors.New("the agent cannot call out now") }
 	if _, err := in.svc.StartPreview(b.ctx, task.ID, "1001", failing); err == nil {
 		t.Fatal("a failed dial returned no error")
@@ -296,6 +302,12 @@ func TestPreviewRefusals(t *testing.T) {
 		t.Errorf("an unknown state: %v, want ErrInvalid", err)
 	}
 	mustEqual(t, "the task", b.task(task.ID).State, followup.Offered)
+	// Nor do agents call customers at night.
+	b.clk.Advance(at("2026-12-07 20:00").Sub(b.clk.Now()))
+	dial := func(context.Context, string) (string, error) { return "out-1", nil }
+	if _, err := in.svc.StartPreview(b.ctx, task.ID, "1001", dial); !errors.Is(err, followup.ErrStep) || !strings.Contains(err.Error(), "2026-12-08 09:00") {
+		t.Errorf("a call at 20:00: %v, want ErrStep saying from 09:00 the next day", err)
+	}
 }
 
 // TestConfig: what New refuses, and its defaults' allowed hours (every

@@ -197,7 +197,8 @@ func (s *Service) Take(ctx context.Context, id, agent string) (Task, error) {
 // StartPreview records an attempt by agent and calls dial with the
 // customer's number; dial returns the outbound call's ID (the ACD's
 // Dial). The task must be offered to / taken by agent, with no attempt
-// under way and attempts left. A dial that fails ends the attempt as
+// under way and attempts left, within the allowed hours and the
+// per-number limits (ErrStep, saying from when). A dial that fails ends the attempt as
 // failed (and counts it) and its error is returned.
 func (s *Service) StartPreview(ctx context.Context, id, agent string, dial func(ctx context.Context, number string) (callID string, err error)) (Task, error) {
 	if err := checkAgent(agent); err != nil {
@@ -207,6 +208,13 @@ func (s *Service) StartPreview(ctx context.Context, id, agent string, dial func(
 		return Task{}, fmt.Errorf("%w: no dial function", ErrInvalid)
 	}
 	now := s.now()
+	cur, err := s.cfg.Store.Get(ctx, id)
+	if err != nil {
+		return Task{}, err
+	}
+	if err := s.mayCall(ctx, cur, now); err != nil {
+		return Task{}, err
+	}
 	var seq int
 	t, err := s.cfg.Store.Update(ctx, id, func(t *Task, _ *Lease) error {
 		if err := offeredTo(t, agent); err != nil {
@@ -248,6 +256,26 @@ func (s *Service) StartPreview(ctx context.Context, id, agent string, dial func(
 		return t, fmt.Errorf("dialling follow-up %s: %w", id, dialErr)
 	}
 	return t, err
+}
+
+// mayCall checks the policy for an agent's call to t's customer now: the
+// allowed hours and the per-number limits, as for automated calls.
+func (s *Service) mayCall(ctx context.Context, t Task, now time.Time) error {
+	zone := func(v time.Time) string { return v.In(s.cfg.Zone).Format("2006-01-02 15:04") }
+	if next := s.p.Hours.Next(now); !next.Equal(now) {
+		return refuse(&t, "customers are not called at this hour; from "+zone(next))
+	}
+	n, last, err := s.cfg.Store.NumberUse(ctx, t.Number, now)
+	if err != nil {
+		return err
+	}
+	if n >= s.p.PerNumberPerDay {
+		return refuse(&t, fmt.Sprintf("the number had its %d calls in 24 h", s.p.PerNumberPerDay))
+	}
+	if next := last.Add(s.p.MinGap); !last.IsZero() && now.Before(next) {
+		return refuse(&t, "the number was called at "+zone(last)+"; the next call from "+zone(next))
+	}
+	return nil
 }
 
 // Record keeps the agent's result of a preview task. Reached: the task is

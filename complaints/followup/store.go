@@ -30,6 +30,10 @@ type Store interface {
 	// "auto", started now) as its last Try. Claims are serialised, so two
 	// instances never dial one number at once.
 	Claim(ctx context.Context, now time.Time, instance string, leaseUntil time.Time, limit int, l Limits) ([]Task, error)
+	// NumberUse is what the per-number limits read of a number: the
+	// attempts to it started in the 24 h before now, and the last one's
+	// start (zero if none ever).
+	NumberUse(ctx context.Context, number string, now time.Time) (attempts int, last time.Time, err error)
 	// Expired lists the dialling tasks whose lease ended before now, or
 	// (instance not "") every dialling task of instance.
 	Expired(ctx context.Context, now time.Time, instance string) ([]string, error)
