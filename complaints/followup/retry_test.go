@@ -56,6 +56,7 @@ func TestNoAnswerRetriesThenUnreached(t *testing.T) {
 				mustEqual(t, "offered to", task.Agent, "1001")
 				mustEqual(t, "team", task.Team, "quality-dept")
 				mustEqual(t, "max attempts (the agent's 3 more)", task.MaxAttempts, 5)
+				mustTime(t, "not before (the gap after the last call)", task.NotBefore, task.Tries[1].Started.Add(20*time.Minute))
 				if task.Result != nil {
 					t.Errorf("result %+v, want none while offered", task.Result)
 				}

@@ -372,7 +372,8 @@ func (s *Service) offerAgent(ctx context.Context, t Task) string {
 }
 
 // offer makes t a preview task offered to its complaint's owner and first
-// team, or to the policy's team.
+// team, or to the policy's team; after automated attempts, from when the
+// number may be called again.
 func (s *Service) offer(ctx context.Context, t *Task) {
 	t.State, t.Mode, t.Agent, t.Team = Offered, Preview, "", s.p.Team
 	if t.Reason == ForComplaint {
@@ -386,6 +387,9 @@ func (s *Service) offer(ctx context.Context, t *Task) {
 		}
 	}
 	t.MaxAttempts = t.Attempts + s.p.PreviewAttempts
+	if n := len(t.Tries); n > 0 { // the agent's first call keeps the limits too
+		t.NotBefore = s.p.Hours.Next(t.Tries[n-1].Started.Add(s.p.MinGap))
+	}
 }
 
 // --- what a result does to the complaint -----------------------------------
