@@ -510,39 +510,42 @@ func (s *Service) Recover(ctx context.Context) error {
 // tasks within the limits.
 func (s *Service) Pass(ctx context.Context) error {
 	now := s.now()
+	// A failed trigger or reaping does not hold the calls back; a failed
+	// cancelling does (a task of a complaint that moved on may be due).
+	var errs []error
 	if err := s.trigger(ctx, now); err != nil {
-		return err
+		errs = append(errs, err)
 	}
 	if n, err := s.cfg.Store.CancelStale(ctx, now); err != nil {
-		return err
+		return errors.Join(append(errs, err)...)
 	} else if n > 0 {
 		s.log.Info("follow-up: tasks cancelled: their complaints moved on", "count", n)
 	}
-	ids, err := s.cfg.Store.Expired(ctx, now, "")
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		s.lost(ctx, id, true)
+	if ids, err := s.cfg.Store.Expired(ctx, now, ""); err != nil {
+		errs = append(errs, err)
+	} else {
+		for _, id := range ids {
+			s.lost(ctx, id, true)
+		}
 	}
 	if s.cfg.Dialer == nil || !s.p.Hours.Open(now) {
-		return nil
+		return errors.Join(errs...)
 	}
 	s.mu.Lock()
 	free := s.p.MaxCalls - len(s.dials)
 	s.mu.Unlock()
 	if free <= 0 {
-		return nil
+		return errors.Join(errs...)
 	}
 	tasks, err := s.cfg.Store.Claim(ctx, now, s.cfg.Instance, now.Add(s.p.Lease), free,
 		Limits{PerDay: s.p.PerNumberPerDay, Gap: s.p.MinGap})
 	if err != nil {
-		return err
+		return errors.Join(append(errs, err)...)
 	}
 	for _, t := range tasks {
 		s.dial(ctx, t)
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // trigger makes the tasks the triggers call for; automated ones due
