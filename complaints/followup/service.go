@@ -49,6 +49,7 @@ type dial struct {
 	channel  string
 	task     string
 	seq      int
+	started  time.Time
 	answered bool
 	timer    clockwork.Timer
 }
@@ -532,6 +533,14 @@ func (s *Service) Pass(ctx context.Context) error {
 		return errors.Join(errs...)
 	}
 	s.mu.Lock()
+	for id, d := range s.dials {
+		// An answered call whose journey never came here (its lease is
+		// over: reaped as lost) no longer holds a place.
+		if d.answered && now.Sub(d.started) > 2*s.p.Lease {
+			delete(s.dials, id)
+			s.log.Warn("follow-up: no journey came for an answered call; forgotten", "followup", d.task, "channel", id)
+		}
+	}
 	free := s.p.MaxCalls - len(s.dials)
 	s.mu.Unlock()
 	if free <= 0 {
@@ -603,7 +612,7 @@ func dialID(task string, seq int) string {
 // dial originates the customer's channel for a claimed task's attempt.
 func (s *Service) dial(ctx context.Context, t Task) {
 	seq := t.Attempts
-	d := &dial{channel: dialID(t.ID, seq), task: t.ID, seq: seq}
+	d := &dial{channel: dialID(t.ID, seq), task: t.ID, seq: seq, started: s.now()}
 	s.mu.Lock()
 	s.dials[d.channel] = d
 	d.timer = s.cfg.Clock.AfterFunc(s.p.RingTimeout+checkMargin, func() { s.check(d) })
