@@ -65,8 +65,8 @@ type agent struct {
 	// the state the agent had before it (wrapBackReason its reason).
 	wrapBack       AgentState
 	wrapBackReason string
-	handleLine            *line // OnCall, WrapUp: the queue whose handle time is running
-	handleFrom            time.Time
+	handleLine     *line // OnCall, WrapUp: the queue whose handle time is running
+	handleFrom     time.Time
 }
 
 func (a *agent) id() string { return a.cfg.ID }

@@ -95,11 +95,11 @@ const (
 type cause uint8
 
 const (
-	byLogin   cause = 1 << iota // login
-	byAgent                     // ready, not ready, logout, end wrap-up
-	byCall                      // offer, answer, no answer, abandon, end, wrap-up timer
-	byRestore                   // a restart puts a logged-out agent back where it was
-	byOutbound                  // an agent's own outbound call (outbound.go)
+	byLogin    cause = 1 << iota // login
+	byAgent                      // ready, not ready, logout, end wrap-up
+	byCall                       // offer, answer, no answer, abandon, end, wrap-up timer
+	byRestore                    // a restart puts a logged-out agent back where it was
+	byOutbound                   // an agent's own outbound call (outbound.go)
 )
 
 // transitions is the agent state machine: for each from → to, who may ask
