@@ -63,11 +63,11 @@ type OutboundCall struct {
 
 // outboundState is an outbound session's own part (callbackState.out).
 type outboundState struct {
-	req     OutboundRequest
-	started time.Time
+	req      OutboundRequest
+	started  time.Time
 	dialled  bool      // the customer was dialled
 	answered time.Time // the customer answered
-	over    bool // the outcome was given
+	over     bool      // the outcome was given
 }
 
 // Dial makes the agent's call out to req.Number (see OutboundRequest) and
