@@ -52,7 +52,7 @@ func (r *rig) outboundView(agent string) (acd.CallView, bool) {
 // is not offered to it), its phone rings first, then the customer is
 // dialled with the hotline's number, hears the agent's ID and is bridged
 // with the agent: the recording (linked to the original call) holds each
-// side's tone, hold and DTMF work, and after the customer hangs up the
+// side's tone, hold, DTMF and a supervisor's listening work, and after the customer hangs up the
 // agent wraps up and is back to ready, where the waiting caller reaches
 // it.
 func TestDialTalks(t *testing.T) {
@@ -60,6 +60,7 @@ func TestDialTalks(t *testing.T) {
 	trunk := r.emu.AddEndpoint("PJSIP", "trunk", aritest.ManualAnswer())
 	dialled := r.collect(trunk)
 	ep := r.agent("1001", aritest.ManualAnswer())
+	boss := r.emu.AddEndpoint("PJSIP", "2001", aritest.ManualAnswer())
 	next := r.nextCall(ep)
 	var o outcomes
 	id, err := r.acd.Dial(r.ctx, followUp("1001", "13800000001", &o))
@@ -111,6 +112,17 @@ func TestDialTalks(t *testing.T) {
 	r.advance(3 * time.Second)
 	r.must(r.acd.Unhold(r.ctx, "1001"))
 	r.until("back in the bridge", func() bool { return findBridge(r.rig, customer.ID(), agent.ID()) != nil })
+	// A supervisor listens in through a snoop, as on any conversation.
+	sup, err := r.acd.Supervise(r.ctx, "1001", "PJSIP/2001", acd.Listen)
+	r.must(err)
+	bossParty := r.nextCall(boss)("the supervisor's phone")
+	r.must(bossParty.Answer())
+	r.until("the supervisor bridged with a snoop", func() bool {
+		b := findBridge(r.rig, bossParty.ID())
+		return b != nil && len(b.ChannelIDs) == 2 && !slices.Contains(b.ChannelIDs, customer.ID())
+	})
+	r.must(r.acd.EndSupervision(r.ctx, sup))
+	r.gone(bossParty)
 	if err := r.acd.TransferToQueue(r.ctx, "1001", "after-sales"); err == nil {
 		t.Error("an outbound call was transferred to a queue")
 	}
@@ -145,6 +157,15 @@ func TestDialTalks(t *testing.T) {
 		t.Errorf("agent changes with the call %v, want %v", changes, want)
 	}
 
+	// After the wrap-up the agent is ready again and the caller reaches it.
+	next("the waiting caller offered to the agent")
+	if st := r.stateNow("1001", queue.Reserved); st.CallID != caller.ID() {
+		t.Errorf("agent reserved for %q, want the waiting caller", st.CallID)
+	}
+	if n := len(o.list()); n != 1 {
+		t.Errorf("the outcome came %d times", n)
+	}
+
 	j, ms, left, right := r.stored(id)
 	if j.LinkedCallID != "call-original" || j.Caller != "13800000001" || j.AgentID != "1001" || j.Hotline != hotline {
 		t.Errorf("recording %+v, want the customer's, linked to the original call", j)
@@ -153,16 +174,6 @@ func TestDialTalks(t *testing.T) {
 	findMarker(t, ms, "hangup", "caller", 0)
 	expect(t, "customer", span(left, j.Start, tTalk.Add(edge), tTalk.Add(2*time.Second-edge)), false, []float64{callerHz}, agent1Hz)
 	expect(t, "agent side", span(right, j.Start, tTalk.Add(edge), tTalk.Add(2*time.Second-edge)), false, []float64{agent1Hz}, callerHz)
-
-	// After the wrap-up the agent is ready again and the caller reaches it.
-	nextCaller := next("the waiting caller offered to the agent")
-	if st := r.state("1001", queue.Reserved); st.CallID != caller.ID() {
-		t.Errorf("agent reserved for %q, want the waiting caller", st.CallID)
-	}
-	_ = nextCaller
-	if n := len(o.list()); n != 1 {
-		t.Errorf("the outcome came %d times", n)
-	}
 }
 
 // TestDialNotReached: a customer who is busy, does not answer or rejects
