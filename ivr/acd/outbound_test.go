@@ -364,3 +364,43 @@ func TestDialAgentCancels(t *testing.T) {
 	}
 	r.stateNow("1001", queue.Ready)
 }
+
+// TestDialTwiceAtOnce: two Dials for one agent at the same moment (a
+// double click) make one call: the other is refused, and the agent's
+// phone rings once.
+func TestDialTwiceAtOnce(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	r.emu.AddEndpoint("PJSIP", "trunk", aritest.ManualAnswer())
+	ep := r.agent("1001", aritest.ManualAnswer())
+	rung := r.collect(ep)
+	var o outcomes
+	errs := make(chan error, 2)
+	var wg sync.WaitGroup
+	for _, n := range []string{"13800000001", "13800000002"} {
+		wg.Go(func() {
+			_, err := r.acd.Dial(r.ctx, followUp("1001", n, &o))
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	made, refused := 0, 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			made++
+		case errors.Is(err, acd.ErrCannotDial):
+			refused++
+		default:
+			t.Errorf("Dial: %v", err)
+		}
+	}
+	if made != 1 || refused != 1 {
+		t.Fatalf("%d calls made, %d refused; want one of each", made, refused)
+	}
+	r.until("the agent's phone ringing", func() bool { return len(rung.list()) > 0 })
+	r.settle()
+	if n := len(rung.list()); n != 1 {
+		t.Errorf("the agent's phone rang %d times", n)
+	}
+}
