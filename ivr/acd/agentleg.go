@@ -182,6 +182,9 @@ func (ses *session) agentAnswered(ctx context.Context) {
 	if err := ses.s.center.Answered(ses.id, l.offer.Agent); err != nil {
 		ses.log.Info("late answer; releasing the agent", "agent", l.offer.Agent, "error", err)
 		ses.dropLeg(ctx)
+		if ses.outbound() != nil {
+			ses.outboundNotReached(ctx, l, OutboundAgentNoAnswer)
+		}
 		return
 	}
 	now := ses.s.clock.Now()
