@@ -61,8 +61,12 @@ type agent struct {
 	wrapCall, wrapQueue   string
 	wrapCallback          bool
 	wrapRequire, wrapDone bool
-	handleLine            *line // OnCall, WrapUp: the queue whose handle time is running
-	handleFrom            time.Time
+	// The state the wrap-up's end leads to: Ready, or for an outbound call
+	// the state the agent had before it (wrapBackReason its reason).
+	wrapBack       AgentState
+	wrapBackReason string
+	handleLine     *line // OnCall, WrapUp: the queue whose handle time is running
+	handleFrom     time.Time
 }
 
 func (a *agent) id() string { return a.cfg.ID }

@@ -29,6 +29,9 @@ func (c *Center) Answered(id, agentID string) error {
 	a, l := e.agent, e.line
 	c.mustTransition(now, a, OnCall, "", e)
 	e.state = connected
+	if e.outbound {
+		return nil // the agent's own call: no queue's answer
+	}
 	if e.callback {
 		c.spent[e.id] = struct{}{}
 		c.stats(now, l).callbacksConnected++
@@ -54,6 +57,12 @@ func (c *Center) NoAnswer(id, agentID string) error {
 	e, err := c.offered(id, agentID, "count no answer for")
 	if err != nil {
 		return err
+	}
+	if e.outbound {
+		// Its own call: the agent is not missed, only back where it was.
+		c.back(c.clock.Now(), e)
+		c.drop(e)
+		return nil
 	}
 	c.missed(c.clock.Now(), e)
 	return nil
@@ -94,10 +103,14 @@ func (c *Center) Abandon(id string) error {
 		return err
 	}
 	now := c.clock.Now()
-	switch e.state {
-	case waiting:
+	switch {
+	case e.outbound && e.state == offered:
+		c.back(now, e)
+		c.drop(e)
+		return nil
+	case e.state == waiting:
 		c.unplace(e)
-	case offered:
+	case e.state == offered:
 		c.mustTransition(now, e.agent, Ready, ReasonAbandoned, e)
 	default:
 		return e.stateError("abandon")
@@ -141,9 +154,16 @@ func (c *Center) releaseFor(now time.Time, e *entry, reason string) {
 	a.wrapEnds = now.Add(l.cfg.WrapUp)
 	a.wrapCall, a.wrapQueue, a.wrapCallback = e.id, l.name, e.callback
 	a.wrapRequire, a.wrapDone = l.cfg.RequireDisposition, e.disposed
+	a.wrapBack, a.wrapBackReason = Ready, ""
+	if e.outbound {
+		// The agent's own call: a disposition is welcome, not required,
+		// and the wrap-up leads back to the state it had.
+		a.wrapRequire = false
+		a.wrapBack, a.wrapBackReason = e.back, e.backReason
+	}
 	if l.cfg.WrapUp == 0 {
 		if !a.wrapRequire || a.wrapDone {
-			c.mustTransition(now, a, Ready, "", nil)
+			c.endWrapUp(now, a)
 		}
 		return
 	}
@@ -166,6 +186,9 @@ func (c *Center) Transfer(id, queue string) (Admission, error) {
 	to, err := c.line(queue)
 	if err != nil {
 		return Admission{}, err
+	}
+	if e.outbound {
+		return Admission{}, fmt.Errorf("%w: %s is an agent's outbound call", ErrCallState, id)
 	}
 	now := c.clock.Now()
 	switch e.state {
@@ -202,6 +225,9 @@ func (c *Center) TransferToAgent(id, agentID string) (Offer, error) {
 	}
 	if e.state != connected {
 		return Offer{}, e.stateError("transfer")
+	}
+	if e.outbound {
+		return Offer{}, fmt.Errorf("%w: %s is an agent's outbound call", ErrCallState, id)
 	}
 	if to == e.agent {
 		return Offer{}, fmt.Errorf("%w: the call is already with agent %s", ErrCallState, agentID)
@@ -241,10 +267,22 @@ func (c *Center) Dispose(agentID string) (callID string, callback bool, err erro
 	case WrapUp:
 		a.wrapDone = true
 		if now := c.clock.Now(); a.wrapRequire && !now.Before(a.wrapEnds) {
-			c.mustTransition(now, a, Ready, "", nil)
+			c.endWrapUp(now, a)
 		}
 		return a.wrapCall, a.wrapCallback, nil
 	default:
 		return "", false, fmt.Errorf("%w: agent %s is %s", ErrNoCallToDispose, agentID, a.state)
 	}
+}
+
+// endWrapUp ends a's wrap-up in the state it leads to: Ready, or the
+// state an outbound call's agent had before the call.
+func (c *Center) endWrapUp(now time.Time, a *agent) {
+	if a.wrapBack == NotReady {
+		if err := c.transition(now, a, NotReady, byOutbound, a.wrapBackReason, nil); err != nil {
+			panic("queue: internal error: " + err.Error())
+		}
+		return
+	}
+	c.mustTransition(now, a, Ready, "", nil)
 }

@@ -86,6 +86,12 @@ type entry struct {
 	offerGen        uint64 // identifies the current offer's ring timer
 	attempts        int
 	callbackOffered bool // overflowed with a call-back offer in this queue: never again
+
+	// An agent's outbound call (outbound.go): the state the agent goes
+	// back to, with its reason.
+	outbound   bool
+	back       AgentState
+	backReason string
 }
 
 // cmpPlace orders callers of one priority: by arrival, then by the order

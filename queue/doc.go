@@ -43,6 +43,13 @@
 // agent, then dials the customer. The request's ID is spent once the agent
 // answers, so no customer is dialled twice for one request.
 //
+// An agent may also call a customer out ([Center.Outbound]): the agent is
+// Reserved for its own call at once, so no caller is offered to it
+// meanwhile; the call is no queue's (it counts in no statistic), and the
+// agent goes back to the state it had (Ready, or NotReady with its
+// reason) when the customer is not reached, or after the wrap-up that
+// follows a conversation.
+//
 // # Estimated wait
 //
 // [Center.Position] gives a caller its position and its estimated wait:

@@ -22,6 +22,10 @@ func (c *Center) Lost(id string) error {
 	case waiting:
 		c.unplace(e)
 	case offered:
+		if e.outbound {
+			c.back(now, e)
+			break
+		}
 		c.mustTransition(now, e.agent, Ready, ReasonLost, e)
 	case connected:
 		c.releaseFor(now, e, ReasonLost)

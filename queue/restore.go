@@ -52,6 +52,7 @@ func (c *Center) RestoreAgent(id string, st AgentState, reason string, since tim
 			break
 		}
 		c.mustRestore(since, a, WrapUp, "", nil)
+		a.wrapBack, a.wrapBackReason = Ready, ""
 		a.wrapGen++
 		a.wrapEnds = ends
 		c.timers.add(timer{at: ends, kind: wrapUpTimer, a: a, gen: a.wrapGen})

@@ -18,6 +18,9 @@ type Offer struct {
 	// it answers (Answered), dial the customer at Number.
 	Callback bool
 	Number   string // the customer's number: the call-back's, or the caller's ID
+	// Outbound says this is the agent's own outbound call (Center.Outbound):
+	// ring the agent, and once it answers, dial the customer at Number.
+	Outbound bool
 
 	Waited  time.Duration // since arrival
 	Attempt int           // 1 for the call's first offer, 2 after one rang out...
@@ -137,7 +140,7 @@ func (c *Center) offerOf(now time.Time, e *entry) Offer {
 	a := e.agent
 	return Offer{
 		CallID: e.id, Agent: a.cfg.ID, AgentName: a.cfg.Name, Device: a.cfg.Device,
-		Queue: e.line.name, Priority: e.priority, Callback: e.callback, Number: e.number,
+		Queue: e.line.name, Priority: e.priority, Callback: e.callback, Outbound: e.outbound, Number: e.number,
 		Waited: e.waited(now), Attempt: e.attempts,
 		Deadline: a.since.Add(e.line.cfg.RingTimeout),
 	}

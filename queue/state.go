@@ -95,10 +95,11 @@ const (
 type cause uint8
 
 const (
-	byLogin   cause = 1 << iota // login
-	byAgent                     // ready, not ready, logout, end wrap-up
-	byCall                      // offer, answer, no answer, abandon, end, wrap-up timer
-	byRestore                   // a restart puts a logged-out agent back where it was
+	byLogin    cause = 1 << iota // login
+	byAgent                      // ready, not ready, logout, end wrap-up
+	byCall                       // offer, answer, no answer, abandon, end, wrap-up timer
+	byRestore                    // a restart puts a logged-out agent back where it was
+	byOutbound                   // an agent's own outbound call (outbound.go)
 )
 
 // transitions is the agent state machine: for each from → to, who may ask
@@ -113,8 +114,11 @@ var transitions = map[AgentState]map[AgentState]cause{
 }
 
 func allowed(from, to AgentState, by cause) bool {
-	if by == byRestore {
+	switch by {
+	case byRestore:
 		return from == LoggedOut && to != LoggedOut && to != Reserved
+	case byOutbound:
+		return outboundAllowed(from, to)
 	}
 	return transitions[from][to]&by != 0
 }

@@ -51,7 +51,7 @@ func (c *Center) expire(now time.Time, d *Decision) {
 			// Without the disposition its queue requires, the agent stays
 			// in wrap-up until it gives one (Dispose).
 			if a := t.a; a.state == WrapUp && a.wrapGen == t.gen && (!a.wrapRequire || a.wrapDone) {
-				c.mustTransition(now, a, Ready, "", nil)
+				c.endWrapUp(now, a)
 			}
 		case ringTimer:
 			if e := t.e; e.state == offered && e.offerGen == t.gen {

@@ -73,6 +73,10 @@ func agentStateChangeOf(c queue.AgentStateChange) AgentStateChange {
 
 // AgentCall implements acd.Records.
 func (r *AgentRecords) AgentCall(rec acd.AgentCall) {
+	if rec.Outbound != nil {
+		r.outboundCall(rec)
+		return
+	}
 	if rec.Callback {
 		// A call-back's conversation has no row of its own in the calls
 		// table (its ID is the request's, not a caller's channel): its

@@ -38,7 +38,7 @@ func (ses *session) ring(ctx context.Context, o queue.Offer) {
 	ses.queue = o.Queue
 	timeout := max(o.Deadline.Sub(ses.s.clock.Now()), time.Second) + ringGrace
 	callerID := ses.number
-	if o.Callback {
+	if o.Callback || o.Outbound {
 		callerID = o.Number
 	}
 	ses.persist(PhaseRinging)
@@ -51,10 +51,20 @@ func (ses *session) ring(ctx context.Context, o queue.Offer) {
 	if err := ses.s.pbx.Originate(ctx, l.channel, o.Device, callerID, timeout, "agent"); err != nil {
 		ses.log.Warn("could not ring the agent", "agent", o.Agent, "device", o.Device, "error", err)
 		ses.legEnded(ctx, l)
-		if err := ses.s.center.NoAnswer(ses.id, o.Agent); err != nil && !ignorable(err) {
-			ses.log.Error("no answer", "error", err)
-		}
-		ses.s.wake()
+		ses.missed(l)
+	}
+}
+
+// missed tells the center that the leg's agent did not answer its offer:
+// the call goes on to another agent, or, for the agent's own outbound
+// call, it is over.
+func (ses *session) missed(l *leg) {
+	if err := ses.s.center.NoAnswer(ses.id, l.offer.Agent); err != nil && !ignorable(err) {
+		ses.log.Error("no answer", "error", err)
+	}
+	ses.s.wake()
+	if ses.outbound() != nil {
+		ses.outboundOver(OutboundAgentNoAnswer)
 	}
 }
 
@@ -104,10 +114,12 @@ func (ses *session) agentGone(ctx context.Context, cause int, text string) {
 	ses.legEnded(ctx, l)
 	if l.answered.IsZero() {
 		ses.log.Info("agent did not answer", "agent", l.offer.Agent, "cause", cause, "why", text)
-		if err := ses.s.center.NoAnswer(ses.id, l.offer.Agent); err != nil && !ignorable(err) {
-			ses.log.Error("no answer", "error", err)
-		}
-		ses.s.wake()
+		ses.missed(l)
+		return
+	}
+	if ses.outbound() != nil && ses.caller == "" {
+		// The agent hung up while the customer's phone rang.
+		ses.outboundNotReached(ctx, l, OutboundCancelled)
 		return
 	}
 	// The agent hung up: the conversation is over (or, lost with the PBX,
@@ -120,6 +132,7 @@ func (ses *session) agentGone(ctx context.Context, cause int, text string) {
 	if ses.cb != nil {
 		ses.hangupCustomer(ctx)
 		ses.phase = done
+		ses.outboundOver(OutboundTalked)
 		return
 	}
 	ses.result = ivr.QueueResult{Outcome: ivr.QueueAnswered, Agent: l.offer.Agent, AnsweredAt: l.answered, EndedBy: by}
@@ -145,14 +158,18 @@ func (ses *session) endWithAgent(ctx context.Context, l *leg, by string) {
 	ses.s.wake()
 }
 
-func (ses *session) record(l *leg, by string) {
+func (ses *session) record(l *leg, by string) { ses.recordAs(l, by, OutboundTalked) }
+
+// recordAs records the agent's part of the call; outcome is an outbound
+// call's.
+func (ses *session) recordAs(l *leg, by, outcome string) {
 	if ses.s.cfg.Records == nil || l.answered.IsZero() {
 		return
 	}
 	ses.s.cfg.Records.AgentCall(AgentCall{
 		CallID: ses.id, Agent: l.offer.Agent, Queue: l.offer.Queue, Callback: l.offer.Callback,
 		Answered: l.answered, Ended: ses.ended(), Holds: ses.holds, HoldTime: ses.holdTime,
-		Transfers: ses.transfers, EndedBy: by,
+		Transfers: ses.transfers, EndedBy: by, Outbound: ses.outboundRecord(outcome),
 	})
 	ses.holds, ses.holdTime, ses.transfers = 0, 0, 0
 }
@@ -165,6 +182,9 @@ func (ses *session) agentAnswered(ctx context.Context) {
 	if err := ses.s.center.Answered(ses.id, l.offer.Agent); err != nil {
 		ses.log.Info("late answer; releasing the agent", "agent", l.offer.Agent, "error", err)
 		ses.dropLeg(ctx)
+		if ses.outbound() != nil {
+			ses.outboundNotReached(ctx, l, OutboundAgentNoAnswer)
+		}
 		return
 	}
 	now := ses.s.clock.Now()

@@ -63,6 +63,11 @@ type CallView struct {
 	// whisper), dialing (a call-back's customer), talking or held.
 	Phase    CallPhase `json:"phase"`
 	Callback bool      `json:"callback"` // a call-back dialled out to the customer
+	// Outbound says the agent called the customer out (Service.Dial), for
+	// Ref (OutboundRequest.Ref); its phases are ringing (the agent's own
+	// phone), dialing (the customer's), talking.
+	Outbound bool   `json:"outbound"`
+	Ref      string `json:"ref,omitempty"`
 }
 
 // Snapshot is the live state of the queues, agents and their calls.

@@ -247,9 +247,10 @@ func (ses *session) book(ctx context.Context, number string) {
 
 // callbackState is a call-back session's own part.
 type callbackState struct {
-	req      string // the request's ID in the store
+	req      string // the request's ID in the store (an outbound call's ID)
 	customer string // the customer's channel, once dialled
 	claimed  bool
+	out      *outboundState // an agent's outbound call (outbound_dial.go): no request in the store
 }
 
 // startCallback runs a call-back the center offered to an agent: ring
@@ -261,6 +262,13 @@ func (s *Service) startCallback(o queue.Offer) {
 		Arrived: s.clock.Now().Add(-o.Waited),
 	})
 	ses.lang, ses.cb = s.cfg.CallbackLanguage, &callbackState{req: req}
+	s.runDialling(ses, o)
+}
+
+// runDialling runs a session the service starts itself (a call-back, an
+// agent's outbound call) under Run's context: it rings o's agent, then
+// runs its loop.
+func (s *Service) runDialling(ses *session, o queue.Offer) {
 	s.mu.Lock()
 	s.sessions[ses.id] = ses
 	ctx := s.runCtx
@@ -272,7 +280,7 @@ func (s *Service) startCallback(o queue.Offer) {
 		defer ses.close()
 		defer func() {
 			if r := recover(); r != nil {
-				ses.log.Error("call-back session panicked", "panic", r)
+				ses.log.Error("dialling session panicked", "panic", r)
 			}
 		}()
 		ses.ring(ctx, o)
@@ -286,22 +294,34 @@ func (s *Service) startCallback(o queue.Offer) {
 func (ses *session) callbackAgentAnswered(ctx context.Context) {
 	s := ses.s
 	l := ses.leg
-	attempt, err := s.cfg.Callbacks.Claim(ctx, ses.cb.req, s.cfg.Instance)
-	if err != nil {
-		ses.log.Warn("call-back not dialled", "request", ses.cb.req, "error", err)
-		ses.dropLeg(ctx)
-		ses.endWithAgent(ctx, l, "system")
-		_ = s.center.SetReady(l.offer.Agent) // the agent talked to nobody
-		ses.phase = done
-		return
+	attempt := 1
+	out := ses.cb.out
+	if out == nil {
+		var err error
+		attempt, err = s.cfg.Callbacks.Claim(ctx, ses.cb.req, s.cfg.Instance)
+		if err != nil {
+			ses.log.Warn("call-back not dialled", "request", ses.cb.req, "error", err)
+			ses.dropLeg(ctx)
+			ses.endWithAgent(ctx, l, "system")
+			_ = s.center.SetReady(l.offer.Agent) // the agent talked to nobody
+			ses.phase = done
+			return
+		}
+		ses.cb.claimed = true
 	}
-	ses.cb.claimed = true
 	ses.phase = dialing
 	ses.showPhase(CallDialing)
-	ses.cb.customer = s.newID()
+	var media []string
+	if out != nil {
+		// The agent's own call: the customer's channel is the call, and
+		// the agent knows whom it calls (hold music while it rings).
+		ses.cb.customer = ses.id
+		out.dialled = true
+	} else {
+		ses.cb.customer = s.newID()
+		media = append([]string{sound(s.cfg.AgentLanguage, "agent/callback")}, s.cfg.Whisper(s.cfg.AgentLanguage, l.offer.Queue, nil)...)
+	}
 	s.ownChannel(ses.cb.customer, ses)
-	media := []string{sound(s.cfg.AgentLanguage, "agent/callback")}
-	media = append(media, s.cfg.Whisper(s.cfg.AgentLanguage, l.offer.Queue, nil)...)
 	ses.play(ctx, l.channel, "callback-whisper", media...)
 	endpoint := fmt.Sprintf(s.cfg.CustomerEndpoint, l.offer.Number)
 	ses.log.Info("dialling the customer", "request", ses.cb.req, "attempt", attempt, "endpoint", endpoint)
@@ -314,7 +334,11 @@ func (ses *session) callbackAgentAnswered(ctx context.Context) {
 // the agent's ID, then meet the agent.
 func (ses *session) customerAnswered(ctx context.Context) {
 	s := ses.s
-	if err := s.cfg.Callbacks.Connected(ctx, ses.cb.req); err != nil {
+	lead := []string{sound(ses.lang, "queue/callback-hello")}
+	if out := ses.cb.out; out != nil {
+		out.answered = s.clock.Now()
+		lead = nil // the agent greets: the customer hears the agent's ID only
+	} else if err := s.cfg.Callbacks.Connected(ctx, ses.cb.req); err != nil {
 		ses.log.Error("recording the call-back as connected", "error", err)
 	}
 	ses.caller = ses.cb.customer
@@ -327,7 +351,7 @@ func (ses *session) customerAnswered(ctx context.Context) {
 	_ = s.pbx.StopMOH(ctx, l.channel)
 	ses.stopPlaying(ctx, "callback-whisper")
 	ses.startRecording(ctx, l)
-	ses.connect(ctx, "callback-hello", sound(ses.lang, "queue/callback-hello"))
+	ses.connect(ctx, "callback-hello", lead...)
 }
 
 // customerGone: the customer's channel ended, unanswered (the attempt
@@ -344,6 +368,12 @@ func (ses *session) customerGone(ctx context.Context, cause int, why string) {
 			ses.endWithAgent(ctx, l, "caller")
 		}
 		ses.phase = done
+		ses.outboundOver(OutboundTalked)
+		return
+	}
+	if ses.cb.out != nil {
+		ses.log.Info("the customer was not reached", "cause", cause, "why", why)
+		ses.outboundNotReached(ctx, l, outboundOutcome(cause))
 		return
 	}
 	now := s.clock.Now()
@@ -377,6 +407,20 @@ func (ses *session) customerGone(ctx context.Context, cause int, why string) {
 func (ses *session) callbackInterrupted(ctx context.Context) {
 	s := ses.s
 	ses.log.Warn("service stopping: call-back interrupted", "request", ses.cb.req, "connected", ses.caller != "")
+	if ses.cb.out != nil && ses.caller == "" {
+		// An outbound call not connected yet: the agent back as it was.
+		if l := ses.leg; l != nil && l.answered.IsZero() {
+			ses.dropLeg(ctx)
+			if err := s.center.Abandon(ses.id); err != nil && !ignorable(err) {
+				ses.log.Error("withdrawing the outbound call", "error", err)
+			}
+			s.wake()
+			ses.outboundOver(OutboundInterrupted)
+			return
+		}
+		ses.outboundNotReached(ctx, ses.leg, OutboundInterrupted)
+		return
+	}
 	if ses.cb.customer != "" && ses.caller == "" {
 		_ = s.pbx.Hangup(ctx, ses.cb.customer, "normal")
 	}
@@ -398,6 +442,7 @@ func (ses *session) callbackInterrupted(ctx context.Context) {
 		}
 	}
 	ses.phase = done
+	ses.outboundOver(OutboundTalked)
 }
 
 func (ses *session) hangupCustomer(ctx context.Context) {

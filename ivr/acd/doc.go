@@ -37,6 +37,18 @@
 // twice for one attempt, across restarts and instances; a failed dial is
 // retried by policy with the request keeping its place.
 //
+// An agent calls a customer out with Dial (preview dialling of a
+// follow-up visit): the agent, ready or not ready with no call, is
+// reserved in the center at once (queue.Center.Outbound), so no queue
+// call reaches it meanwhile; its own device rings first, as a call-back's
+// agent does, and once it answers the customer is dialled through the
+// call-back path and hears the agent's ID before the two are bridged.
+// The conversation is held, supervised, recorded (linked to the call it
+// follows up) and wrapped up as any; a customer not reached puts the
+// agent back in the state it had, and OutboundRequest.Ended learns the
+// outcome. Like a call-back, an outbound call is not adopted by the next
+// instance: a stop ends it cleanly, with the agent free again.
+//
 // Restarts lose no caller. With a LiveStore (PostgreSQL in production),
 // the service keeps every agent's state and every caller it holds, from
 // joining a queue until leaving it, written asynchronously on each change.

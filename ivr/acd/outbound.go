@@ -16,6 +16,11 @@ type OutboundRequest struct {
 	// follows up, if any (the recording's linked call).
 	Ref          string
 	LinkedCallID string
+	// Ended, if set, learns how the call ended, once: one of the
+	// Outbound* outcomes (OutboundTalked, OutboundNoAnswer...). It is
+	// called on the call's own goroutine, so it must not block (hand the
+	// outcome over and return).
+	Ended func(outcome string)
 }
 
 // Dial refuses an agent who cannot call out now (on a call, ringing, in

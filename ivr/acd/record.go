@@ -98,6 +98,9 @@ func (ses *session) recordingRequest(l *leg) ivr.RecordingRequest {
 		req.Caller = l.offer.Number
 		req.LinkedCallID = strings.TrimPrefix(ses.cb.req, callbackPrefix)
 	}
+	if out := ses.outbound(); out != nil {
+		req.LinkedCallID = out.req.LinkedCallID
+	}
 	return req
 }
 

@@ -62,6 +62,10 @@ type AgentCall struct {
 	HoldTime  time.Duration
 	Transfers int    // transfers the agent made of this call
 	EndedBy   string // "agent", "caller" or "transfer"
+	// Outbound is set for the agent's own outbound call (Service.Dial),
+	// which no engine call records: the call's own facts. Its agent's part
+	// is recorded once the customer was dialled, reached or not.
+	Outbound *OutboundCall
 }
 
 // Config wires a Service. Center and PBX are required.
@@ -98,6 +102,10 @@ type Config struct {
 	CallbackLanguage string
 	// KeyTimeout bounds the caller's answer in the call-back dialogue.
 	KeyTimeout time.Duration
+	// OutboundQueue is the queue whose wrap-up time (and recording rule)
+	// applies to agents' outbound calls (Dial); empty: the first queue the
+	// agent serves.
+	OutboundQueue string
 
 	Records Records // nil: state changes are dropped after routing
 
@@ -257,7 +265,12 @@ func (s *Service) Run(ctx context.Context) error {
 	s.runCtx = ctx
 	s.mu.Unlock()
 	close(s.started)
-	defer s.wg.Wait()
+	defer func() {
+		// The sessions that end as the service stops (call-backs and
+		// outbound calls) change their agents' states: recorded too.
+		s.wg.Wait()
+		s.drainStates()
+	}()
 	if err := s.restoreCallbacks(ctx); err != nil {
 		s.log.Error("restoring pending call-backs", "error", err)
 	}

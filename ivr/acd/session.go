@@ -599,6 +599,7 @@ func (ses *session) fail(ctx context.Context, what string, err error) {
 	}
 	ses.result = ivr.QueueResult{Outcome: ivr.QueueAnswered, Agent: l.offer.Agent, AnsweredAt: l.answered}
 	ses.phase = done
+	ses.outboundOver(OutboundFailed)
 }
 
 // callerGone: the live caller hung up (ctx ended), or, for a call-back,

@@ -94,10 +94,7 @@ func (ses *session) legNoAnswer(ctx context.Context, l *leg) {
 	if ses.leg == l {
 		ses.dropLeg(ctx)
 	}
-	if err := ses.s.center.NoAnswer(ses.id, l.offer.Agent); err != nil && !ignorable(err) {
-		ses.log.Error("no answer", "error", err)
-	}
-	ses.s.wake()
+	ses.missed(l)
 }
 
 // softphoneAnswered: the leg's externalMedia channel is in Stasis. Its
