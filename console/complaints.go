@@ -47,6 +47,9 @@ var complaintActions = []complaints.Action{"notify", "start", "resolve", "follow
 type ComplaintView struct {
 	complaints.Complaint
 	ContactMasked bool `json:"contact_masked,omitempty"`
+	// FollowUps are its follow-up visits with their attempts and results
+	// (GET /api/complaints/{id} on a server with [FollowUps]).
+	FollowUps []FollowUpView `json:"followups,omitempty"`
 }
 
 // ComplaintListView is GET /api/complaints: the complaints, the running
@@ -328,6 +331,11 @@ func (s *Server) getComplaint(w http.ResponseWriter, r *http.Request, sess sessi
 		return err
 	}
 	v := complaintView(sess.user, c)
+	if s.followUps != nil {
+		if v.FollowUps, err = s.complaintFollowUps(r.Context(), sess.user, c.ID); err != nil {
+			return err
+		}
+	}
 	writeJSON(w, http.StatusOK, v)
 	return nil
 }
