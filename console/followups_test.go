@@ -679,3 +679,77 @@ func TestFollowUpUnavailable(t *testing.T) {
 		t.Errorf("a server without follow-ups lists some: %s", r.body)
 	}
 }
+
+// TestFollowUpRoutesRoles: who may use each route on which task: without
+// a session none; QA has no follow-ups; supervisors, managers and
+// administrators read every task but, without a 工号, take, call and
+// record none; an agent acts on those offered to it or its team, and
+// another's is 404 as if it did not exist.
+func TestFollowUpRoutesRoles(t *testing.T) {
+	type route struct{ method, path, body string }
+	routes := func(fx fixture) map[string]route {
+		return map[string]route{
+			"list":        {"GET", "/api/followups", ""},
+			"read team":   {"GET", "/api/followups/" + fx.team.ID, ""},
+			"read sales":  {"GET", "/api/followups/" + fx.sales.ID, ""},
+			"take team":   {"POST", "/api/followups/" + fx.team.ID + "/take", ""},
+			"take sales":  {"POST", "/api/followups/" + fx.sales.ID + "/take", ""},
+			"dial mine":   {"POST", "/api/followups/" + fx.mine.ID + "/dial", ""},
+			"result mine": {"POST", "/api/followups/" + fx.mine.ID + "/result", `{"reached":false}`},
+		}
+	}
+	want := map[string]map[string]int{
+		"":       {"list": 401, "read team": 401, "read sales": 401, "take team": 401, "take sales": 401, "dial mine": 401, "result mine": 401},
+		"lilei":  {"list": 200, "read team": 200, "read sales": 404, "take team": 200, "take sales": 404, "dial mine": 200, "result mine": 409},
+		"hanmei": {"list": 200, "read team": 200, "read sales": 404, "take team": 200, "take sales": 404, "dial mine": 404, "result mine": 404},
+		"qiu":    {"list": 403, "read team": 404, "read sales": 404, "take team": 403, "take sales": 403, "dial mine": 403, "result mine": 403},
+		"boss":   {"list": 200, "read team": 200, "read sales": 200, "take team": 403, "take sales": 403, "dial mine": 403, "result mine": 403},
+		"wang":   {"list": 200, "read team": 200, "read sales": 200, "take team": 403, "take sales": 403, "dial mine": 403, "result mine": 403},
+		"root":   {"list": 200, "read team": 200, "read sales": 200, "take team": 403, "take sales": 403, "dial mine": 403, "result mine": 403},
+	}
+	for user, statuses := range want {
+		for name, status := range statuses {
+			fe := newFollowUpEnv(t)
+			fx := fe.fixture(t)
+			token := ""
+			if user != "" {
+				token = fe.login(user)
+			}
+			r := routes(fx)[name]
+			if got := fe.do(r.method, r.path, token, r.body); got.status != status {
+				t.Errorf("%s %s (%s) as %q: %d %s, want %d", r.method, r.path, name, user, got.status, got.body, status)
+			}
+		}
+	}
+}
+
+// TestFollowUpEvents: each step of a complaint's follow-up is an event on
+// the complaint stream, for the complaint's owner and the supervisors
+// (the pages read the follow-ups again).
+func TestFollowUpEvents(t *testing.T) {
+	fe := newFollowUpEnv(t)
+	fx := fe.fixture(t)
+	sup := fe.openComplaintStream(fe.login("wang"))
+	owner := fe.openComplaintStream(fe.login("hanmei")) // 1002 owns the complaint
+	lilei := fe.login("lilei")
+	for _, step := range []struct{ path, body string }{{"take", ""}, {"dial", ""}, {"result", `{"reached":true,"satisfied":true}`}} {
+		fe.must(http.StatusOK, "POST", "/api/followups/"+fx.team.ID+"/"+step.path, lilei, step.body, nil)
+		want := fmt.Sprintf(`{"id":%q,"kind":"followup_%s"}`, fx.complaint.ID, step.path)
+		for who, s := range map[string]*stream{"the supervisor": sup, "the owner": owner} {
+			if ev := s.next(); ev.name != "complaint" || ev.data != want {
+				t.Errorf("%s's stream after %s: %+v, want %s", who, step.path, ev, want)
+			}
+		}
+	}
+	// A task without a complaint tells no one.
+	fe.must(http.StatusOK, "POST", "/api/followups/"+fx.mine.ID+"/dial", lilei, "", nil)
+	if _, err := fe.fc.Act(t.Context(), fx.complaint.ID, "wang", "reopen", "again", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := fe.srv.Notify(t.Context(), complaints.Notice{ID: "n1", Kind: complaints.NoticeWarning, ComplaintID: fx.complaint.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if ev := sup.next(); ev.data != fmt.Sprintf(`{"id":%q,"kind":"warning"}`, fx.complaint.ID) {
+		t.Errorf("after the task without a complaint, the next event is %+v", ev)
+	}
+}

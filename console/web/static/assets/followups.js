@@ -277,7 +277,7 @@ export class AgentFollowUps {
   // fieldError shows the server's refusal at the field it names, when
   // the form has it; else as the page's message.
   fieldError(err) {
-    const m = /^([\w.]+): /.exec(err.message ?? "");
+    const m = /(?:^|: )(satisfied|note|answers\.product|answers\.service): /.exec(err.message ?? "");
     const el = m && err.status === 400 ? $("fu-err-" + m[1].replace("answers.", "")) : null;
     if (!el) return failed(err);
     el.textContent = label("fu.err." + m[1], err.message);
