@@ -529,8 +529,11 @@ func followUpEffect(t followup.Task, c *FollowUpComplaint) string {
 }
 
 // complaintFollowUps are a complaint's follow-ups, with their attempts,
-// as u sees them.
+// as u sees them; nil on a server without follow-ups.
 func (s *Server) complaintFollowUps(ctx context.Context, u User, complaintID string) ([]FollowUpView, error) {
+	if s.followUps == nil {
+		return nil, nil
+	}
 	ts, err := s.followUps.ForComplaint(ctx, complaintID)
 	if err != nil {
 		return nil, err

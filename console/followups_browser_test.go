@@ -124,9 +124,27 @@ func TestBrowserFollowUpsDesk(t *testing.T) {
 	b.until("the done task off the list", `document.querySelectorAll("#fu-mine-rows tr").length === 1`, `document.getElementById("fu-mine-rows").textContent`)
 	b.screenshot("followups-desk.png")
 
+	// The task offered to the agent itself: called, not reached, it is
+	// tried again later.
+	row = `#fu-mine-rows tr[data-id="` + fx.mine.ID + `"]`
+	b.do("opening the agent's own task", chromedp.Click(row))
+	b.untilText(`#fu-task-fields dd[data-field="number"]`, "*******9000")
+	if b.visible("#fu-take") || b.visible("#fu-effect") {
+		t.Error("the agent's own task offers to take it, or shows the last task's result")
+	}
+	b.do("calling", chromedp.Click("#fu-call"))
+	b.untilText("#fu-call-state", "您的话机正在振铃，请接听")
+	fe.dial.endCall("out-2")
+	b.untilText("#fu-call-state", "通话已结束，请填写回访结果")
+	b.do("not reached", chromedp.Click(`#fu-result-form input[name=reached][value=no]`), chromedp.WaitNotVisible("#fu-answers"))
+	b.do("submitting", chromedp.Click("#fu-submit"), chromedp.WaitVisible("#fu-effect"))
+	b.untilText("#fu-effect", "未联系上客户，将于 2026-03-02 11:00 后再次回访")
+	b.untilText(row+" td:nth-child(5)", "2026-03-02 11:00")
+	b.untilText(row+" td:nth-child(6)", "1 / 3")
+
 	b.setLanguage("en")
-	b.untilText("#fu-task-state", "Done")
-	b.untilText("#fu-effect", "The customer is not satisfied: the complaint is reopened")
+	b.untilText("#fu-task-state", "Offered")
+	b.untilText("#fu-effect", "Not reached: tried again from 2026-03-02 11:00")
 }
 
 // TestBrowserFollowUpsList: the supervisors' follow-ups page lists every

@@ -641,6 +641,11 @@ func TestFollowUpResult(t *testing.T) {
 		f.Result == nil || f.Result.Note != "新机也有划痕" || f.Number != "13800138000" {
 		t.Errorf("the first follow-up on the complaint's page: %+v", f)
 	}
+	// A step on the complaint answers with them too.
+	fe.must(http.StatusOK, "POST", "/api/complaints/"+fx.complaint.ID+"/feedback", fe.login("wang"), `{"note":"客户又来电"}`, &cv)
+	if got := followUpIDs(cv.FollowUps); !slices.Equal(got, []string{fx.team.ID, second.ID}) {
+		t.Errorf("the complaint's step answers with follow-ups %v", got)
+	}
 	// Its owner (an agent) sees them masked.
 	fe.must(http.StatusOK, "GET", "/api/complaints/"+fx.complaint.ID, fe.login("hanmei"), "", &cv)
 	if len(cv.FollowUps) != 2 || cv.FollowUps[1].Number != "*******8000" || cv.FollowUps[1].Tries[0].Number != "*******8000" {
@@ -677,6 +682,12 @@ func TestFollowUpUnavailable(t *testing.T) {
 	r := e.must(http.StatusOK, "GET", "/api/complaints/"+c.ID, wang, "", nil)
 	if strings.Contains(string(r.body), "followups") {
 		t.Errorf("a server without follow-ups lists some: %s", r.body)
+	}
+	// With them, a complaint without any says so.
+	fe := newFollowUpEnv(t)
+	c = fe.resolvedComplaint(t)
+	if r := fe.must(http.StatusOK, "GET", "/api/complaints/"+c.ID, fe.login("wang"), "", nil); !strings.Contains(string(r.body), `"followups":[]`) {
+		t.Errorf("a complaint without follow-ups reads %s", r.body)
 	}
 }
 
