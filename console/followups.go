@@ -132,7 +132,7 @@ func (s *Server) mayReadFollowUp(u User, t followup.Task) bool {
 // followUpView is what u sees of t.
 func (s *Server) followUpView(u User, t followup.Task) FollowUpView {
 	v := FollowUpView{Task: t}
-	v.Created, v.NotBefore = t.Created.In(s.location), t.NotBefore.In(s.location)
+	v.Created, v.NotBefore = s.centreTime(t.Created), s.centreTime(t.NotBefore)
 	v.Tries = slices.Clone(t.Tries)
 	if !u.Role.can(seeCallers) {
 		v.Number, v.NumberMasked = maskCaller(t.Number), true
@@ -142,10 +142,18 @@ func (s *Server) followUpView(u User, t followup.Task) FollowUpView {
 	}
 	if t.Result != nil {
 		res := *t.Result
-		res.At = res.At.In(s.location)
+		res.At = s.centreTime(res.At)
 		v.Result = &res
 	}
 	return v
+}
+
+// centreTime is t in the centre's time zone; the zero time stays zero.
+func (s *Server) centreTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.In(s.location)
 }
 
 // sortFollowUps orders tasks: the open ones first, by their next try,
@@ -338,7 +346,7 @@ func (s *Server) followUpDetail(ctx context.Context, u User, t followup.Task) (F
 		default:
 			owner = c.Owner
 			v.Complaint = &FollowUpComplaint{
-				ID: c.ID, State: c.State, Registered: c.Registered.In(s.location), Complainant: c.Complainant,
+				ID: c.ID, State: c.State, Registered: s.centreTime(c.Registered), Complainant: c.Complainant,
 				Category: c.Category, Content: c.Content, Wants: c.Wants, Resolution: c.Resolution, Owner: c.Owner,
 				Changes: slices.Clone(c.Changes),
 			}
