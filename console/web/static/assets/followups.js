@@ -226,7 +226,7 @@ export class AgentFollowUps {
       ["number", t("fu.number"), f.number],
       ["call", t("fu.originalCall"), f.call_id ?? ""],
       ["attempts", t("fu.attempts"), `${f.attempts} / ${f.max_attempts}`],
-      ["next", t("fu.nextTry", { zone: this.zone }), centreTime(f.not_before)],
+      ["next", t("fu.nextTry", { zone: this.zone }), isOpen(f.state) ? centreTime(f.not_before) : ""],
     ];
     if (c) {
       fields.push(
