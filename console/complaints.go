@@ -47,6 +47,10 @@ var complaintActions = []complaints.Action{"notify", "start", "resolve", "follow
 type ComplaintView struct {
 	complaints.Complaint
 	ContactMasked bool `json:"contact_masked,omitempty"`
+	// FollowUps are its follow-up visits with their attempts and results
+	// (GET /api/complaints/{id} on a server with [FollowUps]: [] when
+	// none; left out on a server without them).
+	FollowUps []FollowUpView `json:"followups,omitzero"`
 }
 
 // ComplaintListView is GET /api/complaints: the complaints, the running
@@ -328,6 +332,9 @@ func (s *Server) getComplaint(w http.ResponseWriter, r *http.Request, sess sessi
 		return err
 	}
 	v := complaintView(sess.user, c)
+	if v.FollowUps, err = s.complaintFollowUps(r.Context(), sess.user, c.ID); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, v)
 	return nil
 }
@@ -357,6 +364,9 @@ func (s *Server) actOnComplaint(w http.ResponseWriter, r *http.Request, sess ses
 	}
 	s.complaintEvents.publish(complaintEvent{ID: c.ID, Kind: string(a), Owner: c.Owner})
 	v := complaintView(u, c)
+	if v.FollowUps, err = s.complaintFollowUps(r.Context(), u, c.ID); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, v)
 	return nil
 }

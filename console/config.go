@@ -78,6 +78,14 @@ type Config struct {
 	// desktop's complaint form; *complaints.Service); nil: its routes
 	// answer 503.
 	Complaints Complaints
+	// FollowUps is the follow-up visits (/api/followups, the desk's
+	// follow-up panel; package complaints/followup's Service); nil: its
+	// routes answer 503. An agent calls a customer through the ACD's
+	// Dial ([OutboundDialer]).
+	FollowUps FollowUps
+	// AgentTeams is each agent's team (工号 -> team, the config's
+	// agents[].team): an agent sees the follow-ups offered to its team.
+	AgentTeams map[string]string
 
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed: a request from one of them is from the last address of

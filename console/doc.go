@@ -105,9 +105,25 @@
 // caller's open complaints ([ComplaintsByContact] when the Complaints
 // has it).
 //
+// Follow-up visits (followups.go, through [FollowUps]: package
+// complaints/followup's Service): GET /api/followups lists the tasks
+// (state, mode, agent, team, complaint, from, to; the open ones first by
+// their next try, in the centre's time zone), GET /api/followups/{id}
+// reads one with its attempts, its complaint's summary and, for the roles
+// that hear every recording, the original call's recording; an agent
+// takes a preview task (POST .../take), calls the customer (POST
+// .../dial: the ACD's Dial, [OutboundDialer], rings the agent's phone
+// first, for the task's hotline, linked to the original call) and
+// records the result (POST .../result, followup.Outcome; a rule broken
+// is answered 400 naming the field). Supervisors, managers and
+// administrators see every task; an agent those offered to it or to its
+// team ([Config.AgentTeams]) and those it took (any other is 404). Agents
+// see the customer's number masked: they call through the server. A
+// complaint's page (GET /api/complaints/{id}) lists its follow-ups.
+//
 // The package owns users' sessions and the HTTP shapes, nothing else. It
 // reaches the rest through small interfaces it defines, [ACD], [Flows],
-// [Reports], [Recordings], [PCIControl], [QA], [Complaints] and [Health] (and the metrics'
+// [Reports], [Recordings], [PCIControl], [QA], [Complaints], [FollowUps] and [Health] (and the metrics'
 // http.Handler), implemented elsewhere, and the softphone gateway it is
 // given, so it never talks to Asterisk, the database, blob storage or the
 // file system itself, and it reads no flags or environment: its caller

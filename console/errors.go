@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/hotline-ivr/hotline/complaints"
+	"github.com/hotline-ivr/hotline/complaints/followup"
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/queue"
 	"github.com/hotline-ivr/hotline/recordings"
@@ -100,6 +101,11 @@ var domainStatuses = []struct {
 	{complaints.ErrInvalid, http.StatusBadRequest},
 	{complaints.ErrNotFound, http.StatusNotFound},
 	{complaints.ErrStep, http.StatusConflict},
+	// The follow-up visits' (followups.go), and the ACD's call out.
+	{followup.ErrInvalid, http.StatusBadRequest},
+	{followup.ErrNotFound, http.StatusNotFound},
+	{followup.ErrStep, http.StatusConflict},
+	{acd.ErrCannotDial, http.StatusConflict},
 }
 
 // publicError returns the status and message to answer err with; internal

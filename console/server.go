@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -39,7 +40,9 @@ type Server struct {
 	qa               QA         // nil: not on this server
 	complaints       Complaints // nil: not on this server
 	complaintEvents  complaintHub
-	lastCalls        callMemo // each agent's last call, for its complaints
+	followUps        FollowUps         // nil: not on this server
+	teams            map[string]string // each agent's team (工号 -> team)
+	lastCalls        callMemo          // each agent's last call, for its complaints
 	location         *time.Location
 	healthSrc        Health // nil: no /healthz
 	metricsSrc       http.Handler
@@ -78,6 +81,7 @@ func New(cfg Config) (*Server, error) {
 
 		dispositions: cfg.Dispositioner, dispositionCodes: cfg.Dispositions,
 		history: cfg.History, location: cfg.Location, qa: cfg.QA, complaints: cfg.Complaints,
+		followUps: cfg.FollowUps, teams: maps.Clone(cfg.AgentTeams),
 		healthSrc:     cfg.Health,
 		metricsSrc:    cfg.Metrics,
 		proxies:       slices.Clone(cfg.TrustedProxies),
@@ -235,6 +239,12 @@ func (s *Server) handler() http.Handler {
 	mux.Handle("GET /api/complaints/{id}", s.withComplaints(s.getComplaint))
 	mux.Handle("POST /api/complaints/{id}/{action}", s.withComplaints(s.actOnComplaint))
 	mux.Handle("GET /api/agents/{id}/caller-complaints", s.readAgent(s.callerComplaints))
+
+	mux.Handle("GET /api/followups", s.withFollowUps(s.listFollowUps))
+	mux.Handle("GET /api/followups/{id}", s.withFollowUps(s.getFollowUp))
+	mux.Handle("POST /api/followups/{id}/take", s.withFollowUps(s.takeFollowUp))
+	mux.Handle("POST /api/followups/{id}/dial", s.withFollowUps(s.dialFollowUp))
+	mux.Handle("POST /api/followups/{id}/result", s.withFollowUps(s.recordFollowUp))
 
 	mux.Handle("POST /api/admin/flows/reload", s.admin(s.reloadFlows))
 	mux.Handle("GET /api/admin/flows", s.admin(s.listFlows))

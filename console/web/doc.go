@@ -26,7 +26,14 @@
 // with the overdue first, a live countdown to each deadline and the
 // warning and breach marks, live from /api/complaints/stream; a
 // complaint's page with its history and the workflow's buttons; a server
-// without complaints shows none of it). Its UI text, in
+// without complaints shows none of it), and the follow-up visits
+// (assets/followups.js: the desk's panel of the tasks offered to the
+// agent or its team, due first, with a task's complaint and original
+// call, take, call through the server, its phases from the call view,
+// and the result form showing the server's refusal at its field; the
+// supervisors' list of every task with its state, attempts, next try in
+// the centre's time, result and satisfaction; a complaint's follow-ups on
+// its page). Its UI text, in
 // Chinese (the default) and English, is in one file, assets/i18n.js.
 //
 // It owns the files only. It serves nothing itself: package console

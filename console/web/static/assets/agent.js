@@ -8,6 +8,7 @@ import { $, failed, flash, h, setAttr, setText } from "./dom.js";
 import { dateTime, duration, language, outcome, t } from "./i18n.js";
 import { Softphone } from "./softphone.js";
 import { AgentComplaints } from "./complaints.js";
+import { AgentFollowUps } from "./followups.js";
 
 // connectedPhases are those in which the call can be held, transferred
 // or listened to.
@@ -64,6 +65,7 @@ export class AgentDesk {
       }
     });
     this.complaints = me.agent ? new AgentComplaints(me, complaintLive) : null;
+    this.followups = me.agent ? new AgentFollowUps(me, complaintLive) : null;
     this.loadLists();
     this.unsubscribe = live.subscribe((snap) => this.snapshot(snap));
     this.timer = setInterval(() => this.tick(), 1000);
@@ -74,6 +76,7 @@ export class AgentDesk {
 
   stop() {
     this.complaints?.stop();
+    this.followups?.stop();
     this.phone.stop();
     this.abort.abort();
     this.unsubscribe();
@@ -82,6 +85,7 @@ export class AgentDesk {
 
   relabel() {
     this.complaints?.relabel();
+    this.followups?.relabel();
     this.phone.relabel();
     this.drawLists();
     this.renderHistory();
@@ -250,6 +254,7 @@ export class AgentDesk {
     }
     if (this.call) this.lastCallView = this.call;
     this.complaints?.update(this.call, this.lastCallView, state);
+    this.followups?.update(this.call);
     $("dispo-form").hidden = !this.dispositions?.length || !(this.call || state === "wrap_up");
     $("dispo-saved").hidden = this.disposedCall === "" || this.disposedCall !== (this.call?.call_id ?? this.lastCall);
     this.tick();

@@ -11,6 +11,7 @@ import { Review } from "./review.js";
 import { Calibrations } from "./calibration.js";
 import { Softphone } from "./softphone.js";
 import { ComplaintLive, ComplaintsPage } from "./complaints.js";
+import { FollowUpsPage } from "./followups.js";
 
 // views lists, for each role, the views it gets, the first its home. An
 // agent-less supervisor has no desk; a user with an agent ID also gets
@@ -18,9 +19,9 @@ import { ComplaintLive, ComplaintsPage } from "./complaints.js";
 const viewsByRole = {
   agent: ["agent", "complaints", "review", "recordings"],
   qa: ["review", "calibration", "recordings"],
-  manager: ["board", "complaints", "review", "calibration", "recordings"],
-  supervisor: ["board", "complaints", "review", "calibration", "recordings"],
-  admin: ["board", "complaints", "review", "calibration", "recordings"],
+  manager: ["board", "complaints", "followups", "review", "calibration", "recordings"],
+  supervisor: ["board", "complaints", "followups", "review", "calibration", "recordings"],
+  admin: ["board", "complaints", "followups", "review", "calibration", "recordings"],
 };
 
 const app = {
@@ -60,6 +61,7 @@ function signedIn(me) {
   for (const name of names) {
     if (name === "agent") app.views.agent = new AgentDesk(me, app.live, app.complaintLive);
     if (name === "complaints") app.views.complaints = new ComplaintsPage(me, app.complaintLive);
+    if (name === "followups") app.views.followups = new FollowUpsPage(me, app.complaintLive);
     if (name === "board") app.views.board = new Board(me, app.live);
     if (name === "recordings") app.views.recordings = new Records(me);
     if (name === "review") app.views.review = new Review(me);
@@ -157,6 +159,15 @@ async function main() {
     delete app.views.complaints;
     document.querySelector('#tabs button[data-view="complaints"]').hidden = true;
     if (app.current === "complaints") show(Object.keys(app.views)[0]);
+  });
+  // A server without follow-up visits: no follow-ups page.
+  document.addEventListener("hotline:no-followups", () => {
+    const v = app.views.followups;
+    if (!v) return;
+    v.stop();
+    delete app.views.followups;
+    document.querySelector('#tabs button[data-view="followups"]').hidden = true;
+    if (app.current === "followups") show(Object.keys(app.views)[0]);
   });
   // A complaint's row (the desk's, the list's) opens its page.
   document.addEventListener("hotline:complaint", (ev) => {

@@ -7,6 +7,7 @@
 import { agentPath, call } from "./api.js";
 import { $, failed, flash, h, setAttr, setText } from "./dom.js";
 import { dateTime, duration, language, t } from "./i18n.js";
+import { renderComplaintFollowUps } from "./followups.js";
 
 // ComplaintLive is GET /api/complaints/stream: it calls each listener
 // with every event ({id, kind}); EventSource reconnects by itself, and a
@@ -413,6 +414,7 @@ export class ComplaintsPage {
     ];
     $("cmp-fields").replaceChildren(...fields.flatMap(([k, v]) => [h("dt", {}, t(k)), h("dd", { "data-field": k.slice(4) }, v ?? "")]));
     for (const b of $("cmp-actions").querySelectorAll("button")) b.disabled = !allowed(b.dataset.cmpAct, c.state);
+    renderComplaintFollowUps($("cmp-followups"), c.followups);
     $("cmp-history").replaceChildren(
       ...(c.changes ?? []).map((ch) =>
         h("li", { "data-action": ch.action },
