@@ -252,21 +252,7 @@ func (d *decoder) validateComplaints(c *Config) {
 		}
 	}
 	for _, hotline := range sortedKeys(cc.Hours) {
-		for _, day := range cc.Hours[hotline].days() {
-			var end time.Duration
-			for i, s := range day.spans {
-				p := fmt.Sprintf("complaints.hours.%s.%s[%d]", hotline, day.key, i)
-				span, err := parseSpan(s)
-				if err != nil {
-					d.at(p, "like 09:00-18:00; a day left out is closed", "%v", err)
-					continue
-				}
-				if span.From < end {
-					d.at(p, "list a day's spans in order, not overlapping", "%q starts before the previous span ends", s)
-				}
-				end = span.To
-			}
-		}
+		d.validateWeekHours("complaints.hours."+hotline, cc.Hours[hotline])
 	}
 	for i, a := range cc.Supervisors {
 		if _, err := mail.ParseAddress(a); err != nil {

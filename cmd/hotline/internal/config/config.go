@@ -37,8 +37,10 @@ type Config struct {
 	QA QA `yaml:"qa"`
 	// Complaints is the complaint workflow: clocks, hours, notices.
 	Complaints Complaints `yaml:"complaints"`
-	Instance   Instance   `yaml:"instance"`
-	Console    Console    `yaml:"console"`
+	// Followup is the follow-up visits: triggers, hours, limits.
+	Followup Followup `yaml:"followup"`
+	Instance Instance `yaml:"instance"`
+	Console  Console  `yaml:"console"`
 }
 
 // Flows is where the call flows are: every *.yaml file of Dir, loaded at
@@ -160,6 +162,7 @@ func Default() Config {
 		Dispositions: DefaultDispositions(),
 		QA:           DefaultQA(),
 		Complaints:   DefaultComplaints(),
+		Followup:     DefaultFollowup(),
 		Instance: Instance{
 			Name: hostname(),
 		},

@@ -80,6 +80,7 @@ func (d *decoder) validate(c *Config) {
 	d.validateDispositions(c.Dispositions)
 	d.validateQA(c.QA)
 	d.validateComplaints(c)
+	d.validateFollowup(c)
 }
 
 func (d *decoder) positive(field string, v time.Duration) {
