@@ -557,3 +557,13 @@ func (s *Server) complaintFollowUps(ctx context.Context, u User, complaintID str
 	}
 	return out, nil
 }
+
+// FollowUpChanged tells the pages of a follow-up task's complaint that
+// the task moved on (the automated service's attempts and results: the
+// console's own steps tell them already). It returns at once.
+func (s *Server) FollowUpChanged(t followup.Task) {
+	if t.ComplaintID == "" {
+		return
+	}
+	s.complaintEvents.publish(complaintEvent{ID: t.ComplaintID, Kind: "followup_" + string(t.State), Owner: t.Agent})
+}

@@ -178,7 +178,9 @@ type records struct {
 	// nil without a database.
 	complaints *store.Complaints
 	notices    *store.Notices
-	close      func(context.Context)
+	// followups keeps the follow-up visits; nil without a database.
+	followups *store.Followups
+	close     func(context.Context)
 
 	// queueTotals reads the queues' totals of a period (seedToday); nil
 	// without a database.
@@ -271,7 +273,7 @@ func openRecords(ctx context.Context, cfg config.Database, instance string, log 
 		callbacks: store.NewACDCallbacks(callbacks, cbSpool), live: live, handoffs: handoffs, close: closeFn,
 		flowVersions: store.NewFlowVersions(pool), recordings: store.NewRecordings(pool, nil), history: storeHistory{pool},
 		queueTotals: storeQueueTotals(pool), qa: store.NewQA(pool, nil),
-		complaints: store.NewComplaints(pool), notices: store.NewNotices(pool, nil),
+		complaints: store.NewComplaints(pool), notices: store.NewNotices(pool, nil), followups: store.NewFollowups(pool),
 	}, nil
 }
 

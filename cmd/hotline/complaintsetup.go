@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/complaints"
 	"github.com/hotline-ivr/hotline/complaints/notify"
@@ -25,7 +27,7 @@ type complaintParts struct {
 // disposition of kind complaint). The notices are queued in the outbox
 // and delivered by the notifier; each also tells the console that live()
 // returns (nil: none yet), so that its pages update.
-func openComplaints(cfg config.Config, rec records, live func() *console.Server, log *slog.Logger) (*complaintParts, error) {
+func openComplaints(cfg config.Config, rec records, live func() *console.Server, clock clockwork.Clock, log *slog.Logger) (*complaintParts, error) {
 	if rec.complaints == nil {
 		log.Warn("DATABASE_URL is not set: no complaints (the console's complaint pages and API answer 503)")
 		return nil, nil
@@ -61,7 +63,7 @@ func openComplaints(cfg config.Config, rec records, live func() *console.Server,
 	svc, err := complaints.New(complaints.Config{
 		Store: rec.complaints, Notifier: liveNotices{outbox: n, live: live},
 		Categories: cats, Hours: cfg.ComplaintHours(), Zone: cfg.Location(), Supervisors: c.Supervisors,
-		Logger: log.With("component", "complaints"),
+		Clock: clock, Logger: log.With("component", "complaints"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("complaints: %w", err)

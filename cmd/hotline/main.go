@@ -15,6 +15,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/jonboulle/clockwork"
 )
 
 // env is what a command may touch of the outside world.
@@ -22,6 +24,9 @@ type env struct {
 	stdin          io.Reader // nil reads as empty
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// clock is the complaints' and follow-ups' clock (nil: the real
+	// one): tests move it to a deadline.
+	clock clockwork.Clock
 }
 
 // command is one subcommand.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/console"
+	"github.com/hotline-ivr/hotline/ivr"
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/recordings"
 )
@@ -175,7 +176,7 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 	// moment (attachCalls makes a new one), so that its pages update; the
 	// notices come once attachCalls is done (the scan starts after it,
 	// the API is served after it).
-	cmp, err := openComplaints(cfg, rec, func() *console.Server { return s.console }, log)
+	cmp, err := openComplaints(cfg, rec, func() *console.Server { return s.console }, e.clock, log)
 	if err != nil {
 		return err
 	}
@@ -186,8 +187,27 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 	if err := loadFlows(ctx, fs.reg, flows, log); err != nil {
 		return err
 	}
+	// The follow-up visits dial customers through ARI and hear of their
+	// calls from the engine (attachCalls wraps its events and journeys).
+	fu, err := openFollowups(cfg, rec, cmp, fs, ivr.NewRESTClient(s.connCfg), func() *console.Server { return s.console }, e.clock, log)
+	if err != nil {
+		return fmt.Errorf("followup: %w", err)
+	}
+	if fu != nil {
+		s.followups, s.consoleCfg.FollowUps = fu, fu
+	}
+	s.consoleCfg.AgentTeams = cfg.AgentTeams()
 	if err := s.attachCalls(cfg, fs, rec); err != nil {
 		return err
+	}
+	if fu != nil {
+		// No customer is dialled once the drain starts (ctx ends); the
+		// calls under way end in the engine, their results kept.
+		recWG.Go(func() {
+			if err := fu.Run(ctx); err != nil {
+				log.Error("followup: the follow-up visits stopped", "error", err)
+			}
+		})
 	}
 	if cmp != nil {
 		// The clocks are scanned and the notices delivered until the drain

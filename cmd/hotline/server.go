@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
+	"github.com/hotline-ivr/hotline/complaints/followup"
 	"github.com/hotline-ivr/hotline/console"
 	"github.com/hotline-ivr/hotline/console/softphone"
 	"github.com/hotline-ivr/hotline/ivr"
@@ -50,6 +51,9 @@ type server struct {
 	// both nil without a database.
 	recParts *recordingParts
 	recorder *recorder.Recorder
+	// followups are the follow-up visits (nil without complaints): their
+	// calls' events and journeys pass through it.
+	followups *followup.Service
 }
 
 // newServer wires a server from a validated configuration. metrics serves
@@ -318,8 +322,12 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 	if err != nil {
 		return err
 	}
+	journeys := rec.journeys
+	if s.followups != nil {
+		journeys = s.followups.Journeys(journeys) // the follow-up calls' answers
+	}
 	s.engine = ivr.NewEngine(ivr.EngineConfig{
-		Flows: flows.reg, Media: ivr.NewMedia(rest), Queues: svc, Journeys: rec.journeys, Logger: s.log,
+		Flows: flows.reg, Media: ivr.NewMedia(rest), Queues: svc, Journeys: journeys, Logger: s.log,
 		Reconcile: reconcile, Durations: durations, Handoffs: rec.handoffs,
 		Trunk:    ivr.TrunkConfig{Endpoint: cfg.Transfers.Endpoint, RingTimeout: cfg.Transfers.RingTimeout},
 		Recorder: calls, RecordIVR: cfg.Recordings.RecordsIVR,
@@ -330,7 +338,11 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 	if s.recorder != nil {
 		engine = s.recorder.Handler(engine) // the snoop channels' events go to the recorder
 	}
-	s.handler = fanout{ariHints{s.log}, svc.Handler(engine)}
+	events := svc.Handler(engine)
+	if s.followups != nil {
+		events = s.followups.Handler(events) // sees its own channels first
+	}
+	s.handler = fanout{ariHints{s.log}, events}
 	if s.recParts != nil {
 		s.consoleCfg.PCI = svc
 	}

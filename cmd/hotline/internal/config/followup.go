@@ -36,7 +36,11 @@ type Followup struct {
 	// Fallback is what a task whose automated calls did not reach the
 	// customer, or who gave no answer, becomes: preview (offered to an
 	// agent) or none.
-	Fallback  string        `yaml:"fallback"`
+	Fallback string `yaml:"fallback"`
+	// Team is the team the tasks of dispositions and samples are offered
+	// to in preview (a complaint's go to its owner and team); required
+	// when such a task can be offered.
+	Team      string        `yaml:"team"`
 	ScanEvery time.Duration `yaml:"scan_every"`
 }
 
@@ -158,6 +162,15 @@ func (d *decoder) validateFollowup(c *Config) {
 		d.at("followup.satisfied.at_least", "the lowest satisfied answer, from 1 to 5, like 4", "%d is not from 1 to 5", f.Satisfied.AtLeast)
 	}
 	d.oneOf("followup.fallback", f.Fallback, followupFallbacks)
+	offered := f.Fallback != "none" || f.After.Sample.Share > 0 && f.After.Sample.Mode == "preview"
+	others := f.After.Sample.Share > 0 && f.After.Sample.Mode != "off"
+	for _, m := range f.After.Dispositions {
+		offered = offered || m == "preview"
+		others = others || m != "off"
+	}
+	if others && offered && strings.TrimSpace(f.Team) == "" {
+		d.at("followup.team", "the team of agents the follow-ups of calls (dispositions, samples) are offered to, like after-sales", "is required: such tasks can be offered to agents")
+	}
 	d.positive("followup.scan_every", f.ScanEvery)
 }
 

@@ -25,6 +25,7 @@ followup:
   flow_number: "4000000000"
   satisfied: {var: fu_service, at_least: 3}
   fallback: none
+  team: after-sales
   scan_every: 20s
 `))
 	if err != nil {
@@ -34,7 +35,7 @@ followup:
 	if f.After.Complaints != "preview" || f.After.Dispositions["malfunction"] != "auto" || f.After.Sample != (FollowupSample{Share: 0.05, Mode: "preview"}) ||
 		f.Delay != 30*time.Minute || f.Attempts != 4 || f.RetryAfter != 3*time.Hour || f.PerNumber != (PerNumber{PerDay: 1, MinGap: 4 * time.Hour}) ||
 		f.RingTimeout != 25*time.Second || f.Concurrent != 2 || f.FlowNumber != "4000000000" || f.Satisfied != (FollowupSatisfied{Var: "fu_service", AtLeast: 3}) ||
-		f.Fallback != "none" || f.ScanEvery != 20*time.Second {
+		f.Fallback != "none" || f.Team != "after-sales" || f.ScanEvery != 20*time.Second {
 		t.Errorf("followup %+v", f)
 	}
 	h := got.FollowupHours()
@@ -72,6 +73,8 @@ func TestParseFollowupProblems(t *testing.T) {
   fallback: agent
   scan_every: 0s
   colour: red
+  team: " "
+
 `))
 	for _, want := range []string{
 		`hotline.yaml:7: followup.after.complaints: "sometimes" is not a choice`,
@@ -92,6 +95,7 @@ func TestParseFollowupProblems(t *testing.T) {
 		`hotline.yaml:19: followup.fallback: "agent" is not a choice`,
 		`hotline.yaml:20: followup.scan_every: must be more than 0`,
 		`hotline.yaml:21: followup.colour: unknown key`,
+		`hotline.yaml:22: followup.team: is required: such tasks can be offered to agents`,
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("problems %v\nwant %s", err, want)
