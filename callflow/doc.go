@@ -34,7 +34,7 @@
 //	    hangup: {prompts: [goodbye]}
 //
 // Each node holds exactly one kind: play, menu, collect, branch, set, say,
-// lookup, message, queue, transfer, survey, hangup or subflow. Node
+// lookup, message, complaint, queue, transfer, survey, hangup or subflow. Node
 // references are node IDs; inside a sub-flow they name the sub-flow's own
 // nodes, and "return" goes back to the calling subflow node's next. Texts may
 // hold variables, ${name}; the engine sets ${caller}, ${dialled} and ${lang}.
