@@ -137,7 +137,7 @@ var problemCases = []struct {
 	}},
 	{"numbers duplicated", strings.Replace(head, `["4001"]`, `["4001", "4002", "4001", "call-me"]`, 1) + menuNode, []string{
 		`t.yaml:2: numbers[2]: "4001" is listed twice, first on line 2 (keep one of them)`,
-		`t.yaml:2: numbers[3]: "call-me" is not valid (digits, with an optional leading +)`,
+		`t.yaml:2: numbers[3]: "call-me" is not valid (digits, with an optional leading +; or a name like followup for a flow Hotline runs on the calls it places)`,
 	}},
 	{"time zone that does not load", head + menuNode + "timezone: Asia/Shanghia\n", []string{
 		`t.yaml:12: timezone: "Asia/Shanghia" is not a known time zone (an IANA zone name like Asia/Shanghai or Europe/London)`,
