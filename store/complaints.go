@@ -207,6 +207,8 @@ func (s *Complaints) List(ctx context.Context, f complaints.Filter, now time.Tim
 
 // Update applies step to the complaint locked FOR UPDATE, stores the
 // result and the change step returns, numbered next, in one transaction.
+// The owner is stored only while the complaint has none: once set it
+// never changes, whatever step says (首问负责制).
 func (s *Complaints) Update(ctx context.Context, id string, step func(*complaints.Record) (complaints.Change, error)) (complaints.Record, complaints.Change, error) {
 	var r complaints.Record
 	var ch complaints.Change
