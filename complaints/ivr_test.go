@@ -120,6 +120,14 @@ func TestIngestIVROnce(t *testing.T) {
 	wg.Wait()
 	t.Logf("registered by each Service: %v", counts)
 	mustEqual(t, "registered", counts[0]+counts[1], n)
+	var pending int
+	if err := r.db.QueryRow(t.Context(), `SELECT count(*) FROM ivr_complaints_pending`).Scan(&pending); err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, "events still queued", pending, 0)
+	// The journeys written again (a spool replayed after a crash) queue
+	// nothing: a restarted Service registers nothing again.
+	writeJourneys(t, r.db, js...)
 	again, err := ivrService(t, r.db, r.clock, r.inbox, msgs, 0).IngestIVR(t.Context())
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hotline-ivr/hotline/complaints"
-	"github.com/hotline-ivr/hotline/ivr"
 )
 
 // The complaints' store ingests the IVR's complaints too.
@@ -20,16 +19,14 @@ var _ complaints.IVRStore = (*Complaints)(nil)
 
 // PendingIVR returns up to limit of the calls' complaint events
 // (ivr.EventComplaint, in call_events) that no complaint was registered
-// from yet, oldest first. The events are read through their partial index
-// and matched with the complaints by complaints_ivr_event.
+// from yet, oldest first: those a trigger queued in
+// ivr_complaints_pending as they were written, and no registration took.
 func (s *Complaints) PendingIVR(ctx context.Context, limit int) ([]complaints.IVRComplaint, error) {
 	rows, err := s.db.Query(ctx, `
 		SELECT e.call_id, e.seq, e.at, coalesce(e.node, ''), coalesce(e.detail, '{}'::jsonb)
-		FROM call_events e
-		WHERE e.kind = $1
-		  AND NOT EXISTS (SELECT 1 FROM complaints c WHERE c.call_id = e.call_id AND c.ivr_event = e.seq)
-		ORDER BY e.at, e.call_id, e.seq
-		LIMIT $2`, ivr.EventComplaint, limit)
+		FROM ivr_complaints_pending p JOIN call_events e ON e.call_id = p.call_id AND e.seq = p.seq
+		ORDER BY p.at, p.call_id, p.seq
+		LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("reading the IVR's complaint events: %w", err)
 	}
@@ -63,25 +60,41 @@ func (s *Complaints) PendingIVR(ctx context.Context, limit int) ([]complaints.IV
 }
 
 // CreateIVR stores r as the complaint of the call event c, numbered as
-// Create numbers, unless the event has its complaint already (false). The
-// unique index complaints_ivr_event decides between instances creating
-// it at once: the second waits for the first's commit, then finds the
-// event taken and stores nothing (its day number rolled back).
+// Create numbers, and takes the event off ivr_complaints_pending in the
+// same transaction; when the event is off it already (another instance
+// registered it, or is registering it and commits), it stores nothing and
+// returns false. The unique index complaints_ivr_event holds whatever
+// happens.
 func (s *Complaints) CreateIVR(ctx context.Context, day string, c complaints.IVRComplaint, r complaints.Record, first complaints.Change) (complaints.Record, bool, error) {
 	if r.CallID != c.CallID || r.Source != "ivr" {
 		return complaints.Record{}, false, fmt.Errorf("%w: the complaint of call %s's event is of call %q, source %q", complaints.ErrInvalid, c.CallID, r.CallID, r.Source)
 	}
-	seq := c.Seq
+	seq, created := c.Seq, false
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		var err error
-		r, err = createComplaint(ctx, tx, day, r, first, &seq)
-		return err
+		// Waits while another registration holds the row; finds it gone
+		// once that one commits.
+		tag, err := tx.Exec(ctx, `DELETE FROM ivr_complaints_pending WHERE call_id = $1 AND seq = $2`, c.CallID, c.Seq)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		if r, err = createComplaint(ctx, tx, day, r, first, &seq); err != nil {
+			return err
+		}
+		created = true
+		return nil
 	})
 	if pe, ok := errors.AsType[*pgconn.PgError](err); ok && pe.Code == "23505" && pe.ConstraintName == "complaints_ivr_event" {
+		// Registered, and queued again: take it off for good.
+		if _, err := s.db.Exec(ctx, `DELETE FROM ivr_complaints_pending WHERE call_id = $1 AND seq = $2`, c.CallID, c.Seq); err != nil {
+			return complaints.Record{}, false, fmt.Errorf("taking call %s's registered event %d off the queue: %w", c.CallID, c.Seq, err)
+		}
 		return complaints.Record{}, false, nil
 	}
 	if err != nil {
 		return complaints.Record{}, false, fmt.Errorf("storing the complaint of call %s's event %d: %w", c.CallID, c.Seq, err)
+	}
+	if !created {
+		return complaints.Record{}, false, nil
 	}
 	return r, true, nil
 }
