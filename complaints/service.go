@@ -356,6 +356,9 @@ func (s *Service) step(r *Record, now time.Time, actor string, a Action, note, t
 		r.Teams = append(slices.Clone(r.Teams), team)
 		ch.Team = team
 	case ActTake:
+		if actor == SystemActor {
+			return refuse("only a person takes a complaint")
+		}
 		if owned {
 			if r.Owner == actor {
 				return refuse("it is yours already")
