@@ -1,7 +1,9 @@
 package callflow
 
 import (
+	"fmt"
 	"regexp"
+	"slices"
 	"time"
 )
 
@@ -92,6 +94,7 @@ func (p *parser) complaint(sc *scope, f *fields) *Complaint {
 	if c.Category = f.str("category", hint); c.Category != "" && !CategoryCode.MatchString(c.Category) {
 		p.add(f.lineOf("category"), f.field("category"), "letters, digits, '-' and '_', like quality or wrong-item", "%q is not a category code", c.Category)
 	}
+	p.f.categories[p.cur] = where{f.lineOf("category"), f.field("category")}
 	c.CategoryVar = p.readVar(f, "category_var")
 	c.ContactVar = p.readVar(f, "contact_var")
 	if c.Team = f.str("team", "a team name, like after-sales"); c.Team != "" && !CategoryCode.MatchString(c.Team) {
@@ -131,4 +134,22 @@ func (c *Complaint) ComplaintContact(vars map[string]string, caller string) stri
 		}
 	}
 	return caller
+}
+
+// CheckCategories reports each complaint node whose category (the fixed
+// one, or the fallback of its category_var) is not one of known, the
+// configuration's complaint categories: its complaints could not be
+// registered.
+func (f *Flow) CheckCategories(known []string) Problems {
+	var ps Problems
+	for _, n := range f.order {
+		if n.Kind != KindComplaint || slices.Contains(known, n.Complaint.Category) {
+			continue
+		}
+		at := f.categories[n.ID]
+		ps = append(ps, Problem{File: f.File, Line: at.line, Field: at.field,
+			Msg:  fmt.Sprintf("there is no complaint category %q", n.Complaint.Category),
+			Hint: suggest(n.Complaint.Category, known, "complaint categories in the configuration (dispositions of kind complaint)")})
+	}
+	return ps
 }

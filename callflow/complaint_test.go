@@ -1,6 +1,8 @@
 package callflow
 
 import (
+	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -84,5 +86,45 @@ func TestComplaintCategoryAndContact(t *testing.T) {
 	fixed := &Complaint{Category: "quality"}
 	if got := fixed.ComplaintCategory(map[string]string{"kind": "x"}); got != "quality" {
 		t.Errorf("fixed category = %q", got)
+	}
+}
+
+func complaintCategoryFlow(category string) []byte {
+	return fmt.Appendf(nil, `flow: c
+numbers: ["4001"]
+languages: [zh]
+start: main
+nodes:
+  main:
+    complaint:
+      category_var: lang
+      category: %s
+      next: bye
+  bye:
+    hangup: {}
+`, category)
+}
+
+// TestRegistryUnknownComplaintCategory: with the complaint categories
+// set, a complaint node whose category (its fallback here) is none of
+// them is a problem at its line; with none configured any is taken.
+func TestRegistryUnknownComplaintCategory(t *testing.T) {
+	var r Registry
+	r.SetComplaintCategories([]string{"quality", "wrong-item"})
+	if _, err := r.Load(map[string][]byte{"c.yaml": complaintCategoryFlow("quality")}); err != nil {
+		t.Fatalf("a known category: %v", err)
+	}
+	_, err := r.Load(map[string][]byte{"c.yaml": complaintCategoryFlow("qualty")})
+	want := `c.yaml:9: nodes.main.complaint.category: there is no complaint category "qualty" (did you mean quality? complaint categories in the configuration (dispositions of kind complaint): quality, wrong-item)`
+	if !errors.Is(err, ErrInvalid) || err.Error() != want {
+		t.Errorf("an unknown category:\ngot  %v\nwant %s", err, want)
+	}
+	if f, ok := r.ForNumber("4001"); !ok || f.Node("main").Complaint.Category != "quality" {
+		t.Errorf("ForNumber: got %v, want the version with quality", f)
+	}
+	var none Registry
+	none.SetComplaintCategories(nil)
+	if _, err := none.Load(map[string][]byte{"c.yaml": complaintCategoryFlow("anything")}); err != nil {
+		t.Errorf("no categories configured: any is taken, got %v", err)
 	}
 }

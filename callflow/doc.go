@@ -4,8 +4,9 @@
 // call engine runs. A [Registry] holds the active version of each flow and
 // swaps in new versions for new calls only. Versions go by contents: the
 // same file is the same version, a changed one the next (a [VersionStore]
-// can keep them across restarts). Given the queues there are, a Registry
-// refuses flows whose queue nodes name others.
+// can keep them across restarts). Given the queues (and the complaint
+// categories) there are, a Registry refuses flows whose queue nodes
+// (complaint nodes) name others.
 //
 // A flow file names the dialled numbers it answers, its languages (the first
 // is the default), its time zone, business hours and holidays, its prompts

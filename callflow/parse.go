@@ -98,6 +98,7 @@ func (p *parser) flowFile(root *yaml.Node) {
 		File: p.file, nodes: map[string]*Node{}, prompts: map[string]map[string]string{},
 		lists: map[string]map[string]bool{}, sensitive: map[string]bool{}, numberLines: map[string]int{},
 		queueNames: map[string]where{},
+		categories: map[string]where{},
 	}
 	p.header(f)
 	p.f.hours = p.hours(f)
