@@ -4,8 +4,9 @@
 // call engine runs. A [Registry] holds the active version of each flow and
 // swaps in new versions for new calls only. Versions go by contents: the
 // same file is the same version, a changed one the next (a [VersionStore]
-// can keep them across restarts). Given the queues there are, a Registry
-// refuses flows whose queue nodes name others.
+// can keep them across restarts). Given the queues (and the complaint
+// categories) there are, a Registry refuses flows whose queue nodes
+// (complaint nodes) name others.
 //
 // A flow file names the dialled numbers it answers, its languages (the first
 // is the default), its time zone, business hours and holidays, its prompts
@@ -34,7 +35,7 @@
 //	    hangup: {prompts: [goodbye]}
 //
 // Each node holds exactly one kind: play, menu, collect, branch, set, say,
-// lookup, message, queue, transfer, survey, hangup or subflow. Node
+// lookup, message, complaint, queue, transfer, survey, hangup or subflow. Node
 // references are node IDs; inside a sub-flow they name the sub-flow's own
 // nodes, and "return" goes back to the calling subflow node's next. Texts may
 // hold variables, ${name}; the engine sets ${caller}, ${dialled} and ${lang}.

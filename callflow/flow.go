@@ -28,6 +28,7 @@ type Flow struct {
 	numberLines map[string]int
 	nameLine    int
 	queueNames  map[string]where // queue node ID -> where its queue's name is
+	categories  map[string]where // complaint node ID -> where its category is
 	used        []string         // the prompts the flow may play, sorted
 }
 

@@ -25,12 +25,14 @@ const (
 	KindSurvey   Kind = "survey"
 	KindHangup   Kind = "hangup"
 	KindSubflow  Kind = "subflow"
+	// KindComplaint takes a complaint down as a voice message.
+	KindComplaint Kind = "complaint"
 )
 
 var kinds = []string{
 	string(KindPlay), string(KindMenu), string(KindCollect), string(KindBranch), string(KindSet),
 	string(KindSay), string(KindLookup), string(KindMessage), string(KindQueue), string(KindTransfer),
-	string(KindSurvey), string(KindHangup), string(KindSubflow),
+	string(KindSurvey), string(KindHangup), string(KindSubflow), string(KindComplaint),
 }
 
 // Node IDs that every flow has and that a file cannot name.
@@ -67,6 +69,8 @@ type Node struct {
 	Survey   *Survey
 	Hangup   *Hangup
 	Subflow  *Subflow
+
+	Complaint *Complaint
 }
 
 // targets lists the nodes the call may go to from n, without repeats; for a
@@ -98,6 +102,8 @@ func (n *Node) targets() []string {
 		t = []string{n.Lookup.Next, n.Lookup.OnFail}
 	case KindMessage:
 		t = []string{n.Message.Next}
+	case KindComplaint:
+		t = []string{n.Complaint.Next}
 	case KindQueue:
 		t = []string{n.Queue.Next, n.Queue.OnFail}
 	case KindTransfer:
@@ -121,7 +127,7 @@ func (n *Node) targets() []string {
 // is judged by its sub-flow, elsewhere.
 func (n *Node) waits() bool {
 	switch n.Kind {
-	case KindMenu, KindCollect, KindSurvey, KindMessage, KindQueue, KindTransfer, KindHangup:
+	case KindMenu, KindCollect, KindSurvey, KindMessage, KindComplaint, KindQueue, KindTransfer, KindHangup:
 		return true
 	}
 	return false
@@ -183,6 +189,8 @@ func (p *parser) node(sc *scope, k, v *yaml.Node) *Node {
 		n.Lookup = p.lookup(sc, p.fields(body, path, kk.Line, lookupKeys...))
 	case KindMessage:
 		n.Message = p.message(sc, p.fields(body, path, kk.Line, messageKeys...))
+	case KindComplaint:
+		n.Complaint = p.complaint(sc, p.fields(body, path, kk.Line, complaintKeys...))
 	case KindQueue:
 		n.Queue = p.queue(sc, p.fields(body, path, kk.Line, queueKeys...))
 	case KindTransfer:

@@ -16,7 +16,11 @@ var rootKeys = []string{"flow", "numbers", "languages", "timezone", "hours", "ho
 var (
 	flowName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 	number   = regexp.MustCompile(`^\+?[0-9]{3,20}$`)
-	language = regexp.MustCompile(`^[a-z]{2,3}(-[A-Z]{2})?$`)
+	// flowNumber is what a flow answers: a dialled number, or a name (no
+	// '-') for a flow that no caller dials, like the follow-up visit's that
+	// Hotline runs on the calls it places (Stasis(hotline,followup)).
+	flowNumber = regexp.MustCompile(`^(\+?[0-9]{3,20}|[a-z][a-z0-9_]{0,31})$`)
+	language   = regexp.MustCompile(`^[a-z]{2,3}(-[A-Z]{2})?$`)
 )
 
 // Parse compiles the flow file called name (used in problems) holding data.
@@ -94,6 +98,7 @@ func (p *parser) flowFile(root *yaml.Node) {
 		File: p.file, nodes: map[string]*Node{}, prompts: map[string]map[string]string{},
 		lists: map[string]map[string]bool{}, sensitive: map[string]bool{}, numberLines: map[string]int{},
 		queueNames: map[string]where{},
+		categories: map[string]where{},
 	}
 	p.header(f)
 	p.f.hours = p.hours(f)
@@ -155,7 +160,7 @@ func (p *parser) header(f *fields) {
 
 	f.need("numbers", `the dialled numbers this flow answers, like ["4008001234"]`)
 	var lines []int
-	p.f.Numbers, lines = p.uniqueList(f.get("numbers"), "numbers", number, "digits, with an optional leading +")
+	p.f.Numbers, lines = p.uniqueList(f.get("numbers"), "numbers", flowNumber, "digits, with an optional leading +; or a name like followup for a flow Hotline runs on the calls it places")
 	for i, n := range p.f.Numbers {
 		p.f.numberLines[n] = lines[i]
 	}

@@ -43,7 +43,7 @@ func TestParseCompilesEveryNodeKind(t *testing.T) {
 		}, Default: "main"}}},
 		{want: Node{ID: "main", Kind: KindMenu, Line: 38, Menu: &Menu{
 			Prompt:  "main-menu",
-			Options: map[string]string{"1": "setup", "2": "order", "3": "card", "4": "repair-partner", "0": "agent", "9": "english"},
+			Options: map[string]string{"1": "setup", "2": "order", "3": "card", "4": "repair-partner", "5": "complain", "0": "agent", "9": "english"},
 			Timeout: 6 * time.Second, Retries: 3, Invalid: "invalid-key",
 			NoInput: NoInput{Prompts: silence.Prompts, Wait: 4 * time.Second, Then: HangupNode},
 			OnFail:  "agent",
@@ -74,13 +74,17 @@ func TestParseCompilesEveryNodeKind(t *testing.T) {
 			Thanks:    "survey-thanks", Timeout: 6 * time.Second, Retries: 1, Next: "bye",
 		}}},
 		{want: Node{ID: "bye", Kind: KindHangup, Line: 93, Hangup: &Hangup{Prompts: []string{"goodbye"}}}},
-		{want: Node{ID: sub + "ask", Kind: KindCollect, Line: 99, Collect: &Collect{
+		{want: Node{ID: "complain", Kind: KindComplaint, Line: 95, Complaint: &Complaint{
+			Prompt: PromptComplaintInvite, Beep: true, MaxLength: time.Minute, MaxSilence: 5 * time.Second, Terminator: "#",
+			Category: "quality", Team: "after-sales", Thanks: PromptComplaintThanks, Next: "bye",
+		}}},
+		{want: Node{ID: sub + "ask", Kind: KindCollect, Line: 101, Collect: &Collect{
 			Prompt: "enter-order", MinDigits: 8, MaxDigits: 12, Terminator: "#",
 			FirstTimeout: 5 * time.Second, InterDigitTimeout: 3 * time.Second,
 			Retries: 2, Invalid: "order-invalid", NoInput: silence,
 			Into: "order_no", Next: sub + "fetch", OnFail: Return,
 		}}, pattern: "^(?:[0-9]{8,12})$"},
-		{want: Node{ID: sub + "fetch", Kind: KindLookup, Line: 109, Lookup: &Lookup{
+		{want: Node{ID: sub + "fetch", Kind: KindLookup, Line: 111, Lookup: &Lookup{
 			Method:  "POST",
 			URL:     "https://crm.example.com/api/orders/${order_no}?caller=${caller}",
 			Headers: map[string]string{"X-Hotline": "${dialled}"},
@@ -92,11 +96,11 @@ func TestParseCompilesEveryNodeKind(t *testing.T) {
 			},
 			Next: sub + "status", OnFail: Return,
 		}}},
-		{want: Node{ID: sub + "status", Kind: KindPlay, Line: 119, Play: &Play{Prompts: []string{"order-status"}, Next: sub + "date"}}},
-		{want: Node{ID: sub + "date", Kind: KindSay, Line: 121, Say: &Say{Kind: SayDate, Var: "delivery_date", Next: sub + "amount"}}},
-		{want: Node{ID: sub + "amount", Kind: KindSay, Line: 123, Say: &Say{Kind: SayAmount, Var: "refund", Currency: "CNY", Next: sub + "count"}}},
-		{want: Node{ID: sub + "count", Kind: KindSay, Line: 125, Say: &Say{Kind: SayNumber, Var: "parcels", Next: sub + "digits"}}},
-		{want: Node{ID: sub + "digits", Kind: KindSay, Line: 127, Say: &Say{Kind: SayDigits, Var: "order_no", Next: Return}}},
+		{want: Node{ID: sub + "status", Kind: KindPlay, Line: 121, Play: &Play{Prompts: []string{"order-status"}, Next: sub + "date"}}},
+		{want: Node{ID: sub + "date", Kind: KindSay, Line: 123, Say: &Say{Kind: SayDate, Var: "delivery_date", Next: sub + "amount"}}},
+		{want: Node{ID: sub + "amount", Kind: KindSay, Line: 125, Say: &Say{Kind: SayAmount, Var: "refund", Currency: "CNY", Next: sub + "count"}}},
+		{want: Node{ID: sub + "count", Kind: KindSay, Line: 127, Say: &Say{Kind: SayNumber, Var: "parcels", Next: sub + "digits"}}},
+		{want: Node{ID: sub + "digits", Kind: KindSay, Line: 129, Say: &Say{Kind: SayDigits, Var: "order_no", Next: Return}}},
 	}
 	if got, want := len(f.Nodes()), len(tests); got != want {
 		t.Errorf("Nodes(): got %d nodes, want %d", got, want)

@@ -137,7 +137,7 @@ var problemCases = []struct {
 	}},
 	{"numbers duplicated", strings.Replace(head, `["4001"]`, `["4001", "4002", "4001", "call-me"]`, 1) + menuNode, []string{
 		`t.yaml:2: numbers[2]: "4001" is listed twice, first on line 2 (keep one of them)`,
-		`t.yaml:2: numbers[3]: "call-me" is not valid (digits, with an optional leading +)`,
+		`t.yaml:2: numbers[3]: "call-me" is not valid (digits, with an optional leading +; or a name like followup for a flow Hotline runs on the calls it places)`,
 	}},
 	{"time zone that does not load", head + menuNode + "timezone: Asia/Shanghia\n", []string{
 		`t.yaml:12: timezone: "Asia/Shanghia" is not a known time zone (an IANA zone name like Asia/Shanghai or Europe/London)`,
@@ -220,6 +220,18 @@ var problemCases = []struct {
 		`t.yaml:9: nodes.main.survey.questions[1].into: "a" gets the answer of another question too, on line 9 (give each answer its own variable)`,
 		`t.yaml:11: nodes.q.queue.name: "after sales" is not a usable queue name (use letters, digits, '.', '-' and '_')`,
 		"t.yaml:11: nodes.q.queue.priority: 101 is not from 0 to 100",
+	}},
+	{"complaint", head + "  main:\n    complaint: {category_var: kind, contact_var: number, team: \"after sales\", terminator: x, max_length: 2, thanks: thank}\n" +
+		"  other:\n    complaint: {category: \"quality!\", prompt: menu, next: main}\n", []string{
+		"t.yaml:9: nodes.main.complaint.max_length: 2 is not a duration (give a unit: 2s for seconds)",
+		`t.yaml:9: nodes.main.complaint.terminator: "x" is not a terminator ("#", "*", or none to stop only on silence or max_length)`,
+		`t.yaml:9: nodes.main.complaint.category: is required (the category when the variable is empty or not a category code, like quality)`,
+		`t.yaml:9: nodes.main.complaint.team: "after sales" is not a team name (letters, digits, '-' and '_', like after-sales)`,
+		`t.yaml:9: nodes.main.complaint.next: is required (the ID of the node that comes next)`,
+		`t.yaml:9: nodes.main.complaint.category_var: variable "kind" is never set (variables: caller, dialled, lang)`,
+		`t.yaml:9: nodes.main.complaint.contact_var: variable "number" is never set (variables: caller, dialled, lang)`,
+		`t.yaml:9: nodes.main.complaint.thanks: prompt "thank" is not declared (prompts: menu, silence-hello, silence-bye, louder, quiet-bye, noise-bye, mandarin, handset, anything-else, goodbye, invalid-key, sorry, ...)`,
+		`t.yaml:11: nodes.other.complaint.category: "quality!" is not a category code (letters, digits, '-' and '_', like quality or wrong-item)`,
 	}},
 }
 

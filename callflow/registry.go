@@ -28,6 +28,8 @@ type Registry struct {
 	memory  memoryVersions
 	queues  []string
 	checkQ  bool
+	cats    []string
+	checkC  bool
 
 	mu       sync.RWMutex
 	active   map[string]*Flow    // flow name -> active version
@@ -50,6 +52,17 @@ func (r *Registry) SetQueues(names []string) {
 	r.loading.Lock()
 	defer r.loading.Unlock()
 	r.queues, r.checkQ = slices.Clone(names), true
+}
+
+// SetComplaintCategories makes Load check every complaint node's
+// category against the complaint categories there are: a file with a
+// complaint node naming another is not valid. Without it (or with none:
+// complaints are not configured, and the IVR's wait for them in the
+// journeys), any category is taken.
+func (r *Registry) SetComplaintCategories(codes []string) {
+	r.loading.Lock()
+	defer r.loading.Unlock()
+	r.cats, r.checkC = slices.Clone(codes), len(codes) > 0
 }
 
 // Report says what a [Registry.Load] did.
@@ -96,6 +109,13 @@ func (r *Registry) LoadContext(ctx context.Context, files map[string][]byte) (Re
 		}
 		if r.checkQ {
 			if ps := f.CheckQueues(r.queues); len(ps) > 0 {
+				rep.Problems = append(rep.Problems, ps...)
+				invalid[file] = true
+				continue
+			}
+		}
+		if r.checkC {
+			if ps := f.CheckCategories(r.cats); len(ps) > 0 {
 				rep.Problems = append(rep.Problems, ps...)
 				invalid[file] = true
 				continue

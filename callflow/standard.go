@@ -77,6 +77,12 @@ var standardPrompts = []StandardPrompt{
 	{PromptRecordingNotice, map[string]string{
 		"zh": "您的通话可能会被录音。",
 		"en": "Your call may be recorded."}},
+	{PromptComplaintInvite, map[string]string{
+		"zh": "请在提示音后说出您要投诉的问题,说完请按井号键或挂机。",
+		"en": "Please tell us about your complaint after the tone. When you have finished, press the hash key or hang up."}},
+	{PromptComplaintThanks, map[string]string{
+		"zh": "您的投诉已登记,我们会在24小时内处理并回复您。",
+		"en": "Your complaint has been registered. We will deal with it and reply to you within 24 hours."}},
 	{PromptResumeSorry, map[string]string{
 		"zh": "对不起,让您久等了。",
 		"en": "Sorry to keep you waiting."}},

@@ -31,6 +31,11 @@ const (
 	ActReopen   Action = "reopen"    // resolved, followed up or closed → in progress; the 24 h clock restarts
 	ActHandOff  Action = "hand_off"  // adds a responsible team; the owner stays
 	ActFeedback Action = "feedback"  // the customer's feedback on an open complaint: the 3-day clock starts
+	// ActTake makes its actor the owner of a complaint nobody owns yet (one
+	// the IVR registered): "I own this". Any other step by a person on an
+	// unowned complaint makes that person the owner too (首问负责制); once
+	// owned, the owner never changes, and take by anybody else is refused.
+	ActTake Action = "take"
 	// ActRegister is the first change of every complaint (from "" to
 	// registered); ActWarning and ActBreach are kept by the scan of the
 	// clocks (by SystemActor, the state unchanged, the note naming the
@@ -55,7 +60,7 @@ type Complaint struct {
 	Content     string    `json:"content"`
 	Category    string    `json:"category"` // a complaint category of §5 (a disposition code of kind complaint)
 	Wants       string    `json:"wants"`    // what the caller wants
-	Owner       string    `json:"owner"`    // the registering agent (or user): 首问负责制, never changes
+	Owner       string    `json:"owner"`    // the registering agent (or user), or for one the IVR registered ("" until then) the first who took a step on it: 首问负责制, never changes once set
 	Teams       []string  `json:"teams"`    // responsible teams (hand-offs add)
 	State       State     `json:"state"`
 	Resolution  string    `json:"resolution"`
@@ -64,6 +69,10 @@ type Complaint struct {
 	Warned      bool      `json:"warned"`            // the running clock's warning was sent
 	Breached    bool      `json:"breached"`          // the running clock broke: escalated
 	Changes     []Change  `json:"changes,omitempty"` // Get fills them; List leaves them out
+	// MessageRecording is the recording (package recordings' ID, kind
+	// message) of the caller's voice message, for a complaint the IVR
+	// took down; "" for none.
+	MessageRecording string `json:"message_recording,omitempty"`
 }
 
 // Change is one kept change of a complaint: who, when, what, why.

@@ -30,8 +30,13 @@ type Config struct {
 	Zone *time.Location
 	// Supervisors are told of warnings and breaches, with the owner.
 	Supervisors []string
+	// Messages keeps the voice messages of the complaints the IVR takes
+	// down with the call recordings (nil: they stay on Asterisk, named in
+	// nothing but the call's journey).
+	Messages Messages
 	// ScanBatch is how many of each kind of warning and breach a scan
-	// claims per statement (0: 500).
+	// claims per statement, and how many IVR complaints IngestIVR reads at
+	// once (0: 500).
 	ScanBatch int
 	Clock     clockwork.Clock // nil: the real clock
 	Logger    *slog.Logger    // nil: slog.Default()

@@ -133,22 +133,38 @@ func (s *Service) Register(ctx context.Context, r Registration, owner string) (C
 		return Complaint{}, fmt.Errorf("%w: team is required: category %q has no default team", ErrInvalid, r.Category)
 	}
 	now := s.cfg.Clock.Now().UTC().Truncate(time.Microsecond)
-	rec := Record{Complaint: Complaint{
-		CallID: r.CallID, Hotline: r.Hotline, Source: r.Source, Registered: now,
-		Complainant: r.Complainant, Contact: r.Contact, Content: r.Content, Category: r.Category, Wants: r.Wants,
-		Owner: owner, Teams: []string{team}, State: Registered,
-	}}
-	rec.Resolve = s.start(rec, now, ResolveClock)
-	rec, err := s.cfg.Store.Create(ctx, now.In(s.cfg.Zone).Format("20060102"), rec,
+	rec := s.newRecord(r, owner, team, now)
+	rec, err := s.cfg.Store.Create(ctx, s.day(now), rec,
 		Change{At: now, Actor: owner, Action: ActRegister, To: Registered, Team: team, Due: rec.Resolve.Due})
 	if err != nil {
 		return Complaint{}, err
 	}
+	return s.announce(ctx, rec, team, now)
+}
+
+// newRecord is the record of a registration at registered, its 24 h
+// clock started then.
+func (s *Service) newRecord(r Registration, owner, team string, registered time.Time) Record {
+	rec := Record{Complaint: Complaint{
+		CallID: r.CallID, Hotline: r.Hotline, Source: r.Source, Registered: registered,
+		Complainant: r.Complainant, Contact: r.Contact, Content: r.Content, Category: r.Category, Wants: r.Wants,
+		Owner: owner, Teams: []string{team}, State: Registered,
+	}}
+	rec.Resolve = s.start(rec, registered, ResolveClock)
+	return rec
+}
+
+// day is the day of an ID, in the centre's zone.
+func (s *Service) day(t time.Time) string { return t.In(s.cfg.Zone).Format("20060102") }
+
+// announce tells the responsible team of a stored registration, then
+// marks it notified (see Register).
+func (s *Service) announce(ctx context.Context, rec Record, team string, now time.Time) (Complaint, error) {
 	if err := s.cfg.Notifier.Notify(ctx, s.notice(rec, NoticeRegistered, team, nil, 1, now)); err != nil {
 		s.log.Error("complaints: the registration's notice to the team could not be queued; the complaint stays registered", "complaint", rec.ID, "team", team, "err", err)
 		return rec.show(), nil
 	}
-	rec, _, err = s.cfg.Store.Update(ctx, rec.ID, func(r *Record) (Change, error) {
+	rec, _, err := s.cfg.Store.Update(ctx, rec.ID, func(r *Record) (Change, error) {
 		if r.State != Registered {
 			return Change{}, fmt.Errorf("%w: already %s", ErrStep, r.State)
 		}
@@ -248,7 +264,7 @@ func (s *Service) Act(ctx context.Context, id, actor string, a Action, note, tea
 		for _, t := range rec.Teams {
 			s.send(ctx, s.notice(rec, NoticeReopened, t, nil, ch.Seq, now))
 		}
-		n = ptr(s.notice(rec, NoticeReopened, "", []string{rec.Owner}, ch.Seq, now))
+		n = ptr(s.notice(rec, NoticeReopened, "", s.ownerOrSupervisors(rec), ch.Seq, now))
 	}
 	if n != nil {
 		s.send(ctx, *n)
@@ -272,6 +288,12 @@ func (s *Service) step(r *Record, now time.Time, actor string, a Action, note, t
 		return Change{}, fmt.Errorf("%w: %s complaint %s: %s", ErrStep, a, r.ID, why)
 	}
 	from := func(ok ...State) bool { return slices.Contains(ok, r.State) }
+	owned := r.Owner != ""
+	if !owned && actor != SystemActor {
+		// 首问负责制: the first person to take a step on a complaint nobody
+		// owns (one the IVR registered) owns it from now on, for good.
+		r.Owner = actor
+	}
 	needNote := func(what string) error {
 		if note == "" {
 			return fmt.Errorf("%w: note is required: %s", ErrInvalid, what)
@@ -333,6 +355,19 @@ func (s *Service) step(r *Record, now time.Time, actor string, a Action, note, t
 		}
 		r.Teams = append(slices.Clone(r.Teams), team)
 		ch.Team = team
+	case ActTake:
+		if actor == SystemActor {
+			return refuse("only a person takes a complaint")
+		}
+		if owned {
+			if r.Owner == actor {
+				return refuse("it is yours already")
+			}
+			return refuse("it is owned by " + r.Owner + " (首问负责制: the first who took it owns it)")
+		}
+		if note == "" {
+			ch.Note = "taken: " + actor + " owns it"
+		}
 	case ActFeedback:
 		if from(Closed) {
 			return refuse("it is closed; reopen it")
@@ -345,7 +380,7 @@ func (s *Service) step(r *Record, now time.Time, actor string, a Action, note, t
 			ch.Due = r.Feedback.Due
 		}
 	default:
-		return Change{}, fmt.Errorf("%w: action %q is not one of notify, start, resolve, follow_up, close, reopen, hand_off, feedback", ErrInvalid, a)
+		return Change{}, fmt.Errorf("%w: action %q is not one of notify, start, resolve, follow_up, close, reopen, hand_off, feedback, take", ErrInvalid, a)
 	}
 	ch.To = r.State
 	return ch, nil
@@ -384,7 +419,10 @@ func (s *Service) dueNotice(d Due, now time.Time) Notice {
 	if d.Clock == FeedbackClock {
 		c, what = r.Feedback, "3 日反馈答复时限"
 	}
-	to := append([]string{r.Owner}, s.cfg.Supervisors...)
+	to := s.cfg.Supervisors
+	if r.Owner != "" {
+		to = append([]string{r.Owner}, to...)
+	} // unowned (registered by the IVR, nobody took it yet): the supervisors alone
 	n := Notice{
 		ID:   fmt.Sprintf("%s/%s/%s/%s", r.ID, d.Kind, d.Clock, c.Due.UTC().Format(time.RFC3339)),
 		Kind: d.Kind, ComplaintID: r.ID, To: to, At: now, Due: c.Due,
@@ -413,7 +451,12 @@ func body(r Record) string {
 	line("类别 Category", r.Category)
 	line("内容 Content", r.Content)
 	line("诉求 Wants", r.Wants)
-	line("首问负责人 Owner", r.Owner)
+	owner := r.Owner
+	if owner == "" {
+		owner = "（待认领 nobody yet）"
+	}
+	line("首问负责人 Owner", owner)
+	line("语音留言 Voice message", r.MessageRecording)
 	line("责任部门 Teams", strings.Join(r.Teams, ", "))
 	line("状态 State", string(r.State))
 	if r.Resolve.Running() {
@@ -452,12 +495,21 @@ func (s *Service) Scan(ctx context.Context) (int, error) {
 	}
 }
 
-// Run scans now and every period until ctx ends; a failed scan is logged
-// and the next one tries again.
+// Run registers the IVR's new complaints (IngestIVR) and scans the
+// clocks (Scan) now and every period until ctx ends; a failed pass is
+// logged and the next one tries again.
 func (s *Service) Run(ctx context.Context, period time.Duration) error {
 	tick := s.cfg.Clock.NewTicker(period)
 	defer tick.Stop()
 	for {
+		if n, err := s.IngestIVR(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			s.log.Error("complaints: registering the IVR's complaints failed", "err", err, "registered", n)
+		} else if n > 0 {
+			s.log.Info("complaints: the IVR's complaints registered", "count", n)
+		}
 		if n, err := s.Scan(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil

@@ -54,6 +54,7 @@ type call struct {
 	path        []string // nodes visited, for the agent's whisper
 	digits      []typed  // keys pressed and not yet consumed (type-ahead)
 	pbSeq       int
+	complaints  int            // complaint nodes run, naming their recordings
 	owned       []string       // playback ids and recording names routed here (Engine.own)
 	stops       sync.WaitGroup // barge-in stops still being sent (stopBarged)
 	journey     Journey

@@ -123,6 +123,8 @@ func (c *call) runNode(ctx context.Context, n *callflow.Node) (next string, err 
 		return c.runLookup(ctx, n)
 	case callflow.KindMessage:
 		return c.runMessage(ctx, n)
+	case callflow.KindComplaint:
+		return c.runComplaint(ctx, n)
 	case callflow.KindQueue:
 		return c.backInIVR(ctx)(c.runQueue(ctx, n))
 	case callflow.KindTransfer:

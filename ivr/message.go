@@ -28,33 +28,11 @@ var errNoMessage = errors.New("no message was recorded")
 func (c *call) runMessage(ctx context.Context, n *callflow.Node) (string, error) {
 	m := n.Message
 	c.served = false // the caller wants a person after all
-	if err := c.playPrompts(ctx, n.ID, []string{m.Prompt}, false); err != nil {
-		return "", err
-	}
-	if m.Beep {
-		// Hotline's own beep (callflow.PromptBeep, shipped with the
-		// prompts), then a recording without Asterisk's: Asterisk has no
-		// beep sound unless its sound packages are installed, and a
-		// recording asked with beep=true then ends at once, empty.
-		if err := c.playPrompts(ctx, n.ID, []string{callflow.PromptBeep}, false); err != nil {
-			return "", err
-		}
-	}
 	name := "message-" + c.id
 	c.e.own(name, c)
 	defer c.e.disown(name, c)
-	terminate := m.Terminator
-	if terminate == "" {
-		terminate = "none"
-	}
-	err := c.e.cfg.Media.Record(ctx, c.id, name, ari.RecordingOptions{
-		Format: "wav", MaxDuration: m.MaxLength, MaxSilence: m.MaxSilence, Beep: false, Exists: "overwrite", Terminate: terminate,
-	})
-	if err != nil {
-		if c.gone {
-			return "", errHungUp
-		}
-		return "", fmt.Errorf("recording a message: %w", err)
+	if err := c.startVoice(ctx, n.ID, name, voice{m.Prompt, m.Beep, m.MaxLength, m.MaxSilence, m.Terminator}); err != nil {
+		return "", err
 	}
 	c.journey.Outcome = OutcomeMessage
 	secs, err := c.awaitRecording(ctx, name, m.MaxLength)
@@ -78,6 +56,48 @@ func (c *call) runMessage(ctx context.Context, n *callflow.Node) (string, error)
 	c.note(EventMessage, n.ID, detail)
 	c.digits = c.digits[:0] // the terminator
 	return m.Next, nil
+}
+
+// voice is how a voice message is recorded: the prompt inviting the
+// caller, whether Hotline's beep follows it, and the recording's limits.
+type voice struct {
+	prompt                string
+	beep                  bool
+	maxLength, maxSilence time.Duration
+	terminator            string // "" for none
+}
+
+// startVoice invites the caller to speak and starts the recording name
+// (which the caller owns already, so that its events come to it): the
+// prompt, Hotline's beep if asked, then the recording. The message and
+// complaint nodes record this way; awaitRecording waits for the end.
+func (c *call) startVoice(ctx context.Context, node, name string, v voice) error {
+	if err := c.playPrompts(ctx, node, []string{v.prompt}, false); err != nil {
+		return err
+	}
+	if v.beep {
+		// Hotline's own beep (callflow.PromptBeep, shipped with the
+		// prompts), then a recording without Asterisk's: Asterisk has no
+		// beep sound unless its sound packages are installed, and a
+		// recording asked with beep=true then ends at once, empty.
+		if err := c.playPrompts(ctx, node, []string{callflow.PromptBeep}, false); err != nil {
+			return err
+		}
+	}
+	terminate := v.terminator
+	if terminate == "" {
+		terminate = "none"
+	}
+	err := c.e.cfg.Media.Record(ctx, c.id, name, ari.RecordingOptions{
+		Format: "wav", MaxDuration: v.maxLength, MaxSilence: v.maxSilence, Beep: false, Exists: "overwrite", Terminate: terminate,
+	})
+	if err != nil {
+		if c.gone {
+			return errHungUp
+		}
+		return fmt.Errorf("recording a message: %w", err)
+	}
+	return nil
 }
 
 // awaitRecording waits for the end of the recording name and returns its

@@ -15,6 +15,9 @@ type Kind string
 const (
 	Conversation Kind = "conversation" // from the first agent connected to the last party leaving
 	IVR          Kind = "ivr"          // from answer to leaving the IVR
+	// Message is a voice message the caller left in the IVR (a complaint
+	// node's): one mono file, the caller's voice ([Mono]).
+	Message Kind = "message"
 )
 
 // MaxAgentLead bounds Job.AgentLead (the table's check).
@@ -50,6 +53,10 @@ const (
 	Split Layout = "split"
 	// Stereo: one stereo file, customer left and agent right.
 	Stereo Layout = "stereo"
+	// Mono: one mono file, the caller's voice alone (a voice message); it
+	// is stored as the others are, in the stereo WAV, the caller left and
+	// the right silent, so that it plays and draws like any recording.
+	Mono Layout = "mono"
 )
 
 // Job is a finished recording: what the capture side hands the pipeline
@@ -62,10 +69,12 @@ type Job struct {
 	ID     string
 	CallID string // the call it recorded (calls.id)
 	// Customer and Agent are the names of Asterisk's stored recordings of
-	// the two sides (Split); or Stereo names one stereo file. Exactly one
-	// of the two forms.
+	// the two sides (Split); or Stereo names one stereo file; or Mono one
+	// mono file, a voice message's (Kind Message). Exactly one of the
+	// three forms.
 	Customer, Agent string
 	Stereo          string
+	Mono            string
 	// Start and End bound the recorded conversation; Duration is how long
 	// the audio must be (zero: End - Start).
 	Start, End time.Time
@@ -104,19 +113,26 @@ type Job struct {
 	BlobKey   string // set with Stored
 }
 
-// Layout is the job's layout: Stereo when it names a stereo file.
+// Layout is the job's layout: Stereo when it names a stereo file, Mono
+// when it names a mono file.
 func (j Job) Layout() Layout {
-	if j.Stereo != "" {
+	switch {
+	case j.Stereo != "":
 		return Stereo
+	case j.Mono != "":
+		return Mono
 	}
 	return Split
 }
 
 // Sources are the Asterisk stored recordings the job takes: customer and
-// agent, or the stereo file.
+// agent, or the stereo file, or the mono file.
 func (j Job) Sources() []string {
-	if j.Stereo != "" {
+	switch {
+	case j.Stereo != "":
 		return []string{j.Stereo}
+	case j.Mono != "":
+		return []string{j.Mono}
 	}
 	return []string{j.Customer, j.Agent}
 }
@@ -124,10 +140,12 @@ func (j Job) Sources() []string {
 // SetSources sets the sources from a layout and names, as Sources gives
 // them (for stores reading a job back).
 func (j *Job) SetSources(l Layout, names []string) {
-	j.Customer, j.Agent, j.Stereo = "", "", ""
+	j.Customer, j.Agent, j.Stereo, j.Mono = "", "", "", ""
 	switch {
 	case l == Stereo && len(names) == 1:
 		j.Stereo = names[0]
+	case l == Mono && len(names) == 1:
+		j.Mono = names[0]
 	case len(names) == 2:
 		j.Customer, j.Agent = names[0], names[1]
 	}
@@ -166,11 +184,20 @@ func (j Job) Check() error {
 	if j.CallID == "" {
 		problems = append(problems, "it has no call ID")
 	}
+	forms := 0
+	for _, given := range []bool{j.Customer != "" || j.Agent != "", j.Stereo != "", j.Mono != ""} {
+		if given {
+			forms++
+		}
+	}
 	switch {
-	case j.Stereo != "" && (j.Customer != "" || j.Agent != ""):
-		problems = append(problems, "it names both a stereo file and customer/agent files; give one or the other")
-	case j.Stereo == "" && (j.Customer == "" || j.Agent == ""):
-		problems = append(problems, "it needs both the customer's and the agent's stored recording, or one stereo file")
+	case forms > 1:
+		problems = append(problems, "it names both a stereo file and customer/agent files, or a mono file with either; give one form")
+	case j.Stereo == "" && j.Mono == "" && (j.Customer == "" || j.Agent == ""):
+		problems = append(problems, "it needs both the customer's and the agent's stored recording, or one stereo file, or one mono file")
+	}
+	if (j.Kind == Message) != (j.Mono != "") && forms == 1 {
+		problems = append(problems, "a voice message (kind message) is one mono file, and a mono file is a voice message")
 	}
 	for _, n := range j.Sources() {
 		if n != "" && (!storedName.MatchString(n) || strings.Contains(n, "..")) {
@@ -186,15 +213,15 @@ func (j Job) Check() error {
 		problems = append(problems, fmt.Sprintf("duration %s is negative", j.Duration))
 	}
 	switch j.Kind {
-	case "", Conversation, IVR:
+	case "", Conversation, IVR, Message:
 	default:
-		problems = append(problems, fmt.Sprintf("kind %q is neither %q nor %q", j.Kind, Conversation, IVR))
+		problems = append(problems, fmt.Sprintf("kind %q is not %q, %q or %q", j.Kind, Conversation, IVR, Message))
 	}
 	if j.AgentLead.Abs() > MaxAgentLead {
 		problems = append(problems, fmt.Sprintf("agent side lead %s is beyond %s", j.AgentLead, MaxAgentLead))
 	}
-	if j.AgentLead != 0 && j.Stereo != "" {
-		problems = append(problems, "a stereo file has no side lead")
+	if j.AgentLead != 0 && (j.Stereo != "" || j.Mono != "") {
+		problems = append(problems, "a stereo or mono file has no side lead")
 	}
 	for _, m := range j.Markers {
 		if err := m.Check(); err != nil {

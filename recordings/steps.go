@@ -127,6 +127,26 @@ func (p *Pipeline) download(ctx context.Context, j Job) (wav []byte, frames int,
 	bad := func(err error) error {
 		return fmt.Errorf("%w: recording %q: %v", ErrBadRecording, j.ID, err)
 	}
+	if j.Layout() == Mono {
+		// A voice message is as long as the caller spoke: its span is
+		// known to the second at best (or not at all when the caller hung
+		// up unseen), so only an empty file is refused.
+		b, err := p.cfg.Originals.Download(ctx, j.Mono)
+		if err != nil {
+			return nil, 0, err
+		}
+		voice, err := monoPCM(j.Mono, b)
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(voice) < 2 {
+			return nil, 0, fmt.Errorf("%w: stored recording %q of recording %q is empty", ErrBadRecording, j.Mono, j.ID)
+		}
+		if wav, err = interleave(voice, nil); err != nil {
+			return nil, 0, bad(err)
+		}
+		return wav, (len(wav) - stereoHeaderSize) / stereoFrameBytes, nil
+	}
 	if j.Layout() == Stereo {
 		b, err := p.cfg.Originals.Download(ctx, j.Stereo)
 		if err != nil {

@@ -33,7 +33,7 @@ var _ complaints.Store = (*Complaints)(nil)
 const complaintCols = `id, call_id, hotline, source, registered_at, complainant, contact, content, category, wants,
 	owner, teams, state, resolution,
 	resolve_due, resolve_warn_at, resolve_warned, resolve_breached,
-	feedback_due, feedback_warn_at, feedback_warned, feedback_breached`
+	feedback_due, feedback_warn_at, feedback_warned, feedback_breached, message_recording`
 
 func scanComplaint(row pgx.Row) (complaints.Record, error) {
 	var r complaints.Record
@@ -41,7 +41,7 @@ func scanComplaint(row pgx.Row) (complaints.Record, error) {
 	err := row.Scan(&r.ID, &r.CallID, &r.Hotline, &r.Source, &r.Registered, &r.Complainant, &r.Contact, &r.Content, &r.Category, &r.Wants,
 		&r.Owner, &r.Teams, &r.State, &r.Resolution,
 		&rd, &rw, &r.Resolve.Warned, &r.Resolve.Breached,
-		&fd, &fw, &r.Feedback.Warned, &r.Feedback.Breached)
+		&fd, &fw, &r.Feedback.Warned, &r.Feedback.Breached, &r.MessageRecording)
 	r.Resolve.Due, r.Resolve.WarnAt, r.Feedback.Due, r.Feedback.WarnAt = deref(rd), deref(rw), deref(fd), deref(fw)
 	return r, err
 }
@@ -65,6 +65,21 @@ func nullTime(t time.Time) *time.Time {
 // ID: "C", the day, "-", the day's next number (six digits at least).
 func (s *Complaints) Create(ctx context.Context, day string, r complaints.Record, first complaints.Change) (complaints.Record, error) {
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		var err error
+		r, err = createComplaint(ctx, tx, day, r, first, nil)
+		return err
+	})
+	if err != nil {
+		return complaints.Record{}, fmt.Errorf("storing a complaint: %w", err)
+	}
+	return r, nil
+}
+
+// createComplaint numbers r in day and stores it with its first change;
+// ivrEvent is the call event an IVR complaint is registered from (nil:
+// none).
+func createComplaint(ctx context.Context, tx pgx.Tx, day string, r complaints.Record, first complaints.Change, ivrEvent *int) (complaints.Record, error) {
+	err := func() error {
 		var n int
 		if err := tx.QueryRow(ctx, `
 			INSERT INTO complaint_days (day, last) VALUES ($1, 1)
@@ -74,21 +89,19 @@ func (s *Complaints) Create(ctx context.Context, day string, r complaints.Record
 		}
 		r.ID = fmt.Sprintf("C%s-%06d", day, n)
 		if _, err := tx.Exec(ctx, `
-			INSERT INTO complaints (`+complaintCols+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
+			INSERT INTO complaints (`+complaintCols+`, ivr_event)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
 			r.ID, r.CallID, r.Hotline, r.Source, r.Registered, r.Complainant, r.Contact, r.Content, r.Category, r.Wants,
 			r.Owner, r.Teams, r.State, r.Resolution,
 			nullTime(r.Resolve.Due), nullTime(r.Resolve.WarnAt), r.Resolve.Warned, r.Resolve.Breached,
-			nullTime(r.Feedback.Due), nullTime(r.Feedback.WarnAt), r.Feedback.Warned, r.Feedback.Breached); err != nil {
+			nullTime(r.Feedback.Due), nullTime(r.Feedback.WarnAt), r.Feedback.Warned, r.Feedback.Breached,
+			r.MessageRecording, ivrEvent); err != nil {
 			return err
 		}
 		first.Seq = 1
 		return insertChange(ctx, tx, r.ID, first)
-	})
-	if err != nil {
-		return complaints.Record{}, fmt.Errorf("storing a complaint: %w", err)
-	}
-	return r, nil
+	}()
+	return r, err
 }
 
 func insertChange(ctx context.Context, tx pgx.Tx, id string, c complaints.Change) error {
@@ -194,6 +207,8 @@ func (s *Complaints) List(ctx context.Context, f complaints.Filter, now time.Tim
 
 // Update applies step to the complaint locked FOR UPDATE, stores the
 // result and the change step returns, numbered next, in one transaction.
+// The owner is stored only while the complaint has none: once set it
+// never changes, whatever step says (首问负责制).
 func (s *Complaints) Update(ctx context.Context, id string, step func(*complaints.Record) (complaints.Change, error)) (complaints.Record, complaints.Change, error) {
 	var r complaints.Record
 	var ch complaints.Change
@@ -212,11 +227,13 @@ func (s *Complaints) Update(ctx context.Context, id string, step func(*complaint
 		if _, err := tx.Exec(ctx, `
 			UPDATE complaints SET teams = $2, state = $3, resolution = $4,
 				resolve_due = $5, resolve_warn_at = $6, resolve_warned = $7, resolve_breached = $8,
-				feedback_due = $9, feedback_warn_at = $10, feedback_warned = $11, feedback_breached = $12
+				feedback_due = $9, feedback_warn_at = $10, feedback_warned = $11, feedback_breached = $12,
+				owner = CASE WHEN owner = '' THEN $13 ELSE owner END
 			WHERE id = $1`,
 			id, r.Teams, r.State, r.Resolution,
 			nullTime(r.Resolve.Due), nullTime(r.Resolve.WarnAt), r.Resolve.Warned, r.Resolve.Breached,
-			nullTime(r.Feedback.Due), nullTime(r.Feedback.WarnAt), r.Feedback.Warned, r.Feedback.Breached); err != nil {
+			nullTime(r.Feedback.Due), nullTime(r.Feedback.WarnAt), r.Feedback.Warned, r.Feedback.Breached,
+			r.Owner); err != nil {
 			return fmt.Errorf("updating complaint %q: %w", id, err)
 		}
 		if err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM complaint_changes WHERE complaint_id = $1`, id).Scan(&ch.Seq); err != nil {

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -55,8 +57,8 @@ func dirFlows(dir string) flowFiles {
 }
 
 // newFlowRegistry returns the registry serve loads the flows into: it
-// knows the configured queues, so that a flow naming another is not
-// loaded, and numbers versions with versions (nil: in memory, from 1 at
+// knows the configured queues and complaint categories, so that a flow
+// naming another is not loaded, and numbers versions with versions (nil: in memory, from 1 at
 // every start).
 func newFlowRegistry(cfg config.Config, versions callflow.VersionStore) *callflow.Registry {
 	reg := &callflow.Registry{}
@@ -65,6 +67,9 @@ func newFlowRegistry(cfg config.Config, versions callflow.VersionStore) *callflo
 		names[i] = q.Name
 	}
 	reg.SetQueues(names)
+	// A complaint node's category must be a configured one (when the
+	// complaints are: else its complaints wait in the journeys).
+	reg.SetComplaintCategories(slices.Sorted(maps.Keys(cfg.ComplaintCategories())))
 	if versions != nil {
 		reg.SetVersions(versions)
 	}

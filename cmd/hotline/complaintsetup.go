@@ -26,8 +26,9 @@ type complaintParts struct {
 // recordings use: nil without a database, or without a category (no
 // disposition of kind complaint). The notices are queued in the outbox
 // and delivered by the notifier; each also tells the console that live()
-// returns (nil: none yet), so that its pages update.
-func openComplaints(cfg config.Config, rec records, live func() *console.Server, clock clockwork.Clock, log *slog.Logger) (*complaintParts, error) {
+// returns (nil: none yet), so that its pages update. msgs keeps the voice
+// messages of the IVR's complaints (nil: none kept).
+func openComplaints(cfg config.Config, rec records, msgs complaints.Messages, live func() *console.Server, clock clockwork.Clock, log *slog.Logger) (*complaintParts, error) {
 	if rec.complaints == nil {
 		log.Warn("DATABASE_URL is not set: no complaints (the console's complaint pages and API answer 503)")
 		return nil, nil
@@ -63,7 +64,8 @@ func openComplaints(cfg config.Config, rec records, live func() *console.Server,
 	svc, err := complaints.New(complaints.Config{
 		Store: rec.complaints, Notifier: liveNotices{outbox: n, live: live},
 		Categories: cats, Hours: cfg.ComplaintHours(), Zone: cfg.Location(), Supervisors: c.Supervisors,
-		Clock: clock, Logger: log.With("component", "complaints"),
+		Messages: msgs, Clock: clock,
+		Logger: log.With("component", "complaints"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("complaints: %w", err)

@@ -302,7 +302,7 @@ var demoPaths = []demoPath{
 		{zh("demo/main-menu"), press("0")}, {"moh:default", nil},
 	}, survey...)},
 	{name: "a complaint taken by the complaints queue", steps: append([]demoStep{
-		{zh("demo/main-menu"), press("3")}, {zh("demo/complaint"), nil}, {"moh:default", nil},
+		{zh("demo/main-menu"), press("3")}, {zh("demo/complaint-menu"), press("1")}, {zh("demo/complaint"), nil}, {"moh:default", nil},
 	}, survey...)},
 	{name: "a VIP caller served first", from: "13800000001", steps: append([]demoStep{
 		{zh("demo/vip-welcome"), nil}, {"moh:default", nil},

@@ -64,7 +64,7 @@ func TestFirstRunAsTheREADMESays(t *testing.T) {
 	write(t, cfg, text)
 
 	// ./hotline config check hotline.yaml
-	command([]string{"config", "check", cfg}, 0, cfg+": ok (flows of cmd/hotline/flows: smart-home)")
+	command([]string{"config", "check", cfg}, 0, cfg+": ok (flows of cmd/hotline/flows: followup, smart-home)")
 
 	// HOTLINE_ARI_PASSWORD=... ./hotline serve --config hotline.yaml
 	logs := newLogLines()

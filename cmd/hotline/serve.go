@@ -176,7 +176,7 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 	// moment (attachCalls makes a new one), so that its pages update; the
 	// notices come once attachCalls is done (the scan starts after it,
 	// the API is served after it).
-	cmp, err := openComplaints(cfg, rec, func() *console.Server { return s.console }, e.clock, log)
+	cmp, err := openComplaints(cfg, rec, complaintMessages(recParts), func() *console.Server { return s.console }, e.clock, log)
 	if err != nil {
 		return err
 	}
