@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -9,6 +10,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/console"
@@ -53,15 +56,32 @@ type served struct {
 // s.emu.AddEndpoint before callers dial.
 func serveOnEmulator(t *testing.T, ctx context.Context, cfg config.Config, edit func(*aritest.Server)) *served {
 	t.Helper()
+	return serveWith(t, ctx, cfg, serveOptions{edit: edit})
+}
+
+// serveOptions are what some tests change of serveOnEmulator's server.
+type serveOptions struct {
+	edit     func(*aritest.Server)
+	clock    clockwork.Clock   // the complaints' and follow-ups' (nil: real)
+	flows    map[string]string // more flow files by name, beside support.yaml
+	instance string            // "" : test
+}
+
+// serveWith is serveOnEmulator with options.
+func serveWith(t *testing.T, ctx context.Context, cfg config.Config, o serveOptions) *served {
+	t.Helper()
 	emu := startEmulator(t)
-	if edit != nil {
-		edit(emu)
+	if o.edit != nil {
+		o.edit(emu)
 	}
 	flowDir := t.TempDir()
 	write(t, filepath.Join(flowDir, "support.yaml"), fmt.Sprintf(supportFlow, ""))
+	for name, text := range o.flows {
+		write(t, filepath.Join(flowDir, name), text)
+	}
 	cfg.ARI.URL, cfg.ARI.Username, cfg.ARI.Password = emu.URL(), "hotline", "secret"
 	cfg.Database.SpoolDir = t.TempDir()
-	cfg.Instance.Name = "test"
+	cfg.Instance.Name = cmp.Or(o.instance, "test")
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -72,7 +92,7 @@ func serveOnEmulator(t *testing.T, ctx context.Context, cfg config.Config, edit 
 	runCtx, stop := context.WithCancel(ctx)
 	s.stop = stop
 	go func() {
-		s.done <- runServer(runCtx, &env{stdout: io.Discard, stderr: s.logs, getenv: func(string) string { return "" }},
+		s.done <- runServer(runCtx, &env{stdout: io.Discard, stderr: s.logs, getenv: func(string) string { return "" }, clock: o.clock},
 			cfg, ln, dirFlows(flowDir), "mode", "test", nil)
 	}()
 	t.Cleanup(func() {

@@ -582,24 +582,25 @@ func (s *Service) trigger(ctx context.Context, now time.Time) error {
 	}
 	for _, t := range made {
 		s.log.Info("follow-up task made", "followup", t.ID, "reason", t.Reason, "mode", t.Mode, "complaint", t.ComplaintID)
-		if t.Mode == Preview {
-			if t.Reason == ForComplaint && t.Agent == "" && t.Team == "" {
-				if _, err := s.cfg.Store.Update(ctx, t.ID, func(t *Task, _ *Lease) error { s.offer(ctx, t); return nil }); err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		if next := p.Hours.Next(t.NotBefore); !next.Equal(t.NotBefore) {
-			if _, err := s.cfg.Store.Update(ctx, t.ID, func(t *Task, _ *Lease) error {
-				if t.State == Pending {
-					t.NotBefore = next
-				}
-				return nil
-			}); err != nil {
-				return err
+		var err error
+		switch {
+		case t.Mode == Preview && t.Reason == ForComplaint && t.Agent == "" && t.Team == "":
+			t, err = s.cfg.Store.Update(ctx, t.ID, func(t *Task, _ *Lease) error { s.offer(ctx, t); return nil })
+		case t.Mode == Preview:
+		default:
+			if next := p.Hours.Next(t.NotBefore); !next.Equal(t.NotBefore) {
+				t, err = s.cfg.Store.Update(ctx, t.ID, func(t *Task, _ *Lease) error {
+					if t.State == Pending {
+						t.NotBefore = next
+					}
+					return nil
+				})
 			}
 		}
+		if err != nil {
+			return err
+		}
+		s.changed(t) // the console shows the new task
 	}
 	return nil
 }
