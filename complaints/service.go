@@ -517,6 +517,8 @@ func (s *Service) Run(ctx context.Context, period time.Duration) error {
 			s.log.Error("complaints: the clocks' scan failed", "err", err)
 		} else if n > 0 {
 			s.log.Info("complaints: warnings and breaches sent", "count", n)
+		} else {
+			s.log.Debug("complaints: the clocks were scanned; nothing was due")
 		}
 		select {
 		case <-ctx.Done():

@@ -256,3 +256,105 @@ func TestServeFollowUpVisit(t *testing.T) {
 	}
 	t.Logf("complaint %s: %v; follow-up %s dialled at %v, %+v", c.ID, steps, task.ID, task.Tries[0].Started.In(shanghai), *r)
 }
+
+// scanned is the log line of each scan of the complaints' clocks (the
+// debug one when nothing was due, the info one when notices went out).
+var scanLines = []string{`"msg":"complaints: the clocks were scanned; nothing was due"`, `"msg":"complaints: warnings and breaches sent"`}
+
+func (s *served) scans() int {
+	n := 0
+	for _, l := range scanLines {
+		n += strings.Count(s.logs.String(), l)
+	}
+	return n
+}
+
+// waitScans waits until s has scanned the clocks n times.
+func (s *served) waitScans(t *testing.T, ctx context.Context, n int) {
+	t.Helper()
+	for s.scans() < n {
+		s.logs.mu.Lock()
+		changed := s.logs.changed
+		s.logs.mu.Unlock()
+		if s.scans() >= n {
+			return
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			t.Fatalf("waiting for scan %d of the complaints' clocks: %v (%d so far)", n, ctx.Err(), s.scans())
+		}
+	}
+}
+
+// TestServeBreachEscalatedOnceByTwoInstances: two instances of serve, each
+// on its own Asterisk, share one database and one (injected) clock. A
+// complaint registered on the first is not resolved: when the clock
+// passes 20 h, then 24 h, its warning and its breach's escalation each
+// reach the team's webhook exactly once, and its history keeps one
+// warning and one breach, although both instances scanned the clocks
+// after each deadline (and once more after that).
+func TestServeBreachEscalatedOnceByTwoInstances(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	hook := newNoticeHook(t)
+	cfg := followupCentre(t, hook.URL)
+	cfg.Database.URL = pgtest.New(t)
+	cfg.Log.Level = "debug"
+	cfg.Followup.After.Complaints = "off"
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 12, 7, 10, 0, 0, 0, shanghai))
+	a := serveWith(t, ctx, cfg, serveOptions{clock: clock, instance: "a"})
+	b := serveWith(t, ctx, cfg, serveOptions{clock: clock, instance: "b"})
+	both := []*served{a, b}
+	for _, s := range both {
+		s.waitScans(t, ctx, 1)
+	}
+
+	wang := a.login("wang", "pw")
+	var c console.ComplaintView
+	a.api.do(http.StatusCreated, "POST", "/api/complaints", wang, console.ComplaintRequest{
+		Hotline: "4008009999", Complainant: "李女士", Contact: "13900139000", Content: "安装师傅态度恶劣", Category: "technician-attitude", Wants: "道歉并重新安装",
+	}, &c)
+	if want := time.Date(2026, 12, 8, 10, 0, 0, 0, shanghai); !c.ResolveDue.Equal(want) {
+		t.Fatalf("due %v, want %v (24 h)", c.ResolveDue, want)
+	}
+	// Each deadline passed, then every instance scans twice: the second
+	// scan of each began after the clock moved.
+	pass := func(to time.Time, kind string) {
+		t.Helper()
+		clock.Advance(to.Sub(clock.Now()))
+		for key := ""; key != kind+" "+c.ID; {
+			select {
+			case key = <-hook.got:
+			case <-ctx.Done():
+				t.Fatalf("no %s reached the webhook", kind)
+			}
+		}
+		for round := range 2 {
+			counts := []int{a.scans(), b.scans()}
+			if round > 0 {
+				clock.Advance(time.Minute)
+			}
+			for i, s := range both {
+				s.waitScans(t, ctx, counts[i]+1)
+			}
+		}
+	}
+	pass(time.Date(2026, 12, 8, 6, 1, 0, 0, shanghai), "warning")
+	pass(time.Date(2026, 12, 8, 10, 1, 0, 0, shanghai), "breach")
+	for _, kind := range []string{"warning", "breach"} {
+		if n := hook.n(kind + " " + c.ID); n != 1 {
+			t.Errorf("%d %s notices of %s reached the webhook, want 1", n, kind, c.ID)
+		}
+	}
+	var got console.ComplaintView
+	b.api.do(http.StatusOK, "GET", "/api/complaints/"+c.ID, b.login("wang", "pw"), nil, &got)
+	count := map[complaints.Action]int{}
+	for _, ch := range got.Changes {
+		count[ch.Action]++
+	}
+	if count[complaints.ActWarning] != 1 || count[complaints.ActBreach] != 1 || !got.Breached {
+		t.Errorf("history %v (breached %v), want one warning and one breach", count, got.Breached)
+	}
+	t.Logf("instance a scanned %d times, b %d; webhook: %v", a.scans(), b.scans(), hook.count)
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -20,12 +21,23 @@ const ariIdleConns = 512
 // It also keeps enough idle connections to Asterisk for every call to find
 // one: the default of 2 per host makes a busy server open and close a TCP
 // connection for most of its REST calls.
+//
+// A process installs it once, with the first server's timeout (a process
+// runs one server; tests that run two in one process give both the same).
 func installHTTPTimeouts(timeout time.Duration) {
+	installTimeouts.Do(func() { http.DefaultTransport = timeoutTransport(timeout) })
+}
+
+var installTimeouts sync.Once
+
+// timeoutTransport is http.DefaultTransport's clone that
+// installHTTPTimeouts installs.
+func timeoutTransport(timeout time.Duration) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = ariIdleConns
 	t.MaxIdleConnsPerHost = ariIdleConns
 	t.DialContext = (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext
 	t.TLSHandshakeTimeout = timeout
 	t.ResponseHeaderTimeout = timeout
-	http.DefaultTransport = t
+	return t
 }

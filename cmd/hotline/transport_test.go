@@ -23,7 +23,7 @@ func TestInstallHTTPTimeoutsBoundsARIRESTCalls(t *testing.T) {
 
 	saved := http.DefaultTransport
 	defer func() { http.DefaultTransport = saved }()
-	installHTTPTimeouts(100 * time.Millisecond)
+	http.DefaultTransport = timeoutTransport(100 * time.Millisecond)
 
 	rest := ivr.NewRESTClient(ivr.ConnConfig{URL: stalled.URL + "/ari", Username: "hotline", Password: "secret", Application: "hotline"})
 	result := make(chan error, 1)
