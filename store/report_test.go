@@ -450,10 +450,10 @@ func TestReportDefaults(t *testing.T) {
 		q    store.ReportQuery
 		want store.ReportQuery
 	}{
-		{"zero", store.ReportQuery{From: reportFrom, To: reportTo},
-			store.ReportQuery{From: reportFrom, To: reportTo, Location: time.UTC, ServiceLevel: 20 * time.Second, ShortAbandon: 5 * time.Second, FCRWindow: 7 * 24 * time.Hour}},
-		{"set", store.ReportQuery{From: reportFrom, To: reportTo, Location: shanghai, ServiceLevel: time.Minute, ShortAbandon: -time.Second, FCRWindow: time.Hour, GroupBy: "agent", Agent: "1001"},
-			store.ReportQuery{From: reportFrom, To: reportTo, Location: shanghai, ServiceLevel: time.Minute, ShortAbandon: store.NoShortAbandon, FCRWindow: time.Hour, GroupBy: "agent", Agent: "1001"}},
+		{"zero", store.ReportQuery{From: reportFrom, To: reportTo, Now: reportTo},
+			store.ReportQuery{From: reportFrom, To: reportTo, Location: time.UTC, ServiceLevel: 20 * time.Second, ShortAbandon: 5 * time.Second, FCRWindow: 7 * 24 * time.Hour, Now: reportTo}},
+		{"set", store.ReportQuery{From: reportFrom, To: reportTo, Location: shanghai, ServiceLevel: time.Minute, ShortAbandon: -time.Second, FCRWindow: time.Hour, GroupBy: "agent", Agent: "1001", Now: reportTo},
+			store.ReportQuery{From: reportFrom, To: reportTo, Location: shanghai, ServiceLevel: time.Minute, ShortAbandon: store.NoShortAbandon, FCRWindow: time.Hour, GroupBy: "agent", Agent: "1001", Now: reportTo}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -466,6 +466,17 @@ func TestReportDefaults(t *testing.T) {
 			}
 		})
 	}
+	// Without Now, the report is made now.
+	t.Run("now", func(t *testing.T) {
+		before := time.Now()
+		got, err := store.Report(t.Context(), db, store.ReportQuery{From: reportFrom, To: reportTo})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Query.Now.Before(before) || got.Query.Now.After(time.Now()) {
+			t.Errorf("now: got %v, want the time of the report", got.Query.Now)
+		}
+	})
 }
 
 // TestReportBadQuery needs no database: a query that cannot run is refused

@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 )
 
 // env is what a command may touch of the outside world.
@@ -22,6 +23,7 @@ type env struct {
 	stdin          io.Reader // nil reads as empty
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	now            func() time.Time // nil: time.Now (the complaints report's clocks are compared with it)
 }
 
 // command is one subcommand.
