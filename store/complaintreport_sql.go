@@ -27,7 +27,9 @@ const periodKeys = `ARRAY[width_bucket(c.registered_at, $9::timestamptz[])::text
 
 // complaintFiguresSQL computes ComplaintRow's figures (its comments
 // define them) per key and in total (the row where the first column is
-// true). changes are the picked complaints' changes, each with the
+// true). changes are the picked complaints' changes (read complaint by
+// complaint through the primary key: a month's, not the whole history),
+// each with the
 // numbers of the next resolution (next_resolve) and of the next answer to
 // feedback (next_answer: resolution, follow-up or closing) after it, and
 // whether its complaint was ever reopened. facts has a row per complaint (kind 'complaint'), per clock
@@ -48,12 +50,15 @@ WITH picked AS (
 		AND ($6 = '' OR c.teams @> ARRAY[$6]::text[])
 		AND ($7 = '' OR EXISTS (SELECT FROM calls q WHERE c.call_id <> '' AND q.id = c.call_id AND q.queue = $7))
 ), changes AS (
-	SELECT ch.complaint_id, ch.seq, ch.at, ch.action, ch.due,
-		min(ch.seq) FILTER (WHERE ch.action = 'resolve') OVER after AS next_resolve,
-		min(ch.seq) FILTER (WHERE ch.action IN ('resolve', 'follow_up', 'close')) OVER after AS next_answer,
-		bool_or(ch.action = 'reopen') OVER (PARTITION BY ch.complaint_id ORDER BY ch.seq DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS reopened
-	FROM picked p JOIN complaint_changes ch ON ch.complaint_id = p.id
-	WINDOW after AS (PARTITION BY ch.complaint_id ORDER BY ch.seq DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+	SELECT ch.* FROM picked p CROSS JOIN LATERAL (
+		SELECT c.complaint_id, c.seq, c.at, c.action, c.due,
+			min(c.seq) FILTER (WHERE c.action = 'resolve') OVER after AS next_resolve,
+			min(c.seq) FILTER (WHERE c.action IN ('resolve', 'follow_up', 'close')) OVER after AS next_answer,
+			bool_or(c.action = 'reopen') OVER () AS reopened
+		FROM complaint_changes c
+		WHERE c.complaint_id = p.id
+		WINDOW after AS (ORDER BY c.seq DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+	) ch
 ), facts AS (
 	SELECT p.keys, 'complaint' AS kind, coalesce(r.reopened, false) AS reopened,
 		NULL::timestamptz AS due, NULL::timestamptz AS stopped, NULL::bigint AS took,
