@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/hotline-ivr/hotline/complaints"
 	"github.com/hotline-ivr/hotline/store"
 )
@@ -151,11 +153,12 @@ func runComplaintReport(ctx context.Context, e *env, fs *flag.FlagSet, p complai
 }
 
 // explainComplaintReportError adds what to do to the errors a user can
-// fix.
+// fix: a database without the complaints' tables (or older than the
+// deadlines kept with each change, migration 0012) needs migrating.
 func explainComplaintReportError(err error) error {
-	err = explainReportError(err)
-	if strings.Contains(err.Error(), `relation "followups" does not exist`) || strings.Contains(err.Error(), `column ch.due does not exist`) {
-		return fmt.Errorf("%w\nthe database's schema is older than the complaints report: run \"hotline migrate\" on it first", err)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == "42P01" || pgErr.Code == "42703") { // undefined_table, undefined_column
+		return fmt.Errorf("%w\nthe database's schema is older than the complaints report: run \"hotline migrate\" (or \"hotline serve\") on it first", err)
 	}
 	return err
 }
@@ -199,14 +202,14 @@ func writeComplaintReportTable(w io.Writer, res *store.ComplaintReportResult) er
 	fmt.Fprintf(w, "%s\nComplaints registered in the period; their clocks as of %s.\n\n", heading, q.Now.In(q.Location).Format(reportTimeLayout))
 	table := [][]string{{complaintGroupNames[q.GroupBy], "Received", "Reopened",
 		"24h met", "24h late", "24h overdue", "24h pending", "24h rate",
-		"3d met", "3d late", "3d overdue", "3d pending", "3d rate",
+		"Feedback", "3d met", "3d late", "3d overdue", "3d pending", "3d rate",
 		"Resolve median", "Resolve mean", "Follow-ups", "Calls", "Reached", "Reach rate", "Satisfied", "Satisf. rate"}}
 	cells := func(label string, r store.ComplaintRow) []string {
 		f := r.FollowUps
 		return []string{label, count(r.Received), count(r.Reopened),
 			count(r.Resolve.Met), count(r.Resolve.Late), count(r.Resolve.Overdue), count(r.Resolve.Pending), percent(r.Resolve.Rate()),
-			count(r.Feedback.Met), count(r.Feedback.Late), count(r.Feedback.Overdue), count(r.Feedback.Pending), percent(r.Feedback.Rate()),
-			median(r), span(r.TimeToResolve), count(f.Tasks), count(f.Attempts), count(f.Reached), percent(f.ReachRate()),
+			count(r.Feedback.Clocks()), count(r.Feedback.Met), count(r.Feedback.Late), count(r.Feedback.Overdue), count(r.Feedback.Pending),
+			percent(r.Feedback.Rate()), median(r), span(r.TimeToResolve), count(f.Tasks), count(f.Attempts), count(f.Reached), percent(f.ReachRate()),
 			count(f.Satisfied), percent(f.SatisfactionRate())}
 	}
 	for _, r := range res.Rows {
@@ -223,7 +226,7 @@ func writeComplaintReportTable(w io.Writer, res *store.ComplaintReportResult) er
 // complaintReportLegend is the table's key, printed under it.
 const complaintReportLegend = `
 24h: the 24 h clocks (one from the registration, one from each reopening), as the hotline's hours count them;
-3d: the 3-day clocks from customers' feedback. Met: stopped (resolved; for 3d also followed up or closed)
+3d: the 3-day clocks from customers' feedback (Feedback: how many). Met: stopped (resolved; for 3d also followed up or closed)
 before the deadline; late: at or after it; overdue: still running past it; pending: running, not due yet,
 neither met nor missed. Rate: met / (met + late + overdue). Resolve median and mean: from each 24 h clock's
 start to its resolution, in calendar time. Follow-ups: the follow-up tasks (cancelled ones left out), their
@@ -268,7 +271,7 @@ func writeComplaintReportCSV(w io.Writer, res *store.ComplaintReportResult) erro
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"group", "start", "end", "received", "reopened",
 		"resolve_met", "resolve_late", "resolve_overdue", "resolve_pending", "resolve_24h_pct",
-		"feedback_met", "feedback_late", "feedback_overdue", "feedback_pending", "feedback_3d_pct",
+		"feedback", "feedback_met", "feedback_late", "feedback_overdue", "feedback_pending", "feedback_3d_pct",
 		"resolved", "resolve_median_seconds", "resolve_mean_seconds",
 		"followups", "followup_calls", "followups_reached", "followups_unreached", "followups_open", "reach_pct",
 		"satisfied", "unsatisfied", "satisfaction_pct"})
@@ -286,7 +289,8 @@ func writeComplaintReportCSV(w io.Writer, res *store.ComplaintReportResult) erro
 		cw.Write([]string{group, start.In(q.Location).Format(time.RFC3339), end.In(q.Location).Format(time.RFC3339),
 			count(r.Received), count(r.Reopened),
 			count(r.Resolve.Met), count(r.Resolve.Late), count(r.Resolve.Overdue), count(r.Resolve.Pending), csvPercent(r.Resolve.Rate()),
-			count(r.Feedback.Met), count(r.Feedback.Late), count(r.Feedback.Overdue), count(r.Feedback.Pending), csvPercent(r.Feedback.Rate()),
+			count(r.Feedback.Clocks()), count(r.Feedback.Met), count(r.Feedback.Late), count(r.Feedback.Overdue), count(r.Feedback.Pending),
+			csvPercent(r.Feedback.Rate()),
 			count(r.TimeToResolve.N), med, csvSeconds(r.TimeToResolve),
 			count(f.Tasks), count(f.Attempts), count(f.Reached), count(f.Unreached), count(f.Open), csvPercent(f.ReachRate()),
 			count(f.Satisfied), count(f.Unsatisfied), csvPercent(f.SatisfactionRate())})

@@ -184,11 +184,11 @@ func reportAt(t *testing.T, url string, now time.Time, args ...string) (int, str
 // The complaints report of complaintReportFixture, 7 to 16 March, at Mon
 // 17 March 10:00, as computed by hand in store's TestComplaintReport:
 //
-//	team logistics (K2 K3 K5 K7): 24 h met K5, late K2 K3, overdue K7: 1/4 = 25.0%; 3 days met K5,
-//	  overdue K3: 1/2; resolve median 24h05m, mean (117h30m + 24h05m + 23h) / 3 = 54h51m40s = 2d06h52m;
+//	team logistics (K2 K3 K5 K7): 24 h met K5, late K2 K3, overdue K7: 1/4 = 25.0%; 2 feedback clocks:
+//	  met K5, overdue K3: 1/2; resolve median 24h05m, mean (117h30m + 24h05m + 23h) / 3 = 54h51m40s = 2d06h52m;
 //	  follow-ups K2 (1 call, reached, not satisfied), K5 (open): reach 1/1, satisfied 0/1
-//	team quality-dept (K1 K2 K4 K6 K8): met K1 K4 K6, late K2 K4, pending K8: 3/5 = 60.0%; 3 days late
-//	  K6, pending K8: 0/1; median 25h; mean (97h + 117h30m + 6h + 25h + 3h) / 5 = 49h42m; follow-ups
+//	team quality-dept (K1 K2 K4 K6 K8): met K1 K4 K6, late K2 K4, pending K8: 3/5 = 60.0%; 2 feedback clocks:
+//	  late K6, pending K8: 0/1; median 25h; mean (97h + 117h30m + 6h + 25h + 3h) / 5 = 49h42m; follow-ups
 //	  K1 (2 calls), K2 (1), K4 (3, unreached): reach 2/3 = 66.7%, satisfied 1/2
 //	total (K2 once): 24 h 4/8 = 50.0%, 1 pending; 3 days 1/3 = 33.3%, 1 pending; median 24h05m, mean
 //	  295h35m / 7 = 42h13m34s = 1d18h14m; follow-ups 4 tasks, 6 calls, reach 2/3, satisfied 1/2
@@ -199,15 +199,15 @@ const (
 	wantComplaintsByTeam = `Complaints report 2025-03-07 00:00 to 2025-03-17 00:00 (Asia/Shanghai), by team
 Complaints registered in the period; their clocks as of 2025-03-17 10:00.
 
-Team          Received  Reopened  24h met  24h late  24h overdue  24h pending  24h rate  3d met  3d late  3d overdue  3d pending  3d rate  Resolve median  Resolve mean  Follow-ups  Calls  Reached  Reach rate  Satisfied  Satisf. rate
-logistics            4         0        1         2            1            0     25.0%       1        0           1           0    50.0%        1d00h05m      2d06h52m           2      1        1      100.0%          0          0.0%
-quality-dept         5         1        3         2            0            1     60.0%       0        1           0           1     0.0%        1d01h00m      2d01h42m           3      6        2       66.7%          1         50.0%
-Total                8         1        4         3            1            1     50.0%       1        1           1           1    33.3%        1d00h05m      1d18h14m           4      6        2       66.7%          1         50.0%
+Team          Received  Reopened  24h met  24h late  24h overdue  24h pending  24h rate  Feedback  3d met  3d late  3d overdue  3d pending  3d rate  Resolve median  Resolve mean  Follow-ups  Calls  Reached  Reach rate  Satisfied  Satisf. rate
+logistics            4         0        1         2            1            0     25.0%         2       1        0           1           0    50.0%        1d00h05m      2d06h52m           2      1        1      100.0%          0          0.0%
+quality-dept         5         1        3         2            0            1     60.0%         2       0        1           0           1     0.0%        1d01h00m      2d01h42m           3      6        2       66.7%          1         50.0%
+Total                8         1        4         3            1            1     50.0%         4       1        1           1           1    33.3%        1d00h05m      1d18h14m           4      6        2       66.7%          1         50.0%
 ` + complaintReportLegend
-	wantComplaintsByOwnerCSV = `group,start,end,received,reopened,resolve_met,resolve_late,resolve_overdue,resolve_pending,resolve_24h_pct,feedback_met,feedback_late,feedback_overdue,feedback_pending,feedback_3d_pct,resolved,resolve_median_seconds,resolve_mean_seconds,followups,followup_calls,followups_reached,followups_unreached,followups_open,reach_pct,satisfied,unsatisfied,satisfaction_pct
-1001,2025-03-07T00:00:00+08:00,2025-03-17T00:00:00+08:00,4,0,2,1,1,0,50.0,1,0,1,0,50.0,3,86700.0,172900.0,2,2,1,0,1,100.0,1,0,100.0
-1002,2025-03-07T00:00:00+08:00,2025-03-17T00:00:00+08:00,4,1,2,2,0,1,50.0,0,1,0,1,0.0,4,55800.0,136350.0,2,4,1,1,0,50.0,0,1,0.0
-Total,2025-03-07T00:00:00+08:00,2025-03-17T00:00:00+08:00,8,1,4,3,1,1,50.0,1,1,1,1,33.3,7,86700.0,152014.3,4,6,2,1,1,66.7,1,1,50.0
+	wantComplaintsByOwnerCSV = `group,start,end,received,reopened,resolve_met,resolve_late,resolve_overdue,resolve_pending,resolve_24h_pct,feedback,feedback_met,feedback_late,feedback_overdue,feedback_pending,feedback_3d_pct,resolved,resolve_median_seconds,resolve_mean_seconds,followups,followup_calls,followups_reached,followups_unreached,followups_open,reach_pct,satisfied,unsatisfied,satisfaction_pct
+1001,2025-03-07T00:00:00+08:00,2025-03-17T00:00:00+08:00,4,0,2,1,1,0,50.0,2,1,0,1,0,50.0,3,86700.0,172900.0,2,2,1,0,1,100.0,1,0,100.0
+1002,2025-03-07T00:00:00+08:00,2025-03-17T00:00:00+08:00,4,1,2,2,0,1,50.0,2,0,1,0,1,0.0,4,55800.0,136350.0,2,4,1,1,0,50.0,0,1,0.0
+Total,2025-03-07T00:00:00+08:00,2025-03-17T00:00:00+08:00,8,1,4,3,1,1,50.0,4,1,1,1,1,33.3,7,86700.0,152014.3,4,6,2,1,1,66.7,1,1,50.0
 `
 	wantComplaintsJSON = `{
   "from": "2025-03-07T00:00:00+08:00",
@@ -330,10 +330,10 @@ func TestComplaintReportCommand(t *testing.T) {
 		// feedback overdue), week 11 K5 (met, feedback met) and K7
 		// (overdue).
 		{name: "by week, one category", args: append(period, "--by", "week", "--category", "damaged", "--format", "csv"),
-			want: `group,start,end,received,reopened,resolve_met,resolve_late,resolve_overdue,resolve_pending,resolve_24h_pct,feedback_met,feedback_late,feedback_overdue,feedback_pending,feedback_3d_pct,resolved,resolve_median_seconds,resolve_mean_seconds,followups,followup_calls,followups_reached,followups_unreached,followups_open,reach_pct,satisfied,unsatisfied,satisfaction_pct
-2025-W10,2025-03-07T00:00:00+08:00,2025-03-10T00:00:00+08:00,1,0,0,1,0,0,0.0,0,0,1,0,0.0,1,86700.0,86700.0,0,0,0,0,0,,0,0,
-2025-W11,2025-03-10T00:00:00+08:00,2025-03-17T00:00:00+08:00,2,0,1,0,1,0,50.0,1,0,0,0,100.0,1,82800.0,82800.0,1,0,0,0,1,,0,0,
-Total,2025-03-07T00:00:00+08:00,2025-03-17T00:00:00+08:00,3,0,1,1,1,0,33.3,1,0,1,0,50.0,2,84750.0,84750.0,1,0,0,0,1,,0,0,
+			want: `group,start,end,received,reopened,resolve_met,resolve_late,resolve_overdue,resolve_pending,resolve_24h_pct,feedback,feedback_met,feedback_late,feedback_overdue,feedback_pending,feedback_3d_pct,resolved,resolve_median_seconds,resolve_mean_seconds,followups,followup_calls,followups_reached,followups_unreached,followups_open,reach_pct,satisfied,unsatisfied,satisfaction_pct
+2025-W10,2025-03-07T00:00:00+08:00,2025-03-10T00:00:00+08:00,1,0,0,1,0,0,0.0,1,0,0,1,0,0.0,1,86700.0,86700.0,0,0,0,0,0,,0,0,
+2025-W11,2025-03-10T00:00:00+08:00,2025-03-17T00:00:00+08:00,2,0,1,0,1,0,50.0,1,1,0,0,0,100.0,1,82800.0,82800.0,1,0,0,0,1,,0,0,
+Total,2025-03-07T00:00:00+08:00,2025-03-17T00:00:00+08:00,3,0,1,1,1,0,33.3,2,1,0,1,0,50.0,2,84750.0,84750.0,1,0,0,0,1,,0,0,
 `},
 		{name: "the section 6 report", args: []string{"report", "--from", "2025-03-01", "--to", "2025-03-16", "--by", "agent"}, want: wantSection6},
 		{name: "the section 6 report, CSV", args: []string{"report", "--from", "2025-03-01", "--to", "2025-03-16", "--format", "csv"}, want: wantSection6CSV},
