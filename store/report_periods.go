@@ -13,9 +13,10 @@ type period struct {
 }
 
 // periods splits [from, to) at every local midnight (by GroupByDay), hour
-// (GroupByHour), Monday's midnight (by week: ISO weeks, keyed like
-// "2025-W10") or first of the month (by month: "2025-03") of loc, from Go's own zone data, so that PostgreSQL
-// needs to know no zone: a call's period is found by its arrival instant.
+// (GroupByHour), Monday's midnight (ComplaintsByWeek: ISO weeks, keyed
+// like "2025-W10") or first of the month (ComplaintsByMonth: "2025-03")
+// of loc, from Go's own zone data, so that PostgreSQL needs to know no
+// zone: a call's (or complaint's) period is found by its instant.
 // Days of 23 or 25 hours and repeated or skipped hours follow loc's rules.
 func periods(from, to time.Time, loc *time.Location, by string) ([]period, error) {
 	key, next := dayKey, nextDay
