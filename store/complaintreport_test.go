@@ -510,3 +510,73 @@ func complaintRowDiff(got, want store.ComplaintRow) []string {
 	}
 	return diffs
 }
+
+// TestComplaintClockAtItsDeadline: a clock stopped exactly at its
+// deadline is late (the scan breaches it then), one stopped a microsecond
+// before is met; the 3-day clock likewise, answered by a follow-up.
+func TestComplaintClockAtItsDeadline(t *testing.T) {
+	db := open(t, pgtest.New(t))
+	ctx := t.Context()
+	start := mar(3, 9, 0)
+	clock := clockwork.NewFakeClockAt(start)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	t.Cleanup(hook.Close)
+	quiet := slog.New(slog.DiscardHandler)
+	notifier, err := notify.New(store.NewNotices(db, clock), notify.Config{Instance: "deadline-test", Clock: clock, Logger: quiet,
+		Default: notify.Route{Webhook: hook.URL}, WebhookSecret: "deadline-test-key"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := complaints.New(complaints.Config{Store: store.NewComplaints(db), Notifier: notifier,
+		Categories: map[string]complaints.Category{"quality": {Team: "quality-dept"}}, Clock: clock, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := complaints.Registration{Hotline: calHotline, Source: "api", Complainant: "客户", Contact: "13800000000", Content: "投诉", Category: "quality"}
+	onTime, err := svc.Register(ctx, reg, "1001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	atDeadline, err := svc.Register(ctx, reg, "1002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func(c complaints.Complaint, a complaints.Action, note string, at time.Time) {
+		t.Helper()
+		clock.Advance(at.Sub(clock.Now()))
+		if _, err := svc.Act(ctx, c.ID, "1001", a, note, ""); err != nil {
+			t.Fatalf("%s %s: %v", a, c.ID, err)
+		}
+	}
+	// 24 h clocks due Tue 4 March 09:00; 3-day clocks from Mon 10:00 due
+	// Thu 6 March 10:00.
+	step(onTime, complaints.ActFeedback, "进度?", mar(3, 10, 0))
+	step(atDeadline, complaints.ActFeedback, "进度?", mar(3, 10, 0))
+	step(onTime, complaints.ActResolve, "已处理", mar(4, 9, 0).Add(-time.Microsecond))
+	step(atDeadline, complaints.ActResolve, "已处理", mar(4, 9, 0))
+	// The resolution answered both feedback clocks, before their deadline.
+	got, err := store.ComplaintReport(ctx, db, store.ComplaintReportQuery{From: mar(3, 0, 0), To: mar(4, 0, 0), Now: mar(10, 0, 0), GroupBy: store.ComplaintsByOwner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.ComplaintRow{
+		{Key: "1001", Received: 1, Resolve: cl(1, 0, 0, 0), Feedback: cl(1, 0, 0, 0), TimeToResolve: ttr(24*time.Hour-time.Microsecond, 1), MedianToResolve: 24*time.Hour - time.Microsecond},
+		{Key: "1002", Received: 1, Resolve: cl(0, 1, 0, 0), Feedback: cl(1, 0, 0, 0), TimeToResolve: ttr(24*time.Hour, 1), MedianToResolve: 24 * time.Hour},
+	}
+	for i := range want {
+		for _, d := range complaintRowDiff(got.Rows[i], want[i]) {
+			t.Errorf("%s: %s", want[i].Key, d)
+		}
+	}
+	// Feedback again on the resolved complaint, due Sun 9 March 09:00,
+	// followed up exactly then: late.
+	step(atDeadline, complaints.ActFeedback, "又坏了?", mar(6, 9, 0))
+	step(atDeadline, complaints.ActFollowUp, "客户满意", mar(9, 9, 0))
+	got, err = store.ComplaintReport(ctx, db, store.ComplaintReportQuery{From: mar(3, 0, 0), To: mar(4, 0, 0), Now: mar(10, 0, 0), Owner: "1002"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Total.Feedback != cl(1, 1, 0, 0) {
+		t.Errorf("1002's feedback clocks: got %+v, want one met, one late", got.Total.Feedback)
+	}
+}
