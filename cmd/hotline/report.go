@@ -327,8 +327,11 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 // explainReportError adds what to do to the errors a user can fix.
 func explainReportError(err error) error {
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "42P01": // undefined_table
 		return fmt.Errorf("%w\nthe database has no call records yet: run \"hotline migrate\" (or \"hotline serve\") on it first", err)
+	case errors.As(err, &pgErr) && pgErr.Code == "42703": // undefined_column: an older schema (the deadlines the complaints' changes keep)
+		return fmt.Errorf("%w\nthe database's schema is older than this hotline: run \"hotline migrate\" (or \"hotline serve\") on it first", err)
 	}
 	return err
 }
