@@ -50,7 +50,7 @@ const (
 	actOnAll
 	// supervise: listen, whisper and barge in, from the user's own device.
 	supervise
-	// readReports: GET /api/reports.
+	// readReports: GET /api/reports and GET /api/complaints/report.
 	readReports
 	// manageFlows: reload and list the flows.
 	manageFlows

@@ -236,6 +236,7 @@ func (s *Server) handler() http.Handler {
 	mux.Handle("POST /api/complaints", s.withComplaints(s.registerComplaint))
 	mux.Handle("GET /api/complaints", s.withComplaints(s.listComplaints))
 	mux.Handle("GET /api/complaints/stream", s.withComplaints(s.complaintStream))
+	mux.Handle("GET /api/complaints/report", s.reporter(s.complaintReport))
 	mux.Handle("GET /api/complaints/{id}", s.withComplaints(s.getComplaint))
 	mux.Handle("GET /api/complaints/{id}/message", s.withComplaints(s.complaintMessage)) // complaint_message.go
 	mux.Handle("POST /api/complaints/{id}/{action}", s.withComplaints(s.actOnComplaint))

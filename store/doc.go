@@ -30,6 +30,10 @@
 // complaints'), and the notices' outbox ([Notices]): one row per notice
 // and channel, claimed by any instance's delivery workers with FOR UPDATE
 // SKIP LOCKED, retried with back-off (package complaints/notify delivers).
+// The reports are computed here, each in one aggregating query: the
+// contact-centre report ([Report], the §6 metrics), the complaints report
+// ([ComplaintReport], from the deadlines the changes kept) and the
+// overdue list ([Overdue]).
 //
 // store talks to PostgreSQL through github.com/jackc/pgx/v5 and reports
 // through the OpenTelemetry API only (spans on queries and flushes, pool and

@@ -65,8 +65,12 @@ type ReportQuery struct {
 	FCRWindow time.Duration
 	// Hotline, Queue and Agent, when not empty, keep only the calls to that
 	// number, that entered that queue first, or that that agent answered
-	// first.
+	// first; and the complaints of that hotline, whose call entered that
+	// queue first, or that that agent owns.
 	Hotline, Queue, Agent string
+	// Now is what the complaints' running clocks are compared with (see
+	// ComplaintReportQuery.Now). Zero: the time the report is made.
+	Now time.Time
 }
 
 // WithDefaults returns q with the defaults in place of the zero
@@ -215,6 +219,15 @@ type ReportRow struct {
 	// its successful transfer events, whichever is more. Holds adds up the
 	// calls rows' holds.
 	Transfers, Holds int64
+
+	// Complaint24h is the complaint 24 h closure rate and Feedback3d the
+	// 3-day feedback rate (ClockFigures.Rate: the clocks met ÷ those met,
+	// late or overdue; pending ones in neither) of the complaints
+	// registered in the row's period: by hotline, the complaints of the
+	// hotline; by agent, those the agent owns; by queue, those whose call
+	// entered the queue first ("": without a call or a queue); by day or
+	// hour, those registered in it.
+	Complaint24h, Feedback3d Ratio
 }
 
 // Abandoned is the abandons, in the IVR and in queues, short ones apart.
@@ -225,7 +238,7 @@ func (r ReportRow) ShortAbandoned() int64 { return r.ShortAbandonedIVR + r.Short
 
 // ReportResult is a report: a row per group, and the totals.
 type ReportResult struct {
-	// Query is the query run, with its defaults in place.
+	// Query is the query run, with its defaults in place (Now included).
 	Query ReportQuery
 	// Rows are the groups: hotlines, queues and agents in the order of
 	// their names, with the calls that have none last; every day or hour
@@ -268,6 +281,34 @@ func Report(ctx context.Context, db *pgxpool.Pool, q ReportQuery) (_ *ReportResu
 	if err != nil {
 		return nil, fmt.Errorf("computing the report: %w", err)
 	}
+	if q.Now.IsZero() {
+		q.Now = time.Now()
+	}
+	keys := map[string]string{
+		GroupByTotal:   `ARRAY['']`,
+		GroupByHotline: `ARRAY[c.hotline]`,
+		GroupByQueue:   `ARRAY[coalesce((SELECT q.queue FROM calls q WHERE c.call_id <> '' AND q.id = c.call_id), '')]`,
+		GroupByAgent:   `ARRAY[c.owner]`,
+	}[q.GroupBy]
+	if ps != nil {
+		keys = periodKeys
+	}
+	cgroups, ctotal, err := queryComplaintFigures(ctx, db, complaintSpec{
+		from: q.From, to: q.To, now: q.Now, keys: keys, periods: ps,
+		hotline: q.Hotline, owner: q.Agent, queue: q.Queue,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("computing the report's complaint figures: %w", err)
+	}
+	for key, c := range cgroups {
+		row, ok := groups[key]
+		if !ok {
+			row.Key = key // complaints but no calls
+		}
+		row.Complaint24h, row.Feedback3d = c.Resolve.Rate(), c.Feedback.Rate()
+		groups[key] = row
+	}
+	total.Complaint24h, total.Feedback3d = ctotal.Resolve.Rate(), ctotal.Feedback.Rate()
 	res := &ReportResult{Query: q, Total: total}
 	switch {
 	case q.GroupBy == GroupByTotal:

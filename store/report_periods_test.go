@@ -67,6 +67,23 @@ func TestPeriods(t *testing.T) {
 				"2025-03-09 01:00 2025-03-09T06:00:00Z 2025-03-09T07:00:00Z",
 				"2025-03-09 03:00 2025-03-09T07:00:00Z 2025-03-09T08:00:00Z",
 			}},
+		// ISO weeks, Monday first: 2025's first week starts on Monday 30
+		// December 2024.
+		{name: "weeks over the new year", from: at(shanghai, 2024, 12, 25, 0, 0), to: at(shanghai, 2025, 1, 15, 0, 0), loc: shanghai, by: ComplaintsByWeek,
+			want: []string{
+				"2024-W52 2024-12-24T16:00:00Z 2024-12-29T16:00:00Z",
+				"2025-W01 2024-12-29T16:00:00Z 2025-01-05T16:00:00Z",
+				"2025-W02 2025-01-05T16:00:00Z 2025-01-12T16:00:00Z",
+				"2025-W03 2025-01-12T16:00:00Z 2025-01-14T16:00:00Z",
+			}},
+		// March 2025 in New York is an hour short: it springs forward on the
+		// 9th.
+		{name: "months", from: at(newYork, 2025, 2, 15, 0, 0), to: at(newYork, 2025, 4, 10, 0, 0), loc: newYork, by: ComplaintsByMonth,
+			want: []string{
+				"2025-02 2025-02-15T05:00:00Z 2025-03-01T05:00:00Z",
+				"2025-03 2025-03-01T05:00:00Z 2025-04-01T04:00:00Z",
+				"2025-04 2025-04-01T04:00:00Z 2025-04-10T04:00:00Z",
+			}},
 		// India is UTC+5:30: its hours start at half past in UTC.
 		{name: "half-hour offset", from: utc("2025-03-01T00:00:00Z"), to: utc("2025-03-01T02:00:00Z"), loc: kolkata, by: GroupByHour,
 			want: []string{

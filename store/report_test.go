@@ -450,10 +450,10 @@ func TestReportDefaults(t *testing.T) {
 		q    store.ReportQuery
 		want store.ReportQuery
 	}{
-		{"zero", store.ReportQuery{From: reportFrom, To: reportTo},
-			store.ReportQuery{From: reportFrom, To: reportTo, Location: time.UTC, ServiceLevel: 20 * time.Second, ShortAbandon: 5 * time.Second, FCRWindow: 7 * 24 * time.Hour}},
-		{"set", store.ReportQuery{From: reportFrom, To: reportTo, Location: shanghai, ServiceLevel: time.Minute, ShortAbandon: -time.Second, FCRWindow: time.Hour, GroupBy: "agent", Agent: "1001"},
-			store.ReportQuery{From: reportFrom, To: reportTo, Location: shanghai, ServiceLevel: time.Minute, ShortAbandon: store.NoShortAbandon, FCRWindow: time.Hour, GroupBy: "agent", Agent: "1001"}},
+		{"zero", store.ReportQuery{From: reportFrom, To: reportTo, Now: reportTo},
+			store.ReportQuery{From: reportFrom, To: reportTo, Location: time.UTC, ServiceLevel: 20 * time.Second, ShortAbandon: 5 * time.Second, FCRWindow: 7 * 24 * time.Hour, Now: reportTo}},
+		{"set", store.ReportQuery{From: reportFrom, To: reportTo, Location: shanghai, ServiceLevel: time.Minute, ShortAbandon: -time.Second, FCRWindow: time.Hour, GroupBy: "agent", Agent: "1001", Now: reportTo},
+			store.ReportQuery{From: reportFrom, To: reportTo, Location: shanghai, ServiceLevel: time.Minute, ShortAbandon: store.NoShortAbandon, FCRWindow: time.Hour, GroupBy: "agent", Agent: "1001", Now: reportTo}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -466,6 +466,17 @@ func TestReportDefaults(t *testing.T) {
 			}
 		})
 	}
+	// Without Now, the report is made now.
+	t.Run("now", func(t *testing.T) {
+		before := time.Now()
+		got, err := store.Report(t.Context(), db, store.ReportQuery{From: reportFrom, To: reportTo})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Query.Now.Before(before) || got.Query.Now.After(time.Now()) {
+			t.Errorf("now: got %v, want the time of the report", got.Query.Now)
+		}
+	})
 }
 
 // TestReportBadQuery needs no database: a query that cannot run is refused
@@ -564,4 +575,90 @@ func rowDiff(got, want store.ReportRow) []string {
 		}
 	}
 	return diffs
+}
+
+// TestReportComplaintRates: the calls report's complaint 24 h closure and
+// 3-day feedback rates, from complaintFixture's complaints with the
+// calls of reportCalls, over the complaints' period [Fri 7, Mon 17 March)
+// at Mon 17 March 10:00. Its calls are c18 and c19 (8 March, hotline h1,
+// no agent, never answered by the IVR): offered 2, no abandon (0 ÷ 2),
+// FCR 2/2 (neither caller called again).
+func TestReportComplaintRates(t *testing.T) {
+	db := open(t, pgtest.New(t))
+	insertReportFixture(t, db)
+	complaintFixture(t, db)
+	calls := store.ReportRow{Key: h1, Offered: 2, AbandonRate: r(0, 2), FirstContact: r(2, 2)}
+	rates := func(key string, complaint24h, feedback3d store.Ratio) store.ReportRow {
+		return store.ReportRow{Key: key, Complaint24h: complaint24h, Feedback3d: feedback3d}
+	}
+	with := func(row store.ReportRow, key string, complaint24h, feedback3d store.Ratio) store.ReportRow {
+		row.Key, row.Complaint24h, row.Feedback3d = key, complaint24h, feedback3d
+		return row
+	}
+	// Every complaint: 24 h 4 ÷ 8, 3 days 1 ÷ 3 (TestComplaintReport).
+	total := with(calls, "", r(4, 8), r(1, 3))
+	day := func(d int, row store.ReportRow) store.ReportRow {
+		row.Key, row.Start, row.End = mar(d, 0, 0).Format("2006-01-02"), mar(d, 0, 0), mar(d+1, 0, 0)
+		return row
+	}
+	tests := []struct {
+		name      string
+		by        string
+		agent     string
+		queue     string
+		wantRows  []store.ReportRow
+		wantTotal store.ReportRow
+	}{
+		{name: "totals", wantTotal: total},
+		// 400-biz: K1 met, K2 late, K7 overdue, no feedback. 400-cal: K3
+		// late, K4 met and late, K5 met, K6 met, K8 pending; feedback K5
+		// met, K6 late, K3 overdue, K8 pending. h1: the calls alone.
+		{name: "by hotline", by: store.GroupByHotline, wantRows: []store.ReportRow{
+			rates(bizHotline, r(1, 3), r(0, 0)), rates(calHotline, r(3, 5), r(1, 3)), calls,
+		}, wantTotal: total},
+		// By owner: as TestComplaintReport's owner rows; the calls have no
+		// agent.
+		{name: "by agent", by: store.GroupByAgent, wantRows: []store.ReportRow{
+			rates("1001", r(2, 4), r(1, 2)), rates("1002", r(2, 4), r(0, 1)), with(calls, "", r(0, 0), r(0, 0)),
+		}, wantTotal: total},
+		// K1's call c06 entered queue support; the others have no call.
+		{name: "by queue", by: store.GroupByQueue, wantRows: []store.ReportRow{
+			rates("support", r(1, 1), r(0, 0)), with(calls, "", r(3, 7), r(1, 3)),
+		}, wantTotal: total},
+		{name: "agent filter", agent: "1001", wantTotal: rates("", r(2, 4), r(1, 2))},
+		{name: "queue filter", queue: "support", wantTotal: rates("", r(1, 1), r(0, 0))},
+		// By the day of registration: 7 K1 K2; 8 K3 and the calls; 10 K4
+		// K5 K6; 12 K7; 16 K8 (pending).
+		{name: "by day", by: store.GroupByDay, wantRows: func() []store.ReportRow {
+			rows := make([]store.ReportRow, 10)
+			for i := range rows {
+				rows[i] = day(7+i, store.ReportRow{})
+			}
+			rows[0] = day(7, rates("", r(1, 2), r(0, 0)))
+			rows[1] = day(8, with(calls, "", r(0, 1), r(0, 1)))
+			rows[3] = day(10, rates("", r(3, 4), r(1, 2)))
+			rows[5] = day(12, rates("", r(0, 1), r(0, 0)))
+			return rows
+		}(), wantTotal: total},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := store.Report(t.Context(), db, store.ReportQuery{From: cmpFrom, To: cmpTo, Location: shanghai, Now: cmpNow,
+				GroupBy: tt.by, Agent: tt.agent, Queue: tt.queue})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Rows) != len(tt.wantRows) {
+				t.Errorf("rows: got %d, want %d: %v", len(got.Rows), len(tt.wantRows), keys(got.Rows))
+			}
+			for i := range min(len(got.Rows), len(tt.wantRows)) {
+				for _, d := range rowDiff(got.Rows[i], tt.wantRows[i]) {
+					t.Errorf("row %d (%q): %s", i, tt.wantRows[i].Key, d)
+				}
+			}
+			for _, d := range rowDiff(got.Total, unkeyed(tt.wantTotal)) {
+				t.Errorf("total: %s", d)
+			}
+		})
+	}
 }

@@ -34,6 +34,11 @@ var reportDefaults = reportParams{
 var reportHelp = fmt.Sprintf(`Usage: hotline report --from WHEN --to WHEN [flags]
        hotline report --qa --from WHEN --to WHEN [--tz ZONE] [--by agent|team]
                       [--config FILE] [--format FORMAT]
+       hotline report --complaints --from WHEN --to WHEN [--tz ZONE]
+                      [--by category|owner|team|day|week|month] [--format FORMAT]
+                      [--hotline NUMBER] [--category CODE] [--owner ID] [--team NAME]
+       hotline report --complaints --overdue [--tz ZONE] [--format FORMAT]
+                      [--hotline NUMBER] [--category CODE] [--owner ID] [--team NAME]
 
 Prints the contact-centre report of a period from the call records in the
 PostgreSQL database in DATABASE_URL: calls offered, answered and abandoned,
@@ -83,10 +88,42 @@ entry, or from arrival if it never queued):
   Contained      calls the IVR answered and that ended self-service or
                  completed without a queue, agent or transfer / calls the
                  IVR answered
+  Cmpl. 24h      the complaint 24 h closure rate and Fdbk 3d the 3-day
+                 feedback rate (as in --complaints) of the complaints
+                 registered in the row's period: by hotline, the hotline's;
+                 by agent, those the agent owns; by queue, those whose call
+                 entered the queue first
   CSAT           mean post-call survey score (1-5); CSAT 4-5 the share of 4s
                  and 5s
   Transfers      transfers; Holds: times on hold
 A "-" has nothing to measure: no calls of that kind.
+
+The complaints report (--complaints; with --from, --to, --tz, --by,
+--format and the filters --hotline, --category, --owner and --team only):
+the complaints registered in the period, in total or by category, owner,
+team (a complaint handed to several teams is in each team's row, once in
+the total), day, week (ISO, Monday first) or month of registration; the
+same as GET /api/complaints/report. A clock's deadline is the one kept when
+it started (business hours or calendar time, as the hotline counted it):
+  Received       complaints registered; Reopened: those reopened at least once
+  24h            the 24 h clocks: one from the registration, one from each
+                 reopening, stopped by the next resolution
+  3d             the 3-day clocks from customers' feedback (feedback while one
+                 runs joins it), stopped by the next resolution, follow-up or
+                 closing
+  met / late     stopped before the deadline / at or after it
+  overdue        still running past the deadline (missed)
+  pending        running, not due yet: neither met nor missed
+  rate           met / (met + late + overdue)
+  Resolve median, mean
+                 from each 24 h clock's start to its resolution (calendar)
+  Follow-ups     the follow-up tasks of the complaints (cancelled left out);
+                 Calls their attempts; Reached; Reach rate reached / (reached
+                 + unreached); Satisfied; Satisf. rate satisfied / those
+                 reached who answered
+--overdue lists instead the complaints whose running clock (24 h or 3 days)
+is past its deadline now, most overdue first, with owner, teams, category,
+the deadline and how late.
 
 QA's report (--qa, with --from, --to, --tz, --by, --config and --format
 only): per agent (--by agent, the default) or per team (--by team), and for
@@ -228,18 +265,36 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	format := fs.String("format", "table", "")
 	qa := fs.Bool("qa", false, "")
 	configPath := fs.String("config", "", "")
+	complaintsReport := fs.Bool("complaints", false, "")
+	overdue := fs.Bool("overdue", false, "")
+	category := fs.String("category", "", "")
+	owner := fs.String("owner", "", "")
+	team := fs.String("team", "", "")
 	if err := parseFlags(fs, args, e, reportHelp); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return &usageError{msg: fmt.Sprintf("report takes no arguments, got %q", fs.Args()), help: reportHelp}
 	}
+	if *qa && *complaintsReport {
+		return &usageError{msg: "--qa and --complaints are two reports: ask for one", help: reportHelp}
+	}
 	if *qa {
 		return runQAReport(ctx, e, fs, p, *configPath, *format)
 	}
+	if *complaintsReport {
+		return runComplaintReport(ctx, e, fs, complaintParams{from: p.from, to: p.to, tz: p.tz, by: p.by,
+			hotline: p.hotline, category: *category, owner: *owner, team: *team}, *overdue, *format)
+	}
 	q, err := p.query(func(param string) string { return "--" + param })
+	q.Now = e.now()
 	if *configPath != "" {
 		err = errors.Join(err, errors.New("--config is only for --qa (the agents' teams)"))
+	}
+	for _, f := range []string{"overdue", "category", "owner", "team"} {
+		if flagSet(fs, f) {
+			err = errors.Join(err, fmt.Errorf("--%s is only for --complaints", f))
+		}
 	}
 	write, ok := reportWriters[*format]
 	if !ok {
@@ -262,11 +317,21 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	return write(e.stdout, res)
 }
 
+// flagSet says whether the command line set flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
 // explainReportError adds what to do to the errors a user can fix.
 func explainReportError(err error) error {
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "42P01": // undefined_table
 		return fmt.Errorf("%w\nthe database has no call records yet: run \"hotline migrate\" (or \"hotline serve\") on it first", err)
+	case errors.As(err, &pgErr) && pgErr.Code == "42703": // undefined_column: an older schema (the deadlines the complaints' changes keep)
+		return fmt.Errorf("%w\nthe database's schema is older than this hotline: run \"hotline migrate\" (or \"hotline serve\") on it first", err)
 	}
 	return err
 }
@@ -316,12 +381,12 @@ func writeReportTable(w io.Writer, res *store.ReportResult) error {
 	fmt.Fprintf(w, "%s\nService level target %s; %s; FCR over %s days.\n\n", heading, sl, short, fcrDays(q.FCRWindow))
 
 	table := [][]string{{cmpOr(reportGroupNames[q.GroupBy], "Period"), "Offered", "Answered", "Aband. IVR", "Aband. queue", "Short aband.",
-		"Aband. rate", "SL " + sl, "SL+aband. " + sl, "ASA", "AHT", "FCR", "Contained", "CSAT", "CSAT 4-5", "Transfers", "Holds"}}
+		"Aband. rate", "SL " + sl, "SL+aband. " + sl, "ASA", "AHT", "FCR", "Contained", "Cmpl. 24h", "Fdbk 3d", "CSAT", "CSAT 4-5", "Transfers", "Holds"}}
 	cells := func(label string, r store.ReportRow) []string {
 		return []string{label, count(r.Offered), count(r.Answered), count(r.AbandonedIVR), count(r.AbandonedQueue),
 			count(r.ShortAbandoned()), percent(r.AbandonRate), percent(r.ServiceLevel), percent(r.ServiceLevelAbandons),
 			meanSeconds(r.SpeedOfAnswer), meanSeconds(r.HandleTime), percent(r.FirstContact), percent(r.Containment),
-			mean(r.CSAT), percent(r.Satisfied), count(r.Transfers), count(r.Holds)}
+			percent(r.Complaint24h), percent(r.Feedback3d), mean(r.CSAT), percent(r.Satisfied), count(r.Transfers), count(r.Holds)}
 	}
 	for _, r := range res.Rows {
 		table = append(table, cells(cmpOr(r.Key, "(none)"), r))
@@ -428,7 +493,8 @@ func writeReportCSV(w io.Writer, res *store.ReportResult) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"group", "start", "end", "offered", "answered", "abandoned_ivr", "abandoned_queue",
 		"short_abandoned_ivr", "short_abandoned_queue", "abandon_rate_pct", "service_level_pct", "service_level_with_abandons_pct",
-		"asa_seconds", "aht_seconds", "fcr_pct", "containment_pct", "csat_mean", "csat_4_5_pct", "csat_responses", "transfers", "holds"})
+		"asa_seconds", "aht_seconds", "fcr_pct", "containment_pct", "csat_mean", "csat_4_5_pct", "csat_responses", "transfers", "holds",
+		"complaint_24h_pct", "complaint_24h_decided", "feedback_3d_pct", "feedback_3d_decided"})
 	q := res.Query
 	record := func(group string, r store.ReportRow) {
 		start, end := q.From, q.To
@@ -439,7 +505,8 @@ func writeReportCSV(w io.Writer, res *store.ReportResult) error {
 			count(r.Offered), count(r.Answered), count(r.AbandonedIVR), count(r.AbandonedQueue),
 			count(r.ShortAbandonedIVR), count(r.ShortAbandonedQueue), csvPercent(r.AbandonRate), csvPercent(r.ServiceLevel),
 			csvPercent(r.ServiceLevelAbandons), csvSeconds(r.SpeedOfAnswer), csvSeconds(r.HandleTime), csvPercent(r.FirstContact),
-			csvPercent(r.Containment), csvMean(r.CSAT), csvPercent(r.Satisfied), count(r.CSAT.Den), count(r.Transfers), count(r.Holds)})
+			csvPercent(r.Containment), csvMean(r.CSAT), csvPercent(r.Satisfied), count(r.CSAT.Den), count(r.Transfers), count(r.Holds),
+			csvPercent(r.Complaint24h), count(r.Complaint24h.Den), csvPercent(r.Feedback3d), count(r.Feedback3d.Den)})
 	}
 	for _, r := range res.Rows {
 		record(r.Key, r)
@@ -514,6 +581,10 @@ type rowJSON struct {
 	CSAT                     csatJSON   `json:"csat"`
 	Transfers                int64      `json:"transfers"`
 	Holds                    int64      `json:"holds"`
+	// The complaints registered in the row: their 24 h clocks and 3-day
+	// feedback clocks met / decided (met, late or overdue).
+	Complaint24h ratioJSON `json:"complaint_24h_closure"`
+	Feedback3d   ratioJSON `json:"feedback_3d"`
 }
 
 type ratioJSON struct {
@@ -553,6 +624,7 @@ func newRowJSON(r store.ReportRow, loc *time.Location) rowJSON {
 		FirstContactResolution: newRatioJSON(r.FirstContact), Containment: newRatioJSON(r.Containment),
 		CSAT:      csatJSON{Responses: r.CSAT.Den, Mean: newRatioJSON(r.CSAT).Value, Satisfied: newRatioJSON(r.Satisfied)},
 		Transfers: r.Transfers, Holds: r.Holds,
+		Complaint24h: newRatioJSON(r.Complaint24h), Feedback3d: newRatioJSON(r.Feedback3d),
 	}
 	if !r.Start.IsZero() {
 		start, end := r.Start.In(loc), r.End.In(loc)

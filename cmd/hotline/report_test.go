@@ -70,13 +70,13 @@ const (
 	wantDayTable = `Hotline report 2025-03-01 00:00 to 2025-03-03 00:00 (Asia/Shanghai), by day
 Service level target 20s; short abandons within 5s; FCR over 7 days.
 
-Day         Offered  Answered  Aband. IVR  Aband. queue  Short aband.  Aband. rate  SL 20s  SL+aband. 20s  ASA    AHT     FCR  Contained  CSAT  CSAT 4-5  Transfers  Holds
-2025-03-01        2         1           0             1             0        50.0%  100.0%          50.0%  15s  6m00s   50.0%       0.0%  5.00    100.0%          0      1
-2025-03-02        2         0           0             0             1         0.0%       -              -    -      -  100.0%      50.0%     -         -          0      0
-Total             4         1           0             1             1        33.3%  100.0%          50.0%  15s  6m00s   75.0%      25.0%  5.00    100.0%          0      1
+Day         Offered  Answered  Aband. IVR  Aband. queue  Short aband.  Aband. rate  SL 20s  SL+aband. 20s  ASA    AHT     FCR  Contained  Cmpl. 24h  Fdbk 3d  CSAT  CSAT 4-5  Transfers  Holds
+2025-03-01        2         1           0             1             0        50.0%  100.0%          50.0%  15s  6m00s   50.0%       0.0%          -        -  5.00    100.0%          0      1
+2025-03-02        2         0           0             0             1         0.0%       -              -    -      -  100.0%      50.0%          -        -     -         -          0      0
+Total             4         1           0             1             1        33.3%  100.0%          50.0%  15s  6m00s   75.0%      25.0%          -        -  5.00    100.0%          0      1
 `
-	wantTotalCSV = `group,start,end,offered,answered,abandoned_ivr,abandoned_queue,short_abandoned_ivr,short_abandoned_queue,abandon_rate_pct,service_level_pct,service_level_with_abandons_pct,asa_seconds,aht_seconds,fcr_pct,containment_pct,csat_mean,csat_4_5_pct,csat_responses,transfers,holds
-Total,2025-03-01T00:00:00+08:00,2025-03-03T00:00:00+08:00,4,1,0,1,1,0,33.3,100.0,50.0,15.0,360.0,75.0,25.0,5.00,100.0,1,0,1
+	wantTotalCSV = `group,start,end,offered,answered,abandoned_ivr,abandoned_queue,short_abandoned_ivr,short_abandoned_queue,abandon_rate_pct,service_level_pct,service_level_with_abandons_pct,asa_seconds,aht_seconds,fcr_pct,containment_pct,csat_mean,csat_4_5_pct,csat_responses,transfers,holds,complaint_24h_pct,complaint_24h_decided,feedback_3d_pct,feedback_3d_decided
+Total,2025-03-01T00:00:00+08:00,2025-03-03T00:00:00+08:00,4,1,0,1,1,0,33.3,100.0,50.0,15.0,360.0,75.0,25.0,5.00,100.0,1,0,1,,0,,0
 `
 )
 
@@ -115,7 +115,7 @@ func TestReportCommand(t *testing.T) {
 		{name: "agent filter", args: append(period, "--agent", "1001", "--by", "agent", "--service-level", "10"), dbURL: url,
 			wantStdout: []string{"; only agent 1001\nService level target 10s;", "\n1001         1         1 ", "  0.0%  "}},
 		{name: "empty period", args: []string{"report", "--from", "2024-01-01", "--to", "2024-01-01"}, dbURL: url,
-			wantStdout: []string{"\nPeriod  Offered  Answered  Aband. IVR", "\nTotal         0         0           0             0             0            -       -              -    -    -    -          -     -         -          0      0\n"}},
+			wantStdout: []string{"\nPeriod  Offered  Answered  Aband. IVR", "\nTotal         0         0           0             0             0            -       -              -    -    -    -          -          -        -     -         -          0      0\n"}},
 
 		{name: "nothing given", args: []string{"report"}, wantCode: 2,
 			wantStderr: []string{"hotline: --from: is required", "hotline: --to: is required", "Usage: hotline report"}},

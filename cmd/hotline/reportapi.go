@@ -43,6 +43,7 @@ const maxReportPeriods = 1000
 type reportAPI struct {
 	log  *slog.Logger
 	open func(context.Context) (*pgxpool.Pool, error)
+	now  func() time.Time // nil: time.Now; the complaints' clocks are compared with it
 
 	mu     sync.Mutex
 	db     *pgxpool.Pool // nil until the first report
@@ -85,6 +86,7 @@ func (a *reportAPI) Report(ctx context.Context, values url.Values) (any, error) 
 	if err != nil {
 		return nil, a.unavailable(err)
 	}
+	q.Now = a.clock()
 	res, err := store.Report(ctx, db, q)
 	if err != nil {
 		return nil, a.unavailable(err)
