@@ -36,7 +36,10 @@ var groupKeys = map[string]string{
 // $3, queue $4 and agent $5 (an empty one matches any). Durations are in
 // microseconds: $6 the service-level target, $7 the short-abandon
 // threshold, $8 the FCR window. $9 are the served outcomes, $10 the
-// contained ones. %s is the grouping's key. ReportRow's comments define
+// contained ones. The centre's own calls out (an agent's outbound call, an
+// automated follow-up visit: outcomes OutboundOutcomePrefix...) are no
+// calls to the hotline: they count nowhere, and a call out to a caller is
+// not the caller calling again (FCR). %s is the grouping's key. ReportRow's comments define
 // each column.
 const reportSQL = `
 WITH picked AS (
@@ -46,6 +49,7 @@ WITH picked AS (
 		AND ($3 = '' OR c.hotline = $3)
 		AND ($4 = '' OR c.queue = $4)
 		AND ($5 = '' OR c.agent_id = $5)
+		AND coalesce(c.outcome NOT LIKE 'outbound\_%%', true)
 ), per_call AS (
 	SELECT p.grp,
 		p.agent_answered_at IS NOT NULL AS answered,
@@ -59,6 +63,7 @@ WITH picked AS (
 			SELECT FROM calls r
 			WHERE r.caller = p.caller AND r.arrived_at > p.arrived_at
 				AND r.arrived_at <= p.arrived_at + $8::bigint * interval '1 microsecond'
+				AND coalesce(r.outcome NOT LIKE 'outbound\_%%', true)
 		) AS resolved,
 		p.answered_at IS NOT NULL AS in_ivr,
 		coalesce(p.outcome = ANY ($10::text[]), false) AS success,

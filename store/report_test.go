@@ -662,3 +662,39 @@ func TestReportComplaintRates(t *testing.T) {
 		})
 	}
 }
+
+// TestReportLeavesOutCallsOut: the centre's own calls out (an agent's
+// outbound call to a caller of the fixture, within the FCR window of the
+// caller's call; an automated follow-up visit from the centre's number)
+// change no figure of the report, by agent or in total.
+func TestReportLeavesOutCallsOut(t *testing.T) {
+	db := open(t, pgtest.New(t))
+	insertReportFixture(t, db)
+	q := store.ReportQuery{From: reportFrom, To: reportTo, Location: shanghai, GroupBy: store.GroupByAgent, Now: reportTo}
+	before, err := store.Report(t.Context(), db, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ id, hotline, caller, agent, outcome string }{
+		{"out-1", h1, "F", "1001", store.OutboundOutcomePrefix + "talked"},
+		{"out-2", h1, "G", "1001", store.OutboundOutcomePrefix + "no_answer"},
+		{"followup-f1-1", "followup", "4008001234", "", store.OutboundOutcomePrefix + "followup"},
+	} {
+		if _, err := db.Exec(t.Context(), `INSERT INTO calls (id, hotline, caller, arrived_at, answered_at, agent_id, agent_answered_at, ended_at, outcome, hung_up_by)
+			VALUES ($1, $2, $3, $4, $4, nullif($5, ''), $4, $6, $7, 'agent')`,
+			c.id, c.hotline, c.caller, sh(1, 12, 0, 0), c.agent, sh(1, 12, 3, 0), c.outcome); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after, err := store.Report(t.Context(), db, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after.Query.Now, before.Query.Now = time.Time{}, time.Time{}
+	if !reflect.DeepEqual(after, before) {
+		t.Errorf("the calls out changed the report:\nbefore %+v\nafter  %+v", before, after)
+	}
+	if before.Total.Offered == 0 {
+		t.Fatal("the fixture's report is empty")
+	}
+}

@@ -254,6 +254,14 @@ func TestServeFollowUpVisit(t *testing.T) {
 	if !strings.Contains(fu.Note, "followup_product=5") || !strings.Contains(fu.Note, "followup_service=4") || !strings.Contains(fu.Note, task.ID) {
 		t.Errorf("the follow-up's note %q, want the task and the answers", fu.Note)
 	}
+	// The follow-up call is the centre's, not a call to the hotline: the
+	// report counts the customer's one call.
+	var report struct{ Total struct{ Offered, Answered int64 } }
+	day := time.Now().UTC()
+	s.api.do(http.StatusOK, "GET", "/api/reports?from="+day.AddDate(0, 0, -1).Format(time.DateOnly)+"&to="+day.AddDate(0, 0, 2).Format(time.DateOnly)+"&tz=UTC", wang, nil, &report)
+	if report.Total.Offered != 1 || report.Total.Answered != 1 {
+		t.Errorf("the report's totals %+v, want the customer's one call (the follow-up visit is not a call to the hotline)", report.Total)
+	}
 	t.Logf("complaint %s: %v; follow-up %s dialled at %v, %+v", c.ID, steps, task.ID, task.Tries[0].Started.In(shanghai), *r)
 }
 

@@ -125,11 +125,21 @@ type journeys struct {
 	next ivr.JourneySink
 }
 
+// CallOutcome is the outcome an automated follow-up call's journey is
+// recorded with: an outbound call of the centre's (package store's
+// OutboundOutcomePrefix + "followup"), which the calls reports leave out.
+const CallOutcome = "outbound_followup"
+
 // Journeys wraps next (the call records' sink): every journey goes on to
 // next, and a follow-up call's Vars are its result.
 func (s *Service) Journeys(next ivr.JourneySink) ivr.JourneySink { return journeys{s, next} }
 
 func (j journeys) RecordJourney(ctx context.Context, jr *ivr.Journey) {
+	if j.s.dialled(jr.CallID) {
+		// The centre's call out, not a call to a hotline: the reports
+		// leave it out (store.OutboundOutcomePrefix).
+		jr.Outcome = CallOutcome
+	}
 	if j.next != nil {
 		j.next.RecordJourney(ctx, jr)
 	}

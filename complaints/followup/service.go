@@ -638,6 +638,14 @@ func (s *Service) dial(ctx context.Context, t Task) {
 
 // forget removes a dial under way; nil if it was not there (its end was
 // handled already).
+// dialled tells whether channel is one of this instance's automated
+// calls under way.
+func (s *Service) dialled(channel string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dials[channel] != nil
+}
+
 func (s *Service) forget(channel string) *dial {
 	s.mu.Lock()
 	defer s.mu.Unlock()
