@@ -256,7 +256,9 @@ func TestServeFollowUpVisit(t *testing.T) {
 	}
 	// The follow-up call is the centre's, not a call to the hotline: the
 	// report counts the customer's one call.
-	var report struct{ Total struct{ Offered, Answered int64 } }
+	var report struct {
+		Total struct{ Offered, Answered int64 }
+	}
 	day := time.Now().UTC()
 	s.api.do(http.StatusOK, "GET", "/api/reports?from="+day.AddDate(0, 0, -1).Format(time.DateOnly)+"&to="+day.AddDate(0, 0, 2).Format(time.DateOnly)+"&tz=UTC", wang, nil, &report)
 	if report.Total.Offered != 1 || report.Total.Answered != 1 {
