@@ -508,7 +508,7 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 		if c.gone {
 			return false, errHungUp
 		}
-		if statusOf(err) == http.StatusNotFound {
+		if StatusOf(err) == http.StatusNotFound {
 			return false, c.vanished()
 		}
 		return false, fmt.Errorf("playing %v: %w", c.shownMedia(media), err)

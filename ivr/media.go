@@ -133,7 +133,7 @@ func (m ariMedia) Playback(ctx context.Context, playbackID string) (string, bool
 	}
 	d, err := m.cl.Playback().Data(ari.NewKey(ari.PlaybackKey, playbackID))
 	if err != nil {
-		if statusOf(err) == http.StatusNotFound {
+		if StatusOf(err) == http.StatusNotFound {
 			return "", false, nil
 		}
 		return "", false, err
@@ -147,7 +147,7 @@ func (m ariMedia) LiveRecording(ctx context.Context, name string) (string, bool,
 	}
 	d, err := m.cl.LiveRecording().Data(ari.NewKey(ari.LiveRecordingKey, name))
 	if err != nil {
-		if statusOf(err) == http.StatusNotFound {
+		if StatusOf(err) == http.StatusNotFound {
 			return "", false, nil
 		}
 		return "", false, err
@@ -161,7 +161,7 @@ func (m ariMedia) StoredRecording(ctx context.Context, name string) (bool, error
 	}
 	_, err := m.cl.StoredRecording().Data(ari.NewKey(ari.StoredRecordingKey, name))
 	if err != nil {
-		if statusOf(err) == http.StatusNotFound {
+		if StatusOf(err) == http.StatusNotFound {
 			return false, nil
 		}
 		return false, err
@@ -169,22 +169,20 @@ func (m ariMedia) StoredRecording(ctx context.Context, name string) (bool, error
 	return true, nil
 }
 
-// statusOf is the HTTP status of an ARI request's error, 0 if it has none.
-// The ari/v6 client wraps it in types that unwrap with Cause rather than
-// Unwrap, so both are followed.
-func statusOf(err error) int {
-	for err != nil {
+// StatusOf is the HTTP status of an ARI request's error, 0 if it has
+// none. The ari/v6 client wraps it in types that unwrap with Cause rather
+// than Unwrap, so both are followed (a bounded depth: a Cause that
+// returns itself ends the search).
+func StatusOf(err error) int {
+	for depth := 0; err != nil && depth < 16; depth++ {
 		if coded, ok := err.(interface{ Code() int }); ok {
 			return coded.Code()
 		}
-		switch e := err.(type) {
-		case interface{ Unwrap() error }:
-			err = e.Unwrap()
-		case interface{ Cause() error }:
-			err = e.Cause()
-		default:
-			return 0
+		if c, ok := err.(interface{ Cause() error }); ok && c.Cause() != nil && c.Cause() != err {
+			err = c.Cause()
+			continue
 		}
+		err = errors.Unwrap(err)
 	}
 	return 0
 }

@@ -2,7 +2,6 @@ package followup
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/CyCoreSystems/ari/v6"
@@ -53,27 +52,12 @@ func (d ariDialer) Gone(ctx context.Context, id string) (bool, error) {
 	if err == nil {
 		return false, nil
 	}
-	if statusOf(err) == 404 {
+	if ivr.StatusOf(err) == 404 {
 		return true, nil
 	}
 	return false, err
 }
 
-// statusOf finds the HTTP status of an ari/v6 REST error, 0 if none. The
-// client wraps some errors with Cause rather than Unwrap.
-func statusOf(err error) int {
-	for depth := 0; err != nil && depth < 16; depth++ {
-		if coded, ok := err.(interface{ Code() int }); ok {
-			return coded.Code()
-		}
-		if c, ok := err.(interface{ Cause() error }); ok && c.Cause() != nil && c.Cause() != err {
-			err = c.Cause()
-			continue
-		}
-		err = errors.Unwrap(err)
-	}
-	return 0
-}
 
 // handler passes every event on and watches the dialler's own channels.
 type handler struct {

@@ -2,7 +2,6 @@ package acd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -196,27 +195,12 @@ func (p ariPBX) ChannelState(ctx context.Context, id string) (string, error) {
 
 // gone makes Asterisk's 404 ErrGone.
 func gone(err error) error {
-	if statusOf(err) == http.StatusNotFound {
+	if ivr.StatusOf(err) == http.StatusNotFound {
 		return fmt.Errorf("%w: %w", ErrGone, err)
 	}
 	return err
 }
 
-// statusOf finds the HTTP status of an ari/v6 REST error, 0 if none. The
-// client wraps some errors with Cause rather than Unwrap.
-func statusOf(err error) int {
-	for depth := 0; err != nil && depth < 16; depth++ {
-		if coded, ok := err.(interface{ Code() int }); ok {
-			return coded.Code()
-		}
-		if c, ok := err.(interface{ Cause() error }); ok && c.Cause() != nil && c.Cause() != err {
-			err = c.Cause()
-			continue
-		}
-		err = errors.Unwrap(err)
-	}
-	return 0
-}
 
 func (p ariPBX) ExternalMedia(ctx context.Context, id, externalHost string) error {
 	if err := ctx.Err(); err != nil {
