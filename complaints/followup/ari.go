@@ -58,7 +58,6 @@ func (d ariDialer) Gone(ctx context.Context, id string) (bool, error) {
 	return false, err
 }
 
-
 // handler passes every event on and watches the dialler's own channels.
 type handler struct {
 	s    *Service
