@@ -137,6 +137,20 @@ func (b *browser) until(what, cond, probe string) {
 	}
 }
 
+// tab opens a view with its tab (a click in the page: a mouse click at
+// the tab's place can miss while the page still lays itself out after a
+// sign-in), until the view's element sel is shown.
+func (b *browser) tab(view, sel string) {
+	b.t.Helper()
+	b.until("the "+view+" tab", fmt.Sprintf(`(() => {
+		const tab = document.querySelector('#tabs button[data-view=%q]');
+		if (!tab || tab.hidden || tab.offsetParent === null) return false;
+		tab.click();
+		const el = document.querySelector(%q);
+		return !!el && el.offsetParent !== null;
+	})()`, view, sel), `document.body.dataset.view + " " + location.hash`)
+}
+
 // text is the text of the element sel finds, "" if none.
 func (b *browser) text(sel string) string {
 	b.t.Helper()
@@ -480,7 +494,7 @@ func TestBrowserRecordings(t *testing.T) {
 	if !b.visible("#review") || b.visible("#board") || b.visible("#agent") {
 		t.Fatal("a QA reviewer does not land on the review page")
 	}
-	b.do("the recordings tab", chromedp.Click(`#tabs button[data-view="recordings"]`), chromedp.WaitVisible("#recordings"))
+	b.tab("recordings", "#recordings")
 	if b.visible(`#rec-form input[name=caller]`) {
 		t.Error("QA may not search by caller, yet the form offers it")
 	}

@@ -17,7 +17,7 @@ import (
 // calibrationTab opens the calibration page.
 func (b *browser) calibrationTab() {
 	b.t.Helper()
-	b.do("the calibration tab", chromedp.Click(`#tabs button[data-view="calibration"]`), chromedp.WaitVisible("#calibration"))
+	b.tab("calibration", "#calibration")
 }
 
 // scoreCalibration has the signed-in reviewer open calibration id from
@@ -80,8 +80,8 @@ func TestBrowserCalibration(t *testing.T) {
 		t.Errorf("the reviewers offered: %q", got)
 	}
 	// The call is chosen from its recording on the review page.
-	b.do("the recordings tab", chromedp.Click(`#tabs button[data-view="recordings"]`),
-		chromedp.SendKeys(`#rec-form input[name=queue]`, "support"), chromedp.Click(`#rec-form button[type=submit]`))
+	b.tab("recordings", "#rec-form")
+	b.do("the recordings of support", chromedp.SendKeys(`#rec-form input[name=queue]`, "support"), chromedp.Click(`#rec-form button[type=submit]`))
 	b.do("reviewing r1", chromedp.Click(`tr[data-recording="r1"] button[data-review]`), chromedp.WaitVisible("#qa-work"))
 	b.do("calibrating on its call", chromedp.WaitVisible("#qa-calibrate"), chromedp.Click("#qa-calibrate"), chromedp.WaitVisible("#calibration"))
 	if call, agent := eval[string](b, `document.querySelector("#cal-new input[name=call_id]").value`), eval[string](b, `document.querySelector("#cal-new input[name=agent]").value`); call != "call-r1" || agent != "1001" {

@@ -102,7 +102,7 @@ func TestBrowserComplaints(t *testing.T) {
 
 	sup := newBrowser(t)
 	sup.open(e.ts.URL, "wang")
-	sup.do("opening the complaints", chromedp.Click(`#tabs button[data-view="complaints"]`), chromedp.WaitVisible("#cmp-list"))
+	sup.tab("complaints", "#cmp-list")
 	sup.until("both complaints listed", `document.querySelectorAll("#cmp-list tbody tr").length === 2`, `document.querySelector("#cmp-list tbody").textContent`)
 	if got := eval[[]string](sup, rowIDs); !slices.Equal(got, []string{earlier.ID, c.ID}) {
 		t.Errorf("rows %v, want the earlier deadline first", got)

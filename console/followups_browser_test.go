@@ -167,7 +167,7 @@ func TestBrowserFollowUpsList(t *testing.T) {
 
 	b := newBrowser(t)
 	b.open(fe.ts.URL, "wang")
-	b.do("opening the follow-ups", chromedp.Click(`#tabs button[data-view="followups"]`), chromedp.WaitVisible("#fu-list"))
+	b.tab("followups", "#fu-list")
 	b.until("six follow-ups", `document.querySelectorAll("#fu-list tbody tr").length === 6`, `document.querySelector("#fu-list tbody").textContent`)
 	cell := func(id string, col int) string {
 		return b.text(fmt.Sprintf(`#fu-list tr[data-id=%q] td:nth-child(%d)`, id, col))

@@ -119,8 +119,8 @@ func TestBrowserReview(t *testing.T) {
 	}
 	// A recording found by the search opens on the review page, without
 	// a scorecard.
-	b.do("the recordings tab", chromedp.Click(`#tabs button[data-view="recordings"]`),
-		chromedp.SendKeys(`#rec-form input[name=queue]`, "support"), chromedp.Click(`#rec-form button[type=submit]`))
+	b.tab("recordings", "#rec-form")
+	b.do("the recordings of support", chromedp.SendKeys(`#rec-form input[name=queue]`, "support"), chromedp.Click(`#rec-form button[type=submit]`))
 	b.do("reviewing r1", chromedp.Click(`tr[data-recording="r1"] button[data-review]`), chromedp.WaitVisible("#qa-work"))
 	b.until("r1's waveform", `Number(document.getElementById("qa-wave").dataset.drawn) > 100`, `document.getElementById("qa-wave").dataset.drawn`)
 	if b.visible("#qa-card") || b.text("#qa-title") != "录音 r1" || !b.visible(`#qa-timeline .qa-mark[data-kind="hold"]`) {
@@ -264,7 +264,7 @@ func TestBrowserReview(t *testing.T) {
 	// The agent: "my evaluations", read-only, disputed with a comment.
 	b.do("signing out", chromedp.Click("#signout"), chromedp.WaitVisible("#signin"))
 	b.open(r.ts.URL, "lilei")
-	b.do("the review tab", chromedp.Click(`#tabs button[data-view="review"]`), chromedp.WaitVisible("#review"))
+	b.tab("review", "#review")
 	if b.visible("#qa-queue-card") {
 		t.Error("an agent sees the review queue")
 	}
@@ -299,7 +299,7 @@ func TestBrowserReview(t *testing.T) {
 	// A supervisor: the disputed ones, re-scored with a comment.
 	b.do("signing out", chromedp.Click("#signout"), chromedp.WaitVisible("#signin"))
 	b.open(r.ts.URL, "wang")
-	b.do("the review tab", chromedp.Click(`#tabs button[data-view="review"]`), chromedp.WaitVisible("#review"))
+	b.tab("review", "#review")
 	b.until("the disputed evaluation", `document.querySelectorAll('#qa-evals tbody tr[data-state="disputed"]').length === 1`, `document.querySelector("#qa-evals tbody").textContent`)
 	b.do("opening it", chromedp.Click(`#qa-evals tbody button[data-open]`), chromedp.WaitVisible("#qa-work"))
 	b.until("the scorecard", fmt.Sprintf(`document.querySelectorAll("#qa-card .qa-item").length === %d`, len(card.Items())), `document.querySelectorAll("#qa-card .qa-item").length`)
