@@ -278,6 +278,8 @@ func (s *Server) listComplaints(w http.ResponseWriter, r *http.Request, sess ses
 			return err
 		}
 	}
+	// Whatever the workflow answered, a user lists only what it may read.
+	cs = slices.DeleteFunc(cs, func(c complaints.Complaint) bool { return !mayReadComplaint(u, c) })
 	sortByDue(cs)
 	out := ComplaintListView{At: s.clock.Now(), Complaints: make([]ComplaintView, 0, len(cs))}
 	for _, c := range cs {

@@ -338,4 +338,14 @@ func TestBrowserComplaintIVR(t *testing.T) {
 	b.setLanguage("zh")
 	b.do("the desk", chromedp.Click(`#tabs button[data-view="agent"]`), chromedp.WaitVisible("#my-complaints"))
 	b.until("the desk lists both as the agent's", `document.querySelectorAll("#my-complaints-rows tr").length === 2 && !document.querySelector("#my-complaints-rows tr[data-unowned]")`, `document.getElementById("my-complaints-rows").textContent`)
+
+	// A third, taken from the desk's button.
+	f := e.ivrComplaint("1765000003.3", "13800138003", 1)
+	desk = `#my-complaints-rows tr[data-id="` + f.ID + `"]`
+	b.untilContains(desk, "待认领")
+	b.do("taking it from the desk", chromedp.Click(desk+` button[data-cmp-take]`))
+	b.until("the desk's take", fmt.Sprintf(`!!document.querySelector('%s') && !document.querySelector('%s[data-unowned]')`, desk, desk), `document.getElementById("my-complaints-rows").textContent`)
+	if got, err := e.svc.Get(t.Context(), f.ID); err != nil || got.Owner != "1001" {
+		t.Errorf("taken from the desk: owner %q (%v), want 1001", got.Owner, err)
+	}
 }
