@@ -256,27 +256,23 @@ func (s *Server) listComplaints(w http.ResponseWriter, r *http.Request, sess ses
 	if err != nil {
 		return err
 	}
+	handles := u.Role.can(handleComplaints)
+	if !handles {
+		if u.Agent == "" {
+			return httpErrorf(http.StatusForbidden, "role %s has no complaints: only their owners, supervisors, managers and administrators see them", u.Role)
+		}
+		if f.Owner != "" && f.Owner != u.Agent {
+			return httpErrorf(http.StatusForbidden, "you may see only your own complaints (owner %s) and those nobody owns yet, not %s's", u.Agent, f.Owner)
+		}
+	}
 	var cs []complaints.Complaint
-	switch {
-	case u.Role.can(handleComplaints) || f.Unowned:
-		if !u.Role.can(handleComplaints) && u.Agent == "" {
-			return errNoComplaintsForRole(u)
-		}
-		if cs, err = s.complaints.List(r.Context(), f); err != nil {
-			return err
-		}
-	case u.Agent == "":
-		return errNoComplaintsForRole(u)
-	case f.Owner != "" && f.Owner != u.Agent:
-		return httpErrorf(http.StatusForbidden, "you may see only your own complaints (owner %s) and those nobody owns yet, not %s's", u.Agent, f.Owner)
-	case f.Owner != "": // its own alone
-		if cs, err = s.complaints.List(r.Context(), f); err != nil {
-			return err
-		}
-	default: // its own and those nobody owns yet (待认领), which it may take
-		if cs, err = s.ownAndUnowned(r.Context(), u.Agent, f); err != nil {
-			return err
-		}
+	if handles || f.Owner != "" || f.Unowned {
+		cs, err = s.complaints.List(r.Context(), f)
+	} else { // an agent's own and those nobody owns yet (待认领), which it may take
+		cs, err = s.ownAndUnowned(r.Context(), u.Agent, f)
+	}
+	if err != nil {
+		return err
 	}
 	// Whatever the workflow answered, a user lists only what it may read.
 	cs = slices.DeleteFunc(cs, func(c complaints.Complaint) bool { return !mayReadComplaint(u, c) })
@@ -287,10 +283,6 @@ func (s *Server) listComplaints(w http.ResponseWriter, r *http.Request, sess ses
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
-}
-
-func errNoComplaintsForRole(u User) error {
-	return httpErrorf(http.StatusForbidden, "role %s has no complaints: only their owners, supervisors, managers and administrators see them", u.Role)
 }
 
 // ownAndUnowned lists, as f selects them, agent's complaints and those
