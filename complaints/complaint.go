@@ -103,6 +103,7 @@ type Registration struct {
 type Filter struct {
 	States   []State
 	Owner    string
+	Unowned  bool // only those nobody owns yet (the IVR's, until someone takes them); refused with Owner
 	Team     string
 	Category string
 	Contact  string    // the complainant's contact, exactly (the caller's earlier complaints)

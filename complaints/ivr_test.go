@@ -275,6 +275,22 @@ func TestFirstTakerOwns(t *testing.T) {
 	}
 	id := list[0].ID
 	r.inbox.take()
+	unowned := func() []string {
+		t.Helper()
+		cs, err := svc.List(t.Context(), complaints.Filter{Unowned: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	mustSlice(t, "the unowned", unowned(), []string{id})
+	if _, err := svc.List(t.Context(), complaints.Filter{Unowned: true, Owner: "agent-wang"}); !errors.Is(err, complaints.ErrInvalid) {
+		t.Errorf("a filter of an owner's and the unowned: %v, want ErrInvalid", err)
+	}
 
 	r.clock.Advance(20 * time.Hour)
 	if _, err := svc.Scan(t.Context()); err != nil {
@@ -300,6 +316,7 @@ func TestFirstTakerOwns(t *testing.T) {
 	default:
 		t.Fatalf("two takes at once: %v; want one taken, one refused", errs)
 	}
+	mustSlice(t, "the unowned once taken", unowned(), nil)
 	if _, err := svc.Act(t.Context(), id, owner, complaints.ActTake, "", ""); !errors.Is(err, complaints.ErrStep) {
 		t.Errorf("take by the owner again: %v, want ErrStep", err)
 	}

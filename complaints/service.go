@@ -207,6 +207,9 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Complaint, error) {
 		f.Limit = 50
 	}
 	f.Limit = min(f.Limit, 500)
+	if f.Unowned && f.Owner != "" {
+		return nil, fmt.Errorf("%w: a filter selects the complaints of owner %q or those nobody owns, not both", ErrInvalid, f.Owner)
+	}
 	for _, st := range f.States {
 		if !slices.Contains(states, st) {
 			return nil, fmt.Errorf("%w: state %q is not one of %v", ErrInvalid, st, states)

@@ -15,9 +15,9 @@ import (
 
 // TestComplaintVoiceMessage: the voice message of a complaint the IVR
 // took down plays at /api/complaints/{id}/message for those who hear every
-// recording and, once it is theirs, for its owner; to an agent it is not
-// yet (or never) the complaint of, it is not there (404), nor for a
-// complaint without one.
+// recording and, once it is theirs, for its owner; an agent who has not
+// taken it yet is refused (403, audited); for another agent's complaint
+// it is not there (404), nor for a complaint without one.
 func TestComplaintVoiceMessage(t *testing.T) {
 	var fc *fakeComplaints
 	r := newRecEnv(t, func(c *console.Config) {
@@ -52,9 +52,13 @@ func TestComplaintVoiceMessage(t *testing.T) {
 	if res := r.do("GET", "/api/complaints/C20261102-000002/message", wang, ""); res.status != http.StatusNotFound {
 		t.Errorf("a complaint without a message: %d, want 404", res.status)
 	}
-	// Nobody owns it: an agent does not see it yet.
-	if res := r.do("GET", "/api/complaints/C20261102-000001/message", lilei, ""); res.status != http.StatusNotFound {
-		t.Errorf("an agent, the complaint nobody's: %d, want 404", res.status)
+	// Nobody owns it: an agent sees it (待认领) but hears it once it took it;
+	// the refusal is audited.
+	if res := r.do("GET", "/api/complaints/C20261102-000001/message", lilei, ""); res.status != http.StatusForbidden {
+		t.Errorf("an agent, the complaint nobody's: %d, want 403", res.status)
+	}
+	if denied := r.audit(recordings.AuditQuery{RecordingID: "msg-c7-4", Action: recordings.ActionDenied}); len(denied) != 1 || denied[0].Actor != "lilei" {
+		t.Errorf("the refusal's audit: %+v", denied)
 	}
 	fc.mu.Lock()
 	fc.byID["C20261102-000001"].Owner = "1001"

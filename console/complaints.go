@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,7 +21,9 @@ import (
 // Complaints is the complaint workflow (*complaints.Service): the console
 // registers complaints, reads them and acts on them; the clocks, warnings
 // and notices run elsewhere (serve). complaints.ErrInvalid is answered
-// 400, ErrNotFound 404, ErrStep 409, each with its message.
+// 400, ErrNotFound 404, ErrStep 409, each with its message. List must
+// honour Filter.Unowned: an agent's list is its own complaints and those
+// nobody owns yet.
 type Complaints interface {
 	Register(ctx context.Context, r complaints.Registration, owner string) (complaints.Complaint, error)
 	Get(ctx context.Context, id string) (complaints.Complaint, error)
@@ -40,13 +43,18 @@ type ComplaintsByContact interface {
 var openStates = []complaints.State{"registered", "notified", "in_progress", "resolved", "followed_up"}
 
 // complaintActions are the workflow's actions, as the path names them.
-var complaintActions = []complaints.Action{"notify", "start", "resolve", "follow_up", "close", "reopen", "hand_off", "feedback"}
+var complaintActions = []complaints.Action{"notify", "start", "resolve", "follow_up", "close", "reopen", "hand_off", "feedback", "take"}
 
 // ComplaintView is a complaint as a user may see it: the contact masked
 // to its last 4 characters for the roles that see callers masked.
 type ComplaintView struct {
 	complaints.Complaint
 	ContactMasked bool `json:"contact_masked,omitempty"`
+	// Message is where its voice message plays (GET
+	// /api/complaints/{id}/message) when it has one and the user may hear
+	// it now: the roles that hear every recording, and its owner (an agent
+	// hears an unowned complaint's message once it took it). "" otherwise.
+	Message string `json:"message,omitempty"`
 	// FollowUps are its follow-up visits with their attempts and results
 	// (GET /api/complaints/{id} on a server with [FollowUps]: [] when
 	// none; left out on a server without them).
@@ -105,14 +113,16 @@ func complaintOwner(u User) string {
 	return u.Name
 }
 
-// mayRead says whether u sees complaint c: the roles that handle
-// complaints see all, others their own.
+// mayReadComplaint says whether u sees complaint c: the roles that
+// handle complaints see all; a user with a 工号 sees its own and those
+// nobody owns yet (the IVR's, until someone takes them: 待认领), which it
+// may take.
 func mayReadComplaint(u User, c complaints.Complaint) bool {
-	return u.Role.can(handleComplaints) || c.Owner == complaintOwner(u)
+	return u.Role.can(handleComplaints) || c.Owner == complaintOwner(u) || c.Owner == "" && u.Agent != ""
 }
 
 // complaintView is what u sees of c.
-func complaintView(u User, c complaints.Complaint) ComplaintView {
+func (s *Server) complaintView(u User, c complaints.Complaint) ComplaintView {
 	v := ComplaintView{Complaint: c}
 	if v.Teams == nil {
 		v.Teams = []string{}
@@ -120,7 +130,16 @@ func complaintView(u User, c complaints.Complaint) ComplaintView {
 	if !u.Role.can(seeCallers) && v.Contact != "" {
 		v.Contact, v.ContactMasked = maskCaller(v.Contact), true
 	}
+	if c.MessageRecording != "" && s.recordings != nil && mayHearComplaintMessage(u, c) {
+		v.Message = "/api/complaints/" + url.PathEscape(c.ID) + "/message"
+	}
 	return v
+}
+
+// mayHearComplaintMessage says whether u may play c's voice message: the
+// roles that hear every recording, and its owner.
+func mayHearComplaintMessage(u User, c complaints.Complaint) bool {
+	return u.Role.can(hearRecordings) || c.Owner != "" && c.Owner == complaintOwner(u)
 }
 
 // runningDue is c's running clock's deadline: the 24-hour one, else the
@@ -193,7 +212,7 @@ func (s *Server) registerComplaint(w http.ResponseWriter, r *http.Request, sess 
 		return err
 	}
 	s.complaintEvents.publish(complaintEvent{ID: c.ID, Kind: "registered", Owner: c.Owner})
-	writeJSON(w, http.StatusCreated, complaintView(u, c))
+	writeJSON(w, http.StatusCreated, s.complaintView(u, c))
 	return nil
 }
 
@@ -237,26 +256,60 @@ func (s *Server) listComplaints(w http.ResponseWriter, r *http.Request, sess ses
 	if err != nil {
 		return err
 	}
-	if !u.Role.can(handleComplaints) {
+	handles := u.Role.can(handleComplaints)
+	if !handles {
 		if u.Agent == "" {
 			return httpErrorf(http.StatusForbidden, "role %s has no complaints: only their owners, supervisors, managers and administrators see them", u.Role)
 		}
 		if f.Owner != "" && f.Owner != u.Agent {
-			return httpErrorf(http.StatusForbidden, "you may see only your own complaints (owner %s), not %s's", u.Agent, f.Owner)
+			return httpErrorf(http.StatusForbidden, "you may see only your own complaints (owner %s) and those nobody owns yet, not %s's", u.Agent, f.Owner)
 		}
-		f.Owner = u.Agent
 	}
-	cs, err := s.complaints.List(r.Context(), f)
+	var cs []complaints.Complaint
+	if handles || f.Owner != "" || f.Unowned {
+		cs, err = s.complaints.List(r.Context(), f)
+	} else { // an agent's own and those nobody owns yet (待认领), which it may take
+		cs, err = s.ownAndUnowned(r.Context(), u.Agent, f)
+	}
 	if err != nil {
 		return err
 	}
+	// Whatever the workflow answered, a user lists only what it may read.
+	cs = slices.DeleteFunc(cs, func(c complaints.Complaint) bool { return !mayReadComplaint(u, c) })
 	sortByDue(cs)
 	out := ComplaintListView{At: s.clock.Now(), Complaints: make([]ComplaintView, 0, len(cs))}
 	for _, c := range cs {
-		out.Complaints = append(out.Complaints, complaintView(u, c))
+		out.Complaints = append(out.Complaints, s.complaintView(u, c))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// ownAndUnowned lists, as f selects them, agent's complaints and those
+// nobody owns yet: the newest f.Limit (0: 50) of both.
+func (s *Server) ownAndUnowned(ctx context.Context, agent string, f complaints.Filter) ([]complaints.Complaint, error) {
+	own, unowned := f, f
+	own.Owner, unowned.Unowned = agent, true
+	cs, err := s.complaints.List(ctx, own)
+	if err != nil {
+		return nil, err
+	}
+	more, err := s.complaints.List(ctx, unowned)
+	if err != nil {
+		return nil, err
+	}
+	cs = append(cs, more...)
+	slices.SortFunc(cs, func(a, b complaints.Complaint) int {
+		if c := b.Registered.Compare(a.Registered); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	return cs[:min(len(cs), limit)], nil
 }
 
 // complaintFilter reads GET /api/complaints's query.
@@ -274,12 +327,20 @@ func complaintFilter(r *http.Request, loc *time.Location) (complaints.Filter, er
 			f.States = append(f.States, complaints.State(st))
 		}
 	}
-	if v := q.Get("overdue"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return f, httpErrorf(http.StatusBadRequest, "overdue: %q is not true or false", v)
+	for _, p := range []struct {
+		name string
+		to   *bool
+	}{{"overdue", &f.Overdue}, {"unowned", &f.Unowned}} {
+		if v := q.Get(p.name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return f, httpErrorf(http.StatusBadRequest, "%s: %q is not true or false", p.name, v)
+			}
+			*p.to = b
 		}
-		f.Overdue = b
+	}
+	if f.Unowned && f.Owner != "" {
+		return f, httpErrorf(http.StatusBadRequest, "owner %s and unowned: a list is of an owner's complaints or of those nobody owns, not both", f.Owner)
 	}
 	for _, p := range []struct {
 		name string
@@ -319,10 +380,17 @@ func (s *Server) complaintFor(r *http.Request, u User) (complaints.Complaint, er
 		return c, err
 	}
 	if !mayReadComplaint(u, c) {
-		return complaints.Complaint{}, fmt.Errorf("%w: %s", complaints.ErrNotFound, id)
+		return complaints.Complaint{}, notYours{c}
 	}
 	return c, nil
 }
+
+// notYours is a complaint u may not see: answered as if there were none
+// (404).
+type notYours struct{ c complaints.Complaint }
+
+func (e notYours) Error() string { return fmt.Sprintf("%v: %s", complaints.ErrNotFound, e.c.ID) }
+func (e notYours) Unwrap() error { return complaints.ErrNotFound }
 
 // getComplaint handles GET /api/complaints/{id}: the complaint with its
 // history.
@@ -331,7 +399,7 @@ func (s *Server) getComplaint(w http.ResponseWriter, r *http.Request, sess sessi
 	if err != nil {
 		return err
 	}
-	v := complaintView(sess.user, c)
+	v := s.complaintView(sess.user, c)
 	if v.FollowUps, err = s.complaintFollowUps(r.Context(), sess.user, c.ID); err != nil {
 		return err
 	}
@@ -340,30 +408,49 @@ func (s *Server) getComplaint(w http.ResponseWriter, r *http.Request, sess sessi
 }
 
 // actOnComplaint handles POST /api/complaints/{id}/{action}: its owner,
-// supervisors, managers and administrators act on a complaint.
+// supervisors, managers and administrators act on a complaint; a
+// complaint nobody owns yet (the IVR's) is taken (take) by an agent, or
+// by a supervisor's first step: then it is theirs for good (首问负责制).
+// A take that comes after another's answers 409 naming the owner.
 func (s *Server) actOnComplaint(w http.ResponseWriter, r *http.Request, sess session) error {
 	u := sess.user
 	a := complaints.Action(r.PathValue("action"))
 	if !slices.Contains(complaintActions, a) {
-		return httpErrorf(http.StatusNotFound, "no complaint action %q (actions: notify, start, resolve, follow_up, close, reopen, hand_off, feedback)", a)
+		return httpErrorf(http.StatusNotFound, "no complaint action %q (actions: notify, start, resolve, follow_up, close, reopen, hand_off, feedback, take)", a)
 	}
 	var req ComplaintActionRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
 	c, err := s.complaintFor(r, u)
+	if nv := (notYours{}); a == complaints.ActTake && errors.As(err, &nv) && nv.c.Source == "ivr" && u.Agent != "" {
+		// An IVR complaint every agent saw unowned, taken by another
+		// first: the agent's page learns who has it.
+		return httpErrorf(http.StatusConflict, "complaint %s was taken by %s first: it is theirs (首问负责制)", nv.c.ID, nv.c.Owner)
+	}
 	if err != nil {
 		return err
 	}
 	if !u.Role.can(handleComplaints) && c.Owner != complaintOwner(u) {
-		return httpErrorf(http.StatusForbidden, "complaint %s is %s's: only its owner and supervisors act on it", c.ID, c.Owner)
+		if c.Owner == "" && a != complaints.ActTake {
+			return httpErrorf(http.StatusForbidden, "complaint %s is nobody's yet: take it first (POST /api/complaints/%s/take), then it is yours", c.ID, c.ID)
+		}
+		if c.Owner != "" {
+			return httpErrorf(http.StatusForbidden, "complaint %s is %s's: only its owner and supervisors act on it", c.ID, c.Owner)
+		}
 	}
+	wasUnowned := c.Owner == ""
 	c, err = s.complaints.Act(r.Context(), c.ID, complaintOwner(u), a, strings.TrimSpace(req.Note), strings.TrimSpace(req.Team))
 	if err != nil {
 		return err
 	}
-	s.complaintEvents.publish(complaintEvent{ID: c.ID, Kind: string(a), Owner: c.Owner})
-	v := complaintView(u, c)
+	if c.Changes == nil { // the workflow's Act answers without the history: the page shows it
+		if c, err = s.complaints.Get(r.Context(), c.ID); err != nil {
+			return err
+		}
+	}
+	s.complaintEvents.publish(complaintEvent{ID: c.ID, Kind: string(a), Owner: c.Owner, Unowned: wasUnowned})
+	v := s.complaintView(u, c)
 	if v.FollowUps, err = s.complaintFollowUps(r.Context(), u, c.ID); err != nil {
 		return err
 	}
@@ -403,7 +490,7 @@ func (s *Server) callerComplaints(w http.ResponseWriter, r *http.Request, sess s
 	sortByDue(cs)
 	out := ComplaintListView{At: s.clock.Now(), Complaints: make([]ComplaintView, 0, len(cs))}
 	for _, c := range cs {
-		out.Complaints = append(out.Complaints, complaintView(sess.user, c))
+		out.Complaints = append(out.Complaints, s.complaintView(sess.user, c))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -421,7 +508,7 @@ func (s *Server) Notify(ctx context.Context, n complaints.Notice) error {
 		// The owner's agent is told too; without it only those who see
 		// every complaint are.
 		if c, err := s.complaints.Get(ctx, n.ComplaintID); err == nil {
-			ev.Owner = c.Owner
+			ev.Owner, ev.Unowned = c.Owner, c.Owner == ""
 		}
 	}
 	s.complaintEvents.publish(ev)
@@ -433,6 +520,9 @@ type complaintEvent struct {
 	ID    string `json:"id"`
 	Kind  string `json:"kind"` // registered, an action, warning, breach...
 	Owner string `json:"-"`
+	// Unowned: the complaint is, or was until this event, nobody's: every
+	// agent's list shows it (待认领), so every agent is told.
+	Unowned bool `json:"-"`
 }
 
 // complaintHub fans complaint events out to the open streams.
@@ -466,12 +556,13 @@ func (h *complaintHub) leave(sub *complaintSub) {
 }
 
 // publish tells the streams that may see ev: those of the roles that see
-// every complaint, and its owner's.
+// every complaint, its owner's, and every agent's while nobody owns it.
 func (h *complaintHub) publish(ev complaintEvent) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for sub := range h.subs {
-		if !sub.user.Role.can(handleComplaints) && (ev.Owner == "" || ev.Owner != complaintOwner(sub.user)) {
+		u := sub.user
+		if !u.Role.can(handleComplaints) && (ev.Owner == "" || ev.Owner != complaintOwner(u)) && !(ev.Unowned && u.Agent != "") {
 			continue
 		}
 		select {

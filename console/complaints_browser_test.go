@@ -242,3 +242,110 @@ func TestBrowserNoComplaints(t *testing.T) {
 		t.Error("the desk offers complaints on a server without them")
 	}
 }
+
+// TestBrowserComplaintIVR: a complaint the IVR took down, registered by the
+// real workflow from the call's journey with its voice message in the
+// archive, is nobody's: both agents' desks and the complaints list show it
+// as unclaimed (待认领) with the take button; its page shows the source
+// IVR, 待认领 as its owner, the take alone among the steps, and that its
+// message is heard once taken. The agent takes it there: it is the
+// agent's, the other agent's desk drops it at once, and the page's player
+// plays the message from its route (200, audio/wav, the message's 2 s).
+// A second one is taken from the list's button.
+func TestBrowserComplaintIVR(t *testing.T) {
+	e := newIVREnv(t)
+	c := e.ivrComplaint("1765000001.1", "13800138001", 2)
+	other := newBrowser(t)
+	other.open(e.ts.URL, "hanmei")
+	other.untilContains(`#my-complaints-rows tr[data-id="`+c.ID+`"]`, "待认领")
+
+	b := newBrowser(t)
+	b.open(e.ts.URL, "lilei")
+	desk := `#my-complaints-rows tr[data-id="` + c.ID + `"]`
+	b.untilContains(desk, "待认领")
+	if !b.visible(desk+` button[data-cmp-take]`) || b.text(desk+` button[data-cmp-take]`) != "认领" {
+		t.Error("the desk's unclaimed complaint has no take button")
+	}
+
+	b.do("opening the complaints", chromedp.Click(`#tabs button[data-view="complaints"]`), chromedp.WaitVisible("#cmp-list"))
+	row := `#cmp-list tr[data-id="` + c.ID + `"]`
+	b.untilText(row+" .cmp-owner .badge", "待认领")
+	if !b.visible(row + ` .cmp-owner button[data-cmp-take]`) {
+		t.Error("the list's unclaimed complaint has no take button")
+	}
+	other.screenshot("complaint-ivr-desk.png")
+	b.do("opening the complaint", chromedp.Click(row+" td:first-child"), chromedp.WaitVisible("#cmp-detail"))
+	field := func(name string) string { return `#cmp-fields dd[data-field="` + name + `"]` }
+	b.untilText(field("owner"), "待认领")
+	for name, want := range map[string]string{"source": "IVR 语音留言", "contact": "*******8001", "call": "1765000001.1", "category": "产品质量"} {
+		if got := b.text(field(name)); got != want {
+			t.Errorf("the complaint's %s reads %q, want %q", name, got, want)
+		}
+	}
+	take := `#cmp-actions [data-cmp-act="take"]`
+	if !b.visible(take) || !b.visible("#cmp-unclaimed") {
+		t.Error("the unowned complaint's page offers no take")
+	}
+	if got := eval[[]string](b, `[...document.querySelectorAll("#cmp-actions button:not([disabled])")].map(b => b.dataset.cmpAct)`); !slices.Equal(got, []string{"take"}) {
+		t.Errorf("the steps offered on the unowned complaint: %v, want the take alone", got)
+	}
+	if b.visible("#cmp-audio") || !strings.Contains(b.text("#cmp-message-hint"), "认领后可收听") {
+		t.Errorf("before the take the page plays the message or does not say why not (%q)", b.text("#cmp-message-hint"))
+	}
+	b.screenshot("complaint-ivr-unclaimed.png")
+
+	b.do("taking it", chromedp.Click(take))
+	b.untilText(field("owner"), "1001")
+	if b.visible(take) || b.visible("#cmp-unclaimed") {
+		t.Error("the taken complaint's page still offers the take")
+	}
+	if got := eval[[]string](b, `[...document.querySelectorAll("#cmp-history li")].map(l => l.dataset.action)`); !slices.Equal(got, []string{"register", "notify", "take"}) {
+		t.Errorf("history %v", got)
+	}
+	if got, err := e.svc.Get(t.Context(), c.ID); err != nil || got.Owner != "1001" {
+		t.Errorf("the workflow has owner %q (%v), want 1001", got.Owner, err)
+	}
+	other.until("the other agent's desk drops it", fmt.Sprintf(`!document.querySelector('#my-complaints-rows tr[data-id="%s"]')`, c.ID), `document.getElementById("my-complaints-rows").textContent`)
+
+	// The player: its source is the complaint's message route, which
+	// answers the WAV; the element loads its 2 s.
+	b.do("the player", chromedp.WaitVisible("#cmp-audio"))
+	if src := eval[string](b, `new URL(document.getElementById("cmp-audio").src).pathname`); src != "/api/complaints/"+c.ID+"/message" {
+		t.Errorf("the player plays %s", src)
+	}
+	if got := evalAwait[string](b, `fetch(document.getElementById("cmp-audio").src).then(r => r.status + " " + r.headers.get("Content-Type"))`); got != "200 audio/wav" {
+		t.Errorf("the player's source answers %q, want 200 audio/wav", got)
+	}
+	b.until("the message loaded", `document.getElementById("cmp-audio").readyState >= 1`, `document.getElementById("cmp-audio").error?.message ?? document.getElementById("cmp-audio").readyState`)
+	if d := eval[float64](b, `document.getElementById("cmp-audio").duration`); d < 1.9 || d > 2.1 {
+		t.Errorf("the player has %v s of audio, want the message's 2 s", d)
+	}
+	b.screenshot("complaint-ivr.png")
+	b.setLanguage("en")
+	b.untilText(field("source"), "IVR voice message")
+	b.untilText(`#cmp-message h3`, "Voice message")
+
+	// A second one, taken from the list's button.
+	d := e.ivrComplaint("1765000002.2", "13800138002", 1)
+	b.do("back to the list", chromedp.Click("#cmp-back"), chromedp.WaitVisible("#cmp-list"))
+	row = `#cmp-list tr[data-id="` + d.ID + `"]`
+	b.untilText(row+" .cmp-owner .badge", "Unclaimed")
+	b.do("taking it from the list", chromedp.Click(row+` button[data-cmp-take]`))
+	b.untilText(row+" .cmp-owner", "1001")
+	if b.visible("#cmp-detail") {
+		t.Error("the list's take opened the complaint")
+	}
+	b.setLanguage("zh")
+	b.do("the desk", chromedp.Click(`#tabs button[data-view="agent"]`), chromedp.WaitVisible("#my-complaints"))
+	b.until("the desk lists both as the agent's", `document.querySelectorAll("#my-complaints-rows tr").length === 2 && !document.querySelector("#my-complaints-rows tr[data-unowned]")`, `document.getElementById("my-complaints-rows").textContent`)
+
+	// A third, taken from the desk's button.
+	f := e.ivrComplaint("1765000003.3", "13800138003", 1)
+	desk = `#my-complaints-rows tr[data-id="` + f.ID + `"]`
+	b.untilContains(desk, "待认领")
+	b.do("taking it from the desk", chromedp.Click(desk+` button[data-cmp-take]`))
+	b.until("the desk's take", fmt.Sprintf(`!!document.querySelector('%s') && !document.querySelector('%s[data-unowned]')`, desk, desk), `document.getElementById("my-complaints-rows").textContent`)
+	if got, err := e.svc.Get(t.Context(), f.ID); err != nil || got.Owner != "1001" {
+		t.Errorf("taken from the desk: owner %q (%v), want 1001", got.Owner, err)
+	}
+}

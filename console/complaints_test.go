@@ -2,12 +2,18 @@ package console_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +21,11 @@ import (
 
 	"github.com/hotline-ivr/hotline/complaints"
 	"github.com/hotline-ivr/hotline/console"
+	"github.com/hotline-ivr/hotline/ivr"
+	"github.com/hotline-ivr/hotline/ivr/media"
+	"github.com/hotline-ivr/hotline/recordings"
+	"github.com/hotline-ivr/hotline/store"
+	"github.com/hotline-ivr/hotline/store/pgtest"
 )
 
 // fakeComplaints is an in-memory complaint workflow for the console's
@@ -89,6 +100,7 @@ func (f *fakeComplaints) List(_ context.Context, flt complaints.Filter) ([]compl
 		switch {
 		case len(flt.States) > 0 && !slices.Contains(flt.States, c.State),
 			flt.Owner != "" && c.Owner != flt.Owner,
+			flt.Unowned && c.Owner != "",
 			flt.Team != "" && !slices.Contains(c.Teams, flt.Team),
 			flt.Category != "" && c.Category != flt.Category,
 			flt.Overdue && (due.IsZero() || due.After(now)),
@@ -127,7 +139,14 @@ func (f *fakeComplaints) Act(_ context.Context, id, actor string, a complaints.A
 	}
 	now := f.clock.Now()
 	from := c.State
+	if c.Owner != "" && a == "take" {
+		return complaints.Complaint{}, fmt.Errorf("%w: take complaint %s: it is owned by %s", complaints.ErrStep, id, c.Owner)
+	}
+	if c.Owner == "" {
+		c.Owner = actor // 首问负责制: the first to take a step owns it
+	}
 	switch a {
+	case "take":
 	case "hand_off":
 		if team == "" {
 			return complaints.Complaint{}, fmt.Errorf("%w: team: a hand-off names the team", complaints.ErrInvalid)
@@ -470,4 +489,367 @@ func TestComplaintRegisterWithoutCall(t *testing.T) {
 	if c.Owner != "1002" || c.CallID != "" || c.Source != "api" || c.Hotline != "4008001234" {
 		t.Errorf("registered %+v; want hanmei's, from the API, without a call", c.Complaint)
 	}
+}
+
+// ivrEnv is a console with the real complaint workflow (complaints.Service
+// on store.Complaints) and the recordings in one PostgreSQL: the IVR's
+// complaints come from calls' journeys written as the engine writes them
+// and are registered by the Service's IngestIVR, nobody owning them, their
+// voice messages stored as the recordings' pipeline leaves them.
+type ivrEnv struct {
+	*recEnv
+	svc *complaints.Service
+}
+
+func newIVREnv(t *testing.T) *ivrEnv {
+	t.Helper()
+	db, err := store.Open(t.Context(), pgtest.New(t), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	r := &recEnv{db: db, rclock: clockwork.NewFakeClockAt(start)}
+	r.store = store.NewRecordings(db, r.rclock)
+	r.bucket, err = recordings.OpenBucket(t.Context(), "file://"+t.TempDir()+"?no_tmp_dir=1&metadata=skip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.bucket.Close() })
+	r.janitor = recordings.NewJanitor(r.store, r.bucket, nil)
+	archive := recordings.NewArchive(r.store, r.bucket, r.janitor)
+	e := &ivrEnv{recEnv: r}
+	live := &liveComplaints{}
+	r.env = newEnv(t, func(c *console.Config) {
+		e.svc, err = complaints.New(complaints.Config{
+			Store: store.NewComplaints(db), Notifier: live,
+			Categories:  map[string]complaints.Category{"quality": {Team: "quality"}, "service": {Team: "service"}},
+			Supervisors: []string{"wang"}, Messages: ivrMessages{r}, Clock: c.Clock, Logger: c.Logger,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Recordings, c.Complaints, c.Dispositions = archive, e.svc, complaintCodes
+	})
+	live.srv.Store(r.srv)
+	return e
+}
+
+// liveComplaints tells the console the workflow's notices, as serve's
+// liveNotices does (the console is made after the Service).
+type liveComplaints struct {
+	srv atomic.Pointer[console.Server]
+}
+
+func (l *liveComplaints) Notify(ctx context.Context, n complaints.Notice) error {
+	if s := l.srv.Load(); s != nil {
+		return s.Notify(ctx, n)
+	}
+	return nil
+}
+
+// ivrMessages keeps the IVR's voice messages as the recordings' pipeline
+// leaves them: a job of kind message (recordings.MessageJob, as serve's
+// adapter makes it), its audio (a mono WAV of a tone as long as the
+// message) in the blob storage, cleaned.
+type ivrMessages struct{ r *recEnv }
+
+func (m ivrMessages) KeepMessage(ctx context.Context, c complaints.IVRComplaint) (string, error) {
+	j := recordings.MessageJob(c.CallID, c.Seq, c.Recording, c.StartedAt, c.At, c.Seconds, c.Hotline, c.Caller)
+	j.Expires = j.Start.Add(30 * 24 * time.Hour)
+	var wav bytes.Buffer
+	if err := media.WriteWAV(&wav, media.Tone(time.Duration(c.Seconds)*time.Second, 0.3, 440)); err != nil {
+		return "", err
+	}
+	audio := wav.Bytes()
+	if err := m.r.store.AddJob(ctx, j); err != nil {
+		return "", err
+	}
+	claimed, err := m.r.store.ClaimJobs(ctx, "test", 1, time.Minute)
+	if err != nil || len(claimed) != 1 || claimed[0].ID != j.ID {
+		return "", fmt.Errorf("claiming %s: %v, %v", j.ID, claimed, err)
+	}
+	sum := sha256.Sum256(audio)
+	j.State, j.SHA256, j.Size, j.Audio = recordings.Fetched, hex.EncodeToString(sum[:]), int64(len(audio)), time.Duration(c.Seconds)*time.Second
+	if err := m.r.store.AdvanceJob(ctx, "test", recordings.Pending, j, time.Minute); err != nil {
+		return "", err
+	}
+	j.State, j.BlobKey = recordings.Stored, recordings.BlobKey(j.ID)
+	if err := m.r.bucket.WriteAll(ctx, j.BlobKey, audio, nil); err != nil {
+		return "", err
+	}
+	if err := m.r.store.AdvanceJob(ctx, "test", recordings.Fetched, j, time.Minute); err != nil {
+		return "", err
+	}
+	j.State = recordings.Cleaned
+	if err := m.r.store.AdvanceJob(ctx, "test", recordings.Stored, j, time.Minute); err != nil {
+		return "", err
+	}
+	return j.ID, nil
+}
+
+// ivrComplaint writes the journey of a call in which the IVR took a
+// complaint down (a voice message of seconds, category quality), through
+// the call records' writer as the engine's journey sink does, registers it
+// as the Service's scan does, and returns it.
+func (e *ivrEnv) ivrComplaint(callID, caller string, seconds int) complaints.Complaint {
+	t := e.t
+	t.Helper()
+	at := e.clock.Now().Add(-time.Minute)
+	ev := func(seq int, kind, node string, d map[string]any) ivr.JourneyEvent {
+		return ivr.JourneyEvent{Seq: seq, At: at.Add(time.Duration(seq) * time.Second), Kind: kind, Node: node, Detail: d}
+	}
+	j := &ivr.Journey{
+		CallID: callID, Hotline: "4008001234", Caller: caller, Flow: "main", FlowVersion: 1, Language: "zh",
+		Arrived: at, Answered: at, Ended: at.Add(time.Duration(seconds+10) * time.Second), Outcome: ivr.OutcomeMessage, HungUpBy: ivr.HungUpByCaller,
+		Events: []ivr.JourneyEvent{
+			ev(1, ivr.EventNode, "main", map[string]any{"kind": "menu"}),
+			ev(2, ivr.EventKey, "main", map[string]any{"key": "3"}),
+			ev(3, ivr.EventNode, "complaint", map[string]any{"kind": "complaint"}),
+			ev(4+seconds, ivr.EventComplaint, "complaint", map[string]any{
+				"category": "quality", "fallback": "quality", "contact": caller, "team": "",
+				"hotline": "4008001234", "caller": caller, "recording": "complaint-" + callID, "seconds": seconds,
+				"started_at": at.Add(4 * time.Second).Format(time.RFC3339Nano), "ended_by": "caller",
+				"path": "main[3] > complaint",
+			}),
+		},
+	}
+	w, err := store.NewWriter(e.db, store.WriterConfig{SpoolDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(e.logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.RecordJourney(t.Context(), j)
+	if err := w.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.svc.IngestIVR(t.Context()); err != nil || n != 1 {
+		t.Fatalf("registering call %s's complaint: %d registered, %v", callID, n, err)
+	}
+	cs, err := e.svc.List(t.Context(), complaints.Filter{Unowned: true, Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if c.CallID == callID {
+			return c
+		}
+	}
+	t.Fatalf("call %s's complaint is not among the unowned: %+v", callID, cs)
+	return complaints.Complaint{}
+}
+
+// listIDs is GET /api/complaints?query as token's user: the IDs listed.
+func (e *env) listIDs(token, query string) []string {
+	e.t.Helper()
+	var list console.ComplaintListView
+	e.must(http.StatusOK, "GET", "/api/complaints"+query, token, "", &list)
+	ids := []string{}
+	for _, c := range list.Complaints {
+		ids = append(ids, c.ID)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// TestComplaintTakeRoles: a complaint the IVR took down is nobody's (待认领):
+// every agent lists it beside its own (the contact masked) and reads it,
+// but hears its voice message only once it took it; an agent takes it
+// and it is the agent's for good: the others no longer see it (404), and
+// their take answers 409 naming the owner; an agent's other steps wait
+// for the take; QA has none; supervisors list the unowned and their
+// first step, a take too, makes them the owner. The streams tell every
+// agent of an unowned complaint's registration and taking, then only the
+// owner.
+func TestComplaintTakeRoles(t *testing.T) {
+	e := newIVREnv(t)
+	lilei, hanmei, wang, boss, qiu := e.login("lilei"), e.login("hanmei"), e.login("wang"), e.login("boss"), e.login("qiu")
+	agentStream := e.openComplaintStream(hanmei)
+	var own console.ComplaintView
+	e.must(http.StatusCreated, "POST", "/api/complaints", wang,
+		`{"hotline":"4008001234","contact":"13900139000","complainant":"李女士","content":"来信","category":"service"}`, &own)
+	a := e.ivrComplaint("1765000001.1", "13800138001", 2)
+	b := e.ivrComplaint("1765000002.2", "13800138002", 3)
+	if a.Owner != "" || a.Source != "ivr" || a.MessageRecording == "" || a.State != complaints.Notified {
+		t.Fatalf("the IVR's complaint %+v; want unowned, from the IVR, notified, with its voice message", a)
+	}
+	for _, id := range []string{a.ID, b.ID} {
+		if ev := agentStream.next(); ev.data != `{"id":"`+id+`","kind":"registered"}` {
+			t.Errorf("an agent's stream: %+v, want the unowned %s's registration", ev, id)
+		}
+	}
+
+	// Agents: their own (none yet) and the unowned; the contact masked, the
+	// message not theirs to hear yet.
+	for agent, tok := range map[string]string{"1001": lilei, "1002": hanmei} {
+		wantIDs(t, "an agent's list", e.listIDs(tok, ""), a.ID, b.ID)
+		wantIDs(t, "an agent's unowned", e.listIDs(tok, "?unowned=true"), a.ID, b.ID)
+		wantIDs(t, "an agent's own", e.listIDs(tok, "?owner="+agent), []string{}...)
+	}
+	var seen console.ComplaintView
+	e.must(http.StatusOK, "GET", "/api/complaints/"+a.ID, lilei, "", &seen)
+	if seen.Owner != "" || seen.Contact != "*******8001" || !seen.ContactMasked || seen.Message != "" || len(seen.Changes) != 2 {
+		t.Errorf("an agent reads the unowned complaint: %+v; want it unowned, masked, without its message to play, with its history", seen)
+	}
+	if r := e.do("GET", "/api/complaints/"+a.ID+"/message", lilei, ""); r.status != http.StatusForbidden {
+		t.Errorf("an agent plays the unowned complaint's message: %d, want 403", r.status)
+	}
+	if r := e.do("POST", "/api/complaints/"+a.ID+"/start", lilei, "{}"); r.status != http.StatusForbidden || !strings.Contains(r.errorMessage(t), "take it first") {
+		t.Errorf("an agent starts the unowned complaint: %d %s, want 403: take it first", r.status, r.body)
+	}
+	if r := e.do("GET", "/api/complaints/"+own.ID, lilei, ""); r.status != http.StatusNotFound {
+		t.Errorf("an agent reads the supervisor's complaint: %d, want 404", r.status)
+	}
+	if r := e.do("POST", "/api/complaints/"+own.ID+"/take", lilei, "{}"); r.status != http.StatusNotFound {
+		t.Errorf("an agent takes the supervisor's complaint: %d %s, want 404", r.status, r.body)
+	}
+
+	// lilei takes a: it is its own, with its message to hear.
+	var took console.ComplaintView
+	e.must(http.StatusOK, "POST", "/api/complaints/"+a.ID+"/take", lilei, "{}", &took)
+	last := took.Changes[len(took.Changes)-1]
+	if took.Owner != "1001" || last.Action != complaints.ActTake || last.Actor != "1001" || took.Message != "/api/complaints/"+a.ID+"/message" {
+		t.Errorf("taken: owner %q, last change %+v, message %q", took.Owner, last, took.Message)
+	}
+	if ev := agentStream.next(); ev.data != `{"id":"`+a.ID+`","kind":"take"}` {
+		t.Errorf("the other agent's stream: %+v, want a's taking", ev)
+	}
+	res := e.do("GET", took.Message, lilei, "")
+	if res.status != http.StatusOK || res.header.Get("Content-Type") != "audio/wav" || len(res.body) != 44+2*2*8000 {
+		t.Errorf("the owner plays the message: %d %s, %d bytes; want 200 audio/wav, 2 s of 8 kHz", res.status, res.header.Get("Content-Type"), len(res.body))
+	}
+	wantIDs(t, "the taker's list", e.listIDs(lilei, ""), a.ID, b.ID)
+	wantIDs(t, "the taker's own", e.listIDs(lilei, "?owner=1001"), a.ID)
+	wantIDs(t, "the other agent's list", e.listIDs(hanmei, ""), b.ID)
+	if r := e.do("GET", "/api/complaints/"+a.ID, hanmei, ""); r.status != http.StatusNotFound {
+		t.Errorf("another agent reads the taken complaint: %d, want 404", r.status)
+	}
+	if r := e.do("GET", "/api/complaints/"+a.ID+"/message", hanmei, ""); r.status != http.StatusNotFound {
+		t.Errorf("another agent plays the taken complaint's message: %d, want 404", r.status)
+	}
+	r := e.do("POST", "/api/complaints/"+a.ID+"/take", hanmei, "{}")
+	if r.status != http.StatusConflict || !strings.Contains(r.errorMessage(t), "taken by 1001") {
+		t.Errorf("another agent's take after it: %d %s; want 409 naming 1001", r.status, r.body)
+	}
+	if r := e.do("POST", "/api/complaints/"+a.ID+"/take", lilei, "{}"); r.status != http.StatusConflict || !strings.Contains(r.errorMessage(t), "yours already") {
+		t.Errorf("the owner's take again: %d %s; want 409", r.status, r.body)
+	}
+	e.must(http.StatusOK, "POST", "/api/complaints/"+a.ID+"/start", lilei, `{"note":"已联系客户"}`, nil)
+
+	// QA has no complaints, unowned or not.
+	for _, tt := range []struct{ method, path string }{
+		{"GET", "/api/complaints"}, {"GET", "/api/complaints?unowned=true"},
+	} {
+		if r := e.do(tt.method, tt.path, qiu, ""); r.status != http.StatusForbidden {
+			t.Errorf("QA %s %s: %d, want 403", tt.method, tt.path, r.status)
+		}
+	}
+	for _, tt := range []struct{ method, path, body string }{
+		{"GET", "/api/complaints/" + b.ID, ""}, {"POST", "/api/complaints/" + b.ID + "/take", "{}"},
+	} {
+		if r := e.do(tt.method, tt.path, qiu, tt.body); r.status != http.StatusNotFound {
+			t.Errorf("QA %s %s: %d, want 404", tt.method, tt.path, r.status)
+		}
+	}
+
+	// Supervisors and managers: every complaint, the unowned on their own;
+	// one hears the message of any; a take by the supervisor makes it its.
+	wantIDs(t, "the manager's list", e.listIDs(boss, ""), own.ID, a.ID, b.ID)
+	wantIDs(t, "the manager's unowned", e.listIDs(boss, "?unowned=true"), b.ID)
+	if r := e.do("GET", "/api/complaints?unowned=true&owner=wang", boss, ""); r.status != http.StatusBadRequest {
+		t.Errorf("unowned and an owner: %d, want 400", r.status)
+	}
+	var sup console.ComplaintView
+	e.must(http.StatusOK, "GET", "/api/complaints/"+b.ID, wang, "", &sup)
+	if sup.Contact != "13800138002" || sup.ContactMasked || sup.Message != "/api/complaints/"+b.ID+"/message" {
+		t.Errorf("a supervisor reads the unowned complaint: %+v", sup)
+	}
+	if r := e.do("GET", sup.Message, wang, ""); r.status != http.StatusOK || len(r.body) != 44+3*2*8000 {
+		t.Errorf("a supervisor plays the unowned complaint's message: %d, %d bytes", r.status, len(r.body))
+	}
+	e.must(http.StatusOK, "POST", "/api/complaints/"+b.ID+"/take", wang, "{}", &sup)
+	if sup.Owner != "wang" {
+		t.Errorf("the supervisor's take: owner %q", sup.Owner)
+	}
+	if ev := agentStream.next(); ev.data != `{"id":"`+b.ID+`","kind":"take"}` {
+		t.Errorf("an agent's stream: %+v, want b's taking", ev)
+	}
+	wantIDs(t, "the agent's list once all are taken", e.listIDs(hanmei, ""), []string{}...)
+	if r := e.do("POST", "/api/complaints/"+a.ID+"/take", boss, "{}"); r.status != http.StatusConflict || !strings.Contains(r.errorMessage(t), "owned by 1001") {
+		t.Errorf("the manager takes lilei's complaint: %d %s, want 409 naming 1001", r.status, r.body)
+	}
+}
+
+// TestComplaintTakeRace: two agents take one unowned complaint at once,
+// over and over: each time one has it, the other is answered 409 naming
+// it, and the complaint keeps the one owner with one take in its history.
+func TestComplaintTakeRace(t *testing.T) {
+	e := newIVREnv(t)
+	tokens := map[string]string{"1001": e.login("lilei"), "1002": e.login("hanmei")}
+	wins := map[string]int{}
+	for i := range 6 {
+		c := e.ivrComplaint(fmt.Sprintf("176500001%d.1", i), fmt.Sprintf("1380013810%d", i), 1)
+		type answer struct {
+			status int
+			body   string
+			err    error
+		}
+		answers := map[string]answer{}
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		ready := make(chan struct{})
+		for agent, tok := range tokens {
+			req, err := http.NewRequestWithContext(t.Context(), "POST", e.ts.URL+"/api/complaints/"+c.ID+"/take", strings.NewReader("{}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set("Content-Type", "application/json")
+			wg.Go(func() {
+				<-ready
+				var a answer
+				resp, err := e.ts.Client().Do(req)
+				if err == nil {
+					var b []byte
+					b, err = io.ReadAll(resp.Body)
+					resp.Body.Close()
+					a = answer{status: resp.StatusCode, body: string(b)}
+				}
+				a.err = err
+				mu.Lock()
+				answers[agent] = a
+				mu.Unlock()
+			})
+		}
+		close(ready)
+		wg.Wait()
+		var winner, loser string
+		switch {
+		case answers["1001"].status == http.StatusOK && answers["1002"].status == http.StatusConflict:
+			winner, loser = "1001", "1002"
+		case answers["1002"].status == http.StatusOK && answers["1001"].status == http.StatusConflict:
+			winner, loser = "1002", "1001"
+		default:
+			t.Fatalf("two takes of %s at once: %+v; want one 200, one 409", c.ID, answers)
+		}
+		wins[winner]++
+		if strings.Contains(answers[loser].body, "refuses the step") {
+			wins["lost in the workflow's lock"]++ // both read it unowned; the row's lock decided
+		}
+		if !strings.Contains(answers[loser].body, winner) {
+			t.Errorf("the lost take's answer %s does not name the owner %s", answers[loser].body, winner)
+		}
+		got, err := e.svc.Get(t.Context(), c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		takes := 0
+		for _, ch := range got.Changes {
+			if ch.Action == complaints.ActTake {
+				takes++
+			}
+		}
+		if got.Owner != winner || takes != 1 {
+			t.Errorf("after the race: owner %q, %d takes; want %s and one", got.Owner, takes, winner)
+		}
+	}
+	t.Logf("wins: %v", wins)
 }

@@ -159,6 +159,9 @@ func (s *Complaints) List(ctx context.Context, f complaints.Filter, now time.Tim
 	if f.Owner != "" {
 		where = append(where, "owner = "+arg(f.Owner))
 	}
+	if f.Unowned {
+		where = append(where, "owner = ''")
+	}
 	if f.Team != "" {
 		where = append(where, "teams @> ARRAY["+arg(f.Team)+"]::text[]")
 	}

@@ -2,7 +2,10 @@
 // the agent's own complaints and the caller's open ones (screen pop),
 // and the complaints page: the list, the overdue first with a countdown
 // to each deadline (24 h to resolve, 3 days to answer feedback), and a
-// complaint's page with its history and the workflow's buttons.
+// complaint's page with its history, its voice message (one the IVR took
+// down) and the workflow's buttons. A complaint the IVR took down is
+// nobody's until someone takes it (待认领, 首问负责制): the lists and its
+// page offer the take.
 
 import { agentPath, call } from "./api.js";
 import { $, failed, flash, h, setAttr, setText } from "./dom.js";
@@ -128,6 +131,46 @@ function label(key, fallback) {
   return s === key ? fallback : s;
 }
 
+// unowned says whether nobody owns c yet (one the IVR took down, until
+// someone takes it: 待认领).
+function unowned(c) {
+  return !c.owner;
+}
+
+// unclaimed is the mark of an unowned complaint in a list, with its take
+// button (data-cmp-take).
+function unclaimed(c) {
+  return [
+    h("span", { class: "badge unclaimed" }, t("cmp.unclaimed")),
+    h("button", { type: "button", class: "cmp-take", "data-cmp-take": c.id }, t("cmp.act.take")),
+  ];
+}
+
+// take takes complaint id: it is the user's for good. A take that came
+// after another's is refused, naming the owner (shown). It answers the
+// complaint, or null.
+async function take(id) {
+  flash("");
+  try {
+    const c = await call("POST", `/api/complaints/${encodeURIComponent(id)}/take`, {});
+    document.body.dataset.lastComplaintAction = "take"; // for tests
+    return c;
+  } catch (err) {
+    failed(err);
+    return null;
+  }
+}
+
+// rowClick takes the complaint whose take button was clicked (then calls
+// after), or opens the complaint of the row clicked.
+async function rowClick(ev, after) {
+  const b = ev.target.closest("button[data-cmp-take]");
+  if (!b) return open(ev);
+  b.disabled = true;
+  await take(b.dataset.cmpTake);
+  await after();
+}
+
 // AgentComplaints is the agent desktop's part: the form, the agent's own
 // complaints, and the caller's open complaints in the screen pop.
 export class AgentComplaints {
@@ -143,7 +186,7 @@ export class AgentComplaints {
     this.pop = null;
     this.abort = new AbortController();
     $("cmp-form").addEventListener("submit", (ev) => this.submit(ev), { signal: this.abort.signal });
-    $("my-complaints-rows").addEventListener("click", (ev) => open(ev), { signal: this.abort.signal });
+    $("my-complaints-rows").addEventListener("click", (ev) => rowClick(ev, () => this.loadMine()), { signal: this.abort.signal });
     $("caller-complaints-rows").addEventListener("click", (ev) => open(ev), { signal: this.abort.signal });
     this.unsubscribe = live.subscribe(() => {
       this.loadMine();
@@ -198,9 +241,10 @@ export class AgentComplaints {
     $("my-complaints-none").hidden = rows.length > 0;
     $("my-complaints-rows").replaceChildren(
       ...rows.map((c) =>
-        h("tr", { "data-id": c.id, class: "link" },
+        h("tr", { "data-id": c.id, class: "link", "data-unowned": unowned(c) },
           h("td", {}, c.id), h("td", {}, c.complainant), h("td", {}, this.categories.name(c.category)),
-          h("td", {}, stateLabel(c.state)), h("td", { class: "cmp-due", "data-due": runningDue(c) ?? "" }, "")),
+          h("td", { class: "cmp-st" }, stateLabel(c.state), unowned(c) ? unclaimed(c) : null),
+          h("td", { class: "cmp-due", "data-due": runningDue(c) ?? "" }, "")),
       ),
     );
     this.tick();
@@ -316,16 +360,46 @@ export class ComplaintsPage {
     this.current = null; // the complaint shown, with its history
     this.abort = new AbortController();
     const sig = { signal: this.abort.signal };
-    $("cmp-list").addEventListener("click", (ev) => open(ev), sig);
+    $("cmp-list").addEventListener("click", (ev) => rowClick(ev, () => this.load()), sig);
     $("cmp-filter").addEventListener("change", () => this.load(), sig);
     $("cmp-back").addEventListener("click", () => this.back(), sig);
     $("cmp-actions").addEventListener("click", (ev) => this.act(ev), sig);
+    // The parts of a complaint's page for one the IVR took down: the take
+    // while nobody owns it, and the player of its voice message.
+    this.takeButton = h("button", { type: "button", "data-cmp-act": "take", class: "primary", hidden: true });
+    $("cmp-actions").prepend(this.takeButton);
+    this.unclaimedBadge = h("span", { id: "cmp-unclaimed", class: "badge unclaimed", hidden: true });
+    $("cmp-state").after(this.unclaimedBadge);
+    this.player = h("audio", { id: "cmp-audio", controls: true, preload: "metadata" });
+    this.messageHint = h("p", { id: "cmp-message-hint", class: "hint" });
+    this.messageTitle = h("h3", {});
+    this.messageBox = h("div", { id: "cmp-message", hidden: true }, this.messageTitle, this.player, this.messageHint);
+    $("cmp-fields").after(this.messageBox);
     this.unsubscribe = live.subscribe((ev) => {
       this.load();
-      if (this.current && (ev.id === this.current.id || ev.kind === "resync")) this.openComplaint(this.current.id);
+      if (this.current && (ev.id === this.current.id || ev.kind === "resync")) this.refresh(this.current.id);
     });
     this.timer = setInterval(() => this.tick(), 1000);
     this.init();
+  }
+
+  // refresh reads the complaint shown again; one the user no longer sees
+  // (an unowned one someone else took) takes the page back to the list;
+  // keepFlash keeps the message shown (a refused take's, naming the owner).
+  async refresh(id, keepFlash = false) {
+    let c;
+    try {
+      c = await call("GET", "/api/complaints/" + encodeURIComponent(id));
+    } catch (err) {
+      if (err.status !== 404) return failed(err);
+      if (this.current?.id !== id) return;
+      this.back();
+      if (!keepFlash) flash(t("cmp.gone", { id }));
+      return;
+    }
+    if (this.current?.id !== id) return;
+    this.current = c;
+    this.renderDetail();
   }
 
   async init() {
@@ -368,9 +442,10 @@ export class ComplaintsPage {
     $("cmp-list-none").hidden = this.list.length > 0;
     $("cmp-list").tBodies[0].replaceChildren(
       ...this.list.map((c) =>
-        h("tr", { "data-id": c.id, class: "link", "data-warned": c.warned, "data-breached": c.breached },
+        h("tr", { "data-id": c.id, class: "link", "data-warned": c.warned, "data-breached": c.breached, "data-unowned": unowned(c) },
           h("td", {}, c.id), h("td", {}, dateTime(c.registered_at)), h("td", {}, c.complainant),
-          h("td", {}, this.categories.name(c.category)), h("td", {}, c.owner), h("td", {}, c.teams.join(", ")),
+          h("td", {}, this.categories.name(c.category)), h("td", { class: "cmp-owner" }, unowned(c) ? unclaimed(c) : c.owner),
+          h("td", {}, c.teams.join(", ")),
           h("td", {}, stateLabel(c.state)),
           h("td", { class: "cmp-due", "data-due": runningDue(c) ?? "" }, ""),
           h("td", { class: "cmp-marks" },
@@ -382,6 +457,7 @@ export class ComplaintsPage {
 
   back() {
     this.current = null;
+    this.player.pause();
     $("cmp-detail").hidden = true;
     $("cmp-list-card").hidden = false;
     this.load();
@@ -406,14 +482,25 @@ export class ComplaintsPage {
     setAttr($("cmp-detail"), "data-state", c.state);
     $("cmp-warned").hidden = !c.warned || c.breached;
     $("cmp-breached").hidden = !c.breached;
+    this.unclaimedBadge.hidden = !unowned(c);
+    setText(this.unclaimedBadge, t("cmp.unclaimed"));
     const fields = [
       ["cmp.registered", dateTime(c.registered_at)], ["cmp.complainant", c.complainant], ["cmp.contact", c.contact],
       ["cmp.category", this.categories.name(c.category)], ["cmp.content", c.content], ["cmp.wants", c.wants],
-      ["cmp.owner", c.owner], ["cmp.teams", c.teams.join(", ")], ["call.hotline", c.hotline], ["cmp.call", c.call_id],
+      ["cmp.owner", unowned(c) ? t("cmp.unclaimed") : c.owner], ["cmp.teams", c.teams.join(", ")], ["call.hotline", c.hotline], ["cmp.call", c.call_id],
       ["cmp.source", label("cmp.src." + c.source, c.source)], ["cmp.resolution", c.resolution],
     ];
     $("cmp-fields").replaceChildren(...fields.flatMap(([k, v]) => [h("dt", {}, t(k)), h("dd", { "data-field": k.slice(4) }, v ?? "")]));
-    for (const b of $("cmp-actions").querySelectorAll("button")) b.disabled = !allowed(b.dataset.cmpAct, c.state);
+    setAttr($("cmp-fields").querySelector('[data-field="owner"]'), "data-unowned", unowned(c));
+    this.renderMessage(c);
+    // While nobody owns it the page offers the take alone: the first step
+    // makes its taker the owner for good (首问负责制), so it is made on
+    // purpose.
+    this.takeButton.hidden = !unowned(c);
+    setText(this.takeButton, t("cmp.act.take"));
+    for (const b of $("cmp-actions").querySelectorAll("button")) {
+      b.disabled = b.dataset.cmpAct === "take" ? !unowned(c) : unowned(c) || !allowed(b.dataset.cmpAct, c.state);
+    }
     renderComplaintFollowUps($("cmp-followups"), c.followups);
     $("cmp-history").replaceChildren(
       ...(c.changes ?? []).map((ch) =>
@@ -425,21 +512,45 @@ export class ComplaintsPage {
     this.tick();
   }
 
+  // renderMessage shows c's voice message: its player when the user may
+  // hear it (the server gives where it plays), else why not.
+  renderMessage(c) {
+    const box = this.messageBox;
+    box.hidden = !c.message_recording;
+    setText(this.messageTitle, t("cmp.message"));
+    const src = box.hidden ? "" : c.message ?? "";
+    if ((this.player.getAttribute("src") ?? "") !== src) {
+      this.player.pause();
+      if (src) this.player.src = src;
+      else {
+        this.player.removeAttribute("src");
+        this.player.load();
+      }
+    }
+    this.player.hidden = !src;
+    this.messageHint.hidden = !!src;
+    setText(this.messageHint, unowned(c) ? t("cmp.messageAfterTake") : t("cmp.messageUnavailable"));
+  }
+
   async act(ev) {
     const action = ev.target.closest("button[data-cmp-act]")?.dataset.cmpAct;
     if (!action || !this.current) return;
+    const id = this.current.id;
     flash("");
+    const body = { note: $("cmp-note").value.trim() };
+    if (action !== "take") body.team = $("cmp-team").value.trim();
     try {
-      this.current = await call("POST", `/api/complaints/${encodeURIComponent(this.current.id)}/${action}`, {
-        note: $("cmp-note").value.trim(),
-        team: $("cmp-team").value.trim(),
-      });
+      this.current = await call("POST", `/api/complaints/${encodeURIComponent(id)}/${action}`, body);
       $("cmp-note").value = "";
-      $("cmp-team").value = "";
+      if (action !== "take") $("cmp-team").value = "";
       document.body.dataset.lastComplaintAction = action; // for tests
       this.renderDetail();
     } catch (err) {
       failed(err);
+      // Someone else took it first (the message names them): the page
+      // shows it as it is now, or, when it is no longer the user's to
+      // see, goes back to the list.
+      if (action === "take" && err.status === 409) this.refresh(id, true);
     }
   }
 
