@@ -194,31 +194,9 @@ func followUpFilter(r *http.Request, loc *time.Location) (followup.Filter, error
 	default:
 		return f, httpErrorf(http.StatusBadRequest, "mode: %q is not a follow-up mode (auto, preview)", m)
 	}
-	for _, p := range []struct {
-		name string
-		to   *time.Time
-	}{{"from", &f.From}, {"to", &f.To}} {
-		v := q.Get(p.name)
-		if v == "" {
-			continue
-		}
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			if t, err = time.ParseInLocation(time.DateOnly, v, loc); err != nil {
-				return f, httpErrorf(http.StatusBadRequest, "%s: %q is neither a date (2026-12-06) nor an RFC 3339 time", p.name, v)
-			}
-		}
-		*p.to = t
-	}
-	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		return f, httpErrorf(http.StatusBadRequest, "from %s is not before to %s", q.Get("from"), q.Get("to"))
-	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			return f, httpErrorf(http.StatusBadRequest, "limit: %q is not a number from 1 to 500", v)
-		}
-		f.Limit = n
+	var err error
+	if f.From, f.To, f.Limit, err = listWindow(q, loc); err != nil {
+		return f, err
 	}
 	return f, nil
 }
