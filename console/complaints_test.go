@@ -139,6 +139,9 @@ func (f *fakeComplaints) Act(_ context.Context, id, actor string, a complaints.A
 	}
 	now := f.clock.Now()
 	from := c.State
+	if a != "hand_off" && team != "" { // as the service: a team is a hand-off's alone
+		return complaints.Complaint{}, fmt.Errorf("%w: team: only a hand_off names a team", complaints.ErrInvalid)
+	}
 	if c.Owner != "" && a == "take" {
 		return complaints.Complaint{}, fmt.Errorf("%w: take complaint %s: it is owned by %s", complaints.ErrStep, id, c.Owner)
 	}

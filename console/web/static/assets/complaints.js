@@ -537,12 +537,14 @@ export class ComplaintsPage {
     if (!action || !this.current) return;
     const id = this.current.id;
     flash("");
+    // The team is a hand-off's alone (the workflow refuses it on any
+    // other step); a team typed in stays for the hand-off.
     const body = { note: $("cmp-note").value.trim() };
-    if (action !== "take") body.team = $("cmp-team").value.trim();
+    if (action === "hand_off") body.team = $("cmp-team").value.trim();
     try {
       this.current = await call("POST", `/api/complaints/${encodeURIComponent(id)}/${action}`, body);
       $("cmp-note").value = "";
-      if (action !== "take") $("cmp-team").value = "";
+      if (action === "hand_off") $("cmp-team").value = "";
       document.body.dataset.lastComplaintAction = action; // for tests
       this.renderDetail();
     } catch (err) {
