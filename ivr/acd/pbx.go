@@ -201,7 +201,6 @@ func gone(err error) error {
 	return err
 }
 
-
 func (p ariPBX) ExternalMedia(ctx context.Context, id, externalHost string) error {
 	if err := ctx.Err(); err != nil {
 		return err
