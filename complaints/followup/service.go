@@ -284,6 +284,81 @@ func (s *Service) mayCall(ctx context.Context, t Task, now time.Time) error {
 // and closed; not: followed up and reopened). Not reached: the attempt
 // under way (or a new one) counts as not answered; the task is offered
 // again while attempts remain, else unreached.
+// How an agent's call out ended, as the ACD says it (acd.Outbound*):
+// PreviewEnded takes these.
+const (
+	CallTalked        = "talked"          // the customer answered: the agent records the result
+	CallNoAnswer      = "no_answer"       // the customer's phone rang out
+	CallBusy          = "busy"            // the customer's line was busy
+	CallRejected      = "rejected"        // the customer declined
+	CallFailed        = "failed"          // the dial failed
+	CallCancelled     = "cancelled"       // the agent hung up while the customer's phone rang
+	CallInterrupted   = "interrupted"     // the instance stopped before the customer answered
+	CallAgentNoAnswer = "agent_no_answer" // the agent's own phone was not answered: the customer was never dialled
+)
+
+// PreviewEnded takes the ACD's word on how agent's call of task id ended
+// (one of the Call* outcomes): a customer not reached ends the attempt
+// under way with that outcome, and the task is offered again or, its
+// attempts used, unreached, as Record does for "not reached"; a call whose
+// customer was never dialled (the agent did not answer its own phone)
+// gives the attempt back; a conversation changes nothing (the agent
+// records what the customer said). Without an attempt under way (the
+// agent recorded the result already) it changes nothing.
+func (s *Service) PreviewEnded(ctx context.Context, id, agent, outcome string) (Task, error) {
+	if err := checkAgent(agent); err != nil {
+		return Task{}, err
+	}
+	var attempt string
+	switch outcome {
+	case CallTalked:
+		return s.cfg.Store.Get(ctx, id)
+	case CallNoAnswer, CallCancelled:
+		attempt = OutcomeNoAnswer
+	case CallBusy:
+		attempt = OutcomeBusy
+	case CallRejected:
+		attempt = OutcomeRejected
+	case CallFailed:
+		attempt = OutcomeFailed
+	case CallInterrupted:
+		attempt = OutcomeLost
+	case CallAgentNoAnswer:
+	default:
+		return Task{}, fmt.Errorf("%w: outcome %q is not how a call ends (%s, %s, %s, %s, %s, %s, %s, %s)", ErrInvalid, outcome,
+			CallTalked, CallNoAnswer, CallBusy, CallRejected, CallFailed, CallCancelled, CallInterrupted, CallAgentNoAnswer)
+	}
+	cur, err := s.cfg.Store.Get(ctx, id)
+	if err != nil {
+		return Task{}, err
+	}
+	target := s.offerAgent(ctx, cur)
+	now := s.now()
+	moved := false
+	t, err := s.cfg.Store.Update(ctx, id, func(t *Task, _ *Lease) error {
+		a := open(t)
+		if a == nil || a.By != agent {
+			return nil
+		}
+		moved = true
+		if attempt == "" { // never dialled: the attempt is given back
+			t.Tries = t.Tries[:len(t.Tries)-1]
+			t.Attempts--
+			return nil
+		}
+		a.Outcome, a.Ended = attempt, now
+		s.previewNotReached(t, target, now)
+		return nil
+	})
+	if err != nil {
+		return Task{}, err
+	}
+	if moved {
+		s.changed(t)
+	}
+	return t, nil
+}
+
 func (s *Service) Record(ctx context.Context, id, agent string, o Outcome) (Task, error) {
 	if err := checkAgent(agent); err != nil {
 		return Task{}, err
