@@ -361,7 +361,7 @@ func TestPreviewEnded(t *testing.T) {
 	in := b.instance("a", b.clk, aritest.ManualAnswer(), func(c *followup.Config) {
 		c.Policy.Complaint = followup.Preview
 		c.Policy.MinGap = time.Minute
-		c.Policy.PreviewAttempts = 2
+		c.Policy.PreviewAttempts = 3
 	})
 	c := b.resolved("13800138001")
 	in.pass()
@@ -399,9 +399,19 @@ func TestPreviewEnded(t *testing.T) {
 	if got = ended(followup.CallNoAnswer); len(got.Tries) != 1 || got.Tries[0].Outcome != followup.OutcomeNoAnswer || got.State != followup.Offered {
 		t.Fatalf("an end after the result: %+v", got)
 	}
+	// The agent's "not reached" after the ACD said so is that call's, not
+	// another attempt.
+	call()
+	got = ended(followup.CallNoAnswer)
+	if _, err := in.svc.Record(b.ctx, task.ID, "1001", followup.Outcome{Reached: false}); err != nil {
+		t.Fatal(err)
+	}
+	if got2 := b.task(task.ID); got2.Attempts != got.Attempts || len(got2.Tries) != len(got.Tries) {
+		t.Fatalf("the agent's not reached after the ACD's: %d attempts, want %d", got2.Attempts, got.Attempts)
+	}
 	call()
 	got = ended(followup.CallBusy)
-	if len(got.Tries) != 2 || got.Tries[1].Outcome != followup.OutcomeBusy || got.Tries[1].Ended.IsZero() || got.State != followup.Unreached {
+	if len(got.Tries) != 3 || got.Tries[2].Outcome != followup.OutcomeBusy || got.Tries[2].Ended.IsZero() || got.State != followup.Unreached {
 		t.Fatalf("busy on the last attempt: %+v (tries %+v), want unreached", got, got.Tries)
 	}
 	if _, err := in.svc.PreviewEnded(b.ctx, task.ID, "1001", "exploded"); !errors.Is(err, followup.ErrInvalid) {

@@ -284,6 +284,21 @@ func (s *Service) mayCall(ctx context.Context, t Task, now time.Time) error {
 // and closed; not: followed up and reopened). Not reached: the attempt
 // under way (or a new one) counts as not answered; the task is offered
 // again while attempts remain, else unreached.
+// endedUnreached tells whether agent's last call of t ended unreached
+// lately (the ACD's word, through PreviewEnded).
+func endedUnreached(t *Task, agent string, now time.Time) bool {
+	n := len(t.Tries)
+	if n == 0 {
+		return false
+	}
+	a := t.Tries[n-1]
+	return a.By == agent && a.CallID != "" && a.Outcome != "" && a.Outcome != OutcomeAnswered && now.Sub(a.Ended) < recentEnd
+}
+
+// recentEnd is how long after the ACD ended an agent's call unreached
+// the agent's own "not reached" is taken for that call, not a new one.
+const recentEnd = 15 * time.Minute
+
 // How an agent's call out ended, as the ACD says it (acd.Outbound*):
 // PreviewEnded takes these.
 const (
@@ -380,11 +395,18 @@ func (s *Service) Record(ctx context.Context, id, agent string, o Outcome) (Task
 	}
 	target := s.offerAgent(ctx, cur)
 	now := s.now()
+	already := false
 	t, err := s.cfg.Store.Update(ctx, id, func(t *Task, _ *Lease) error {
 		if err := offeredTo(t, agent); err != nil {
 			return err
 		}
 		a := open(t)
+		if a == nil && !o.Reached && endedUnreached(t, agent, now) {
+			// The ACD already said the agent's last call reached nobody
+			// (PreviewEnded): the agent's "not reached" is that call's.
+			already = true
+			return nil
+		}
 		if a == nil {
 			if !o.Reached && t.Attempts >= t.MaxAttempts {
 				return refuse(t, fmt.Sprintf("its %d attempts are used", t.MaxAttempts))
@@ -413,6 +435,9 @@ func (s *Service) Record(ctx context.Context, id, agent string, o Outcome) (Task
 	})
 	if err != nil {
 		return Task{}, err
+	}
+	if already {
+		return t, nil
 	}
 	if t.State == Done {
 		s.apply(ctx, t, agent)
