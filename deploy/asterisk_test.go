@@ -68,6 +68,7 @@ func TestAsteriskARI(t *testing.T) {
 var (
 	stasisCall = regexp.MustCompile(`^n,Stasis\(\$\{HOTLINE_APP\},\$\{EXTEN\}\)$`)
 	gotoCall   = regexp.MustCompile(`Goto\(([^,()]+),`)
+	gotoIfCtx  = regexp.MustCompile(`GotoIf\(.*[?:]([A-Za-z0-9_-]+),[^,()]+,[^,()]+\)`)
 	playback   = regexp.MustCompile(`Playback\(hotline/([a-z]+)/([a-z0-9-]+)\)`)
 )
 
@@ -119,6 +120,11 @@ func TestAsteriskDialplan(t *testing.T) {
 			for _, m := range gotoCall.FindAllStringSubmatch(k.value, -1) {
 				if !contexts[m[1]] {
 					t.Errorf("extensions.conf:%d: Goto(%s,...): no such context", k.line, m[1])
+				}
+			}
+			for _, m := range gotoIfCtx.FindAllStringSubmatch(k.value, -1) {
+				if !contexts[m[1]] {
+					t.Errorf("extensions.conf:%d: GotoIf(...?%s,...): no such context", k.line, m[1])
 				}
 			}
 			for _, m := range playback.FindAllStringSubmatch(k.value, -1) {
@@ -271,6 +277,7 @@ var asteriskModules = map[string][]string{
 	"res_pjsip_nat":                    {"res_pjsip", "res_pjsip_session"},
 	"res_pjsip_registrar":              {"res_pjproject", "res_pjsip"},
 	"res_pjsip_endpoint_identifier_ip": {"res_pjsip"},
+	"res_pjsip_header_funcs":           {"res_pjsip", "res_pjsip_session"}, // [from-kamailio]
 	"res_rtp_asterisk":                 {"res_pjproject"},
 	"chan_rtp":                         {"res_rtp_multicast"}, // externalMedia: the browser softphone
 	"res_musiconhold":                  nil,
