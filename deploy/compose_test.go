@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"bufio"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -216,6 +217,47 @@ func TestCompose(t *testing.T) {
 	for _, target := range []string{"/etc/grafana/provisioning", "/var/lib/grafana/dashboards"} {
 		if _, ok := gr.mountedAt(target); !ok {
 			t.Errorf("grafana: nothing mounted at %s", target)
+		}
+	}
+
+	// The dashboards use the provisioned data source.
+	var ds struct {
+		Datasources []struct {
+			UID string `yaml:"uid"`
+		} `yaml:"datasources"`
+	}
+	dsData, err := os.ReadFile(filepath.Join("compose", "grafana", "provisioning", "datasources", "prometheus.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(dsData, &ds); err != nil || len(ds.Datasources) != 1 {
+		t.Fatalf("grafana data sources: %v, %d of them", err, len(ds.Datasources))
+	}
+	boards, _ := filepath.Glob(filepath.Join("compose", "grafana", "dashboards", "*.json"))
+	if len(boards) == 0 {
+		t.Error("no Grafana dashboard")
+	}
+	for _, b := range boards {
+		data, err := os.ReadFile(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var board struct {
+			UID    string `json:"uid"`
+			Panels []struct {
+				Title      string `json:"title"`
+				Datasource struct {
+					UID string `json:"uid"`
+				} `json:"datasource"`
+			} `json:"panels"`
+		}
+		if err := json.Unmarshal(data, &board); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		for _, p := range board.Panels {
+			if p.Datasource.UID != ds.Datasources[0].UID {
+				t.Errorf("%s: panel %q uses data source %q, not the provisioned %q", b, p.Title, p.Datasource.UID, ds.Datasources[0].UID)
+			}
 		}
 	}
 
