@@ -56,7 +56,10 @@ func (r *rig) outboundView(agent string) (acd.CallView, bool) {
 // agent wraps up and is back to ready, where the waiting caller reaches
 // it.
 func TestDialTalks(t *testing.T) {
-	r := newRecRig(t, rigOptions{queue: queue.QueueConfig{WrapUp: 10 * time.Second}}, 0)
+	// The customer's phone rings as long as the test needs (its waits
+	// move the clock, by more when the machine is busy).
+	r := newRecRig(t, rigOptions{queue: queue.QueueConfig{WrapUp: 10 * time.Second},
+		tune: func(c *acd.Config) { c.CallbackRingTimeout = time.Hour }}, 0)
 	trunk := r.emu.AddEndpoint("PJSIP", "trunk", aritest.ManualAnswer())
 	dialled := r.collect(trunk)
 	ep := r.agent("1001", aritest.ManualAnswer())

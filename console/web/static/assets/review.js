@@ -428,7 +428,8 @@ export class Review {
 
   answered(ev) {
     const input = ev.target;
-    if (input.type !== "radio") return;
+    // A card being drawn anew (or closed) takes no answers meanwhile.
+    if (input.type !== "radio" || !this.card) return;
     this.answers[input.name] = input.value;
     this.rescore();
   }
