@@ -217,7 +217,7 @@ type obj = map[string]any
 
 // openAPIDocument builds the document.
 func openAPIDocument() ([]byte, error) {
-	docs, err := handlerDocs()
+	docs, wrappers, err := handlerDocs()
 	if err != nil {
 		return nil, err
 	}
@@ -239,6 +239,18 @@ func openAPIDocument() ([]byte, error) {
 		o := obj{"summary": op.summary, "operationId": operationID(method, docPath)}
 		if d := docs[op.pattern]; d != "" {
 			o["description"] = d
+		}
+		w := wrappers[op.pattern]
+		if op.access == accPublic {
+			w = "open to all, without a session"
+		}
+		if w != "" {
+			o["x-access"] = w
+			if d, _ := o["description"].(string); d != "" {
+				o["description"] = d + "\n\nAccess: " + w
+			} else {
+				o["description"] = "Access: " + w
+			}
 		}
 		var params []any
 		for _, name := range pathParams(path) {
@@ -381,37 +393,69 @@ func operationID(method, path string) string {
 }
 
 // handlerDocs reads the package's doc comments that say "x handles METHOD
-// /path": the descriptions of those routes.
-func handlerDocs() (map[string]string, error) {
+// /path": the descriptions of those routes; and, for each route
+// Server.handler registers as mux.Handle(pattern, s.wrapper(...)), the doc
+// comment of its wrapper (who may use it).
+func handlerDocs() (docs, wrappers map[string]string, err error) {
 	files, err := filepath.Glob("*.go")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := map[string]string{}
+	funcDocs := map[string]string{}
+	wrapperOf := map[string]string{}
 	fset := token.NewFileSet()
-	re := regexp.MustCompile(`handles ((?:GET|POST|DELETE|PUT|PATCH) /\S*?)[.:,]?(?:\s|$)`)
+	re := regexp.MustCompile(`handles ((?:GET|POST|DELETE|PUT|PATCH) /[^\s?:,;)]*)`)
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
 			continue
 		}
 		file, err := parser.ParseFile(fset, f, nil, parser.ParseComments)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, d := range file.Decls {
 			fd, ok := d.(*ast.FuncDecl)
+			if ok && fd.Name.Name == "handler" && fd.Recv != nil {
+				ast.Inspect(fd.Body, func(n ast.Node) bool {
+					call, ok := n.(*ast.CallExpr)
+					if !ok || len(call.Args) != 2 {
+						return true
+					}
+					lit, ok := call.Args[0].(*ast.BasicLit)
+					if !ok || lit.Kind != token.STRING {
+						return true
+					}
+					pattern, _ := strconv.Unquote(lit.Value)
+					if w, ok := call.Args[1].(*ast.CallExpr); ok {
+						if sel, ok := w.Fun.(*ast.SelectorExpr); ok {
+							wrapperOf[pattern] = sel.Sel.Name
+						}
+					}
+					return true
+				})
+			}
 			if !ok || fd.Doc == nil {
 				continue
 			}
 			text := fd.Doc.Text()
+			funcDocs[fd.Name.Name] = strings.Join(strings.Fields(text), " ")
 			for _, m := range re.FindAllStringSubmatch(text, -1) {
-				if _, dup := out[m[1]]; !dup {
-					out[m[1]] = strings.Join(strings.Fields(text), " ")
+				if p := strings.TrimRight(m[1], "."); out[p] == "" {
+					out[p] = strings.Join(strings.Fields(text), " ")
 				}
 			}
 		}
 	}
-	return out, nil
+	wrappers = map[string]string{}
+	for pattern, w := range wrapperOf {
+		if d, ok := strings.CutPrefix(funcDocs[w], w+" runs h "); ok {
+			wrappers[pattern] = "runs " + d
+		} else if d != "" {
+			wrappers[pattern] = d
+		}
+	}
+	return out, wrappers, nil
 }
 
 // schemaGen makes the JSON schemas of Go types, as encoding/json writes

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
@@ -53,11 +55,17 @@ var loadSpec = sync.OnceValues(func() (*apiSpec, error) {
 		for method, op := range item.Operations() {
 			pattern := method + " " + muxPath(path)
 			s.ops[pattern] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
-			s.routes.Handle(pattern, http.NotFoundHandler())
+			s.routes.Handle(pattern, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+				*r.Context().Value(matchKey{}).(**http.Request) = r
+			}))
 		}
 	}
 	return s, nil
 })
+
+// matchKey is the context key under which validated learns the route a
+// request matched.
+type matchKey struct{}
 
 // muxPath is an OpenAPI path as http.ServeMux writes it: "/" is the root
 // page alone, and /assets/{path} every path under /assets/.
@@ -121,14 +129,20 @@ func closeObjects(doc *openapi3.T) {
 // and query parameters the document allows. What is not checked: the bodies
 // of server-sent events, audio, CSV and the application's files (only their
 // media type), response headers, and the requests that failed.
-func validated(t *testing.T, h http.Handler) http.Handler {
+func validated(t testing.TB, h http.Handler) http.Handler {
 	spec, err := loadSpec()
 	if err != nil {
 		t.Fatalf("openapi.json: %v", err)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, pattern := spec.routes.Handler(r)
-		route := spec.ops[pattern]
+		// The documented route, and its path's values, as a mux of the
+		// document's paths matches the request.
+		var matched *http.Request
+		spec.routes.ServeHTTP(httptest.NewRecorder(), r.WithContext(context.WithValue(r.Context(), matchKey{}, &matched)))
+		var route *routers.Route
+		if matched != nil {
+			route = spec.ops[matched.Pattern]
+		}
 		var reqBody []byte
 		if route != nil && r.Body != nil {
 			reqBody, _ = io.ReadAll(r.Body)
@@ -152,16 +166,17 @@ func validated(t *testing.T, h http.Handler) http.Handler {
 		params := map[string]string{}
 		for _, name := range route.Operation.Parameters {
 			if name.Value.In == "path" {
-				params[name.Value.Name] = r.PathValue(name.Value.Name)
+				params[name.Value.Name] = matched.PathValue(name.Value.Name)
 			}
 		}
 		if p := route.Path; strings.HasSuffix(p, "/{path}") {
 			params["path"] = strings.TrimPrefix(r.URL.Path, muxPath(p))
 		}
-		in := &openapi3filter.RequestValidationInput{
-			Request: req, PathParams: params, Route: route,
-			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true},
-		}
+		opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true}
+		opts.WithCustomSchemaErrorFunc(func(err *openapi3.SchemaError) string { // the error, not the schema and the value again
+			return fmt.Sprintf("at /%s: %s", strings.Join(err.JSONPointer(), "/"), err.Reason)
+		})
+		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
 		if rec.status < 300 {
 			if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
 				t.Errorf("openapi: the request %s %s (answered %d) does not validate: %v", r.Method, r.URL, rec.status, err)
@@ -248,5 +263,62 @@ func TestOpenAPIRoutes(t *testing.T) {
 	var doc struct{ OpenAPI string }
 	if err := json.Unmarshal(r.body, &doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.") {
 		t.Errorf("GET /api/openapi.json: openapi %q, %v", doc.OpenAPI, err)
+	}
+}
+
+// errorsTB keeps the errors reported to it.
+type errorsTB struct {
+	testing.TB
+	mu   sync.Mutex
+	errs []string
+}
+
+func (tb *errorsTB) Errorf(format string, args ...any) {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	tb.errs = append(tb.errs, fmt.Sprintf(format, args...))
+}
+
+// TestOpenAPIValidatorRefuses checks that the test env's validator refuses
+// what the document does not allow, and passes what it does.
+func TestOpenAPIValidatorRefuses(t *testing.T) {
+	for _, tt := range []struct {
+		name, method, path, body string
+		status                   int
+		answer                   string
+		want                     string // in the error; "" for none
+	}{
+		{"good", "GET", "/api/me", "", 200, `{"user":"lilei","role":"agent","agent":"1001","expires":"2026-03-02T10:00:00Z"}`, ""},
+		{"an error", "GET", "/api/me", "", 401, `{"error":"sign in"}`, ""},
+		{"wrong type", "GET", "/api/me", "", 200, `{"user":5,"role":"agent","expires":"2026-03-02T10:00:00Z"}`, "does not validate"},
+		{"field missing", "GET", "/api/me", "", 200, `{"role":"agent","expires":"2026-03-02T10:00:00Z"}`, "does not validate"},
+		{"field not documented", "GET", "/api/me", "", 200, `{"user":"lilei","role":"agent","expires":"2026-03-02T10:00:00Z","secret":1}`, "does not validate"},
+		{"error not the Error body", "GET", "/api/me", "", 500, `{"oops":true}`, "does not validate"},
+		{"status not documented", "POST", "/api/logout", "", 200, `{}`, "does not validate"},
+		{"media type not documented", "GET", "/api/recordings/r1/audio", "", 200, `{}`, "does not validate"},
+		{"route not documented", "GET", "/api/nope", "", 200, `{}`, "is not documented"},
+		{"request field not documented", "POST", "/api/agents/1001/transfer", `{"queue":"q","when":1}`, 200, `{}`, "the request"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tb := &errorsTB{TB: t}
+			h := validated(tb, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body)
+				w.Header().Set("Content-Type", "application/json; charset=utf-8")
+				w.WriteHeader(tt.status)
+				io.WriteString(w, tt.answer)
+			}))
+			req := httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body))
+			if tt.body != "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			got := strings.Join(tb.errs, "\n")
+			if got != "" {
+				t.Log(got)
+			}
+			if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
+				t.Errorf("validator said %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
