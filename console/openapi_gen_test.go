@@ -379,7 +379,8 @@ func operationID(method, path string) string {
 	b.WriteString(strings.ToLower(method))
 	for _, part := range strings.FieldsFunc(path, func(r rune) bool { return r == '/' || r == '-' || r == '.' }) {
 		if name, ok := strings.CutPrefix(part, "{"); ok {
-			part = "By" + strings.TrimSuffix(name, "}")
+			name = strings.TrimSuffix(name, "}")
+			part = "By" + strings.ToUpper(name[:1]) + name[1:]
 		}
 		if part == "" {
 			continue
