@@ -495,6 +495,9 @@ func (g *schemaGen) schema(t reflect.Type) obj {
 	case reflect.Float32, reflect.Float64:
 		return obj{"type": "number"}
 	case reflect.String:
+		if values := enumValues(t); len(values) > 0 {
+			return obj{"type": "string", "enum": values}
+		}
 		return obj{"type": "string"}
 	case reflect.Interface:
 		return obj{"nullable": true, "description": "any JSON value"}
@@ -532,6 +535,58 @@ func (g *schemaGen) schema(t reflect.Type) obj {
 		return obj{"$ref": "#/components/schemas/" + name}
 	}
 	panic("openapi: no schema for " + t.String())
+}
+
+// enumExtra are values of an enum type written that are not among its
+// constants.
+var enumExtra = map[string][]string{
+	"evaluation.Action": {"create"}, // store.QA's first change of an evaluation
+}
+
+// enumValues lists the string constants of the named type t declared in
+// its package (this module's), in their order, and its enumExtra: the
+// values of an enum.
+func enumValues(t reflect.Type) []string {
+	const module = "github.com/hotline-ivr/hotline"
+	rel, ok := strings.CutPrefix(t.PkgPath(), module)
+	if !ok || t.Name() == "" {
+		return nil
+	}
+	files, _ := filepath.Glob(filepath.Join("..", filepath.FromSlash(rel), "*.go"))
+	var out []string
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			panic(err)
+		}
+		for _, d := range file.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				vs := spec.(*ast.ValueSpec)
+				if id, ok := vs.Type.(*ast.Ident); !ok || id.Name != t.Name() {
+					continue
+				}
+				for _, v := range vs.Values {
+					if lit, ok := v.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						if s, err := strconv.Unquote(lit.Value); err == nil {
+							out = append(out, s)
+						}
+					}
+				}
+			}
+		}
+	}
+	if out == nil {
+		return nil
+	}
+	return append(out, enumExtra[t.String()]...)
 }
 
 // object is the schema of a struct's JSON object.
@@ -575,8 +630,13 @@ func (g *schemaGen) fields(t reflect.Type, props obj, required *[]string) {
 		if slices.Contains(strings.Split(opts, ","), "string") {
 			s = obj{"type": "string"}
 		}
+		omitted := strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero")
+		if values, ok := s["enum"].([]string); ok && (!omitted || g.request) && !slices.Contains(values, "") {
+			// The zero value, written (or, in a request, left out) for none.
+			s["enum"] = append(slices.Clip(values), "")
+		}
 		props[name] = s
-		if !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") {
+		if !omitted {
 			*required = append(*required, name)
 		}
 	}
