@@ -90,7 +90,8 @@ func newEnv(t *testing.T, edit ...func(*console.Config)) *env {
 		t.Fatal(err)
 	}
 	e.srv = srv
-	e.ts = httptest.NewServer(srv)
+	// Every exchange is checked against the OpenAPI document (openapi_test.go).
+	e.ts = httptest.NewServer(validated(t, srv))
 	// Cleanups run last first: close the streams, then the server, which
 	// waits for its handlers.
 	t.Cleanup(e.ts.Close)

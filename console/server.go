@@ -59,6 +59,7 @@ type Server struct {
 	compare          func(hash, password []byte) error // bcrypt's; tests count the checks
 	app              http.Handler                      // the browser application (package web)
 	routes           http.Handler
+	patterns         []string // routes' patterns, in the order handler registers them
 	metricsRoutes    http.Handler
 
 	closeOnce sync.Once
@@ -143,7 +144,8 @@ func (s *Server) Close() {
 // token for /metrics, and for the rest a session whose role (roles.go) has
 // the capability the wrapper names.
 func (s *Server) handler() http.Handler {
-	mux := http.NewServeMux()
+	mux := newRouteMux()
+	defer func() { s.patterns = mux.patterns }()
 	if s.healthSrc != nil {
 		mux.HandleFunc("GET /healthz", s.health)
 	}
@@ -154,6 +156,9 @@ func (s *Server) handler() http.Handler {
 	// holds no data; the API it calls checks the session).
 	mux.Handle("GET /{$}", s.app)
 	mux.Handle("GET /assets/", s.app)
+
+	// The API's OpenAPI document (openapi.go), open to all like the page.
+	mux.HandleFunc("GET /api/openapi.json", s.openAPI)
 
 	mux.HandleFunc("POST /api/login", s.login)
 	mux.Handle("POST /api/logout", s.signedIn(s.logout))
@@ -257,7 +262,7 @@ func (s *Server) handler() http.Handler {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "cross-origin requests are refused")
 	}))
-	return withSecurityHeaders(csrf.Handler(jsonMisses(mux)))
+	return withSecurityHeaders(csrf.Handler(jsonMisses(mux.ServeMux)))
 }
 
 // metricsHandler routes the metrics listener's requests.
