@@ -81,6 +81,10 @@ func serveWith(t *testing.T, ctx context.Context, cfg config.Config, o serveOpti
 	}
 	cfg.ARI.URL, cfg.ARI.Username, cfg.ARI.Password = emu.URL(), "hotline", "secret"
 	cfg.Database.SpoolDir = t.TempDir()
+	if cfg.Recordings.Storage == config.Default().Recordings.Storage {
+		// The default is relative to the working folder: the source tree.
+		cfg.Recordings.Storage = t.TempDir()
+	}
 	cfg.Instance.Name = cmp.Or(o.instance, "test")
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
