@@ -15,6 +15,7 @@ import (
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/console"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
+	"github.com/hotline-ivr/hotline/store/pgtest"
 )
 
 // TestMetricsOfAWaitingCaller runs the server as serve does, with agent
@@ -64,6 +65,10 @@ func TestMetricsOfAWaitingCaller(t *testing.T) {
 		if got, ok := m[series]; !ok || got != want {
 			t.Errorf("/metrics: %s = %v (present: %t), want %v", series, got, ok, want)
 		}
+	}
+	// The call's answer and music went to ARI, and were counted.
+	if n := m[`hotline_ari_rest_duration_seconds_count{method="POST",outcome="ok",resource="channels"}`]; n < 2 {
+		t.Errorf("/metrics: %v ARI requests on channels counted, want the answer and the music at least", n)
 	}
 	// The caller has waited since the dial, at most as long as the test.
 	waited := m[`hotline_queue_longest_wait_seconds{queue="support"}`]
@@ -163,4 +168,25 @@ func sortedBounds(bs []string) []string {
 		out[i] = bs[j]
 	}
 	return out
+}
+
+// TestMetricsOfTheStore: with PostgreSQL answering, hotline_store_up is 1
+// and nothing is spooled.
+func TestMetricsOfTheStore(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cfg := supportCentre()
+	cfg.Database.URL = pgtest.New(t)
+	cfg.HTTP.MetricsToken = "scraper-token"
+	s := serveOnEmulator(t, ctx, cfg, nil)
+	m := scrape(t, s.base, cfg.HTTP.MetricsToken)
+	for series, want := range map[string]float64{
+		`hotline_store_up`:                   1,
+		`hotline_store_writer_spooled`:       0,
+		`hotline_agents{state="logged_out"}`: 1,
+	} {
+		if got, ok := m[series]; !ok || got != want {
+			t.Errorf("/metrics: %s = %v (present: %t), want %v", series, got, ok, want)
+		}
+	}
 }
