@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -170,12 +171,15 @@ func sortedBounds(bs []string) []string {
 	return out
 }
 
-// TestMetricsOfTheStore: with PostgreSQL answering, hotline_store_up is 1
-// and nothing is spooled.
-func TestMetricsOfTheStore(t *testing.T) {
+// TestMetricsOfTheStoreAndDeploy runs the server on PostgreSQL: with it
+// answering, hotline_store_up is 1 and nothing is spooled. After a caller
+// has waited and hung up, every metric that deploy/grafana's dashboard and
+// deploy/prometheus's alert rules name is served, but those that appear
+// only once their event happens (eventOnly; their own tests show them).
+func TestMetricsOfTheStoreAndDeploy(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	cfg := supportCentre()
+	cfg := supportCentre(config.User{Name: "wang", Role: "supervisor", Device: "PJSIP/2001", PasswordHash: quickHash(t, "pw")})
 	cfg.Database.URL = pgtest.New(t)
 	cfg.HTTP.MetricsToken = "scraper-token"
 	s := serveOnEmulator(t, ctx, cfg, nil)
@@ -187,6 +191,45 @@ func TestMetricsOfTheStore(t *testing.T) {
 	} {
 		if got, ok := m[series]; !ok || got != want {
 			t.Errorf("/metrics: %s = %v (present: %t), want %v", series, got, ok, want)
+		}
+	}
+
+	wang := s.login("wang", "pw")
+	stream := s.api.stream(wang)
+	defer stream.close()
+	caller, err := s.emu.Dial(ctx, aritest.Call{From: "13800138000", To: "4008009999", Language: "zh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream.until(func(v console.SnapshotView) bool { return len(v.Queues) == 1 && v.Queues[0].Waiting == 1 })
+	if err := caller.Hangup(); err != nil {
+		t.Fatal(err)
+	}
+	stream.until(func(v console.SnapshotView) bool { return len(v.Queues) == 1 && v.Queues[0].Abandoned == 1 })
+	served := map[string]bool{}
+	for series := range scrape(t, s.base, cfg.HTTP.MetricsToken) {
+		name, _, _ := strings.Cut(series, "{")
+		served[name] = true
+	}
+	eventOnly := map[string]string{
+		"hotline_ari_rest_errors_total":                  "a failed ARI request (TestARIRESTMetrics)",
+		"hotline_recordings_jobs_total":                  "a recording job's end (package recordings)",
+		"hotline_recordings_job_duration_seconds_bucket": "a recording job's end (package recordings)",
+	}
+	name := regexp.MustCompile(`\bhotline_[a-z_]+`)
+	for _, file := range []string{"../../deploy/grafana/hotline.json", "../../deploy/prometheus/alerts.yml"} {
+		text, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := name.FindAllString(string(text), -1)
+		if len(names) == 0 {
+			t.Errorf("%s names no metric", file)
+		}
+		for _, n := range names {
+			if !served[n] && eventOnly[n] == "" {
+				t.Errorf("%s names %s, which the server does not serve", file, n)
+			}
 		}
 	}
 }
