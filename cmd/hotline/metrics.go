@@ -11,6 +11,8 @@ import (
 
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/queue"
+	"github.com/hotline-ivr/hotline/recordings"
+	"github.com/hotline-ivr/hotline/store"
 )
 
 // registerARIMetrics adds the gauge hotline.ari.connected, read when
@@ -129,6 +131,33 @@ func registerStoreMetrics(meter metric.Meter, ping func(context.Context) error) 
 		}))
 	if err != nil {
 		return fmt.Errorf("registering hotline.store.up: %w", err)
+	}
+	return nil
+}
+
+// registerRecordingMetrics adds hotline.recordings.backlog: the recording
+// jobs of the whole centre still in the pipeline, by state (pending,
+// fetched, stored, deleting), read from PostgreSQL when the metrics are
+// collected; nothing is observed while it does not answer (see
+// hotline.store.up). The jobs' results are package recordings' own
+// hotline.recordings.jobs.
+func registerRecordingMetrics(meter metric.Meter, backlog func(context.Context) (map[recordings.State]int64, error)) error {
+	_, err := meter.Int64ObservableGauge("hotline.recordings.backlog", metric.WithUnit("{job}"),
+		metric.WithDescription("Recording jobs of the whole centre still in the pipeline, by state: pending, fetched, stored, deleting."),
+		metric.WithInt64Callback(func(ctx context.Context, o metric.Int64Observer) error {
+			ctx, cancel := context.WithTimeout(ctx, storePingTimeout)
+			defer cancel()
+			counts, err := backlog(ctx)
+			if err != nil {
+				return nil // PostgreSQL is down: hotline.store.up says so
+			}
+			for _, st := range store.BacklogStates {
+				o.Observe(counts[st], metric.WithAttributes(attribute.String("state", string(st))))
+			}
+			return nil
+		}))
+	if err != nil {
+		return fmt.Errorf("registering hotline.recordings.backlog: %w", err)
 	}
 	return nil
 }

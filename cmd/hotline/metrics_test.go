@@ -172,7 +172,8 @@ func sortedBounds(bs []string) []string {
 }
 
 // TestMetricsOfTheStoreAndDeploy runs the server on PostgreSQL: with it
-// answering, hotline_store_up is 1 and nothing is spooled. After a caller
+// answering, hotline_store_up is 1, nothing is spooled and no recording
+// is in the pipeline. After a caller
 // has waited and hung up, every metric that deploy/grafana's dashboard and
 // deploy/prometheus's alert rules name is served, but those that appear
 // only once their event happens (eventOnly; their own tests show them).
@@ -185,9 +186,13 @@ func TestMetricsOfTheStoreAndDeploy(t *testing.T) {
 	s := serveOnEmulator(t, ctx, cfg, nil)
 	m := scrape(t, s.base, cfg.HTTP.MetricsToken)
 	for series, want := range map[string]float64{
-		`hotline_store_up`:                   1,
-		`hotline_store_writer_spooled`:       0,
-		`hotline_agents{state="logged_out"}`: 1,
+		`hotline_store_up`:                             1,
+		`hotline_store_writer_spooled`:                 0,
+		`hotline_agents{state="logged_out"}`:           1,
+		`hotline_recordings_backlog{state="pending"}`:  0,
+		`hotline_recordings_backlog{state="fetched"}`:  0,
+		`hotline_recordings_backlog{state="stored"}`:   0,
+		`hotline_recordings_backlog{state="deleting"}`: 0,
 	} {
 		if got, ok := m[series]; !ok || got != want {
 			t.Errorf("/metrics: %s = %v (present: %t), want %v", series, got, ok, want)

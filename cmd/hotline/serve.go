@@ -147,6 +147,11 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 			return err
 		}
 	}
+	if rec.recordings != nil {
+		if err := registerRecordingMetrics(tel.meter(), rec.recordings.Backlog); err != nil {
+			return err
+		}
+	}
 	recParts, err := openRecordingParts(ctx, cfg, rec, log)
 	if err != nil {
 		return err
