@@ -30,6 +30,10 @@ type FollowUps interface {
 	// the customer's number; dial's error fails the attempt.
 	StartPreview(ctx context.Context, id, agent string, dial func(ctx context.Context, number string) (callID string, err error)) (followup.Task, error)
 	Record(ctx context.Context, id, agent string, o followup.Outcome) (followup.Task, error)
+	// PreviewEnded takes the ACD's word on how the agent's call ended
+	// (acd.Outbound*: a customer not reached ends the attempt, an agent
+	// who did not answer its own phone gives it back).
+	PreviewEnded(ctx context.Context, id, agent, outcome string) (followup.Task, error)
 }
 
 // OutboundDialer is the ACD's call out for an agent (*acd.Service's
@@ -400,6 +404,7 @@ func (s *Server) dialFollowUp(w http.ResponseWriter, r *http.Request, sess sessi
 		return dialer.Dial(ctx, acd.OutboundRequest{
 			Agent: agent, Number: number, Hotline: hotline,
 			Ref: "followup:" + id, LinkedCallID: original,
+			Ended: func(outcome string) { s.followUpCallEnded(id, agent, outcome) },
 		})
 	}
 	if t, err = s.followUps.StartPreview(r.Context(), id, agent, dial); err != nil {
@@ -544,4 +549,20 @@ func (s *Server) FollowUpChanged(t followup.Task) {
 		return
 	}
 	s.complaintEvents.publish(complaintEvent{ID: t.ComplaintID, Kind: "followup_" + string(t.State), Owner: t.Agent})
+}
+
+// followUpCallEnded tells the follow-ups how an agent's call of task id
+// ended (the ACD calls it on the call's goroutine, which it must not
+// hold up), and the task's complaint pages that it moved.
+func (s *Server) followUpCallEnded(id, agent, outcome string) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		t, err := s.followUps.PreviewEnded(ctx, id, agent, outcome)
+		if err != nil {
+			s.log.Error("console: the end of an agent's follow-up call was not kept", "followup", id, "agent", agent, "outcome", outcome, "error", err)
+			return
+		}
+		s.FollowUpChanged(t)
+	}()
 }

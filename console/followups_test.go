@@ -32,10 +32,11 @@ type fakeFollowUps struct {
 	mu    sync.Mutex
 	byID  map[string]*followup.Task
 	order []string
+	ended chan [3]string // PreviewEnded's calls: id, agent, outcome
 }
 
 func newFakeFollowUps(clock clockwork.Clock, fc *fakeComplaints) *fakeFollowUps {
-	return &fakeFollowUps{clock: clock, complaints: fc, byID: map[string]*followup.Task{}}
+	return &fakeFollowUps{clock: clock, complaints: fc, byID: map[string]*followup.Task{}, ended: make(chan [3]string, 10)}
 }
 
 // add keeps t as a new task, named and dated, and returns it.
@@ -176,6 +177,23 @@ func (f *fakeFollowUps) StartPreview(ctx context.Context, id, agent string, dial
 	a.CallID = callID
 	t.Tries = append(t.Tries, a)
 	return f.copy(t), nil
+}
+
+// PreviewEnded says how a call ended on f.ended (made when nil), and
+// changes nothing.
+func (f *fakeFollowUps) PreviewEnded(_ context.Context, id, agent, outcome string) (followup.Task, error) {
+	f.mu.Lock()
+	ended := f.ended
+	t, err := f.task(id)
+	var task followup.Task
+	if err == nil {
+		task = f.copy(t)
+	}
+	f.mu.Unlock()
+	if ended != nil {
+		ended <- [3]string{id, agent, outcome}
+	}
+	return task, err
 }
 
 func (f *fakeFollowUps) Record(ctx context.Context, id, agent string, o followup.Outcome) (followup.Task, error) {
@@ -543,6 +561,20 @@ func TestFollowUpDial(t *testing.T) {
 	if c, ok := fe.acd.call("out-1"); !ok || c.Agent != "1001" || c.Phase != acd.CallRinging {
 		t.Errorf("the agent's phone: %+v %v; want the call ringing", c, ok)
 	}
+	// The ACD says how the call ended: the follow-ups hear it.
+	if req := fe.dial.dialled()[0]; req.Ended == nil {
+		t.Error("the call out has no Ended: its end would not reach the follow-ups")
+	} else {
+		req.Ended("busy")
+		select {
+		case got := <-fe.fu.ended:
+			if got != [3]string{fx.team.ID, "1001", "busy"} {
+				t.Errorf("the follow-ups heard %v, want %s's call by 1001 busy", got, fx.team.ID)
+			}
+		case <-t.Context().Done():
+			t.Fatal("the follow-ups never heard how the call ended")
+		}
+	}
 
 	// Users without a 工号 take, call and record nothing; a server whose
 	// ACD does not dial refuses the call.
@@ -769,4 +801,19 @@ func TestFollowUpEvents(t *testing.T) {
 func sameOutbound(a, b acd.OutboundRequest) bool {
 	a.Ended, b.Ended = nil, nil
 	return a.Agent == b.Agent && a.Number == b.Number && a.Hotline == b.Hotline && a.Ref == b.Ref && a.LinkedCallID == b.LinkedCallID
+}
+
+// TestFollowUpCallOutcomes: the follow-ups take the ACD's words for how a
+// call out ended, every one of them.
+func TestFollowUpCallOutcomes(t *testing.T) {
+	for _, p := range [][2]string{
+		{acd.OutboundTalked, followup.CallTalked}, {acd.OutboundNoAnswer, followup.CallNoAnswer},
+		{acd.OutboundBusy, followup.CallBusy}, {acd.OutboundRejected, followup.CallRejected},
+		{acd.OutboundFailed, followup.CallFailed}, {acd.OutboundAgentNoAnswer, followup.CallAgentNoAnswer},
+		{acd.OutboundCancelled, followup.CallCancelled}, {acd.OutboundInterrupted, followup.CallInterrupted},
+	} {
+		if p[0] != p[1] {
+			t.Errorf("the ACD says %q where the follow-ups expect %q", p[0], p[1])
+		}
+	}
 }

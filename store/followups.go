@@ -405,6 +405,11 @@ func (s *Followups) Update(ctx context.Context, id string, step func(*followup.T
 			reached, satisfied, answers, note, rcall, rby, rat); err != nil {
 			return fmt.Errorf("updating follow-up %q: %w", id, err)
 		}
+		if len(t.Tries) < before { // attempts given back (never dialled)
+			if _, err := tx.Exec(ctx, `DELETE FROM followup_attempts WHERE followup_id = $1 AND seq > $2`, id, len(t.Tries)); err != nil {
+				return fmt.Errorf("giving back follow-up %q's attempts: %w", id, err)
+			}
+		}
 		for i, a := range t.Tries {
 			if i < before {
 				if _, err := tx.Exec(ctx, `

@@ -350,3 +350,71 @@ func TestConfig(t *testing.T) {
 	mustTime(t, "not before", task.NotBefore, at("2026-12-08 09:00"))
 	mustEqual(t, "max attempts", task.MaxAttempts, followup.DefaultAttempts)
 }
+
+// TestPreviewEnded: the ACD's word on an agent's call: a customer not
+// reached ends the attempt with its outcome and offers the task again
+// (its attempts used: unreached); an agent who did not answer its own
+// phone gives the attempt back; a conversation, or a call whose result
+// the agent recorded already, changes nothing.
+func TestPreviewEnded(t *testing.T) {
+	b := newBase(t, at("2026-12-07 10:00"))
+	in := b.instance("a", b.clk, aritest.ManualAnswer(), func(c *followup.Config) {
+		c.Policy.Complaint = followup.Preview
+		c.Policy.MinGap = time.Minute
+		c.Policy.PreviewAttempts = 3
+	})
+	c := b.resolved("13800138001")
+	in.pass()
+	task := b.only(in.svc, c.ID)
+	n := 0
+	dial := func(context.Context, string) (string, error) { n++; return fmt.Sprintf("out-%d", n), nil }
+	call := func() {
+		t.Helper()
+		b.clk.Advance(time.Minute)
+		if _, err := in.svc.StartPreview(b.ctx, task.ID, "1001", dial); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ended := func(outcome string) followup.Task {
+		t.Helper()
+		if _, err := in.svc.PreviewEnded(b.ctx, task.ID, "1001", outcome); err != nil {
+			t.Fatal(err)
+		}
+		return b.task(task.ID)
+	}
+
+	call()
+	got := ended(followup.CallAgentNoAnswer)
+	if got.Attempts != 0 || len(got.Tries) != 0 || got.State != followup.Offered {
+		t.Fatalf("after the agent's phone rang out: %+v, want the attempt given back", got)
+	}
+	call()
+	if got = ended(followup.CallTalked); len(got.Tries) != 1 || got.Tries[0].Outcome != "" {
+		t.Fatalf("after a conversation: %+v, want the attempt still open for the agent's result", got.Tries)
+	}
+	if _, err := in.svc.Record(b.ctx, task.ID, "1001", followup.Outcome{Reached: false}); err != nil {
+		t.Fatal(err)
+	}
+	// The call's end after the agent's result changes nothing.
+	if got = ended(followup.CallNoAnswer); len(got.Tries) != 1 || got.Tries[0].Outcome != followup.OutcomeNoAnswer || got.State != followup.Offered {
+		t.Fatalf("an end after the result: %+v", got)
+	}
+	// The agent's "not reached" after the ACD said so is that call's, not
+	// another attempt.
+	call()
+	got = ended(followup.CallNoAnswer)
+	if _, err := in.svc.Record(b.ctx, task.ID, "1001", followup.Outcome{Reached: false}); err != nil {
+		t.Fatal(err)
+	}
+	if got2 := b.task(task.ID); got2.Attempts != got.Attempts || len(got2.Tries) != len(got.Tries) {
+		t.Fatalf("the agent's not reached after the ACD's: %d attempts, want %d", got2.Attempts, got.Attempts)
+	}
+	call()
+	got = ended(followup.CallBusy)
+	if len(got.Tries) != 3 || got.Tries[2].Outcome != followup.OutcomeBusy || got.Tries[2].Ended.IsZero() || got.State != followup.Unreached {
+		t.Fatalf("busy on the last attempt: %+v (tries %+v), want unreached", got, got.Tries)
+	}
+	if _, err := in.svc.PreviewEnded(b.ctx, task.ID, "1001", "exploded"); !errors.Is(err, followup.ErrInvalid) {
+		t.Errorf("an unknown outcome: %v, want ErrInvalid", err)
+	}
+}

@@ -284,6 +284,96 @@ func (s *Service) mayCall(ctx context.Context, t Task, now time.Time) error {
 // and closed; not: followed up and reopened). Not reached: the attempt
 // under way (or a new one) counts as not answered; the task is offered
 // again while attempts remain, else unreached.
+// endedUnreached tells whether agent's last call of t ended unreached
+// lately (the ACD's word, through PreviewEnded).
+func endedUnreached(t *Task, agent string, now time.Time) bool {
+	n := len(t.Tries)
+	if n == 0 {
+		return false
+	}
+	a := t.Tries[n-1]
+	return a.By == agent && a.CallID != "" && a.Outcome != "" && a.Outcome != OutcomeAnswered && now.Sub(a.Ended) < recentEnd
+}
+
+// recentEnd is how long after the ACD ended an agent's call unreached
+// the agent's own "not reached" is taken for that call, not a new one.
+const recentEnd = 15 * time.Minute
+
+// How an agent's call out ended, as the ACD says it (acd.Outbound*):
+// PreviewEnded takes these.
+const (
+	CallTalked        = "talked"          // the customer answered: the agent records the result
+	CallNoAnswer      = "no_answer"       // the customer's phone rang out
+	CallBusy          = "busy"            // the customer's line was busy
+	CallRejected      = "rejected"        // the customer declined
+	CallFailed        = "failed"          // the dial failed
+	CallCancelled     = "cancelled"       // the agent hung up while the customer's phone rang
+	CallInterrupted   = "interrupted"     // the instance stopped before the customer answered
+	CallAgentNoAnswer = "agent_no_answer" // the agent's own phone was not answered: the customer was never dialled
+)
+
+// PreviewEnded takes the ACD's word on how agent's call of task id ended
+// (one of the Call* outcomes): a customer not reached ends the attempt
+// under way with that outcome, and the task is offered again or, its
+// attempts used, unreached, as Record does for "not reached"; a call whose
+// customer was never dialled (the agent did not answer its own phone)
+// gives the attempt back; a conversation changes nothing (the agent
+// records what the customer said). Without an attempt under way (the
+// agent recorded the result already) it changes nothing.
+func (s *Service) PreviewEnded(ctx context.Context, id, agent, outcome string) (Task, error) {
+	if err := checkAgent(agent); err != nil {
+		return Task{}, err
+	}
+	var attempt string
+	switch outcome {
+	case CallTalked:
+		return s.cfg.Store.Get(ctx, id)
+	case CallNoAnswer, CallCancelled:
+		attempt = OutcomeNoAnswer
+	case CallBusy:
+		attempt = OutcomeBusy
+	case CallRejected:
+		attempt = OutcomeRejected
+	case CallFailed:
+		attempt = OutcomeFailed
+	case CallInterrupted:
+		attempt = OutcomeLost
+	case CallAgentNoAnswer:
+	default:
+		return Task{}, fmt.Errorf("%w: outcome %q is not how a call ends (%s, %s, %s, %s, %s, %s, %s, %s)", ErrInvalid, outcome,
+			CallTalked, CallNoAnswer, CallBusy, CallRejected, CallFailed, CallCancelled, CallInterrupted, CallAgentNoAnswer)
+	}
+	cur, err := s.cfg.Store.Get(ctx, id)
+	if err != nil {
+		return Task{}, err
+	}
+	target := s.offerAgent(ctx, cur)
+	now := s.now()
+	moved := false
+	t, err := s.cfg.Store.Update(ctx, id, func(t *Task, _ *Lease) error {
+		a := open(t)
+		if a == nil || a.By != agent {
+			return nil
+		}
+		moved = true
+		if attempt == "" { // never dialled: the attempt is given back
+			t.Tries = t.Tries[:len(t.Tries)-1]
+			t.Attempts--
+			return nil
+		}
+		a.Outcome, a.Ended = attempt, now
+		s.previewNotReached(t, target, now)
+		return nil
+	})
+	if err != nil {
+		return Task{}, err
+	}
+	if moved {
+		s.changed(t)
+	}
+	return t, nil
+}
+
 func (s *Service) Record(ctx context.Context, id, agent string, o Outcome) (Task, error) {
 	if err := checkAgent(agent); err != nil {
 		return Task{}, err
@@ -305,11 +395,18 @@ func (s *Service) Record(ctx context.Context, id, agent string, o Outcome) (Task
 	}
 	target := s.offerAgent(ctx, cur)
 	now := s.now()
+	already := false
 	t, err := s.cfg.Store.Update(ctx, id, func(t *Task, _ *Lease) error {
 		if err := offeredTo(t, agent); err != nil {
 			return err
 		}
 		a := open(t)
+		if a == nil && !o.Reached && endedUnreached(t, agent, now) {
+			// The ACD already said the agent's last call reached nobody
+			// (PreviewEnded): the agent's "not reached" is that call's.
+			already = true
+			return nil
+		}
 		if a == nil {
 			if !o.Reached && t.Attempts >= t.MaxAttempts {
 				return refuse(t, fmt.Sprintf("its %d attempts are used", t.MaxAttempts))
@@ -338,6 +435,9 @@ func (s *Service) Record(ctx context.Context, id, agent string, o Outcome) (Task
 	})
 	if err != nil {
 		return Task{}, err
+	}
+	if already {
+		return t, nil
 	}
 	if t.State == Done {
 		s.apply(ctx, t, agent)

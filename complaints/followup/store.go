@@ -39,8 +39,8 @@ type Store interface {
 	Expired(ctx context.Context, now time.Time, instance string) ([]string, error)
 	// Update applies step to the task (with its Tries) held locked, and
 	// stores what step changed of it and of its Tries (new ones appended
-	// with the next Seq are added), all or nothing: an error from step is
-	// returned and nothing changes. A task that leaves dialling gives up
+	// with the next Seq are added, the last ones removed are deleted),
+	// all or nothing: an error from step is returned and nothing changes. A task that leaves dialling gives up
 	// its lease; Lease sets one. ErrNotFound.
 	Update(ctx context.Context, id string, step func(*Task, *Lease) error) (Task, error)
 	// Get returns the task with its Tries; ErrNotFound.

@@ -76,6 +76,10 @@ install_missing() {
 	have git || missing+=(git)
 	have node || missing+=(nodejs)
 	have npm || missing+=(npm)
+	# deploy/'s checks: systemd-analyze verify (the unit), kamailio -c (its
+	# configuration); kamailio is in /usr/sbin, off a user's PATH.
+	have systemd-analyze || missing+=(systemd)
+	{ have kamailio || [[ -x /usr/sbin/kamailio ]]; } || missing+=(kamailio)
 	have promtool || missing+=(prometheus) # promtool checks deploy/prometheus's alert rules
 	((${#missing[@]})) || return 0
 

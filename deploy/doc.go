@@ -1,0 +1,13 @@
+// Package deploy holds no code: it is the production files of deploy/ (the
+// Asterisk 22 set, the systemd unit, the container image and compose.yaml,
+// the Kubernetes manifests, the Kamailio configuration) and the tests that
+// check them against each other and against Hotline's configuration:
+// hotline.example.yaml, the environment variables the configuration reads
+// (cmd/hotline/internal/config's Env* names), the music-on-hold class the
+// queues play, the prompts Hotline ships.
+//
+// It owns deploy/ but for deploy/dev (the developers' scripts and CI) and
+// deploy/scale-out.md. It must not be imported, and it touches no running
+// system: the tests only read files. The checks that need a tool
+// (systemd-analyze verify, kamailio -c) run from deploy/dev/test.
+package deploy
