@@ -200,7 +200,7 @@ func NewEngine(cfg EngineConfig) *Engine {
 	e.metrics.active, _ = meter.Int64UpDownCounter("hotline.ivr.calls.active", metric.WithDescription("calls in the IVR now"))
 	e.metrics.outcomes, _ = meter.Int64Counter("hotline.ivr.calls", metric.WithDescription("calls that left the IVR, by outcome"))
 	e.metrics.nodeTime, _ = meter.Float64Histogram("hotline.ivr.node.duration", metric.WithUnit("s"),
-		metric.WithDescription("time spent in a flow node"))
+		metric.WithDescription("time spent in a flow node"), metric.WithExplicitBucketBoundaries(nodeBuckets...))
 	return e
 }
 

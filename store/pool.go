@@ -96,6 +96,7 @@ func operation(sql string) string {
 // global meter provider: connections by state, and the acquisitions that
 // had to wait. Unregister the result when the pool closes.
 func ObservePool(pool *pgxpool.Pool) (metric.Registration, error) {
+	meter := meter()
 	conns, err1 := meter.Int64ObservableGauge("hotline.store.pool.connections",
 		metric.WithUnit("{connection}"), metric.WithDescription("PostgreSQL connections by state: idle, used, constructing."))
 	limit, err2 := meter.Int64ObservableGauge("hotline.store.pool.connections.max",

@@ -13,12 +13,15 @@ import (
 // instrumentation names the tracer and meter of this package.
 const instrumentation = "github.com/hotline-ivr/hotline/store"
 
-// tracer and meter come from the global providers, which cmd/hotline sets;
-// until it does they do nothing.
-var (
-	tracer = otel.Tracer(instrumentation)
-	meter  = otel.Meter(instrumentation)
-)
+// tracer comes from the global provider, which cmd/hotline sets; until it
+// does it does nothing.
+var tracer = otel.Tracer(instrumentation)
+
+// meter is the global provider's meter of this package, looked up when a
+// writer or pool is made: a meter kept from the package's start would
+// report to the first provider set in the process only (the global one
+// delegates once), not to the one of the server that made the writer.
+func meter() metric.Meter { return otel.Meter(instrumentation) }
 
 // writerMetrics are a Writer's instruments.
 type writerMetrics struct {
@@ -30,6 +33,7 @@ type writerMetrics struct {
 
 func newWriterMetrics(w *Writer) (*writerMetrics, error) {
 	m := &writerMetrics{}
+	meter := meter()
 	var errs [6]error
 	m.written, errs[0] = meter.Int64Counter("hotline.store.writer.written",
 		metric.WithUnit("{record}"), metric.WithDescription("Call records written to PostgreSQL."))

@@ -183,6 +183,9 @@ type records struct {
 	// nil without a database.
 	complaints *store.Complaints
 	notices    *store.Notices
+	// ping asks PostgreSQL whether it answers (hotline.store.up); nil
+	// without a database.
+	ping func(context.Context) error
 	// followups keeps the follow-up visits; nil without a database.
 	followups *store.Followups
 	close     func(context.Context)
@@ -279,6 +282,7 @@ func openRecords(ctx context.Context, cfg config.Database, instance string, log 
 		flowVersions: store.NewFlowVersions(pool), recordings: store.NewRecordings(pool, nil), history: storeHistory{pool},
 		queueTotals: storeQueueTotals(pool), qa: store.NewQA(pool, nil),
 		complaints: store.NewComplaints(pool), notices: store.NewNotices(pool, nil), followups: store.NewFollowups(pool),
+		ping: pool.Ping,
 	}, nil
 }
 

@@ -142,6 +142,16 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 		defer cancel()
 		rec.close(flushCtx)
 	}()
+	if rec.ping != nil {
+		if err := registerStoreMetrics(tel.meter(), rec.ping); err != nil {
+			return err
+		}
+	}
+	if rec.recordings != nil {
+		if err := registerRecordingMetrics(tel.meter(), rec.recordings.Backlog); err != nil {
+			return err
+		}
+	}
 	recParts, err := openRecordingParts(ctx, cfg, rec, log)
 	if err != nil {
 		return err

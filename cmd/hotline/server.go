@@ -78,6 +78,12 @@ func newServer(cfg config.Config, log *slog.Logger, meter metric.Meter, metrics 
 	if err := registerARIMetrics(meter, s.conn); err != nil {
 		return nil, err
 	}
+	if err := registerARIRESTMetrics(meter, cfg.ARI.URL); err != nil {
+		return nil, err
+	}
+	if err := registerACDMetrics(meter, s.phoneACD.Load); err != nil {
+		return nil, err
+	}
 	s.consoleCfg = console.Config{
 		Users: cfg.ConsoleUsers(), SessionTTL: cfg.Console.SessionTTL, PasswordChecks: cfg.Console.PasswordChecks,
 		Health: serverHealth{s}, Metrics: metrics, MetricsToken: cfg.HTTP.MetricsToken,

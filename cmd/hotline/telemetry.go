@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 
 	promclient "github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -54,7 +55,7 @@ func startTelemetry(ctx context.Context, cfg config.Telemetry, version string, l
 	if err != nil {
 		return nil, fmt.Errorf("setting up the Prometheus exporter: %w", err)
 	}
-	meterOpts := []sdkmetric.Option{sdkmetric.WithResource(res), sdkmetric.WithReader(prom)}
+	meterOpts := []sdkmetric.Option{sdkmetric.WithResource(res), sdkmetric.WithReader(prom), sdkmetric.WithView(secondsView)}
 
 	t := &telemetry{metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})}
 	if cfg.OTLPEndpoint != "" {
@@ -83,6 +84,25 @@ func startTelemetry(ctx context.Context, cfg config.Telemetry, version string, l
 		log.Warn("telemetry export failed", "error", err)
 	}))
 	return t, nil
+}
+
+// secondBuckets are the bucket bounds of the durations in seconds whose
+// instruments give none of their own (the store's flushes, the
+// recordings' jobs, the notices' attempts, ARI's REST requests): the SDK's
+// default bounds (0, 5, 10, 25, … 10000) suit milliseconds, and put every
+// one of these in the first two buckets.
+var secondBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}
+
+// secondsView gives Hotline's histograms in seconds secondBuckets, unless
+// the instrument advises bounds of its own (hotline.ivr.node.duration).
+func secondsView(i sdkmetric.Instrument) (sdkmetric.Stream, bool) {
+	if i.Kind != sdkmetric.InstrumentKindHistogram || i.Unit != "s" || !strings.HasPrefix(i.Name, "hotline.") ||
+		i.Name == "hotline.ivr.node.duration" { // a view's bounds would replace the instrument's own
+
+		return sdkmetric.Stream{}, false
+	}
+	return sdkmetric.Stream{Name: i.Name, Description: i.Description, Unit: i.Unit,
+		Aggregation: sdkmetric.AggregationExplicitBucketHistogram{Boundaries: secondBuckets}}, true
 }
 
 // meter returns the meter of this command.

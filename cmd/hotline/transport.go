@@ -22,10 +22,12 @@ const ariIdleConns = 512
 // one: the default of 2 per host makes a busy server open and close a TCP
 // connection for most of its REST calls.
 //
+// It meters the requests to ARI (meteredTransport, registerARIRESTMetrics).
+//
 // A process installs it once, with the first server's timeout (a process
 // runs one server; tests that run two in one process give both the same).
 func installHTTPTimeouts(timeout time.Duration) {
-	installTimeouts.Do(func() { http.DefaultTransport = timeoutTransport(timeout) })
+	installTimeouts.Do(func() { http.DefaultTransport = meteredTransport{timeoutTransport(timeout)} })
 }
 
 var installTimeouts sync.Once
@@ -33,7 +35,11 @@ var installTimeouts sync.Once
 // timeoutTransport is http.DefaultTransport's clone that
 // installHTTPTimeouts installs.
 func timeoutTransport(timeout time.Duration) *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
+	base := http.DefaultTransport
+	if m, ok := base.(meteredTransport); ok { // installed already
+		base = m.next
+	}
+	t := base.(*http.Transport).Clone()
 	t.MaxIdleConns = ariIdleConns
 	t.MaxIdleConnsPerHost = ariIdleConns
 	t.DialContext = (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext

@@ -2,7 +2,8 @@
 # Installs what Hotline's tests and demo need, when it is missing, on Debian 12:
 # PostgreSQL's server binaries, chromium, chromedriver and a Chinese font
 # (browser tests), espeak-ng and sox (prompts), gcc (go test -race needs cgo), CA certificates
-# and git (Go modules), and node and npm with Node's ari-client (the test that
+# and git (Go modules), promtool (Debian's prometheus package: the alert rules' check),
+# and node and npm with Node's ari-client (the test that
 # connects a client built from Asterisk's api-docs to ariemu). It checks that
 # Go 1.26 or newer is on PATH, which Debian does not package, and says how to
 # install it when not.
@@ -79,6 +80,7 @@ install_missing() {
 	# configuration); kamailio is in /usr/sbin, off a user's PATH.
 	have systemd-analyze || missing+=(systemd)
 	{ have kamailio || [[ -x /usr/sbin/kamailio ]]; } || missing+=(kamailio)
+	have promtool || missing+=(prometheus) # promtool checks deploy/prometheus's alert rules
 	((${#missing[@]})) || return 0
 
 	if ! have apt-get; then

@@ -292,6 +292,7 @@ func (s *Service) claimAdopted(callID string) *session {
 // attach is the engine's resumed Enqueue of an adopted caller: it waits
 // for the session's end like any Enqueue.
 func (s *Service) attach(ctx context.Context, ses *session, req ivr.QueueRequest) (ivr.QueueResult, error) {
+	ses.beginTrace(ctx) // its stages here, under this instance's queue node
 	ses.put(attachMsg{keys: req.Keys, answered: req.Answered})
 	select {
 	case <-ses.finished:

@@ -146,8 +146,9 @@ type session struct {
 	lostMu       sync.Mutex
 	lostAt       time.Time // lost with the PBX: when (see reconcile)
 
-	vmu  sync.Mutex
-	view CallView
+	vmu   sync.Mutex
+	view  CallView
+	trace stageTrace // the caller's stages as spans (trace.go)
 }
 
 func (s *Service) newSession(id string, v CallView) *session {
@@ -179,6 +180,7 @@ func (ses *session) viewCopy() CallView {
 func (ses *session) setView(f func(*CallView)) {
 	ses.vmu.Lock()
 	f(&ses.view)
+	ses.traceStageLocked()
 	ses.vmu.Unlock()
 	ses.s.wake()
 }
@@ -237,6 +239,7 @@ func (s *Service) Enqueue(ctx context.Context, req ivr.QueueRequest) (ivr.QueueR
 		ses.overflowAtDoor(ctx, adm.Overflows[len(adm.Overflows)-1])
 	} else {
 		ses.queue = adm.Place.Queue
+		ses.beginTrace(ctx)
 		ses.startWaiting(ctx)
 	}
 	setup = false
@@ -247,6 +250,7 @@ func (s *Service) Enqueue(ctx context.Context, req ivr.QueueRequest) (ivr.QueueR
 // close forgets the session and everything it owned; commands that came
 // too late learn the call is gone.
 func (ses *session) close() {
+	ses.endTrace()
 	if ses.rec != nil {
 		// The conversation's part of the call is over (an overflow after a
 		// transfer, say); the call goes on in the flow.
