@@ -220,10 +220,16 @@ func TestCompose(t *testing.T) {
 		}
 	}
 
-	// The dashboards use the provisioned data source.
+	// Prometheus loads the alert rules that promtool checks.
+	if _, ok := c.Services["prometheus"].mountedAt("/etc/prometheus/alerts.yml"); !ok || !strings.Contains(string(pdata), "/etc/prometheus/alerts.yml") {
+		t.Error("prometheus: deploy/prometheus/alerts.yml is not mounted and loaded (rule_files)")
+	}
+	// The dashboards (deploy/grafana) use the provisioned data source:
+	// through a data source variable of Prometheus's type, or by its uid.
 	var ds struct {
 		Datasources []struct {
-			UID string `yaml:"uid"`
+			UID  string `yaml:"uid"`
+			Type string `yaml:"type"`
 		} `yaml:"datasources"`
 	}
 	dsData, err := os.ReadFile(filepath.Join("compose", "grafana", "provisioning", "datasources", "prometheus.yaml"))
@@ -233,7 +239,7 @@ func TestCompose(t *testing.T) {
 	if err := yaml.Unmarshal(dsData, &ds); err != nil || len(ds.Datasources) != 1 {
 		t.Fatalf("grafana data sources: %v, %d of them", err, len(ds.Datasources))
 	}
-	boards, _ := filepath.Glob(filepath.Join("compose", "grafana", "dashboards", "*.json"))
+	boards, _ := filepath.Glob(filepath.Join("grafana", "*.json"))
 	if len(boards) == 0 {
 		t.Error("no Grafana dashboard")
 	}
@@ -243,9 +249,16 @@ func TestCompose(t *testing.T) {
 			t.Fatal(err)
 		}
 		var board struct {
-			UID    string `json:"uid"`
+			UID        string `json:"uid"`
+			Templating struct {
+				List []struct {
+					Name, Type string
+					Query      json.RawMessage // a string for a data source; an object for others
+				} `json:"list"`
+			} `json:"templating"`
 			Panels []struct {
 				Title      string `json:"title"`
+				Type       string `json:"type"`
 				Datasource struct {
 					UID string `json:"uid"`
 				} `json:"datasource"`
@@ -254,9 +267,15 @@ func TestCompose(t *testing.T) {
 		if err := json.Unmarshal(data, &board); err != nil {
 			t.Fatalf("%s: %v", b, err)
 		}
+		vars := map[string]bool{}
+		for _, v := range board.Templating.List {
+			if v.Type == "datasource" && string(v.Query) == `"`+ds.Datasources[0].Type+`"` {
+				vars["${"+v.Name+"}"] = true
+			}
+		}
 		for _, p := range board.Panels {
-			if p.Datasource.UID != ds.Datasources[0].UID {
-				t.Errorf("%s: panel %q uses data source %q, not the provisioned %q", b, p.Title, p.Datasource.UID, ds.Datasources[0].UID)
+			if p.Type != "row" && p.Datasource.UID != ds.Datasources[0].UID && !vars[p.Datasource.UID] {
+				t.Errorf("%s: panel %q uses data source %q, neither the provisioned %q nor a variable of its type", b, p.Title, p.Datasource.UID, ds.Datasources[0].UID)
 			}
 		}
 	}
