@@ -149,6 +149,13 @@ func TestBrowserComplaints(t *testing.T) {
 		sup.do("clicking "+action, chromedp.Click(`#cmp-actions [data-cmp-act="`+action+`"]`))
 		sup.untilText("#cmp-state", wantState)
 	}
+	// The buttons follow the workflow: a registered complaint may be
+	// resolved at once, and takes the customer's feedback.
+	for _, a := range []string{"resolve", "feedback", "notify", "start"} {
+		if eval[bool](sup, `document.querySelector('[data-cmp-act="`+a+`"]').disabled`) {
+			t.Errorf("%s is not offered on a registered complaint", a)
+		}
+	}
 	act("notify", "已通知")
 	// A team typed in is for a hand-off: another step leaves it out.
 	sup.do("typing a team", chromedp.SendKeys("#cmp-team", "logistics"))
@@ -164,8 +171,10 @@ func TestBrowserComplaints(t *testing.T) {
 	}
 	act("follow_up", "已回访")
 	act("close", "已结案")
-	if !eval[bool](sup, `document.querySelector('[data-cmp-act="close"]').disabled`) {
-		t.Error("close is offered on a closed complaint")
+	for _, a := range []string{"close", "feedback", "resolve"} {
+		if !eval[bool](sup, `document.querySelector('[data-cmp-act="`+a+`"]').disabled`) {
+			t.Errorf("%s is offered on a closed complaint", a)
+		}
 	}
 	act("reopen", "处理中")
 	// The team typed in before is still there for the hand-off.
@@ -217,10 +226,21 @@ func TestBrowserComplaints(t *testing.T) {
 	if err := e.acd.Ready(t.Context(), "1001"); err != nil {
 		t.Fatal(err)
 	}
+	// The caller has an open complaint of another agent's too: shown,
+	// with its owner, but not to be opened (it is not 1001's to read).
+	other, err := fc.Register(t.Context(), complaints.Registration{Hotline: "4008001234", Source: "agent",
+		Complainant: "张先生", Contact: "13800138000", Content: "物流太慢", Category: "service"}, "1002")
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.acd.connect(t, "call-2", "support", "1001", "13800138000")
 	agent.untilContains("#cmp-for", "call-2")
 	agent.untilContains("#caller-complaints-rows", c.ID)
-	agent.until("the caller's two open complaints", `document.querySelectorAll("#caller-complaints-rows li").length === 2`, `document.getElementById("caller-complaints-rows").textContent`)
+	agent.until("the caller's three open complaints", `document.querySelectorAll("#caller-complaints-rows li").length === 3`, `document.getElementById("caller-complaints-rows").textContent`)
+	if got := eval[[]string](agent, `[...document.querySelectorAll("#caller-complaints-rows li[data-id]")].map(l => l.dataset.id)`); slices.Contains(got, other.ID) || len(got) != 2 {
+		t.Errorf("the screen pop opens %v, want the agent's two and not 1002's %s", got, other.ID)
+	}
+	agent.untilContains(`#caller-complaints-rows li[data-owner="1002"]`, other.ID)
 	agent.screenshot("complaints-agent.png")
 }
 

@@ -292,9 +292,15 @@ export class AgentComplaints {
     const rows = this.pop ?? [];
     $("caller-complaints").hidden = rows.length === 0;
     $("caller-complaints-rows").replaceChildren(
-      ...rows.map((c) =>
-        h("li", { "data-id": c.id, class: "link" }, `${c.id} · ${this.categories.name(c.category)} · ${stateLabel(c.state)} · ${dateTime(c.registered_at)}`),
-      ),
+      ...rows.map((c) => {
+        const line = `${c.id} · ${this.categories.name(c.category)} · ${stateLabel(c.state)} · ${dateTime(c.registered_at)}`;
+        // Another agent's complaint is shown (the caller has it open) but
+        // not opened: it is that agent's to read.
+        if (this.me.role === "agent" && c.owner !== "" && c.owner !== this.me.agent) {
+          return h("li", { class: "muted", "data-owner": c.owner }, `${line} · ${t("cmp.owner")} ${c.owner}`);
+        }
+        return h("li", { "data-id": c.id, class: "link" }, line);
+      }),
     );
   }
 
@@ -576,14 +582,15 @@ function allowed(action, state) {
     case "start":
       return state === "registered" || state === "notified";
     case "resolve":
-      return state === "notified" || state === "in_progress";
+      return state === "registered" || state === "notified" || state === "in_progress";
     case "follow_up":
       return state === "resolved";
     case "close":
       return state === "followed_up";
     case "reopen":
-    case "feedback":
       return state === "resolved" || state === "followed_up" || state === "closed";
+    case "feedback": // the customer's word on an open complaint starts the 3-day clock
+      return state !== "closed";
     case "hand_off":
       return state !== "closed";
   }
