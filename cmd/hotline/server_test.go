@@ -419,8 +419,9 @@ func checkHealth(t *testing.T, base string, wantCode int, want console.HealthVie
 	}
 }
 
-// checkMetrics reads /metrics with the bearer token ("" for none).
-func checkMetrics(t *testing.T, base, token string, want map[string]string) {
+// getMetrics reads /metrics with the bearer token ("" for none), which
+// must answer 200.
+func getMetrics(t *testing.T, base, token string) []byte {
 	t.Helper()
 	req, _ := http.NewRequest("GET", base+"/metrics", nil)
 	if token != "" {
@@ -438,6 +439,13 @@ func checkMetrics(t *testing.T, base, token string, want map[string]string) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("/metrics: %d %s", resp.StatusCode, body)
 	}
+	return body
+}
+
+// checkMetrics reads /metrics with the bearer token ("" for none).
+func checkMetrics(t *testing.T, base, token string, want map[string]string) {
+	t.Helper()
+	body := getMetrics(t, base, token)
 	for name, value := range want {
 		re := regexp.MustCompile(`(?m)^` + name + `\{[^}]*\} (\S+)$`)
 		m := re.FindSubmatch(body)
