@@ -250,18 +250,19 @@ func (s *Server) runLoad(ctx context.Context, spec LoadSpec) {
 			<-sem
 			wg.Done()
 		}
-		p, err := s.Dial(ctx, Call{From: fmt.Sprintf("%s%08d", orDefault(spec.FromPrefix, "170"), i), To: spec.To})
+		// The caller walks its script from the moment it enters: the
+		// application may play to it as soon as StasisStart is out, and
+		// its think counts from what it hears, not from when this
+		// goroutine next runs.
+		_, err := s.dialIn(ctx, Call{From: fmt.Sprintf("%s%08d", orDefault(spec.FromPrefix, "170"), i), To: spec.To}, func(p *Party) {
+			c := &loadCaller{s: s, spec: &spec, p: p, end: end}
+			l.callers[c] = struct{}{}
+			p.watch = c.check
+			c.stepTimeout()
+		})
 		if err != nil {
 			end(err)
-			continue
 		}
-		s.mu.Lock()
-		c := &loadCaller{s: s, spec: &spec, p: p, end: end}
-		l.callers[c] = struct{}{}
-		p.watch = c.check
-		c.stepTimeout()
-		c.check()
-		s.mu.Unlock()
 	}
 }
 

@@ -65,6 +65,13 @@ type Call struct {
 // application gets StasisStart. With no client connected for the
 // application the call is declined (ErrDeclined), as on a real Asterisk.
 func (s *Server) Dial(ctx context.Context, c Call) (*Party, error) {
+	return s.dialIn(ctx, c, nil)
+}
+
+// dialIn is Dial; entering, when not nil, runs under s.mu just before the
+// channel enters Stasis, so what it sets up on the party (a load caller's
+// script) is in place before the application can play to it.
+func (s *Server) dialIn(ctx context.Context, c Call, entering func(*Party)) (*Party, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -87,6 +94,9 @@ func (s *Server) Dial(ctx context.Context, c Call) (*Party, error) {
 	if !s.active(route.App) {
 		s.hangup(ch, CauseCallRejected, false, false)
 		return p, fmt.Errorf("dialling %s to Stasis(%s): %w", c.To, route.App, ErrDeclined)
+	}
+	if entering != nil {
+		entering(p)
 	}
 	s.enterStasis(ch, route.App, route.Args)
 	return p, nil
