@@ -119,3 +119,22 @@ func ObservePool(pool *pgxpool.Pool) (metric.Registration, error) {
 		return nil
 	}, conns, limit, waits, waited)
 }
+
+// Ping asks PostgreSQL whether it answers, through the pool. After a
+// restart of the server, the pool's connections are dead, and one used in
+// the last second is handed out without pgxpool's own liveness check: its
+// ping fails and it is dropped. So a failed ping is tried again, a few
+// times, before PostgreSQL is taken for down (a server that is down
+// refuses the new connections at once).
+func Ping(ctx context.Context, pool *pgxpool.Pool) error {
+	var err error
+	for range pingAttempts {
+		if err = pool.Ping(ctx); err == nil || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// pingAttempts bounds Ping's tries.
+const pingAttempts = 3

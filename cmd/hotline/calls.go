@@ -282,7 +282,7 @@ func openRecords(ctx context.Context, cfg config.Database, instance string, log 
 		flowVersions: store.NewFlowVersions(pool), recordings: store.NewRecordings(pool, nil), history: storeHistory{pool},
 		queueTotals: storeQueueTotals(pool), qa: store.NewQA(pool, nil),
 		complaints: store.NewComplaints(pool), notices: store.NewNotices(pool, nil), followups: store.NewFollowups(pool),
-		ping: pool.Ping,
+		ping: func(ctx context.Context) error { return store.Ping(ctx, pool) },
 	}, nil
 }
 

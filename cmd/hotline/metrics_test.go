@@ -222,3 +222,46 @@ func TestMetricsOfTheStoreAndDeploy(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsWhilePostgreSQLIsDown: the alert "PostgreSQL unreachable"
+// (deploy/prometheus/alerts.yml) reads hotline_store_up, so it must fall to
+// 0 while the database is stopped, the scrape itself still answering, and
+// come back to 1 once it answers again.
+func TestMetricsWhilePostgreSQLIsDown(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	srv := pgtest.NewServer(t)
+	if err := srv.CreateDatabase(ctx, "hotline"); err != nil {
+		t.Fatal(err)
+	}
+	cfg := supportCentre()
+	cfg.Database.URL = srv.DatabaseURL("hotline")
+	cfg.HTTP.MetricsToken = "scraper-token"
+	s := serveOnEmulator(t, ctx, cfg, nil)
+	up := func() float64 {
+		t.Helper()
+		v, ok := scrape(t, s.base, cfg.HTTP.MetricsToken)["hotline_store_up"]
+		if !ok {
+			t.Fatal("/metrics: no hotline_store_up")
+		}
+		return v
+	}
+	if got := up(); got != 1 {
+		t.Fatalf("hotline_store_up = %v with PostgreSQL running, want 1", got)
+	}
+	if err := srv.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := up(); got != 0 {
+		t.Errorf("hotline_store_up = %v with PostgreSQL stopped, want 0", got)
+	}
+	if err := srv.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The pool's connections died with the server, and the one the
+	// last scrape used is handed out again unchecked: its ping fails, and
+	// the next connection is a new one.
+	if got := up(); got != 1 {
+		t.Errorf("hotline_store_up = %v once PostgreSQL is back, want 1", got)
+	}
+}
