@@ -537,15 +537,8 @@ func (g *schemaGen) schema(t reflect.Type) obj {
 	panic("openapi: no schema for " + t.String())
 }
 
-// enumExtra are values of an enum type written that are not among its
-// constants.
-var enumExtra = map[string][]string{
-	"evaluation.Action": {"create"}, // store.QA's first change of an evaluation
-}
-
 // enumValues lists the string constants of the named type t declared in
-// its package (this module's), in their order, and its enumExtra: the
-// values of an enum.
+// its package (this module's), in their order: the values of an enum.
 func enumValues(t reflect.Type) []string {
 	const module = "github.com/hotline-ivr/hotline"
 	rel, ok := strings.CutPrefix(t.PkgPath(), module)
@@ -586,7 +579,7 @@ func enumValues(t reflect.Type) []string {
 	if out == nil {
 		return nil
 	}
-	return append(out, enumExtra[t.String()]...)
+	return out
 }
 
 // object is the schema of a struct's JSON object.

@@ -240,7 +240,7 @@ func (q *QA) NewEvaluation(ctx context.Context, callID, agent, reviewer string, 
 		if err != nil {
 			return err
 		}
-		return addChange(ctx, tx, id, evaluation.Change{At: now, Actor: reviewer, Action: "create", To: evaluation.Draft, Answers: answers})
+		return addChange(ctx, tx, id, evaluation.Change{At: now, Actor: reviewer, Action: evaluation.Create, To: evaluation.Draft, Answers: answers})
 	})
 	if err != nil {
 		return 0, fmt.Errorf("starting an evaluation: %w", err)

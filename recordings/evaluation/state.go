@@ -27,6 +27,7 @@ type Action string
 
 // The actions.
 const (
+	Create      Action = "create"      // the reviewer starts it: the first change of each, not a step
 	Save        Action = "save"        // the reviewer keeps a draft's answers
 	Submit      Action = "submit"      // the reviewer submits it, every item answered
 	Acknowledge Action = "acknowledge" // the agent accepts it
