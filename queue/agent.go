@@ -67,6 +67,11 @@ type agent struct {
 	wrapBackReason string
 	handleLine     *line // OnCall, WrapUp: the queue whose handle time is running
 	handleFrom     time.Time
+	// foreign: an agent of another instance, offered one of this center's
+	// callers by the shared router (AssignRemote). It stands for the
+	// agent in that call alone: it is in no map, index or count of the
+	// center, and its changes are logged by its own instance.
+	foreign bool
 }
 
 func (a *agent) id() string { return a.cfg.ID }
@@ -251,6 +256,10 @@ func (c *Center) transition(now time.Time, a *agent, to AgentState, by cause, re
 	from := a.state
 	if !allowed(from, to, by) {
 		return &TransitionError{Agent: a.id(), From: from, To: to}
+	}
+	if a.foreign {
+		c.foreignTransition(now, a, to, reason, e)
+		return nil
 	}
 	if from == Ready {
 		c.unindex(a)

@@ -32,6 +32,12 @@ func (c *Center) Answered(id, agentID string) error {
 	if e.outbound {
 		return nil // the agent's own call: no queue's answer
 	}
+	if e.foreign {
+		a.answered[l.name]++ // the caller's instance counts the queue's answer
+		a.total++
+		a.handleLine, a.handleFrom = l, now
+		return nil
+	}
 	if e.callback {
 		c.spent[e.id] = struct{}{}
 		c.stats(now, l).callbacksConnected++
@@ -86,6 +92,11 @@ func (c *Center) offered(id, agentID, op string) (*entry, error) {
 // missed ends e's offer as not answered.
 func (c *Center) missed(now time.Time, e *entry) {
 	a := e.agent
+	if e.foreign { // the caller waits on at its own instance
+		c.mustTransition(now, a, NotReady, ReasonMissed, e)
+		c.drop(e)
+		return
+	}
 	c.stats(now, e.line).missed++
 	c.mustTransition(now, a, NotReady, ReasonMissed, e)
 	c.place(now, e, e.line)
@@ -110,6 +121,10 @@ func (c *Center) Abandon(id string) error {
 		return nil
 	case e.state == waiting:
 		c.unplace(e)
+	case e.foreign && e.state == offered:
+		c.mustTransition(now, e.agent, Ready, ReasonAbandoned, e)
+		c.drop(e)
+		return nil
 	case e.state == offered:
 		c.mustTransition(now, e.agent, Ready, ReasonAbandoned, e)
 	default:
@@ -153,7 +168,8 @@ func (c *Center) releaseFor(now time.Time, e *entry, reason string) {
 	a.wrapGen++
 	a.wrapEnds = now.Add(l.cfg.WrapUp)
 	a.wrapCall, a.wrapQueue, a.wrapCallback = e.id, l.name, e.callback
-	a.wrapRequire, a.wrapDone = l.cfg.RequireDisposition, e.disposed
+	// A foreign agent's disposition is given at its home (Hold).
+	a.wrapRequire, a.wrapDone = l.cfg.RequireDisposition && !a.foreign, e.disposed
 	a.wrapBack, a.wrapBackReason = Ready, ""
 	if e.outbound {
 		// The agent's own call: a disposition is welcome, not required,
@@ -189,6 +205,9 @@ func (c *Center) Transfer(id, queue string) (Admission, error) {
 	}
 	if e.outbound {
 		return Admission{}, fmt.Errorf("%w: %s is an agent's outbound call", ErrCallState, id)
+	}
+	if e.foreign {
+		return Admission{}, fmt.Errorf("%w: %s", ErrForeignCall, id)
 	}
 	now := c.clock.Now()
 	switch e.state {
@@ -228,6 +247,9 @@ func (c *Center) TransferToAgent(id, agentID string) (Offer, error) {
 	}
 	if e.outbound {
 		return Offer{}, fmt.Errorf("%w: %s is an agent's outbound call", ErrCallState, id)
+	}
+	if e.foreign {
+		return Offer{}, fmt.Errorf("%w: %s", ErrForeignCall, id)
 	}
 	if to == e.agent {
 		return Offer{}, fmt.Errorf("%w: the call is already with agent %s", ErrCallState, agentID)

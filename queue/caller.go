@@ -92,6 +92,11 @@ type entry struct {
 	outbound   bool
 	back       AgentState
 	backReason string
+
+	// foreign: another instance's caller, offered to one of this center's
+	// agents by the shared router (Hold). It is in no line and counts in
+	// none of the queue's totals (its own instance counts it).
+	foreign bool
 }
 
 // cmpPlace orders callers of one priority: by arrival, then by the order

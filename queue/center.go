@@ -23,6 +23,10 @@ type Config struct {
 	// StateLogLimit bounds the agent state changes kept until drained; the
 	// oldest are dropped (and counted) past it. 0 means DefaultStateLogLimit.
 	StateLogLimit int
+	// SharedRouting says the center is one of several instances whose
+	// queues are one (shared.go): a shared router matches callers with
+	// agents across them, so Next makes no offers of its own.
+	SharedRouting bool
 }
 
 // DefaultStateLogLimit is the default Config.StateLogLimit.
@@ -45,6 +49,7 @@ type Center struct {
 	lastArrival int64  // the latest fresh arrival, in wall-clock nanoseconds
 	offers      uint64 // offer generations
 	day         day    // what the queues' totals count
+	shared      bool   // Config.SharedRouting
 }
 
 // New returns a Center with the configured queues, or every problem with
@@ -57,6 +62,7 @@ func New(cfg Config) (*Center, error) {
 		entries: map[string]*entry{},
 		spent:   map[string]struct{}{},
 		log:     stateLog{limit: cfg.StateLogLimit},
+		shared:  cfg.SharedRouting,
 	}
 	if c.clock == nil {
 		c.clock = clockwork.NewRealClock()

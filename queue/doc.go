@@ -73,6 +73,17 @@
 // call records hold of the day before it ([Center.Unseeded] says which
 // part that is).
 //
+// # Several instances
+//
+// With [Config.SharedRouting] the center is one of several Hotline
+// instances whose queues are one, matched by a shared router (package
+// cluster): Next then makes no offers, the router's come in with
+// [Center.Assign] (an agent of this center) or [Center.AssignRemote] (an
+// agent of another instance, rung by this one), and [Center.Hold]
+// reserves one of this center's agents for another instance's caller.
+// The caller's instance counts the call in the queue's totals; the
+// agent's home keeps and logs the agent's states. See shared.go.
+//
 // # Concurrency
 //
 // A Center is safe for concurrent use: one mutex guards all its state, so

@@ -68,6 +68,13 @@ var (
 	// ErrNoCallToDispose: the agent is neither on a call nor wrapping one up.
 	ErrNoCallToDispose = errors.New("the agent has no call to give a disposition")
 
+	// ErrForeignCall: the call is another instance's (shared routing): that
+	// instance moves it, not this one.
+	ErrForeignCall = errors.New("the call is another instance's")
+
+	// ErrNotServing: the agent does not serve the call's queue.
+	ErrNotServing = errors.New("the agent does not serve the queue")
+
 	// ErrSeed means SeedDay's totals cannot be added: they are of a day
 	// that is over, or the day was seeded already.
 	ErrSeed = errors.New("the day's totals cannot be seeded")

@@ -83,6 +83,10 @@ func (c *Center) checkInvariants() error {
 		}
 		switch e.state {
 		case waiting:
+			if e.foreign {
+				bad("call %s is another instance's but waits here", id)
+				break
+			}
 			b := e.class.buckets[e.priority]
 			if b == nil {
 				bad("waiting call %s has no bucket", id)
@@ -95,7 +99,21 @@ func (c *Center) checkInvariants() error {
 				bad("call %s waits in %s in a class of %s", id, e.line.name, e.class.line.name)
 			}
 		case offered, connected:
-			if held[e] != e.agent || e.agent == nil {
+			switch {
+			case e.agent == nil:
+				bad("call %s is %s but no agent holds it", id, e.state)
+			case e.agent.foreign:
+				if e.foreign {
+					bad("call %s is another instance's and offered to another instance's agent %s", id, e.agent.cfg.ID)
+				}
+				if c.agents[e.agent.cfg.ID] != nil {
+					bad("call %s is offered to a foreign agent %s, an ID of this center's", id, e.agent.cfg.ID)
+				}
+				want := map[entryState]AgentState{offered: Reserved, connected: OnCall}[e.state]
+				if e.agent.state != want || e.agent.entry != e {
+					bad("call %s is %s with foreign agent %s, which is %s", id, e.state, e.agent.cfg.ID, e.agent.state)
+				}
+			case held[e] != e.agent:
 				bad("call %s is %s but no agent holds it", id, e.state)
 			}
 		default:

@@ -42,11 +42,13 @@ type Overflow struct {
 }
 
 // refuses says why l does not take e now, if it does not.
-func (l *line) refuses(e *entry) (OverflowReason, bool) {
+func (l *line) refuses(e *entry, shared bool) (OverflowReason, bool) {
 	switch {
 	case e.callback:
 		return 0, false // call-backs hold no line and wait for agents to come back
-	case l.cfg.WhenNoAgents == NoAgentsOverflow && l.loggedIn == 0:
+	case l.cfg.WhenNoAgents == NoAgentsOverflow && l.loggedIn == 0 && !shared:
+		// With shared routing, the agents of other instances may staff
+		// the queue: this center cannot tell.
 		return OverflowNoAgents, true
 	case l.cfg.MaxLength > 0 && l.live >= l.cfg.MaxLength:
 		return OverflowMaxLength, true
@@ -66,7 +68,7 @@ func (c *Center) admit(now time.Time, e *entry, l *line, moved bool) Admission {
 			e.arrived, e.seq = 0, 0
 			c.arrive(now, e, time.Time{})
 		}
-		reason, refused := l.refuses(e)
+		reason, refused := l.refuses(e, c.shared)
 		if !refused {
 			e.entered = now
 			c.place(now, e, l)

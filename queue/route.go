@@ -60,6 +60,9 @@ func (c *Center) Next() Decision {
 	now := c.clock.Now()
 	var d Decision
 	c.expire(now, &d)
+	if c.shared {
+		return d // the shared router decides (shared.go)
+	}
 	c.unstaffed(now, &d)
 	c.route(now, &d)
 	return d
