@@ -83,6 +83,7 @@ func (s *Service) Pass(ctx context.Context) error {
 	} else if n > 0 {
 		s.log.Info("follow-up: tasks cancelled: their complaints moved on", "count", n)
 	}
+	s.renew(ctx, now)
 	if ids, err := s.cfg.Store.Expired(ctx, now, ""); err != nil {
 		errs = append(errs, err)
 	} else {
@@ -95,9 +96,9 @@ func (s *Service) Pass(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	for id, d := range s.dials {
-		// An answered call whose journey never came here (its lease is
-		// over: reaped as lost) no longer holds a place.
-		if d.answered && now.Sub(d.started) > 2*s.p.Lease {
+		// An answered call that ended and whose journey never came here
+		// (its lease is over: reaped as lost) no longer holds a place.
+		if d.answered && !d.hungUp.IsZero() && now.Sub(d.hungUp) > s.p.Lease {
 			delete(s.dials, id)
 			s.log.Warn("follow-up: no journey came for an answered call; forgotten", "followup", d.task, "channel", id)
 		}
@@ -241,6 +242,7 @@ func (s *Service) answered(channel string) {
 		return
 	}
 	d.answered = true
+	d.renewed = s.now()
 	d.timer.Stop()
 	s.mu.Unlock()
 	s.async(func(ctx context.Context) {
@@ -269,6 +271,9 @@ func (s *Service) ended(channel string, cause int) {
 	s.mu.Lock()
 	d := s.dials[channel]
 	if d == nil || d.answered {
+		if d != nil && d.hungUp.IsZero() {
+			d.hungUp = s.now() // the flow is over: its journey is due
+		}
 		s.mu.Unlock()
 		return
 	}
@@ -276,6 +281,52 @@ func (s *Service) ended(channel string, cause int) {
 	d.timer.Stop()
 	s.mu.Unlock()
 	s.async(func(ctx context.Context) { s.notReached(ctx, d, outcomeOf(cause)) })
+}
+
+// renew extends the leases of this instance's answered calls while their
+// flow runs, each once half a lease has gone by since the last renewal, so
+// that a flow longer than a lease is not reaped as lost (and the customer
+// called again) by another instance. A call whose channel Asterisk no
+// longer has (its end was not seen: events lost) is taken for ended.
+func (s *Service) renew(ctx context.Context, now time.Time) {
+	s.mu.Lock()
+	var due []*dial
+	for _, d := range s.dials {
+		if d.answered && d.hungUp.IsZero() && now.Sub(d.renewed) >= s.p.Lease/2 {
+			due = append(due, d)
+		}
+	}
+	s.mu.Unlock()
+	for _, d := range due {
+		if s.cfg.Dialer != nil {
+			if gone, err := s.cfg.Dialer.Gone(ctx, d.channel); err == nil && gone {
+				s.mu.Lock()
+				if d.hungUp.IsZero() {
+					d.hungUp = now
+				}
+				s.mu.Unlock()
+				continue
+			}
+		}
+		_, err := s.cfg.Store.Update(ctx, d.task, func(t *Task, l *Lease) error {
+			// The attempt answered (its outcome set at the answer) and not
+			// ended, still this instance's.
+			n := len(t.Tries)
+			if t.State == Dialling && n > 0 && t.Tries[n-1].Seq == d.seq && t.Tries[n-1].Ended.IsZero() && l.Instance == s.cfg.Instance {
+				l.Until = now.Add(s.p.Lease)
+				return nil
+			}
+			return refuse(t, fmt.Sprintf("attempt %d is no longer this instance's", d.seq))
+		})
+		switch {
+		case err == nil:
+			s.mu.Lock()
+			d.renewed = now
+			s.mu.Unlock()
+		case !errors.Is(err, ErrStep):
+			s.log.Warn("follow-up: renewing the lease of a call under way", "followup", d.task, "err", err)
+		}
+	}
 }
 
 // check asks Asterisk about a dial whose end was not seen in time (its

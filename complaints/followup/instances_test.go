@@ -170,3 +170,41 @@ func TestAnsweredButNoJourney(t *testing.T) {
 		t.Fatalf("after the lease: %s with tries %+v, want pending, the answered attempt lost", task.State, task.Tries)
 	}
 }
+
+// TestLongFlowKeepsItsLease: a follow-up flow that runs longer than a
+// lease is not reaped as lost while its instance lives: each pass renews
+// the lease of the calls under way (every half lease), so another
+// instance's pass leaves the attempt alone and the customer is not called
+// twice. (Before, the lease was renewed only at the answer.)
+func TestLongFlowKeepsItsLease(t *testing.T) {
+	b := newBase(t, at("2026-12-07 10:00"))
+	const lease = 4 * time.Second // shorter than the flow: two questions of up to 5 s each
+	short := func(c *followup.Config) { c.Policy.Lease = lease }
+	a := b.instance("a", b.clk, aritest.ManualAnswer(), short)
+	other := b.instance("b", b.clk, aritest.ManualAnswer(), short)
+	c := b.resolved("13800138001")
+	a.pass()
+	task := b.only(a.svc, c.ID)
+	p := a.call()
+	if err := p.Answer(); err != nil {
+		t.Fatal(err)
+	}
+	for i, q := range []struct{ ask, key string }{{askProduct, "4"}, {askService, "5"}} {
+		a.heard(p, q.ask)
+		from := b.clk.Now()
+		a.until("a lease's time in the flow", func() bool { return b.clk.Since(from) >= lease })
+		a.pass()
+		other.pass()
+		got := b.task(task.ID)
+		if got.State != followup.Dialling || len(got.Tries) != 1 || got.Tries[0].Outcome != followup.OutcomeAnswered {
+			t.Fatalf("question %d, a lease after it was asked: %s with tries %+v, want still dialling, answered", i+1, got.State, got.Tries)
+		}
+		a.press(p, q.key)
+	}
+	a.until("the result", func() bool { return a.last(task.ID).State == followup.Done })
+	task = b.task(task.ID)
+	if len(task.Tries) != 1 || task.Attempts != 1 || task.Result == nil || !task.Result.Reached {
+		t.Errorf("task %s, tries %+v, result %+v: want one attempt that reached the customer", task.State, task.Tries, task.Result)
+	}
+	mustEqual(t, "calls on the other instance's Asterisk", other.emu.ChannelCount(), 0)
+}

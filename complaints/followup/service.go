@@ -50,6 +50,10 @@ type dial struct {
 	started  time.Time
 	answered bool
 	timer    clockwork.Timer
+	// Once answered: when the lease was last renewed (the answer first),
+	// and when the customer's channel was seen gone (its journey is then
+	// due, and the lease is no longer renewed).
+	renewed, hungUp time.Time
 }
 
 // New returns a Service on cfg.
