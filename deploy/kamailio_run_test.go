@@ -138,16 +138,20 @@ func TestKamailioRuns(t *testing.T) {
 		k.waitLog(t, from, fmt.Sprintf("Asterisk sip:%s is up", silent.hostport()))
 
 		// A server that stops answering its OPTIONS is skipped, until it
-		// answers again.
+		// answers again. One that answers them 401 (Asterisk, to a peer
+		// it does not know) is alive.
 		from = k.logLen()
-		astA.answerOptions.Store(false)
+		astA.optionsCode.Store(0)
+		astB.optionsCode.Store(401)
 		from = k.waitLog(t, from, fmt.Sprintf("Asterisk sip:%s is down: its OPTIONS had 408", astA.hostport()))
+		astB.waitProbes(t, 4) // ds_probing_threshold 3, answered 401
 		for range 3 {
 			if p := carrierCall(t, k, carrier, astA, astB, nil); p != astB {
 				t.Fatalf("a carrier's call went to %s, which does not answer its OPTIONS", p.name)
 			}
 		}
-		astA.answerOptions.Store(true)
+		astB.optionsCode.Store(200)
+		astA.optionsCode.Store(200)
 		k.waitLog(t, from, fmt.Sprintf("Asterisk sip:%s is up", astA.hostport()))
 		got = got[:0]
 		for range 2 {
@@ -269,8 +273,12 @@ func carrierCall(t *testing.T, k *kamailioRun, carrier *sipPeer, astA, astB *sip
 	carrier.sendTo(k.addr, inv)
 	var ast *sipPeer
 	var rx sipPacket
+	invite, final := requestFor("INVITE", callID), responseFor(callID, "INVITE", 200)
 	for {
-		ast, rx = next(t, requestFor("INVITE", callID), astA, astB)
+		ast, rx = next(t, func(m *sipMsg) bool { return invite(m) || final(m) }, astA, astB, carrier)
+		if ast == carrier {
+			t.Fatalf("the carrier's call reached no Asterisk: Kamailio answered %q", rx.msg.first)
+		}
 		if handle == nil || handle(ast, rx) {
 			break
 		}

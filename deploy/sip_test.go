@@ -157,17 +157,17 @@ func randomToken() string {
 }
 
 // sipPeer is one SIP endpoint on a UDP socket of its own: it answers the
-// OPTIONS it receives (while answerOptions is set) and hands everything
+// OPTIONS it receives (with optionsCode; 0: not at all) and hands everything
 // else to the test, in order.
 type sipPeer struct {
-	t             *testing.T
-	name          string
-	conn          *net.UDPConn
-	addr          *net.UDPAddr
-	in            chan sipPacket
-	answerOptions atomic.Bool
-	options       atomic.Int64 // OPTIONS received
-	cseq          atomic.Int64
+	t           *testing.T
+	name        string
+	conn        *net.UDPConn
+	addr        *net.UDPAddr
+	in          chan sipPacket
+	optionsCode atomic.Int64
+	probes      chan struct{} // an OPTIONS received (dropped when full)
+	cseq        atomic.Int64
 }
 
 type sipPacket struct {
@@ -182,8 +182,8 @@ func newSIPPeer(t *testing.T, name, ip string) *sipPeer {
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	p := &sipPeer{t: t, name: name, conn: conn, addr: conn.LocalAddr().(*net.UDPAddr), in: make(chan sipPacket, 256)}
-	p.answerOptions.Store(true)
+	p := &sipPeer{t: t, name: name, conn: conn, addr: conn.LocalAddr().(*net.UDPAddr), in: make(chan sipPacket, 256), probes: make(chan struct{}, 64)}
+	p.optionsCode.Store(200)
 	var wg sync.WaitGroup
 	wg.Go(p.read)
 	t.Cleanup(func() {
@@ -207,9 +207,12 @@ func (p *sipPeer) read() {
 			continue
 		}
 		if m.isRequest() && m.method() == "OPTIONS" {
-			p.options.Add(1)
-			if p.answerOptions.Load() {
-				p.sendTo(from, response(m, 200, "OK"))
+			if code := p.optionsCode.Load(); code != 0 {
+				p.sendTo(from, response(m, int(code), "Whatever"))
+			}
+			select {
+			case p.probes <- struct{}{}:
+			default:
 			}
 			continue
 		}
@@ -224,6 +227,24 @@ func (p *sipPeer) read() {
 func (p *sipPeer) sendTo(to *net.UDPAddr, m *sipMsg) {
 	if _, err := p.conn.WriteToUDP(m.bytes(), to); err != nil {
 		p.t.Errorf("%s: send to %v: %v", p.name, to, err)
+	}
+}
+
+// waitProbes waits for n OPTIONS received from now on (answered by the
+// time the next arrives, Kamailio probing every second here).
+func (p *sipPeer) waitProbes(t *testing.T, n int) {
+	t.Helper()
+	for len(p.probes) > 0 {
+		<-p.probes
+	}
+	timer := time.NewTimer(sipWait)
+	defer timer.Stop()
+	for range n {
+		select {
+		case <-p.probes:
+		case <-timer.C:
+			t.Fatalf("%s: Kamailio sent no OPTIONS in %v", p.name, sipWait)
+		}
 	}
 }
 
