@@ -83,10 +83,39 @@ func TestKamailioRuns(t *testing.T) {
 		ring(t, k, astA, phone, "1002", contact)
 		ring(t, k, astB, phone, "1002", contact)
 
+		// Ring, no answer: the Asterisk gives up (to offer the call to
+		// another agent), the phone stops ringing.
+		inv := astA.request("INVITE", "sip:1002@"+k.addr.String(), "asterisk", "127.0.0.2", "sip:asterisk@"+astA.hostport())
+		callID := inv.get("Call-ID")
+		astA.sendTo(k.addr, inv)
+		_, ringing := next(t, requestFor("INVITE", callID), phone)
+		phone.reply(ringing, 180, "Ringing")
+		if _, rx := next(t, responseFor(callID, "INVITE", 101), astA); rx.msg.status() != 180 {
+			t.Fatalf("want the phone's 180, got %q", rx.msg.first)
+		}
+		cancel := &sipMsg{first: "CANCEL " + inv.ruri() + " SIP/2.0"}
+		for _, h := range []string{"Via", "Max-Forwards", "From", "To", "Call-ID"} {
+			cancel.add(h, inv.get(h))
+		}
+		n, _, _ := strings.Cut(inv.get("CSeq"), " ")
+		cancel.add("CSeq", n+" CANCEL")
+		astA.sendTo(k.addr, cancel)
+		_, rx := next(t, requestFor("CANCEL", callID), phone)
+		phone.reply(rx, 200, "OK")
+		phone.reply(ringing, 487, "Request Terminated")
+		if _, rx := next(t, responseFor(callID, "CANCEL", 200), astA); rx.msg.status() != 200 {
+			t.Fatalf("CANCEL: want 200, got %q", rx.msg.first)
+		}
+		_, rx = next(t, responseFor(callID, "INVITE", 200), astA)
+		if rx.msg.status() != 487 {
+			t.Fatalf("the cancelled INVITE: want 487 from the phone, got %q", rx.msg.first)
+		}
+		astA.sendTo(k.addr, ackNon2xx(inv, rx.msg))
+
 		// An agent not registered.
-		inv := astB.request("INVITE", "sip:1009@"+k.addr.String(), "asterisk", "127.0.0.3", "sip:asterisk@"+astB.hostport())
+		inv = astB.request("INVITE", "sip:1009@"+k.addr.String(), "asterisk", "127.0.0.3", "sip:asterisk@"+astB.hostport())
 		astB.sendTo(k.addr, inv)
-		_, rx := next(t, responseFor(inv.get("Call-ID"), "INVITE", 200), astB)
+		_, rx = next(t, responseFor(inv.get("Call-ID"), "INVITE", 200), astB)
 		if rx.msg.first != "SIP/2.0 404 Agent not registered" {
 			t.Fatalf("INVITE for an agent not registered: want 404 Agent not registered, got %q", rx.msg.first)
 		}
