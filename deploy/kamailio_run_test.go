@@ -191,6 +191,48 @@ func TestKamailioRuns(t *testing.T) {
 		}
 	})
 
+	t.Run("AgentsOwnCalls", func(t *testing.T) {
+		// An agent's call (a test call, a follow-up from the desk):
+		// authenticated, then to an Asterisk marked as an agent's, without
+		// the credentials.
+		phone := newSIPPeer(t, "phone-1002-calling", "127.0.0.5")
+		inv := phone.request("INVITE", "sip:13800138000@"+k.addr.String(), "1002", "127.0.0.1", "sip:1002@"+phone.hostport())
+		callID := inv.get("Call-ID")
+		phone.sendTo(k.addr, inv)
+		_, rx := next(t, responseFor(callID, "INVITE", 200), phone)
+		if rx.msg.status() != 407 || rx.msg.get("Proxy-Authenticate") == "" {
+			t.Fatalf("an agent's INVITE without credentials: want 407 with a challenge, got\n%s", rx.msg)
+		}
+		phone.sendTo(k.addr, ackNon2xx(inv, rx.msg))
+		auth := again(phone, inv)
+		auth.add("Proxy-Authorization", digest(rx.msg.get("Proxy-Authenticate"), "INVITE", inv.ruri(), "1002", "pw-1002"))
+		phone.sendTo(k.addr, auth)
+		ast, rx := next(t, requestFor("INVITE", callID), astA, astB)
+		if got := rx.msg.all("X-Hotline-Caller"); !slices.Equal(got, []string{"agent"}) {
+			t.Errorf("the agent's call reached %s with X-Hotline-Caller %q, want agent", ast.name, got)
+		}
+		if rx.msg.get("Proxy-Authorization") != "" {
+			t.Errorf("the agent's credentials reached %s", ast.name)
+		}
+		ast.reply(rx, 486, "Busy Here")
+		if _, rx := next(t, responseFor(callID, "INVITE", 200), phone); rx.msg.status() != 486 {
+			t.Fatalf("want the Asterisk's 486, got %q", rx.msg.first)
+		}
+		phone.sendTo(k.addr, ackNon2xx(auth, rx.msg))
+
+		// The carrier cannot pass its calls for an agent's.
+		forged := carrier.request("INVITE", "sip:95000@"+k.addr.String(), "13800138000", "127.0.0.4", "sip:13800138000@"+carrier.hostport())
+		forged.add("X-Hotline-Caller", "agent")
+		carrier.sendTo(k.addr, forged)
+		ast, rx = next(t, requestFor("INVITE", forged.get("Call-ID")), astA, astB)
+		if got := rx.msg.all("X-Hotline-Caller"); len(got) != 0 {
+			t.Errorf("the carrier's call reached %s with X-Hotline-Caller %q, want none", ast.name, got)
+		}
+		ast.reply(rx, 486, "Busy Here")
+		_, rx = next(t, responseFor(forged.get("Call-ID"), "INVITE", 200), carrier)
+		carrier.sendTo(k.addr, ackNon2xx(forged, rx.msg))
+	})
+
 	t.Run("NAT", func(t *testing.T) {
 		// A phone behind NAT: its Via and Contact say 10.1.2.3:5060, its
 		// packets come from 127.0.0.7.
