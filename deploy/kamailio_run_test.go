@@ -248,6 +248,9 @@ func TestKamailioRuns(t *testing.T) {
 		if c := answer.get("Contact"); !strings.Contains(c, private) || !strings.Contains(c, alias) {
 			t.Errorf("the phone's 200 reached the Asterisk with Contact %q: want %s with %s (where the phone really is)", c, private, alias)
 		}
+		// Kamailio keeps the NAT's mapping open: its OPTIONS reach the
+		// phone (NATPING_INTERVAL, 1 s here).
+		phone.waitProbes(t, 1)
 	})
 }
 

@@ -116,6 +116,7 @@ func startKamailio(t *testing.T, o kamailioOptions) *kamailioRun {
 		"-A", `DBURL="text://`+db+`"`,
 		"-A", `DISPATCHER_LIST="`+filepath.Join(dir, "dispatcher.list")+`"`,
 		"-A", "DS_PING_INTERVAL=1",
+		"-A", "NATPING_INTERVAL=1",
 		"-A", "FR_TIMER=1000",
 	)
 	stderr, err := cmd.StdoutPipe()
