@@ -73,8 +73,11 @@ func TestKamailioFiles(t *testing.T) {
 		t.Errorf("dbtext/version: want Kamailio 5.6's header and subscriber at version 7, have %q", version)
 	}
 	sub := read("subscriber")
-	if sub[0] != "id(int,auto) username(string) domain(string) password(string) ha1(string) ha1b(string) " {
-		t.Fatalf("dbtext/subscriber: header %q is not Kamailio 5.6's", sub[0])
+	// Kamailio 5.6's columns, with the hashes allowed empty: db_text
+	// refuses a table with an empty value in a column not marked null
+	// (and with it every REGISTER), and the passwords are plain.
+	if sub[0] != "id(int,auto) username(string) domain(string) password(string) ha1(string,null) ha1b(string,null) " {
+		t.Fatalf("dbtext/subscriber: header %q is not Kamailio 5.6's with ha1 and ha1b null", sub[0])
 	}
 	var users []string
 	for i, row := range sub[1:] {
