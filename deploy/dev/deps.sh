@@ -77,7 +77,8 @@ install_missing() {
 	have node || missing+=(nodejs)
 	have npm || missing+=(npm)
 	# deploy/'s checks: systemd-analyze verify (the unit), kamailio -c (its
-	# configuration); kamailio is in /usr/sbin, off a user's PATH.
+	# configuration) and package deploy's TestKamailioRuns, which runs it;
+	# kamailio is in /usr/sbin, off a user's PATH.
 	have systemd-analyze || missing+=(systemd)
 	{ have kamailio || [[ -x /usr/sbin/kamailio ]]; } || missing+=(kamailio)
 	have promtool || missing+=(prometheus) # promtool checks deploy/prometheus's alert rules
