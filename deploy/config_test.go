@@ -173,3 +173,76 @@ func envNames(t *testing.T) []string {
 // requiredEnv are the variables an install must set (the others are for
 // features it may not use).
 var requiredEnv = []string{"HOTLINE_ARI_PASSWORD", "DATABASE_URL"}
+
+// TestDeployConfigsHaveEveryKey: the hotline.yaml that compose mounts and
+// the one in the Kubernetes ConfigMap are edited copies of
+// hotline.example.yaml (other addresses, the container's paths): they set
+// every key the example sets, no more and no fewer, so a setting added to
+// the example (and documented there) is not forgotten in them.
+func TestDeployConfigsHaveEveryKey(t *testing.T) {
+	keys := func(name string, data []byte) []string {
+		t.Helper()
+		var doc yaml.Node
+		if err := yaml.Unmarshal(data, &doc); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var out []string
+		var walk func(n *yaml.Node, path string)
+		walk = func(n *yaml.Node, path string) {
+			switch n.Kind {
+			case yaml.DocumentNode:
+				for _, c := range n.Content {
+					walk(c, path)
+				}
+			case yaml.MappingNode:
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					p := strings.TrimPrefix(path+"."+n.Content[i].Value, ".")
+					out = append(out, p)
+					walk(n.Content[i+1], p)
+				}
+			case yaml.SequenceNode:
+				for _, c := range n.Content {
+					walk(c, path+"[]")
+				}
+			}
+		}
+		walk(&doc, "")
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	example, err := os.ReadFile("hotline.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := keys("hotline.example.yaml", example)
+	if len(want) < 20 {
+		t.Fatalf("hotline.example.yaml: only %d keys read: %v", len(want), want)
+	}
+	compose, err := os.ReadFile(filepath.Join("compose", "hotline.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	copies := map[string][]byte{"compose/hotline.yaml": compose}
+	cm := readManifests(t)["ConfigMap/hotline-config"]
+	if cm == nil {
+		t.Fatal("no ConfigMap hotline-config")
+	}
+	copies["kubernetes ConfigMap hotline-config"] = []byte(cm.Data["hotline.yaml"])
+	for name, data := range copies {
+		got := keys(name, data)
+		var missing, extra []string
+		for _, k := range want {
+			if _, found := slices.BinarySearch(got, k); !found {
+				missing = append(missing, k)
+			}
+		}
+		for _, k := range got {
+			if _, found := slices.BinarySearch(want, k); !found {
+				extra = append(extra, k)
+			}
+		}
+		if len(missing)+len(extra) > 0 {
+			t.Errorf("%s: keys of hotline.example.yaml missing %v; keys it does not have %v", name, missing, extra)
+		}
+	}
+}
