@@ -1,0 +1,94 @@
+// Package cluster is the shared routing state of several Hotline instances,
+// each driving its own Asterisk, in PostgreSQL: one logical queue per name
+// across all of them. It owns the tables of migration 0015
+// (cluster_instances, cluster_queues, cluster_agents, cluster_callers): the
+// instances and their heartbeats, the queues' routing rules, the agents and
+// their states, the callers waiting, ringing an agent (an offer: a
+// reservation) or connected — and the routing decision over them. It does
+// no ARI, HTTP or console work and touches no other table: the ACD carries
+// its offers out on Asterisk, the console shows its views.
+//
+// # Who writes what
+//
+// Rows are written by their owner: a caller's row by the instance whose
+// Asterisk holds the call (Enqueue, Abandon, Answered, NoAnswer, EndCall,
+// ToCallback refuse another instance's call with ErrNotOwner); an agent's
+// agent-set states (login, ready, not ready, logout) by the instance the
+// agent uses, recorded as its home. Only routing (offers, ring timeouts,
+// ended wrap-ups) and the reaper change rows across instances.
+//
+// # Routing and what is serialised
+//
+// [Cluster.Route] is one transaction holding one advisory lock for the
+// whole centre (pg_advisory_xact_lock, blocking). It applies the offers
+// rung out (caller back in its place with its original arrival, agent
+// NotReady "missed") and the wrap-ups ended (agent Ready), then matches as
+// queue.Center does: waiting callers in order — priority, then arrival,
+// then the order queued — across every queue and instance, each with the
+// first Ready agent by its queue's strategy (then longest idle, then added
+// first) who has the queue's and the caller's skills at the level its wait
+// requires. One lock for the centre, not one per queue, because an agent
+// who serves several queues must go to the longest-waiting caller among
+// them: per-queue decisions would each see the agent free and race for
+// it, and the winner would be whoever came first, not who waited longest.
+// A single lock also makes ring timeouts and wrap-up ends apply exactly
+// once. It is a blocking lock, not a try-lock: an instance whose change
+// committed just as another's decision had read the rows would otherwise
+// skip the decision its change needs. Decisions are short (see Figures).
+//
+// The lock orders decisions; the rows guarantee the invariant. An offer is
+// two conditional updates in the decision's transaction, the caller's
+// `state = 'waiting'` and the agent's `state = ready` (row locks; a row
+// changed meanwhile by its owner — a hang-up, a break — fails the
+// condition and the decision moves on), committed before anyone rings:
+// an agent is reserved for at most one call and a call offered to at most
+// one agent, by the database, whatever the timing. Every other change
+// locks a caller's row before its agent's, so they cannot deadlock.
+//
+// Waiting callers are found through an index on (queue, class, priority,
+// arrived, seq) for waiting rows, class being the caller's own skills: a
+// skip scan reads the first callers of each bucket, so a decision costs
+// the number of buckets and Ready agents, not the number waiting; as in
+// queue.Center, a bucket whose first caller no agent can serve is done.
+//
+// # Wake-ups
+//
+// Each instance keeps one connection of its own LISTENing (not from the
+// pool) on hotline_cluster_work (a caller queued, an agent Ready, a caller
+// back in line: Route) and hotline_cluster_<instance> (an offer or ring
+// timeout of its caller decided elsewhere, an offer withdrawn by the
+// reaper); [Cluster.Events] delivers them. When the connection is lost (a
+// database restart) it reconnects every Config.Reconnect on the clock and
+// then sends EventResync: notifications sent meanwhile are lost, so the
+// instance routes once and reconciles. A decision returns the next time
+// that time alone makes work due ([Decision.Wake]; [Cluster.Wake] reads
+// the earliest deadline of the centre).
+//
+// # Instances and the reaper
+//
+// [New] registers the instance; a name in use by a live instance is
+// refused (ErrInstanceInUse), a dead one's is free once reaped. A heartbeat
+// goroutine stamps the row every Config.Heartbeat. [Cluster.Reap], run by
+// any instance periodically, under the same advisory lock (so exactly
+// once), marks dead the instances whose heartbeat is older than DeadAfter:
+// their waiting and ringing callers are removed and returned as lost (the
+// agents Ready again, reason "instance lost", not "missed"), their
+// connected calls end (agent to wrap-up), their call-backs are adopted by
+// the reaping instance and keep their place, agents homed on them are
+// logged out (an offer ringing one is withdrawn and its caller is back in
+// line; one on a call at its end). An instance reaped while alive gets
+// ErrInstanceDead from Heartbeat and Enqueue.
+//
+// # Time
+//
+// Every timestamp is the injected clock's (Config.Clock), at microsecond
+// precision, never the database's now(): instances must run NTP, and tests
+// drive a fake clock.
+//
+// # Not carried over from queue.Center
+//
+// Overflow, maximum wait and length, NoAgentsOverflow, outbound calls,
+// transfers, dispositions (RequireDisposition), estimated waits and the
+// day's totals are out of scope here: they stay with each instance's
+// queue.Center or come later.
+package cluster
