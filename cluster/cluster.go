@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jonboulle/clockwork"
 )
@@ -172,7 +173,13 @@ func (c *Cluster) heartbeatLoop(ctx context.Context) {
 	}
 }
 
-// inTx runs f in a transaction.
+// inTx runs f in a transaction. A transaction that failed on a
+// connection the database had closed (it restarted) before anything was
+// sent is run once more, on a fresh connection.
 func (c *Cluster) inTx(ctx context.Context, f func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, c.db, f)
+	err := pgx.BeginFunc(ctx, c.db, f)
+	if err != nil && pgconn.SafeToRetry(err) && ctx.Err() == nil {
+		err = pgx.BeginFunc(ctx, c.db, f)
+	}
+	return err
 }

@@ -3,6 +3,7 @@ package cluster_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -55,6 +56,7 @@ type inst struct {
 	mu     sync.Mutex
 	cond   *sync.Cond
 	events []cluster.Event
+	hooks  []func() // called on each event
 	done   chan struct{}
 }
 
@@ -64,6 +66,7 @@ func (e *env) instance(name string) *inst {
 	e.t.Helper()
 	c, err := cluster.New(e.ctx, openPool(e.t, e.url), cluster.Config{
 		Instance: name, Clock: e.clk, Heartbeat: time.Second, DeadAfter: 10 * time.Second, Reconnect: time.Second,
+		Logger: slog.New(slog.NewTextHandler(e.t.Output(), nil)),
 	})
 	if err != nil {
 		e.t.Fatal(err)
@@ -76,6 +79,9 @@ func (e *env) instance(name string) *inst {
 			in.mu.Lock()
 			in.events = append(in.events, ev)
 			in.cond.Broadcast()
+			for _, h := range in.hooks {
+				h()
+			}
 			in.mu.Unlock()
 		}
 	}()
@@ -163,5 +169,49 @@ func wantErr(t *testing.T, err, target error) {
 	t.Helper()
 	if !errors.Is(err, target) {
 		t.Fatalf("got error %v, want %v", err, target)
+	}
+}
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// has says whether the instance got an event of kind.
+func (in *inst) has(kind cluster.EventKind) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for _, ev := range in.events {
+		if ev.Kind == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// advanceUntil advances the clock by step each time it has at least waiters
+// waiters (timers and tickers), until done says so; an event at any of ins
+// makes it look again.
+func (e *env) advanceUntil(done func() bool, waiters int, step time.Duration, ins ...*inst) {
+	e.t.Helper()
+	deadline, cancelAll := context.WithTimeout(e.ctx, time.Minute)
+	defer cancelAll()
+	for !done() {
+		ctx, cancel := context.WithCancel(deadline)
+		for _, in := range ins {
+			in.mu.Lock()
+			in.hooks = append(in.hooks, cancel)
+			in.mu.Unlock()
+		}
+		err := e.clk.BlockUntilContext(ctx, waiters)
+		if err == nil {
+			e.clk.Advance(step)
+		}
+		cancel()
+		for _, in := range ins {
+			in.mu.Lock()
+			in.hooks = nil
+			in.mu.Unlock()
+		}
+		if deadline.Err() != nil {
+			e.t.Fatalf("waiting on the clock: %v", deadline.Err())
+		}
 	}
 }
