@@ -94,10 +94,16 @@ func (q *qcfg) nextRelax(arrived time.Time, w time.Duration) (time.Time, bool) {
 func loadQueues(ctx context.Context, q interface {
 	Query(context.Context, string, ...any) (pgx.Rows, error)
 }) (map[string]*qcfg, error) {
-	rows, err := q.Query(ctx, `SELECT name, skills, strategy, levels, ring_timeout, wrap_up, rr FROM cluster_queues`)
+	rows, err := q.Query(ctx, queuesSQL)
 	if err != nil {
 		return nil, err
 	}
+	return scanQueues(rows)
+}
+
+const queuesSQL = `SELECT name, skills, strategy, levels, ring_timeout, wrap_up, rr FROM cluster_queues`
+
+func scanQueues(rows pgx.Rows) (map[string]*qcfg, error) {
 	out := map[string]*qcfg{}
 	for rows.Next() {
 		var r qcfg
@@ -105,9 +111,11 @@ func loadQueues(ctx context.Context, q interface {
 		var levels []byte
 		var ring, wrap int64
 		if err := rows.Scan(&r.name, &r.skills, &strategy, &levels, &ring, &wrap, &r.rr); err != nil {
+			rows.Close()
 			return nil, err
 		}
 		if err := json.Unmarshal(levels, &r.levels); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("queue %s: levels: %w", r.name, err)
 		}
 		r.strategy, r.ringTimeout, r.wrapUp = queue.Strategy(strategy), time.Duration(ring), time.Duration(wrap)

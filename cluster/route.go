@@ -62,17 +62,38 @@ func (c *Cluster) Route(ctx context.Context) (Decision, error) {
 	var ns notes
 	err := c.inTx(ctx, func(tx pgx.Tx) error {
 		d, ns = Decision{}, notes{}
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, routeLock); err != nil {
-			return err
-		}
 		now := c.now()
-		if err := c.expire(ctx, tx, now, &d, &ns); err != nil {
+		// One round trip: the lock, what time made due, and what
+		// matching reads.
+		var b pgx.Batch
+		b.Queue(`SELECT pg_advisory_xact_lock($1)`, routeLock)
+		b.Queue(expireSQL, now, queue.ReasonMissed)
+		b.Queue(wrapUpSQL, now)
+		b.Queue(readySQL)
+		b.Queue(queuesSQL)
+		b.Queue(headsSQL)
+		br := tx.SendBatch(ctx, &b)
+		agents, qs, heads, err := c.expire(ctx, br, now, &d, &ns)
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
 			return err
 		}
-		if err := c.match(ctx, tx, now, &d, &ns); err != nil {
+		if err := c.match(ctx, tx, now, agents, qs, heads, &d, &ns); err != nil {
 			return err
 		}
-		return ns.send(ctx, tx)
+		var fin pgx.Batch
+		for _, q := range qs {
+			if q.touched {
+				fin.Queue(`UPDATE cluster_queues SET rr = $2 WHERE name = $1`, q.name, q.rr)
+			}
+		}
+		ns.queue(&fin)
+		if fin.Len() == 0 {
+			return nil
+		}
+		return tx.SendBatch(ctx, &fin).Close()
 	})
 	if err != nil {
 		return Decision{}, fmt.Errorf("routing at instance %s: %w", c.cfg.Instance, err)
@@ -80,9 +101,7 @@ func (c *Cluster) Route(ctx context.Context) (Decision, error) {
 	return d, nil
 }
 
-// expire applies the offers rung out and the wrap-ups ended.
-func (c *Cluster) expire(ctx context.Context, tx pgx.Tx, now time.Time, d *Decision, n *notes) error {
-	rows, err := tx.Query(ctx, `
+const expireSQL = `
 		WITH o AS (
 			SELECT call_id, agent, offer_deadline FROM cluster_callers
 			 WHERE state = 'offered' AND offer_deadline <= $1 ORDER BY call_id FOR UPDATE),
@@ -96,9 +115,41 @@ func (c *Cluster) expire(ctx context.Context, tx pgx.Tx, now time.Time, d *Decis
 			RETURNING g.id, g.name, g.device, g.home)
 		SELECT x.call_id, x.instance, x.queue, x.priority, x.callback, x.number, x.arrived, x.attempts, x.agent, x.offer_deadline,
 		       coalesce(a.name, ''), coalesce(a.device, ''), coalesce(a.home, '')
-		  FROM x LEFT JOIN a ON a.id = x.agent`, now, queue.ReasonMissed)
+		  FROM x LEFT JOIN a ON a.id = x.agent`
+
+const wrapUpSQL = `
+		UPDATE cluster_agents SET state = 2, reason = '', since = $1, call_id = NULL, call_queue = NULL, call_instance = NULL, wrap_until = NULL
+		 WHERE state = 5 AND wrap_until <= $1`
+
+// headsSQL reads the first callers of every bucket (queue, class,
+// priority), by a skip scan of the waiting callers' index, when an agent is
+// Ready at all.
+const headsSQL = `
+		WITH RECURSIVE b(queue, class, priority) AS (
+			(SELECT queue, class, priority FROM cluster_callers
+			  WHERE state = 'waiting' AND EXISTS (SELECT 1 FROM cluster_agents WHERE state = 2)
+			  ORDER BY queue, class, priority LIMIT 1)
+			UNION ALL
+			SELECT n.queue, n.class, n.priority FROM b CROSS JOIN LATERAL (
+				SELECT c.queue, c.class, c.priority FROM cluster_callers c
+				 WHERE c.state = 'waiting' AND (c.queue, c.class, c.priority) > (b.queue, b.class, b.priority)
+				 ORDER BY c.queue, c.class, c.priority LIMIT 1) n)
+		SELECT h.* FROM b CROSS JOIN LATERAL (
+			SELECT ` + waiterCols + ` FROM cluster_callers c
+			 WHERE c.state = 'waiting' AND c.queue = b.queue AND c.class = b.class AND c.priority = b.priority
+			 ORDER BY c.arrived, c.seq LIMIT 8) h`
+
+const readySQL = `SELECT id, name, device, coalesce(home, ''), seq, skills, queues, idle_since, rr, answered FROM cluster_agents WHERE state = 2`
+
+// expire reads the batch's results: it applies the offers rung out and the
+// wrap-ups ended, and returns the Ready agents and the queues.
+func (c *Cluster) expire(ctx context.Context, br pgx.BatchResults, now time.Time, d *Decision, n *notes) (agents []*readyAgent, qs map[string]*qcfg, heads []*waiter, err error) {
+	if _, err := br.Exec(); err != nil {
+		return nil, nil, nil, err
+	}
+	rows, err := br.Query()
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	var timeouts []Offer
 	for rows.Next() {
@@ -107,25 +158,42 @@ func (c *Cluster) expire(ctx context.Context, tx pgx.Tx, now time.Time, d *Decis
 		if err := rows.Scan(&o.CallID, &o.Instance, &o.Queue, &o.Priority, &o.Callback, &o.Number, &arrived, &o.Attempt,
 			&o.Agent, &o.Deadline, &o.AgentName, &o.Device, &o.Home); err != nil {
 			rows.Close()
-			return err
+			return nil, nil, nil, err
 		}
 		o.Waited = now.Sub(arrived)
 		timeouts = append(timeouts, o)
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	for _, o := range timeouts {
 		if o.Instance == c.cfg.Instance {
 			d.RingTimeouts = append(d.RingTimeouts, o)
 		} else if err := n.add(instanceChannel(o.Instance), Event{Kind: EventRingTimeout, Offer: o}); err != nil {
-			return err
+			return nil, nil, nil, err
 		}
 	}
-	_, err = tx.Exec(ctx, `
-		UPDATE cluster_agents SET state = 2, reason = '', since = $1, call_id = NULL, call_queue = NULL, call_instance = NULL, wrap_until = NULL
-		 WHERE state = 5 AND wrap_until <= $1`, now)
-	return err
+	if _, err := br.Exec(); err != nil {
+		return nil, nil, nil, err
+	}
+	rows, err = br.Query()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if agents, err = scanReady(rows); err != nil {
+		return nil, nil, nil, err
+	}
+	if rows, err = br.Query(); err != nil {
+		return nil, nil, nil, err
+	}
+	if qs, err = scanQueues(rows); err != nil {
+		return nil, nil, nil, err
+	}
+	if rows, err = br.Query(); err != nil {
+		return nil, nil, nil, err
+	}
+	heads, err = scanWaiters(rows)
+	return agents, qs, heads, err
 }
 
 // readyAgent is a Ready agent as routing sees it.
@@ -195,6 +263,7 @@ func (h *buckets) Pop() any {
 	return x
 }
 
+// headBatch is the LIMIT of headsSQL: callers read per bucket at first.
 const headBatch = 8
 
 const waiterCols = `call_id, instance, queue, class, number, priority, attempts, arrived, seq, skills, callback`
@@ -213,34 +282,9 @@ func scanWaiters(rows pgx.Rows) ([]*waiter, error) {
 }
 
 // match makes the offers.
-func (c *Cluster) match(ctx context.Context, tx pgx.Tx, now time.Time, d *Decision, n *notes) error {
-	agents, err := loadReady(ctx, tx)
-	if err != nil || len(agents) == 0 {
-		return err
-	}
-	qs, err := loadQueues(ctx, tx)
-	if err != nil {
-		return err
-	}
-	// The first callers of every bucket, by a skip scan of the index.
-	rows, err := tx.Query(ctx, `
-		WITH RECURSIVE b(queue, class, priority) AS (
-			(SELECT queue, class, priority FROM cluster_callers WHERE state = 'waiting' ORDER BY queue, class, priority LIMIT 1)
-			UNION ALL
-			SELECT n.queue, n.class, n.priority FROM b CROSS JOIN LATERAL (
-				SELECT c.queue, c.class, c.priority FROM cluster_callers c
-				 WHERE c.state = 'waiting' AND (c.queue, c.class, c.priority) > (b.queue, b.class, b.priority)
-				 ORDER BY c.queue, c.class, c.priority LIMIT 1) n)
-		SELECT h.* FROM b CROSS JOIN LATERAL (
-			SELECT `+waiterCols+` FROM cluster_callers c
-			 WHERE c.state = 'waiting' AND c.queue = b.queue AND c.class = b.class AND c.priority = b.priority
-			 ORDER BY c.arrived, c.seq LIMIT $1) h`, headBatch)
-	if err != nil {
-		return err
-	}
-	heads, err := scanWaiters(rows)
-	if err != nil {
-		return err
+func (c *Cluster) match(ctx context.Context, tx pgx.Tx, now time.Time, agents []*readyAgent, qs map[string]*qcfg, heads []*waiter, d *Decision, n *notes) error {
+	if len(agents) == 0 {
+		return nil
 	}
 	var h buckets
 	for i := 0; i < len(heads); {
@@ -298,21 +342,10 @@ func (c *Cluster) match(ctx context.Context, tx pgx.Tx, now time.Time, d *Decisi
 			heap.Fix(&h, 0)
 		}
 	}
-	for _, q := range qs {
-		if q.touched {
-			if _, err := tx.Exec(ctx, `UPDATE cluster_queues SET rr = $2 WHERE name = $1`, q.name, q.rr); err != nil {
-				return err
-			}
-		}
-	}
 	return nil
 }
 
-func loadReady(ctx context.Context, tx pgx.Tx) ([]*readyAgent, error) {
-	rows, err := tx.Query(ctx, `SELECT id, name, device, coalesce(home, ''), seq, skills, queues, idle_since, rr, answered FROM cluster_agents WHERE state = 2`)
-	if err != nil {
-		return nil, err
-	}
+func scanReady(rows pgx.Rows) ([]*readyAgent, error) {
 	var out []*readyAgent
 	for rows.Next() {
 		var a readyAgent
@@ -425,7 +458,7 @@ func (b *bucket) fetch(ctx context.Context, tx pgx.Tx, last *waiter) error {
 	rows, err := tx.Query(ctx, `
 		SELECT `+waiterCols+` FROM cluster_callers
 		 WHERE state = 'waiting' AND queue = $1 AND class = $2 AND priority = $3 AND (arrived, seq) > ($4, $5)
-		 ORDER BY arrived, seq LIMIT $6`, last.queue, last.class, last.priority, last.arrived, last.seq, batch)
+		 ORDER BY arrived, seq LIMIT 64`, last.queue, last.class, last.priority, last.arrived, last.seq)
 	if err != nil {
 		return err
 	}
@@ -441,26 +474,29 @@ func (b *bucket) fetch(ctx context.Context, tx pgx.Tx, last *waiter) error {
 // changed since they were read (a.taken then says it was the agent).
 func (c *Cluster) offer(ctx context.Context, tx pgx.Tx, now time.Time, q *qcfg, w *waiter, a *readyAgent, d *Decision, n *notes) (bool, error) {
 	deadline := now.Add(q.ringTimeout)
-	var attempts int
-	err := tx.QueryRow(ctx, `
-		UPDATE cluster_callers SET state = 'offered', agent = $2, offer_deadline = $3, attempts = attempts + 1
-		 WHERE call_id = $1 AND state = 'waiting' RETURNING attempts`, w.callID, a.id, deadline).Scan(&attempts)
-	if err == pgx.ErrNoRows {
-		return false, nil // abandoned or turned meanwhile
-	}
-	if err != nil {
-		return false, err
-	}
 	rr := q.rr + 1
-	tag, err := tx.Exec(ctx, `
-		UPDATE cluster_agents SET state = 3, reason = '', since = $2, call_id = $3, call_queue = $4, call_instance = $5,
-		       rr = jsonb_set(rr, ARRAY[$4::text], to_jsonb($6::bigint))
-		 WHERE id = $1 AND state = 2`, a.id, now, w.callID, q.name, w.instance, rr)
+	// Both rows in one statement: the caller if still waiting, then the
+	// agent if still Ready (each re-checked on its latest version).
+	var attempts *int
+	var reserved bool
+	err := tx.QueryRow(ctx, `
+		WITH c AS (
+			UPDATE cluster_callers SET state = 'offered', agent = $2, offer_deadline = $3, attempts = attempts + 1
+			 WHERE call_id = $1 AND state = 'waiting' RETURNING attempts),
+		a AS (
+			UPDATE cluster_agents SET state = 3, reason = '', since = $4, call_id = $1, call_queue = $5, call_instance = $6,
+			       rr = jsonb_set(rr, ARRAY[$5::text], to_jsonb($7::bigint))
+			 WHERE id = $2 AND state = 2 AND EXISTS (SELECT 1 FROM c) RETURNING id)
+		SELECT (SELECT attempts FROM c), EXISTS (SELECT 1 FROM a)`,
+		w.callID, a.id, deadline, now, q.name, w.instance, rr).Scan(&attempts, &reserved)
 	if err != nil {
 		return false, err
+	}
+	if attempts == nil {
+		return false, nil // the caller left or was turned meanwhile
 	}
 	a.taken = true
-	if tag.RowsAffected() == 0 { // the agent left Ready meanwhile
+	if !reserved { // the agent left Ready meanwhile: the caller waits again
 		_, err := tx.Exec(ctx, `UPDATE cluster_callers SET state = 'waiting', agent = NULL, offer_deadline = NULL, attempts = attempts - 1 WHERE call_id = $1`, w.callID)
 		return false, err
 	}
@@ -468,7 +504,7 @@ func (c *Cluster) offer(ctx context.Context, tx pgx.Tx, now time.Time, q *qcfg, 
 	o := Offer{
 		CallID: w.callID, Instance: w.instance, Agent: a.id, AgentName: a.name, Device: a.device, Home: a.home,
 		Queue: q.name, Priority: w.priority, Callback: w.callback, Number: w.number,
-		Waited: now.Sub(w.arrived), Attempt: attempts, Deadline: deadline,
+		Waited: now.Sub(w.arrived), Attempt: *attempts, Deadline: deadline,
 	}
 	d.wakeAt(deadline)
 	if w.instance == c.cfg.Instance {
@@ -515,9 +551,16 @@ func (n *notes) add(channel string, e Event) error {
 }
 
 func (n notes) send(ctx context.Context, tx pgx.Tx) error {
-	if len(n.channels) == 0 {
+	var b pgx.Batch
+	n.queue(&b)
+	if b.Len() == 0 {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `SELECT pg_notify(ch, p) FROM unnest($1::text[], $2::text[]) AS t(ch, p)`, n.channels, n.payloads)
-	return err
+	return tx.SendBatch(ctx, &b).Close()
+}
+
+func (n notes) queue(b *pgx.Batch) {
+	if len(n.channels) > 0 {
+		b.Queue(`SELECT pg_notify(ch, p) FROM unnest($1::text[], $2::text[]) AS t(ch, p)`, n.channels, n.payloads)
+	}
 }
