@@ -10,6 +10,7 @@ import (
 
 	"github.com/hotline-ivr/hotline/queue"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 var agentPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
@@ -95,6 +96,11 @@ func (c *Cluster) Logout(ctx context.Context, agent string) error {
 
 func (c *Cluster) agentSet(ctx context.Context, id string, to queue.AgentState, reason string, login bool) error {
 	err := c.inTx(ctx, func(tx pgx.Tx) error {
+		// The agent's home must be alive: a reaper logs out the agents of
+		// the instances it marks dead, once.
+		if err := c.alive(ctx, tx); err != nil {
+			return err
+		}
 		var from int16
 		err := tx.QueryRow(ctx, `SELECT state FROM cluster_agents WHERE id = $1 FOR UPDATE`, id).Scan(&from)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -126,8 +132,10 @@ func (c *Cluster) agentSet(ctx context.Context, id string, to queue.AgentState, 
 		}
 		return nil
 	})
-	if err != nil {
+	var te *queue.TransitionError
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) || (err != nil && !errors.As(err, &te) && !errors.Is(err, queue.ErrUnknownAgent) && !errors.Is(err, ErrInstanceDead)) {
 		return fmt.Errorf("agent %s to %s: %w", id, to, err)
 	}
-	return nil
+	return err
 }
