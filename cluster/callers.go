@@ -81,11 +81,12 @@ func (c *Cluster) Enqueue(ctx context.Context, cl Caller) error {
 	return nil
 }
 
-// alive holds this instance's row (FOR SHARE) for the transaction, so a
-// reaper that marks it dead waits for it and then sees what it wrote.
+// alive holds this instance's row (FOR KEY SHARE: heartbeats do not wait
+// for it) for the transaction, so a reaper, which locks the row FOR UPDATE
+// before it marks it dead, waits for it and then sees what it wrote.
 func (c *Cluster) alive(ctx context.Context, tx pgx.Tx) error {
 	var dead *time.Time
-	err := tx.QueryRow(ctx, `SELECT dead_at FROM cluster_instances WHERE name = $1 FOR SHARE`, c.cfg.Instance).Scan(&dead)
+	err := tx.QueryRow(ctx, `SELECT dead_at FROM cluster_instances WHERE name = $1 FOR KEY SHARE`, c.cfg.Instance).Scan(&dead)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && dead != nil) {
 		return fmt.Errorf("%w: instance %s", ErrInstanceDead, c.cfg.Instance)
 	}

@@ -157,7 +157,8 @@ func TestFigures(t *testing.T) {
 	// 2. Throughput of instance a: alone, then with b working the same
 	// database at the same time (the same cycle, without the arrivals).
 	const window = 10 * time.Second
-	measure := func(others ...*inst) (mine, theirs int) {
+	type cycler func(stop <-chan struct{}, in *inst, n int, agentOf func(int) string, ready, arrive *[]time.Duration) (int, error)
+	measure := func(cycle cycler, others ...*inst) (mine, theirs int) {
 		stop := make(chan struct{})
 		timer := time.AfterFunc(window, func() { close(stop) })
 		defer timer.Stop()
@@ -173,9 +174,38 @@ func TestFigures(t *testing.T) {
 		}
 		return mine, theirs
 	}
-	alone, _ := measure()
-	together, other := measure(b)
+	alone, _ := measure(cycle)
+	together, other := measure(cycle, b)
 	ra, rt := float64(alone)/window.Seconds(), float64(together)/window.Seconds()
 	t.Logf("FIGURE instance a routes %.0f calls/s alone, %.0f calls/s with b working at once (b: %.0f/s): a drop of %.0f%%",
 		ra, rt, float64(other)/window.Seconds(), 100*(ra-rt)/ra)
+
+	// 3. The control: the same machine's drop for work that takes no
+	// routing lock (an agent Ready then NotReady again, two transactions),
+	// to tell the lock's share from the CPU's (PostgreSQL and both
+	// instances share this machine's cores).
+	states := func(stop <-chan struct{}, in *inst, n int, agentOf func(int) string, _, _ *[]time.Duration) (int, error) {
+		done := 0
+		for i := range n {
+			select {
+			case <-stop:
+				return done, nil
+			default:
+			}
+			id := fmt.Sprintf("%d", 10000+(2*i+map[string]int{"a": 0, "b": 1}[in.Instance()])%nAgents)
+			// Nobody routes here: the agent goes back to NotReady at once.
+			if err := in.SetReady(e.ctx, id); err != nil {
+				return done, err
+			}
+			if err := in.SetNotReady(e.ctx, id, "bench"); err != nil {
+				return done, err
+			}
+			done++
+		}
+		return done, nil
+	}
+	sAlone, _ := measure(states)
+	sTogether, sOther := measure(states, b)
+	t.Logf("FIGURE control without the routing lock: instance a %.0f agent moves/s alone, %.0f/s with b at once (b: %.0f/s): a drop of %.0f%%",
+		float64(sAlone)/window.Seconds(), float64(sTogether)/window.Seconds(), float64(sOther)/window.Seconds(), 100*float64(sAlone-sTogether)/float64(sAlone))
 }

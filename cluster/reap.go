@@ -54,9 +54,13 @@ func (c *Cluster) Reap(ctx context.Context) (Reaped, error) {
 			return err
 		}
 		now := c.now()
+		// FOR UPDATE waits for the transactions that hold an instance's
+		// row (alive) and re-reads its heartbeat; the statements after
+		// see what they wrote.
 		rows, err := tx.Query(ctx, `
-			UPDATE cluster_instances SET dead_at = $1
-			 WHERE dead_at IS NULL AND heartbeat < $2 AND name <> $3 RETURNING name`,
+			WITH d AS (SELECT name FROM cluster_instances
+			            WHERE dead_at IS NULL AND heartbeat < $2 AND name <> $3 ORDER BY name FOR UPDATE)
+			UPDATE cluster_instances i SET dead_at = $1 FROM d WHERE i.name = d.name RETURNING i.name`,
 			now, now.Add(-c.cfg.DeadAfter), c.cfg.Instance)
 		if err != nil {
 			return err
