@@ -10,6 +10,7 @@ import (
 
 	"github.com/hotline-ivr/hotline/queue"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // routeLock is the advisory lock of the centre's routing decision (and of
@@ -58,46 +59,82 @@ type Decision struct {
 // requires. Offers for other instances' callers are committed and those
 // instances notified; this instance's are returned.
 func (c *Cluster) Route(ctx context.Context) (Decision, error) {
-	var d Decision
-	var ns notes
-	err := c.inTx(ctx, func(tx pgx.Tx) error {
-		d, ns = Decision{}, notes{}
-		now := c.now()
-		// One round trip: the lock, what time made due, and what
-		// matching reads.
-		var b pgx.Batch
-		b.Queue(`SELECT pg_advisory_xact_lock($1)`, routeLock)
-		b.Queue(expireSQL, now, queue.ReasonMissed)
-		b.Queue(wrapUpSQL, now)
-		b.Queue(readySQL)
-		b.Queue(queuesSQL)
-		b.Queue(headsSQL)
-		br := tx.SendBatch(ctx, &b)
-		agents, qs, heads, err := c.expire(ctx, br, now, &d, &ns)
-		if cerr := br.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return err
-		}
-		if err := c.match(ctx, tx, now, agents, qs, heads, &d, &ns); err != nil {
-			return err
-		}
-		var fin pgx.Batch
-		for _, q := range qs {
-			if q.touched {
-				fin.Queue(`UPDATE cluster_queues SET rr = $2 WHERE name = $1`, q.name, q.rr)
-			}
-		}
-		ns.queue(&fin)
-		if fin.Len() == 0 {
-			return nil
-		}
-		return tx.SendBatch(ctx, &fin).Close()
-	})
+	d, err := c.route(ctx)
+	if err != nil && pgconn.SafeToRetry(err) && ctx.Err() == nil {
+		d, err = c.route(ctx) // a connection the database closed
+	}
 	if err != nil {
 		return Decision{}, fmt.Errorf("routing at instance %s: %w", c.cfg.Instance, err)
 	}
+	return d, nil
+}
+
+// querier is a connection or a transaction.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// route is one decision. Its transaction is opened in the first batch and
+// committed in the last, so the routing lock is held for as few round
+// trips as it can be: the first batch (BEGIN, the lock, ring-outs,
+// wrap-ups, the Ready agents, the queues, the buckets' first callers), one
+// statement per offer, and the last batch (round-robin counters,
+// notifications, COMMIT).
+func (c *Cluster) route(ctx context.Context) (d Decision, err error) {
+	conn, err := c.db.Acquire(ctx)
+	if err != nil {
+		return d, err
+	}
+	defer conn.Release()
+	open := true
+	defer func() {
+		if open { // best effort: Release drops a connection left in a transaction
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			_, _ = conn.Exec(rctx, "ROLLBACK")
+			cancel()
+		}
+	}()
+	var ns notes
+	now := c.now()
+	var b pgx.Batch
+	b.Queue(`BEGIN`)
+	b.Queue(`SELECT pg_advisory_xact_lock($1)`, routeLock)
+	b.Queue(expireSQL, now, queue.ReasonMissed)
+	b.Queue(wrapUpSQL, now)
+	b.Queue(readySQL)
+	b.Queue(queuesSQL)
+	b.Queue(headsSQL)
+	br := conn.SendBatch(ctx, &b)
+	_, err = br.Exec()
+	var agents []*readyAgent
+	var qs map[string]*qcfg
+	var heads []*waiter
+	if err == nil {
+		agents, qs, heads, err = c.expire(ctx, br, now, &d, &ns)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return d, err
+	}
+	if err := c.match(ctx, conn, now, agents, qs, heads, &d, &ns); err != nil {
+		return d, err
+	}
+	var fin pgx.Batch
+	for _, q := range qs {
+		if q.touched {
+			fin.Queue(`UPDATE cluster_queues SET rr = $2 WHERE name = $1`, q.name, q.rr)
+		}
+	}
+	ns.queue(&fin)
+	fin.Queue(`COMMIT`)
+	if err := conn.SendBatch(ctx, &fin).Close(); err != nil {
+		return d, err
+	}
+	open = false
 	return d, nil
 }
 
@@ -282,7 +319,7 @@ func scanWaiters(rows pgx.Rows) ([]*waiter, error) {
 }
 
 // match makes the offers.
-func (c *Cluster) match(ctx context.Context, tx pgx.Tx, now time.Time, agents []*readyAgent, qs map[string]*qcfg, heads []*waiter, d *Decision, n *notes) error {
+func (c *Cluster) match(ctx context.Context, tx querier, now time.Time, agents []*readyAgent, qs map[string]*qcfg, heads []*waiter, d *Decision, n *notes) error {
 	if len(agents) == 0 {
 		return nil
 	}
@@ -453,7 +490,7 @@ func (b *bucket) first(wait time.Duration, w *waiter) *readyAgent {
 }
 
 // fetch reads the bucket's next callers after last.
-func (b *bucket) fetch(ctx context.Context, tx pgx.Tx, last *waiter) error {
+func (b *bucket) fetch(ctx context.Context, tx querier, last *waiter) error {
 	const batch = 64
 	rows, err := tx.Query(ctx, `
 		SELECT `+waiterCols+` FROM cluster_callers
@@ -472,7 +509,7 @@ func (b *bucket) fetch(ctx context.Context, tx pgx.Tx, last *waiter) error {
 
 // offer reserves a for w. It reports false when the caller or the agent
 // changed since they were read (a.taken then says it was the agent).
-func (c *Cluster) offer(ctx context.Context, tx pgx.Tx, now time.Time, q *qcfg, w *waiter, a *readyAgent, d *Decision, n *notes) (bool, error) {
+func (c *Cluster) offer(ctx context.Context, tx querier, now time.Time, q *qcfg, w *waiter, a *readyAgent, d *Decision, n *notes) (bool, error) {
 	deadline := now.Add(q.ringTimeout)
 	rr := q.rr + 1
 	// Both rows in one statement: the caller if still waiting, then the
