@@ -136,3 +136,41 @@ func TestRingTimeoutOnce(t *testing.T) {
 		t.Fatalf("offer after the ring-out: %+v; want c0 again, attempt 2, waited 15s", d.Offers)
 	}
 }
+
+// TestLevelsRelax: a caller no Ready agent has the level for waits; the
+// decision says when its requirement relaxes, and at that time it is
+// offered.
+func TestLevelsRelax(t *testing.T) {
+	e := newEnv(t)
+	a := e.instance("a")
+	e.queue(a, queue.QueueConfig{Name: "sales", Skills: []string{"sales"},
+		Levels: []queue.LevelStep{{After: 0, MinLevel: 8}, {After: 30 * time.Second, MinLevel: 3}}})
+	e.readyAgent(a, queue.AgentConfig{ID: "1001", Skills: map[string]int{"sales": 4}})
+	arrived := e.clk.Now().Add(-10 * time.Second)
+	e.must(a.Enqueue(e.ctx, cluster.Caller{CallID: "c1", Queue: "sales", Arrived: arrived}))
+	d := e.route(a)
+	if len(d.Offers) != 0 || !d.Wake.Equal(arrived.Add(30*time.Second)) {
+		t.Fatalf("decision %+v; want no offer and a wake-up when the level relaxes, at %v", d, arrived.Add(30*time.Second))
+	}
+	e.clk.Advance(d.Wake.Sub(e.clk.Now()))
+	if d := e.route(a); len(d.Offers) != 1 || d.Offers[0].CallID != "c1" {
+		t.Fatalf("decision after the relaxation: %+v", d)
+	}
+}
+
+// TestCallerOwnLevel: a caller's own skill asks for its own least level,
+// on top of the queue's.
+func TestCallerOwnLevel(t *testing.T) {
+	e := newEnv(t)
+	a := e.instance("a")
+	e.queue(a, queue.QueueConfig{Name: "sales"})
+	e.must(a.Enqueue(e.ctx, cluster.Caller{CallID: "c1", Queue: "sales", Skills: map[string]int{"ru": 6}}))
+	e.readyAgent(a, queue.AgentConfig{ID: "1001", Skills: map[string]int{"ru": 5}})
+	if d := e.route(a); len(d.Offers) != 0 {
+		t.Fatalf("offered to an agent below the caller's level: %+v", d.Offers)
+	}
+	e.readyAgent(a, queue.AgentConfig{ID: "1002", Skills: map[string]int{"ru": 6}})
+	if d := e.route(a); len(d.Offers) != 1 || d.Offers[0].Agent != "1002" {
+		t.Fatalf("offers %+v, want c1 to 1002", d.Offers)
+	}
+}
