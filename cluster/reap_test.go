@@ -12,7 +12,8 @@ import (
 
 // TestReapKilledMidOffer: instance a stops (its process died) with a caller
 // ringing an agent, one connected, one waiting, a call-back waiting, and
-// one of its agents ringing for b's caller. Two reapers race: exactly one
+// one of its agents ringing for b's caller, another talking to one. Two
+// reapers race: exactly one
 // reaps it; its callers are reported lost, the agents are free again (not
 // "missed"), its call-back is adopted, its agent logged out and b's caller
 // back in line; then its name can be used again.
@@ -25,14 +26,16 @@ func TestReapKilledMidOffer(t *testing.T) {
 	e.readyAgent(b, queue.AgentConfig{ID: "1001"})
 	e.clk.Advance(time.Millisecond)
 	e.readyAgent(b, queue.AgentConfig{ID: "1002"})
+	e.clk.Advance(time.Millisecond)
+	e.readyAgent(a, queue.AgentConfig{ID: "1004"})
 	now := e.clk.Now()
 	for i, cl := range []struct {
 		in *inst
 		c  cluster.Caller
 	}{
 		{b, cluster.Caller{CallID: "b1"}}, {a, cluster.Caller{CallID: "a1"}}, {a, cluster.Caller{CallID: "a2"}},
-		{a, cluster.Caller{CallID: "a3"}}, {a, cluster.Caller{CallID: "acb", Callback: true, Number: "5551234"}},
-		{a, cluster.Caller{CallID: "a4"}},
+		{b, cluster.Caller{CallID: "b2"}}, {a, cluster.Caller{CallID: "a3"}},
+		{a, cluster.Caller{CallID: "acb", Callback: true, Number: "5551234"}}, {a, cluster.Caller{CallID: "a4"}},
 	} {
 		cl.c.Queue, cl.c.Arrived = "sales", now.Add(time.Duration(i-10)*time.Second)
 		e.must(cl.in.Enqueue(e.ctx, cl.c))
@@ -43,6 +46,10 @@ func TestReapKilledMidOffer(t *testing.T) {
 		t.Fatalf("offers: 1003 %q, 1001 %q, 1002 %q; want b1, a1, a2", ag["1003"].CallID, ag["1001"].CallID, ag["1002"].CallID)
 	}
 	e.must(a.Answered(e.ctx, "a2", "1002"))
+	if ag["1004"].CallID != "b2" {
+		t.Fatalf("agent 1004 rings %q, want b2", ag["1004"].CallID)
+	}
+	e.must(b.Answered(e.ctx, "b2", "1004")) // an agent of a's talking to b's caller
 
 	a.stop() // killed: its rows stay
 	if _, err := cluster.New(e.ctx, e.pool, cluster.Config{Instance: "a", Clock: e.clk}); !isInUse(err) {
@@ -103,6 +110,13 @@ func TestReapKilledMidOffer(t *testing.T) {
 	}
 	if s := ag["1003"]; s.State != queue.LoggedOut {
 		t.Errorf("agent 1003 (homed on a) is %s, want logged out", s.State)
+	}
+	if s := ag["1004"]; s.State != queue.OnCall {
+		t.Errorf("agent 1004 (homed on a, talking to b's caller) is %s, want still on call", s.State)
+	}
+	e.must(b.EndCall(e.ctx, "b2"))
+	if s := e.agents(b)["1004"]; s.State != queue.LoggedOut {
+		t.Errorf("agent 1004 after its call is %s, want logged out (its home is dead)", s.State)
 	}
 	// b's caller is back in line, first, and the adopted call-back keeps
 	// its place after it.
