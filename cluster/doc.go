@@ -77,7 +77,12 @@
 // the reaping instance and keep their place, agents homed on them are
 // logged out (an offer ringing one is withdrawn and its caller is back in
 // line; one on a call at its end). An instance reaped while alive gets
-// ErrInstanceDead from Heartbeat and Enqueue.
+// ErrInstanceDead from Heartbeat, Enqueue and the agent-set states.
+// [Cluster.Leave] does the same for the instance itself at a clean
+// shutdown, so its name is free at once; its call-backs are left for the
+// next Reap of a live instance to adopt (or for its own restart). Reap is
+// not run in the background: the caller runs it every few seconds and
+// writes what it returns into the call records.
 //
 // # Time
 //

@@ -143,3 +143,33 @@ func TestReapKilledMidOffer(t *testing.T) {
 }
 
 func isInUse(err error) bool { return err != nil && errorsIs(err, cluster.ErrInstanceInUse) }
+
+// TestLeave: an instance shutting down cleanly leaves at once: its
+// callers are reported, its agents logged out, its call-back kept for a
+// live instance to adopt, and its name is free without waiting for
+// DeadAfter.
+func TestLeave(t *testing.T) {
+	e := newEnv(t)
+	a, b := e.instance("a"), e.instance("b")
+	e.queue(a, queue.QueueConfig{Name: "sales", Skills: []string{"sales"}})
+	e.readyAgent(a, queue.AgentConfig{ID: "1001"}) // serves no queue: stays Ready
+	e.must(a.Enqueue(e.ctx, cluster.Caller{CallID: "a1", Queue: "sales"}))
+	e.must(a.Enqueue(e.ctx, cluster.Caller{CallID: "acb", Queue: "sales", Callback: true, Number: "5550102"}))
+	r, err := a.Leave(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(r.Instances, []string{"a"}) || len(r.Lost) != 1 || r.Lost[0].CallID != "a1" ||
+		len(r.Orphaned) != 1 || r.Orphaned[0].CallID != "acb" || !slices.Equal(r.LoggedOut, []string{"1001"}) {
+		t.Fatalf("leaving: %+v", r)
+	}
+	r, err = b.Reap(e.ctx)
+	if err != nil || len(r.Instances) != 0 || len(r.Adopted) != 1 || r.Adopted[0].CallID != "acb" || r.Adopted[0].Instance != "a" {
+		t.Fatalf("reap after a left: %+v, %v; want the call-back adopted", r, err)
+	}
+	e.readyAgent(b, queue.AgentConfig{ID: "1002", Skills: map[string]int{"sales": 1}})
+	if d := e.route(b); len(d.Offers) != 1 || d.Offers[0].CallID != "acb" {
+		t.Fatalf("offers to the adopting instance: %+v", d.Offers)
+	}
+	e.instance("a") // its name is free at once
+}
