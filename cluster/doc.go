@@ -60,7 +60,8 @@
 // reaper); [Cluster.Events] delivers them. When the connection is lost (a
 // database restart) it reconnects every Config.Reconnect on the clock and
 // then sends EventResync: notifications sent meanwhile are lost, so the
-// instance routes once and reconciles. A decision returns the next time
+// instance routes once and reconciles its calls ([Cluster.Calls]). A
+// decision returns the next time
 // that time alone makes work due ([Decision.Wake]; [Cluster.Wake] reads
 // the earliest deadline of the centre).
 //

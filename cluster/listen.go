@@ -24,7 +24,7 @@ const (
 	EventWork EventKind = "work"
 	// EventResync: the LISTEN connection was lost and is back;
 	// notifications sent meanwhile are lost. Route once, and reconcile
-	// this instance's calls.
+	// this instance's calls with Calls.
 	EventResync EventKind = "resync"
 )
 

@@ -86,4 +86,11 @@ func TestSurvivesDatabaseRestart(t *testing.T) {
 	if ev.Offer.CallID != "c1" || ev.Offer.Agent != "1001" {
 		t.Fatalf("offer after the restart: %+v", ev.Offer)
 	}
+	calls, err := a.Calls(e.ctx)
+	if err != nil || len(calls) != 1 || calls[0].CallID != "c1" || calls[0].State != "offered" || calls[0].Agent != "1001" || calls[0].Attempts != 1 {
+		t.Fatalf("a's calls: %+v, %v", calls, err)
+	}
+	if calls, err := b.Calls(e.ctx); err != nil || len(calls) != 0 {
+		t.Fatalf("b's calls: %+v, %v", calls, err)
+	}
 }

@@ -180,3 +180,43 @@ func (c *Cluster) Agents(ctx context.Context) ([]AgentView, error) {
 	}
 	return out, rows.Err()
 }
+
+// CallView is one of this instance's callers as the centre has it.
+type CallView struct {
+	CallID, Queue string
+	Priority      int
+	Arrived       time.Time
+	State         string // waiting, offered or connected
+	Agent         string // offered, connected
+	Deadline      time.Time
+	Attempts      int
+	Callback      bool
+	Number        string
+}
+
+// Calls lists this instance's callers, in order (priority, then arrival):
+// what it reconciles its own calls with after EventResync (an offer it
+// missed is one it must carry out; one that rang out meanwhile is one to
+// stop ringing).
+func (c *Cluster) Calls(ctx context.Context) ([]CallView, error) {
+	rows, err := c.db.Query(ctx, `
+		SELECT call_id, queue, priority, arrived, state, coalesce(agent, ''), offer_deadline, attempts, callback, number
+		  FROM cluster_callers WHERE instance = $1 ORDER BY priority DESC, arrived, seq`, c.cfg.Instance)
+	if err != nil {
+		return nil, fmt.Errorf("reading instance %s's calls: %w", c.cfg.Instance, err)
+	}
+	defer rows.Close()
+	var out []CallView
+	for rows.Next() {
+		var v CallView
+		var deadline *time.Time
+		if err := rows.Scan(&v.CallID, &v.Queue, &v.Priority, &v.Arrived, &v.State, &v.Agent, &deadline, &v.Attempts, &v.Callback, &v.Number); err != nil {
+			return nil, fmt.Errorf("reading instance %s's calls: %w", c.cfg.Instance, err)
+		}
+		if deadline != nil {
+			v.Deadline = *deadline
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
