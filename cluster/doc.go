@@ -37,8 +37,9 @@
 // skip the decision its change needs. Decisions are short (see Figures).
 //
 // The lock orders decisions; the rows guarantee the invariant. An offer is
-// two conditional updates in the decision's transaction, the caller's
-// `state = 'waiting'` and the agent's `state = ready` (row locks; a row
+// one statement of two conditional updates in the decision's transaction,
+// the caller's `state = 'waiting'` and the agent's `state = ready` (row
+// locks, each condition re-checked on the row's latest version; a row
 // changed meanwhile by its owner — a hang-up, a break — fails the
 // condition and the decision moves on), committed before anyone rings:
 // an agent is reserved for at most one call and a call offered to at most
@@ -61,9 +62,9 @@
 // database restart) it reconnects every Config.Reconnect on the clock and
 // then sends EventResync: notifications sent meanwhile are lost, so the
 // instance routes once and reconciles its calls ([Cluster.Calls]). A
-// decision returns the next time
-// that time alone makes work due ([Decision.Wake]; [Cluster.Wake] reads
-// the earliest deadline of the centre).
+// decision returns the next time that time alone makes work due
+// ([Decision.Wake]; [Cluster.Wake] reads the earliest deadline of the
+// centre).
 //
 // # Instances and the reaper
 //
@@ -122,6 +123,21 @@
 // decides at most about 1,000 times a second, far above a hotline's few
 // decisions a second per queue. The index cluster_callers_waiting makes a
 // decision independent of the number waiting (see above).
+//
+// # Where it departs from deploy/scale-out.md
+//
+// One advisory lock for the centre, blocking, instead of a try-lock per
+// queue (above). The decision is made in the database transaction, on the
+// rows, not by each instance's queue.Center confirmed row by row: a
+// Center sees only its own callers, so it cannot keep the global order.
+// A call-back's offer goes to the instance that owns the request, which
+// dials (exactly one does: the offer is one row); the design's "the
+// agent's instance claims the row" would need a second hand-over. Dead
+// instances are found after 10 s (Config.DeadAfter), not 30 s; their
+// waiting callers are removed and reported (the records say lost), not
+// marked abandoned; their call-backs are adopted, not lost. Route returns
+// a Decision (offers and ring timeouts, as queue.Center.Next), not only
+// the offers: the caller's instance must stop ringing on a ring timeout.
 //
 // # Not carried over from queue.Center
 //
