@@ -138,8 +138,14 @@ func TestFigures(t *testing.T) {
 		return s[min(len(s)-1, int(float64(len(s))*p))].Round(time.Microsecond)
 	}
 
-	// 1. Latency, both instances working at once.
+	// 1. Latency: one instance alone, then both working at once.
 	const n = 400
+	var readySolo, arriveSolo []time.Duration
+	if _, err := cycle(nil, a, n, agentOf(0), &readySolo, &arriveSolo); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("FIGURE one instance alone, %d decisions each: after an agent becomes Ready p50 %v, p99 %v; after a caller arrives p50 %v, p99 %v",
+		n, pct(readySolo, .5), pct(readySolo, .99), pct(arriveSolo, .5), pct(arriveSolo, .99))
 	var readyA, arriveA, readyB, arriveB []time.Duration
 	var errA, errB error
 	wg.Go(func() { _, errA = cycle(nil, a, n, agentOf(0), &readyA, &arriveA) })

@@ -174,7 +174,8 @@ const headsSQL = `
 		SELECT h.* FROM b CROSS JOIN LATERAL (
 			SELECT ` + waiterCols + ` FROM cluster_callers c
 			 WHERE c.state = 'waiting' AND c.queue = b.queue AND c.class = b.class AND c.priority = b.priority
-			 ORDER BY c.arrived, c.seq LIMIT 8) h`
+			 ORDER BY c.arrived, c.seq LIMIT 8) h
+		 ORDER BY h.queue, h.class, h.priority, h.arrived, h.seq`
 
 const readySQL = `SELECT id, name, device, coalesce(home, ''), seq, skills, queues, idle_since, rr, answered FROM cluster_agents WHERE state = 2`
 
