@@ -107,22 +107,24 @@
 // each) alone for 10 s and with the second instance doing the same at
 // once; and, as a control, the same drop for work that takes no routing
 // lock (an agent Ready then NotReady). On the development machine (2 cores
-// shared with PostgreSQL and other jobs, load average 3 to 6), over five
-// runs on 2026-12-07 (the control in the last four):
+// shared with PostgreSQL and other jobs, load average 3 to 4.5), three
+// runs of the final code on 2026-12-07:
 //
-//	decision after an agent is Ready:  p50 0.74-1.15 ms, p99 2.9-7.7 ms
-//	decision after a caller arrives:   p50 0.26-0.51 ms, p99 1.7-5.3 ms
-//	one instance's calls routed/s:     412-496 alone, 183-290 with the other (a drop of 30-63%)
-//	control, no routing lock:          a drop of 27-51%
+//	one instance alone, after an agent is Ready:  p50 0.97-1.53 ms, p99 2.2-3.5 ms
+//	one instance alone, after a caller arrives:   p50 0.32-0.47 ms, p99 0.63-0.96 ms
+//	2 instances at once, after an agent is Ready: p50 1.37-1.76 ms, p99 3.3-4.1 ms (max 7.0)
+//	2 instances at once, after a caller arrives:  p50 0.49-0.63 ms, p99 2.2-2.5 ms
+//	one instance's calls routed/s:                288-335 alone, 223-276 with the other: a drop of 14-22%
+//	control, no routing lock:                     no drop (-10 to -25%: the second instance used idle CPU)
 //
-// The p99 target (5 ms) is met on a quiet run and missed on a loaded one;
-// the throughput drop is mostly the machine's: the control, which takes no
-// lock, drops about as much, since PostgreSQL and both instances share two
-// cores. What the lock itself costs is its hold time, one decision: 4
-// round trips and the statements' time (about 0.5-1 ms), so the centre
-// decides at most about 1,000 times a second, far above a hotline's few
-// decisions a second per queue. The index cluster_callers_waiting makes a
-// decision independent of the number waiting (see above).
+// Earlier runs, on a busier machine (load average 6) and before the last
+// round-trip savings, gave p99 up to 7.7 ms and drops of 30-63%, with the
+// control dropping 27-51%: the figures follow the machine's load. What the
+// lock costs is its hold time, one decision (4 round trips and the
+// statements, about 0.5-1 ms): the centre decides at most about 1,000
+// times a second, far above a hotline's few decisions a second per queue.
+// The index cluster_callers_waiting makes a decision independent of the
+// number waiting (see above).
 //
 // # Where it departs from deploy/scale-out.md
 //
