@@ -102,7 +102,8 @@
 // 4 strategies, relaxing levels) and 20,000 waiting callers (both
 // instances, 2 priorities, own skills), then times Route after an agent
 // becomes Ready (it offers one caller) and after a caller arrives (no
-// agent free), both instances working at once; then one instance's cycle
+// agent free), one instance alone, then both working at once; then one
+// instance's cycle
 // (an agent Ready, Route, the offer's no answer, NotReady: one call routed
 // each) alone for 10 s and with the second instance doing the same at
 // once; and, as a control, the same drop for work that takes no routing
