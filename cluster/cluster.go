@@ -116,6 +116,9 @@ func New(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Cluster, error) 
 	l, err := c.listen(ctx)
 	if err != nil {
 		cancel()
+		// Not started after all: free the name (best effort; otherwise it
+		// is reaped as any dead instance).
+		_, _ = pool.Exec(context.WithoutCancel(ctx), `UPDATE cluster_instances SET dead_at = $2 WHERE name = $1`, cfg.Instance, now)
 		return nil, err
 	}
 	c.wg.Add(2)
