@@ -85,16 +85,19 @@ func raced(err error) bool {
 		errors.Is(err, queue.ErrUnknownCall) || errors.Is(err, queue.ErrIllegalTransition)
 }
 
-// TestStressNoDoubleOffers: 3 instances, 240 agents and 2,400 callers,
+// TestStressNoDoubleOffers: 4 instances, 240 agents and 2,400 callers,
 // with concurrent routing, answers, no answers, ring-outs, ends of call,
-// abandons and agents' breaks from many goroutines; the invariants are
+// abandons and agents' breaks from many goroutines; halfway through, the
+// fourth instance is killed (its goroutines stop, its heartbeat ages) and
+// two live instances reap it, racing, exactly once. The invariants are
 // checked on the rows during the run and after.
 func TestStressNoDoubleOffers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("stress")
 	}
 	e := newEnv(t)
-	ins := []*inst{e.instance("a"), e.instance("b"), e.instance("c")}
+	ins := []*inst{e.instance("a"), e.instance("b"), e.instance("c"), e.instance("d")}
+	live, victim := ins[:3], ins[3]
 	e.queue(ins[0], queue.QueueConfig{Name: "sales", Skills: []string{"sales"}, RingTimeout: 3 * time.Second, WrapUp: time.Second})
 	e.queue(ins[0], queue.QueueConfig{Name: "support", Skills: []string{"support"}, Strategy: queue.RoundRobin, RingTimeout: 2 * time.Second})
 	const nAgents, nCallers = 240, 2400
@@ -105,17 +108,18 @@ func TestStressNoDoubleOffers(t *testing.T) {
 		if i%3 == 0 {
 			sk["support"] = 5
 		}
-		e.readyAgent(ins[i%3], queue.AgentConfig{ID: id, Device: "PJSIP/" + id, Skills: sk})
+		e.readyAgent(ins[i%4], queue.AgentConfig{ID: id, Device: "PJSIP/" + id, Skills: sk})
 		agentIDs = append(agentIDs, id)
 	}
 	ctx, cancel := context.WithTimeout(e.ctx, 5*time.Minute)
 	defer cancel()
 	var (
-		wg       sync.WaitGroup
-		enqueued atomic.Int64
-		answered sync.Map // call ID -> agent: answered once
-		doubles  atomic.Int64
-		failures = make(chan error, 100)
+		wg, victimWG sync.WaitGroup
+		enqueued     atomic.Int64
+		liveQueued   atomic.Int32 // live instances done queueing
+		answered     sync.Map     // call ID -> agent: answered once
+		doubles      atomic.Int64
+		failures     = make(chan error, 100)
 	)
 	fail := func(err error) {
 		select {
@@ -125,11 +129,37 @@ func TestStressNoDoubleOffers(t *testing.T) {
 		cancel()
 	}
 	done := make(chan struct{})
+	killed := make(chan struct{}) // the victim's goroutines stop
+	stopOf := func(in *inst) <-chan struct{} {
+		if in == victim {
+			return killed
+		}
+		return done
+	}
+	stopped := func(in *inst) bool {
+		select {
+		case <-stopOf(in):
+			return true
+		case <-done:
+			return true
+		default:
+			return false
+		}
+	}
+	group := func(in *inst) *sync.WaitGroup {
+		if in == victim {
+			return &victimWG
+		}
+		return &wg
+	}
 	// Callers, on every instance at once.
 	for i, in := range ins {
-		wg.Go(func() {
+		group(in).Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(i), 1))
 			for j := range nCallers / len(ins) {
+				if stopped(in) {
+					return
+				}
 				cl := cluster.Caller{CallID: fmt.Sprintf("%s-%04d", in.Instance(), j), Queue: []string{"sales", "support"}[rng.IntN(2)]}
 				if rng.IntN(6) == 0 {
 					cl.Priority = 1
@@ -140,17 +170,15 @@ func TestStressNoDoubleOffers(t *testing.T) {
 				}
 				enqueued.Add(1)
 			}
+			if in != victim {
+				liveQueued.Add(1)
+			}
 		})
 	}
 	// Routing, answers and ends, by each instance for its callers.
 	for i, in := range ins {
-		wg.Go(func() {
-			for {
-				select {
-				case <-done:
-					return
-				default:
-				}
+		group(in).Go(func() {
+			for !stopped(in) {
 				if _, err := in.Route(ctx); err != nil {
 					fail(err)
 					return
@@ -158,14 +186,9 @@ func TestStressNoDoubleOffers(t *testing.T) {
 			}
 		})
 		for w := range 2 {
-			wg.Go(func() {
+			group(in).Go(func() {
 				rng := rand.New(rand.NewPCG(uint64(i), uint64(w)+10))
-				for {
-					select {
-					case <-done:
-						return
-					default:
-					}
+				for !stopped(in) {
 					rows, err := e.pool.Query(ctx, `SELECT call_id, state, coalesce(agent, '') FROM cluster_callers WHERE instance = $1 AND state <> 'waiting' ORDER BY random() LIMIT 8`, in.Instance())
 					if err != nil {
 						fail(err)
@@ -206,18 +229,16 @@ func TestStressNoDoubleOffers(t *testing.T) {
 			})
 		}
 	}
-	// Agents' own moves, from their home instances.
+	// Agents' own moves, from their (live) home instances.
 	for g := range 4 {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(g), 7))
-			for {
-				select {
-				case <-done:
-					return
-				default:
-				}
+			for !stopped(live[0]) {
 				i := rng.IntN(nAgents)
-				in := ins[i%3]
+				if i%4 == 3 {
+					continue // homed on the victim
+				}
+				in := ins[i%4]
 				var err error
 				if rng.IntN(4) == 0 {
 					err = in.SetNotReady(ctx, agentIDs[i], "break")
@@ -231,15 +252,53 @@ func TestStressNoDoubleOffers(t *testing.T) {
 			}
 		})
 	}
-	// Time, for ring-outs and wrap-ups; and the invariants, during the run.
+	// Time (ring-outs, wrap-ups; the live instances beat at each step),
+	// the kill, the reapers, and the invariants during the run.
+	var reaped []string
+	var reap cluster.Reaped
 	wg.Go(func() {
 		for {
 			select {
 			case <-done:
 				return
+			case <-ctx.Done():
+				return
 			default:
 			}
 			e.clk.Advance(500 * time.Millisecond)
+			for _, in := range live {
+				if err := in.Heartbeat(ctx); err != nil {
+					fail(err)
+					return
+				}
+			}
+			select {
+			case <-killed:
+				var rs [2]cluster.Reaped
+				var rwg sync.WaitGroup
+				for k, in := range live[1:] {
+					rwg.Go(func() {
+						r, err := in.Reap(ctx)
+						if err != nil {
+							fail(err)
+						}
+						rs[k] = r
+					})
+				}
+				rwg.Wait()
+				for _, r := range rs {
+					reaped = append(reaped, r.Instances...)
+					if len(r.Instances) > 0 {
+						reap = r
+					}
+				}
+			default:
+				if enqueued.Load() >= nCallers/2 {
+					close(killed)
+					victimWG.Wait()
+					victim.stop()
+				}
+			}
 			if err := checkRows(ctx, e.pool); err != nil {
 				fail(err)
 				return
@@ -249,7 +308,7 @@ func TestStressNoDoubleOffers(t *testing.T) {
 				fail(err)
 				return
 			}
-			if left == 0 && enqueued.Load() == nCallers {
+			if left == 0 && len(reaped) > 0 && liveQueued.Load() == int32(len(live)) {
 				close(done)
 				return
 			}
@@ -260,6 +319,14 @@ func TestStressNoDoubleOffers(t *testing.T) {
 	for err := range failures {
 		t.Fatal(err)
 	}
+	if len(reaped) != 1 || reaped[0] != "d" {
+		t.Fatalf("reaped %v; want d, once", reaped)
+	}
+	t.Logf("d reaped: %d callers lost, %d calls ended, %d agents logged out, %d offers to them withdrawn",
+		len(reap.Lost), len(reap.Ended), len(reap.LoggedOut), len(reap.Withdrawn))
+	if len(reap.Lost) == 0 || len(reap.LoggedOut) == 0 {
+		t.Fatalf("the kill found d with no callers or agents: %+v", reap)
+	}
 	if err := checkRows(e.ctx, e.pool); err != nil {
 		t.Fatal(err)
 	}
@@ -268,8 +335,8 @@ func TestStressNoDoubleOffers(t *testing.T) {
 	}
 	n := 0
 	answered.Range(func(_, _ any) bool { n++; return true })
-	t.Logf("%d callers served or abandoned; %d answered", nCallers, n)
-	if n < nCallers/2 {
+	t.Logf("%d callers queued, served, abandoned or lost; %d answered", enqueued.Load(), n)
+	if n < nCallers/3 {
 		t.Fatalf("only %d of %d callers answered", n, nCallers)
 	}
 }
