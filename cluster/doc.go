@@ -127,20 +127,11 @@
 // The index cluster_callers_waiting makes a decision independent of the
 // number waiting (see above).
 //
-// # Where it departs from deploy/scale-out.md
+// # Where it stands
 //
-// One advisory lock for the centre, blocking, instead of a try-lock per
-// queue (above). The decision is made in the database transaction, on the
-// rows, not by each instance's queue.Center confirmed row by row: a
-// Center sees only its own callers, so it cannot keep the global order.
-// A call-back's offer goes to the instance that owns the request, which
-// dials (exactly one does: the offer is one row); the design's "the
-// agent's instance claims the row" would need a second hand-over. Dead
-// instances are found after 10 s (Config.DeadAfter), not 30 s; their
-// waiting callers are removed and reported (the records say lost), not
-// marked abandoned; their call-backs are adopted, not lost. Route returns
-// a Decision (offers and ring timeouts, as queue.Center.Next), not only
-// the offers: the caller's instance must stop ringing on a ring timeout.
+// deploy/scale-out.md says how the instances take part (each agent's
+// state stays with its home instance's queue.Center; this package is the
+// matcher and the lock) and what remains to wire it into the ACD.
 //
 // # Not carried over from queue.Center
 //
