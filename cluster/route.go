@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"encoding/json"
@@ -446,26 +447,16 @@ func (b *bucket) prepare(agents []*readyAgent) {
 	slices.SortFunc(rs, func(x, y ranked) int {
 		switch {
 		case x.a != y.a:
-			return cmp64(x.a, y.a)
+			return cmp.Compare(x.a, y.a)
 		case x.b != y.b:
-			return cmp64(x.b, y.b)
+			return cmp.Compare(x.b, y.b)
 		}
-		return cmp64(x.seq, y.seq)
+		return cmp.Compare(x.seq, y.seq)
 	})
 	b.agents = make([]*readyAgent, len(rs))
 	for i, r := range rs {
 		b.agents[i] = r.ag
 	}
-}
-
-func cmp64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // first is the first free agent with the levels a caller who waited wait

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -124,18 +125,8 @@ func (c *Cluster) Queues(ctx context.Context) ([]QueueView, error) {
 	for _, v := range views {
 		out = append(out, *v)
 	}
-	slices.SortFunc(out, func(a, b QueueView) int { return cmpString(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b QueueView) int { return cmp.Compare(a.Name, b.Name) })
 	return out, nil
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // AgentView is one agent across the centre.

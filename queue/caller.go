@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 )
@@ -103,9 +104,9 @@ type entry struct {
 // the center saw them.
 func (e *entry) cmpPlace(o *entry) int {
 	if e.arrived != o.arrived {
-		return cmpInt(e.arrived, o.arrived)
+		return cmp.Compare(e.arrived, o.arrived)
 	}
-	return cmpUint(e.seq, o.seq)
+	return cmp.Compare(e.seq, o.seq)
 }
 
 // ahead reports whether e is served before o (across classes and queues

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -199,23 +200,13 @@ func (c *Center) sortedAgents() []*agent {
 	for _, a := range c.agents {
 		as = append(as, a)
 	}
-	slices.SortFunc(as, func(x, y *agent) int { return cmpUint(x.seq, y.seq) })
+	slices.SortFunc(as, func(x, y *agent) int { return cmp.Compare(x.seq, y.seq) })
 	return as
 }
 
 func (c *Center) nextSeq() uint64 {
 	c.seq++
 	return c.seq
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Wake returns the next time at which time alone makes work due in Next: a

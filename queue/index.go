@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"cmp"
 	"slices"
 )
 
@@ -16,21 +17,11 @@ type rank struct {
 func (r rank) cmp(o rank) int {
 	switch {
 	case r.a != o.a:
-		return cmpInt(r.a, o.a)
+		return cmp.Compare(r.a, o.a)
 	case r.b != o.b:
-		return cmpInt(r.b, o.b)
+		return cmp.Compare(r.b, o.b)
 	}
-	return cmpUint(r.seq, o.seq)
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(r.seq, o.seq)
 }
 
 // slot is a Ready agent in an index, with its lowest level in the class's

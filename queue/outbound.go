@@ -33,16 +33,9 @@ func (c *Center) Outbound(id, agentID, q, number string) (Offer, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	l, err := c.line(q)
+	l, a, err := c.newCallFor(id, agentID, q)
 	if err != nil {
 		return Offer{}, err
-	}
-	a, err := c.agent(agentID)
-	if err != nil {
-		return Offer{}, err
-	}
-	if _, dup := c.entries[id]; dup {
-		return Offer{}, fmt.Errorf("%w: %s", ErrDuplicateCall, id)
 	}
 	now := c.clock.Now()
 	e := &entry{id: id, number: number, outbound: true, back: a.state, backReason: a.reason,
@@ -54,6 +47,23 @@ func (c *Center) Outbound(id, agentID, q, number string) (Offer, error) {
 	e.attempts = 1
 	c.entries[id] = e
 	return c.offerOf(now, e), nil
+}
+
+// newCallFor finds queue q and agent agentID for a new call id that
+// reserves the agent at once (Outbound, Hold). Callers hold c.mu.
+func (c *Center) newCallFor(id, agentID, q string) (*line, *agent, error) {
+	l, err := c.line(q)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := c.agent(agentID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, dup := c.entries[id]; dup {
+		return nil, nil, fmt.Errorf("%w: %s", ErrDuplicateCall, id)
+	}
+	return l, a, nil
 }
 
 // OutboundFailed ends an outbound call that reached no customer (the

@@ -98,16 +98,9 @@ func (c *Center) Hold(id, agentID, q string) (Offer, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	l, err := c.line(q)
+	l, a, err := c.newCallFor(id, agentID, q)
 	if err != nil {
 		return Offer{}, err
-	}
-	a, err := c.agent(agentID)
-	if err != nil {
-		return Offer{}, err
-	}
-	if _, dup := c.entries[id]; dup {
-		return Offer{}, fmt.Errorf("%w: %s", ErrDuplicateCall, id)
 	}
 	if a.state != Ready {
 		return Offer{}, fmt.Errorf("%w: agent %s is %s", ErrAgentNotReady, agentID, a.state)
