@@ -258,7 +258,10 @@ func (c *Center) transition(now time.Time, a *agent, to AgentState, by cause, re
 		return &TransitionError{Agent: a.id(), From: from, To: to}
 	}
 	if a.foreign {
-		c.foreignTransition(now, a, to, reason, e)
+		// Another instance's agent (shared.go) stands for the agent in
+		// this center's call alone: in no index or count, and its changes
+		// are logged by its home.
+		a.enter(now, to, reason, e)
 		return nil
 	}
 	if from == Ready {
@@ -268,15 +271,7 @@ func (c *Center) transition(now time.Time, a *agent, to AgentState, by cause, re
 	for _, l := range a.members {
 		l.count(from, -1)
 	}
-	if from == WrapUp && a.handleLine != nil {
-		a.handleLine.handle.add(now.Sub(a.handleFrom))
-		a.handleLine = nil
-	}
-	a.state, a.reason, a.since = to, reason, now
-	a.entry = nil
-	if to == Reserved || to == OnCall {
-		a.entry = e
-	}
+	a.enter(now, to, reason, e)
 	for _, l := range a.members {
 		l.count(to, +1)
 	}
@@ -293,6 +288,20 @@ func (c *Center) transition(now time.Time, a *agent, to AgentState, by cause, re
 	}
 	c.log.add(ch)
 	return nil
+}
+
+// enter puts a in state to, holding e when Reserved or OnCall; leaving
+// WrapUp ends the handle time of its call's queue.
+func (a *agent) enter(now time.Time, to AgentState, reason string, e *entry) {
+	if a.state == WrapUp && a.handleLine != nil {
+		a.handleLine.handle.add(now.Sub(a.handleFrom))
+		a.handleLine = nil
+	}
+	a.state, a.reason, a.since = to, reason, now
+	a.entry = nil
+	if to == Reserved || to == OnCall {
+		a.entry = e
+	}
 }
 
 // mustTransition is a transition the center's own bookkeeping guarantees

@@ -1,9 +1,6 @@
 package queue
 
-import (
-	"fmt"
-	"time"
-)
+import "fmt"
 
 // Shared routing: several Hotline instances, each with its own Center and
 // its own Asterisk, serve one logical set of queues (deploy/scale-out.md).
@@ -128,20 +125,4 @@ func (c *Center) waiting(id, op string) (*entry, error) {
 		return nil, e.stateError(op)
 	}
 	return e, nil
-}
-
-// foreignTransition moves a foreign agent (AssignRemote) through the
-// states of its one call: its state stands for what this instance knows
-// of the call, and the queue's handle time still counts the call's talk
-// and wrap-up. Nothing is logged or counted: the agent's home does that.
-func (c *Center) foreignTransition(now time.Time, a *agent, to AgentState, reason string, e *entry) {
-	if a.state == WrapUp && a.handleLine != nil {
-		a.handleLine.handle.add(now.Sub(a.handleFrom))
-		a.handleLine = nil
-	}
-	a.state, a.reason, a.since = to, reason, now
-	a.entry = nil
-	if to == Reserved || to == OnCall {
-		a.entry = e
-	}
 }
