@@ -70,7 +70,9 @@ func details(id string, d json.RawMessage) (any, error) {
 }
 
 // Enqueue queues a caller owned by this instance. A duplicate call ID fails
-// with queue.ErrDuplicateCall, an unknown queue with queue.ErrUnknownQueue.
+// with queue.ErrDuplicateCall, an unknown queue with queue.ErrUnknownQueue,
+// Details that are not a JSON object with ErrDetailsInvalid, or longer
+// than MaxDetails with ErrDetailsTooBig.
 func (c *Cluster) Enqueue(ctx context.Context, cl Caller) error {
 	if cl.CallID == "" {
 		return queue.ErrMissingID
@@ -272,8 +274,11 @@ func (c *Cluster) NoAnswer(ctx context.Context, callID, agent string) error {
 
 // EndCall says an answered call ended: the agent goes to WrapUp for the
 // queue's wrap-up time (then Ready, applied by whichever instance routes
-// next), or straight to Ready without one. An agent whose home instance
-// was reaped meanwhile is logged out instead.
+// next), or straight to Ready without one. After a call of a queue that
+// requires a disposition the agent stays in WrapUp, past the wrap-up time,
+// until its home ends it (SetReady, SetNotReady, Logout). An agent whose
+// home instance was reaped meanwhile is logged out instead. The agent's
+// home, if another instance, hears EventHoldEnded.
 func (c *Cluster) EndCall(ctx context.Context, callID string) error {
 	return c.callOp(ctx, callID, "end", func(tx pgx.Tx, r callRow, now time.Time) error {
 		if r.state != "connected" {
