@@ -301,6 +301,23 @@ func TestDetails(t *testing.T) {
 	if err != nil || len(held) != 1 || string(held[0].Offer.Details) != most || held[0].State != "offered" {
 		t.Fatalf("HeldCalls: %+v, %v", held, err)
 	}
+	// A call ID so long that the offer and its details do not fit one
+	// notification: the offer goes without them, and says so.
+	long := strings.Repeat("x", 4000)
+	e.must(a.Enqueue(e.ctx, cluster.Caller{CallID: long, Queue: "sales", Details: json.RawMessage(most)}))
+	e.readyAgent(b, queue.AgentConfig{ID: "1002", Device: "PJSIP/1002"})
+	e.route(b)
+	ev = a.waitEvent(t, "offer", func(ev cluster.Event) bool { return ev.Kind == cluster.EventOffer })
+	hold = b.waitEvent(t, "hold", func(ev cluster.Event) bool { return ev.Kind == cluster.EventHold })
+	for _, o := range []cluster.Offer{ev.Offer, hold.Offer} {
+		if o.CallID != long || o.Details != nil || !o.DetailsOmitted {
+			t.Fatalf("offer of the long call ID: details %d bytes, omitted %v", len(o.Details), o.DetailsOmitted)
+		}
+	}
+	held, err = b.HeldCalls(e.ctx)
+	if err != nil || len(held) != 2 || held[1].Offer.CallID != long || string(held[1].Offer.Details) != most {
+		t.Fatalf("HeldCalls: %d calls, %v", len(held), err)
+	}
 }
 
 // TestHomeLost: the caller's instance dies with one of the home's agents

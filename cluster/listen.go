@@ -112,7 +112,8 @@ func tellHome(n *notes, kind EventKind, home string, hc HomeCall) error {
 // workChannel is where every instance hears of new routing work.
 const workChannel = "hotline_cluster_work"
 
-// instanceChannel is where an instance hears of its callers' offers.
+// instanceChannel is where an instance hears of its callers' offers and
+// of the steps of other instances' calls that hold its agents.
 func instanceChannel(instance string) string { return "hotline_cluster_" + instance }
 
 func notifyWork(ctx context.Context, tx pgx.Tx, from string) error {
