@@ -123,7 +123,7 @@ func (c *Cluster) agentSet(ctx context.Context, id string, to queue.AgentState, 
 		if _, err := tx.Exec(ctx, `
 			UPDATE cluster_agents SET state = $2, reason = $3, since = $4, home = $5,
 			       idle_since = CASE WHEN $6 THEN $4 ELSE idle_since END,
-			       call_id = NULL, call_queue = NULL, call_instance = NULL, wrap_until = NULL
+			       call_id = NULL, call_queue = NULL, call_instance = NULL, wrap_until = NULL, wrap_hold = false
 			 WHERE id = $1`, id, int16(to), reason, now, c.cfg.Instance, login); err != nil {
 			return err
 		}

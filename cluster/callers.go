@@ -1,7 +1,9 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -31,10 +33,46 @@ type Caller struct {
 	Skills   map[string]int
 	Callback bool   // a call-back request: keeps its place, dialled when served
 	Number   string // the number to call back (required for a call-back)
+	// Details is the screen pop the ACD fills (the caller's number, IVR
+	// path, language...): a JSON object, at most MaxDetails bytes once
+	// compacted, carried as given in the Offer (so the agent's home can
+	// show who is calling). The cluster does not read it.
+	Details json.RawMessage
+}
+
+// MaxDetails bounds Caller.Details (compacted): an Offer carrying them must
+// fit in one notification (less than 8000 bytes).
+const MaxDetails = 4 << 10
+
+// The errors of Caller.Details.
+var (
+	ErrDetailsTooBig  = errors.New("caller details too big")
+	ErrDetailsInvalid = errors.New("caller details are not a JSON object")
+)
+
+// details checks and compacts a caller's details; nil for none.
+func details(id string, d json.RawMessage) (any, error) {
+	if len(d) == 0 {
+		return nil, nil
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, d); err != nil {
+		return nil, fmt.Errorf("%w: call %s: %w", ErrDetailsInvalid, id, err)
+	}
+	if b.Len() == 0 || b.Bytes()[0] != '{' {
+		return nil, fmt.Errorf("%w: call %s: %.20s...", ErrDetailsInvalid, id, b.String())
+	}
+	if b.Len() > MaxDetails {
+		return nil, fmt.Errorf("%w: call %s: %d bytes, over the %d allowed (keep the screen pop to what the agent needs to see)",
+			ErrDetailsTooBig, id, b.Len(), MaxDetails)
+	}
+	return b.String(), nil
 }
 
 // Enqueue queues a caller owned by this instance. A duplicate call ID fails
-// with queue.ErrDuplicateCall, an unknown queue with queue.ErrUnknownQueue.
+// with queue.ErrDuplicateCall, an unknown queue with queue.ErrUnknownQueue,
+// Details that are not a JSON object with ErrDetailsInvalid, or longer
+// than MaxDetails with ErrDetailsTooBig.
 func (c *Cluster) Enqueue(ctx context.Context, cl Caller) error {
 	if cl.CallID == "" {
 		return queue.ErrMissingID
@@ -56,14 +94,18 @@ func (c *Cluster) Enqueue(ctx context.Context, cl Caller) error {
 	if skills == nil {
 		skills = map[string]int{}
 	}
-	err := c.inTx(ctx, func(tx pgx.Tx) error {
+	det, err := details(cl.CallID, cl.Details)
+	if err != nil {
+		return err
+	}
+	err = c.inTx(ctx, func(tx pgx.Tx) error {
 		if err := c.alive(ctx, tx); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `
-			INSERT INTO cluster_callers (call_id, instance, queue, priority, arrived, class, skills, callback, number, state)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'waiting')`,
-			cl.CallID, c.cfg.Instance, cl.Queue, cl.Priority, arrived, classOf(skills), skills, cl.Callback, cl.Number)
+			INSERT INTO cluster_callers (call_id, instance, queue, priority, arrived, class, skills, callback, number, state, details)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'waiting', $10::text::json)`,
+			cl.CallID, c.cfg.Instance, cl.Queue, cl.Priority, arrived, classOf(skills), skills, cl.Callback, cl.Number, det)
 		if err != nil {
 			return err
 		}
@@ -148,9 +190,18 @@ func (c *Cluster) Abandon(ctx context.Context, callID string) error {
 		switch r.state {
 		case "waiting":
 		case "offered":
-			if _, err := tx.Exec(ctx, `
+			home, err := c.agentStep(ctx, tx, `
 				UPDATE cluster_agents SET state = 2, reason = $3, since = $4, call_id = NULL, call_queue = NULL, call_instance = NULL
-				 WHERE id = $1 AND state = 3 AND call_id = $2`, *r.agent, callID, queue.ReasonAbandoned, now); err != nil {
+				 WHERE id = $1 AND state = 3 AND call_id = $2 RETURNING coalesce(home, '')`, *r.agent, callID, queue.ReasonAbandoned, now)
+			if err != nil {
+				return err
+			}
+			var ns notes
+			if err := tellHome(&ns, EventHoldAbandoned, home, HomeCall{CallID: callID, Instance: c.cfg.Instance, Agent: *r.agent, Queue: r.queue,
+				State: queue.Ready, Reason: queue.ReasonAbandoned}); err != nil {
+				return err
+			}
+			if err := ns.send(ctx, tx); err != nil {
 				return err
 			}
 			if err := notifyWork(ctx, tx, c.cfg.Instance); err != nil {
@@ -176,14 +227,19 @@ func (c *Cluster) Answered(ctx context.Context, callID, agent string) error {
 		if _, err := tx.Exec(ctx, `UPDATE cluster_callers SET state = 'connected', offer_deadline = NULL WHERE call_id = $1`, callID); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `
+		home, err := c.agentStep(ctx, tx, `
 			UPDATE cluster_agents SET state = 4, reason = '', since = $3,
 			       answered = jsonb_set(answered, ARRAY[$4::text], to_jsonb(coalesce((answered->>$4)::int, 0) + 1))
-			 WHERE id = $1 AND state = 3 AND call_id = $2`, agent, callID, now, r.queue)
-		if err == nil && tag.RowsAffected() != 1 {
-			err = fmt.Errorf("cluster: internal error: agent %s is not reserved for call %s", agent, callID)
+			 WHERE id = $1 AND state = 3 AND call_id = $2 RETURNING coalesce(home, '')`, agent, callID, now, r.queue)
+		if err != nil {
+			return err
 		}
-		return err
+		var ns notes
+		if err := tellHome(&ns, EventHoldAnswered, home, HomeCall{CallID: callID, Instance: c.cfg.Instance, Agent: agent, Queue: r.queue,
+			State: queue.OnCall}); err != nil {
+			return err
+		}
+		return ns.send(ctx, tx)
 	})
 }
 
@@ -198,9 +254,18 @@ func (c *Cluster) NoAnswer(ctx context.Context, callID, agent string) error {
 		if _, err := tx.Exec(ctx, `UPDATE cluster_callers SET state = 'waiting', agent = NULL, offer_deadline = NULL WHERE call_id = $1`, callID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `
+		home, err := c.agentStep(ctx, tx, `
 			UPDATE cluster_agents SET state = 1, reason = $3, since = $4, call_id = NULL, call_queue = NULL, call_instance = NULL
-			 WHERE id = $1 AND state = 3 AND call_id = $2`, agent, callID, queue.ReasonMissed, now); err != nil {
+			 WHERE id = $1 AND state = 3 AND call_id = $2 RETURNING coalesce(home, '')`, agent, callID, queue.ReasonMissed, now)
+		if err != nil {
+			return err
+		}
+		var ns notes
+		if err := tellHome(&ns, EventHoldNoAnswer, home, HomeCall{CallID: callID, Instance: c.cfg.Instance, Agent: agent, Queue: r.queue,
+			State: queue.NotReady, Reason: queue.ReasonMissed}); err != nil {
+			return err
+		}
+		if err := ns.send(ctx, tx); err != nil {
 			return err
 		}
 		return notifyWork(ctx, tx, c.cfg.Instance)
@@ -209,8 +274,11 @@ func (c *Cluster) NoAnswer(ctx context.Context, callID, agent string) error {
 
 // EndCall says an answered call ended: the agent goes to WrapUp for the
 // queue's wrap-up time (then Ready, applied by whichever instance routes
-// next), or straight to Ready without one. An agent whose home instance
-// was reaped meanwhile is logged out instead.
+// next), or straight to Ready without one. After a call of a queue that
+// requires a disposition the agent stays in WrapUp, past the wrap-up time,
+// until its home ends it (SetReady, SetNotReady, Logout). An agent whose
+// home instance was reaped meanwhile is logged out instead. The agent's
+// home, if another instance, hears EventHoldEnded.
 func (c *Cluster) EndCall(ctx context.Context, callID string) error {
 	return c.callOp(ctx, callID, "end", func(tx pgx.Tx, r callRow, now time.Time) error {
 		if r.state != "connected" {
@@ -230,21 +298,32 @@ func (c *Cluster) EndCall(ctx context.Context, callID string) error {
 		switch {
 		case homeDead:
 			to = queue.LoggedOut
-		case q.wrapUp > 0:
+		case q.wrapUp > 0 || q.disposition:
 			to, keep = queue.WrapUp, true
 			w := now.Add(q.wrapUp)
 			wrapUntil = &w
 		}
-		tag, err := tx.Exec(ctx, `
-			UPDATE cluster_agents SET state = $3, reason = '', since = $4, idle_since = $4, wrap_until = $5,
+		hold := keep && q.disposition
+		home, err := c.agentStep(ctx, tx, `
+			UPDATE cluster_agents SET state = $3, reason = '', since = $4, idle_since = $4, wrap_until = $5, wrap_hold = $7,
 			       call_id = CASE WHEN $6 THEN call_id END, call_queue = CASE WHEN $6 THEN call_queue END,
 			       call_instance = CASE WHEN $6 THEN call_instance END
-			 WHERE id = $1 AND state = 4 AND call_id = $2`, *r.agent, callID, int16(to), now, wrapUntil, keep)
-		if err == nil && tag.RowsAffected() != 1 {
-			err = fmt.Errorf("cluster: internal error: agent %s is not on call %s", *r.agent, callID)
-		}
+			 WHERE id = $1 AND state = 4 AND call_id = $2 RETURNING coalesce(home, '')`, *r.agent, callID, int16(to), now, wrapUntil, keep, hold)
 		if err != nil {
 			return err
+		}
+		if !homeDead {
+			hc := HomeCall{CallID: callID, Instance: c.cfg.Instance, Agent: *r.agent, Queue: r.queue, State: to, Disposition: hold}
+			if wrapUntil != nil {
+				hc.WrapUpEnds = *wrapUntil
+			}
+			var ns notes
+			if err := tellHome(&ns, EventHoldEnded, home, hc); err != nil {
+				return err
+			}
+			if err := ns.send(ctx, tx); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM cluster_callers WHERE call_id = $1`, callID); err != nil {
 			return err
@@ -269,6 +348,16 @@ func (c *Cluster) ToCallback(ctx context.Context, callID, number string) error {
 		_, err := tx.Exec(ctx, `UPDATE cluster_callers SET callback = true, number = $2 WHERE call_id = $1`, callID, number)
 		return err
 	})
+}
+
+// agentStep runs an update of the agent of a call that returns its home;
+// it must change exactly the one row.
+func (c *Cluster) agentStep(ctx context.Context, tx pgx.Tx, sql string, args ...any) (home string, err error) {
+	err = tx.QueryRow(ctx, sql, args...).Scan(&home)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("cluster: internal error: agent %v is not on call %v as its caller's row says", args[0], args[1])
+	}
+	return home, err
 }
 
 // callOp runs op on a locked caller of this instance's.

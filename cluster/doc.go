@@ -17,12 +17,18 @@
 // agent uses, recorded as its home. Only routing (offers, ring timeouts,
 // ended wrap-ups) and the reaper change rows across instances.
 //
+// A caller's row carries its screen pop (Caller.Details: an opaque JSON
+// object the ACD fills, such as the caller's number, IVR path and
+// language; at most MaxDetails bytes, refused above with
+// ErrDetailsTooBig), which every Offer of it carries as given.
+//
 // # Routing and what is serialised
 //
 // [Cluster.Route] is one transaction holding one advisory lock for the
 // whole centre (pg_advisory_xact_lock, blocking). It applies the offers
 // rung out (caller back in its place with its original arrival, agent
-// NotReady "missed") and the wrap-ups ended (agent Ready), then matches as
+// NotReady "missed") and the wrap-ups ended by time (agent Ready; not
+// those of a queue that requires a disposition: see below), then matches as
 // queue.Center does: waiting callers in order — priority, then arrival,
 // then the order queued — across every queue and instance, each with the
 // first Ready agent by its queue's strategy (then longest idle, then added
@@ -58,13 +64,53 @@
 // pool) on hotline_cluster_work (a caller queued, an agent Ready, a caller
 // back in line: Route) and hotline_cluster_<instance> (an offer or ring
 // timeout of its caller decided elsewhere, an offer withdrawn by the
-// reaper); [Cluster.Events] delivers them. When the connection is lost (a
+// reaper, and the steps of other instances' calls that hold its agents:
+// see below); [Cluster.Events] delivers them. When the connection is lost (a
 // database restart) it reconnects every Config.Reconnect on the clock and
 // then sends EventResync: notifications sent meanwhile are lost, so the
 // instance routes once and reconciles its calls ([Cluster.Calls]). A
 // decision returns the next time that time alone makes work due
 // ([Decision.Wake]; [Cluster.Wake] reads the earliest deadline of the
 // centre).
+//
+// # The agent's home
+//
+// Each agent's state is kept by its home instance's queue.Center too (see
+// deploy/scale-out.md), so the home must follow the calls of other
+// instances that reserve its agents. The cluster tells it, on its own
+// channel, in the transaction of each change (a change rolled back sends
+// nothing), in the order of the changes, and only when the home is not the
+// caller's instance (that one knows already: it carries the call):
+//
+//	kind            payload                                    sent by                                   the home's Center
+//	hold            Offer (all of it, Details included)        the instance whose Route made the offer   Hold(call, agent, queue)
+//	hold-answered   Call: State OnCall                         the caller's instance (Answered)          Answered
+//	hold-no-answer  Call: State NotReady, Reason "missed"      the caller's instance (NoAnswer), or the  NoAnswer
+//	                                                           Route that found the offer rung out
+//	hold-abandoned  Call: State Ready, Reason "abandoned"      the caller's instance (Abandon)           Abandon
+//	hold-ended      Call: State WrapUp (WrapUpEnds,            the caller's instance (EndCall)           EndCall
+//	                Disposition) or Ready
+//	hold-lost       Call: Reason "instance lost", State Ready  the reaper (Reap; the caller's Leave)     Lost
+//	                (it rang) or WrapUp/Ready (it was answered)
+//
+// Call (HomeCall) always names the call, the caller's instance, the agent
+// and the queue. The instance that routes may be the home itself: it hears
+// its hold on its own channel like any other. A home that missed events
+// (EventResync) reconciles its Center with [Cluster.HeldCalls] (the calls
+// of other instances that hold its agents, ringing or connected, and those
+// its agents wrap up) and [Cluster.Agents].
+//
+// Wrap-ups: after a call of a queue with RequireDisposition the agent's
+// wrap-up does not end by time in the database (Route skips it, and Wake
+// does not count it); it ends when the home says so, with SetReady,
+// SetNotReady or Logout, once its Center has the disposition (the home's
+// Center ends it at the end of the wrap-up time if the disposition came
+// first, or at the disposition: the home then calls SetReady). Without
+// it, the wrap-up ends by time in both: the database at WrapUpEnds (the
+// next Route at or after it), the home's Center by its own timer at the
+// same time (its EndCall started the same wrap-up time on hold-ended),
+// so they agree and the home need not tell the cluster. A wrap-up of a
+// dead home's agent ends with the agent logged out by the reaper.
 //
 // # Instances and the reaper
 //
@@ -75,7 +121,8 @@
 // once), marks dead the instances whose heartbeat is older than DeadAfter:
 // their waiting and ringing callers are removed and returned as lost (the
 // agents Ready again, reason "instance lost", not "missed"), their
-// connected calls end (agent to wrap-up), their call-backs are adopted by
+// connected calls end (agent to wrap-up; the agents' homes hear
+// hold-lost), their call-backs are adopted by
 // the reaping instance and keep their place, agents homed on them are
 // logged out (an offer ringing one is withdrawn and its caller is back in
 // line; one on a call at its end). An instance reaped while alive gets
@@ -136,7 +183,7 @@
 // # Not carried over from queue.Center
 //
 // Overflow, maximum wait and length, NoAgentsOverflow, outbound calls,
-// transfers, dispositions (RequireDisposition), estimated waits and the
-// day's totals are out of scope here: they stay with each instance's
-// queue.Center or come later.
+// transfers, the dispositions themselves (the cluster keeps only that a
+// wrap-up waits for one), estimated waits and the day's totals are out of
+// scope here: they stay with each instance's queue.Center or come later.
 package cluster

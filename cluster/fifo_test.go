@@ -45,6 +45,9 @@ func (o *oracle) compare(e *env, in *inst, step string) {
 			o.t.Fatalf("%s: agent %s is %s in the cluster, %s in a single queue.Center (cluster call %q, center call %q)",
 				step, want.ID, g.State, want.State, g.CallID, want.CallID)
 		}
+		if want.State == queue.WrapUp && want.NeedsDisposition && !g.Disposition {
+			o.t.Fatalf("%s: agent %s needs a disposition in a single queue.Center, its wrap-up ends by time in the cluster", step, want.ID)
+		}
 		if (want.State == queue.Reserved || want.State == queue.OnCall) && g.CallID != want.CallID {
 			o.t.Fatalf("%s: agent %s is %s on call %s in the cluster, on %s in a single queue.Center", step, want.ID, g.State, g.CallID, want.CallID)
 		}
@@ -146,8 +149,9 @@ func matchCenter(t *testing.T, seed uint64) {
 		{Name: "sales", Skills: []string{"sales"}, Strategy: queue.LongestIdle, RingTimeout: 15 * time.Second, WrapUp: 10 * time.Second,
 			Levels: []queue.LevelStep{{After: 0, MinLevel: 6}, {After: 20 * time.Second, MinLevel: 3}, {After: 40 * time.Second, MinLevel: 1}}},
 		{Name: "support", Skills: []string{"support"}, Strategy: queue.RoundRobin, RingTimeout: 20 * time.Second},
-		{Name: "vip", Skills: []string{"sales"}, Strategy: queue.FewestCalls, RingTimeout: 10 * time.Second, WrapUp: 5 * time.Second},
-		{Name: "expert", Skills: []string{"support"}, Strategy: queue.SkillsByLevel, RingTimeout: 10 * time.Second},
+		{Name: "vip", Skills: []string{"sales"}, Strategy: queue.FewestCalls, RingTimeout: 10 * time.Second, WrapUp: 5 * time.Second,
+			RequireDisposition: true},
+		{Name: "expert", Skills: []string{"support"}, Strategy: queue.SkillsByLevel, RingTimeout: 10 * time.Second, RequireDisposition: true},
 	}
 	for _, q := range queues {
 		e.queue(ins[0], q)
@@ -178,7 +182,7 @@ func matchCenter(t *testing.T, seed uint64) {
 		agentIDs = append(agentIDs, id)
 	}
 	owner := map[string]*inst{}
-	n, offers, timeouts := 0, 0, 0
+	n, offers, timeouts, disposed, released := 0, 0, 0, 0, 0
 	for step := range 300 {
 		label := fmt.Sprintf("seed %d step %d", seed, step)
 		switch r := rng.IntN(100); {
@@ -230,6 +234,18 @@ func matchCenter(t *testing.T, seed uint64) {
 				e.must(at.Login(e.ctx, id))
 				o.must(o.c.Login(id))
 			case queue.NotReady, queue.WrapUp:
+				if st.State == queue.WrapUp && st.NeedsDisposition {
+					// The agent gives its disposition at its home's
+					// Center; past the wrap-up's time that makes it
+					// Ready there, and the home says so.
+					_, _, err := o.c.Dispose(id)
+					o.must(err)
+					if now, _ := o.c.Agent(id); now.State == queue.Ready {
+						e.must(at.SetReady(e.ctx, id))
+						disposed++
+						break
+					}
+				}
 				if rng.IntN(8) == 0 {
 					e.must(at.Logout(e.ctx, id))
 					o.must(o.c.Logout(id))
@@ -267,8 +283,14 @@ func matchCenter(t *testing.T, seed uint64) {
 				}
 			} else if len(connected) > 0 {
 				a := connected[rng.IntN(len(connected))]
-				e.must(owner[a.CallID].EndCall(e.ctx, a.CallID))
-				o.must(o.c.EndCall(a.CallID))
+				if rng.IntN(4) == 0 {
+					// A disposition during the call: at its home only.
+					_, _, err := o.c.Dispose(a.ID)
+					o.must(err)
+				} else {
+					e.must(owner[a.CallID].EndCall(e.ctx, a.CallID))
+					o.must(o.c.EndCall(a.CallID))
+				}
 			}
 		case r < 88: // a caller hangs up, waiting or ringing
 			var ids []string
@@ -294,11 +316,25 @@ func matchCenter(t *testing.T, seed uint64) {
 		d := o.c.Next()
 		offers += len(d.Offers)
 		timeouts += len(d.RingTimeouts)
+		// A wrap-up the home's Center ended after a disposition (its
+		// timer, the disposition given in time): the home says so.
+		got := e.agents(ins[0])
+		for _, a := range o.c.Agents() {
+			if g := got[a.ID]; g.State == queue.WrapUp && g.Disposition && a.State != queue.WrapUp {
+				if a.State != queue.Ready && a.State != queue.Reserved {
+					t.Fatalf("%s: agent %s held in wrap-up in the cluster, %s in the center", label, a.ID, a.State)
+				}
+				e.must(home[a.ID].SetReady(e.ctx, a.ID))
+				released++
+			}
+		}
 		e.route(ins[rng.IntN(2)])
 		o.compare(e, ins[0], label)
 	}
-	t.Logf("seed %d: %d offers, %d ring timeouts", seed, offers, timeouts)
-	if offers < 30 || timeouts == 0 {
-		t.Fatalf("the scenario made %d offers and %d ring timeouts: too few to compare", offers, timeouts)
+	t.Logf("seed %d: %d offers, %d ring timeouts, %d wrap-ups ended by a late disposition, %d by the center's timer after one",
+		seed, offers, timeouts, disposed, released)
+	if offers < 30 || timeouts == 0 || disposed+released == 0 {
+		t.Fatalf("the scenario made %d offers, %d ring timeouts and %d+%d disposition releases: too few to compare",
+			offers, timeouts, disposed, released)
 	}
 }

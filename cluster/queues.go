@@ -16,8 +16,10 @@ import (
 // loads the same configuration file; the last to store it wins, and they
 // agree). It takes queue's own configuration, checked by its Validate, with
 // its defaults; of it the cluster keeps what routing needs: Skills,
-// Strategy, Levels, RingTimeout and WrapUp. The rest (overflow, maximum
-// wait and length, announcements, dispositions) stays with each instance.
+// Strategy, Levels, RingTimeout, WrapUp and RequireDisposition (a wrap-up
+// after its calls ends when the agent's home says, not by time). The rest
+// (overflow, maximum wait and length, announcements) stays with each
+// instance.
 func (c *Cluster) SetQueue(ctx context.Context, cfg queue.QueueConfig) error {
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -32,10 +34,10 @@ func (c *Cluster) SetQueue(ctx context.Context, cfg queue.QueueConfig) error {
 		skills = []string{}
 	}
 	_, err = c.db.Exec(ctx, `
-		INSERT INTO cluster_queues (name, skills, strategy, levels, ring_timeout, wrap_up)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (name) DO UPDATE SET skills = $2, strategy = $3, levels = $4, ring_timeout = $5, wrap_up = $6`,
-		cfg.Name, skills, int16(cfg.Strategy), levels, int64(cfg.RingTimeout), int64(cfg.WrapUp))
+		INSERT INTO cluster_queues (name, skills, strategy, levels, ring_timeout, wrap_up, require_disposition)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (name) DO UPDATE SET skills = $2, strategy = $3, levels = $4, ring_timeout = $5, wrap_up = $6, require_disposition = $7`,
+		cfg.Name, skills, int16(cfg.Strategy), levels, int64(cfg.RingTimeout), int64(cfg.WrapUp), cfg.RequireDisposition)
 	if err != nil {
 		return fmt.Errorf("storing queue %s: %w", cfg.Name, err)
 	}
@@ -63,6 +65,7 @@ type qcfg struct {
 	levels      []levelJSON
 	ringTimeout time.Duration
 	wrapUp      time.Duration
+	disposition bool // RequireDisposition
 	rr          int64
 	touched     bool
 }
@@ -101,7 +104,7 @@ func loadQueues(ctx context.Context, q interface {
 	return scanQueues(rows)
 }
 
-const queuesSQL = `SELECT name, skills, strategy, levels, ring_timeout, wrap_up, rr FROM cluster_queues`
+const queuesSQL = `SELECT name, skills, strategy, levels, ring_timeout, wrap_up, rr, require_disposition FROM cluster_queues`
 
 func scanQueues(rows pgx.Rows) (map[string]*qcfg, error) {
 	out := map[string]*qcfg{}
@@ -110,7 +113,7 @@ func scanQueues(rows pgx.Rows) (map[string]*qcfg, error) {
 		var strategy int16
 		var levels []byte
 		var ring, wrap int64
-		if err := rows.Scan(&r.name, &r.skills, &strategy, &levels, &ring, &wrap, &r.rr); err != nil {
+		if err := rows.Scan(&r.name, &r.skills, &strategy, &levels, &ring, &wrap, &r.rr, &r.disposition); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -131,8 +134,8 @@ func queueOf(ctx context.Context, tx pgx.Tx, name string) (*qcfg, error) {
 	var strategy int16
 	var levels []byte
 	var ring, wrap int64
-	err := tx.QueryRow(ctx, `SELECT name, skills, strategy, levels, ring_timeout, wrap_up, rr FROM cluster_queues WHERE name = $1`, name).
-		Scan(&r.name, &r.skills, &strategy, &levels, &ring, &wrap, &r.rr)
+	err := tx.QueryRow(ctx, queuesSQL+` WHERE name = $1`, name).
+		Scan(&r.name, &r.skills, &strategy, &levels, &ring, &wrap, &r.rr, &r.disposition)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("%w: %s", queue.ErrUnknownQueue, name)
 	}

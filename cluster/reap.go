@@ -2,7 +2,9 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hotline-ivr/hotline/queue"
@@ -154,28 +156,54 @@ func (c *Cluster) clearDead(ctx context.Context, tx pgx.Tx, now time.Time, dead 
 	if err != nil {
 		return err
 	}
+	var ns notes
+	// lostHome tells the agent's home, if alive, what became of its agent.
+	lostHome := func(l LostCall, home string, hc HomeCall) error {
+		if slices.Contains(dead, home) {
+			return nil
+		}
+		hc.CallID, hc.Instance, hc.Agent, hc.Queue, hc.Reason = l.CallID, l.Instance, l.Agent, l.Queue, ReasonInstanceLost
+		return tellHome(&ns, EventHoldLost, home, hc)
+	}
 	for _, l := range calls {
+		var home string
 		switch l.State {
 		case "offered":
-			if _, err := tx.Exec(ctx, `
+			err := tx.QueryRow(ctx, `
 				UPDATE cluster_agents SET state = 2, reason = $3, since = $4, call_id = NULL, call_queue = NULL, call_instance = NULL
-				 WHERE id = $1 AND state = 3 AND call_id = $2`, l.Agent, l.CallID, ReasonInstanceLost, now); err != nil {
+				 WHERE id = $1 AND state = 3 AND call_id = $2 RETURNING coalesce(home, '')`, l.Agent, l.CallID, ReasonInstanceLost, now).Scan(&home)
+			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			if err := lostHome(l, home, HomeCall{State: queue.Ready}); err != nil {
 				return err
 			}
 		case "connected":
-			wrap := time.Duration(0)
+			var wrap time.Duration
+			var disposition bool
 			if q := qs[l.Queue]; q != nil {
-				wrap = q.wrapUp
+				wrap, disposition = q.wrapUp, q.disposition
 			}
 			to, until := queue.Ready, (*time.Time)(nil)
-			if wrap > 0 {
+			if wrap > 0 || disposition {
 				u := now.Add(wrap)
 				to, until = queue.WrapUp, &u
 			}
-			if _, err := tx.Exec(ctx, `
-				UPDATE cluster_agents SET state = $3, reason = $4, since = $5, idle_since = $5, wrap_until = $6,
-				       call_id = CASE WHEN $6::timestamptz IS NULL THEN NULL ELSE call_id END
-				 WHERE id = $1 AND state = 4 AND call_id = $2`, l.Agent, l.CallID, int16(to), ReasonInstanceLost, now, until); err != nil {
+			err := tx.QueryRow(ctx, `
+				UPDATE cluster_agents SET state = $3, reason = $4, since = $5, idle_since = $5, wrap_until = $6, wrap_hold = $7,
+				       call_id = CASE WHEN $6::timestamptz IS NULL THEN NULL ELSE call_id END,
+				       call_queue = CASE WHEN $6::timestamptz IS NULL THEN NULL ELSE call_queue END,
+				       call_instance = CASE WHEN $6::timestamptz IS NULL THEN NULL ELSE call_instance END
+				 WHERE id = $1 AND state = 4 AND call_id = $2 RETURNING coalesce(home, '')`,
+				l.Agent, l.CallID, int16(to), ReasonInstanceLost, now, until, until != nil && disposition).Scan(&home)
+			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			hc := HomeCall{State: to, Disposition: until != nil && disposition}
+			if until != nil {
+				hc.WrapUpEnds = *until
+			}
+			if err := lostHome(l, home, hc); err != nil {
 				return err
 			}
 		}
@@ -230,7 +258,6 @@ func (c *Cluster) clearDead(ctx context.Context, tx pgx.Tx, now time.Time, dead 
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	var ns notes
 	for _, o := range r.Withdrawn {
 		if _, err := tx.Exec(ctx, `UPDATE cluster_callers SET state = 'waiting', agent = NULL, offer_deadline = NULL WHERE call_id = $1`, o.CallID); err != nil {
 			return err
@@ -240,7 +267,8 @@ func (c *Cluster) clearDead(ctx context.Context, tx pgx.Tx, now time.Time, dead 
 		}
 	}
 	rows, err = tx.Query(ctx, `
-		UPDATE cluster_agents SET state = 0, reason = $2, since = $3, call_id = NULL, call_queue = NULL, call_instance = NULL, wrap_until = NULL
+		UPDATE cluster_agents SET state = 0, reason = $2, since = $3, call_id = NULL, call_queue = NULL, call_instance = NULL, wrap_until = NULL,
+		       wrap_hold = false
 		 WHERE home = ANY($1) AND state IN (1, 2, 3, 5) RETURNING id`, dead, ReasonInstanceLost, now)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hotline-ivr/hotline/queue"
@@ -35,6 +36,11 @@ type Offer struct {
 	Waited    time.Duration
 	Attempt   int       // 1 for the first offer, 2 after one rang out...
 	Deadline  time.Time // when it rings out
+	// Details is the caller's screen pop (Caller.Details), as given.
+	Details json.RawMessage `json:",omitempty"`
+	// DetailsOmitted: the event could not carry Details (a notification
+	// holds less than 8000 bytes); HeldCalls or Calls has them.
+	DetailsOmitted bool `json:",omitempty"`
 }
 
 // Decision is what one Route pass did for this instance.
@@ -157,7 +163,7 @@ const expireSQL = `
 
 const wrapUpSQL = `
 		UPDATE cluster_agents SET state = 2, reason = '', since = $1, call_id = NULL, call_queue = NULL, call_instance = NULL, wrap_until = NULL
-		 WHERE state = 5 AND wrap_until <= $1`
+		 WHERE state = 5 AND wrap_until <= $1 AND NOT wrap_hold`
 
 // headsSQL reads the first callers of every bucket (queue, class,
 // priority), by a skip scan of the waiting callers' index, when an agent is
@@ -209,6 +215,10 @@ func (c *Cluster) expire(ctx context.Context, br pgx.BatchResults, now time.Time
 		if o.Instance == c.cfg.Instance {
 			d.RingTimeouts = append(d.RingTimeouts, o)
 		} else if err := n.add(instanceChannel(o.Instance), Event{Kind: EventRingTimeout, Offer: o}); err != nil {
+			return nil, nil, nil, err
+		}
+		if err := tellHome(n, EventHoldNoAnswer, o.Home, HomeCall{CallID: o.CallID, Instance: o.Instance, Agent: o.Agent, Queue: o.Queue,
+			State: queue.NotReady, Reason: queue.ReasonMissed}); err != nil {
 			return nil, nil, nil, err
 		}
 	}
@@ -508,16 +518,17 @@ func (c *Cluster) offer(ctx context.Context, tx querier, now time.Time, q *qcfg,
 	// agent if still Ready (each re-checked on its latest version).
 	var attempts *int
 	var reserved bool
+	var details []byte
 	err := tx.QueryRow(ctx, `
 		WITH c AS (
 			UPDATE cluster_callers SET state = 'offered', agent = $2, offer_deadline = $3, attempts = attempts + 1
-			 WHERE call_id = $1 AND state = 'waiting' RETURNING attempts),
+			 WHERE call_id = $1 AND state = 'waiting' RETURNING attempts, details),
 		a AS (
 			UPDATE cluster_agents SET state = 3, reason = '', since = $4, call_id = $1, call_queue = $5, call_instance = $6,
 			       rr = jsonb_set(rr, ARRAY[$5::text], to_jsonb($7::bigint))
 			 WHERE id = $2 AND state = 2 AND EXISTS (SELECT 1 FROM c) RETURNING id)
-		SELECT (SELECT attempts FROM c), EXISTS (SELECT 1 FROM a)`,
-		w.callID, a.id, deadline, now, q.name, w.instance, rr).Scan(&attempts, &reserved)
+		SELECT (SELECT attempts FROM c), EXISTS (SELECT 1 FROM a), (SELECT details::text FROM c)`,
+		w.callID, a.id, deadline, now, q.name, w.instance, rr).Scan(&attempts, &reserved, &details)
 	if err != nil {
 		return false, err
 	}
@@ -535,7 +546,15 @@ func (c *Cluster) offer(ctx context.Context, tx querier, now time.Time, q *qcfg,
 		Queue: q.name, Priority: w.priority, Callback: w.callback, Number: w.number,
 		Waited: now.Sub(w.arrived), Attempt: *attempts, Deadline: deadline,
 	}
+	if details != nil {
+		o.Details = json.RawMessage(details)
+	}
 	d.wakeAt(deadline)
+	if a.home != "" && a.home != w.instance {
+		if err := n.add(instanceChannel(a.home), Event{Kind: EventHold, Offer: o}); err != nil {
+			return true, err
+		}
+	}
 	if w.instance == c.cfg.Instance {
 		d.Offers = append(d.Offers, o)
 		return true, nil
@@ -556,7 +575,7 @@ func (c *Cluster) Wake(ctx context.Context) (at time.Time, ok bool, err error) {
 	var t *time.Time
 	err = c.db.QueryRow(ctx, `
 		SELECT least((SELECT min(offer_deadline) FROM cluster_callers WHERE state = 'offered'),
-		             (SELECT min(wrap_until) FROM cluster_agents WHERE state = 5))`).Scan(&t)
+		             (SELECT min(wrap_until) FROM cluster_agents WHERE state = 5 AND NOT wrap_hold))`).Scan(&t)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("reading the next routing deadline: %w", err)
 	}
@@ -569,14 +588,42 @@ func (c *Cluster) Wake(ctx context.Context) (at time.Time, ok bool, err error) {
 // notes are notifications to send with the transaction.
 type notes struct{ channels, payloads []string }
 
+// maxPayload is PostgreSQL's limit on a notification's payload (less
+// than 8000 bytes).
+const maxPayload = 7999
+
 func (n *notes) add(channel string, e Event) error {
-	p, err := json.Marshal(e)
+	p, err := encodeEvent(e)
 	if err != nil {
 		return err
 	}
+	if len(p) > maxPayload && e.Offer.Details != nil {
+		// Only unusually long IDs or names make this happen with
+		// MaxDetails: send the offer without its screen pop (HeldCalls
+		// and Calls have it) rather than fail the transaction.
+		e.Offer.Details, e.Offer.DetailsOmitted = nil, true
+		if p, err = encodeEvent(e); err != nil {
+			return err
+		}
+	}
+	if len(p) > maxPayload {
+		return fmt.Errorf("a %s event for call %s%s is %d bytes, over the %d bytes of a notification", e.Kind, e.Offer.CallID, e.Call.CallID, len(p), maxPayload)
+	}
 	n.channels = append(n.channels, channel)
-	n.payloads = append(n.payloads, string(p))
+	n.payloads = append(n.payloads, p)
 	return nil
+}
+
+// encodeEvent is an event's payload, without HTML escaping (which would
+// make a screen pop up to six times its size).
+func encodeEvent(e Event) (string, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(e); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
 }
 
 func (n notes) send(ctx context.Context, tx pgx.Tx) error {

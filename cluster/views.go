@@ -3,6 +3,7 @@ package cluster
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -140,15 +141,18 @@ type AgentView struct {
 	CallInstance     string    // the caller's instance
 	Home             string    // the instance whose console or phone it uses
 	WrapUpEnds       time.Time // WrapUp
-	Skills           map[string]int
-	Queues           []string
+	// Disposition: WrapUp after a call of a queue that requires a
+	// disposition: it ends when the agent's home says, not at WrapUpEnds.
+	Disposition bool
+	Skills      map[string]int
+	Queues      []string
 }
 
 // Agents is every agent, by ID.
 func (c *Cluster) Agents(ctx context.Context) ([]AgentView, error) {
 	rows, err := c.db.Query(ctx, `
 		SELECT id, name, device, state, reason, since, coalesce(call_id, ''), coalesce(call_queue, ''), coalesce(call_instance, ''),
-		       coalesce(home, ''), wrap_until, skills, queues
+		       coalesce(home, ''), wrap_until, wrap_hold, skills, queues
 		  FROM cluster_agents ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("reading the agents: %w", err)
@@ -160,7 +164,7 @@ func (c *Cluster) Agents(ctx context.Context) ([]AgentView, error) {
 		var state int16
 		var wrap *time.Time
 		if err := rows.Scan(&a.ID, &a.Name, &a.Device, &state, &a.Reason, &a.Since, &a.CallID, &a.Queue, &a.CallInstance,
-			&a.Home, &wrap, &a.Skills, &a.Queues); err != nil {
+			&a.Home, &wrap, &a.Disposition, &a.Skills, &a.Queues); err != nil {
 			return nil, fmt.Errorf("reading the agents: %w", err)
 		}
 		a.State = queue.AgentState(state)
@@ -208,6 +212,78 @@ func (c *Cluster) Calls(ctx context.Context) ([]CallView, error) {
 			v.Deadline = *deadline
 		}
 		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// HeldCall is a call of another instance that holds one of this instance's
+// agents, or that its agent is wrapping up.
+type HeldCall struct {
+	// Offer is the call as its EventHold had it (Details included;
+	// Deadline, Waited and Priority only while it rings or is
+	// connected).
+	Offer Offer
+	// State is the call's: offered (the agent rings), connected (the
+	// agent is on it) or ended (the agent wraps it up).
+	State string
+	// WrapUpEnds, Disposition: ended: the agent's wrap-up, as
+	// EventHoldEnded or EventHoldLost had it.
+	WrapUpEnds  time.Time
+	Disposition bool
+}
+
+// HeldCalls lists the calls of other instances that hold this instance's
+// agents (ringing or connected) or that its agents wrap up, by agent:
+// what a home reconciles its queue.Center with after EventResync (a call
+// it does not hold is one to Hold; one it holds that is not listed ended
+// while it was not listening, and the agent's state in Agents says how).
+func (c *Cluster) HeldCalls(ctx context.Context) ([]HeldCall, error) {
+	rows, err := c.db.Query(ctx, `
+		SELECT g.id, g.name, g.device, g.call_id, g.call_queue, g.call_instance, g.state, g.wrap_until, g.wrap_hold,
+		       x.state, x.priority, x.callback, x.number, x.arrived, x.attempts, x.offer_deadline, x.details::text
+		  FROM cluster_agents g LEFT JOIN cluster_callers x ON x.call_id = g.call_id AND x.agent = g.id
+		 WHERE g.home = $1 AND g.state IN (3, 4, 5) AND g.call_instance IS NOT NULL AND g.call_instance <> $1
+		 ORDER BY g.id`, c.cfg.Instance)
+	if err != nil {
+		return nil, fmt.Errorf("reading the calls holding instance %s's agents: %w", c.cfg.Instance, err)
+	}
+	defer rows.Close()
+	now := c.now()
+	var out []HeldCall
+	for rows.Next() {
+		var h HeldCall
+		o := &h.Offer
+		var state int16
+		var wrap, arrived, deadline *time.Time
+		var xstate, number *string
+		var priority, attempts *int
+		var callback *bool
+		var details []byte
+		if err := rows.Scan(&o.Agent, &o.AgentName, &o.Device, &o.CallID, &o.Queue, &o.Instance, &state, &wrap, &h.Disposition,
+			&xstate, &priority, &callback, &number, &arrived, &attempts, &deadline, &details); err != nil {
+			return nil, fmt.Errorf("reading the calls holding instance %s's agents: %w", c.cfg.Instance, err)
+		}
+		o.Home = c.cfg.Instance
+		switch {
+		case queue.AgentState(state) == queue.WrapUp:
+			h.State = "ended"
+			if wrap != nil {
+				h.WrapUpEnds = *wrap
+			}
+		case xstate == nil:
+			continue // cannot be: a reserved agent's caller row is there
+		default:
+			h.State, h.Disposition = *xstate, false
+			o.Priority, o.Callback, o.Number, o.Attempt = *priority, *callback, *number, *attempts
+			o.Waited = now.Sub(*arrived)
+			if deadline != nil {
+				o.Deadline = *deadline
+			}
+			if details != nil {
+				o.Details = json.RawMessage(details)
+			}
+		}
+		out = append(out, h)
 	}
 	return out, rows.Err()
 }

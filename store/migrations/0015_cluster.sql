@@ -17,6 +17,7 @@ CREATE TABLE cluster_queues (
     levels       jsonb NOT NULL DEFAULT '[]', -- [{"after": ns, "min": level}]
     ring_timeout bigint NOT NULL,    -- ns
     wrap_up      bigint NOT NULL,    -- ns
+    require_disposition boolean NOT NULL DEFAULT false, -- a wrap-up ends when the agent's home says, not by time
     rr           bigint NOT NULL DEFAULT 0 -- the round-robin counter of its offers
 );
 
@@ -35,12 +36,13 @@ CREATE TABLE cluster_agents (
     call_id       text,               -- Reserved, OnCall: the call; WrapUp: the call wrapped up
     call_queue    text,
     call_instance text,               -- the caller's instance
-    wrap_until    timestamptz,        -- WrapUp: when it is Ready again
+    wrap_until    timestamptz,        -- WrapUp: when it is Ready again (unless wrap_hold)
+    wrap_hold     boolean NOT NULL DEFAULT false, -- WrapUp: its queue requires a disposition; its home ends it
     rr            jsonb NOT NULL DEFAULT '{}', -- per queue: its last offer's round-robin number
     answered      jsonb NOT NULL DEFAULT '{}'  -- per queue: calls answered
 );
 CREATE INDEX cluster_agents_ready ON cluster_agents (seq) WHERE state = 2;
-CREATE INDEX cluster_agents_wrap ON cluster_agents (wrap_until) WHERE state = 5;
+CREATE INDEX cluster_agents_wrap ON cluster_agents (wrap_until) WHERE state = 5 AND NOT wrap_hold;
 CREATE INDEX cluster_agents_home ON cluster_agents (home) WHERE state <> 0;
 
 CREATE TABLE cluster_callers (
@@ -57,7 +59,8 @@ CREATE TABLE cluster_callers (
     state          text NOT NULL CHECK (state IN ('waiting', 'offered', 'connected')),
     agent          text,               -- offered, connected: the agent
     offer_deadline timestamptz,        -- offered: when it rings out
-    attempts       integer NOT NULL DEFAULT 0
+    attempts       integer NOT NULL DEFAULT 0,
+    details        json                -- the screen pop the ACD fills (opaque, bounded); json keeps its text as given
 );
 -- The heads of the routing buckets (queue, class, priority), found by a skip
 -- scan, and the next callers of a bucket in order.
