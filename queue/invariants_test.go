@@ -106,8 +106,8 @@ func (c *Center) checkInvariants() error {
 				if e.foreign {
 					bad("call %s is another instance's and offered to another instance's agent %s", id, e.agent.cfg.ID)
 				}
-				if c.agents[e.agent.cfg.ID] != nil {
-					bad("call %s is offered to a foreign agent %s, an ID of this center's", id, e.agent.cfg.ID)
+				if own := c.agents[e.agent.cfg.ID]; own != nil && own.state != LoggedOut {
+					bad("call %s is offered to a foreign agent %s, who is signed in here", id, e.agent.cfg.ID)
 				}
 				want := map[entryState]AgentState{offered: Reserved, connected: OnCall}[e.state]
 				if e.agent.state != want || e.agent.entry != e {

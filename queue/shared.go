@@ -24,6 +24,9 @@ import "fmt"
 // other instances' agents may staff it. MaxLength and the estimated wait
 // count this instance's callers only.
 
+// SharedRouting says the center was made with Config.SharedRouting.
+func (c *Center) SharedRouting() bool { return c.shared }
+
 // RemoteAgent is an agent of another instance, as the shared router names
 // it: where to ring it, and the ID and name its caller hears.
 type RemoteAgent struct {
@@ -54,8 +57,9 @@ func (c *Center) Assign(id, agentID string) (Offer, error) {
 	return c.offer(c.clock.Now(), e, a), nil
 }
 
-// AssignRemote offers waiting caller id to an agent of another instance,
-// as the shared router decided: this instance rings the agent's device
+// AssignRemote offers waiting caller id to an agent of another instance
+// (one this center may know, but logged out here), as the shared router
+// decided: this instance rings the agent's device
 // and carries the call; the agent's state is its home instance's (Hold).
 // Then Answered, NoAnswer, Abandon, EndCall and Lost go as for any offer,
 // and the call counts in the queue's totals here; a ring timeout puts the
@@ -71,8 +75,10 @@ func (c *Center) AssignRemote(id string, to RemoteAgent) (Offer, error) {
 	if err != nil {
 		return Offer{}, err
 	}
-	if _, own := c.agents[to.ID]; own {
-		return Offer{}, fmt.Errorf("%w: agent %s is this instance's: assign it with Assign", ErrInvalidAgent, to.ID)
+	// Every instance knows every agent of the centre (one configuration),
+	// but an agent signed in here is this instance's own.
+	if a, known := c.agents[to.ID]; known && a.state != LoggedOut {
+		return Offer{}, fmt.Errorf("%w: agent %s is signed in here: assign it with Assign", ErrInvalidAgent, to.ID)
 	}
 	now := c.clock.Now()
 	a := &agent{cfg: AgentConfig{ID: to.ID, Name: to.Name, Device: to.Device}, foreign: true,

@@ -104,9 +104,14 @@ func TestSharedAssignRefuses(t *testing.T) {
 	if _, err := e.c.AssignRemote("c1", queue.RemoteAgent{ID: "2001"}); !errors.Is(err, queue.ErrCallState) {
 		t.Errorf("assigning a ringing call to a remote agent: %v, want ErrCallState", err)
 	}
-	if _, err := e.c.AssignRemote("v1", queue.RemoteAgent{ID: "1002"}); !errors.Is(err, queue.ErrInvalidAgent) {
-		t.Errorf("assigning to a remote agent with an ID of this center's: %v, want ErrInvalidAgent", err)
+	if _, err := e.c.AssignRemote("v1", queue.RemoteAgent{ID: "1001"}); !errors.Is(err, queue.ErrInvalidAgent) {
+		t.Errorf("assigning to a remote agent who is signed in here: %v, want ErrInvalidAgent", err)
 	}
+	// 1002 is known here but logged out: another instance's to offer.
+	if o, err := e.c.AssignRemote("v1", queue.RemoteAgent{ID: "1002", Device: "PJSIP/1002"}); err != nil || o.Agent != "1002" {
+		t.Errorf("assigning to a remote agent this center knows, logged out here: %+v, %v", o, err)
+	}
+	e.check()
 	if _, err := e.c.AssignRemote("v1", queue.RemoteAgent{}); !errors.Is(err, queue.ErrInvalidAgent) {
 		t.Errorf("assigning to a remote agent without an ID: %v, want ErrInvalidAgent", err)
 	}

@@ -62,6 +62,7 @@ func (ses *session) missed(l *leg) {
 	if err := ses.s.center.NoAnswer(ses.id, l.offer.Agent); err != nil && !ignorable(err) {
 		ses.log.Error("no answer", "error", err)
 	}
+	ses.sharedNoAnswer(l.offer.Agent)
 	ses.s.wake()
 	if ses.outbound() != nil {
 		ses.outboundOver(OutboundAgentNoAnswer)
@@ -154,6 +155,7 @@ func (ses *session) endWithAgent(ctx context.Context, l *leg, by string) {
 	if err := end(ses.id); err != nil && !ignorable(err) {
 		ses.log.Error("ending the call", "error", err)
 	}
+	ses.sharedEnd()
 	ses.record(l, by)
 	ses.s.wake()
 }
@@ -187,6 +189,7 @@ func (ses *session) agentAnswered(ctx context.Context) {
 		}
 		return
 	}
+	ses.sharedAnswered(l.offer.Agent)
 	now := ses.s.clock.Now()
 	l.answered = now
 	ses.setView(func(v *CallView) { v.Answered = now })

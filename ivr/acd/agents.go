@@ -82,6 +82,7 @@ func (s *Service) TransferToQueue(ctx context.Context, agent, queueName string) 
 		}
 		ses.log.Info("transferred to a queue", "agent", agent, "to", queueName)
 		ses.mark("transfer", agent, map[string]string{"to_queue": queueName})
+		ses.sharedEnd() // the agent's part; the caller joins its new queue
 		ses.leaveAgent(ctx)
 		if !adm.Queued {
 			ses.leave(ctx, adm.Overflows[len(adm.Overflows)-1])
@@ -99,6 +100,9 @@ func (s *Service) TransferToQueue(ctx context.Context, agent, queueName string) 
 // colleague who is ready: the caller hears music while the colleague's
 // phone rings, and goes back to its place in its queue if nobody answers.
 func (s *Service) TransferToAgent(ctx context.Context, agent, target string) error {
+	if s.shared != nil {
+		return fmt.Errorf("%w: a transfer to a named agent (transfer to a queue instead)", ErrSharedUnsupported)
+	}
 	_, err := s.onCall(ctx, agent, func(ctx context.Context, ses *session) (string, error) {
 		o, err := s.center.TransferToAgent(ses.id, target)
 		if err != nil {

@@ -88,6 +88,9 @@ type outboundState struct {
 // out now, or a service not running; ErrBadNumber; queue.ErrUnknownAgent
 // (wrapped in ErrCannotDial) for an unknown agent.
 func (s *Service) Dial(ctx context.Context, req OutboundRequest) (string, error) {
+	if s.shared != nil {
+		return "", fmt.Errorf("%w: %w: an agent's outbound call", ErrCannotDial, ErrSharedUnsupported)
+	}
 	if err := checkNumber(req.Number); err != nil {
 		return "", err
 	}

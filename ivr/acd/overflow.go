@@ -16,6 +16,13 @@ func (ses *session) overflow(ctx context.Context, ov queue.Overflow) {
 			ses.queue = ov.Action.Queue
 			ses.setView(func(v *CallView) { v.Queue = ov.Action.Queue })
 			ses.persist(PhaseWaiting)
+			if ses.s.shared != nil { // moved: out of one line, into another
+				ses.sharedLeave()
+				if pl, err := ses.s.center.Position(ses.id); err == nil {
+					ses.queueArrived, ses.queueOrder = pl.Arrived, pl.Seq
+				}
+				ses.sharedJoin()
+			}
 		case queue.ActionCallbackOffer:
 			if ses.keys != nil && ses.cbStep == "" {
 				ses.cbOffered = true
@@ -27,6 +34,7 @@ func (ses *session) overflow(ctx context.Context, ov queue.Overflow) {
 		return
 	}
 	ses.dropLeg(ctx)
+	ses.sharedLeave()
 	ses.leave(ctx, ov)
 }
 

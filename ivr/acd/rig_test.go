@@ -157,6 +157,10 @@ type rigOptions struct {
 	// record_test.go) for the emulator at url; its Handler goes in front
 	// of the engine's.
 	record func(url string, clk *clockwork.FakeClock) *recorder.Recorder
+	// clock, when set, is the rig's (two rigs of one centre share one);
+	// shared makes the Center route through a shared router (shared_test.go).
+	clock  *clockwork.FakeClock
+	shared bool
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
@@ -167,7 +171,10 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if _, err := prompts.Install(sounds); err != nil {
 		t.Fatal(err)
 	}
-	clk := clockwork.NewFakeClockAt(t0)
+	clk := o.clock
+	if clk == nil {
+		clk = clockwork.NewFakeClockAt(t0)
+	}
 	emu, err := aritest.New(aritest.Config{Clock: clk, SoundsDir: sounds, Username: "u", Password: "p"})
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +189,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if o.queue.Name == "" {
 		o.queue.Name = "after-sales"
 	}
-	center, err := queue.New(queue.Config{Clock: clk, Queues: []queue.QueueConfig{o.queue}})
+	center, err := queue.New(queue.Config{Clock: clk, Queues: []queue.QueueConfig{o.queue}, SharedRouting: o.shared})
 	if err != nil {
 		t.Fatal(err)
 	}

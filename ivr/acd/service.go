@@ -135,6 +135,10 @@ type Config struct {
 	// AdoptWait bounds how long a caller adopted from the last instance
 	// waits for the engine to take it back before it hears the apology.
 	AdoptWait time.Duration
+
+	// Shared makes the service one of several instances whose queues are
+	// one (shared.go); Center must then have SharedRouting. Nil: alone.
+	Shared Shared
 }
 
 // Service is the ARI side of the ACD: it implements [ivr.Queues] for the
@@ -147,6 +151,7 @@ type Config struct {
 type Service struct {
 	cfg    Config
 	center *queue.Center
+	shared *sharing // nil alone
 	pbx    PBX
 	clock  clockwork.Clock
 	log    *slog.Logger
@@ -223,14 +228,21 @@ func New(cfg Config) (*Service, error) {
 	if cfg.AdoptWait <= 0 {
 		cfg.AdoptWait = DefaultAdoptWait
 	}
-	return &Service{
+	if err := checkShared(cfg); err != nil {
+		return nil, err
+	}
+	s := &Service{
 		tag: newTag(),
 		cfg: cfg, center: cfg.Center, pbx: cfg.PBX, clock: cfg.Clock, log: cfg.Logger,
 		kick:     make(chan struct{}, 1),
 		sessions: map[string]*session{}, owners: map[string]*session{}, channels: map[string]bool{}, byAgent: map[string]*session{},
 		sups: map[string]*session{}, subs: map[chan struct{}]struct{}{},
 		started: make(chan struct{}), adopted: map[string]*session{},
-	}, nil
+	}
+	if cfg.Shared != nil {
+		s.shared = newSharing(s, cfg.Shared)
+	}
+	return s, nil
 }
 
 // DefaultWhisper is the queue's name, then the menu choices on the
@@ -271,7 +283,12 @@ func (s *Service) Run(ctx context.Context) error {
 		s.wg.Wait()
 		s.drainStates()
 	}()
-	if err := s.restoreCallbacks(ctx); err != nil {
+	if s.shared != nil {
+		s.wg.Add(2)
+		go func() { defer s.wg.Done(); s.shared.sendLoop(ctx) }()
+		go func() { defer s.wg.Done(); s.shared.routeLoop(ctx) }()
+		s.shared.route()
+	} else if err := s.restoreCallbacks(ctx); err != nil {
 		s.log.Error("restoring pending call-backs", "error", err)
 	}
 	kicked := false // a kick is done with once the pass it caused handed out its work
@@ -353,6 +370,7 @@ func (s *Service) apply(d queue.Decision) {
 	for _, o := range d.RingTimeouts {
 		if ses := s.session(o.CallID); ses != nil {
 			ses.put(ringTimeoutMsg{o})
+			ses.sharedNoAnswer(o.Agent)
 		}
 	}
 	for _, ov := range d.Overflows {
@@ -369,6 +387,9 @@ func (s *Service) drainStates() {
 	}
 	if len(changes) > 0 && s.cfg.Records != nil {
 		s.cfg.Records.AgentStateChanges(changes)
+	}
+	if s.shared != nil {
+		s.shared.publishStates(changes)
 	}
 	if s.cfg.Live != nil {
 		latest := map[string]int{}

@@ -448,6 +448,7 @@ func (ses *session) startWaiting(ctx context.Context) {
 		ses.queueArrived, ses.queueOrder = pl.Arrived, pl.Seq
 	}
 	ses.persist(PhaseWaiting)
+	ses.sharedJoin()
 }
 
 func (ses *session) armAnnouncement() {
@@ -641,6 +642,7 @@ func (ses *session) callerGone(ctx context.Context) {
 		if err := leave(ses.id); err != nil && !ignorable(err) {
 			ses.log.Error("abandon", "error", err)
 		}
+		ses.sharedLeave()
 		ses.s.wake()
 		ses.dropLeg(ctx)
 		by := "caller"
