@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/CyCoreSystems/ari/v6"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hotline-ivr/hotline/callflow"
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
@@ -188,7 +189,10 @@ type records struct {
 	ping func(context.Context) error
 	// followups keeps the follow-up visits; nil without a database.
 	followups *store.Followups
-	close     func(context.Context)
+	// pool is the database's (the cluster shares the queues through it);
+	// nil without a database.
+	pool  *pgxpool.Pool
+	close func(context.Context)
 
 	// queueTotals reads the queues' totals of a period (seedToday); nil
 	// without a database.
@@ -282,7 +286,7 @@ func openRecords(ctx context.Context, cfg config.Database, instance string, log 
 		flowVersions: store.NewFlowVersions(pool), recordings: store.NewRecordings(pool, nil), history: storeHistory{pool},
 		queueTotals: storeQueueTotals(pool), qa: store.NewQA(pool, nil),
 		complaints: store.NewComplaints(pool), notices: store.NewNotices(pool, nil), followups: store.NewFollowups(pool),
-		ping: func(ctx context.Context) error { return store.Ping(ctx, pool) },
+		ping: func(ctx context.Context) error { return store.Ping(ctx, pool) }, pool: pool,
 	}, nil
 }
 

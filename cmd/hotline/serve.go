@@ -207,6 +207,16 @@ func runServer(ctx context.Context, e *env, cfg config.Config, ln net.Listener, 
 		s.followups, s.consoleCfg.FollowUps = fu, fu
 	}
 	s.consoleCfg.AgentTeams = cfg.AgentTeams()
+	// With other servers of the centre, the queues are shared: joined
+	// before the ACD starts, left once it has stopped (after run).
+	if s.cluster, err = openCluster(ctx, cfg, rec.pool, e.clock, log); err != nil {
+		return err
+	}
+	defer func() {
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		s.cluster.close(lctx)
+	}()
 	if err := s.attachCalls(cfg, fs, rec); err != nil {
 		return err
 	}

@@ -54,6 +54,9 @@ type server struct {
 	// followups are the follow-up visits (nil without complaints): their
 	// calls' events and journeys pass through it.
 	followups *followup.Service
+	// cluster is this server's part in the centre's shared queues (nil:
+	// alone; see clustersetup.go).
+	cluster *clusterPart
 }
 
 // newServer wires a server from a validated configuration. metrics serves
@@ -279,7 +282,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 // HTTP server. rec keeps what the calls and agents leave behind.
 func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) error {
 	rest := ivr.NewRESTClient(s.connCfg)
-	center, err := queue.New(queue.Config{Queues: cfg.QueueConfigs(), Location: cfg.Location()})
+	center, err := queue.New(queue.Config{Queues: cfg.QueueConfigs(), Location: cfg.Location(), SharedRouting: s.cluster != nil})
 	if err != nil {
 		return fmt.Errorf("the queues: %w", err)
 	}
@@ -308,7 +311,12 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 		}
 		s.recorder, calls = r, r
 	}
+	var shared acd.Shared // nil: this server alone
+	if s.cluster != nil {
+		shared = s.cluster.router
+	}
 	svc, err := acd.New(acd.Config{
+		Shared: shared,
 		Center: center, PBX: acd.NewPBX(rest, s.connCfg.Application), Logger: s.log.With("component", "acd"),
 		CustomerEndpoint: cfg.Callbacks.CustomerEndpoint, CallerID: cfg.Callbacks.CallerID,
 		Callbacks: drainGate{rec.callbacks, &s.draining}, Instance: cfg.Instance.Name,

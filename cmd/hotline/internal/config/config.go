@@ -40,7 +40,9 @@ type Config struct {
 	// Followup is the follow-up visits: triggers, hours, limits.
 	Followup Followup `yaml:"followup"`
 	Instance Instance `yaml:"instance"`
-	Console  Console  `yaml:"console"`
+	// Cluster shares the queues with other servers of the centre.
+	Cluster Cluster `yaml:"cluster"`
+	Console Console `yaml:"console"`
 }
 
 // Flows is where the call flows are: every *.yaml file of Dir, loaded at
@@ -166,6 +168,7 @@ func Default() Config {
 		Instance: Instance{
 			Name: hostname(),
 		},
+		Cluster: DefaultCluster(),
 		Console: Console{
 			SessionTTL: console.DefaultSessionTTL,
 		},

@@ -143,7 +143,7 @@ htp:
 				`hotline.yaml:3: ari.usernme: unknown key (did you mean username? known keys: url, username, application, request_timeout, reconnect)`,
 				`hotline.yaml:5: ari.reconnect.min_backof: unknown key (did you mean min_backoff? known keys: min_backoff, max_backoff)`,
 				`hotline.yaml:6: ari.reconnect.jitter: unknown key (known keys: min_backoff, max_backoff)`,
-				`hotline.yaml:7: htp: unknown key (did you mean http? known keys: ari, http, log, telemetry, database, flows, timezone, queues, agents, callbacks, transfers, recordings, softphone, dispositions, qa, complaints, followup, instance, console)`,
+				`hotline.yaml:7: htp: unknown key (did you mean http? known keys: ari, http, log, telemetry, database, flows, timezone, queues, agents, callbacks, transfers, recordings, softphone, dispositions, qa, complaints, followup, instance, cluster, console)`,
 			},
 		},
 		{
@@ -317,7 +317,7 @@ log:
 			name: "not a mapping",
 			file: "- ari\n- http\n",
 			want: []string{
-				`hotline.yaml:1: want a mapping of keys, got a list (known keys: ari, http, log, telemetry, database, flows, timezone, queues, agents, callbacks, transfers, recordings, softphone, dispositions, qa, complaints, followup, instance, console)`,
+				`hotline.yaml:1: want a mapping of keys, got a list (known keys: ari, http, log, telemetry, database, flows, timezone, queues, agents, callbacks, transfers, recordings, softphone, dispositions, qa, complaints, followup, instance, cluster, console)`,
 			},
 		},
 	}

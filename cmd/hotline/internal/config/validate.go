@@ -81,6 +81,7 @@ func (d *decoder) validate(c *Config) {
 	d.validateQA(c.QA)
 	d.validateComplaints(c)
 	d.validateFollowup(c)
+	d.validateCluster(c)
 }
 
 func (d *decoder) positive(field string, v time.Duration) {

@@ -1,0 +1,59 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hotline-ivr/hotline/cluster"
+	"github.com/hotline-ivr/hotline/ivr/acd"
+)
+
+// Cluster makes this server one of several, each with its own Asterisk,
+// whose queues are one: longest-waiting first across all of them, an agent
+// offered one call at a time whichever server rings it (package cluster,
+// on the database; deploy/scale-out.md). Every server of the centre has
+// the same queues and agents, its own instance.name, and reaches every
+// agent's SIP phone (through Kamailio: devices like PJSIP/1001@kamailio).
+type Cluster struct {
+	Enabled bool `yaml:"enabled"`
+	// Heartbeat is how often this server says it is alive; DeadAfter how
+	// long the others wait, without one, before they take it for dead and
+	// free its agents (its callers were on its Asterisk).
+	Heartbeat time.Duration `yaml:"heartbeat"`
+	DeadAfter time.Duration `yaml:"dead_after"`
+}
+
+// DefaultCluster is off, with the cluster package's timings.
+func DefaultCluster() Cluster {
+	return Cluster{Heartbeat: cluster.DefaultHeartbeat, DeadAfter: cluster.DefaultDeadAfter}
+}
+
+// validateCluster checks the timings and, when on, what cannot cross
+// servers yet: call-backs and browser agents.
+func (d *decoder) validateCluster(c *Config) {
+	cl := c.Cluster
+	d.positive("cluster.heartbeat", cl.Heartbeat)
+	if cl.Heartbeat > 0 && cl.DeadAfter < 3*cl.Heartbeat {
+		d.at("cluster.dead_after", fmt.Sprintf("at least three heartbeats (%s), so that one late heartbeat does not kill a server", 3*cl.Heartbeat),
+			"%s is too short", cl.DeadAfter)
+	}
+	if !cl.Enabled {
+		return
+	}
+	const why = "not available in a centre of several servers yet (cluster.enabled)"
+	for i, q := range c.Queues {
+		if q.CallbackAfter > 0 {
+			d.at(fmt.Sprintf("queues[%d].callback_after", i), "remove it: call-backs cannot cross servers yet", "call-backs are %s", why)
+		}
+		if q.Overflow.Action == "callback" {
+			d.at(fmt.Sprintf("queues[%d].overflow.action", i), "hangup, message or queue: call-backs cannot cross servers yet", "call-backs are %s", why)
+		}
+	}
+	for i, a := range c.Agents {
+		if strings.HasPrefix(a.Device, acd.SoftphonePrefix) {
+			d.at(fmt.Sprintf("agents[%d].device", i), "a SIP phone registered with Kamailio, like PJSIP/"+a.ID+"@kamailio",
+				"the browser softphone is %s", why)
+		}
+	}
+}
