@@ -172,3 +172,23 @@ func (a *acdRouter) relay(ctx context.Context) {
 		}
 	}
 }
+
+func (a *acdRouter) Centre(ctx context.Context) (acd.SharedCentre, error) {
+	qs, err := a.c.Queues(ctx)
+	if err != nil {
+		return acd.SharedCentre{}, err
+	}
+	as, err := a.c.Agents(ctx)
+	if err != nil {
+		return acd.SharedCentre{}, err
+	}
+	out := acd.SharedCentre{Queues: map[string]acd.SharedQueue{}, Agents: map[string]acd.SharedAgent{}}
+	for _, q := range qs {
+		out.Queues[q.Name] = acd.SharedQueue{Waiting: q.Waiting, Callbacks: q.Callbacks, LongestWait: q.LongestWait}
+	}
+	for _, g := range as {
+		out.Agents[g.ID] = acd.SharedAgent{State: g.State, Reason: g.Reason, Since: g.Since, CallID: a.local(g.CallID),
+			Queue: g.Queue, Home: g.Home, WrapUpEnds: g.WrapUpEnds, Disposition: g.Disposition}
+	}
+	return out, nil
+}

@@ -18,11 +18,14 @@ import (
 // each on its own Asterisk, one database. Agent 1001 signs in at b; a
 // caller of a is put through to it: a rings the agent's phone through its
 // own Asterisk (as Kamailio lets any Asterisk ring any agent) and carries
-// the call, while b's console shows its agent on the call.
+// the call, while b's console shows its agent on the call. Both consoles
+// show the whole centre: a's shows b's agent on its call and b's waiting
+// caller.
 func TestServeClusterTwoServers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	cfg := supportCentre(config.User{Name: "li.na", Role: "agent", Agent: "1001", PasswordHash: quickHash(t, "pw")})
+	cfg := supportCentre(config.User{Name: "li.na", Role: "agent", Agent: "1001", PasswordHash: quickHash(t, "pw")},
+		config.User{Name: "wang", Role: "supervisor", Device: "PJSIP/2001", PasswordHash: quickHash(t, "pw")})
 	cfg.Queues[0].CallbackAfter = 0 // call-backs cannot cross servers yet
 	cfg.Database.URL = pgtest.New(t)
 	cfg.Cluster.Enabled = true
@@ -46,6 +49,20 @@ func TestServeClusterTwoServers(t *testing.T) {
 	stream.until(func(v console.SnapshotView) bool { return agentState(v, "1001") == queue.OnCall })
 	if n := b.emu.ChannelCount(); n != 0 {
 		t.Errorf("%d channels on b's Asterisk: the call is a's, carried there", n)
+	}
+	// a's supervisor sees the whole centre: b's agent on a's call, and a
+	// caller of b waiting meanwhile.
+	board := a.api.stream(a.login("wang", "pw"))
+	defer board.close()
+	board.until(func(v console.SnapshotView) bool { return agentState(v, "1001") == queue.OnCall })
+	other, err := b.emu.Dial(ctx, aritest.Call{From: "13800138001", To: "4008009999", Language: "zh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Hangup()
+	board.until(func(v console.SnapshotView) bool { return len(v.Queues) == 1 && v.Queues[0].Waiting == 1 })
+	if err := other.Hangup(); err != nil {
+		t.Fatal(err)
 	}
 	if err := caller.Hangup(); err != nil {
 		t.Fatal(err)

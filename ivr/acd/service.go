@@ -284,9 +284,10 @@ func (s *Service) Run(ctx context.Context) error {
 		s.drainStates()
 	}()
 	if s.shared != nil {
-		s.wg.Add(2)
+		s.wg.Add(3)
 		go func() { defer s.wg.Done(); s.shared.sendLoop(ctx) }()
 		go func() { defer s.wg.Done(); s.shared.routeLoop(ctx) }()
+		go func() { defer s.wg.Done(); s.shared.centreLoop(ctx) }()
 		s.shared.route()
 	} else if err := s.restoreCallbacks(ctx); err != nil {
 		s.log.Error("restoring pending call-backs", "error", err)
@@ -655,6 +656,9 @@ func (s *Service) publish() {
 // or connected to agents.
 func (s *Service) Snapshot() Snapshot {
 	sn := Snapshot{At: s.clock.Now(), Queues: s.center.Queues(), Agents: s.center.Agents()}
+	if s.shared != nil {
+		s.shared.whole(&sn)
+	}
 	s.mu.Lock()
 	seen := map[*session]bool{}
 	for _, ses := range s.byAgent {

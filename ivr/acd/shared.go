@@ -25,6 +25,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -60,6 +61,32 @@ type Shared interface {
 	// Events are what the router tells this instance between decisions;
 	// the channel is read until Run ends.
 	Events() <-chan SharedEvent
+	// Centre is the whole centre's queues and agents, for the views.
+	Centre(ctx context.Context) (SharedCentre, error)
+}
+
+// SharedCentre is the whole centre as the router has it.
+type SharedCentre struct {
+	Queues map[string]SharedQueue // by name
+	Agents map[string]SharedAgent // by ID
+}
+
+// SharedQueue is a queue's callers across the centre.
+type SharedQueue struct {
+	Waiting, Callbacks int
+	LongestWait        time.Duration
+}
+
+// SharedAgent is an agent's state in the router, and where it signed in.
+type SharedAgent struct {
+	State       queue.AgentState
+	Reason      string
+	Since       time.Time
+	CallID      string
+	Queue       string
+	Home        string
+	WrapUpEnds  time.Time
+	Disposition bool
 }
 
 // ErrSharedRefused is matched by a Shared report the router refuses for
@@ -134,10 +161,11 @@ type sharing struct {
 	api Shared
 	me  string
 
-	mu   sync.Mutex
-	ops  []sharedOp
-	more chan struct{} // an op was queued
-	kick chan struct{} // route again
+	mu     sync.Mutex
+	ops    []sharedOp
+	centre SharedCentre  // the last views read
+	more   chan struct{} // an op was queued
+	kick   chan struct{} // route again
 }
 
 // sharedOp is one report, sent in order.
@@ -290,9 +318,92 @@ func (sh *sharing) routeLoop(ctx context.Context) {
 				stopWake()
 				wake = sh.s.newTimer(max(d.Wake.Sub(sh.s.clock.Now()), time.Millisecond))
 			}
+			sh.readCentre(ctx)
 		}
 		if kicked {
 			sh.s.busy.Add(-1)
+		}
+	}
+}
+
+// centreEvery is how often the views of the whole centre are read again
+// besides after each decision (another server's agent taking a break
+// makes no decision).
+const centreEvery = 2 * time.Second
+
+// centreLoop reads the whole centre's views every centreEvery until ctx
+// ends.
+func (sh *sharing) centreLoop(ctx context.Context) {
+	for {
+		sh.readCentre(ctx)
+		t := sh.s.clock.NewTimer(centreEvery)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.Chan():
+		}
+	}
+}
+
+// readCentre reads the whole centre's views; the subscribers hear of a
+// change.
+func (sh *sharing) readCentre(ctx context.Context) {
+	rctx, cancel := context.WithTimeout(ctx, sharedTimeout)
+	c, err := sh.api.Centre(rctx)
+	cancel()
+	if err != nil {
+		if ctx.Err() == nil {
+			sh.s.log.Debug("shared router: the centre's views not read", "error", err)
+		}
+		return
+	}
+	sh.mu.Lock()
+	same := maps.Equal(c.Queues, sh.centre.Queues) && maps.Equal(c.Agents, sh.centre.Agents)
+	sh.centre = c
+	sh.mu.Unlock()
+	if !same {
+		sh.s.publish()
+	}
+}
+
+// whole makes a snapshot of this instance one of the whole centre: the
+// queues' callers are every server's, and an agent signed in at another
+// server has the state the router has for it (counted among its queues'
+// staffed and ready agents). Today's totals stay this server's.
+func (sh *sharing) whole(sn *Snapshot) {
+	sh.mu.Lock()
+	c := sh.centre
+	sh.mu.Unlock()
+	if c.Queues == nil {
+		return
+	}
+	byName := map[string]*queue.QueueStatus{}
+	for i := range sn.Queues {
+		q := &sn.Queues[i]
+		byName[q.Name] = q
+		if w, ok := c.Queues[q.Name]; ok {
+			q.Waiting, q.WaitingCallbacks, q.LongestWait = w.Waiting, w.Callbacks, w.LongestWait
+		}
+	}
+	for i := range sn.Agents {
+		a := &sn.Agents[i]
+		r, ok := c.Agents[a.ID]
+		if a.State != queue.LoggedOut || !ok || r.State == queue.LoggedOut || r.Home == sh.me {
+			continue // signed in here (or nowhere): this server's own
+		}
+		a.State, a.Reason, a.Since, a.CallID, a.Queue = r.State, r.Reason, r.Since, r.CallID, r.Queue
+		a.WrapUpEnds, a.NeedsDisposition = r.WrapUpEnds, r.Disposition
+		for _, name := range a.Queues {
+			if q := byName[name]; q != nil {
+				q.LoggedIn++
+				if r.State != queue.NotReady {
+					q.Staffed++
+				}
+				if r.State == queue.Ready {
+					q.Ready++
+				}
+			}
 		}
 	}
 }
