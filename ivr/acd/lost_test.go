@@ -36,8 +36,13 @@ func TestLostPlaybackEnd(t *testing.T) {
 			agent := next("1001 ringing")
 			r.must(agent.Answer())
 			answered := r.heard(caller, sound("std/agent-id")).Start
-			// Cut the socket, and let the announcement and the whisper end
-			// while nobody listens.
+			// The whisper starts with the announcement; once it has (its
+			// request can still be on its way when the caller hears the
+			// announcement: moving the clock then would start it late), cut
+			// the socket, and let both end while nobody listens.
+			if h := r.heard(agent, sound("agent/call-from")); !h.Start.Equal(answered) {
+				t.Fatalf("the whisper began at %v, the announcement at %v", h.Start, answered)
+			}
 			r.emu.DropClients()
 			<-r.down
 			last := agentIDMedia("1001")[len(agentIDMedia("1001"))-1]
