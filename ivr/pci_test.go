@@ -279,7 +279,9 @@ func TestSensitiveValuesNeverReachStorage(t *testing.T) {
 		t.Errorf("the queued caller's row %s lacks its variable card_no (masked): the search would prove nothing", vars)
 	}
 
-	leaks := searchDatabase(t, ctx, db, pciCard)
+	// The lookup server's address is in the calls' events: its random
+	// port may hold four digits of the card (it did: 127.0.0.1:33957).
+	leaks := searchDatabase(t, ctx, db, pciCard, lookups.Listener.Addr().String())
 	for _, l := range leaks {
 		t.Error(l)
 	}
@@ -288,9 +290,11 @@ func TestSensitiveValuesNeverReachStorage(t *testing.T) {
 // searchDatabase looks for value in every text, varchar, char, json and
 // jsonb column (arrays of them included) of every table of the public
 // schema, and in the keys of the journeys, and returns where it found it.
+// What ignore lists (the test's own servers' addresses) is taken out of
+// each text first.
 func searchDatabase(t *testing.T, ctx context.Context, db interface {
 	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, value string) []string {
+}, value string, ignore ...string) []string {
 	t.Helper()
 	rows, err := db.Query(ctx, `SELECT c.table_name, c.column_name FROM information_schema.columns c
 		JOIN information_schema.tables t USING (table_schema, table_name)
@@ -330,6 +334,9 @@ func searchDatabase(t *testing.T, ctx context.Context, db interface {
 			t.Fatalf("%s: %v", q, err)
 		}
 		for _, s := range texts {
+			for _, x := range ignore {
+				s = strings.ReplaceAll(s, x, "")
+			}
 			searched++
 			where := c.table + "." + c.name
 			for _, run := range runs {
