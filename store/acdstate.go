@@ -82,6 +82,7 @@ func NewACDState(db *pgxpool.Pool, cfg ACDStateConfig) *ACDState {
 		agents: map[string]acd.AgentRecord{}, calls: map[string]callChange{},
 		changed: make(chan struct{}),
 		wake:    make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
+		abandon: make(chan struct{}),
 	}
 	go s.run()
 	return s

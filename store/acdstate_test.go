@@ -113,3 +113,24 @@ func TestACDStateWhilePostgreSQLIsDown(t *testing.T) {
 		t.Errorf("agents after the outage: %+v, want 1001 ready", agents)
 	}
 }
+
+// TestACDStateCloseTimesOut: Close whose ctx ends before the pending
+// changes are written (PostgreSQL down) says how many were lost; it
+// panicked (a nil channel closed) until it was made with the others.
+func TestACDStateCloseTimesOut(t *testing.T) {
+	srv := pgtest.NewServer(t)
+	url := migratedDatabase(t, srv)
+	st := store.NewACDState(open(t, url), store.ACDStateConfig{Instance: "a",
+		MinBackoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, Logger: testLogger(t, nil)})
+	if err := srv.Stop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	changed := st.Changed()
+	st.SaveAgent(acd.AgentRecord{Agent: "1001", State: queue.Ready, Since: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)})
+	<-changed
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := st.Close(ctx); err == nil {
+		t.Error("Close with PostgreSQL down and its ctx over: no error, want the changes not written")
+	}
+}
