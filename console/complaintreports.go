@@ -25,20 +25,5 @@ func (s *Server) complaintReport(w http.ResponseWriter, r *http.Request, _ sessi
 	if !ok {
 		return errNoComplaintReports
 	}
-	if len(r.URL.RawQuery) > maxReportQuery {
-		return httpErrorf(http.StatusBadRequest, "the query string is longer than %d bytes", maxReportQuery)
-	}
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return httpErrorf(http.StatusBadRequest, "the query string is not valid: %v", err)
-	}
-	v, err := reports.ComplaintReport(r.Context(), q)
-	if err != nil {
-		if r.Context().Err() != nil {
-			return nil // the client has gone
-		}
-		return err
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return serveReport(w, r, reports.ComplaintReport)
 }

@@ -26,6 +26,12 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, _ session) error
 	if s.reports == nil {
 		return errNoReports
 	}
+	return serveReport(w, r, s.reports.Report)
+}
+
+// serveReport answers a report's GET with report's answer to the query's
+// parameters, as JSON.
+func serveReport(w http.ResponseWriter, r *http.Request, report func(context.Context, url.Values) (any, error)) error {
 	if len(r.URL.RawQuery) > maxReportQuery {
 		return httpErrorf(http.StatusBadRequest, "the query string is longer than %d bytes", maxReportQuery)
 	}
@@ -33,7 +39,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, _ session) error
 	if err != nil {
 		return httpErrorf(http.StatusBadRequest, "the query string is not valid: %v", err)
 	}
-	v, err := s.reports.Report(r.Context(), q)
+	v, err := report(r.Context(), q)
 	if err != nil {
 		if r.Context().Err() != nil {
 			return nil // the client has gone
