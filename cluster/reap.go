@@ -245,14 +245,11 @@ func (c *Cluster) clearDead(ctx context.Context, tx pgx.Tx, now time.Time, dead 
 		return err
 	}
 	for rows.Next() {
-		var o Offer
-		var arrived time.Time
-		if err := rows.Scan(&o.CallID, &o.Instance, &o.Queue, &o.Priority, &o.Callback, &o.Number, &arrived, &o.Attempt,
-			&o.Agent, &o.Deadline, &o.AgentName, &o.Device, &o.Home); err != nil {
+		o, err := scanOffer(rows, now)
+		if err != nil {
 			rows.Close()
 			return err
 		}
-		o.Waited = now.Sub(arrived)
 		r.Withdrawn = append(r.Withdrawn, o)
 	}
 	if err := rows.Err(); err != nil {

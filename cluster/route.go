@@ -198,14 +198,11 @@ func (c *Cluster) expire(ctx context.Context, br pgx.BatchResults, now time.Time
 	}
 	var timeouts []Offer
 	for rows.Next() {
-		var o Offer
-		var arrived time.Time
-		if err := rows.Scan(&o.CallID, &o.Instance, &o.Queue, &o.Priority, &o.Callback, &o.Number, &arrived, &o.Attempt,
-			&o.Agent, &o.Deadline, &o.AgentName, &o.Device, &o.Home); err != nil {
+		o, err := scanOffer(rows, now)
+		if err != nil {
 			rows.Close()
 			return nil, nil, nil, err
 		}
-		o.Waited = now.Sub(arrived)
 		timeouts = append(timeouts, o)
 	}
 	if err := rows.Err(); err != nil {
@@ -639,4 +636,16 @@ func (n notes) queue(b *pgx.Batch) {
 	if len(n.channels) > 0 {
 		b.Queue(`SELECT pg_notify(ch, p) FROM unnest($1::text[], $2::text[]) AS t(ch, p)`, n.channels, n.payloads)
 	}
+}
+
+// scanOffer reads an offer from a row of call_id, instance, queue,
+// priority, callback, number, arrived, attempts, agent, offer_deadline and
+// the agent's name, device and home.
+func scanOffer(rows pgx.Rows, now time.Time) (Offer, error) {
+	var o Offer
+	var arrived time.Time
+	err := rows.Scan(&o.CallID, &o.Instance, &o.Queue, &o.Priority, &o.Callback, &o.Number, &arrived, &o.Attempt,
+		&o.Agent, &o.Deadline, &o.AgentName, &o.Device, &o.Home)
+	o.Waited = now.Sub(arrived)
+	return o, err
 }
