@@ -353,7 +353,11 @@ func TestBrowserComplaintIVR(t *testing.T) {
 	b.do("back to the list", chromedp.Click("#cmp-back"), chromedp.WaitVisible("#cmp-list"))
 	row = `#cmp-list tr[data-id="` + d.ID + `"]`
 	b.untilText(row+" .cmp-owner .badge", "Unclaimed")
-	b.do("taking it from the list", chromedp.Click(row+` button[data-cmp-take]`))
+	// Clicked in the page: the list is drawn again as updates come, and a
+	// node found a moment before may be gone by the click.
+	if !eval[bool](b, fmt.Sprintf(`(() => { const t = document.querySelector(%q); if (!t) return false; t.click(); return true })()`, row+` button[data-cmp-take]`)) {
+		t.Fatalf("no take button in the list's row of %s", d.ID)
+	}
 	b.untilText(row+" .cmp-owner", "1001")
 	if b.visible("#cmp-detail") {
 		t.Error("the list's take opened the complaint")
