@@ -61,6 +61,7 @@ type call struct {
 	served      bool      // passed a self-service success point (see OutcomeSelfService)
 	chose       bool      // took a menu option
 	gone        bool      // the channel is hung up or out of Stasis
+	goneAt      time.Time // when the call first knew it (gone), its end in the journey
 	lostAt      time.Time // when the channel was lost with Asterisk (errLost)
 	hungUp      bool      // we hung it up
 
@@ -286,7 +287,10 @@ func (c *call) finish() {
 		return              // handed to the next instance, or not a call of ours
 	}
 	ctx := context.WithoutCancel(c.e.ctx)
-	c.journey.Ended = c.e.now()
+	c.journey.Ended = c.goneAt // when its end was seen, not when the flow got here
+	if c.journey.Ended.IsZero() {
+		c.journey.Ended = c.e.now()
+	}
 	if !c.lostAt.IsZero() {
 		c.journey.Ended = c.lostAt // its real end, not when we learnt of it
 	}
@@ -471,14 +475,24 @@ func (c *call) await(ctx context.Context, dl *deadline) (ari.Event, error) {
 func (c *call) ended(ev ari.Event) error {
 	switch ev.(type) {
 	case *ari.StasisEnd, *ari.ChannelHangupRequest, *ari.ChannelDestroyed:
-		c.gone = true
+		c.markGone()
 		return errHungUp
 	case *lostEvent:
-		c.gone = true
+		c.markGone()
 		c.lostAt = ev.(*lostEvent).at
 		return errLost
 	}
 	return nil
+}
+
+// markGone notes the channel hung up or out of Stasis, and when that was
+// first known: the call's end, even if the flow (an agent's call ending,
+// a recording stopping) takes a moment more to finish.
+func (c *call) markGone() {
+	if !c.gone {
+		c.goneAt = c.e.now()
+	}
+	c.gone = true
 }
 
 // current is the node the call is in, for the journey.
@@ -577,7 +591,7 @@ func (c *call) play(ctx context.Context, node string, media []string, bargeIn bo
 // events socket down, the channel was lost with Asterisk (errLost, ended
 // when the socket dropped); with it up, its hang-up is on its way.
 func (c *call) vanished() error {
-	c.gone = true
+	c.markGone()
 	c.e.mu.Lock()
 	since := c.e.downSince
 	c.e.mu.Unlock()
@@ -672,7 +686,7 @@ func (c *call) hangup(ctx context.Context, reason string) {
 	if err := c.e.cfg.Media.Hangup(ctx, c.id, reason); err != nil {
 		c.log.Warn("hanging up", "error", err)
 	}
-	c.gone = true
+	c.markGone()
 }
 
 // setLanguage tells Asterisk the call's language (CHANNEL(language)), so

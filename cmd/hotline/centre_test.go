@@ -240,16 +240,21 @@ func TestServeContactCentre(t *testing.T) {
 	if want := []string{"not_ready", "ready", "ringing", "on_call", "wrap_up", "ready"}; !slices.Equal(states, want) {
 		t.Errorf("agent 1001's recorded states %v, want %v", states, want)
 	}
+	// The wrap-up's end is the agent's going ready, as the state log has
+	// it, and the call ended (the caller's hang-up) before it.
 	var agentID, queueName, disposition, note string
-	var wrapUpEnded bool
+	var wrapUpIsReady, endedBefore bool
 	if err := conn.QueryRow(ctx, `SELECT coalesce(agent_id, ''), coalesce(queue, ''), coalesce(disposition, ''),
-		coalesce(disposition_note, ''), wrap_up_ended_at > ended_at FROM calls WHERE id = $1`, caller.ID()).Scan(
-		&agentID, &queueName, &disposition, &note, &wrapUpEnded); err != nil {
+		coalesce(disposition_note, ''),
+		wrap_up_ended_at = (SELECT max(at) FROM agent_state_changes WHERE agent_id = '1001' AND state = 'ready'),
+		ended_at <= wrap_up_ended_at
+		FROM calls WHERE id = $1`, caller.ID()).Scan(
+		&agentID, &queueName, &disposition, &note, &wrapUpIsReady, &endedBefore); err != nil {
 		t.Fatalf("the call's row: %v", err)
 	}
-	if agentID != "1001" || queueName != "support" || disposition != "network-setup" || note != "router reset" || !wrapUpEnded {
-		t.Errorf("the call's row has agent %q, queue %q, disposition %q (%q), wrap-up ended after the call %t; want 1001, support, network-setup (router reset), true",
-			agentID, queueName, disposition, note, wrapUpEnded)
+	if agentID != "1001" || queueName != "support" || disposition != "network-setup" || note != "router reset" || !wrapUpIsReady || !endedBefore {
+		t.Errorf("the call's row has agent %q, queue %q, disposition %q (%q), wrap-up ended when 1001 went ready %t, the call ended before %t; want 1001, support, network-setup (router reset), true, true",
+			agentID, queueName, disposition, note, wrapUpIsReady, endedBefore)
 	}
 }
 
