@@ -35,7 +35,7 @@ func TestARIHints(t *testing.T) {
 					return a
 				},
 			}))
-			ariHints{log}.Disconnected(tt.err)
+			ariHints{log: log}.Disconnected(tt.err)
 			if got := strings.TrimSpace(buf.String()); got != tt.want {
 				t.Fatalf("got  %s\nwant %s", got, tt.want)
 			}

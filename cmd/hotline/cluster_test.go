@@ -20,7 +20,7 @@ import (
 // own Asterisk (as Kamailio lets any Asterisk ring any agent) and carries
 // the call, while b's console shows its agent on the call. Both consoles
 // show the whole centre: a's shows b's agent on its call and b's waiting
-// caller.
+// caller, and both the day's answered and abandoned callers of both.
 func TestServeClusterTwoServers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
@@ -71,7 +71,36 @@ func TestServeClusterTwoServers(t *testing.T) {
 		s := agentState(v, "1001")
 		return s == queue.WrapUp || s == queue.Ready
 	})
+	// Today's totals are the whole centre's on both consoles, read from
+	// the records both servers write: a carried the answered call, b the
+	// abandoned one.
+	centreDay := func(v console.SnapshotView) bool {
+		return len(v.Queues) == 1 && v.Queues[0].Answered == 1 && v.Queues[0].Abandoned == 1 && v.Queues[0].AnsweredInSL == 1
+	}
+	board.until(centreDay)
+	stream.until(centreDay)
 	if !strings.Contains(a.logs.String(), "joined the centre's cluster") || !strings.Contains(b.logs.String(), "joined the centre's cluster") {
 		t.Error("a server did not say it joined the cluster")
+	}
+}
+
+// TestServeClusterNeedsSystemName: in a centre of several servers, a
+// server whose Asterisk has no systemname takes no call (its channel IDs
+// could be another Asterisk's, and the two calls' records one row): the
+// connection is refused, with what to change, and tried again.
+func TestServeClusterNeedsSystemName(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cfg := supportCentre()
+	cfg.Queues[0].CallbackAfter = 0
+	cfg.Database.URL = pgtest.New(t)
+	cfg.Cluster.Enabled = true
+	cfg.ARI.Reconnect.MinBackoff, cfg.ARI.Reconnect.MaxBackoff = 10*time.Millisecond, 20*time.Millisecond
+	s := serveWith(t, ctx, cfg, serveOptions{instance: "a", noSystemName: true})
+	// Refused, tried again, refused again: the application never takes
+	// a call.
+	s.logs.waitForCount(t, ctx, `set systemname in asterisk.conf [options], a different one on each server`, 2)
+	if strings.Contains(s.logs.String(), `"msg":"ARI events connected"`) {
+		t.Error("the server connected to an Asterisk without a systemname")
 	}
 }

@@ -77,7 +77,7 @@ func newServer(cfg config.Config, log *slog.Logger, meter metric.Meter, metrics 
 		shutdownTimeout: cfg.HTTP.ShutdownTimeout,
 		connCfg:         connCfg,
 	}
-	s.handler = ariHints{log}
+	s.handler = ariHints{log: log}
 	if err := registerARIMetrics(meter, s.conn); err != nil {
 		return nil, err
 	}
@@ -312,11 +312,15 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 		s.recorder, calls = r, r
 	}
 	var shared acd.Shared // nil: this server alone
+	var centreTotals acd.CentreTotalsFunc
 	if s.cluster != nil {
 		shared = s.cluster.router
+		if rec.queueTotals != nil {
+			centreTotals = acd.CentreTotalsFunc(rec.queueTotals) // every server's calls are in the records
+		}
 	}
 	svc, err := acd.New(acd.Config{
-		Shared: shared,
+		Shared: shared, CentreTotals: centreTotals,
 		Center: center, PBX: acd.NewPBX(rest, s.connCfg.Application), Logger: s.log.With("component", "acd"),
 		CustomerEndpoint: cfg.Callbacks.CustomerEndpoint, CallerID: cfg.Callbacks.CallerID,
 		Callbacks: drainGate{rec.callbacks, &s.draining}, Instance: cfg.Instance.Name,
@@ -356,7 +360,17 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 	if s.followups != nil {
 		events = s.followups.Handler(events) // sees its own channels first
 	}
-	s.handler = fanout{ariHints{s.log}, events}
+	hints := ariHints{log: s.log}
+	if s.cluster != nil {
+		hints.systemName = func() (string, error) {
+			info, err := rest.Asterisk().Info(nil)
+			if err != nil {
+				return "", err
+			}
+			return info.ConfigInfo.Name, nil
+		}
+	}
+	s.handler = fanout{hints, events}
 	if s.recParts != nil {
 		s.consoleCfg.PCI = svc
 	}

@@ -139,6 +139,10 @@ type Config struct {
 	// Shared makes the service one of several instances whose queues are
 	// one (shared.go); Center must then have SharedRouting. Nil: alone.
 	Shared Shared
+	// CentreTotals reads the whole centre's totals of today from the call
+	// records, for the views of a shared service (shared_totals.go); nil:
+	// the views show this instance's own.
+	CentreTotals CentreTotalsFunc
 }
 
 // Service is the ARI side of the ACD: it implements [ivr.Queues] for the

@@ -164,6 +164,7 @@ type sharing struct {
 	mu     sync.Mutex
 	ops    []sharedOp
 	centre SharedCentre  // the last views read
+	totals centreTotals  // the last totals of today read (shared_totals.go)
 	more   chan struct{} // an op was queued
 	kick   chan struct{} // route again
 }
@@ -336,6 +337,7 @@ const centreEvery = 2 * time.Second
 func (sh *sharing) centreLoop(ctx context.Context) {
 	for {
 		sh.readCentre(ctx)
+		sh.readTotals(ctx)
 		t := sh.s.clock.NewTimer(centreEvery)
 		select {
 		case <-ctx.Done():
@@ -370,8 +372,10 @@ func (sh *sharing) readCentre(ctx context.Context) {
 // whole makes a snapshot of this instance one of the whole centre: the
 // queues' callers are every server's, and an agent signed in at another
 // server has the state the router has for it (counted among its queues'
-// staffed and ready agents). Today's totals stay this server's.
+// staffed and ready agents). Today's answered and abandoned callers are
+// the whole centre's too, from the records (wholeTotals).
 func (sh *sharing) whole(sn *Snapshot) {
+	sh.wholeTotals(sn)
 	sh.mu.Lock()
 	c := sh.centre
 	sh.mu.Unlock()

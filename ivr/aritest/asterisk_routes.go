@@ -49,7 +49,7 @@ func (s *Server) asteriskRoutes() {
 			info.System = &systemInfoJSON{Version: "22.10.1", EntityID: s.entityID}
 		}
 		if want("config") {
-			info.Config = &configInfoJSON{Name: "aritest", DefaultLanguage: "en", SetID: setIDJSON{User: "asterisk", Group: "asterisk"}}
+			info.Config = &configInfoJSON{Name: s.cfg.SystemName, DefaultLanguage: "en", SetID: setIDJSON{User: "asterisk", Group: "asterisk"}}
 		}
 		if want("status") {
 			info.Status = &statusInfoJSON{StartupTime: ariTime(s.started), LastReloadTime: ariTime(s.started)}

@@ -29,6 +29,10 @@ type Config struct {
 	RecordingsDir string
 	// Username and Password guard the ARI; both empty disables auth.
 	Username, Password string
+	// SystemName is asterisk.conf's systemname: GET /asterisk/info's
+	// config name, and, as Asterisk does, the prefix of every channel's
+	// unique ID ("<name>-<epoch>.<n>"). Empty: none, IDs "<epoch>.<n>".
+	SystemName string
 	// EntityID is the asterisk_id of events and GET /asterisk/info
 	// (a MAC-like string). Empty: a random one.
 	EntityID string
@@ -266,10 +270,13 @@ func (s *Server) now() time.Time {
 	return s.clock.Now()
 }
 
-// nextID returns a unique id in Asterisk's "epoch.sequence" form.
-// Callers hold s.mu.
+// nextID returns a unique id in Asterisk's "epoch.sequence" form, after
+// "systemname-" when the system has a name. Callers hold s.mu.
 func (s *Server) nextID() string {
 	s.seq++
+	if s.cfg.SystemName != "" {
+		return fmt.Sprintf("%s-%d.%d", s.cfg.SystemName, s.started.Unix(), s.seq)
+	}
 	return fmt.Sprintf("%d.%d", s.started.Unix(), s.seq)
 }
 
