@@ -37,19 +37,20 @@ const queueTotalsSQL = `
 WITH levels AS (
 	SELECT * FROM unnest($3::text[], $4::bigint[]) AS l(queue, sl_us)
 ), stays AS (
-	SELECT e.detail->>'queue' AS queue,
-		CASE WHEN e.detail->>'result' = 'answered' THEN coalesce((e.detail->>'answered_at')::timestamptz, e.at) END AS answered_at,
-		e.at AS left_at, j.at AS joined_at
-	FROM call_events e
-	LEFT JOIN LATERAL (
-		SELECT j.at FROM call_events j
-		WHERE j.call_id = e.call_id AND j.seq < e.seq AND j.kind = $5 AND j.node IS NOT DISTINCT FROM e.node
-			AND NOT coalesce(j.detail ? 'result' OR j.detail ? 'error', false)
-		ORDER BY j.seq DESC
-		LIMIT 1
-	) j ON true
-	WHERE e.kind = $5 AND e.at >= $1 AND e.detail->>'result' IN ($6, $7)
-		AND e.detail->>'queue' = ANY ($3::text[])
+	-- Each result with the join before it: the last queue event of the
+	-- same call and node before it that has neither result nor error (a
+	-- window over the queues' events from the day before: no stay lasts
+	-- a day).
+	SELECT queue, answered_at, left_at, joined_at FROM (
+		SELECT e.detail->>'queue' AS queue, e.detail->>'result' AS result,
+			CASE WHEN e.detail->>'result' = 'answered' THEN coalesce((e.detail->>'answered_at')::timestamptz, e.at) END AS answered_at,
+			e.at AS left_at,
+			max(e.at) FILTER (WHERE NOT coalesce(e.detail ? 'result' OR e.detail ? 'error', false))
+				OVER (PARTITION BY e.call_id, e.node ORDER BY e.seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS joined_at
+		FROM call_events e
+		WHERE e.kind = $5 AND e.at >= $1::timestamptz - interval '1 day'
+	) x
+	WHERE left_at >= $1 AND result IN ($6, $7) AND queue = ANY ($3::text[])
 	UNION ALL
 	SELECT q.queue, q.answered_at, NULL, q.queue_arrived
 	FROM queued_calls q
