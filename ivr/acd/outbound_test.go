@@ -150,12 +150,18 @@ func TestDialTalks(t *testing.T) {
 		ob.Number != "13800000001" || ob.Hotline != hotline || !ob.Started.Equal(t0) || ob.Answered.IsZero() {
 		t.Errorf("outbound record %+v", ob)
 	}
+	// The state log is drained after the change: wait for it (settled,
+	// the clock still).
 	var changes []string
-	for _, c := range r.records.stateChanges() {
-		if c.Agent == "1001" && c.CallID == id {
-			changes = append(changes, c.State.String())
+	r.until("the wrap-up in the state log", func() bool {
+		changes = changes[:0]
+		for _, c := range r.records.stateChanges() {
+			if c.Agent == "1001" && c.CallID == id {
+				changes = append(changes, c.State.String())
+			}
 		}
-	}
+		return slices.Contains(changes, "wrap-up")
+	})
 	if want := []string{"ringing", "on call", "wrap-up"}; !slices.Equal(changes[:min(3, len(changes))], want) {
 		t.Errorf("agent changes with the call %v, want %v", changes, want)
 	}

@@ -206,7 +206,14 @@ func TestSharedFIFOAcrossInstances(t *testing.T) {
 		return err == nil && len(qs) == 1 && qs[0].Waiting == 2
 	})
 	c.ready(c.a, "1001")
-	agent := c.ringing(c.b, "1001") // rung by b, for b's caller
+	// Rung by b, for b's caller, once the cluster's notification reaches b
+	// (in real time): waited for without moving the clock, which would
+	// let the offer run out meanwhile.
+	var agent *aritest.Party
+	c.wait("agent 1001 rung by b", func() bool {
+		agent = pending(c.agentsOf[c.b]["1001"])
+		return agent != nil
+	})
 	if err := agent.Answer(); err != nil {
 		t.Fatal(err)
 	}
