@@ -183,10 +183,13 @@ type CallView struct {
 	Arrived       time.Time
 	State         string // waiting, offered or connected
 	Agent         string // offered, connected
-	Deadline      time.Time
-	Attempts      int
-	Callback      bool
-	Number        string
+	// The agent's name, device and home (offered, connected): what the
+	// caller's instance needs to ring it.
+	AgentName, Device, Home string
+	Deadline                time.Time
+	Attempts                int
+	Callback                bool
+	Number                  string
 }
 
 // Calls lists this instance's callers, in order (priority, then arrival):
@@ -195,8 +198,10 @@ type CallView struct {
 // stop ringing).
 func (c *Cluster) Calls(ctx context.Context) ([]CallView, error) {
 	rows, err := c.db.Query(ctx, `
-		SELECT call_id, queue, priority, arrived, state, coalesce(agent, ''), offer_deadline, attempts, callback, number
-		  FROM cluster_callers WHERE instance = $1 ORDER BY priority DESC, arrived, seq`, c.cfg.Instance)
+		SELECT x.call_id, x.queue, x.priority, x.arrived, x.state, coalesce(x.agent, ''), coalesce(g.name, ''), coalesce(g.device, ''),
+		       coalesce(g.home, ''), x.offer_deadline, x.attempts, x.callback, x.number
+		  FROM cluster_callers x LEFT JOIN cluster_agents g ON g.id = x.agent
+		 WHERE x.instance = $1 ORDER BY x.priority DESC, x.arrived, x.seq`, c.cfg.Instance)
 	if err != nil {
 		return nil, fmt.Errorf("reading instance %s's calls: %w", c.cfg.Instance, err)
 	}
@@ -205,7 +210,7 @@ func (c *Cluster) Calls(ctx context.Context) ([]CallView, error) {
 	for rows.Next() {
 		var v CallView
 		var deadline *time.Time
-		if err := rows.Scan(&v.CallID, &v.Queue, &v.Priority, &v.Arrived, &v.State, &v.Agent, &deadline, &v.Attempts, &v.Callback, &v.Number); err != nil {
+		if err := rows.Scan(&v.CallID, &v.Queue, &v.Priority, &v.Arrived, &v.State, &v.Agent, &v.AgentName, &v.Device, &v.Home, &deadline, &v.Attempts, &v.Callback, &v.Number); err != nil {
 			return nil, fmt.Errorf("reading instance %s's calls: %w", c.cfg.Instance, err)
 		}
 		if deadline != nil {

@@ -63,6 +63,11 @@ type Shared interface {
 	Events() <-chan SharedEvent
 	// Centre is the whole centre's queues and agents, for the views.
 	Centre(ctx context.Context) (SharedCentre, error)
+	// Calls and HeldCalls are the router's rows of this instance's
+	// callers and of the other instances' calls holding its agents: what
+	// it reconciles with after SharedResync (shared_reconcile.go).
+	Calls(ctx context.Context) ([]SharedCall, error)
+	HeldCalls(ctx context.Context) ([]SharedCall, error)
 }
 
 // SharedCentre is the whole centre as the router has it.
@@ -291,6 +296,9 @@ func (sh *sharing) routeLoop(ctx context.Context) {
 			if !ok {
 				events = nil
 				continue
+			}
+			if ev.Kind == SharedResync {
+				sh.reconcile(ctx)
 			}
 			if !sh.event(ev) {
 				continue // nothing to decide

@@ -32,6 +32,13 @@ type centre struct {
 
 func newCentre(t *testing.T, q queue.QueueConfig, agents ...string) *centre {
 	t.Helper()
+	return newCentreWrapped(t, q, nil, agents...)
+}
+
+// newCentreWrapped is newCentre with each instance's router passed
+// through wrap (by instance name), when not nil.
+func newCentreWrapped(t *testing.T, q queue.QueueConfig, wrap func(string, acd.Shared) acd.Shared, agents ...string) *centre {
+	t.Helper()
 	url := pgtest.New(t)
 	clk := clockwork.NewFakeClockAt(t0)
 	if q.Name == "" {
@@ -63,7 +70,12 @@ func newCentre(t *testing.T, q queue.QueueConfig, agents ...string) *centre {
 		}
 		ctx, stop := context.WithCancel(context.Background())
 		r := newRig(t, rigOptions{queue: q, agents: cfgs, clock: clk, shared: true,
-			tune: func(cfg *acd.Config) { cfg.Shared, cfg.Instance = cl.ACD(ctx), name }})
+			tune: func(cfg *acd.Config) {
+				cfg.Shared, cfg.Instance = cl.ACD(ctx), name
+				if wrap != nil {
+					cfg.Shared = wrap(name, cfg.Shared)
+				}
+			}})
 		// Stopped after the rig (cleanups run last first).
 		t.Cleanup(func() { stop(); cl.Close() })
 		eps := map[string]*aritest.Endpoint{}
