@@ -161,11 +161,17 @@ type rigOptions struct {
 	// shared makes the Center route through a shared router (shared_test.go).
 	clock  *clockwork.FakeClock
 	shared bool
+	// timeout bounds the rig's life, a guard against a test that hangs
+	// (default 90 s; a stress test's length follows the machine's load).
+	timeout time.Duration
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	if o.timeout == 0 {
+		o.timeout = 90 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	t.Cleanup(cancel)
 	sounds := t.TempDir()
 	if _, err := prompts.Install(sounds); err != nil {

@@ -19,7 +19,7 @@ func TestStressThroughARI(t *testing.T) {
 		t.Skip("stress test")
 	}
 	const agents, callers = 200, 2000
-	r := newRig(t, rigOptions{})
+	r := newRig(t, rigOptions{timeout: 5 * time.Minute})
 	var (
 		violations atomic.Int64
 		answered   sync.Map // call id -> agents that answered it
