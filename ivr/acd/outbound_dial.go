@@ -82,15 +82,14 @@ type outboundState struct {
 // The conversation is recorded (linked to req.LinkedCallID), held,
 // supervised and hung up as any; after it the agent wraps up and goes
 // back to the state it had. A customer not reached puts the agent back
-// in that state at once. req.Ended learns the outcome.
+// in that state at once. req.Ended learns the outcome. In a centre of
+// several instances the shared router is told first, and waited for: an
+// agent it has reserved for another instance's caller cannot dial.
 //
 // Errors: ErrCannotDial (wrapped with why) for an agent who cannot call
 // out now, or a service not running; ErrBadNumber; queue.ErrUnknownAgent
 // (wrapped in ErrCannotDial) for an unknown agent.
 func (s *Service) Dial(ctx context.Context, req OutboundRequest) (string, error) {
-	if s.shared != nil {
-		return "", fmt.Errorf("%w: %w: an agent's outbound call", ErrCannotDial, ErrSharedUnsupported)
-	}
 	if err := checkNumber(req.Number); err != nil {
 		return "", err
 	}
@@ -117,8 +116,20 @@ func (s *Service) Dial(ctx context.Context, req OutboundRequest) (string, error)
 		q = st.Queues[0]
 	}
 	id := s.newID()
+	if s.shared != nil {
+		// Out of the centre's offers first (shared_outbound.go).
+		if st.State != queue.Ready && st.State != queue.NotReady {
+			return "", fmt.Errorf("%w: agent %s is %s", ErrCannotDial, req.Agent, st.State)
+		}
+		if err := s.shared.outboundStart(ctx, req.Agent, id); err != nil {
+			return "", err
+		}
+	}
 	o, err := s.center.Outbound(id, req.Agent, q, req.Number)
 	if err != nil {
+		if s.shared != nil {
+			s.shared.outboundNotStarted(req.Agent, id)
+		}
 		if st, serr := s.center.Agent(req.Agent); serr == nil && errors.Is(err, queue.ErrIllegalTransition) {
 			return "", fmt.Errorf("%w: agent %s is %s", ErrCannotDial, req.Agent, st.State)
 		}

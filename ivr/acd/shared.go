@@ -166,12 +166,13 @@ type sharing struct {
 	api Shared
 	me  string
 
-	mu     sync.Mutex
-	ops    []sharedOp
-	centre SharedCentre  // the last views read
-	totals centreTotals  // the last totals of today read (shared_totals.go)
-	more   chan struct{} // an op was queued
-	kick   chan struct{} // route again
+	mu       sync.Mutex
+	ops      []sharedOp
+	centre   SharedCentre    // the last views read
+	totals   centreTotals    // the last totals of today read (shared_totals.go)
+	outbound map[string]bool // outbound calls of this instance's agents (shared_outbound.go)
+	more     chan struct{}   // an op was queued
+	kick     chan struct{}   // route again
 }
 
 // sharedOp is one report, sent in order.
@@ -521,6 +522,8 @@ func (sh *sharing) publishStates(changes []queue.AgentStateChange) {
 	for _, ch := range changes {
 		agent := ch.Agent
 		switch {
+		case sh.outboundBack(ch):
+			// the router did not make it: published below
 		case ch.From == queue.Reserved || ch.From == queue.OnCall || ch.State == queue.Reserved:
 			continue // a call's
 		case ch.State == queue.LoggedOut:

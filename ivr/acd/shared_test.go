@@ -242,15 +242,12 @@ func TestSharedFIFOAcrossInstances(t *testing.T) {
 	}
 }
 
-// TestSharedRefusesWhatCannotCross: a transfer to a named agent and an
-// agent's outbound call cannot cross instances yet: refused, saying so.
+// TestSharedRefusesWhatCannotCross: a transfer to a named agent cannot
+// cross instances yet: refused, saying so.
 func TestSharedRefusesWhatCannotCross(t *testing.T) {
 	c := newCentre(t, queue.QueueConfig{}, "1001", "1002")
 	if err := c.a.acd.TransferToAgent(t.Context(), "1001", "1002"); !errors.Is(err, acd.ErrSharedUnsupported) {
 		t.Errorf("transfer to an agent: %v, want ErrSharedUnsupported", err)
-	}
-	if _, err := c.a.acd.Dial(t.Context(), acd.OutboundRequest{Agent: "1001", Number: "13800000001"}); !errors.Is(err, acd.ErrSharedUnsupported) {
-		t.Errorf("an outbound call: %v, want ErrSharedUnsupported", err)
 	}
 }
 

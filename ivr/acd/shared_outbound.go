@@ -1,0 +1,126 @@
+package acd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/hotline-ivr/hotline/queue"
+)
+
+// An agent's outbound call in a centre of several instances. The agent
+// calls out from its home (the instance whose console it signed in to),
+// and the router must not offer it another instance's caller meanwhile:
+// before its Center reserves the agent, the router is told the agent is
+// not ready for the reason "outbound" (through the ordered reports, the
+// answer waited for: a refusal means the router has the agent reserved
+// for a call, and the dial is refused). The call's changes are the
+// home's; its end is published: the agent back to its state when the
+// customer was not reached, or ready after its wrap-up.
+
+// sharedOutboundReason is the router's reason for an agent on an
+// outbound call.
+const sharedOutboundReason = "outbound"
+
+// outboundStart takes agent out of the router's offers for an outbound
+// call id, and remembers id so that the call's end is published.
+func (sh *sharing) outboundStart(ctx context.Context, agent, id string) error {
+	err := sh.reportWait(ctx, "outbound "+agent, func(ctx context.Context) error {
+		return sh.api.SetNotReady(ctx, agent, sharedOutboundReason)
+	})
+	switch {
+	case errors.Is(err, ErrSharedRefused):
+		return fmt.Errorf("%w: agent %s is being offered or is on a call of the centre: %w", ErrCannotDial, agent, err)
+	case err != nil:
+		return fmt.Errorf("%w: the centre's router does not answer: %w", ErrCannotDial, err)
+	}
+	sh.mu.Lock()
+	if sh.outbound == nil {
+		sh.outbound = map[string]bool{}
+	}
+	sh.outbound[id] = true
+	sh.mu.Unlock()
+	return nil
+}
+
+// outboundNotStarted: the Center refused the call after the router was
+// told: the router gets the agent's state back, and id is forgotten.
+func (sh *sharing) outboundNotStarted(agent, id string) {
+	sh.mu.Lock()
+	delete(sh.outbound, id)
+	sh.mu.Unlock()
+	st, err := sh.s.center.Agent(agent)
+	if err != nil {
+		return
+	}
+	switch st.State {
+	case queue.Ready:
+		sh.report("ready "+agent, func(ctx context.Context) error { return sh.api.SetReady(ctx, agent) })
+	case queue.NotReady:
+		reason := st.Reason
+		sh.report("not ready "+agent, func(ctx context.Context) error { return sh.api.SetNotReady(ctx, agent, reason) })
+	case queue.LoggedOut:
+		sh.report("logout "+agent, func(ctx context.Context) error { return sh.api.Logout(ctx, agent) })
+	}
+	// WrapUp: its end is published as any.
+}
+
+// outboundBack says whether ch puts an outbound call's agent back in the
+// state it had (the customer not reached, from ringing or from its own
+// answered leg): a change the router did not make, to publish. The call is forgotten once its agent leaves it.
+func (sh *sharing) outboundBack(ch queue.AgentStateChange) bool {
+	if ch.State != queue.Ready && ch.State != queue.NotReady && ch.State != queue.LoggedOut {
+		return false
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if !sh.outbound[ch.CallID] {
+		return false
+	}
+	delete(sh.outbound, ch.CallID)
+	return ch.From != queue.WrapUp // the end of a wrap-up is published as any
+}
+
+// waited is a report whose sender waits for its answer: sent once, in its
+// turn, never again; or not at all if the sender gave up before its turn.
+type waited struct {
+	mu              sync.Mutex
+	started, gaveUp bool
+	done            chan error
+}
+
+// reportWait queues do as a report and waits for its result, up to
+// sharedTimeout (or ctx): reports queued before it go first, so the
+// router sees the changes in order. A passing fault is returned, not
+// retried; if it is still queued when the wait ends, it is never sent.
+func (sh *sharing) reportWait(ctx context.Context, what string, do func(context.Context) error) error {
+	w := &waited{done: make(chan error, 1)}
+	sh.report(what, func(octx context.Context) error {
+		w.mu.Lock()
+		skip := w.gaveUp
+		w.started = !skip
+		w.mu.Unlock()
+		if skip {
+			return nil
+		}
+		err := do(octx)
+		w.done <- err
+		return nil // the sender decides
+	})
+	wctx, cancel := context.WithTimeout(ctx, sharedTimeout)
+	defer cancel()
+	select {
+	case err := <-w.done:
+		return err
+	case <-wctx.Done():
+	}
+	w.mu.Lock()
+	started := w.started
+	w.gaveUp = !started
+	w.mu.Unlock()
+	if !started {
+		return fmt.Errorf("waiting for the reports before it: %w", wctx.Err())
+	}
+	return <-w.done // it is being sent: its own timeout bounds it
+}
