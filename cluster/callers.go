@@ -281,49 +281,13 @@ func (c *Cluster) NoAnswer(ctx context.Context, callID, agent string) error {
 // home, if another instance, hears EventHoldEnded.
 func (c *Cluster) EndCall(ctx context.Context, callID string) error {
 	return c.callOp(ctx, callID, "end", func(tx pgx.Tx, r callRow, now time.Time) error {
-		if r.state != "connected" {
-			return fmt.Errorf("%w: cannot end call %s: it is %s", queue.ErrCallState, callID, r.state)
-		}
-		q, err := queueOf(ctx, tx, r.queue)
+		var ns notes
+		to, err := c.endAgent(ctx, tx, callID, r, now, &ns)
 		if err != nil {
 			return err
 		}
-		var homeDead bool
-		if err := tx.QueryRow(ctx, `
-			SELECT coalesce(i.dead_at IS NOT NULL, false) FROM cluster_agents g LEFT JOIN cluster_instances i ON i.name = g.home
-			 WHERE g.id = $1`, *r.agent).Scan(&homeDead); err != nil {
-			return fmt.Errorf("agent %s: %w", *r.agent, err)
-		}
-		to, wrapUntil, keep := queue.Ready, (*time.Time)(nil), false
-		switch {
-		case homeDead:
-			to = queue.LoggedOut
-		case q.wrapUp > 0 || q.disposition:
-			to, keep = queue.WrapUp, true
-			w := now.Add(q.wrapUp)
-			wrapUntil = &w
-		}
-		hold := keep && q.disposition
-		home, err := c.agentStep(ctx, tx, `
-			UPDATE cluster_agents SET state = $3, reason = '', since = $4, idle_since = $4, wrap_until = $5, wrap_hold = $7,
-			       call_id = CASE WHEN $6 THEN call_id END, call_queue = CASE WHEN $6 THEN call_queue END,
-			       call_instance = CASE WHEN $6 THEN call_instance END
-			 WHERE id = $1 AND state = 4 AND call_id = $2 RETURNING coalesce(home, '')`, *r.agent, callID, int16(to), now, wrapUntil, keep, hold)
-		if err != nil {
+		if err := ns.send(ctx, tx); err != nil {
 			return err
-		}
-		if !homeDead {
-			hc := HomeCall{CallID: callID, Instance: c.cfg.Instance, Agent: *r.agent, Queue: r.queue, State: to, Disposition: hold}
-			if wrapUntil != nil {
-				hc.WrapUpEnds = *wrapUntil
-			}
-			var ns notes
-			if err := tellHome(&ns, EventHoldEnded, home, hc); err != nil {
-				return err
-			}
-			if err := ns.send(ctx, tx); err != nil {
-				return err
-			}
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM cluster_callers WHERE call_id = $1`, callID); err != nil {
 			return err
@@ -333,6 +297,54 @@ func (c *Cluster) EndCall(ctx context.Context, callID string) error {
 		}
 		return nil
 	})
+}
+
+// endAgent ends the part of the agent of connected call callID (its row r,
+// locked): the agent wraps up by the queue's rules (logged out if its home
+// is dead), and its home is told (in ns). It returns the agent's new
+// state.
+func (c *Cluster) endAgent(ctx context.Context, tx pgx.Tx, callID string, r callRow, now time.Time, ns *notes) (queue.AgentState, error) {
+	if r.state != "connected" {
+		return 0, fmt.Errorf("%w: cannot end call %s: it is %s", queue.ErrCallState, callID, r.state)
+	}
+	q, err := queueOf(ctx, tx, r.queue)
+	if err != nil {
+		return 0, err
+	}
+	var homeDead bool
+	if err := tx.QueryRow(ctx, `
+		SELECT coalesce(i.dead_at IS NOT NULL, false) FROM cluster_agents g LEFT JOIN cluster_instances i ON i.name = g.home
+		 WHERE g.id = $1`, *r.agent).Scan(&homeDead); err != nil {
+		return 0, fmt.Errorf("agent %s: %w", *r.agent, err)
+	}
+	to, wrapUntil, keep := queue.Ready, (*time.Time)(nil), false
+	switch {
+	case homeDead:
+		to = queue.LoggedOut
+	case q.wrapUp > 0 || q.disposition:
+		to, keep = queue.WrapUp, true
+		w := now.Add(q.wrapUp)
+		wrapUntil = &w
+	}
+	hold := keep && q.disposition
+	home, err := c.agentStep(ctx, tx, `
+		UPDATE cluster_agents SET state = $3, reason = '', since = $4, idle_since = $4, wrap_until = $5, wrap_hold = $7,
+		       call_id = CASE WHEN $6 THEN call_id END, call_queue = CASE WHEN $6 THEN call_queue END,
+		       call_instance = CASE WHEN $6 THEN call_instance END
+		 WHERE id = $1 AND state = 4 AND call_id = $2 RETURNING coalesce(home, '')`, *r.agent, callID, int16(to), now, wrapUntil, keep, hold)
+	if err != nil {
+		return 0, err
+	}
+	if !homeDead {
+		hc := HomeCall{CallID: callID, Instance: c.cfg.Instance, Agent: *r.agent, Queue: r.queue, State: to, Disposition: hold}
+		if wrapUntil != nil {
+			hc.WrapUpEnds = *wrapUntil
+		}
+		if err := tellHome(ns, EventHoldEnded, home, hc); err != nil {
+			return 0, err
+		}
+	}
+	return to, nil
 }
 
 // ToCallback turns a waiting caller into a call-back request that keeps its

@@ -242,6 +242,13 @@ func (c *Center) TransferToAgent(id, agentID string) (Offer, error) {
 	if err != nil {
 		return Offer{}, err
 	}
+	return c.transferTo(e, to)
+}
+
+// transferTo offers connected call e to agent to (TransferToAgent,
+// TransferToRemote).
+func (c *Center) transferTo(e *entry, to *agent) (Offer, error) {
+	id, agentID := e.id, to.id()
 	if e.state != connected {
 		return Offer{}, e.stateError("transfer")
 	}
@@ -251,7 +258,7 @@ func (c *Center) TransferToAgent(id, agentID string) (Offer, error) {
 	if e.foreign {
 		return Offer{}, fmt.Errorf("%w: %s", ErrForeignCall, id)
 	}
-	if to == e.agent {
+	if to == e.agent || to.foreign && e.agent.id() == agentID {
 		return Offer{}, fmt.Errorf("%w: the call is already with agent %s", ErrCallState, agentID)
 	}
 	if to.state != Ready {

@@ -1,6 +1,9 @@
 package queue
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Shared routing: several Hotline instances, each with its own Center and
 // its own Asterisk, serve one logical set of queues (deploy/scale-out.md).
@@ -81,9 +84,35 @@ func (c *Center) AssignRemote(id string, to RemoteAgent) (Offer, error) {
 		return Offer{}, fmt.Errorf("%w: agent %s is signed in here: assign it with Assign", ErrInvalidAgent, to.ID)
 	}
 	now := c.clock.Now()
-	a := &agent{cfg: AgentConfig{ID: to.ID, Name: to.Name, Device: to.Device}, foreign: true,
+	return c.offer(now, e, foreignAgent(now, to)), nil
+}
+
+// foreignAgent stands for another instance's agent in one of this
+// center's calls: Ready, in no index or count.
+func foreignAgent(now time.Time, to RemoteAgent) *agent {
+	return &agent{cfg: AgentConfig{ID: to.ID, Name: to.Name, Device: to.Device}, foreign: true,
 		state: Ready, since: now, idleSince: now, rr: map[string]uint64{}, answered: map[string]int{}}
-	return c.offer(now, e, a), nil
+}
+
+// TransferToRemote is TransferToAgent to another instance's agent, as the
+// shared router reserved it: the transferring agent goes to wrap-up, and
+// the returned Offer rings the remote agent from here; its answer, no
+// answer (the caller back in its place) and the call's end go as after
+// AssignRemote.
+func (c *Center) TransferToRemote(id string, to RemoteAgent) (Offer, error) {
+	if to.ID == "" {
+		return Offer{}, fmt.Errorf("%w: a remote agent needs an ID", ErrInvalidAgent)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, err := c.entry(id)
+	if err != nil {
+		return Offer{}, err
+	}
+	if a, known := c.agents[to.ID]; known && a.state != LoggedOut {
+		return Offer{}, fmt.Errorf("%w: agent %s is signed in here: transfer with TransferToAgent", ErrInvalidAgent, to.ID)
+	}
+	return c.transferTo(e, foreignAgent(c.clock.Now(), to))
 }
 
 // Hold reserves agent agentID of this center for caller id of another

@@ -101,7 +101,7 @@ func (s *Service) TransferToQueue(ctx context.Context, agent, queueName string) 
 // phone rings, and goes back to its place in its queue if nobody answers.
 func (s *Service) TransferToAgent(ctx context.Context, agent, target string) error {
 	if s.shared != nil {
-		return fmt.Errorf("%w: a transfer to a named agent (transfer to a queue instead)", ErrSharedUnsupported)
+		return s.sharedTransferToAgent(ctx, agent, target) // shared_transfer.go
 	}
 	_, err := s.onCall(ctx, agent, func(ctx context.Context, ses *session) (string, error) {
 		o, err := s.center.TransferToAgent(ses.id, target)

@@ -68,6 +68,10 @@ type Shared interface {
 	// it reconciles with after SharedResync (shared_reconcile.go).
 	Calls(ctx context.Context) ([]SharedCall, error)
 	HeldCalls(ctx context.Context) ([]SharedCall, error)
+	// TransferToAgent is an agent's blind transfer of this instance's
+	// connected call to a colleague who is ready, wherever it signed in:
+	// the offer to ring (shared_transfer.go).
+	TransferToAgent(ctx context.Context, callID, target string) (SharedOffer, error)
 }
 
 // SharedCentre is the whole centre as the router has it.

@@ -2,7 +2,6 @@ package acd_test
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"runtime"
 	"testing"
@@ -239,15 +238,6 @@ func TestSharedFIFOAcrossInstances(t *testing.T) {
 	})
 	if p, err := c.a.center.Position(second.ID()); err != nil || p.Position != 1 {
 		t.Errorf("a's caller at %+v, %v: want still first in a's line", p, err)
-	}
-}
-
-// TestSharedRefusesWhatCannotCross: a transfer to a named agent cannot
-// cross instances yet: refused, saying so.
-func TestSharedRefusesWhatCannotCross(t *testing.T) {
-	c := newCentre(t, queue.QueueConfig{}, "1001", "1002")
-	if err := c.a.acd.TransferToAgent(t.Context(), "1001", "1002"); !errors.Is(err, acd.ErrSharedUnsupported) {
-		t.Errorf("transfer to an agent: %v, want ErrSharedUnsupported", err)
 	}
 }
 
