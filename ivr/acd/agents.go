@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/hotline-ivr/hotline/ivr"
+	"github.com/hotline-ivr/hotline/queue"
 )
 
 // Login logs an agent in (not ready, reason "login").
@@ -109,14 +110,20 @@ func (s *Service) TransferToAgent(ctx context.Context, agent, target string) err
 			return "", err
 		}
 		ses.log.Info("transferred to an agent", "agent", agent, "to", target)
-		ses.mark("transfer", agent, map[string]string{"to_agent": target})
-		ses.leaveAgent(ctx)
-		ses.phase = waiting
-		ses.music(ctx, true)
-		ses.ring(ctx, o)
+		ses.transferredTo(ctx, agent, target, o)
 		return "", nil
 	})
 	return err
+}
+
+// transferredTo takes the transferring agent off the call and rings the
+// colleague the center reserved for it, the caller hearing music.
+func (ses *session) transferredTo(ctx context.Context, agent, target string, o queue.Offer) {
+	ses.mark("transfer", agent, map[string]string{"to_agent": target})
+	ses.leaveAgent(ctx)
+	ses.phase = waiting
+	ses.music(ctx, true)
+	ses.ring(ctx, o)
 }
 
 // leaveAgent takes the transferring agent off the call; the center has

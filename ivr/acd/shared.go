@@ -540,13 +540,22 @@ func (sh *sharing) publishStates(changes []queue.AgentStateChange) {
 				continue
 			}
 		}
-		switch ch.State {
-		case queue.Ready:
-			sh.report("ready "+agent, func(ctx context.Context) error { return sh.api.SetReady(ctx, agent) })
-		case queue.NotReady:
-			reason := ch.Reason
-			sh.report("not ready "+agent, func(ctx context.Context) error { return sh.api.SetNotReady(ctx, agent, reason) })
+		if ch.State == queue.Ready || ch.State == queue.NotReady {
+			sh.publishState(agent, ch.State, ch.Reason)
 		}
+	}
+}
+
+// publishState reports an agent's own state: ready, not ready for a
+// reason, or logged out.
+func (sh *sharing) publishState(agent string, st queue.AgentState, reason string) {
+	switch st {
+	case queue.Ready:
+		sh.report("ready "+agent, func(ctx context.Context) error { return sh.api.SetReady(ctx, agent) })
+	case queue.NotReady:
+		sh.report("not ready "+agent, func(ctx context.Context) error { return sh.api.SetNotReady(ctx, agent, reason) })
+	case queue.LoggedOut:
+		sh.report("logout "+agent, func(ctx context.Context) error { return sh.api.Logout(ctx, agent) })
 	}
 }
 

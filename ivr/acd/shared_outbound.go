@@ -50,20 +50,9 @@ func (sh *sharing) outboundNotStarted(agent, id string) {
 	sh.mu.Lock()
 	delete(sh.outbound, id)
 	sh.mu.Unlock()
-	st, err := sh.s.center.Agent(agent)
-	if err != nil {
-		return
+	if st, err := sh.s.center.Agent(agent); err == nil {
+		sh.publishState(agent, st.State, st.Reason) // in wrap-up: its end is published as any
 	}
-	switch st.State {
-	case queue.Ready:
-		sh.report("ready "+agent, func(ctx context.Context) error { return sh.api.SetReady(ctx, agent) })
-	case queue.NotReady:
-		reason := st.Reason
-		sh.report("not ready "+agent, func(ctx context.Context) error { return sh.api.SetNotReady(ctx, agent, reason) })
-	case queue.LoggedOut:
-		sh.report("logout "+agent, func(ctx context.Context) error { return sh.api.Logout(ctx, agent) })
-	}
-	// WrapUp: its end is published as any.
 }
 
 // outboundBack says whether ch puts an outbound call's agent back in the

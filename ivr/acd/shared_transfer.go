@@ -50,11 +50,7 @@ func (s *Service) sharedTransferToAgent(ctx context.Context, agent, target strin
 			return "", err
 		}
 		ses.log.Info("transferred to an agent", "agent", agent, "to", target, "home", so.Home)
-		ses.mark("transfer", agent, map[string]string{"to_agent": target})
-		ses.leaveAgent(ctx)
-		ses.phase = waiting
-		ses.music(ctx, true)
-		ses.ring(ctx, o)
+		ses.transferredTo(ctx, agent, target, o)
 		return "", nil
 	})
 	return err
