@@ -27,8 +27,13 @@ import (
 // other instances' agents may staff it. MaxLength and the estimated wait
 // count this instance's callers only.
 
-// SharedRouting says the center was made with Config.SharedRouting.
-func (c *Center) SharedRouting() bool { return c.shared }
+// SharedRouting says the center defers to a shared router: made with
+// Config.SharedRouting, and not turned off by SetSharedRouting.
+func (c *Center) SharedRouting() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.shared
+}
 
 // RemoteAgent is an agent of another instance, as the shared router names
 // it: where to ring it, and the ID and name its caller hears.

@@ -139,6 +139,11 @@ type Config struct {
 	// Shared makes the service one of several instances whose queues are
 	// one (shared.go); Center must then have SharedRouting. Nil: alone.
 	Shared Shared
+	// SharedFallbackAfter is how long the shared router may fail to
+	// decide before the Center routes this instance's callers to its own
+	// agents by itself, until the router is back (shared_fallback.go);
+	// 0: DefaultSharedFallbackAfter.
+	SharedFallbackAfter time.Duration
 	// CentreTotals reads the whole centre's totals of today from the call
 	// records, for the views of a shared service (shared_totals.go); nil:
 	// the views show this instance's own.
@@ -300,6 +305,9 @@ func (s *Service) Run(ctx context.Context) error {
 	var woke *timer
 	for {
 		d := s.center.Next()
+		if s.shared != nil {
+			s.shared.servedHere(d.Offers) // made while the router is away
+		}
 		s.apply(d)
 		s.drainStates()
 		s.publish()

@@ -170,13 +170,17 @@ type sharing struct {
 	api Shared
 	me  string
 
-	mu       sync.Mutex
-	ops      []sharedOp
-	centre   SharedCentre    // the last views read
-	totals   centreTotals    // the last totals of today read (shared_totals.go)
-	outbound map[string]bool // outbound calls of this instance's agents (shared_outbound.go)
-	more     chan struct{}   // an op was queued
-	kick     chan struct{}   // route again
+	mu     sync.Mutex
+	ops    []sharedOp
+	centre SharedCentre // the last views read
+	totals centreTotals // the last totals of today read (shared_totals.go)
+	// The calls the router did not make, whose agents' ends are
+	// published: outbound calls (shared_outbound.go) and the offers made
+	// here while the router was away (shared_fallback.go).
+	unrouted map[string]bool
+	fallback fallback      // shared_fallback.go
+	more     chan struct{} // an op was queued
+	kick     chan struct{} // route again
 }
 
 // sharedOp is one report, sent in order.
@@ -247,6 +251,7 @@ func (sh *sharing) sendLoop(ctx context.Context) {
 		cancel()
 		if err != nil && !errors.Is(err, ErrSharedRefused) && ctx.Err() == nil {
 			sh.s.log.Warn("shared router: report not sent; trying again", "report", op.what, "error", err, "in", backoff)
+			sh.failed()
 			t := sh.s.newTimer(backoff)
 			select {
 			case <-ctx.Done():
@@ -261,6 +266,7 @@ func (sh *sharing) sendLoop(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			sh.s.log.Debug("shared router: report refused as stale", "report", op.what, "error", err)
 		}
+		sh.answered()
 		backoff = sharedMinBackoff
 		sh.mu.Lock()
 		sh.ops = sh.ops[1:]
@@ -302,8 +308,8 @@ func (sh *sharing) routeLoop(ctx context.Context) {
 				events = nil
 				continue
 			}
-			if ev.Kind == SharedResync {
-				sh.reconcile(ctx)
+			if ev.Kind == SharedResync && !sh.fallback.local.Load() {
+				sh.reconcile(ctx) // after an outage: once routing is handed back
 			}
 			if !sh.event(ev) {
 				continue // nothing to decide
@@ -311,9 +317,19 @@ func (sh *sharing) routeLoop(ctx context.Context) {
 		case <-wakeC:
 			stopWake()
 		}
-		rctx, cancel := context.WithTimeout(ctx, sharedTimeout)
-		d, err := sh.api.Route(rctx)
-		cancel()
+		if sh.fallback.reconcile.CompareAndSwap(true, false) {
+			sh.reconcile(ctx) // routing handed back after an outage
+		}
+		var d SharedDecision
+		var err error
+		local := sh.fallback.local.Load()
+		if local {
+			err = sh.probe(ctx) // shared_fallback.go
+		} else {
+			rctx, cancel := context.WithTimeout(ctx, sharedTimeout)
+			d, err = sh.api.Route(rctx)
+			cancel()
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				if kicked {
@@ -321,12 +337,18 @@ func (sh *sharing) routeLoop(ctx context.Context) {
 				}
 				return
 			}
-			sh.s.log.Warn("shared router: no decision; trying again", "error", err, "in", backoff)
+			if !local {
+				sh.s.log.Warn("shared router: no decision; trying again", "error", err, "in", backoff)
+			}
+			sh.failed()
 			stopWake()
 			wake = sh.s.newTimer(backoff)
 			backoff = min(2*backoff, sharedMaxBackoff)
 		} else {
+			sh.answered()
 			backoff = sharedMinBackoff
+		}
+		if err == nil && !local {
 			sh.apply(d)
 			if !d.Wake.IsZero() {
 				stopWake()
@@ -526,7 +548,7 @@ func (sh *sharing) publishStates(changes []queue.AgentStateChange) {
 	for _, ch := range changes {
 		agent := ch.Agent
 		switch {
-		case sh.outboundBack(ch):
+		case sh.unroutedBack(ch):
 			// the router did not make it: published below
 		case ch.From == queue.Reserved || ch.From == queue.OnCall || ch.State == queue.Reserved:
 			continue // a call's
@@ -570,6 +592,7 @@ func (ses *session) sharedJoin() {
 	v := ses.viewCopy()
 	c := SharedCaller{CallID: ses.id, Queue: ses.queue, Priority: ses.priority, Arrived: ses.queueArrived,
 		Skills: ses.skills, Number: ses.number, Hotline: v.Hotline, Language: ses.lang, Path: v.Path}
+	sh.fallback.remember(c)
 	sh.report("enqueue "+ses.id, func(ctx context.Context) error { return sh.api.Enqueue(ctx, c) })
 }
 
@@ -577,6 +600,7 @@ func (ses *session) sharedJoin() {
 func (ses *session) sharedLeave() {
 	if sh := ses.s.shared; sh != nil && ses.cb == nil {
 		id := ses.id
+		sh.fallback.forget(id)
 		sh.report("abandon "+id, func(ctx context.Context) error { return sh.api.Abandon(ctx, id) })
 	}
 }
@@ -591,6 +615,9 @@ func (ses *session) sharedAnswered(agent string) {
 func (ses *session) sharedNoAnswer(agent string) {
 	if sh := ses.s.shared; sh != nil && ses.cb == nil {
 		id := ses.id
+		if sh.requeue(id) {
+			return // offered here while the router was away (shared_fallback.go)
+		}
 		sh.report("no answer "+id, func(ctx context.Context) error { return sh.api.NoAnswer(ctx, id, agent) })
 	}
 }
@@ -598,6 +625,7 @@ func (ses *session) sharedNoAnswer(agent string) {
 func (ses *session) sharedEnd() {
 	if sh := ses.s.shared; sh != nil && ses.cb == nil {
 		id := ses.id
+		sh.fallback.forget(id)
 		sh.report("end "+id, func(ctx context.Context) error { return sh.api.EndCall(ctx, id) })
 	}
 }

@@ -35,39 +35,47 @@ func (sh *sharing) outboundStart(ctx context.Context, agent, id string) error {
 	case err != nil:
 		return fmt.Errorf("%w: the centre's router does not answer: %w", ErrCannotDial, err)
 	}
-	sh.mu.Lock()
-	if sh.outbound == nil {
-		sh.outbound = map[string]bool{}
-	}
-	sh.outbound[id] = true
-	sh.mu.Unlock()
+	sh.markUnrouted(id)
 	return nil
+}
+
+// markUnrouted notes call id as one the router did not make: its agent's
+// end is published (unroutedBack).
+func (sh *sharing) markUnrouted(id string) {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.unrouted == nil {
+		sh.unrouted = map[string]bool{}
+	}
+	sh.unrouted[id] = true
 }
 
 // outboundNotStarted: the Center refused the call after the router was
 // told: the router gets the agent's state back, and id is forgotten.
 func (sh *sharing) outboundNotStarted(agent, id string) {
 	sh.mu.Lock()
-	delete(sh.outbound, id)
+	delete(sh.unrouted, id)
 	sh.mu.Unlock()
 	if st, err := sh.s.center.Agent(agent); err == nil {
 		sh.publishState(agent, st.State, st.Reason) // in wrap-up: its end is published as any
 	}
 }
 
-// outboundBack says whether ch puts an outbound call's agent back in the
-// state it had (the customer not reached, from ringing or from its own
-// answered leg): a change the router did not make, to publish. The call is forgotten once its agent leaves it.
-func (sh *sharing) outboundBack(ch queue.AgentStateChange) bool {
+// unroutedBack says whether ch puts the agent of a call the router did
+// not make (an outbound call, an offer made while the router was away)
+// back in a state of its own (not reached, rung out, or after a call
+// without wrap-up): a change the router did not make, to publish. The
+// call is forgotten once its agent leaves it.
+func (sh *sharing) unroutedBack(ch queue.AgentStateChange) bool {
 	if ch.State != queue.Ready && ch.State != queue.NotReady && ch.State != queue.LoggedOut {
 		return false
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if !sh.outbound[ch.CallID] {
+	if !sh.unrouted[ch.CallID] {
 		return false
 	}
-	delete(sh.outbound, ch.CallID)
+	delete(sh.unrouted, ch.CallID)
 	return ch.From != queue.WrapUp // the end of a wrap-up is published as any
 }
 

@@ -38,7 +38,12 @@ func newCentre(t *testing.T, q queue.QueueConfig, agents ...string) *centre {
 // through wrap (by instance name), when not nil.
 func newCentreWrapped(t *testing.T, q queue.QueueConfig, wrap func(string, acd.Shared) acd.Shared, agents ...string) *centre {
 	t.Helper()
-	url := pgtest.New(t)
+	return newCentreAt(t, pgtest.New(t), q, wrap, agents...)
+}
+
+// newCentreAt is newCentreWrapped on the database at url.
+func newCentreAt(t *testing.T, url string, q queue.QueueConfig, wrap func(string, acd.Shared) acd.Shared, agents ...string) *centre {
+	t.Helper()
 	clk := clockwork.NewFakeClockAt(t0)
 	if q.Name == "" {
 		q.Name = "after-sales"
