@@ -177,14 +177,14 @@ func New(cfg Config) (*Gateway, error) {
 	if d := cfg.ICEDisconnectedTimeout; d > 0 {
 		se.SetICETimeouts(d, 25*time.Second, d/3) // 25 s to failed: pion's default
 	}
-	// Interceptors: RTCP sender and receiver reports only (the browser's
-	// call-quality figures: loss, jitter, round trip). pion's defaults add
-	// NACK, TWCC and stats, which cost CPU on every packet and do
-	// nothing for PCMU audio that is never retransmitted.
+	// Interceptors: none. Every interceptor runs on every packet (pion's
+	// report interceptors take a lock and read the clock per packet, the
+	// receiver's unmarshals each header into a new one); NACK, TWCC and
+	// stats do nothing for PCMU audio that is never retransmitted, and
+	// RTCP reports from the gateway only feed the browser's statistics
+	// (remote-inbound-rtp, remote-outbound-rtp): a browser plays audio
+	// without them. The browser's own RTCP is read and dropped.
 	reg := &interceptor.Registry{}
-	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
-		return nil, fmt.Errorf("softphone: RTCP reports: %w", err)
-	}
 	g := &Gateway{
 		cfg:      cfg,
 		api:      webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se), webrtc.WithInterceptorRegistry(reg)),
