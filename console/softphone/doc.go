@@ -50,9 +50,13 @@
 // Asterisk has ended). The browser's RTP goes to Asterisk from the same
 // address (so symmetric RTP holds), each session's forwarding goroutine
 // calling sendto itself, concurrently; a datagram the socket has no room
-// for (Asterisk not reading) is dropped. The peer connections run pion's
-// RTCP report interceptors only (no NACK, TWCC or stats: per-packet work
-// of no use for PCMU audio).
+// for (Asterisk not reading) is dropped. The browser's RTP is forwarded
+// on pion's SRTP session goroutine, as it is decrypted: the gateway gives
+// pion the buffers of the incoming streams, and once the browser's track
+// is known its buffer forwards each packet instead of queueing it for
+// another goroutine. The peer connections run no interceptors (no RTCP
+// reports, NACK, TWCC or stats: per-packet work of no use for PCMU
+// audio; the browser plays audio without reports from the gateway).
 //
 // Each direction leaves the gateway as one continuous RTP stream for the
 // life of the session, whatever calls come and go: a rewriter keeps one

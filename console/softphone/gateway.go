@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -16,6 +17,7 @@ import (
 	"github.com/jonboulle/clockwork"
 	"github.com/pion/interceptor"
 	"github.com/pion/sdp/v3"
+	"github.com/pion/transport/v5/packetio"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -109,7 +111,9 @@ type Config struct {
 // channels. Its methods are safe for concurrent use.
 type Gateway struct {
 	cfg   Config
-	api   *webrtc.API
+	me    *webrtc.MediaEngine
+	se    webrtc.SettingEngine
+	reg   *interceptor.Registry
 	host  netip.Addr
 	clock clockwork.Clock
 	log   *slog.Logger
@@ -187,7 +191,9 @@ func New(cfg Config) (*Gateway, error) {
 	reg := &interceptor.Registry{}
 	g := &Gateway{
 		cfg:      cfg,
-		api:      webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se), webrtc.WithInterceptorRegistry(reg)),
+		me:       me,
+		se:       se,
+		reg:      reg,
 		host:     host,
 		clock:    cfg.Clock,
 		log:      cfg.Logger,
@@ -206,6 +212,16 @@ func New(cfg Config) (*Gateway, error) {
 		go g.readAsterisk(k)
 	}
 	return g, nil
+}
+
+// newAPI is the API of s's peer connection: the gateway's media engine,
+// settings and interceptors, and s's own RTP buffers (see direct.go).
+func (g *Gateway) newAPI(s *Session) *webrtc.API {
+	se := g.se
+	se.BufferFactory = func(kind packetio.BufferPacketType, ssrc uint32) io.ReadWriteCloser {
+		return s.newBuffer(kind, ssrc)
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(g.me), webrtc.WithSettingEngine(se), webrtc.WithInterceptorRegistry(g.reg))
 }
 
 // Open creates the session id (an agent's, say) from the browser's SDP
