@@ -98,15 +98,15 @@
 //
 // (-cpuprofile shows where it goes). On the 2-core development machine,
 // shared with other work (CPU pressure 88-98% in every run), December
-// 2026, nine runs: 19.0-22.6 µs of CPU per packet (median 20.4), that is
-// about 41% of one core for 200 calls, against the budget of
-// 12.5 µs (25%); 21.6-25.6 µs (median 22.9) before the interceptors went
-// and the browser's RTP was forwarded from the SRTP session, run in turn
-// with it. Forwarding delay towards Asterisk p99 30-60 µs; towards the
-// browser p99 50-700 ms (p50 2-12 ms), before as after: on a machine that
-// saturated, the Asterisk-side readers wait for a core.
+// 2026, twenty-one runs: 18.1-22.6 µs of CPU per packet (median 20.7),
+// that is about 41% of one core for 200 calls, against the budget of
+// 12.5 µs (25%); nine runs in the same hour before the interceptors went
+// and the browser's RTP was forwarded from the SRTP session: 21.6-25.6
+// µs (median 22.9, 46%). Forwarding delay towards Asterisk p99 30-60 µs;
+// towards the browser p99 50-700 ms (p50 2-12 ms), before as after: on a
+// machine that saturated, the Asterisk-side readers wait for a core.
 //
-// About 9 µs of each packet is the kernel's (gateway-sys-µs/pkt): each
+// 9.0-9.5 µs of each packet is the kernel's (gateway-sys-µs/pkt): each
 // packet is read once and sent once, and a sendto on loopback costs some
 // 3.6 µs of system time on that machine, the delivery into the receiving
 // socket included; batching system calls (recvmmsg on the Asterisk side)
@@ -115,12 +115,15 @@
 // towards Asterisk its receive path, which hands each packet from ICE's
 // socket reader to the DTLS/SRTP mux's goroutine and on to the SRTP
 // session's, where the gateway forwards it. The gateway's own code
-// (routing, rewriting) is about 1 µs. The budget would take a media path
-// of the gateway's own after the handshake (SRTP on the ICE socket), and
-// pion keeps the SRTP keys inside its DTLS transport.
+// (routing, rewriting) is about 1 µs. The budget leaves some 3 µs beside
+// the kernel's part: it would take at least a media path of the
+// gateway's own after the handshake (SRTP on the ICE socket, no
+// goroutine hand-offs), and pion keeps the SRTP keys inside its DTLS
+// transport.
 //
 // Measured and not kept: one ICE socket for every session (pion's UDP
-// mux), 17.2-20.9 µs against 18.1-22.2 µs in turn, within the noise, and
+// mux): 17.2-20.9 µs (median 19.9) against 18.1-22.2 µs (median 21.2),
+// nine runs each in turn, about 6% less but within the runs' spread; and
 // it would tie ICE to the interfaces present at start and change what
 // ICEPortMin and ICEPortMax mean. Not tried, for what the profile shows:
 // AES-128-GCM instead of the AES-256-GCM pion prefers (sealing and
