@@ -103,11 +103,19 @@ func (l *latencies) quantiles() (p50, p99 time.Duration, n int) {
 }
 
 func cpuTime() time.Duration {
+	user, sys := cpuTimes()
+	return user + sys
+}
+
+// cpuTimes is the process's CPU time so far, in user space and in the
+// kernel (its system calls, and the loopback's delivery of what it sends
+// into the receiving sockets).
+func cpuTimes() (user, sys time.Duration) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		panic(err)
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
 }
 
 // contextSwitches counts the process's context switches so far: the
@@ -189,10 +197,13 @@ func runLoad(b *testing.B, sessions int, warmup, measure time.Duration) {
 	phase("measure")
 	toAst.on.Store(true)
 	toBr.on.Store(true)
-	cpu0, wall0 := cpuTime(), time.Now()
+	user0, sys0 := cpuTimes()
+	wall0 := time.Now()
 	vol0, invol0 := contextSwitches()
 	phase("measured")
-	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
+	user, sys := cpuTimes()
+	user, sys = user-user0, sys-sys0
+	cpu, wall := user+sys, time.Since(wall0)
 	vol, invol := contextSwitches()
 	vol, invol = vol-vol0, invol-invol0
 	toAst.on.Store(false)
@@ -213,6 +224,7 @@ func runLoad(b *testing.B, sessions int, warmup, measure time.Duration) {
 	b.ReportMetric(float64(an+rn)/wall.Seconds(), "fwd-pkts/s")
 	if an+rn > 0 {
 		b.ReportMetric(us(cpu)/float64(an+rn), "gateway-cpu-µs/pkt")
+		b.ReportMetric(us(sys)/float64(an+rn), "gateway-sys-µs/pkt")
 		// A thread's sleep and wake-up cost the most on an idle machine.
 		b.ReportMetric(float64(vol)/float64(an+rn), "gateway-sleeps/pkt")
 		b.ReportMetric(float64(invol)/float64(an+rn), "gateway-preempted/pkt")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -16,6 +17,7 @@ import (
 	"github.com/jonboulle/clockwork"
 	"github.com/pion/interceptor"
 	"github.com/pion/sdp/v3"
+	"github.com/pion/transport/v5/packetio"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -109,7 +111,9 @@ type Config struct {
 // channels. Its methods are safe for concurrent use.
 type Gateway struct {
 	cfg   Config
-	api   *webrtc.API
+	me    *webrtc.MediaEngine
+	se    webrtc.SettingEngine
+	reg   *interceptor.Registry
 	host  netip.Addr
 	clock clockwork.Clock
 	log   *slog.Logger
@@ -177,17 +181,19 @@ func New(cfg Config) (*Gateway, error) {
 	if d := cfg.ICEDisconnectedTimeout; d > 0 {
 		se.SetICETimeouts(d, 25*time.Second, d/3) // 25 s to failed: pion's default
 	}
-	// Interceptors: RTCP sender and receiver reports only (the browser's
-	// call-quality figures: loss, jitter, round trip). pion's defaults add
-	// NACK, TWCC and stats, which cost CPU on every packet and do
-	// nothing for PCMU audio that is never retransmitted.
+	// Interceptors: none. Every interceptor runs on every packet (pion's
+	// report interceptors take a lock and read the clock per packet, the
+	// receiver's unmarshals each header into a new one); NACK, TWCC and
+	// stats do nothing for PCMU audio that is never retransmitted, and
+	// RTCP reports from the gateway only feed the browser's statistics
+	// (remote-inbound-rtp, remote-outbound-rtp): a browser plays audio
+	// without them. The browser's own RTCP is read and dropped.
 	reg := &interceptor.Registry{}
-	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
-		return nil, fmt.Errorf("softphone: RTCP reports: %w", err)
-	}
 	g := &Gateway{
 		cfg:      cfg,
-		api:      webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se), webrtc.WithInterceptorRegistry(reg)),
+		me:       me,
+		se:       se,
+		reg:      reg,
 		host:     host,
 		clock:    cfg.Clock,
 		log:      cfg.Logger,
@@ -206,6 +212,16 @@ func New(cfg Config) (*Gateway, error) {
 		go g.readAsterisk(k)
 	}
 	return g, nil
+}
+
+// newAPI is the API of s's peer connection: the gateway's media engine,
+// settings and interceptors, and s's own RTP buffers (see direct.go).
+func (g *Gateway) newAPI(s *Session) *webrtc.API {
+	se := g.se
+	se.BufferFactory = func(kind packetio.BufferPacketType, ssrc uint32) io.ReadWriteCloser {
+		return s.newBuffer(kind, ssrc)
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(g.me), webrtc.WithSettingEngine(se), webrtc.WithInterceptorRegistry(g.reg))
 }
 
 // Open creates the session id (an agent's, say) from the browser's SDP

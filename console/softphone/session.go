@@ -35,6 +35,11 @@ type Session struct {
 	brMu sync.Mutex
 	brRW rewriter
 
+	// bufs are the buffers of the browser's incoming RTP streams, by
+	// SSRC (see direct.go).
+	bufMu sync.Mutex
+	bufs  map[uint32]*mediaBuffer
+
 	att    atomic.Pointer[attachment]
 	muted  atomic.Bool
 	lastRx atomic.Int64 // clock time (UnixNano) of the browser's last RTP packet
@@ -218,7 +223,7 @@ func (s *Session) start(ctx context.Context, offer string) (string, error) {
 	g := s.g
 	s.toAstr = rand.Uint32() | 1
 
-	pc, err := g.api.NewPeerConnection(webrtc.Configuration{ICEServers: g.cfg.ICEServers})
+	pc, err := g.newAPI(s).NewPeerConnection(webrtc.Configuration{ICEServers: g.cfg.ICEServers})
 	if err != nil {
 		return "", fmt.Errorf("softphone: session %q: peer connection: %w", s.id, err)
 	}
@@ -274,9 +279,11 @@ func (s *Session) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	go s.fromBrowser(t)
 }
 
-// fromBrowser forwards the browser's RTP to the attached Asterisk side.
-// One track is read at a time; when it ends (a renegotiation replaced it),
-// the next one the browser sends is taken.
+// fromBrowser forwards the browser's RTP to the attached Asterisk side:
+// from the stream's buffer, on pion's SRTP session goroutine (see
+// direct.go), or else by reading the track. One track is forwarded at a
+// time; when it ends (a renegotiation replaced it, the peer connection
+// closed), the next one the browser sends is taken.
 func (s *Session) fromBrowser(t *webrtc.TrackRemote) {
 	defer s.wg.Done()
 	defer func() {
@@ -284,54 +291,19 @@ func (s *Session) fromBrowser(t *webrtc.TrackRemote) {
 		s.trackSeen = false
 		s.mu.Unlock()
 	}()
-	pt := uint8(t.PayloadType())
-	observe := s.g.cfg.Observe
-	var (
-		in, out = make([]byte, 1500), make([]byte, 1500)
-		silence = make([]byte, 1500)
-		rw      = rewriter{ssrc: s.toAstr}
-		h       rtp.Header
-	)
-	for i := range silence {
-		silence[i] = ulawSilence
+	fw := newForwarder(s, uint8(t.PayloadType()))
+	if b := s.buffer(uint32(t.SSRC())); b != nil {
+		b.fw.Store(fw)
+		<-b.closed
+		return
 	}
-	for {
+	in := make([]byte, 1500)
+	for !fw.isClosed {
 		n, _, err := t.Read(in)
 		if err != nil {
 			return
 		}
-		var t0 time.Time
-		if observe != nil {
-			t0 = time.Now()
-		}
-		now := s.g.clock.Now()
-		s.lastRx.Store(now.UnixNano())
-		a := s.att.Load()
-		if a == nil {
-			continue
-		}
-		payload, ok := parse(&h, in[:n])
-		if !ok || h.PayloadType != pt || !rw.rewrite(&h, a.epoch, now) {
-			continue
-		}
-		h.PayloadType = 0 // PCMU's static type, as Asterisk expects it
-		if s.muted.Load() {
-			payload = silence[:len(payload)]
-		}
-		m, err := h.MarshalTo(out)
-		if err != nil || m+len(payload) > len(out) {
-			continue
-		}
-		m += copy(out[m:], payload)
-		if err := s.sock.out.send(out[:m], a.to); err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
-		if observe != nil {
-			observe(ToAsterisk, time.Since(t0))
-		}
+		fw.forward(in[:n])
 	}
 }
 
@@ -381,6 +353,8 @@ func parse(h *rtp.Header, b []byte) ([]byte, bool) {
 	h.CSRC = nil
 	return payload, true
 }
+
+func isClosed(err error) bool { return errors.Is(err, net.ErrClosed) }
 
 func unmap(a netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
