@@ -65,6 +65,13 @@ type Cluster struct {
 	stop   context.CancelFunc
 	wg     sync.WaitGroup
 	once   sync.Once
+
+	// upSince is when this instance last began to reach the database
+	// (registered, or its first heartbeat after a failed one); zero while
+	// its heartbeats fail. It judges others dead only once it has reached
+	// the database for DeadAfter itself (reap.go).
+	upMu    sync.Mutex
+	upSince time.Time
 }
 
 // New registers the instance (its row in cluster_instances) and starts its
@@ -111,6 +118,7 @@ func New(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Cluster, error) 
 	if err != nil {
 		return nil, fmt.Errorf("registering instance %s: %w", cfg.Instance, err)
 	}
+	c.upSince = now
 	lctx, cancel := context.WithCancel(context.Background())
 	c.stop = cancel
 	l, err := c.listen(ctx)
@@ -152,12 +160,33 @@ func (c *Cluster) Heartbeat(ctx context.Context) error {
 	tag, err := c.db.Exec(ctx, `UPDATE cluster_instances SET heartbeat = $2 WHERE name = $1 AND dead_at IS NULL`,
 		c.cfg.Instance, c.now())
 	if err != nil {
+		c.down()
 		return fmt.Errorf("heartbeat of instance %s: %w", c.cfg.Instance, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("%w: instance %s", ErrInstanceDead, c.cfg.Instance)
 	}
+	c.upMu.Lock()
+	if c.upSince.IsZero() {
+		c.upSince = c.now()
+	}
+	c.upMu.Unlock()
 	return nil
+}
+
+// down notes a heartbeat that did not reach the database.
+func (c *Cluster) down() {
+	c.upMu.Lock()
+	c.upSince = time.Time{}
+	c.upMu.Unlock()
+}
+
+// upFor says whether this instance has reached the database without a
+// failed heartbeat for at least d.
+func (c *Cluster) upFor(d time.Duration) bool {
+	c.upMu.Lock()
+	defer c.upMu.Unlock()
+	return !c.upSince.IsZero() && c.now().Sub(c.upSince) >= d
 }
 
 func (c *Cluster) heartbeatLoop(ctx context.Context) {

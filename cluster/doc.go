@@ -126,7 +126,11 @@
 // the reaping instance and keep their place, agents homed on them are
 // logged out (an offer ringing one is withdrawn and its caller is back in
 // line; one on a call at its end). An instance reaped while alive gets
-// ErrInstanceDead from Heartbeat, Enqueue and the agent-set states.
+// ErrInstanceDead from Heartbeat, Enqueue and the agent-set states. A
+// reaper judges nobody dead until it has itself reached the database for
+// DeadAfter without a failed heartbeat: after an outage of PostgreSQL
+// every heartbeat is old, and the others get the time to beat again
+// (TestReapAfterOutage).
 // [Cluster.Leave] does the same for the instance itself at a clean
 // shutdown, so its name is free at once; its call-backs are left for the
 // next Reap of a live instance to adopt (or for its own restart). Reap is

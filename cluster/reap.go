@@ -49,6 +49,12 @@ type LostCall struct {
 // wrap-up), their call-backs are adopted by this instance, agents homed on
 // them are logged out (an offer ringing such an agent is withdrawn and its
 // caller is back in line), and their rows are marked dead.
+//
+// An instance that has not itself reached the database for DeadAfter
+// (its heartbeats failed: the database was down or unreachable from it)
+// judges nobody dead yet: after an outage every instance's heartbeat is
+// old, and the others are given DeadAfter to beat again. It still adopts
+// the call-backs of instances already dead.
 func (c *Cluster) Reap(ctx context.Context) (Reaped, error) {
 	r, err := c.reap(ctx, false)
 	if err != nil {
@@ -86,6 +92,9 @@ func (c *Cluster) reap(ctx context.Context, leave bool) (Reaped, error) {
 		// row (alive) and re-reads its heartbeat; the statements after
 		// see what they wrote.
 		which := `dead_at IS NULL AND heartbeat < $2 AND name <> $3`
+		if !leave && !c.upFor(c.cfg.DeadAfter) {
+			which = `false AND $2::timestamptz IS NOT NULL AND $3 <> ''` // not yet (see Reap)
+		}
 		if leave {
 			which = `dead_at IS NULL AND name = $3 AND $2::timestamptz IS NOT NULL`
 		}
