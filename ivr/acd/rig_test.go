@@ -161,6 +161,9 @@ type rigOptions struct {
 	// shared makes the Center route through a shared router (shared_test.go).
 	clock  *clockwork.FakeClock
 	shared bool
+	// systemName is the emulated Asterisk's systemname (its channel IDs'
+	// prefix): two of one centre each have their own.
+	systemName string
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
@@ -175,7 +178,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if clk == nil {
 		clk = clockwork.NewFakeClockAt(t0)
 	}
-	emu, err := aritest.New(aritest.Config{Clock: clk, SoundsDir: sounds, Username: "u", Password: "p"})
+	emu, err := aritest.New(aritest.Config{Clock: clk, SoundsDir: sounds, Username: "u", Password: "p", SystemName: o.systemName})
 	if err != nil {
 		t.Fatal(err)
 	}
