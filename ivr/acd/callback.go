@@ -254,6 +254,7 @@ type callbackState struct {
 	req      string // the request's ID in the store (an outbound call's ID)
 	customer string // the customer's channel, once dialled
 	claimed  bool
+	retry    bool           // the attempt failed and the request is pending again (shared_callback.go)
 	out      *outboundState // an agent's outbound call (outbound_dial.go): no request in the store
 }
 
@@ -386,6 +387,7 @@ func (ses *session) customerGone(ctx context.Context, cause int, why string) {
 		ses.log.Error("recording the failed call-back", "error", err)
 	}
 	ses.log.Info("customer did not answer the call-back", "request", ses.cb.req, "cause", cause, "retry", retry)
+	ses.cb.retry = retry
 	if l != nil {
 		ses.dropLeg(ctx)
 		ses.endWithAgent(ctx, l, "system")

@@ -583,6 +583,7 @@ func (ses *session) sharedEnd() {
 	if id, ok := ses.sharedID(); ok { // a call-back's too
 		sh := ses.s.shared
 		sh.report("end "+id, func(ctx context.Context) error { return sh.api.EndCall(ctx, id) })
+		ses.sharedCallbackEnded()
 	}
 }
 

@@ -124,6 +124,22 @@ func (ses *session) sharedID() (string, bool) {
 	return ses.s.shared.routerCall(ses.cb.req)
 }
 
+// sharedCallbackEnded: a call-back session's agent call ended (its row
+// with it); unless the request is to be dialled again (its retry keeps
+// the router ID), this instance is done with it.
+func (ses *session) sharedCallbackEnded() {
+	if ses.cb == nil || ses.cb.retry {
+		return
+	}
+	c := &ses.s.shared.cb
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if id, ok := c.router[ses.cb.req]; ok {
+		delete(c.byRouter, id)
+		delete(c.router, ses.cb.req)
+	}
+}
+
 // sharedBooked reports the call-back just booked by the session's caller:
 // the caller's row becomes the request's (it keeps its place), or, for a
 // caller turned away at the door (never queued), the request is queued.

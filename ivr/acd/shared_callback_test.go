@@ -477,3 +477,64 @@ func TestSharedCallbacksNeedTheRouters(t *testing.T) {
 		t.Errorf("acd.New: %v, want ErrSharedUnsupported", err)
 	}
 }
+
+// TestSharedCallbackAdoptedMidDial: the owner stops while it dials the
+// customer (the agent, signed in at b, on the call-back) and never comes
+// back: the router's row ended with it, but the request is pending in the
+// store; the instance that reaps it queues the request again, in its
+// place ahead of a later caller, and dials it: the second attempt, by b.
+// (The agent wraps up after the call the reaper ended: the request is
+// queued again before the agent is free.)
+func TestSharedCallbackAdoptedMidDial(t *testing.T) {
+	q := cbQueue
+	q.WrapUp = 10 * time.Second
+	c := newCBCentre(t, q, nil, "1001")
+	b := c.start(t, "b", true)
+	var id string
+	t.Run("a dials and dies", func(t *testing.T) {
+		a := c.start(t, "a", false)
+		caller := a.r.dial("13800000001")
+		a.r.heard(caller, "moh:default")
+		c.bookedAt(a, caller)
+		id = caller.ID()
+		c.ready(b, "1001")
+		at, agent := c.rung("1001")
+		if at != a {
+			t.Fatalf("rung by %s, want a", at.name)
+		}
+		a.r.must(agent.Answer())
+		c.until("the customer dialled by a", func() bool { return len(a.trunk.list()) == 1 })
+	})
+	if t.Failed() {
+		return
+	}
+	later := b.r.dial("13800000002")
+	b.r.heard(later, "moh:default")
+	var reaped cluster.Reaped
+	c.until("a taken for dead", func() bool {
+		r, err := b.cl.Reap(t.Context())
+		b.r.must(err)
+		reaped = r
+		return len(r.Instances) > 0
+	})
+	if len(reaped.Ended) != 1 || reaped.Ended[0].CallID != "a:"+id || !reaped.Ended[0].Callback {
+		t.Fatalf("ended %+v, want a's call-back being dialled", reaped.Ended)
+	}
+	if rows, _ := b.cl.CallbackRows(t.Context()); len(rows) != 0 {
+		t.Fatalf("call-back rows %v after the reap, want none", rows)
+	}
+	if v := c.agentView(b.cl, "1001"); v.State != queue.WrapUp {
+		t.Fatalf("agent 1001 %s after the reap, want wrap-up", v.State)
+	}
+	b.r.must(b.r.acd.TakeCallbacks(t.Context(), reaped.Instances))
+	c.inRouter(b.cl, "a:"+id, "b")
+	c.until("agent 1001's wrap-up over", func() bool { return c.agentView(b.cl, "1001").State != queue.WrapUp })
+	at, agent := c.rung("1001")
+	if v := c.agentView(b.cl, "1001"); at != b || v.CallID != "a:"+id {
+		t.Fatalf("agent rung by %s for %q, want b for the request, ahead of its later caller", at.name, v.CallID)
+	}
+	c.talk(b, agent, 1)
+	if req := c.request(id); req.State != store.CallbackConnected || req.Attempts != 2 || req.Instance != "b" {
+		t.Errorf("request %s after %d attempts by %q; want connected after 2, by b", req.State, req.Attempts, req.Instance)
+	}
+}
