@@ -263,10 +263,12 @@ func (sh *sharing) takeCallbacks(ctx context.Context, from []string) error {
 
 // takeOnOffer: the router offered a call this instance's Center does not
 // know: a call-back it adopted a moment ago (the reaper's TakeCallbacks
-// may not have run yet). It says whether id is known now.
+// may not have run yet), one of its own the start could not take back
+// (the database was away), or a caller who just left (then nothing is
+// taken). It says whether id is known now.
 func (sh *sharing) takeOnOffer(id string) bool {
-	if !strings.Contains(id, ":") || sh.callbacks() == nil {
-		return false // a caller of this instance's own: it left
+	if sh.callbacks() == nil {
+		return false
 	}
 	ctx, cancel := context.WithTimeout(sh.s.runCtx, sharedTimeout)
 	defer cancel()
