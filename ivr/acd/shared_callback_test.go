@@ -209,21 +209,21 @@ func (c *cbCentre) bookedAt(in *cbInstance, caller *aritest.Party) {
 	in.r.bookCallback(caller)
 	_ = in.r.journey()
 	c.inRouter(in.cl, in.name+":"+caller.ID(), in.name)
-	if req := c.request(caller.ID()); req.State != store.CallbackPending || req.Number != "13800000001" {
-		c.t.Fatalf("request %+v, want pending, to call 13800000001", req)
+	if req := c.request(caller.ID()); req.State != store.CallbackPending || req.Attempts != 0 {
+		c.t.Fatalf("request %+v, want pending", req)
 	}
 }
 
 // talk has the agent answer the call-back at in, the customer dialled by
 // in answer, and both meet; then the customer hangs up.
-func (c *cbCentre) talk(in *cbInstance, agent *aritest.Party, dials int) {
+func (c *cbCentre) talk(in *cbInstance, agent *aritest.Party, dials int, number string) {
 	c.t.Helper()
 	in.r.must(agent.Answer())
 	in.r.heard(agent, sound("agent/callback"))
 	c.until("the customer dialled", func() bool { return len(in.trunk.list()) == dials })
 	customer := in.trunk.list()[dials-1]
-	if customer.Dialed() != "13800000001" {
-		c.t.Errorf("dialled %q, want the caller's number", customer.Dialed())
+	if customer.Dialed() != number {
+		c.t.Errorf("dialled %q, want the caller's number %s", customer.Dialed(), number)
 	}
 	in.r.must(customer.Answer())
 	c.until("customer and agent bridged", func() bool { return findBridge(in.r, customer.ID(), agent.ID()) != nil })
@@ -258,7 +258,7 @@ func TestSharedCallbackKeepsPlace(t *testing.T) {
 	if v := c.agentView(a.cl, "1001"); v.CallID != "b:"+first.ID() {
 		t.Fatalf("the router has the agent on %q, want b's call-back", v.CallID)
 	}
-	c.talk(b, agent, 1)
+	c.talk(b, agent, 1, "13800000001")
 	if req := c.request(first.ID()); req.State != store.CallbackConnected || req.Attempts != 1 || req.Instance != "b" {
 		t.Errorf("request %s after %d attempts, dialled by %q; want connected after 1, by b", req.State, req.Attempts, req.Instance)
 	}
@@ -306,7 +306,7 @@ func TestSharedCallbackServedOnce(t *testing.T) {
 	if at != a {
 		t.Fatalf("rung by %s, want a (the request's owner)", at.name)
 	}
-	c.talk(a, agent, 1)
+	c.talk(a, agent, 1, "13800000001")
 	// Time passes: nobody is rung or dialled again.
 	c.until("a minute later", func() bool { return c.clk.Since(t0) > 2*time.Minute })
 	for _, in := range c.live {
@@ -358,7 +358,7 @@ func TestSharedCallbackRetryKeepsPlace(t *testing.T) {
 	if st, _ := a.r.center.Agent("1001"); st.CallID != "cb-"+caller.ID()+"/2" {
 		t.Fatalf("agent reserved for %q, want the request's second attempt", st.CallID)
 	}
-	c.talk(a, agent, 2)
+	c.talk(a, agent, 2, "13800000001")
 	at, _ = c.rung("1001")
 	if at != b {
 		t.Errorf("rung by %s after the call-back, want b for its caller", at.name)
@@ -398,7 +398,7 @@ func TestSharedCallbackOwnerRestart(t *testing.T) {
 	if at != a {
 		t.Fatalf("rung by %s, want the restarted a for its request, ahead of b's later caller", at.name)
 	}
-	c.talk(a, agent, 1)
+	c.talk(a, agent, 1, "13800000001")
 	if req := c.request(id); req.State != store.CallbackConnected || req.Attempts != 1 || req.Instance != "a" {
 		t.Errorf("request %s after %d attempts by %q; want connected after 1, by a", req.State, req.Attempts, req.Instance)
 	}
@@ -445,7 +445,7 @@ func TestSharedCallbackAdopted(t *testing.T) {
 	if st, _ := b.r.center.Agent("1001"); st.CallID != "cb-"+id+"/1" {
 		t.Fatalf("agent reserved for %q, want the adopted request ahead of b's later caller", st.CallID)
 	}
-	c.talk(b, agent, 1)
+	c.talk(b, agent, 1, "13800000001")
 	if req := c.request(id); req.State != store.CallbackConnected || req.Attempts != 1 || req.Instance != "b" {
 		t.Errorf("request %s after %d attempts by %q; want connected after 1, by b", req.State, req.Attempts, req.Instance)
 	}
@@ -533,8 +533,37 @@ func TestSharedCallbackAdoptedMidDial(t *testing.T) {
 	if v := c.agentView(b.cl, "1001"); at != b || v.CallID != "a:"+id {
 		t.Fatalf("agent rung by %s for %q, want b for the request, ahead of its later caller", at.name, v.CallID)
 	}
-	c.talk(b, agent, 1)
+	c.talk(b, agent, 1, "13800000001")
 	if req := c.request(id); req.State != store.CallbackConnected || req.Attempts != 2 || req.Instance != "b" {
 		t.Errorf("request %s after %d attempts by %q; want connected after 2, by b", req.State, req.Attempts, req.Instance)
 	}
+}
+
+// TestSharedCallbackAtAFullQueue: a caller of a turned away by a's full
+// queue (its length counts a's callers) books a call-back at the door: the
+// request joins the centre's line at the caller's arrival, behind a's
+// first caller and ahead of a later caller of b, and a dials it.
+func TestSharedCallbackAtAFullQueue(t *testing.T) {
+	c := newCBCentre(t, queue.QueueConfig{MaxLength: 1, Overflow: queue.Action{Kind: queue.ActionCallbackOffer}}, nil, "1001")
+	a, b := c.start(t, "a", true), c.start(t, "b", true)
+	first := a.r.dial("13800000001")
+	a.r.heard(first, "moh:default")
+	second := a.r.dial("13800000002")
+	c.bookedAt(a, second)
+	later := b.r.dial("13800000003")
+	b.r.heard(later, "moh:default")
+	c.ready(b, "1001")
+	at, agent := c.rung("1001")
+	if v := c.agentView(b.cl, "1001"); at != a || v.CallID != "a:"+first.ID() {
+		t.Fatalf("agent rung by %s for %q, want a's first caller", at.name, v.CallID)
+	}
+	a.r.must(agent.Answer())
+	a.r.heard(first, "sound:hotline/zh/std/agent-id")
+	a.r.must(first.Hangup())
+	a.r.gone(agent)
+	at, agent = c.rung("1001")
+	if v := c.agentView(b.cl, "1001"); at != a || v.CallID != "a:"+second.ID() {
+		t.Fatalf("agent rung by %s for %q, want a's call-back, ahead of b's later caller", at.name, v.CallID)
+	}
+	c.talk(a, agent, 1, "13800000002")
 }
