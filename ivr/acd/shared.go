@@ -508,7 +508,10 @@ func (sh *sharing) rangOut(o SharedOffer) {
 // withdrawn: the agent's home died while the agent rang; the caller waits
 // on in its place (the router has put it back), the agent is not missed.
 func (sh *sharing) withdrawn(o SharedOffer) {
-	o.CallID = sh.centerCall(o.CallID)
+	if id := sh.centerCall(o.CallID); id != o.CallID {
+		sh.rangOut(o) // a call-back: it waits on too, as after a ring-out
+		return
+	}
 	if err := sh.s.center.Lost(o.CallID); err != nil && !ignorable(err) {
 		sh.s.log.Error("shared router: a withdrawn offer", "call", o.CallID, "agent", o.Agent, "error", err)
 	}

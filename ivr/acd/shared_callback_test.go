@@ -567,3 +567,47 @@ func TestSharedCallbackAtAFullQueue(t *testing.T) {
 	}
 	c.talk(a, agent, 1, "13800000002")
 }
+
+// TestSharedCallbackWithdrawn: the agent rung for a's call-back is signed
+// in at b, which dies while the agent rings: the offer is withdrawn, the
+// agent's phone stops ringing, and the request waits on in its place for
+// the next agent, who gets it.
+func TestSharedCallbackWithdrawn(t *testing.T) {
+	q := cbQueue
+	q.RingTimeout = time.Minute // longer than b takes to be found dead
+	c := newCBCentre(t, q, nil, "1001", "1002")
+	a := c.start(t, "a", true)
+	caller := a.r.dial("13800000001")
+	a.r.heard(caller, "moh:default")
+	c.bookedAt(a, caller)
+	var rung *aritest.Party
+	t.Run("b's agent rung, then b dies", func(t *testing.T) {
+		b := c.start(t, "b", false)
+		c.ready(b, "1001")
+		var at *cbInstance
+		at, rung = c.rung("1001")
+		if at != a {
+			t.Fatalf("rung by %s, want a", at.name)
+		}
+	})
+	if t.Failed() {
+		return
+	}
+	var reaped cluster.Reaped
+	c.until("b taken for dead", func() bool {
+		r, err := a.cl.Reap(t.Context())
+		a.r.must(err)
+		reaped = r
+		return len(r.Instances) > 0
+	})
+	if len(reaped.Withdrawn) != 1 || reaped.Withdrawn[0].CallID != "a:"+caller.ID() {
+		t.Fatalf("withdrawn %+v, want the call-back's offer", reaped.Withdrawn)
+	}
+	a.r.gone(rung)
+	c.ready(a, "1002")
+	at, agent := c.rung("1002")
+	if v := c.agentView(a.cl, "1002"); at != a || v.CallID != "a:"+caller.ID() {
+		t.Fatalf("agent 1002 rung by %s for %q, want a's call-back", at.name, v.CallID)
+	}
+	c.talk(a, agent, 1, "13800000001")
+}
