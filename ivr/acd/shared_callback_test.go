@@ -611,3 +611,46 @@ func TestSharedCallbackWithdrawn(t *testing.T) {
 	}
 	c.talk(a, agent, 1, "13800000001")
 }
+
+// TestSharedCallbackRingsOut: the agent (signed in at b) rung for a's
+// call-back does not answer: the offer rings out, the agent is not ready
+// ("missed"), nobody was dialled, and the request, still in its place, is
+// offered again once the agent is ready: one dial in all.
+func TestSharedCallbackRingsOut(t *testing.T) {
+	q := cbQueue
+	q.RingTimeout = 10 * time.Second
+	c := newCBCentre(t, q, nil, "1001")
+	a, b := c.start(t, "a", true), c.start(t, "b", true)
+	caller := a.r.dial("13800000001")
+	a.r.heard(caller, "moh:default")
+	c.bookedAt(a, caller)
+	c.ready(b, "1001")
+	at, rung := c.rung("1001")
+	if at != a {
+		t.Fatalf("rung by %s, want a", at.name)
+	}
+	c.until("the offer rung out", func() bool {
+		v := c.agentView(b.cl, "1001")
+		return v.State == queue.NotReady && v.Reason == queue.ReasonMissed
+	})
+	a.r.gone(rung)
+	if n := len(a.trunk.list()); n != 0 {
+		t.Fatalf("the customer dialled %d times for an offer nobody answered", n)
+	}
+	if req := c.request(caller.ID()); req.State != store.CallbackPending || req.Attempts != 0 {
+		t.Fatalf("request %s after %d attempts, want pending, none made", req.State, req.Attempts)
+	}
+	c.until("agent 1001 not ready at its home", func() bool {
+		st, _ := b.r.center.Agent("1001")
+		return st.State == queue.NotReady
+	})
+	b.r.must(b.r.acd.Ready(b.r.ctx, "1001"))
+	at, agent := c.rung("1001")
+	if v := c.agentView(b.cl, "1001"); at != a || v.CallID != "a:"+caller.ID() {
+		t.Fatalf("agent rung by %s for %q, want a's call-back again", at.name, v.CallID)
+	}
+	c.talk(a, agent, 1, "13800000001")
+	if req := c.request(caller.ID()); req.State != store.CallbackConnected || req.Attempts != 1 {
+		t.Errorf("request %s after %d attempts, want connected after 1", req.State, req.Attempts)
+	}
+}
