@@ -29,6 +29,7 @@ package acd
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -138,6 +139,16 @@ func (ses *session) sharedCallbackEnded() {
 		delete(c.byRouter, id)
 		delete(c.router, ses.cb.req)
 	}
+}
+
+// sharedTransferable refuses, in a centre of several instances, the
+// transfer to a queue of a call-back's customer: the customer would wait
+// in a line the shared router does not know of.
+func (ses *session) sharedTransferable() error {
+	if ses.s.shared != nil && ses.cb != nil {
+		return fmt.Errorf("%w: a transfer of a call-back's customer to a queue", ErrSharedUnsupported)
+	}
+	return nil
 }
 
 // sharedBooked reports the call-back just booked by the session's caller:

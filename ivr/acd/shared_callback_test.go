@@ -654,3 +654,29 @@ func TestSharedCallbackRingsOut(t *testing.T) {
 		t.Errorf("request %s after %d attempts, want connected after 1", req.State, req.Attempts)
 	}
 }
+
+// TestSharedCallbackNoTransfer: in a centre of several instances, an agent
+// cannot transfer a call-back's customer to a queue (the shared router
+// would not know of the customer waiting there): refused, saying so, and
+// the conversation goes on.
+func TestSharedCallbackNoTransfer(t *testing.T) {
+	c := newCBCentre(t, cbQueue, nil, "1001")
+	a, _ := c.start(t, "a", true), c.start(t, "b", true)
+	caller := a.r.dial("13800000001")
+	a.r.heard(caller, "moh:default")
+	c.bookedAt(a, caller)
+	c.ready(a, "1001")
+	_, agent := c.rung("1001")
+	a.r.must(agent.Answer())
+	c.until("the customer dialled", func() bool { return len(a.trunk.list()) == 1 })
+	customer := a.trunk.list()[0]
+	a.r.must(customer.Answer())
+	c.until("customer and agent bridged", func() bool { return findBridge(a.r, customer.ID(), agent.ID()) != nil })
+	err := a.r.acd.TransferToQueue(t.Context(), "1001", "after-sales")
+	if !errors.Is(err, acd.ErrSharedUnsupported) {
+		t.Fatalf("transfer of the customer: %v, want ErrSharedUnsupported", err)
+	}
+	if findBridge(a.r, customer.ID(), agent.ID()) == nil {
+		t.Error("the conversation ended with the refused transfer")
+	}
+}
