@@ -34,8 +34,15 @@ type acdRouter struct {
 	events chan acd.SharedEvent
 }
 
-// key is the cluster's ID of this instance's call id.
-func (a *acdRouter) key(id string) string { return a.c.Instance() + ":" + id }
+// key is the cluster's ID of this instance's call id. An ID that holds a
+// ':' is one already: a call-back this instance adopted from another keeps
+// its cluster ID (the ACD's own IDs, channel IDs, hold none).
+func (a *acdRouter) key(id string) string {
+	if strings.Contains(id, ":") {
+		return id
+	}
+	return a.c.Instance() + ":" + id
+}
 
 // local is the ACD's ID of the cluster's call id.
 func (a *acdRouter) local(id string) string {

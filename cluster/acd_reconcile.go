@@ -15,7 +15,7 @@ func (a *acdRouter) Calls(ctx context.Context) ([]acd.SharedCall, error) {
 	}
 	out := make([]acd.SharedCall, 0, len(vs))
 	for _, v := range vs {
-		out = append(out, acd.SharedCall{State: v.State, Offer: acd.SharedOffer{CallID: a.local(v.CallID), Instance: a.c.Instance(),
+		out = append(out, acd.SharedCall{State: v.State, Callback: v.Callback, Offer: acd.SharedOffer{CallID: a.local(v.CallID), Instance: a.c.Instance(),
 			Agent: v.Agent, AgentName: v.AgentName, Device: v.Device, Home: v.Home, Queue: v.Queue, Deadline: v.Deadline,
 			Attempt: v.Attempts, Number: v.Number}})
 	}

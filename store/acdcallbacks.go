@@ -70,7 +70,7 @@ func (s ACDCallbacks) Pending(ctx context.Context) ([]acd.CallbackRecord, error)
 		recs[i] = acd.CallbackRecord{
 			ID: r.ID, CallID: r.CallID, Queue: r.Queue, Priority: r.Priority, Skills: r.Skills,
 			Number: r.Number, Arrived: r.Arrived, Attempts: r.Attempts, MaxAttempts: r.MaxAttempts,
-			NotBefore: r.NotBefore,
+			NotBefore: r.NotBefore, Instance: r.Instance,
 		}
 	}
 	return recs, nil

@@ -67,8 +67,8 @@ func TestACDCallbacks(t *testing.T) {
 	_, err = cbs.Claim(ctx, "cb-c1", "a")
 	notPending("claiming before the retry time", err) // store.ErrCallbackNotDue
 	got, _ = cbs.Pending(ctx)
-	if len(got) != 1 || got[0].Attempts != 1 || !got[0].NotBefore.Equal(t0.Add(5*time.Minute)) {
-		t.Errorf("Pending after a failed attempt: %+v, want attempt 1, due at +5m", got)
+	if len(got) != 1 || got[0].Attempts != 1 || !got[0].NotBefore.Equal(t0.Add(5*time.Minute)) || got[0].Instance != "a" {
+		t.Errorf("Pending after a failed attempt: %+v, want attempt 1 (dialled by a), due at +5m", got)
 	}
 
 	clk.Advance(5 * time.Minute)
@@ -92,8 +92,8 @@ func TestACDCallbacks(t *testing.T) {
 		t.Fatalf("Recover: %d, %v; want 1", n, err)
 	}
 	got, _ = cbs.Pending(ctx)
-	if ids := recordIDs(got); !slices.Equal(ids, []string{"cb-c2"}) {
-		t.Errorf("Pending after Recover: %v, want [cb-c2]", ids)
+	if ids := recordIDs(got); !slices.Equal(ids, []string{"cb-c2"}) || got[0].Instance != "a" {
+		t.Errorf("Pending after Recover: %+v, want [cb-c2], interrupted at a", got)
 	}
 }
 

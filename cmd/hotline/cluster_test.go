@@ -26,7 +26,7 @@ func TestServeClusterTwoServers(t *testing.T) {
 	defer cancel()
 	cfg := supportCentre(config.User{Name: "li.na", Role: "agent", Agent: "1001", PasswordHash: quickHash(t, "pw")},
 		config.User{Name: "wang", Role: "supervisor", Device: "PJSIP/2001", PasswordHash: quickHash(t, "pw")})
-	cfg.Queues[0].CallbackAfter = 0 // call-backs cannot cross servers yet
+	cfg.Queues[0].CallbackAfter = 10 * time.Minute // offered (the calls here end sooner): call-backs cross servers
 	cfg.Database.URL = pgtest.New(t)
 	cfg.Cluster.Enabled = true
 	phone := func(emu *aritest.Server) { emu.AddEndpoint("PJSIP", "1001", aritest.AnswerAfter(100*time.Millisecond)) }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -24,6 +25,20 @@ type clusterPart struct {
 	stop   context.CancelFunc
 	wg     sync.WaitGroup
 	log    *slog.Logger
+
+	mu   sync.Mutex
+	take func(ctx context.Context, instances []string) error // the ACD's TakeCallbacks, once it is made
+}
+
+// takeCallbacksWith makes the reaper hand the call-back requests of the
+// servers it finds dead (and those it adopts) to take, the ACD's.
+func (p *clusterPart) takeCallbacksWith(take func(ctx context.Context, instances []string) error) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.take = take
+	p.mu.Unlock()
 }
 
 // openCluster joins the cluster when cfg.Cluster is on (nil when off):
@@ -81,8 +96,28 @@ func (p *clusterPart) reap(ctx context.Context, clock clockwork.Clock, every tim
 			p.log.Warn("reaping dead servers", "error", err)
 		case len(r.Instances) > 0:
 			p.log.Warn("servers taken for dead: their callers were lost with their Asterisk, their agents freed",
-				"instances", r.Instances, "callers_lost", len(r.Lost), "calls_ended", len(r.Ended), "agents_logged_out", len(r.LoggedOut))
+				"instances", r.Instances, "callers_lost", len(r.Lost), "calls_ended", len(r.Ended), "agents_logged_out", len(r.LoggedOut),
+				"callbacks_adopted", len(r.Adopted))
 		}
+		p.takeCallbacks(ctx, r)
+	}
+}
+
+// takeCallbacks hands the ACD the call-back requests of the servers r
+// found dead or adopted from: they are this server's to serve now.
+func (p *clusterPart) takeCallbacks(ctx context.Context, r cluster.Reaped) {
+	from := slices.Clone(r.Instances)
+	for _, l := range r.Adopted {
+		from = append(from, l.Instance)
+	}
+	p.mu.Lock()
+	take := p.take
+	p.mu.Unlock()
+	if len(from) == 0 || take == nil {
+		return
+	}
+	if err := take(ctx, from); err != nil && ctx.Err() == nil {
+		p.log.Error("taking over the call-backs of dead servers", "instances", from, "error", err)
 	}
 }
 

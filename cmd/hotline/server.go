@@ -336,6 +336,7 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 	if err != nil {
 		return err
 	}
+	s.cluster.takeCallbacksWith(svc.TakeCallbacks)
 	durations, err := promptDurations()
 	if err != nil {
 		return err

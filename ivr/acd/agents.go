@@ -77,6 +77,9 @@ func (s *Service) Unhold(ctx context.Context, agent string) error {
 // its arrival if the queue says so), or overflows by its rules.
 func (s *Service) TransferToQueue(ctx context.Context, agent, queueName string) error {
 	_, err := s.onCall(ctx, agent, func(ctx context.Context, ses *session) (string, error) {
+		if err := ses.sharedTransferable(); err != nil {
+			return "", err
+		}
 		adm, err := s.center.Transfer(ses.id, queueName)
 		if err != nil {
 			return "", err

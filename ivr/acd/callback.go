@@ -28,6 +28,7 @@ type CallbackRecord struct {
 	Attempts    int       // customer dials made so far
 	MaxAttempts int
 	NotBefore   time.Time // no dial before
+	Instance    string    // the instance that claimed (dialled) the latest attempt
 }
 
 // Errors of a CallbackStore.
@@ -108,6 +109,8 @@ func (s *Service) scheduleCallback(ctx context.Context, rec CallbackRecord) {
 		})
 		if err != nil {
 			s.log.Error("queueing a call-back", "request", rec.ID, "error", err)
+		} else {
+			s.shared.callbackQueued(rec, centerID(rec.ID, rec.Attempts+1))
 		}
 		s.wake()
 	}
@@ -237,6 +240,7 @@ func (ses *session) book(ctx context.Context, number string) {
 		ses.callbackGiveUp(ctx)
 		return
 	}
+	ses.sharedBooked(rec, centerID(rec.ID, 1))
 	ses.log.Info("call-back booked", "request", rec.ID)
 	ses.cbStep = "booked"
 	s.wake()
@@ -250,6 +254,7 @@ type callbackState struct {
 	req      string // the request's ID in the store (an outbound call's ID)
 	customer string // the customer's channel, once dialled
 	claimed  bool
+	retry    bool           // the attempt failed and the request is pending again (shared_callback.go)
 	out      *outboundState // an agent's outbound call (outbound_dial.go): no request in the store
 }
 
@@ -382,6 +387,7 @@ func (ses *session) customerGone(ctx context.Context, cause int, why string) {
 		ses.log.Error("recording the failed call-back", "error", err)
 	}
 	ses.log.Info("customer did not answer the call-back", "request", ses.cb.req, "cause", cause, "retry", retry)
+	ses.cb.retry = retry
 	if l != nil {
 		ses.dropLeg(ctx)
 		ses.endWithAgent(ctx, l, "system")
@@ -489,14 +495,14 @@ func (m *MemoryCallbacks) Add(_ context.Context, rec CallbackRecord) error {
 	return nil
 }
 
-func (m *MemoryCallbacks) Claim(_ context.Context, id, _ string) (int, error) {
+func (m *MemoryCallbacks) Claim(_ context.Context, id, instance string) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, ok := m.recs[id]
 	if !ok || r.state != "pending" || r.rec.NotBefore.After(m.clock.Now()) {
 		return 0, fmt.Errorf("%w: %s", ErrCallbackNotPending, id)
 	}
-	r.state = "dialing"
+	r.state, r.rec.Instance = "dialing", instance
 	r.rec.Attempts++
 	return r.rec.Attempts, nil
 }

@@ -35,7 +35,11 @@
 // Call-backs are kept in a CallbackStore (PostgreSQL in production) and
 // claimed there before a customer is dialled, so no customer is dialled
 // twice for one attempt, across restarts and instances; a failed dial is
-// retried by policy with the request keeping its place.
+// retried by policy with the request keeping its place. In a centre of
+// several instances a request is a call-back row of the shared router,
+// served by the instance that owns it; a restarted owner takes its
+// requests back, and the instance that reaps a dead one takes its
+// requests over (Service.TakeCallbacks; shared_callback.go).
 //
 // An agent calls a customer out with Dial (preview dialling of a
 // follow-up visit): the agent, ready or not ready with no call, is

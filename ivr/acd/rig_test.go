@@ -164,6 +164,9 @@ type rigOptions struct {
 	// timeout bounds the rig's life, a guard against a test that hangs
 	// (default 90 s; a stress test's length follows the machine's load).
 	timeout time.Duration
+	// systemName is the emulated Asterisk's systemname (its channel IDs'
+	// prefix): two of one centre each have their own.
+	systemName string
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
@@ -181,7 +184,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if clk == nil {
 		clk = clockwork.NewFakeClockAt(t0)
 	}
-	emu, err := aritest.New(aritest.Config{Clock: clk, SoundsDir: sounds, Username: "u", Password: "p"})
+	emu, err := aritest.New(aritest.Config{Clock: clk, SoundsDir: sounds, Username: "u", Password: "p", SystemName: o.systemName})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -293,6 +293,11 @@ func (s *Service) Run(ctx context.Context) error {
 		s.drainStates()
 	}()
 	if s.shared != nil {
+		// Its own requests first: those it left at a clean stop, those it
+		// was dialling.
+		if err := s.shared.takeCallbacks(ctx, []string{s.shared.me}); err != nil {
+			s.log.Error("taking back this instance's call-backs", "error", err)
+		}
 		s.wg.Add(3)
 		go func() { defer s.wg.Done(); s.shared.sendLoop(ctx) }()
 		go func() { defer s.wg.Done(); s.shared.routeLoop(ctx) }()

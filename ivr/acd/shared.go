@@ -181,6 +181,8 @@ type sharing struct {
 	fallback fallback      // shared_fallback.go
 	more     chan struct{} // an op was queued
 	kick     chan struct{} // route again
+
+	cb sharedCallbacks // the call-back requests it owns (shared_callback.go)
 }
 
 // sharedOp is one report, sent in order.
@@ -500,6 +502,10 @@ func (sh *sharing) event(ev SharedEvent) bool {
 // Center and its session, as the Center's own offers go.
 func (sh *sharing) offered(o SharedOffer) {
 	c := sh.s.center
+	o.CallID = sh.centerCall(o.CallID) // a call-back's attempt
+	if _, err := c.Position(o.CallID); errors.Is(err, queue.ErrUnknownCall) && sh.takeOnOffer(o.CallID) {
+		o.CallID = sh.centerCall(o.CallID)
+	}
 	var qo queue.Offer
 	var err error
 	if o.Home == sh.me {
@@ -524,6 +530,7 @@ func (sh *sharing) offered(o SharedOffer) {
 // rangOut: the router found an offer of one of this instance's callers
 // rung out; the Center may have found it first.
 func (sh *sharing) rangOut(o SharedOffer) {
+	o.CallID = sh.centerCall(o.CallID)
 	if err := sh.s.center.NoAnswer(o.CallID, o.Agent); err != nil && !ignorable(err) {
 		sh.s.log.Error("shared router: a ring timeout", "call", o.CallID, "agent", o.Agent, "error", err)
 	}
@@ -536,6 +543,10 @@ func (sh *sharing) rangOut(o SharedOffer) {
 // withdrawn: the agent's home died while the agent rang; the caller waits
 // on in its place (the router has put it back), the agent is not missed.
 func (sh *sharing) withdrawn(o SharedOffer) {
+	if id := sh.centerCall(o.CallID); id != o.CallID {
+		sh.rangOut(o) // a call-back: it waits on too, as after a ring-out
+		return
+	}
 	if err := sh.s.center.Lost(o.CallID); err != nil && !ignorable(err) {
 		sh.s.log.Error("shared router: a withdrawn offer", "call", o.CallID, "agent", o.Agent, "error", err)
 	}
@@ -598,7 +609,7 @@ func (ses *session) sharedJoin() {
 
 // sharedLeave reports the caller gone from its queue without an agent.
 func (ses *session) sharedLeave() {
-	if sh := ses.s.shared; sh != nil && ses.cb == nil {
+	if sh := ses.s.shared; sh != nil && ses.cb == nil && ses.cbStep != "booked" { // booked: the row is the request's
 		id := ses.id
 		sh.fallback.forget(id)
 		sh.report("abandon "+id, func(ctx context.Context) error { return sh.api.Abandon(ctx, id) })
@@ -606,15 +617,15 @@ func (ses *session) sharedLeave() {
 }
 
 func (ses *session) sharedAnswered(agent string) {
-	if sh := ses.s.shared; sh != nil && ses.cb == nil {
-		id := ses.id
+	if id, ok := ses.sharedID(); ok { // a call-back's too
+		sh := ses.s.shared
 		sh.report("answered "+id, func(ctx context.Context) error { return sh.api.Answered(ctx, id, agent) })
 	}
 }
 
 func (ses *session) sharedNoAnswer(agent string) {
-	if sh := ses.s.shared; sh != nil && ses.cb == nil {
-		id := ses.id
+	if id, ok := ses.sharedID(); ok { // a call-back's too
+		sh := ses.s.shared
 		if sh.requeue(id) {
 			return // offered here while the router was away (shared_fallback.go)
 		}
@@ -623,16 +634,17 @@ func (ses *session) sharedNoAnswer(agent string) {
 }
 
 func (ses *session) sharedEnd() {
-	if sh := ses.s.shared; sh != nil && ses.cb == nil {
-		id := ses.id
+	if id, ok := ses.sharedID(); ok { // a call-back's too
+		sh := ses.s.shared
 		sh.fallback.forget(id)
 		sh.report("end "+id, func(ctx context.Context) error { return sh.api.EndCall(ctx, id) })
+		ses.sharedCallbackEnded()
 	}
 }
 
 // checkShared refuses a shared configuration the service cannot carry: a
-// Center routing by itself, or queues that offer call-backs (a call-back
-// request cannot cross instances yet).
+// Center routing by itself, or queues that offer call-backs with a router
+// that cannot keep call-back requests (SharedCallbacks).
 func checkShared(cfg Config) error {
 	if cfg.Shared == nil {
 		return nil
@@ -646,7 +658,7 @@ func checkShared(cfg Config) error {
 		if err != nil {
 			return err
 		}
-		if qc.CallbackAfter > 0 || qc.Overflow.Kind == queue.ActionCallbackOffer {
+		if _, ok := cfg.Shared.(SharedCallbacks); !ok && (qc.CallbackAfter > 0 || qc.Overflow.Kind == queue.ActionCallbackOffer) {
 			errs = append(errs, fmt.Errorf("%w: queue %q offers call-backs", ErrSharedUnsupported, q.Name))
 		}
 	}

@@ -173,6 +173,9 @@ func (sh *sharing) rejoin(ctx context.Context) error {
 	c, f := sh.s.center, &sh.fallback
 	inRouter := map[string]SharedCall{}
 	for _, v := range calls {
+		if v.Callback {
+			continue // a request's row: its owner serves it (shared_callback.go)
+		}
 		id := v.Offer.CallID
 		inRouter[id] = v
 		st, err := c.Call(id)

@@ -32,8 +32,9 @@ import (
 // agents (Shared.HeldCalls: offered, connected or ended, under the
 // router's ID).
 type SharedCall struct {
-	State string
-	Offer SharedOffer
+	State    string
+	Offer    SharedOffer
+	Callback bool // a call-back request's row (shared_callback.go): the Center knows it by the request's ID
 }
 
 // reconcile compares the Center with the router's rows after lost
@@ -67,8 +68,8 @@ func (sh *sharing) reconcileCallers(calls []SharedCall) {
 	for _, v := range calls {
 		o := v.Offer
 		st, err := c.Call(o.CallID)
-		if err != nil {
-			continue // it left: its report is on its way
+		if err != nil || v.Callback {
+			continue // it left (its report is on its way), or a call-back request's row
 		}
 		switch {
 		case v.State == "offered" && st.State == "waiting":

@@ -30,7 +30,9 @@ func DefaultCluster() Cluster {
 }
 
 // validateCluster checks the timings and, when on, what cannot cross
-// servers yet: call-backs and browser agents.
+// servers yet: browser agents. (Call-backs cross: a request keeps its
+// place in the centre's line and is dialled once, by the server that owns
+// it.)
 func (d *decoder) validateCluster(c *Config) {
 	cl := c.Cluster
 	d.positive("cluster.heartbeat", cl.Heartbeat)
@@ -42,14 +44,6 @@ func (d *decoder) validateCluster(c *Config) {
 		return
 	}
 	const why = "not available in a centre of several servers yet (cluster.enabled)"
-	for i, q := range c.Queues {
-		if q.CallbackAfter > 0 {
-			d.at(fmt.Sprintf("queues[%d].callback_after", i), "remove it: call-backs cannot cross servers yet", "call-backs are %s", why)
-		}
-		if q.Overflow.Action == "callback" {
-			d.at(fmt.Sprintf("queues[%d].overflow.action", i), "hangup, message or queue: call-backs cannot cross servers yet", "call-backs are %s", why)
-		}
-	}
 	for i, a := range c.Agents {
 		if strings.HasPrefix(a.Device, acd.SoftphonePrefix) {
 			d.at(fmt.Sprintf("agents[%d].device", i), "a SIP phone registered with Kamailio, like PJSIP/"+a.ID+"@kamailio",
