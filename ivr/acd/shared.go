@@ -517,6 +517,12 @@ func (sh *sharing) offered(o SharedOffer) {
 		if errors.Is(err, queue.ErrUnknownCall) {
 			return // it left: its abandon, queued, frees the agent
 		}
+		if sh.fallback.served(o.CallID) {
+			// Offered here while the router was away (shared_fallback.go):
+			// the router's offer is withdrawn, its agent not missed.
+			sh.report("abandon "+o.CallID, func(ctx context.Context) error { return sh.api.Abandon(ctx, o.CallID) })
+			return
+		}
 		// The Center cannot take it (the agent's state here moved on):
 		// the router gives the caller back its place.
 		sh.s.log.Warn("shared router: an offer this instance cannot take; declined", "call", o.CallID, "agent", o.Agent, "error", err)

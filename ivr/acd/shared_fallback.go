@@ -141,6 +141,14 @@ func (sh *sharing) servedHere(offers []queue.Offer) {
 	}
 }
 
+// served says whether caller id was offered here while the router was
+// away.
+func (f *fallback) served(id string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.servedHere[id]
+}
+
 // requeue: the offer of caller id, made here while the router was away,
 // rang out after routing went back to the router, which no longer has
 // the caller: it joins the router's line again, in its place. False for
@@ -189,7 +197,9 @@ func (sh *sharing) rejoin(ctx context.Context) error {
 				return err
 			}
 			f.forget(id)
-		case v.State == "waiting" && st.State != "waiting": // offered here
+		case st.State != "waiting" && (v.State == "waiting" || f.served(id)):
+			// Offered here; the router may have offered it too since it
+			// came back: that offer is withdrawn, its agent not missed.
 			if err := stale(sh.api.Abandon(ctx, id)); err != nil {
 				return err
 			}
