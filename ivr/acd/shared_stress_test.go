@@ -1,6 +1,7 @@
 package acd_test
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -178,6 +179,25 @@ func TestSharedStress(t *testing.T) {
 		})
 	}
 	t.Logf("%d callers dialled at %v", callers, time.Since(began).Round(time.Millisecond))
+	t.Cleanup(func() {
+		if t.Failed() { // where the centre stood
+			for _, r := range []*rig{c.a, c.b} {
+				t.Logf("queues at %s: %+v", channelKey(r, c, ""), r.center.Queues())
+			}
+			views, err := c.ca.Agents(context.Background())
+			if err != nil {
+				t.Logf("the router's agents: %v", err)
+			}
+			states := map[string]int{}
+			for _, v := range views {
+				st, _ := homes[v.ID].center.Agent(v.ID)
+				states[fmt.Sprintf("router %s (%s), home %s (%s)", v.State, v.Reason, st.State, st.Reason)]++
+			}
+			t.Logf("agents: %v", states)
+			qs, err := c.ca.Queues(context.Background())
+			t.Logf("the router's queues: %+v %v", qs, err)
+		}
+	})
 	journeys := map[*rig][]*ivr.Journey{}
 	c.until("every caller's journey", func() bool {
 		ph.failOnDouble(t)
