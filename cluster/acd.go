@@ -106,6 +106,12 @@ func (a *acdRouter) EndCall(ctx context.Context, callID string) error {
 	return refused(a.c.EndCall(ctx, a.key(callID)))
 }
 
+// Decline takes the call ID as SharedHold gave it: another instance's
+// call, under the cluster's ID.
+func (a *acdRouter) Decline(ctx context.Context, callID, agent string, to queue.AgentState, reason string) error {
+	return refused(a.c.Decline(ctx, callID, agent, to, reason))
+}
+
 func (a *acdRouter) Login(ctx context.Context, agent string) error {
 	return refused(a.c.Login(ctx, agent))
 }

@@ -77,6 +77,10 @@ type rig struct {
 	logs     *logLines
 	down     chan struct{} // a value each time the events socket closes
 	ups      chan struct{} // a value each time the handler is connected (reconnects too)
+	// kill stops the ACD and its events connection at once, as when its
+	// process dies: nothing is drained or hung up (its calls' sessions
+	// live on, unheard); the cleanup drains them.
+	kill func()
 }
 
 // logLines keeps the service's log messages (and prints them with -v).
@@ -256,14 +260,14 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	}
 	go func() { done <- conn.Run(runCtx, signal{svc.Handler(next), connected, down, ups}) }()
 	<-connected
+	var killed sync.Once
+	kill := func() { killed.Do(func() { stop(); <-done; <-done }) }
 	t.Cleanup(func() {
 		// Calls still up end now: the drain cancels them at once.
 		now, cancelNow := context.WithCancel(ctx)
 		cancelNow()
 		_ = engine.Drain(now)
-		stop()
-		<-done
-		<-done
+		kill()
 		if rec != nil {
 			_ = rec.Flush(ctx)
 		}
@@ -271,7 +275,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		http.DefaultClient.CloseIdleConnections()
 	})
 	return &rig{t: t, ctx: ctx, clk: clk, emu: emu, engine: engine, acd: svc, center: center, ari: cl,
-		journeys: journeys, records: recs, cbs: cbs, logs: logs, down: down, ups: ups}
+		journeys: journeys, records: recs, cbs: cbs, logs: logs, down: down, ups: ups, kill: kill}
 }
 
 // signal tells the test once the handler is connected.

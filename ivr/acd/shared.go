@@ -48,6 +48,13 @@ type Shared interface {
 	NoAnswer(ctx context.Context, callID, agent string) error
 	EndCall(ctx context.Context, callID string) error
 
+	// Decline says this instance, the agent's home, cannot hold the call
+	// of a SharedHold (its Center has the agent in state to: NotReady
+	// with reason, or LoggedOut): the router withdraws the offer if it
+	// stands (the caller back in its place, its instance told with
+	// SharedWithdrawn) and the agent takes that state.
+	Decline(ctx context.Context, callID, agent string, to queue.AgentState, reason string) error
+
 	// Login, SetReady, SetNotReady and Logout report the states the
 	// agents of this instance give themselves.
 	Login(ctx context.Context, agent string) error
@@ -483,6 +490,10 @@ func (sh *sharing) event(ev SharedEvent) bool {
 		sh.withdrawn(o)
 	case SharedHold:
 		_, err := c.Hold(o.CallID, o.Agent, o.Queue)
+		if err != nil && !errors.Is(err, queue.ErrDuplicateCall) {
+			sh.decline(o, err) // the agent is not free here (shared_decline.go)
+			err = nil
+		}
 		note("holding an agent for another instance's call", err)
 	case SharedHoldAnswered:
 		note("the answer of a held agent", c.Answered(o.CallID, o.Agent))
@@ -546,14 +557,15 @@ func (sh *sharing) rangOut(o SharedOffer) {
 	sh.s.wake()
 }
 
-// withdrawn: the agent's home died while the agent rang; the caller waits
-// on in its place (the router has put it back), the agent is not missed.
+// withdrawn: the agent's home declined the offer or died while the agent
+// rang; the caller waits on in its place (the router has put it back), the
+// agent is not missed.
 func (sh *sharing) withdrawn(o SharedOffer) {
 	if id := sh.centerCall(o.CallID); id != o.CallID {
 		sh.rangOut(o) // a call-back: it waits on too, as after a ring-out
 		return
 	}
-	if err := sh.s.center.Lost(o.CallID); err != nil && !ignorable(err) {
+	if err := sh.s.center.Withdraw(o.CallID, o.Agent); err != nil && !ignorable(err) {
 		sh.s.log.Error("shared router: a withdrawn offer", "call", o.CallID, "agent", o.Agent, "error", err)
 	}
 	sh.rangOut(o)
