@@ -117,6 +117,7 @@ type SharedOffer struct {
 	Deadline              time.Time
 	Attempt               int
 	Number, Language      string
+	Hotline               string
 	Path                  []string
 	WrapUpEnds            time.Time // SharedHoldEnded
 	Reason                string    // SharedHoldNoAnswer, SharedHoldLost: the agent's reason
@@ -165,6 +166,7 @@ type sharing struct {
 	ops    []sharedOp
 	centre SharedCentre  // the last views read
 	totals centreTotals  // the last totals of today read (shared_totals.go)
+	soft   *softShare    // browser agents across instances (shared_soft.go)
 	more   chan struct{} // an op was queued
 	kick   chan struct{} // route again
 }
@@ -426,6 +428,7 @@ func (sh *sharing) apply(d SharedDecision) {
 func (sh *sharing) event(ev SharedEvent) bool {
 	o := ev.Offer
 	c := sh.s.center
+	sh.softEvent(ev) // shared_soft.go
 	note := func(what string, err error) {
 		if err != nil && !ignorable(err) {
 			sh.s.log.Error("shared router: "+what, "call", o.CallID, "agent", o.Agent, "error", err)
