@@ -33,7 +33,7 @@ func TestServeClusterBrowserAgent(t *testing.T) {
 	cfg.Queues[0].CallbackAfter = 0 // call-backs cannot cross servers yet
 	cfg.Database.URL = pgtest.New(t)
 	cfg.Cluster.Enabled = true
-	cfg.Softphone.ICELoopback = true       // chromium is on this machine
+	cfg.Softphone.ICELoopback = true        // chromium is on this machine
 	cfg.Softphone.ClusterHost = "127.0.0.1" // and so are both servers
 	a := serveWith(t, ctx, cfg, serveOptions{instance: "a"})
 	b := serveWith(t, ctx, cfg, serveOptions{instance: "b"})
