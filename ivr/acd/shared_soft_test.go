@@ -358,3 +358,61 @@ func TestSharedSoftLostAttach(t *testing.T) {
 		t.Errorf("the caller at %+v, %v: want waiting again", p, err)
 	}
 }
+
+// TestSharedSoftLostAnswer: the agent's answer in b's page never reaches
+// a (the message lost): a's ring timeout ends the offer as ring-no-answer
+// (the caller waits on, nothing was made or attached), and b, whose
+// answer's media never came, gives it up and tells a (too late to
+// matter).
+func TestSharedSoftLostAnswer(t *testing.T) {
+	c := newSoftCentre(t, queue.QueueConfig{RingTimeout: 10 * time.Second})
+	c.ps.open("1001")
+	c.ready(c.b, "1001")
+	c.lossB.dropping(acd.SoftAnswer)
+	caller, _ := c.ringingAtHome("13800000001")
+	c.b.must(c.b.acd.Answer(t.Context(), "1001"))
+	c.until("1001 missed at b", func() bool {
+		st, _ := c.b.center.Agent("1001")
+		return st.State == queue.NotReady && st.Reason == "missed"
+	})
+	c.until("b gave up the answer", func() bool { return slices.Contains(c.lossB.kinds(), acd.SoftReject) })
+	if p, err := c.a.center.Position(caller.ID()); err != nil || p.Position != 1 {
+		t.Errorf("the caller at %+v, %v: want waiting again", p, err)
+	}
+	if got := c.ps.calls(); len(got) != 0 {
+		t.Errorf("b's softphone calls %v, want none", got)
+	}
+	if caller.Snapshot().HungUp {
+		t.Error("the caller was hung up")
+	}
+}
+
+// TestSharedSoftGoneTalking: the browser at b dies during the
+// conversation (b's watchdog): a hangs up the agent's channel, the call
+// ends as the agent's hang-up, and b's softphone is detached.
+func TestSharedSoftGoneTalking(t *testing.T) {
+	c := newSoftCentre(t, queue.QueueConfig{})
+	c.ps.open("1001")
+	c.ready(c.b, "1001")
+	caller, _ := c.ringingAtHome("13800000001")
+	c.b.must(c.b.acd.Answer(t.Context(), "1001"))
+	ch := c.ps.waitAttached(c.a.ctx, "1001")
+	c.wait("a connecting the agent", func() bool {
+		for _, v := range c.a.acd.Snapshot().Calls {
+			if v.Agent == "1001" && v.Phase != acd.CallRinging {
+				return true
+			}
+		}
+		return false
+	})
+	c.a.talking("1001")
+	c.b.acd.SoftphoneGone("1001", "ice failed")
+	c.a.heard(caller, sound("goodbye"))
+	c.until("b's softphone detached", func() bool { return c.ps.attachedTo("1001") == "" })
+	if calls := c.a.agentCallsOf("1001"); len(calls) != 1 || calls[0].EndedBy != "agent" {
+		t.Errorf("a recorded %+v, want one call ended by the agent", calls)
+	}
+	if channelExists(c.a, ch) {
+		t.Error("the externalMedia channel is still up at a")
+	}
+}
