@@ -137,7 +137,7 @@ func (a *acdRouter) Events() <-chan acd.SharedEvent { return a.events }
 // offer is an offer as the ACD takes it.
 func (a *acdRouter) offer(o Offer) acd.SharedOffer {
 	out := acd.SharedOffer{CallID: a.local(o.CallID), Instance: o.Instance, Agent: o.Agent, AgentName: o.AgentName,
-		Device: o.Device, Home: o.Home, Queue: o.Queue, Deadline: o.Deadline, Attempt: o.Attempt}
+		Device: o.Device, Home: o.Home, Queue: o.Queue, Deadline: o.Deadline, Attempt: o.Attempt, Waited: o.Waited}
 	var sp screenPop
 	if len(o.Details) > 0 && json.Unmarshal(o.Details, &sp) == nil {
 		out.Number, out.Language, out.Path, out.Hotline = sp.Number, sp.Language, sp.Path, sp.Hotline

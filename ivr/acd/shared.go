@@ -118,6 +118,7 @@ type SharedOffer struct {
 	Attempt               int
 	Number, Language      string
 	Hotline               string
+	Waited                time.Duration // the caller's wait when offered
 	Path                  []string
 	WrapUpEnds            time.Time // SharedHoldEnded
 	Reason                string    // SharedHoldNoAnswer, SharedHoldLost: the agent's reason

@@ -115,7 +115,7 @@ type softShare struct {
 // agents, as its home follows it.
 type heldCall struct {
 	o        SharedOffer
-	since    time.Time
+	since    time.Time // the caller joined its queue
 	answered time.Time // hold-answered
 	answerBy time.Time // the agent answered in the page: the media is due by then
 	channel  string    // attached: the caller's Asterisk's externalMedia channel
@@ -165,7 +165,7 @@ func (sh *sharing) softEvent(ev SharedEvent) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if ev.Kind == SharedHold {
-		ss.held[o.Agent] = &heldCall{o: o, since: sh.s.clock.Now()}
+		ss.held[o.Agent] = &heldCall{o: o, since: sh.s.clock.Now().Add(-o.Waited)} // when the caller joined
 		return
 	}
 	hc := ss.held[o.Agent]
