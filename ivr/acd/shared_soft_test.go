@@ -23,20 +23,20 @@ import (
 // softCentre is two instances of one centre whose agent 1001 is on the
 // browser softphone: its browser signs in at b (b's gateway: phones, real
 // UDP sockets sending 600 Hz), its callers dial a (recorded). Each
-// instance's softphone messages go through a lossy router that can drop
+// instance's softphone messages go through a lossySoft router that can drop
 // some kinds.
 type softCentre struct {
 	*centre
 	rec   *recRig
 	ps    *phones
-	lossA *lossy
-	lossB *lossy
+	lossA *lossySoft
+	lossB *lossySoft
 }
 
-// lossy is a shared router that drops the softphone messages of the kinds
+// lossySoft is a shared router that drops the softphone messages of the kinds
 // in drop (a notification and its row lost together, for longer than any
 // resync).
-type lossy struct {
+type lossySoft struct {
 	acd.Shared
 	soft acd.SharedSoft
 	mu   sync.Mutex
@@ -44,7 +44,7 @@ type lossy struct {
 	sent []acd.SoftKind
 }
 
-func (l *lossy) SendSoft(ctx context.Context, to string, m acd.SoftMsg) error {
+func (l *lossySoft) SendSoft(ctx context.Context, to string, m acd.SoftMsg) error {
 	l.mu.Lock()
 	drop := l.drop[m.Kind]
 	l.sent = append(l.sent, m.Kind)
@@ -55,15 +55,15 @@ func (l *lossy) SendSoft(ctx context.Context, to string, m acd.SoftMsg) error {
 	return l.soft.SendSoft(ctx, to, m)
 }
 
-func (l *lossy) SoftMsgs() <-chan acd.SoftMsg { return l.soft.SoftMsgs() }
+func (l *lossySoft) SoftMsgs() <-chan acd.SoftMsg { return l.soft.SoftMsgs() }
 
-func (l *lossy) dropping(k acd.SoftKind) {
+func (l *lossySoft) dropping(k acd.SoftKind) {
 	l.mu.Lock()
 	l.drop[k] = true
 	l.mu.Unlock()
 }
 
-func (l *lossy) kinds() []acd.SoftKind {
+func (l *lossySoft) kinds() []acd.SoftKind {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return slices.Clone(l.sent)
@@ -78,7 +78,7 @@ func newSoftCentre(t *testing.T, q queue.QueueConfig) *softCentre {
 	}
 	cfgs := []queue.AgentConfig{{ID: "1001", Name: "Agent 1001", Device: acd.SoftphonePrefix + "1001"}}
 	sc := &softCentre{centre: &centre{t: t, clk: clk}, ps: newPhones(t)}
-	instance := func(name string) (*rig, *cluster.Cluster, *lossy) {
+	instance := func(name string) (*rig, *cluster.Cluster, *lossySoft) {
 		pool, err := pgxpool.New(context.Background(), url)
 		if err != nil {
 			t.Fatal(err)
@@ -99,7 +99,7 @@ func newSoftCentre(t *testing.T, q queue.QueueConfig) *softCentre {
 		}
 		ctx, stop := context.WithCancel(context.Background())
 		sh := cl.ACD(ctx)
-		l := &lossy{Shared: sh, soft: sh.(acd.SharedSoft), drop: map[acd.SoftKind]bool{}}
+		l := &lossySoft{Shared: sh, soft: sh.(acd.SharedSoft), drop: map[acd.SoftKind]bool{}}
 		o := rigOptions{queue: q, agents: cfgs, clock: clk, shared: true,
 			tune: func(cfg *acd.Config) {
 				cfg.Shared, cfg.Instance = l, name
