@@ -24,14 +24,16 @@ import (
 // back to the ACD under their own IDs, other instances' (the calls that
 // hold this instance's agents) under the cluster's.
 func (c *Cluster) ACD(ctx context.Context) acd.Shared {
-	a := &acdRouter{c: c, events: make(chan acd.SharedEvent)}
+	a := &acdRouter{c: c, events: make(chan acd.SharedEvent), softBox: newSoftBox()}
 	go a.relay(ctx)
+	go a.receiveLoop(ctx) // messages.go
 	return a
 }
 
 type acdRouter struct {
 	c      *Cluster
 	events chan acd.SharedEvent
+	softBox
 }
 
 // key is the cluster's ID of this instance's call id. An ID that holds a
@@ -148,10 +150,10 @@ func (a *acdRouter) Events() <-chan acd.SharedEvent { return a.events }
 // offer is an offer as the ACD takes it.
 func (a *acdRouter) offer(o Offer) acd.SharedOffer {
 	out := acd.SharedOffer{CallID: a.local(o.CallID), Instance: o.Instance, Agent: o.Agent, AgentName: o.AgentName,
-		Device: o.Device, Home: o.Home, Queue: o.Queue, Deadline: o.Deadline, Attempt: o.Attempt}
+		Device: o.Device, Home: o.Home, Queue: o.Queue, Deadline: o.Deadline, Attempt: o.Attempt, Waited: o.Waited}
 	var sp screenPop
 	if len(o.Details) > 0 && json.Unmarshal(o.Details, &sp) == nil {
-		out.Number, out.Language, out.Path = sp.Number, sp.Language, sp.Path
+		out.Number, out.Language, out.Path, out.Hotline = sp.Number, sp.Language, sp.Path, sp.Hotline
 	}
 	return out
 }
@@ -167,6 +169,9 @@ func (a *acdRouter) relay(ctx context.Context) {
 		EventHoldAbandoned: acd.SharedHoldAbandoned, EventHoldEnded: acd.SharedHoldEnded, EventHoldLost: acd.SharedHoldLost,
 	}
 	for e := range a.c.Events() {
+		if a.softEvent(e) {
+			continue // messages.go
+		}
 		k, ok := kinds[e.Kind]
 		if !ok {
 			a.c.log.Warn("cluster: an event the ACD does not know", "kind", e.Kind)

@@ -73,6 +73,14 @@
 // ([Decision.Wake]; [Cluster.Wake] reads the earliest deadline of the
 // centre).
 //
+// Two instances also send each other messages about one call
+// ([Cluster.Send], [Cluster.Receive]; messages.go): what a browser agent's
+// home and the caller's instance say while the agent answers and talks.
+// A message is a row of cluster_messages; the NOTIFY sent with it
+// (EventMessage) only wakes the receiver, which reads its rows then and
+// after every resync, so a lost notification delays a message but does not
+// lose it; rows unread after MessageTTL are deleted by any reader.
+//
 // # The agent's home
 //
 // Each agent's state is kept by its home instance's queue.Center too (see

@@ -331,7 +331,7 @@ func (s *server) attachCalls(cfg config.Config, flows *flowSet, rec records) err
 		Reconcile:           reconcile,
 		Live:                rec.live,
 		Recorder:            conversationRecorder(cfg, calls),
-		Softphones:          s.softphones(),
+		Softphones:          s.softphones(cfg),
 	})
 	if err != nil {
 		return err

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
+	"net"
 	"sync/atomic"
 
 	"github.com/pion/webrtc/v4"
@@ -36,12 +38,37 @@ func softphoneGateway(c config.Softphone, log *slog.Logger, gone *atomic.Pointer
 }
 
 // softphones is the ACD's view of the gateway; none (a nil interface, not
-// a nil pointer) without one.
-func (s *server) softphones() acd.Softphones {
+// a nil pointer) without one. In a centre of several servers, the other
+// servers' Asterisks send its browser agents' audio to
+// softphone.cluster_host (acd.RemoteSoftphones).
+func (s *server) softphones(cfg config.Config) acd.Softphones {
 	if s.softphone == nil {
 		return nil
 	}
+	if cfg.Cluster.Enabled && cfg.Softphone.ClusterHost != "" {
+		return clusterSoftphones{s.softphone, cfg.Softphone.ClusterHost}
+	}
 	return s.softphone
+}
+
+// clusterSoftphones is the gateway as the other servers' Asterisks reach
+// it: at host, on the ports the gateway's sessions have.
+type clusterSoftphones struct {
+	*softphone.Gateway
+	host string
+}
+
+// RemoteHost is session id's external host with the cluster's address.
+func (c clusterSoftphones) RemoteHost(id string) (string, error) {
+	local, err := c.ExternalHost(id)
+	if err != nil {
+		return "", err
+	}
+	_, port, err := net.SplitHostPort(local)
+	if err != nil {
+		return "", fmt.Errorf("the softphone gateway's address %q: %w", local, err)
+	}
+	return net.JoinHostPort(c.host, port), nil
 }
 
 // closeSoftphone closes the gateway, if there is one; again does nothing.

@@ -76,6 +76,7 @@ func (ses *session) legEnded(ctx context.Context, l *leg) {
 	}
 	ses.leg = nil
 	ses.s.disown(l.channel)
+	ses.s.shared.legGone(l) // shared_soft.go
 	if l.soft != "" {
 		ses.stopRingTimer()
 		if sp := ses.s.cfg.Softphones; sp != nil {

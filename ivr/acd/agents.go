@@ -36,6 +36,9 @@ func (s *Service) NotReady(_ context.Context, agent, reason string) error {
 
 // Hold puts the agent's caller on hold: out of the bridge, with music.
 func (s *Service) Hold(ctx context.Context, agent string) error {
+	if remote, err := s.shared.softOp(agent, SoftHold, ""); remote {
+		return err // shared_soft.go
+	}
 	_, err := s.onCall(ctx, agent, func(ctx context.Context, ses *session) (string, error) {
 		if ses.held {
 			return "", ErrHeld
@@ -56,6 +59,9 @@ func (s *Service) Hold(ctx context.Context, agent string) error {
 
 // Unhold brings the held caller back to the agent.
 func (s *Service) Unhold(ctx context.Context, agent string) error {
+	if remote, err := s.shared.softOp(agent, SoftUnhold, ""); remote {
+		return err // shared_soft.go
+	}
 	_, err := s.onCall(ctx, agent, func(ctx context.Context, ses *session) (string, error) {
 		if !ses.held {
 			return "", ErrNotHeld

@@ -32,6 +32,14 @@
 // new session, Reconnect puts a new externalMedia channel in the
 // conversation's bridge and hangs up the old one.
 //
+// In a centre of several instances (Config.Shared), a browser agent is
+// served by the instance it signed in to (its home, whose gateway holds its
+// session) while the caller's instance carries the call on its Asterisk:
+// the home shows the held call ringing in the agent's console with the
+// offer's screen pop, and the two carry Answer, Reject, Hangup, SendDTMF,
+// Hold, Unhold and SoftphoneGone out by messages (SharedSoft;
+// shared_soft.go says how, and what times them out).
+//
 // Call-backs are kept in a CallbackStore (PostgreSQL in production) and
 // claimed there before a customer is dialled, so no customer is dialled
 // twice for one attempt, across restarts and instances; a failed dial is

@@ -298,8 +298,9 @@ func (s *Service) Run(ctx context.Context) error {
 		if err := s.shared.takeCallbacks(ctx, []string{s.shared.me}); err != nil {
 			s.log.Error("taking back this instance's call-backs", "error", err)
 		}
-		s.wg.Add(3)
+		s.wg.Add(4)
 		go func() { defer s.wg.Done(); s.shared.sendLoop(ctx) }()
+		go func() { defer s.wg.Done(); s.shared.softLoop(ctx) }()
 		go func() { defer s.wg.Done(); s.shared.routeLoop(ctx) }()
 		go func() { defer s.wg.Done(); s.shared.centreLoop(ctx) }()
 		s.shared.route()
@@ -686,6 +687,7 @@ func (s *Service) Snapshot() Snapshot {
 		sn.Calls = append(sn.Calls, ses.viewCopy())
 	}
 	s.mu.Unlock()
+	s.shared.heldViews(&sn)
 	sortCalls(sn.Calls)
 	return sn
 }

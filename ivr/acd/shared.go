@@ -133,6 +133,8 @@ type SharedOffer struct {
 	Deadline              time.Time
 	Attempt               int
 	Number, Language      string
+	Hotline               string
+	Waited                time.Duration // the caller's wait when offered
 	Path                  []string
 	WrapUpEnds            time.Time // SharedHoldEnded
 	Reason                string    // SharedHoldNoAnswer, SharedHoldLost: the agent's reason
@@ -189,7 +191,8 @@ type sharing struct {
 	more     chan struct{} // an op was queued
 	kick     chan struct{} // route again
 
-	cb sharedCallbacks // the call-back requests it owns (shared_callback.go)
+	soft *softShare      // browser agents across instances (shared_soft.go)
+	cb   sharedCallbacks // the call-back requests it owns (shared_callback.go)
 }
 
 // sharedOp is one report, sent in order.
@@ -470,6 +473,7 @@ func (sh *sharing) apply(d SharedDecision) {
 func (sh *sharing) event(ev SharedEvent) bool {
 	o := ev.Offer
 	c := sh.s.center
+	sh.softEvent(ev) // shared_soft.go
 	note := func(what string, err error) {
 		if err != nil && !ignorable(err) {
 			sh.s.log.Error("shared router: "+what, "call", o.CallID, "agent", o.Agent, "error", err)

@@ -61,6 +61,9 @@ func (s *Service) externalHost(id string) (string, error) {
 // (the console's incoming-call panel) for as long as an originate would
 // ring. A browser with no open session is like a failed originate.
 func (ses *session) ringSoftphone(ctx context.Context, l *leg, timeout time.Duration) {
+	if ses.ringRemoteSoft(l, timeout) {
+		return // shared_soft.go
+	}
 	if _, err := ses.s.externalHost(l.soft); err != nil {
 		ses.log.Warn("could not ring the agent's softphone", "agent", l.offer.Agent, "error", err)
 		ses.legNoAnswer(ctx, l)
@@ -102,6 +105,9 @@ func (ses *session) legNoAnswer(ctx context.Context, l *leg) {
 // phone's answer does.
 func (ses *session) softphoneAnswered(ctx context.Context) {
 	l := ses.leg
+	if ses.remoteMedia(ctx, l) {
+		return // shared_soft.go
+	}
 	ses.stopRingTimer()
 	if err := ses.s.attachSoftphone(ctx, l.soft, l.channel); err != nil {
 		ses.log.Warn("joining the agent's softphone to the call", "agent", l.offer.Agent, "error", err)
@@ -172,6 +178,9 @@ func (s *Service) onLeg(ctx context.Context, agent string, do func(context.Conte
 // an agent on a SIP phone. A browser with no open session, or Asterisk
 // refusing the channel, is no answer: the call goes on to the next agent.
 func (s *Service) Answer(ctx context.Context, agent string) error {
+	if remote, err := s.shared.softOp(agent, SoftAnswer, ""); remote {
+		return err // shared_soft.go
+	}
 	return s.onLeg(ctx, agent, func(ctx context.Context, ses *session, l *leg) error {
 		switch {
 		case l.soft == "":
@@ -209,6 +218,9 @@ func (s *Service) Answer(ctx context.Context, agent string) error {
 // phone's ringing channel is hung up): it counts as ring-no-answer and
 // the call goes on to the next agent. ErrNoCall if nothing rings.
 func (s *Service) Reject(ctx context.Context, agent string) error {
+	if remote, err := s.shared.softOp(agent, SoftReject, ""); remote {
+		return err // shared_soft.go
+	}
 	return s.onLeg(ctx, agent, func(ctx context.Context, ses *session, l *leg) error {
 		if !l.answered.IsZero() {
 			return fmt.Errorf("%w: the call is answered; hang up instead", ErrNotRinging)
@@ -223,6 +235,9 @@ func (s *Service) Reject(ctx context.Context, agent string) error {
 // hung up and the call ends as when the agent hangs up its phone. A call
 // still ringing is rejected.
 func (s *Service) Hangup(ctx context.Context, agent string) error {
+	if remote, err := s.shared.softOp(agent, SoftHangup, ""); remote {
+		return err // shared_soft.go
+	}
 	return s.onLeg(ctx, agent, func(ctx context.Context, ses *session, l *leg) error {
 		if l.answered.IsZero() {
 			ses.log.Info("agent hangs up the ringing call", "agent", agent)
@@ -241,6 +256,9 @@ func (s *Service) Hangup(ctx context.Context, agent string) error {
 func (s *Service) SendDTMF(ctx context.Context, agent, digits string) error {
 	if n := len(digits); n == 0 || n > maxDTMF || strings.Trim(digits, "0123456789*#ABCD") != "" {
 		return fmt.Errorf("%w: got %q", ErrBadDTMF, digits)
+	}
+	if remote, err := s.shared.softOp(agent, SoftDTMF, digits); remote {
+		return err // shared_soft.go
 	}
 	_, err := s.onCall(ctx, agent, func(ctx context.Context, ses *session) (string, error) {
 		if ses.caller == "" {
@@ -261,6 +279,7 @@ func (s *Service) SendDTMF(ctx context.Context, agent, digits string) error {
 // the agent hanging up, and a supervision from it ends. It does not wait
 // for that to be done.
 func (s *Service) SoftphoneGone(id, reason string) {
+	s.shared.softGone(id, reason) // shared_soft.go
 	s.mu.Lock()
 	var targets []*session
 	if ses := s.byAgent[id]; ses != nil {

@@ -30,9 +30,10 @@ func DefaultCluster() Cluster {
 }
 
 // validateCluster checks the timings and, when on, what cannot cross
-// servers yet: browser agents. (Call-backs cross: a request keeps its
-// place in the centre's line and is dialled once, by the server that owns
-// it.)
+// servers: that the other servers' Asterisks can send the browser agents'
+// audio to this one (softphone.cluster_host). (Call-backs cross: a request
+// keeps its place in the centre's line and is dialled once, by the server
+// that owns it.)
 func (d *decoder) validateCluster(c *Config) {
 	cl := c.Cluster
 	d.positive("cluster.heartbeat", cl.Heartbeat)
@@ -43,11 +44,11 @@ func (d *decoder) validateCluster(c *Config) {
 	if !cl.Enabled {
 		return
 	}
-	const why = "not available in a centre of several servers yet (cluster.enabled)"
 	for i, a := range c.Agents {
-		if strings.HasPrefix(a.Device, acd.SoftphonePrefix) {
-			d.at(fmt.Sprintf("agents[%d].device", i), "a SIP phone registered with Kamailio, like PJSIP/"+a.ID+"@kamailio",
-				"the browser softphone is %s", why)
+		if strings.HasPrefix(a.Device, acd.SoftphonePrefix) && c.Softphone.Enabled && c.Softphone.ClusterHost == "" {
+			d.at(fmt.Sprintf("agents[%d].device", i), "set softphone.cluster_host to the IP address the other servers' Asterisks reach this one's softphone gateway at (127.0.0.1 when they share this machine)",
+				"a browser agent in a centre of several servers (cluster.enabled) is answered through the other servers' Asterisks, and softphone.cluster_host is not set")
+			break
 		}
 	}
 }

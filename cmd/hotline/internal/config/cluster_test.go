@@ -23,7 +23,7 @@ cluster:
   dead_after: 5s
 `))
 	for _, want := range []string{
-		`hotline.yaml:11: agents[1].device: the browser softphone is not available in a centre of several servers yet (cluster.enabled)`,
+		`hotline.yaml:11: agents[1].device: a browser agent in a centre of several servers (cluster.enabled) is answered through the other servers' Asterisks, and softphone.cluster_host is not set`,
 		`hotline.yaml:15: cluster.dead_after: 5s is too short`,
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -32,6 +32,37 @@ cluster:
 	}
 	if err != nil && strings.Contains(err.Error(), "call-back") {
 		t.Errorf("call-backs refused in a cluster:\n%v", err)
+	}
+}
+
+// TestParseClusterBrowserAgents: browser agents in a centre of several
+// servers need softphone.cluster_host, an IP address; not when the
+// cluster is off.
+func TestParseClusterBrowserAgents(t *testing.T) {
+	const agents = `agents:
+  - {id: "1001", device: WebRTC/1001}
+`
+	cfg, err := Parse("hotline.yaml", []byte(minimal+agents+`softphone:
+  cluster_host: 10.0.0.5
+cluster:
+  enabled: true
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Softphone.ClusterHost != "10.0.0.5" {
+		t.Errorf("softphone.cluster_host %q, want 10.0.0.5", cfg.Softphone.ClusterHost)
+	}
+	if _, err := Parse("hotline.yaml", []byte(minimal+agents)); err != nil {
+		t.Errorf("without the cluster, no cluster_host needed: %v", err)
+	}
+	_, err = Parse("hotline.yaml", []byte(minimal+agents+`softphone:
+  cluster_host: 0.0.0.0
+cluster:
+  enabled: true
+`))
+	if want := `softphone.cluster_host: "0.0.0.0" is not one`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("want the problem %q; got:\n%v", want, err)
 	}
 }
 

@@ -19,6 +19,13 @@ type Softphone struct {
 	// this machine's, reachable from Asterisk (127.0.0.1 when they share
 	// the machine).
 	RTPHost string `yaml:"rtp_host"`
+	// ClusterHost is the IP address the other servers' Asterisks send the
+	// audio of this server's browser agents to, in a centre of several
+	// servers (cluster.enabled): this machine's address on their network,
+	// or its 1:1 NAT's, forwarded to rtp_host (the same ports). Required
+	// there when an agent is on the browser softphone; 127.0.0.1 when all
+	// the servers share one machine.
+	ClusterHost string `yaml:"cluster_host"`
 	// NAT1To1IPs are the public addresses browsers reach this machine on
 	// when it is behind a 1:1 NAT; they replace its own in ICE.
 	NAT1To1IPs []string `yaml:"nat_1to1_ips"`
@@ -56,6 +63,9 @@ func DefaultSoftphone() Softphone {
 func (d *decoder) validateSoftphone(s Softphone) {
 	if a, err := netip.ParseAddr(s.RTPHost); err != nil || a.IsUnspecified() {
 		d.at("softphone.rtp_host", "an IP address of this machine that Asterisk can reach, like 10.0.0.5 (127.0.0.1 on one machine)", "%q is not one", s.RTPHost)
+	}
+	if a, err := netip.ParseAddr(s.ClusterHost); s.ClusterHost != "" && (err != nil || a.IsUnspecified()) {
+		d.at("softphone.cluster_host", "the IP address the other servers' Asterisks reach this machine's rtp_host at, like 10.0.0.5", "%q is not one", s.ClusterHost)
 	}
 	for i, ip := range s.NAT1To1IPs {
 		if _, err := netip.ParseAddr(ip); err != nil {
