@@ -111,7 +111,7 @@ func (a *acdRouter) EndCall(ctx context.Context, callID string) error {
 // Decline takes the call ID as SharedHold gave it: another instance's
 // call, under the cluster's ID.
 func (a *acdRouter) Decline(ctx context.Context, callID, agent string, to queue.AgentState, reason string) error {
-	return refused(a.c.Decline(ctx, callID, agent, to, reason))
+	return refused(a.c.Decline(ctx, a.key(callID), agent, to, reason)) // another instance's call, or this one's own
 }
 
 func (a *acdRouter) Login(ctx context.Context, agent string) error {

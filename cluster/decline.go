@@ -12,15 +12,18 @@ import (
 )
 
 // Decline says this instance, the agent's home, cannot hold an offer of
-// another instance's call to its agent (EventHold): its Center had the
+// another instance's call to its agent (EventHold), or take an offer of
+// its own caller to its agent: its Center had the
 // agent in another state at that moment — the agent went not ready or
 // logged out there just before, and the cluster had not heard of it yet.
 // If the offer of callID to agent still stands, it is withdrawn, in one
 // transaction: the caller goes back to its place (its original arrival,
 // as after a withdrawn offer: not a no answer, the agent not "missed"),
 // the agent's row takes its home's state (to: NotReady with reason, or
-// LoggedOut), the caller's instance hears EventWithdrawn (stop ringing)
-// and routing is woken.
+// LoggedOut), the caller's instance hears EventWithdrawn (stop ringing;
+// not when it is the decliner: its own caller's offer it could not take
+// rings nowhere, and a late withdrawal would stop a newer offer of the
+// same call to the same agent) and routing is woken.
 //
 // An offer that moved on is refused as stale: an unknown call with
 // queue.ErrUnknownCall, one no longer ringing with queue.ErrCallState,
@@ -93,8 +96,10 @@ func (c *Cluster) Decline(ctx context.Context, callID, agent string, to queue.Ag
 			return err
 		}
 		var ns notes
-		if err := ns.add(instanceChannel(o.Instance), Event{Kind: EventWithdrawn, Offer: o}); err != nil {
-			return err
+		if o.Instance != c.cfg.Instance { // the decliner's own caller: nothing rings there
+			if err := ns.add(instanceChannel(o.Instance), Event{Kind: EventWithdrawn, Offer: o}); err != nil {
+				return err
+			}
 		}
 		if err := ns.send(ctx, tx); err != nil {
 			return err

@@ -193,6 +193,9 @@ type sharing struct {
 
 	soft *softShare      // browser agents across instances (shared_soft.go)
 	cb   sharedCallbacks // the call-back requests it owns (shared_callback.go)
+	// agents whose next own state here is published whatever it follows
+	// (shared_decline.go)
+	toRepublish map[string]bool
 }
 
 // sharedOp is one report, sent in order.
@@ -495,7 +498,7 @@ func (sh *sharing) event(ev SharedEvent) bool {
 	case SharedHold:
 		_, err := c.Hold(o.CallID, o.Agent, o.Queue)
 		if err != nil && !errors.Is(err, queue.ErrDuplicateCall) {
-			sh.decline(o, err) // the agent is not free here (shared_decline.go)
+			sh.decline(o, err, true) // the agent is not free here (shared_decline.go)
 			err = nil
 		}
 		note("holding an agent for another instance's call", err)
@@ -517,6 +520,7 @@ func (sh *sharing) event(ev SharedEvent) bool {
 // Center and its session, as the Center's own offers go.
 func (sh *sharing) offered(o SharedOffer) {
 	c := sh.s.center
+	routed := o                        // under the router's ID
 	o.CallID = sh.centerCall(o.CallID) // a call-back's attempt
 	if _, err := c.Position(o.CallID); errors.Is(err, queue.ErrUnknownCall) && sh.takeOnOffer(o.CallID) {
 		o.CallID = sh.centerCall(o.CallID)
@@ -536,6 +540,10 @@ func (sh *sharing) offered(o SharedOffer) {
 			// Offered here while the router was away (shared_fallback.go):
 			// the router's offer is withdrawn, its agent not missed.
 			sh.report("abandon "+o.CallID, func(ctx context.Context) error { return sh.api.Abandon(ctx, o.CallID) })
+			return
+		}
+		if o.Home == sh.me && errors.Is(err, queue.ErrAgentNotReady) {
+			sh.decline(routed, err, false) // its own agent, not free here (shared_decline.go)
 			return
 		}
 		// The Center cannot take it (the agent's state here moved on):
@@ -581,7 +589,7 @@ func (sh *sharing) publishStates(changes []queue.AgentStateChange) {
 	for _, ch := range changes {
 		agent := ch.Agent
 		switch {
-		case sh.unroutedBack(ch):
+		case sh.unroutedBack(ch), sh.republishing(ch):
 			// the router did not make it: published below
 		case ch.From == queue.Reserved || ch.From == queue.OnCall || ch.State == queue.Reserved:
 			continue // a call's

@@ -83,7 +83,7 @@ func TestSharedHoldDeclined(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.a.heard(caller, "sound:hotline/zh/std/agent-id")
-	if !c.b.logs.has("shared router: another instance's call for an agent not free here; declined") {
+	if !c.b.logs.has("shared router: a call of the router for an agent not free here; declined") {
 		t.Error("b did not log its decline")
 	}
 	if st, _ := c.b.center.Agent("1001"); st.State != queue.NotReady || st.Reason != "break" {

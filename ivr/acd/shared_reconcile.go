@@ -21,7 +21,8 @@ import (
 //     answered, when it is connected already); one that ended is ended;
 //     one it holds that the router no longer has is let go as the
 //     router's agent row says (missed: no answer; otherwise abandoned
-//     while ringing, ended once talking).
+//     while ringing, ended once talking; "busy", this instance's own
+//     decline while it held it: abandoned).
 //
 // What is in flight (a report still queued here) is left alone: the
 // report settles it.
@@ -133,7 +134,7 @@ func (sh *sharing) reconcileHeld(held []SharedCall, centre SharedCentre) {
 		switch {
 		case st.State == "connected":
 			note("a held call that ended", o, c.EndCall(a.CallID))
-		case centre.Agents[a.ID].State == queue.NotReady:
+		case centre.Agents[a.ID].State == queue.NotReady && centre.Agents[a.ID].Reason != sharedBusyHere:
 			note("a held call that rang out", o, c.NoAnswer(a.CallID, a.ID))
 		default:
 			note("a held call that was abandoned", o, c.Abandon(a.CallID))
