@@ -177,6 +177,12 @@
 //	one instance's calls routed/s:                288-335 alone, 223-276 with the other: a drop of 14-22%
 //	control, no routing lock:                     no drop (-10 to -25%: the second instance used idle CPU)
 //
+// Three runs on 2026-12-07 afternoon, after the ACD's wiring (load average
+// 0.5 to 2): after an agent is Ready, one instance alone p99 2.9-4.1 ms, 2
+// instances at once p99 3.5-3.9 ms (max 6.6-7.2); after a caller arrives,
+// 2 instances p99 2.2-2.3 ms; one instance's calls routed/s 267-279 alone,
+// 226-259 with the other: a drop of 5%, 15% and 17% (the control: no drop).
+//
 // Earlier runs, on a busier machine (load average 6) and before the last
 // round-trip savings, gave p99 up to 7.7 ms and drops of 30-63%, with the
 // control dropping 27-51%: the figures follow the machine's load. What the
