@@ -13,6 +13,7 @@ import (
 
 	"github.com/hotline-ivr/hotline/cluster"
 	"github.com/hotline-ivr/hotline/queue"
+	"github.com/hotline-ivr/hotline/store"
 	"github.com/hotline-ivr/hotline/store/pgtest"
 )
 
@@ -214,4 +215,25 @@ func (e *env) advanceUntil(done func() bool, waiters int, step time.Duration, in
 			e.t.Fatalf("waiting on the clock: %v", deadline.Err())
 		}
 	}
+}
+
+// newRestartable is an env on a private PostgreSQL server the test can
+// stop and restart, with instances a (queue "sales") and b (agent 1001
+// signed in).
+func newRestartable(t *testing.T) (*env, *pgtest.Server, *inst, *inst) {
+	t.Helper()
+	srv := pgtest.NewServer(t)
+	if err := srv.CreateDatabase(t.Context(), "hotline"); err != nil {
+		t.Fatal(err)
+	}
+	url := srv.DatabaseURL("hotline")
+	if err := store.Migrate(t.Context(), openPool(t, url)); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvAt(t, url)
+	a, b := e.instance("a"), e.instance("b")
+	e.queue(a, queue.QueueConfig{Name: "sales"})
+	e.must(b.SetAgent(e.ctx, queue.AgentConfig{ID: "1001"}))
+	e.must(b.Login(e.ctx, "1001"))
+	return e, srv, a, b
 }

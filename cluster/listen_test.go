@@ -6,8 +6,6 @@ import (
 
 	"github.com/hotline-ivr/hotline/cluster"
 	"github.com/hotline-ivr/hotline/queue"
-	"github.com/hotline-ivr/hotline/store"
-	"github.com/hotline-ivr/hotline/store/pgtest"
 )
 
 // TestWakeUps: an instance hears of work made at another (an agent Ready,
@@ -44,20 +42,7 @@ func TestWakeUps(t *testing.T) {
 // again.
 func TestSurvivesDatabaseRestart(t *testing.T) {
 	ctx := t.Context()
-	srv := pgtest.NewServer(t)
-	if err := srv.CreateDatabase(ctx, "hotline"); err != nil {
-		t.Fatal(err)
-	}
-	url := srv.DatabaseURL("hotline")
-	pool := openPool(t, url)
-	if err := store.Migrate(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
-	e := newEnvAt(t, url)
-	a, b := e.instance("a"), e.instance("b")
-	e.queue(a, queue.QueueConfig{Name: "sales"})
-	e.must(b.SetAgent(e.ctx, queue.AgentConfig{ID: "1001"}))
-	e.must(b.Login(e.ctx, "1001"))
+	e, srv, a, b := newRestartable(t)
 
 	if err := srv.Stop(ctx); err != nil {
 		t.Fatal(err)

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/hotline-ivr/hotline/queue"
-	"github.com/hotline-ivr/hotline/store"
-	"github.com/hotline-ivr/hotline/store/pgtest"
 )
 
 // TestReapAfterOutage: PostgreSQL is down for longer than DeadAfter, so
@@ -17,20 +15,7 @@ import (
 // instance that really stopped is reaped as before.
 func TestReapAfterOutage(t *testing.T) {
 	ctx := t.Context()
-	srv := pgtest.NewServer(t)
-	if err := srv.CreateDatabase(ctx, "hotline"); err != nil {
-		t.Fatal(err)
-	}
-	url := srv.DatabaseURL("hotline")
-	pool := openPool(t, url)
-	if err := store.Migrate(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
-	e := newEnvAt(t, url)
-	a, b := e.instance("a"), e.instance("b")
-	e.queue(a, queue.QueueConfig{Name: "sales"})
-	e.must(b.SetAgent(e.ctx, queue.AgentConfig{ID: "1001"}))
-	e.must(b.Login(e.ctx, "1001"))
+	e, srv, a, b := newRestartable(t)
 
 	if err := srv.Stop(ctx); err != nil {
 		t.Fatal(err)

@@ -169,17 +169,7 @@ func (c *cbCentre) rung(agent string) (*cbInstance, *aritest.Party) {
 // agentView is the agent as the shared router has it.
 func (c *cbCentre) agentView(cl *cluster.Cluster, agent string) cluster.AgentView {
 	c.t.Helper()
-	views, err := cl.Agents(c.t.Context())
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	for _, v := range views {
-		if v.ID == agent {
-			return v
-		}
-	}
-	c.t.Fatalf("the shared router has no agent %s", agent)
-	return cluster.AgentView{}
+	return routerAgentOf(c.t, cl, agent)
 }
 
 // request is the call-back request booked on call, as the store has it.

@@ -40,10 +40,10 @@ func TestSharedDeclineBusyOwnAgent(t *testing.T) {
 
 	aCaller := c.a.dial("13800000001")
 	c.until("a declining its caller's offer to 1001", func() bool {
-		v := c.routerAgent("1001")
+		v := c.sharedAgent("1001")
 		return v.State == queue.NotReady
 	})
-	if v := c.routerAgent("1001"); v.Reason != "busy" {
+	if v := c.sharedAgent("1001"); v.Reason != "busy" {
 		t.Errorf("the router has 1001 not ready (%s), want busy", v.Reason)
 	}
 	if p, err := c.a.center.Position(aCaller.ID()); err != nil || p.Position != 1 {

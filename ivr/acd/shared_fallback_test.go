@@ -72,7 +72,7 @@ func TestSharedFallback(t *testing.T) {
 	// after PostgreSQL came back and the offer rang out meanwhile), or on
 	// this very call (the router offered a's caller to 1001 and took a's
 	// answer); and the caller served at a does not wait in its line.
-	v := c.routerAgent("1001")
+	v := c.sharedAgent("1001")
 	if v.State != queue.NotReady && (v.State != queue.OnCall || v.CallID != "a:"+first.ID()) {
 		t.Errorf("the router has 1001 %s (%s) on %q while it talks with a's caller", v.State, v.Reason, v.CallID)
 	}

@@ -24,16 +24,22 @@ func (c *centre) readyAlone(home *rig, agent string) {
 // sharedAgent is the agent's row in the shared router.
 func (c *centre) sharedAgent(agent string) cluster.AgentView {
 	c.t.Helper()
-	views, err := c.ca.Agents(c.t.Context())
+	return routerAgentOf(c.t, c.ca, agent)
+}
+
+// routerAgentOf is the agent's row in the shared router, read through cl.
+func routerAgentOf(t *testing.T, cl *cluster.Cluster, agent string) cluster.AgentView {
+	t.Helper()
+	views, err := cl.Agents(t.Context())
 	if err != nil {
-		c.t.Fatal(err)
+		t.Fatal(err)
 	}
 	for _, v := range views {
 		if v.ID == agent {
 			return v
 		}
 	}
-	c.t.Fatalf("the shared router has no agent %s", agent)
+	t.Fatalf("the shared router has no agent %s", agent)
 	return cluster.AgentView{}
 }
 

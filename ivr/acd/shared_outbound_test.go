@@ -6,27 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hotline-ivr/hotline/cluster"
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/ivr/aritest"
 	"github.com/hotline-ivr/hotline/queue"
 )
-
-// routerAgent is agent as the shared router has it.
-func (c *centre) routerAgent(agent string) cluster.AgentView {
-	c.t.Helper()
-	views, err := c.ca.Agents(c.t.Context())
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	for _, v := range views {
-		if v.ID == agent {
-			return v
-		}
-	}
-	c.t.Fatalf("the shared router has no agent %s", agent)
-	return cluster.AgentView{}
-}
 
 // TestSharedOutbound: an agent of a calls a customer out in a centre of
 // two instances. The router has the agent not ready ("outbound") from
@@ -43,7 +26,7 @@ func TestSharedOutbound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := c.routerAgent("1001"); v.State != queue.NotReady || v.Reason != "outbound" {
+	if v := c.sharedAgent("1001"); v.State != queue.NotReady || v.Reason != "outbound" {
 		t.Fatalf("the router has 1001 %s (%s) once it dials, want not ready (outbound)", v.State, v.Reason)
 	}
 	caller := c.b.dial("13800000002")
@@ -70,7 +53,7 @@ func TestSharedOutbound(t *testing.T) {
 	if p := pending(c.agentsOf[c.b]["1001"]); p != nil {
 		t.Fatal("b rang the agent on its outbound call")
 	}
-	if v := c.routerAgent("1001"); v.State != queue.NotReady {
+	if v := c.sharedAgent("1001"); v.State != queue.NotReady {
 		t.Fatalf("the router has 1001 %s while it talks, want not ready", v.State)
 	}
 	if err := customer.Hangup(); err != nil {
@@ -105,7 +88,7 @@ func TestSharedOutboundNotReached(t *testing.T) {
 	if err := c.a.acd.NotReady(t.Context(), "1001", "follow-ups"); err != nil {
 		t.Fatal(err)
 	}
-	c.until("1001 on its break in the router", func() bool { return c.routerAgent("1001").Reason == "follow-ups" })
+	c.until("1001 on its break in the router", func() bool { return c.sharedAgent("1001").Reason == "follow-ups" })
 	var o outcomes
 	if _, err := c.a.acd.Dial(t.Context(), followUp("1001", "13800000001", &o)); err != nil {
 		t.Fatal(err)
@@ -118,7 +101,7 @@ func TestSharedOutboundNotReached(t *testing.T) {
 		t.Errorf("outcome %q, want busy", got)
 	}
 	c.until("1001 back on its break in the router", func() bool {
-		v := c.routerAgent("1001")
+		v := c.sharedAgent("1001")
 		return v.State == queue.NotReady && v.Reason == "follow-ups"
 	})
 	if st, _ := c.a.center.Agent("1001"); st.State != queue.NotReady || st.Reason != "follow-ups" {

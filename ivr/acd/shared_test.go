@@ -108,17 +108,8 @@ func (c *centre) ready(home *rig, agent string) {
 
 // sharedState is the agent's state in the shared router.
 func (c *centre) sharedState(agent string) queue.AgentState {
-	views, err := c.ca.Agents(c.t.Context())
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	for _, v := range views {
-		if v.ID == agent {
-			return v.State
-		}
-	}
-	c.t.Fatalf("the shared router has no agent %s", agent)
-	return 0
+	c.t.Helper()
+	return c.sharedAgent(agent).State
 }
 
 // until moves the shared clock (through instance a's rig, settling b's
