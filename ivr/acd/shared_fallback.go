@@ -232,8 +232,8 @@ func (sh *sharing) rejoin(ctx context.Context) error {
 		if err != nil || st.Held || st.Agent != a.ID {
 			continue
 		}
-		if v, ok := inRouter[a.CallID]; ok && v.State != "waiting" && v.Offer.Agent == a.ID {
-			continue // the router's own offer
+		if v, ok := inRouter[a.CallID]; ok && v.State == "connected" && v.Offer.Agent == a.ID {
+			continue // the router's own call: it took this server's answer
 		}
 		sh.markUnrouted(a.CallID)
 		if err := stale(sh.api.SetNotReady(ctx, a.ID, sharedBusyReason)); err != nil {
