@@ -349,14 +349,22 @@ func (r *rig) dial(from string) *aritest.Party {
 
 // settle waits until every event the emulator sent went through the
 // handler and the service has handled all it was given, so nothing is in
-// flight when time moves.
+// flight when time moves. The emulator's work that follows an answer (a
+// playback's start) comes after the service went idle: Sync waits for it,
+// and what it sent is waited for in turn.
 func (r *rig) settle() {
 	r.t.Helper()
-	for r.acd.EventsSeen() < r.emu.Stats().EventsSent || !r.acd.Idle() {
-		if r.ctx.Err() != nil {
-			r.t.Fatalf("the handler saw %d events of %d sent", r.acd.EventsSeen(), r.emu.Stats().EventsSent)
+	for {
+		for r.acd.EventsSeen() < r.emu.Stats().EventsSent || !r.acd.Idle() {
+			if r.ctx.Err() != nil {
+				r.t.Fatalf("the handler saw %d events of %d sent", r.acd.EventsSeen(), r.emu.Stats().EventsSent)
+			}
+			runtime.Gosched()
 		}
-		runtime.Gosched()
+		r.emu.Sync()
+		if r.acd.EventsSeen() >= r.emu.Stats().EventsSent && r.acd.Idle() {
+			return
+		}
 	}
 }
 

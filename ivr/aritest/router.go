@@ -215,6 +215,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resp = fail(http.StatusBadRequest, "%s", req.failed)
 		req.after = nil
 	}
+	if len(req.after) > 0 {
+		s.afterWork++ // before the answer leaves: Sync waits for it
+	}
 	s.mu.Unlock()
 
 	switch {
@@ -247,6 +250,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				s.taskNow = time.Time{}
 			}
 		}
+		s.afterWork--
+		s.afterDone.Broadcast()
 		s.mu.Unlock()
 	}
 }
@@ -440,5 +445,6 @@ func (q *request) require(names ...string) (response, bool) {
 }
 
 // later runs fn under s.mu once the HTTP response is on the wire, as
-// Asterisk does for e.g. an externalMedia channel's StasisStart.
+// Asterisk does for e.g. an externalMedia channel's StasisStart. Sync
+// waits for it.
 func (q *request) later(fn func()) { q.after = append(q.after, fn) }

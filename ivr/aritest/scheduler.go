@@ -154,8 +154,15 @@ func (s *Server) safely(what string, fn func()) {
 // Sync runs, before returning, every task that is due by the clock: after
 // a fake clock's Advance, Sync makes the emulator catch up, so a test can
 // assert on what happened without waiting for the scheduler goroutine.
+// It first waits for the work that follows the answers already given (a
+// playback's start, which happens at its request's instant): a client
+// that has its answer is otherwise idle while that work is still to come,
+// and a fake clock moved meanwhile would leave it behind.
 func (s *Server) Sync() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for s.afterWork > 0 {
+		s.afterDone.Wait()
+	}
 	s.runDue(0)
 }

@@ -101,6 +101,12 @@ type Server struct {
 	done chan struct{}
 	wg   sync.WaitGroup
 
+	// afterWork (under mu) counts the answered requests whose work that
+	// follows the answer (request.later) is still to run; afterDone
+	// signals each end, for Sync.
+	afterWork int
+	afterDone sync.Cond
+
 	httpServer *http.Server
 	listener   net.Listener
 }
@@ -146,6 +152,7 @@ func New(cfg Config) (*Server, error) {
 		rtpSignal: make(chan struct{}),
 		done:      make(chan struct{}),
 	}
+	s.afterDone.L = &s.mu
 	if s.entityID == "" {
 		var b [6]byte
 		_, _ = rand.Read(b[:])
