@@ -227,15 +227,7 @@ func TestSoftphoneInTheBrowser(t *testing.T) {
 	if err := caller.SendTone(2*time.Minute, 1000); err != nil {
 		t.Fatal(err)
 	}
-	doIn(t, agent, "the incoming call", chromedp.WaitVisible("#sp-ring"))
-	c, cancelRead := context.WithTimeout(agent, 10*time.Second)
-	shownCaller, err := chromedp.Run(c, chromedp.TextContent("#sp-caller"))
-	cancelRead()
-	if err != nil || !strings.Contains(shownCaller, "8000") {
-		t.Errorf("the ringing panel shows caller %q (%v)", shownCaller, err)
-	}
-	doIn(t, agent, "answering", chromedp.Click("#sp-answer"), chromedp.WaitVisible("#sp-incall"),
-		chromedp.Poll[chromedp.Void](`document.getElementById("call-phase").dataset.phase === "talking"`, chromedp.WithPollingTimeout(time.Minute)))
+	answerInPage(t, agent, "the incoming call", "8000")
 	answered := time.Now()
 
 	h := pageHears(t, agent)
@@ -300,4 +292,20 @@ func TestSoftphoneInTheBrowser(t *testing.T) {
 	if !media.HasTone(agentSide, 600) || media.Power(agentSide, 600) < 0.5 {
 		t.Errorf("what the caller heard has no 600 Hz from the page's microphone (%.2f)", media.Power(agentSide, 600))
 	}
+}
+
+// answerInPage waits for the page's incoming-call panel (what names it),
+// checks it shows the caller's number (ending in digits), answers, and
+// waits for the call to be talking.
+func answerInPage(t *testing.T, agent context.Context, what, digits string) {
+	t.Helper()
+	doIn(t, agent, what, chromedp.WaitVisible("#sp-ring"))
+	c, cancelRead := context.WithTimeout(agent, 10*time.Second)
+	shownCaller, err := chromedp.Run(c, chromedp.TextContent("#sp-caller"))
+	cancelRead()
+	if err != nil || !strings.Contains(shownCaller, digits) {
+		t.Errorf("the ringing panel shows caller %q (%v)", shownCaller, err)
+	}
+	doIn(t, agent, "answering", chromedp.Click("#sp-answer"), chromedp.WaitVisible("#sp-incall"),
+		chromedp.Poll[chromedp.Void](`document.getElementById("call-phase").dataset.phase === "talking"`, chromedp.WithPollingTimeout(time.Minute)))
 }

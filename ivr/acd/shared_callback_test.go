@@ -204,6 +204,30 @@ func (c *cbCentre) bookedAt(in *cbInstance, caller *aritest.Party) {
 	}
 }
 
+// book has a caller of in wait (music on hold) and book a call-back with
+// its own number; the request is pending in the store and the router.
+func (c *cbCentre) book(in *cbInstance, number string) *aritest.Party {
+	c.t.Helper()
+	caller := in.r.dial(number)
+	in.r.heard(caller, "moh:default")
+	c.bookedAt(in, caller)
+	return caller
+}
+
+// reapedBy waits (time moving) until in's reaper takes another instance
+// for dead, and returns what it reaped.
+func (c *cbCentre) reapedBy(in *cbInstance) cluster.Reaped {
+	c.t.Helper()
+	var reaped cluster.Reaped
+	c.until("an instance taken for dead", func() bool {
+		r, err := in.cl.Reap(c.t.Context())
+		in.r.must(err)
+		reaped = r
+		return len(r.Instances) > 0
+	})
+	return reaped
+}
+
 // talk has the agent answer the call-back at in, the customer dialled by
 // in answer, and both meet; then the customer hangs up.
 func (c *cbCentre) talk(in *cbInstance, agent *aritest.Party, dials int, number string) {
@@ -273,9 +297,7 @@ func TestSharedCallbackKeepsPlace(t *testing.T) {
 func TestSharedCallbackServedOnce(t *testing.T) {
 	c := newCBCentre(t, cbQueue, nil, "1001", "1002")
 	a, b := c.start(t, "a", true), c.start(t, "b", true)
-	caller := a.r.dial("13800000001")
-	a.r.heard(caller, "moh:default")
-	c.bookedAt(a, caller)
+	caller := c.book(a, "13800000001")
 	c.ready(a, "1001")
 	c.ready(b, "1002")
 	var at *cbInstance
@@ -323,9 +345,7 @@ func TestSharedCallbackRetryKeepsPlace(t *testing.T) {
 		cfg.CallbackAttempts, cfg.CallbackRetryDelay, cfg.CallbackRingTimeout = 2, time.Minute, 20*time.Second
 	}, "1001")
 	a, b := c.start(t, "a", true), c.start(t, "b", true)
-	caller := a.r.dial("13800000001")
-	a.r.heard(caller, "moh:default")
-	c.bookedAt(a, caller)
+	caller := c.book(a, "13800000001")
 	c.ready(a, "1001")
 	_, agent := c.rung("1001")
 	a.r.must(agent.Answer())
@@ -367,9 +387,7 @@ func TestSharedCallbackOwnerRestart(t *testing.T) {
 	var id string
 	t.Run("a books and stops", func(t *testing.T) {
 		a := c.start(t, "a", true)
-		caller := a.r.dial("13800000001")
-		a.r.heard(caller, "moh:default")
-		c.bookedAt(a, caller)
+		caller := c.book(a, "13800000001")
 		id = caller.ID()
 	})
 	if t.Failed() {
@@ -406,9 +424,7 @@ func TestSharedCallbackAdopted(t *testing.T) {
 	var id string
 	t.Run("a books and dies", func(t *testing.T) {
 		a := c.start(t, "a", false)
-		caller := a.r.dial("13800000001")
-		a.r.heard(caller, "moh:default")
-		c.bookedAt(a, caller)
+		caller := c.book(a, "13800000001")
 		id = caller.ID()
 	})
 	if t.Failed() {
@@ -416,13 +432,7 @@ func TestSharedCallbackAdopted(t *testing.T) {
 	}
 	later := b.r.dial("13800000002")
 	b.r.heard(later, "moh:default")
-	var reaped cluster.Reaped
-	c.until("a taken for dead", func() bool {
-		r, err := b.cl.Reap(t.Context())
-		b.r.must(err)
-		reaped = r
-		return len(r.Instances) > 0
-	})
+	reaped := c.reapedBy(b)
 	if len(reaped.Adopted) != 1 || reaped.Adopted[0].CallID != "a:"+id {
 		t.Fatalf("adopted %+v, want a's request", reaped.Adopted)
 	}
@@ -483,9 +493,7 @@ func TestSharedCallbackAdoptedMidDial(t *testing.T) {
 	var id string
 	t.Run("a dials and dies", func(t *testing.T) {
 		a := c.start(t, "a", false)
-		caller := a.r.dial("13800000001")
-		a.r.heard(caller, "moh:default")
-		c.bookedAt(a, caller)
+		caller := c.book(a, "13800000001")
 		id = caller.ID()
 		c.ready(b, "1001")
 		at, agent := c.rung("1001")
@@ -500,13 +508,7 @@ func TestSharedCallbackAdoptedMidDial(t *testing.T) {
 	}
 	later := b.r.dial("13800000002")
 	b.r.heard(later, "moh:default")
-	var reaped cluster.Reaped
-	c.until("a taken for dead", func() bool {
-		r, err := b.cl.Reap(t.Context())
-		b.r.must(err)
-		reaped = r
-		return len(r.Instances) > 0
-	})
+	reaped := c.reapedBy(b)
 	if len(reaped.Ended) != 1 || reaped.Ended[0].CallID != "a:"+id || !reaped.Ended[0].Callback {
 		t.Fatalf("ended %+v, want a's call-back being dialled", reaped.Ended)
 	}
@@ -567,9 +569,7 @@ func TestSharedCallbackWithdrawn(t *testing.T) {
 	q.RingTimeout = time.Minute // longer than b takes to be found dead
 	c := newCBCentre(t, q, nil, "1001", "1002")
 	a := c.start(t, "a", true)
-	caller := a.r.dial("13800000001")
-	a.r.heard(caller, "moh:default")
-	c.bookedAt(a, caller)
+	caller := c.book(a, "13800000001")
 	var rung *aritest.Party
 	t.Run("b's agent rung, then b dies", func(t *testing.T) {
 		b := c.start(t, "b", false)
@@ -611,9 +611,7 @@ func TestSharedCallbackRingsOut(t *testing.T) {
 	q.RingTimeout = 10 * time.Second
 	c := newCBCentre(t, q, nil, "1001")
 	a, b := c.start(t, "a", true), c.start(t, "b", true)
-	caller := a.r.dial("13800000001")
-	a.r.heard(caller, "moh:default")
-	c.bookedAt(a, caller)
+	caller := c.book(a, "13800000001")
 	c.ready(b, "1001")
 	at, rung := c.rung("1001")
 	if at != a {
@@ -652,9 +650,7 @@ func TestSharedCallbackRingsOut(t *testing.T) {
 func TestSharedCallbackNoTransfer(t *testing.T) {
 	c := newCBCentre(t, cbQueue, nil, "1001")
 	a, _ := c.start(t, "a", true), c.start(t, "b", true)
-	caller := a.r.dial("13800000001")
-	a.r.heard(caller, "moh:default")
-	c.bookedAt(a, caller)
+	c.book(a, "13800000001")
 	c.ready(a, "1001")
 	_, agent := c.rung("1001")
 	a.r.must(agent.Answer())

@@ -54,11 +54,7 @@ func TestSharedDeclineBusyOwnAgent(t *testing.T) {
 	}
 
 	ls["a"].resync(t)
-	var agent *aritest.Party
-	c.wait("a ringing 1001 for its caller once caught up", func() bool {
-		agent = pending(c.agentsOf[c.a]["1001"])
-		return agent != nil
-	})
+	agent := c.rungNow(c.a, "1001", "a ringing 1001 for its caller once caught up")
 	if err := agent.Answer(); err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/hotline-ivr/hotline/ivr/aritest"
 	"github.com/hotline-ivr/hotline/queue"
 	"github.com/hotline-ivr/hotline/store"
 	"github.com/hotline-ivr/hotline/store/pgtest"
@@ -104,11 +103,7 @@ func TestSharedFallback(t *testing.T) {
 		st := c.sharedState("1001")
 		return st == queue.Ready || st == queue.Reserved
 	})
-	var next *aritest.Party
-	c.wait("b ringing 1001 for its caller", func() bool {
-		next = pending(c.agentsOf[c.b]["1001"])
-		return next != nil
-	})
+	next := c.rungNow(c.b, "1001", "b ringing 1001 for its caller")
 	if err := next.Answer(); err != nil {
 		t.Fatal(err)
 	}

@@ -68,11 +68,7 @@ func TestSharedOutbound(t *testing.T) {
 		st := c.sharedState("1001")
 		return st == queue.Ready || st == queue.Reserved
 	})
-	var next *aritest.Party
-	c.wait("b ringing 1001 for its caller", func() bool {
-		next = pending(c.agentsOf[c.b]["1001"])
-		return next != nil
-	})
+	next := c.rungNow(c.b, "1001", "b ringing 1001 for its caller")
 	if err := next.Answer(); err != nil {
 		t.Fatal(err)
 	}
@@ -119,11 +115,7 @@ func TestSharedOutboundRefusedWhileOffered(t *testing.T) {
 	ls["a"].loseNext(acd.SharedHold, "")
 	caller := c.b.dial("13800000002")
 	c.until("the router offering b's caller to 1001", func() bool { return c.sharedState("1001") == queue.Reserved })
-	var agent *aritest.Party
-	c.wait("b ringing 1001", func() bool {
-		agent = pending(c.agentsOf[c.b]["1001"])
-		return agent != nil
-	})
+	agent := c.rungNow(c.b, "1001", "b ringing 1001")
 	lost(t, ls["a"])
 	if st, _ := c.a.center.Agent("1001"); st.State != queue.Ready {
 		t.Fatalf("1001 is %s at its home, want ready (the hold lost)", st.State)

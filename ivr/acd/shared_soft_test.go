@@ -3,13 +3,11 @@ package acd_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jonboulle/clockwork"
 
 	"github.com/hotline-ivr/hotline/cluster"
@@ -79,24 +77,7 @@ func newSoftCentre(t *testing.T, q queue.QueueConfig) *softCentre {
 	cfgs := []queue.AgentConfig{{ID: "1001", Name: "Agent 1001", Device: acd.SoftphonePrefix + "1001"}}
 	sc := &softCentre{centre: &centre{t: t, clk: clk}, ps: newPhones(t)}
 	instance := func(name string) (*rig, *cluster.Cluster, *lossySoft) {
-		pool, err := pgxpool.New(context.Background(), url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(pool.Close)
-		cl, err := cluster.New(t.Context(), pool, cluster.Config{Instance: name, Clock: clk,
-			Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cl.SetQueue(t.Context(), q); err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range cfgs {
-			if err := cl.SetAgent(t.Context(), a); err != nil {
-				t.Fatal(err)
-			}
-		}
+		cl := joinCluster(t, url, clk, name, q, cfgs)
 		ctx, stop := context.WithCancel(context.Background())
 		sh := cl.ACD(ctx)
 		l := &lossySoft{Shared: sh, soft: sh.(acd.SharedSoft), drop: map[acd.SoftKind]bool{}}
@@ -130,6 +111,24 @@ func (c *softCentre) homeCall() (acd.CallView, bool) {
 		}
 	}
 	return acd.CallView{}, false
+}
+
+// connected waits, after the agent's answer in b's page, until b's
+// softphone is attached and a talks with agent 1001; it returns a's
+// externalMedia channel.
+func (c *softCentre) connected() string {
+	c.t.Helper()
+	ch := c.ps.waitAttached(c.a.ctx, "1001")
+	c.wait("a connecting the agent", func() bool {
+		for _, v := range c.a.acd.Snapshot().Calls {
+			if v.Agent == "1001" && v.Phase != acd.CallRinging {
+				return true
+			}
+		}
+		return false
+	})
+	c.a.talking("1001")
+	return ch
 }
 
 // ringingAtHome dials a caller at a and waits, without moving the clock,
@@ -176,16 +175,7 @@ func TestSharedSoftAnswer(t *testing.T) {
 	if err := c.b.acd.Answer(t.Context(), "1001"); !errors.Is(err, acd.ErrNotRinging) {
 		t.Errorf("answering twice: %v, want ErrNotRinging", err)
 	}
-	ch := c.ps.waitAttached(c.a.ctx, "1001")
-	c.wait("a connecting the agent", func() bool {
-		for _, v := range c.a.acd.Snapshot().Calls {
-			if v.Agent == "1001" && v.Phase != acd.CallRinging {
-				return true
-			}
-		}
-		return false
-	})
-	c.a.talking("1001")
+	ch := c.connected()
 	if b := findBridge(c.a, callerID, ch); b == nil {
 		t.Fatal("the caller and the externalMedia channel to b's softphone are not bridged at a")
 	}
@@ -309,16 +299,7 @@ func TestSharedSoftAgentHangup(t *testing.T) {
 	c.ready(c.b, "1001")
 	caller, _ := c.ringingAtHome("13800000001")
 	c.b.must(c.b.acd.Answer(t.Context(), "1001"))
-	ch := c.ps.waitAttached(c.a.ctx, "1001")
-	c.wait("a connecting the agent", func() bool {
-		for _, v := range c.a.acd.Snapshot().Calls {
-			if v.Agent == "1001" && v.Phase != acd.CallRinging {
-				return true
-			}
-		}
-		return false
-	})
-	c.a.talking("1001")
+	ch := c.connected()
 	c.b.must(c.b.acd.Hangup(t.Context(), "1001"))
 	c.a.heard(caller, sound("goodbye"))
 	c.until("b's softphone detached", func() bool { return c.ps.attachedTo("1001") == "" })
@@ -396,16 +377,7 @@ func TestSharedSoftGoneTalking(t *testing.T) {
 	c.ready(c.b, "1001")
 	caller, _ := c.ringingAtHome("13800000001")
 	c.b.must(c.b.acd.Answer(t.Context(), "1001"))
-	ch := c.ps.waitAttached(c.a.ctx, "1001")
-	c.wait("a connecting the agent", func() bool {
-		for _, v := range c.a.acd.Snapshot().Calls {
-			if v.Agent == "1001" && v.Phase != acd.CallRinging {
-				return true
-			}
-		}
-		return false
-	})
-	c.a.talking("1001")
+	ch := c.connected()
 	c.b.acd.SoftphoneGone("1001", "ice failed")
 	c.a.heard(caller, sound("goodbye"))
 	c.until("b's softphone detached", func() bool { return c.ps.attachedTo("1001") == "" })

@@ -54,24 +54,7 @@ func newCentreAt(t *testing.T, url string, q queue.QueueConfig, wrap func(string
 	}
 	c := &centre{t: t, clk: clk, agentsOf: map[*rig]map[string]*aritest.Endpoint{}}
 	instance := func(name string) (*rig, *cluster.Cluster) {
-		pool, err := pgxpool.New(context.Background(), url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(pool.Close)
-		cl, err := cluster.New(t.Context(), pool, cluster.Config{Instance: name, Clock: clk,
-			Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cl.SetQueue(t.Context(), q); err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range cfgs {
-			if err := cl.SetAgent(t.Context(), a); err != nil {
-				t.Fatal(err)
-			}
-		}
+		cl := joinCluster(t, url, clk, name, q, cfgs)
 		ctx, stop := context.WithCancel(context.Background())
 		r := newRig(t, rigOptions{queue: q, agents: cfgs, clock: clk, shared: true,
 			tune: func(cfg *acd.Config) {
@@ -92,6 +75,31 @@ func newCentreAt(t *testing.T, url string, q queue.QueueConfig, wrap func(string
 	c.a, c.ca = instance("a")
 	c.b, c.cb = instance("b")
 	return c
+}
+
+// joinCluster joins instance name to the centre on the database at url,
+// with queue q and agents cfgs, on clk; the caller closes it.
+func joinCluster(t *testing.T, url string, clk clockwork.Clock, name string, q queue.QueueConfig, cfgs []queue.AgentConfig) *cluster.Cluster {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	cl, err := cluster.New(t.Context(), pool, cluster.Config{Instance: name, Clock: clk,
+		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.SetQueue(t.Context(), q); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range cfgs {
+		if err := cl.SetAgent(t.Context(), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return cl
 }
 
 // ready signs agent in at its home and makes it ready, and waits until
@@ -133,6 +141,20 @@ func (c *centre) wait(what string, cond func() bool) {
 		}
 		runtime.Gosched()
 	}
+}
+
+// rungNow waits, without moving the clock, until agent's phone at
+// instance r rings (what the cluster's notifications bring, in real time,
+// while moving the clock could let the offer run out), and returns the
+// call.
+func (c *centre) rungNow(r *rig, agent, what string) *aritest.Party {
+	c.t.Helper()
+	var p *aritest.Party
+	c.wait(what, func() bool {
+		p = pending(c.agentsOf[r][agent])
+		return p != nil
+	})
+	return p
 }
 
 // ringing waits for the agent's phone at instance r to ring, and returns
@@ -216,11 +238,7 @@ func TestSharedFIFOAcrossInstances(t *testing.T) {
 	// Rung by b, for b's caller, once the cluster's notification reaches b
 	// (in real time): waited for without moving the clock, which would
 	// let the offer run out meanwhile.
-	var agent *aritest.Party
-	c.wait("agent 1001 rung by b", func() bool {
-		agent = pending(c.agentsOf[c.b]["1001"])
-		return agent != nil
-	})
+	agent := c.rungNow(c.b, "1001", "agent 1001 rung by b")
 	if err := agent.Answer(); err != nil {
 		t.Fatal(err)
 	}
