@@ -116,6 +116,7 @@ var apiRoutes = []apiOp{
 	{pattern: "GET /api/phrases", summary: "The phrases an agent can play to its caller", access: accSession, resp: phraseList{}},
 	{pattern: "POST /api/agents/{id}/phrase", summary: "Play a phrase to the agent's caller", access: accSession, body: PhraseRequest{}, resp: AgentView{}},
 
+	{pattern: "GET /api/softphone", summary: "The ICE servers for the page's softphone connection", access: accSession, resp: SoftphoneConfig{}},
 	{pattern: "POST /api/softphone", summary: "Open the user's browser softphone (WebRTC offer and answer)", access: accSession, body: SoftphoneOffer{}, resp: SoftphoneAnswer{}},
 	{pattern: "POST /api/softphone/candidate", summary: "Add an ICE candidate to the softphone", access: accSession, body: SoftphoneCandidate{}, status: 204},
 	{pattern: "POST /api/softphone/mute", summary: "Mute or unmute the softphone", access: accSession, body: MuteRequest{}, resp: MuteState{}},

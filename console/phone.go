@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/pion/sdp/v3"
-	"github.com/pion/webrtc/v4"
 
 	"github.com/hotline-ivr/hotline/console/softphone"
 	"github.com/hotline-ivr/hotline/ivr/acd"
@@ -42,11 +41,19 @@ type SoftphoneAnswer struct {
 	Session string `json:"session"`
 }
 
+// SoftphoneConfig answers GET /api/softphone: what the page's
+// RTCPeerConnection is to be made with. The gateway is a lite ICE agent
+// on addresses browsers reach; a browser behind a NAT or a firewall that
+// lets no UDP out reaches it through the configured TURN servers.
+type SoftphoneConfig struct {
+	ICEServers []softphone.ICEServer `json:"ice_servers"`
+}
+
 // SoftphoneCandidate is the body of POST /api/softphone/candidate: one ICE
 // candidate the page trickles, as RTCIceCandidate.toJSON() writes it. An
 // empty candidate (the end of the page's candidates) is accepted and
 // ignored.
-type SoftphoneCandidate = webrtc.ICECandidateInit
+type SoftphoneCandidate = softphone.ICECandidate
 
 // MuteRequest is the body of POST /api/softphone/mute.
 type MuteRequest struct {
@@ -186,6 +193,17 @@ func (s *Server) phoneSession(id string) (*softphone.Session, error) {
 		return nil, httpErrorf(http.StatusConflict, "your softphone is not connected (no session %s): the page connects it with POST /api/softphone", id)
 	}
 	return ps, err
+}
+
+// phoneConfig handles GET /api/softphone: the ICE servers (STUN, TURN)
+// for the page's peer connection.
+func (s *Server) phoneConfig(w http.ResponseWriter, _ *http.Request, _ session, _ string) error {
+	servers := s.phone.ICEServers()
+	if servers == nil {
+		servers = []softphone.ICEServer{}
+	}
+	writeJSON(w, http.StatusOK, SoftphoneConfig{ICEServers: servers})
+	return nil
 }
 
 // phoneCandidate handles POST /api/softphone/candidate.

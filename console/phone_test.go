@@ -299,3 +299,28 @@ func TestSoftphoneCalls(t *testing.T) {
 	plain.acd.ring(t, "call-3", "support", "1001", "13800138003")
 	wantError(t, plain.do("POST", path("answer"), plain.login("lilei"), ""), http.StatusNotFound, "this server has no softphone")
 }
+
+// TestSoftphoneICEServers: the page makes its peer connection with the
+// configured STUN/TURN servers (the gateway, a lite ICE agent, uses none
+// itself), and with none when none are configured.
+func TestSoftphoneICEServers(t *testing.T) {
+	e, _ := phoneEnv(t)
+	var got console.SoftphoneConfig
+	e.must(http.StatusOK, "GET", "/api/softphone", e.login("lilei"), "", &got)
+	if got.ICEServers == nil || len(got.ICEServers) != 0 {
+		t.Errorf("no servers configured: got %+v, want an empty list", got)
+	}
+
+	turn := softphone.ICEServer{URLs: []string{"turn:turn.example.com:443?transport=tcp"}, Username: "hotline", Credential: "s3cret"}
+	g, err := softphone.New(softphone.Config{ICELoopback: true, ICEInterfaces: loopbackOnly, ICEServers: []softphone.ICEServer{turn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = g.Close() })
+	e2 := newEnv(t, func(c *console.Config) { c.Softphone = g })
+	wantError(t, e2.do("GET", "/api/softphone", "", ""), http.StatusUnauthorized, "")
+	e2.must(http.StatusOK, "GET", "/api/softphone", e2.login("lilei"), "", &got)
+	if len(got.ICEServers) != 1 || got.ICEServers[0].URLs[0] != turn.URLs[0] || got.ICEServers[0].Username != "hotline" || got.ICEServers[0].Credential != "s3cret" {
+		t.Errorf("ICE servers: got %+v, want %+v", got.ICEServers, turn)
+	}
+}

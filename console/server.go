@@ -184,6 +184,7 @@ func (s *Server) handler() http.Handler {
 	mux.Handle("GET /api/phrases", s.signedIn(s.listPhrases))
 	mux.Handle("POST /api/agents/{id}/phrase", s.forAgent(s.agentPhrase))
 
+	mux.Handle("GET /api/softphone", s.withPhone(s.phoneConfig))
 	mux.Handle("POST /api/softphone", s.withPhone(s.phoneOpen))
 	mux.Handle("POST /api/softphone/candidate", s.withPhone(s.phoneCandidate))
 	mux.Handle("POST /api/softphone/mute", s.withPhone(s.phoneMute))

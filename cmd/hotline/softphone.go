@@ -6,8 +6,6 @@ import (
 	"net"
 	"sync/atomic"
 
-	"github.com/pion/webrtc/v4"
-
 	"github.com/hotline-ivr/hotline/cmd/hotline/internal/config"
 	"github.com/hotline-ivr/hotline/console/softphone"
 	"github.com/hotline-ivr/hotline/ivr/acd"
@@ -20,9 +18,9 @@ func softphoneGateway(c config.Softphone, log *slog.Logger, gone *atomic.Pointer
 	if !c.Enabled {
 		return nil, nil
 	}
-	var servers []webrtc.ICEServer
+	var servers []softphone.ICEServer
 	for _, s := range c.ICEServers {
-		servers = append(servers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+		servers = append(servers, softphone.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
 	}
 	return softphone.New(softphone.Config{
 		RTPHost: c.RTPHost, ICEServers: servers, NAT1To1IPs: c.NAT1To1IPs,

@@ -4,21 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/netip"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/jonboulle/clockwork"
-	"github.com/pion/interceptor"
-	"github.com/pion/sdp/v3"
-	"github.com/pion/transport/v5/packetio"
-	"github.com/pion/webrtc/v4"
 )
 
 // Errors the gateway returns; test them with errors.Is.
@@ -58,13 +52,17 @@ type Config struct {
 	// and so the host of every session's external_host: one Asterisk
 	// can reach. Default 127.0.0.1.
 	RTPHost string
-	// ICEServers are given to every peer connection (STUN/TURN, for
-	// browsers behind NAT). None by default: host candidates only.
-	ICEServers []webrtc.ICEServer
+	// ICEServers are STUN and TURN servers for the browsers (see
+	// [Gateway.ICEServers]): the gateway, a lite ICE agent, uses none
+	// itself; a browser behind a NAT or a firewall that lets no UDP out
+	// reaches the gateway's host candidates through a TURN server's relay.
+	ICEServers []ICEServer
 	// NAT1To1IPs, when set, are announced as host candidates instead of
-	// the machine's own addresses (a gateway behind 1:1 NAT).
+	// the machine's own addresses (a gateway behind 1:1 NAT), each with
+	// the ports of the gateway's sockets.
 	NAT1To1IPs []string
-	// ICEPortMin and ICEPortMax bound the UDP ports ICE uses (both 0: any).
+	// ICEPortMin and ICEPortMax bound the UDP ports ICE uses (both 0: any):
+	// one port per local address, taken when the address is first used.
 	ICEPortMin, ICEPortMax uint16
 	// ICEInterfaces, when set, keeps only the interfaces it accepts for
 	// ICE host candidates.
@@ -83,10 +81,11 @@ type Config struct {
 	// recovers from a short network glitch. Default 5 s. (pion itself
 	// calls a connection disconnected after 5 s without traffic.)
 	ICEGrace time.Duration
-	// ICEDisconnectedTimeout is how long ICE goes without hearing from
-	// the browser before it calls the connection disconnected (pion's
-	// default, 5 s, when 0); connectivity checks are then sent every
-	// third of it, so a quiet connection is not taken for a dead one.
+	// ICEDisconnectedTimeout is how long the gateway goes without hearing
+	// from a browser (media, or its connectivity checks, which browsers
+	// send every 5 s or so) before it calls its connection disconnected,
+	// counted from the session's opening until the first check. Default
+	// 5 s.
 	ICEDisconnectedTimeout time.Duration
 	// OnDead receives the watchdog's reports. It is called from the
 	// gateway's goroutines and must not block; nil drops them.
@@ -94,11 +93,10 @@ type Config struct {
 
 	// Observe, when set, is told of every forwarded packet: its
 	// direction, and the gateway's own delay, up to the return of the
-	// write that sent it on: towards the browser from the packet's
-	// arrival in the kernel (on Linux, SO_TIMESTAMPNS; elsewhere from
-	// the read), towards Asterisk from the return of the read of the
-	// browser's track (pion's own receive path, decryption included, is
-	// before it and not counted). For measurement; it must be quick.
+	// write that sent it on, from the packet's arrival in the kernel (on
+	// Linux, SO_TIMESTAMPNS; elsewhere from the read): its wait to be
+	// read, its opening (from the browser) or sealing (towards it), and
+	// the write. For measurement; it must be quick.
 	Observe func(Direction, time.Duration)
 
 	// Clock is the watchdog's and rewriters' clock. Default: the real one.
@@ -110,16 +108,15 @@ type Config struct {
 // Gateway bridges browser peer connections to Asterisk externalMedia
 // channels. Its methods are safe for concurrent use.
 type Gateway struct {
-	cfg   Config
-	me    *webrtc.MediaEngine
-	se    webrtc.SettingEngine
-	reg   *interceptor.Registry
-	host  netip.Addr
-	clock clockwork.Clock
-	log   *slog.Logger
+	cfg     Config
+	readers int // sockets per address (SO_REUSEPORT), so many readers
+	host    netip.Addr
+	clock   clockwork.Clock
+	log     *slog.Logger
 
-	rtp  []*rtpSock // the Asterisk side, shared by the sessions
-	next int        // the socket the next session writes from
+	nat  []netip.Addr // NAT1To1IPs
+	rtp  []*rtpSock   // the Asterisk side, shared by the sessions
+	next int          // the socket the next session writes from
 
 	mu       sync.Mutex
 	sessions map[string]*Session
@@ -127,6 +124,14 @@ type Gateway struct {
 
 	peersMu sync.RWMutex
 	peers   map[netip.AddrPort]*Session // by the address of the call's Asterisk side
+
+	iceMu     sync.Mutex
+	ice       map[netip.Addr][]*iceSock // the ICE sockets, by local address
+	iceClosed bool
+	remotesMu sync.RWMutex
+	remotes   map[netip.AddrPort]*Session // by the browser's address
+	ufragMu   sync.RWMutex
+	ufrags    map[string]*Session // by the gateway's ICE username fragment
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -158,52 +163,46 @@ func New(cfg Config) (*Gateway, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 
-	me := &webrtc.MediaEngine{}
-	if err := me.RegisterCodec(webrtc.RTPCodecParameters{
-		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: clockRate, Channels: 1},
-		PayloadType:        0,
-	}, webrtc.RTPCodecTypeAudio); err != nil {
-		return nil, fmt.Errorf("softphone: media engine: %w", err)
+	if cfg.ICEDisconnectedTimeout <= 0 {
+		cfg.ICEDisconnectedTimeout = 5 * time.Second
 	}
-	se := webrtc.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(cfg.ICELoopback)
-	if cfg.ICEInterfaces != nil {
-		se.SetInterfaceFilter(cfg.ICEInterfaces)
-	}
-	if len(cfg.NAT1To1IPs) > 0 {
-		se.SetNAT1To1IPs(cfg.NAT1To1IPs, webrtc.ICECandidateTypeHost)
-	}
-	if cfg.ICEPortMin != 0 || cfg.ICEPortMax != 0 {
-		if err := se.SetEphemeralUDPPortRange(cfg.ICEPortMin, cfg.ICEPortMax); err != nil {
-			return nil, fmt.Errorf("softphone: ICE port range %d-%d: %w", cfg.ICEPortMin, cfg.ICEPortMax, err)
+	var nat []netip.Addr
+	for _, ip := range cfg.NAT1To1IPs {
+		a, err := netip.ParseAddr(ip)
+		if err != nil {
+			return nil, fmt.Errorf("softphone: NAT1To1IPs: %q is not an IP address", ip)
 		}
+		nat = append(nat, a.Unmap())
 	}
-	if d := cfg.ICEDisconnectedTimeout; d > 0 {
-		se.SetICETimeouts(d, 25*time.Second, d/3) // 25 s to failed: pion's default
-	}
-	// Interceptors: none. Every interceptor runs on every packet (pion's
-	// report interceptors take a lock and read the clock per packet, the
-	// receiver's unmarshals each header into a new one); NACK, TWCC and
-	// stats do nothing for PCMU audio that is never retransmitted, and
-	// RTCP reports from the gateway only feed the browser's statistics
-	// (remote-inbound-rtp, remote-outbound-rtp): a browser plays audio
-	// without them. The browser's own RTCP is read and dropped.
-	reg := &interceptor.Registry{}
 	g := &Gateway{
 		cfg:      cfg,
-		me:       me,
-		se:       se,
-		reg:      reg,
+		readers:  min(runtime.GOMAXPROCS(0), 8),
+		nat:      nat,
 		host:     host,
 		clock:    cfg.Clock,
 		log:      cfg.Logger,
 		sessions: map[string]*Session{},
 		peers:    map[netip.AddrPort]*Session{},
+		ice:      map[netip.Addr][]*iceSock{},
+		remotes:  map[netip.AddrPort]*Session{},
+		ufrags:   map[string]*Session{},
 		stop:     make(chan struct{}),
 	}
 	// A reader per processor: the calls' packets towards the browsers
 	// are forwarded in parallel.
-	if g.rtp, err = g.openRTP(min(runtime.GOMAXPROCS(0), 8)); err != nil {
+	if g.rtp, err = g.openRTP(g.readers); err != nil {
+		return nil, err
+	}
+	// The ICE sockets of the addresses there are now; an address that
+	// comes later gets its own at the first Open after it.
+	g.iceMu.Lock()
+	_, err = g.iceSocks()
+	g.iceMu.Unlock()
+	if err != nil {
+		for _, k := range g.rtp {
+			_ = k.conn.Close()
+		}
+		g.closeICE()
 		return nil, err
 	}
 	g.wg.Add(1 + len(g.rtp))
@@ -212,16 +211,6 @@ func New(cfg Config) (*Gateway, error) {
 		go g.readAsterisk(k)
 	}
 	return g, nil
-}
-
-// newAPI is the API of s's peer connection: the gateway's media engine,
-// settings and interceptors, and s's own RTP buffers (see direct.go).
-func (g *Gateway) newAPI(s *Session) *webrtc.API {
-	se := g.se
-	se.BufferFactory = func(kind packetio.BufferPacketType, ssrc uint32) io.ReadWriteCloser {
-		return s.newBuffer(kind, ssrc)
-	}
-	return webrtc.NewAPI(webrtc.WithMediaEngine(g.me), webrtc.WithSettingEngine(se), webrtc.WithInterceptorRegistry(g.reg))
 }
 
 // Open creates the session id (an agent's, say) from the browser's SDP
@@ -236,7 +225,8 @@ func (g *Gateway) newAPI(s *Session) *webrtc.API {
 // The offer must have an audio m-line offering PCMU/8000; the answer
 // accepts PCMU only, so media is forwarded without transcoding.
 func (g *Gateway) Open(ctx context.Context, id, offer string) (*Session, string, error) {
-	if err := checkOffer(offer); err != nil {
+	o, err := parseOffer(offer)
+	if err != nil {
 		return nil, "", err
 	}
 	g.mu.Lock()
@@ -253,12 +243,13 @@ func (g *Gateway) Open(ctx context.Context, id, offer string) (*Session, string,
 	g.sessions[id] = s // reserved; removed again on failure
 	g.mu.Unlock()
 
-	answer, err := s.start(ctx, offer)
+	answer, err := s.start(o)
 	if err != nil {
 		s.mu.Lock()
 		s.closing = true // no report about a session that never opened
 		s.mu.Unlock()
-		_ = s.shutdown()
+		s.shutdown()
+		s.wg.Wait()
 		g.forget(s)
 		return nil, "", err
 	}
@@ -320,6 +311,7 @@ func (g *Gateway) Close() error {
 			errs = append(errs, fmt.Errorf("softphone: close an RTP socket: %w", err))
 		}
 	}
+	errs = append(errs, g.closeICE())
 	g.wg.Wait()
 	return errors.Join(errs...)
 }
@@ -342,30 +334,66 @@ func (g *Gateway) snapshot() []*Session {
 	return all
 }
 
-// checkOffer requires an audio m-line with PCMU/8000 in the offer.
-func checkOffer(offer string) error {
-	var d sdp.SessionDescription
-	if err := d.UnmarshalString(offer); err != nil {
-		return fmt.Errorf("softphone: the offer is not SDP: %w", err)
+// ICEServers are the STUN and TURN servers of the configuration, for
+// the browsers' peer connections (RTCConfiguration.iceServers).
+func (g *Gateway) ICEServers() []ICEServer { return g.cfg.ICEServers }
+
+// ICEServer is a STUN or TURN server, as a browser's RTCIceServer.
+type ICEServer struct {
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username,omitempty"`
+	Credential string   `json:"credential,omitempty"`
+}
+
+// candidates are the addresses the answers announce: every local
+// address's ICE socket, or in its place the NAT's public addresses with
+// the same ports.
+func (g *Gateway) candidates() ([]netip.AddrPort, error) {
+	g.iceMu.Lock()
+	defer g.iceMu.Unlock()
+	if g.iceClosed {
+		return nil, ErrClosed
 	}
-	for _, m := range d.MediaDescriptions {
-		if m.MediaName.Media != "audio" || m.MediaName.Port.Value == 0 {
+	socks, err := g.iceSocks()
+	if err != nil {
+		return nil, err
+	}
+	var out []netip.AddrPort
+	for _, k := range socks {
+		if len(g.nat) == 0 {
+			out = append(out, k.local)
 			continue
 		}
-		if slices.Contains(m.MediaName.Formats, "0") {
-			return nil // PCMU's static payload type: an rtpmap is optional
-		}
-		for _, a := range m.Attributes {
-			if a.Key != "rtpmap" {
-				continue
-			}
-			_, codec, _ := strings.Cut(a.Value, " ")
-			if codec = strings.TrimSpace(codec); strings.EqualFold(codec, "PCMU/8000") || strings.EqualFold(codec, "PCMU/8000/1") {
-				return nil
+		for _, a := range g.nat {
+			if a.Is4() == k.local.Addr().Is4() {
+				if c := netip.AddrPortFrom(a, k.local.Port()); !slices.Contains(out, c) {
+					out = append(out, c)
+				}
 			}
 		}
 	}
-	return ErrNoPCMU
+	if len(out) == 0 {
+		return nil, fmt.Errorf("softphone: no local address of the family of NAT1To1IPs %v", g.cfg.NAT1To1IPs)
+	}
+	return out, nil
+}
+
+// closeICE closes the ICE sockets.
+func (g *Gateway) closeICE() error {
+	g.iceMu.Lock()
+	defer g.iceMu.Unlock()
+	g.iceClosed = true
+	var errs []error
+	for _, socks := range g.ice {
+		for _, k := range socks {
+			k.out.close()
+			if err := k.conn.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("softphone: close an ICE socket: %w", err))
+			}
+		}
+	}
+	g.ice = map[netip.Addr][]*iceSock{}
+	return errors.Join(errs...)
 }
 
 // udpAddr is a, any port, for net.ListenUDP.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -24,8 +25,15 @@ type sender struct {
 	closed bool
 }
 
-// sendAddr is a destination in the form sendto takes, made once per call.
-type sendAddr = unix.Sockaddr
+// sendAddr is a destination in the form sendto takes, made once per call
+// or ICE pair and never written again, so any goroutine may send to it
+// (unix.Sockaddr writes into itself on every call).
+type sendAddr = *rawAddr
+
+type rawAddr struct {
+	raw unix.RawSockaddrInet6 // or a RawSockaddrInet4 at its start
+	len uint32
+}
 
 func newSender(c *net.UDPConn) (*sender, error) {
 	rc, err := c.SyscallConn()
@@ -41,27 +49,45 @@ func newSender(c *net.UDPConn) (*sender, error) {
 
 // toSendAddr makes a for a socket bound on an address of local's family.
 func toSendAddr(local netip.Addr, a netip.AddrPort) sendAddr {
+	r := &rawAddr{}
+	port := [2]byte{byte(a.Port() >> 8), byte(a.Port())}
 	if local.Is4() {
-		return &unix.SockaddrInet4{Port: int(a.Port()), Addr: a.Addr().Unmap().As4()}
+		sa := (*unix.RawSockaddrInet4)(unsafe.Pointer(&r.raw))
+		sa.Family = unix.AF_INET
+		sa.Port = *(*uint16)(unsafe.Pointer(&port))
+		sa.Addr = a.Addr().Unmap().As4()
+		r.len = unix.SizeofSockaddrInet4
+		return r
 	}
-	return &unix.SockaddrInet6{Port: int(a.Port()), Addr: a.Addr().As16()}
+	r.raw.Family = unix.AF_INET6
+	r.raw.Port = *(*uint16)(unsafe.Pointer(&port))
+	r.raw.Addr = a.Addr().As16()
+	r.len = unix.SizeofSockaddrInet6
+	return r
 }
 
+// send writes b to to; EINTR is retried.
 func (s *sender) send(b []byte, to sendAddr) error {
+	if len(b) == 0 {
+		return nil
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
 		return net.ErrClosed
 	}
 	for {
-		err := unix.Sendto(s.fd, b, 0, to)
-		if err != unix.EINTR {
-			return err
+		_, _, e := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(s.fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0, uintptr(unsafe.Pointer(&to.raw)), uintptr(to.len))
+		switch e {
+		case 0:
+			return nil
+		case unix.EINTR:
+			continue
 		}
+		return e
 	}
 }
 
-// close waits for the writes under way; the socket is closed after it.
 func (s *sender) close() {
 	s.mu.Lock()
 	s.closed = true

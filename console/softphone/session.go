@@ -2,43 +2,75 @@ package softphone
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
-	"github.com/pion/webrtc/v4"
+	"github.com/pion/transport/v5/packetio"
 )
 
 // ulawSilence is PCMU's zero sample.
 const ulawSilence = 0xFF
 
-// Session is one browser's peer connection and its Asterisk-side UDP
-// socket. It lives as long as the agent's browser stays connected; calls
-// are attached to it and detached from it in turn.
+// maxRemotes bounds the browser addresses a session keeps (the pairs
+// its checks came on): a browser tries a few; the oldest go first.
+const maxRemotes = 8
+
+// Session is one browser's peer connection: its ICE credentials and
+// pairs, its DTLS connection and SRTP keys, and the call attached to it.
+// It lives as long as the agent's browser stays connected; calls are
+// attached to it and detached from it in turn.
 type Session struct {
 	id     string
 	g      *Gateway
-	pc     *webrtc.PeerConnection
-	track  *webrtc.TrackLocalStaticRTP
 	sock   *rtpSock // the gateway's Asterisk-side socket it writes from
 	toAstr uint32   // the SSRC of the stream Asterisk gets
+	ssrc   uint32   // the SSRC of the stream the browser gets
+	pt     atomic.Uint32
+	cert   *certificate
+	fps    []string // the browser's certificate's fingerprints, from its first offer
+	sessID uint64   // the answers' o= line
+	answer int      // answers made (the o= line's version); under negotiating
 
-	// brRW rewrites towards the browser (the track sets the SSRC). The
-	// system hands one source's datagrams to one of the gateway's
-	// sockets, so one reader uses it; the lock makes sure.
-	brMu sync.Mutex
-	brRW rewriter
+	creds    atomic.Pointer[iceCreds]
+	oldCreds *iceCreds // before an ICE restart, for the checks still on the old pair; under mu
+	pair     atomic.Pointer[icePair]
+	remotes  []netip.AddrPort // the browser's addresses bound to the session; under mu
+	heard    atomic.Int64     // clock time (UnixNano) of the last datagram from the browser
+	pairUp   chan struct{}    // closed at the first pair
+	pairOnce sync.Once
 
-	// bufs are the buffers of the browser's incoming RTP streams, by
-	// SSRC (see direct.go).
-	bufMu sync.Mutex
-	bufs  map[uint32]*mediaBuffer
+	dtlsPipe *dtlsConn
+	dtls     dtlsState
+	keys     atomic.Pointer[srtpKeys]
+	ctx      context.Context
+	cancel   context.CancelFunc
+
+	// Towards the browser: the rewriter (its SSRC is the session's), the
+	// packet being built and sealed. The system hands one source's
+	// datagrams to one of the gateway's sockets, so one reader uses
+	// them; the lock makes sure (a new call may come on another).
+	brMu  sync.Mutex
+	brRW  rewriter
+	brOut []byte
+	brEnc []byte
+
+	// Towards Asterisk: the browser's SRTP opened and forwarded, by the
+	// ICE reader it arrives on (one, but for a change of pair).
+	rxMu  sync.Mutex
+	rxHdr rtp.Header
+	rxDec []byte
+	fw    *forwarder
 
 	att    atomic.Pointer[attachment]
 	muted  atomic.Bool
@@ -48,9 +80,7 @@ type Session struct {
 	epoch       uint64
 	closing     bool
 	dead        bool // reported closed: no more reports
-	iceSince    time.Time
 	iceReported bool
-	trackSeen   bool
 	negotiating sync.Mutex // one offer/answer at a time
 	wg          sync.WaitGroup
 	closeOnce   sync.Once
@@ -79,10 +109,62 @@ func (s *Session) ExternalHost() string { return s.sock.local.String() }
 // LocalRTP is the same address as [Session.ExternalHost].
 func (s *Session) LocalRTP() netip.AddrPort { return s.sock.local }
 
-// AddICECandidate adds a candidate the browser trickled after its offer.
-func (s *Session) AddICECandidate(c webrtc.ICECandidateInit) error {
-	if err := s.pc.AddICECandidate(c); err != nil {
-		return fmt.Errorf("softphone: session %q: add ICE candidate: %w", s.id, err)
+// ICECandidate is a candidate the browser trickles, as its
+// RTCIceCandidate.toJSON() writes it.
+type ICECandidate struct {
+	Candidate        string  `json:"candidate"`
+	SDPMid           *string `json:"sdpMid,omitempty"`
+	SDPMLineIndex    *uint16 `json:"sdpMLineIndex,omitempty"`
+	UsernameFragment *string `json:"usernameFragment,omitempty"`
+}
+
+// AddICECandidate takes a candidate the browser trickled after its
+// offer; an empty one ends them. The gateway, a lite ICE agent, learns
+// the browser's addresses from its checks and so uses none: a candidate
+// is checked (its syntax, RFC 8839 §5.1, and its ICE generation) and
+// refused when wrong, as a full agent would.
+func (s *Session) AddICECandidate(c ICECandidate) error {
+	if c.Candidate == "" {
+		return nil
+	}
+	if err := checkCandidate(c.Candidate); err != nil {
+		return fmt.Errorf("softphone: session %q: candidate %q: %w", s.id, c.Candidate, err)
+	}
+	if c.UsernameFragment != nil && *c.UsernameFragment != "" {
+		if cr := s.creds.Load(); cr != nil && cr.remoteUfrag != *c.UsernameFragment {
+			return fmt.Errorf("softphone: session %q: a candidate of ICE username fragment %q, the browser's is %q", s.id, *c.UsernameFragment, cr.remoteUfrag)
+		}
+	}
+	return nil
+}
+
+// checkCandidate checks an ICE candidate attribute's syntax:
+// "candidate:foundation component transport priority address port typ
+// type …".
+func checkCandidate(c string) error {
+	c = strings.TrimPrefix(strings.TrimSpace(c), "a=")
+	v, ok := strings.CutPrefix(c, "candidate:")
+	if !ok {
+		return errors.New(`it does not start with "candidate:"`)
+	}
+	f := strings.Fields(v)
+	if len(f) < 8 {
+		return errors.New("it has fewer than the 8 fields foundation, component, transport, priority, address, port, typ and type")
+	}
+	if n, err := strconv.ParseUint(f[1], 10, 8); err != nil || n == 0 {
+		return fmt.Errorf("component %q is not a number from 1 to 255", f[1])
+	}
+	if !strings.EqualFold(f[2], "udp") && !strings.EqualFold(f[2], "tcp") {
+		return fmt.Errorf("transport %q is neither UDP nor TCP", f[2])
+	}
+	if _, err := strconv.ParseUint(f[3], 10, 32); err != nil {
+		return fmt.Errorf("priority %q is not a 32-bit number", f[3])
+	}
+	if _, err := strconv.ParseUint(f[5], 10, 16); err != nil {
+		return fmt.Errorf("port %q is not a port", f[5])
+	}
+	if f[6] != "typ" || !slices.Contains([]string{"host", "srflx", "prflx", "relay"}, f[7]) {
+		return fmt.Errorf(`"%s %s" is not "typ" and host, srflx, prflx or relay`, f[6], f[7])
 	}
 	return nil
 }
@@ -90,36 +172,115 @@ func (s *Session) AddICECandidate(c webrtc.ICECandidateInit) error {
 // Renegotiate answers a new offer from the browser on the same peer
 // connection, e.g. an ICE restart after the agent's network changed (the
 // browser's restartIce()), and returns the answer, complete as Open's is.
-// The media, the attached call and its streams carry on.
+// The media, the attached call and its streams carry on; the DTLS
+// connection too (the browser keeps its certificate).
 func (s *Session) Renegotiate(ctx context.Context, offer string) (string, error) {
-	if err := checkOffer(offer); err != nil {
+	o, err := parseOffer(offer)
+	if err != nil {
 		return "", err
 	}
 	s.negotiating.Lock()
 	defer s.negotiating.Unlock()
-	if err := s.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
-		return "", fmt.Errorf("softphone: session %q: the browser's new offer: %w", s.id, err)
+	s.mu.Lock()
+	closed := s.closing || s.dead
+	s.mu.Unlock()
+	if closed {
+		return "", fmt.Errorf("softphone: session %q: %w", s.id, ErrClosed)
 	}
-	return s.answer(ctx)
+	if !slices.ContainsFunc(o.fingerprints, func(fp string) bool { return slices.Contains(s.fps, fp) }) {
+		return "", fmt.Errorf("softphone: session %q: the new offer has another DTLS certificate; open a new session", s.id)
+	}
+	cur := s.creds.Load()
+	creds := cur
+	if o.ufrag != cur.remoteUfrag || o.pwd != cur.remotePwd {
+		// An ICE restart (RFC 8445 §9): both sides take new credentials.
+		creds = &iceCreds{ufrag: randomICEString(8), pwd: randomICEString(24), remoteUfrag: o.ufrag, remotePwd: o.pwd}
+		s.g.ufragMu.Lock()
+		s.mu.Lock()
+		if s.oldCreds != nil {
+			delete(s.g.ufrags, s.oldCreds.ufrag)
+		}
+		s.oldCreds = cur
+		s.g.ufrags[creds.ufrag] = s
+		s.creds.Store(creds)
+		s.mu.Unlock()
+		s.g.ufragMu.Unlock()
+	}
+	s.pt.Store(uint32(o.pt))
+	return s.makeAnswer(o, creds)
 }
 
-// answer answers the remote offer set and waits until the answer holds
-// every local candidate.
-func (s *Session) answer(ctx context.Context) (string, error) {
-	answer, err := s.pc.CreateAnswer(nil)
+// makeAnswer is the answer to o with creds and the gateway's candidates
+// now. Called with negotiating held.
+func (s *Session) makeAnswer(o *offerInfo, creds *iceCreds) (string, error) {
+	cands, err := s.g.candidates()
 	if err != nil {
-		return "", fmt.Errorf("softphone: session %q: answer: %w", s.id, err)
+		return "", err
 	}
-	gathered := webrtc.GatheringCompletePromise(s.pc)
-	if err := s.pc.SetLocalDescription(answer); err != nil {
-		return "", fmt.Errorf("softphone: session %q: set answer: %w", s.id, err)
+	s.answer++
+	return answerSDP(o, s.sessID, s.answer, creds, s.cert.fingerprint, s.ssrc, cands), nil
+}
+
+// credsFor is the session's credentials whose ufrag is ufrag: the
+// current ones, or those before an ICE restart.
+func (s *Session) credsFor(ufrag string) *iceCreds {
+	if c := s.creds.Load(); c != nil && c.ufrag == ufrag {
+		return c
 	}
-	select {
-	case <-gathered:
-	case <-ctx.Done():
-		return "", fmt.Errorf("softphone: session %q: gathering ICE candidates: %w", s.id, ctx.Err())
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.oldCreds != nil && s.oldCreds.ufrag == ufrag {
+		return s.oldCreds
 	}
-	return s.pc.LocalDescription().SDP, nil
+	return nil
+}
+
+// onCheck takes the pair of a check the browser signed: its address is
+// the session's from now on, and the pair is the one to send on when
+// the browser nominates it, or while none is.
+func (s *Session) onCheck(k *iceSock, from netip.AddrPort, nominated bool) {
+	s.mu.Lock()
+	if s.closing || s.dead {
+		s.mu.Unlock()
+		return
+	}
+	if !slices.Contains(s.remotes, from) {
+		s.remotes = append(s.remotes, from)
+		s.g.remotesMu.Lock()
+		s.g.remotes[from] = s
+		if len(s.remotes) > maxRemotes {
+			// The oldest goes, unless it is the pair in use.
+			i := 0
+			if p := s.pair.Load(); p != nil && p.remote == s.remotes[0] {
+				i = 1
+			}
+			old := s.remotes[i]
+			s.remotes = slices.Delete(s.remotes, i, i+1)
+			if s.g.remotes[old] == s {
+				delete(s.g.remotes, old)
+			}
+		}
+		s.g.remotesMu.Unlock()
+	}
+	cur := s.pair.Load()
+	if cur == nil || (nominated && (cur.remote != from || cur.sock != k || !cur.nominated)) || (!cur.nominated && (cur.remote != from || cur.sock != k)) {
+		s.pair.Store(&icePair{sock: k, remote: from, to: toSendAddr(k.local.Addr(), from), nominated: nominated})
+		s.g.log.Info("softphone: ICE pair", "session", s.id, "local", k.local, "remote", from, "nominated", nominated)
+	}
+	s.mu.Unlock()
+	s.pairOnce.Do(func() { close(s.pairUp) })
+}
+
+// unbindRemotes forgets the browser's addresses. Called with s.mu held.
+func (s *Session) unbindRemotes() {
+	s.g.remotesMu.Lock()
+	for _, a := range s.remotes {
+		if s.g.remotes[a] == s {
+			delete(s.g.remotes, a)
+		}
+	}
+	s.g.remotesMu.Unlock()
+	s.remotes = nil
 }
 
 // Attach connects call (a label used in reports, e.g. the externalMedia
@@ -188,14 +349,14 @@ func (s *Session) SetMute(on bool) { s.muted.Store(on) }
 // Muted reports whether the session is muted.
 func (s *Session) Muted() bool { return s.muted.Load() }
 
-// Close closes the peer connection and the UDP socket and forgets the
-// session. It reports nothing to [Config.OnDead].
+// Close closes the peer connection (a close_notify to the browser) and
+// forgets the session. It reports nothing to [Config.OnDead].
 func (s *Session) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		s.closing = true
 		s.mu.Unlock()
-		s.closeErr = s.shutdown()
+		s.shutdown()
 		s.wg.Wait()
 		s.g.forget(s)
 		s.g.log.Info("softphone: session closed", "session", s.id)
@@ -204,107 +365,99 @@ func (s *Session) Close() error {
 }
 
 // shutdown closes what start opened.
-func (s *Session) shutdown() error {
+func (s *Session) shutdown() {
 	s.mu.Lock()
 	if a := s.att.Swap(nil); a != nil {
 		s.g.unbind(a.addr, s)
 	}
+	s.unbindRemotes()
+	creds := []*iceCreds{s.creds.Load(), s.oldCreds}
 	s.mu.Unlock()
-	if s.pc != nil {
-		if err := s.pc.Close(); err != nil {
-			return fmt.Errorf("softphone: session %q: close peer connection: %w", s.id, err)
+	s.g.ufragMu.Lock()
+	for _, c := range creds {
+		if c != nil && s.g.ufrags[c.ufrag] == s {
+			delete(s.g.ufrags, c.ufrag)
 		}
 	}
-	return nil
+	s.g.ufragMu.Unlock()
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.closeDTLS()
 }
 
-// start opens the peer connection and answers offer.
-func (s *Session) start(ctx context.Context, offer string) (string, error) {
-	g := s.g
-	s.toAstr = rand.Uint32() | 1
+// lost is the browser's connection ended from its side (DTLS closed or
+// failed): the session closes and the watchdog's report goes out.
+func (s *Session) lost(detail string) {
+	s.mu.Lock()
+	if s.closing || s.dead {
+		s.mu.Unlock()
+		return
+	}
+	s.dead = true
+	s.mu.Unlock()
+	call := s.Call()
+	go func() {
+		_ = s.Close()
+		s.report(Report{Call: call, Reason: ReasonClosed, At: s.g.clock.Now(), Detail: detail})
+	}()
+}
 
-	pc, err := g.newAPI(s).NewPeerConnection(webrtc.Configuration{ICEServers: g.cfg.ICEServers})
+// start sets the session up for offer o and answers it.
+func (s *Session) start(o *offerInfo) (string, error) {
+	g := s.g
+	var rnd [16]byte
+	_, _ = rand.Read(rnd[:])
+	s.toAstr = binary.BigEndian.Uint32(rnd[0:]) | 1
+	s.ssrc = binary.BigEndian.Uint32(rnd[4:]) | 1
+	s.sessID = binary.BigEndian.Uint64(rnd[8:]) >> 2
+	s.pt.Store(uint32(o.pt))
+	s.fps = o.fingerprints
+	s.brOut, s.brEnc, s.rxDec = make([]byte, 1500), make([]byte, 1600), make([]byte, 1600)
+	s.brRW = rewriter{ssrc: s.ssrc}
+	s.fw = newForwarder(s)
+	s.pairUp = make(chan struct{})
+	s.heard.Store(g.clock.Now().UnixNano())
+	cert, err := newCertificate(time.Now())
 	if err != nil {
-		return "", fmt.Errorf("softphone: session %q: peer connection: %w", s.id, err)
+		return "", fmt.Errorf("softphone: session %q: certificate: %w", s.id, err)
 	}
-	s.pc = pc
-	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: clockRate, Channels: 1}, "audio", "hotline")
-	if err != nil {
-		return "", fmt.Errorf("softphone: session %q: track: %w", s.id, err)
-	}
-	s.track = track
-	sender, err := pc.AddTrack(track)
-	if err != nil {
-		return "", fmt.Errorf("softphone: session %q: add track: %w", s.id, err)
-	}
-	pc.OnTrack(s.onTrack)
-	pc.OnICEConnectionStateChange(s.onICEState)
-	pc.OnConnectionStateChange(s.onPCState)
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
-		return "", fmt.Errorf("softphone: session %q: the browser's offer: %w", s.id, err)
-	}
-	answer, err := s.answer(ctx)
+	s.cert = cert
+	buf := packetio.NewBuffer()
+	buf.SetLimitSize(64 << 10)
+	s.dtlsPipe = &dtlsConn{s: s, buf: buf}
+	creds := &iceCreds{ufrag: randomICEString(8), pwd: randomICEString(24), remoteUfrag: o.ufrag, remotePwd: o.pwd}
+	s.negotiating.Lock()
+	answer, err := s.makeAnswer(o, creds)
+	s.negotiating.Unlock()
 	if err != nil {
 		return "", err
 	}
+	s.creds.Store(creds)
+	g.ufragMu.Lock()
+	g.ufrags[creds.ufrag] = s
+	g.ufragMu.Unlock()
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(1)
-	go s.drainRTCP(sender)
+	go s.runDTLS(s.ctx, o.client, o.fingerprints, s.pairUp)
 	return answer, nil
 }
 
-// drainRTCP reads the browser's RTCP about our stream (pion wants it
-// read); the gateway has no use for it.
-func (s *Session) drainRTCP(sender *webrtc.RTPSender) {
-	defer s.wg.Done()
-	buf := make([]byte, 1500)
-	for {
-		if _, _, err := sender.Read(buf); err != nil {
-			return
-		}
+// fromBrowser opens b, an SRTP packet from the browser read at now (t0
+// for Observe), and forwards it to the attached call's Asterisk side. It
+// runs on an ICE socket's reader goroutine.
+func (s *Session) fromBrowser(b []byte, now, t0 time.Time) {
+	keys := s.keys.Load()
+	if keys == nil {
+		return // before the handshake's end: nothing to open it with
 	}
-}
-
-func (s *Session) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-	if t.Kind() != webrtc.RTPCodecTypeAudio {
-		return
+	s.rxMu.Lock()
+	defer s.rxMu.Unlock()
+	plain, err := keys.rx.DecryptRTP(s.rxDec, b, &s.rxHdr)
+	if err != nil {
+		return // not authentic, or replayed
 	}
-	s.mu.Lock()
-	if s.closing || s.trackSeen {
-		s.mu.Unlock()
-		return
-	}
-	s.trackSeen = true
-	s.wg.Add(1)
-	s.mu.Unlock()
-	go s.fromBrowser(t)
-}
-
-// fromBrowser forwards the browser's RTP to the attached Asterisk side:
-// from the stream's buffer, on pion's SRTP session goroutine (see
-// direct.go), or else by reading the track. One track is forwarded at a
-// time; when it ends (a renegotiation replaced it, the peer connection
-// closed), the next one the browser sends is taken.
-func (s *Session) fromBrowser(t *webrtc.TrackRemote) {
-	defer s.wg.Done()
-	defer func() {
-		s.mu.Lock()
-		s.trackSeen = false
-		s.mu.Unlock()
-	}()
-	fw := newForwarder(s, uint8(t.PayloadType()))
-	if b := s.buffer(uint32(t.SSRC())); b != nil {
-		b.fw.Store(fw)
-		<-b.closed
-		return
-	}
-	in := make([]byte, 1500)
-	for !fw.isClosed {
-		n, _, err := t.Read(in)
-		if err != nil {
-			return
-		}
-		fw.forward(in[:n])
-	}
+	s.fw.forward(plain, now, t0)
 }
 
 // toBrowser forwards b, an RTP packet from Asterisk's address from
@@ -315,17 +468,31 @@ func (s *Session) toBrowser(pkt *rtp.Packet, b []byte, from netip.AddrPort, t0 t
 	if a == nil || from != a.addr {
 		return // not the attached call's Asterisk: dropped
 	}
+	keys, pair := s.keys.Load(), s.pair.Load()
+	if keys == nil || pair == nil {
+		return // the browser is not connected yet
+	}
 	payload, ok := parse(&pkt.Header, b)
 	if !ok || pkt.PayloadType != 0 {
 		return
 	}
 	s.brMu.Lock()
 	defer s.brMu.Unlock()
-	if !s.brRW.rewrite(&pkt.Header, a.epoch, s.g.clock.Now()) {
+	h := &pkt.Header
+	if !s.brRW.rewrite(h, a.epoch, s.g.clock.Now()) {
 		return
 	}
-	pkt.Payload = payload
-	if err := s.track.WriteRTP(pkt); err != nil {
+	h.PayloadType = uint8(s.pt.Load())
+	m, err := h.MarshalTo(s.brOut)
+	if err != nil || m+len(payload) > len(s.brOut) {
+		return
+	}
+	m += copy(s.brOut[m:], payload)
+	out, err := keys.tx.EncryptRTP(s.brEnc, s.brOut[:m], h)
+	if err != nil {
+		return
+	}
+	if err := pair.sock.out.send(out, pair.to); err != nil {
 		return
 	}
 	if observe := s.g.cfg.Observe; observe != nil {
@@ -352,6 +519,58 @@ func parse(h *rtp.Header, b []byte) ([]byte, bool) {
 	h.Extension, h.Extensions, h.ExtensionProfile = false, nil, 0
 	h.CSRC = nil
 	return payload, true
+}
+
+// forwarder forwards the browser's RTP to the attached Asterisk side.
+// Its calls come from one goroutine at a time (under the session's rxMu).
+type forwarder struct {
+	s        *Session
+	rw       rewriter
+	h        rtp.Header
+	out      []byte
+	silence  []byte
+	observe  func(Direction, time.Duration)
+	isClosed bool // the Asterisk-side socket is closed
+}
+
+func newForwarder(s *Session) *forwarder {
+	f := &forwarder{s: s, rw: rewriter{ssrc: s.toAstr}, out: make([]byte, 1500), silence: make([]byte, 1500), observe: s.g.cfg.Observe}
+	for i := range f.silence {
+		f.silence[i] = ulawSilence
+	}
+	return f
+}
+
+// forward sends b, a decrypted RTP packet from the browser read at now
+// (t0 for Observe), to the attached call's Asterisk side.
+func (f *forwarder) forward(b []byte, now, t0 time.Time) {
+	s := f.s
+	s.lastRx.Store(now.UnixNano())
+	a := s.att.Load()
+	if a == nil || f.isClosed {
+		return
+	}
+	h := &f.h
+	payload, ok := parse(h, b)
+	if !ok || uint32(h.PayloadType) != s.pt.Load() || !f.rw.rewrite(h, a.epoch, now) {
+		return
+	}
+	h.PayloadType = 0 // PCMU's static type, as Asterisk expects it
+	if s.muted.Load() {
+		payload = f.silence[:len(payload)]
+	}
+	m, err := h.MarshalTo(f.out)
+	if err != nil || m+len(payload) > len(f.out) {
+		return
+	}
+	m += copy(f.out[m:], payload)
+	if err := s.sock.out.send(f.out[:m], a.to); err != nil {
+		f.isClosed = isClosed(err)
+		return
+	}
+	if f.observe != nil {
+		f.observe(ToAsterisk, time.Since(t0))
+	}
 }
 
 func isClosed(err error) bool { return errors.Is(err, net.ErrClosed) }

@@ -2,8 +2,6 @@ package softphone
 
 import (
 	"time"
-
-	"github.com/pion/webrtc/v4"
 )
 
 // Reason says why the watchdog thinks a browser is gone.
@@ -16,8 +14,9 @@ const (
 	// direction). The session stays open; for the ACD, a call being
 	// offered is not answered, one in progress has lost its agent.
 	ReasonNoMedia Reason = "no-media"
-	// ReasonICE: the ICE connection has been disconnected or failed for
-	// [Config.ICEGrace]. The session stays open (ICE may yet recover,
+	// ReasonICE: the ICE connection has been disconnected (nothing from
+	// the browser, not even its connectivity checks, for
+	// [Config.ICEDisconnectedTimeout]) for [Config.ICEGrace] more. The session stays open (ICE may yet recover,
 	// and is reported again if it drops again after recovering).
 	ReasonICE Reason = "ice"
 	// ReasonClosed: the peer connection closed (the tab closed or the
@@ -40,7 +39,7 @@ type Report struct {
 // closes.
 func (g *Gateway) watch() {
 	defer g.wg.Done()
-	period := min(g.cfg.NoMediaTimeout, g.cfg.ICEGrace) / 4
+	period := min(g.cfg.NoMediaTimeout, g.cfg.ICEGrace, g.cfg.ICEDisconnectedTimeout) / 4
 	if period < 10*time.Millisecond {
 		period = 10 * time.Millisecond
 	}
@@ -71,65 +70,27 @@ func (s *Session) check(now time.Time) {
 				Detail: "no RTP from the browser for " + silent.Round(time.Millisecond).String() + " with a call attached"})
 		}
 	}
+	// ICE: disconnected once nothing has come from the browser for
+	// ICEDisconnectedTimeout, reported after ICEGrace more; anything
+	// heard again makes it connected (and reportable again).
+	heard := time.Unix(0, s.heard.Load())
+	since := heard.Add(s.g.cfg.ICEDisconnectedTimeout)
 	s.mu.Lock()
-	due := !s.iceSince.IsZero() && !s.iceReported && !s.dead && !s.closing && now.Sub(s.iceSince) >= s.g.cfg.ICEGrace
-	var since time.Duration
+	if now.Before(since) {
+		s.iceReported = false
+	}
+	due := !now.Before(since) && !s.iceReported && !s.dead && !s.closing && now.Sub(since) >= s.g.cfg.ICEGrace
 	if due {
 		s.iceReported = true
-		since = now.Sub(s.iceSince)
 	}
 	s.mu.Unlock()
 	if due {
 		s.report(Report{Call: s.Call(), Reason: ReasonICE, At: now,
-			Detail: "ICE disconnected or failed for " + since.Round(time.Millisecond).String()})
+			Detail: "nothing from the browser (media or ICE checks) for " + now.Sub(heard).Round(time.Millisecond).String()})
 	}
 }
 
-func (s *Session) onICEState(state webrtc.ICEConnectionState) {
-	s.g.log.Info("softphone: ICE state", "session", s.id, "state", state.String())
-	now := s.g.clock.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch state {
-	case webrtc.ICEConnectionStateDisconnected, webrtc.ICEConnectionStateFailed:
-		if s.iceSince.IsZero() {
-			s.iceSince = now
-		}
-	case webrtc.ICEConnectionStateConnected, webrtc.ICEConnectionStateCompleted:
-		s.iceSince, s.iceReported = time.Time{}, false
-	}
-}
-
-func (s *Session) onPCState(state webrtc.PeerConnectionState) {
-	s.g.log.Info("softphone: peer connection state", "session", s.id, "state", state.String())
-	var detail string
-	switch state {
-	case webrtc.PeerConnectionStateClosed:
-		detail = "the peer connection closed (the browser closed it, or its tab)"
-	case webrtc.PeerConnectionStateFailed:
-		if s.pc.ICEConnectionState() == webrtc.ICEConnectionStateFailed {
-			return // ICE's grace decides
-		}
-		detail = "the peer connection failed (DTLS)"
-	default:
-		return
-	}
-	s.mu.Lock()
-	if s.closing || s.dead {
-		s.mu.Unlock()
-		return
-	}
-	s.dead = true
-	s.mu.Unlock()
-	call := s.Call()
-	// Close from a goroutine of our own: pion calls this handler from its
-	// own, which Close would wait on.
-	go func() {
-		_ = s.Close()
-		s.report(Report{Call: call, Reason: ReasonClosed, At: s.g.clock.Now(), Detail: detail})
-	}()
-}
-
+// report hands r, about s, to Config.OnDead.
 func (s *Session) report(r Report) {
 	r.Session = s.id
 	s.g.log.Warn("softphone: browser lost", "session", s.id, "call", r.Call, "reason", string(r.Reason), "detail", r.Detail)

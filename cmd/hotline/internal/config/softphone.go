@@ -27,9 +27,14 @@ type Softphone struct {
 	// the servers share one machine.
 	ClusterHost string `yaml:"cluster_host"`
 	// NAT1To1IPs are the public addresses browsers reach this machine on
-	// when it is behind a 1:1 NAT; they replace its own in ICE.
+	// when it is behind a 1:1 NAT; they replace its own in ICE (the
+	// gateway has host candidates only: browsers must reach one of its
+	// addresses or these, directly or through a TURN relay).
 	NAT1To1IPs []string `yaml:"nat_1to1_ips"`
-	// ICEServers are STUN/TURN servers for browsers behind NAT.
+	// ICEServers are STUN/TURN servers for browsers behind NAT: the
+	// console gives them to the page (GET /api/softphone), credential
+	// included, so a TURN server's should be one for agents to hold. The
+	// gateway itself is a lite ICE agent and uses none.
 	ICEServers []ICEServer `yaml:"ice_servers"`
 	// ICEPortMin and ICEPortMax bound the UDP ports ICE uses (a firewall's
 	// opening); both 0: any.

@@ -159,7 +159,17 @@ export class Softphone {
       return this.retry();
     }
     if (this.stopped || !this.browser) return;
-    const pc = new RTCPeerConnection();
+    let iceServers = [];
+    try {
+      iceServers = (await call("GET", "/api/softphone")).ice_servers ?? [];
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return failed(err);
+      this.problem = err.message || String(err);
+      this.setState("off");
+      return this.retry();
+    }
+    if (this.stopped || !this.browser) return;
+    const pc = new RTCPeerConnection({ iceServers });
     this.pc = pc;
     for (const track of this.mic.getAudioTracks()) pc.addTrack(track, this.mic);
     pc.addEventListener("track", (ev) => {
