@@ -98,6 +98,7 @@ func (g *Gateway) readAsterisk(k *rtpSock) {
 		return
 	}
 	var fw toBrowser
+	box := new(outbox)
 	for {
 		n, err := r.read()
 		if err != nil {
@@ -131,8 +132,9 @@ func (g *Gateway) readAsterisk(k *rtpSock) {
 					t0 = time.Now()
 				}
 			}
-			s.toBrowser(&fw.pkt, fw.data[i], fw.from[i], t0)
+			s.toBrowser(&fw.pkt, fw.data[i], fw.from[i], t0, box)
 		}
+		box.flush(observe)
 	}
 }
 

@@ -31,8 +31,10 @@ type batchReader struct {
 	bufs  [][]byte
 	oobs  [][]byte
 	got   int
-	errno syscall.Errno
-	fn    func(fd uintptr) bool
+	// drained: the last read got fewer datagrams than it had room for.
+	drained bool
+	errno   syscall.Errno
+	fn      func(fd uintptr) bool
 }
 
 func newBatchReader(c *net.UDPConn, size, bufSize, oobSize int) (*batchReader, error) {
@@ -62,6 +64,14 @@ func newBatchReader(c *net.UDPConn, size, bufSize, oobSize int) (*batchReader, e
 		}
 	}
 	r.fn = func(fd uintptr) bool {
+		if r.drained {
+			// The last read took fewer than it could: the socket was
+			// empty then, and the poller (edge-triggered) tells of
+			// anything come since. Wait for it rather than ask the
+			// system again only to hear EAGAIN.
+			r.drained = false
+			return false
+		}
 		for i := range r.hdrs {
 			h := &r.hdrs[i].hdr
 			h.Namelen = uint32(unsafe.Sizeof(r.names[i]))
@@ -76,6 +86,7 @@ func newBatchReader(c *net.UDPConn, size, bufSize, oobSize int) (*batchReader, e
 			return false // nothing queued: wait for the poller
 		}
 		r.got, r.errno = int(n), e
+		r.drained = e == 0 && int(n) < len(r.hdrs)
 		return true
 	}
 	return r, nil

@@ -113,32 +113,42 @@
 //	go test -run '^$' -bench Gateway -benchtime 1x ./console/softphone/
 //
 // (-cpuprofile shows where it goes; perf record -g -p on the benchmark's
-// process shows the kernel's part.) On the 2-core development machine,
-// 7 December 2026, eight runs: 14.7-17.9 µs of CPU per packet (median
-// 16.9), that is 29-36% of one core for 200 calls, against the issue's
-// budget of 12.5 µs (25%); 9.4-11.8 µs of it the kernel's. The same
-// hour, the gateway before it had its own media path (pion/webrtc's
-// peer connections: ICE agent, DTLS/SRTP mux and SRTP sessions, each
-// handing every packet to another goroutine) measured 28.2-30.8 µs
-// (median 30.2; 13.1-15.8 µs of it the kernel's): the same benchmark
-// gave it 18.1-22.6 µs on a quieter day, so the figures are for
-// comparing within an hour. Forwarding delay, from the kernel to the
-// kernel, p50 47-78 µs both ways, p99 0.9-1.8 ms both ways (before:
-// towards the browser p99 2.3-3.9 ms the same hour); with the load
-// process at nice 19 (the browsers and Asterisk are other machines in a
-// deployment) p50 25 µs and p99 0.44-1.5 ms, but 18-21 µs of CPU per
-// packet: the readers then wake for nearly every packet instead of
-// taking a few per system call.
+// process shows the kernel's part; its log gives the delay's tail: p90,
+// p99.9, the largest, the share over 1 ms.) On the 2-core development
+// machine, 7 December 2026: 15.3-16.4 µs of CPU per packet (five runs;
+// 14.7-17.9, median 16.9, in eight runs before the sends were batched),
+// that is 31-33% of one core for 200 calls, against the budget
+// of 12.5 µs (25%); 10.1-11.8 µs of it the kernel's. The same hour, the
+// gateway before it had its own media path (pion/webrtc's peer
+// connections: ICE agent, DTLS/SRTP mux and SRTP sessions, each handing
+// every packet to another goroutine) measured 28.2-30.8 µs (median
+// 30.2; 13.1-15.8 µs the kernel's); the same benchmark gave it
+// 18.1-22.6 µs on a quieter day, so the figures compare within an hour.
 //
-// Where it goes now (perf): the kernel's sendto on loopback, which
-// delivers the datagram into the receiving socket and wakes its reader
-// (the load process: on a real network that half is the other
-// machine's); the readers' wake-ups (about 0.3-0.5 per packet: the
-// thread switches cost most of what is left); AES-GCM and the gateway's
-// own code about 1.5 µs. The sends and the reads are system calls the
-// runtime does not schedule around (RawSyscall: a non-blocking UDP
-// socket never waits), which took some 3 µs per packet off. Batching the
-// sends (sendmmsg) would save only the system calls' entries, since the
-// packets of a batch go to different browsers' pairs and calls; waking
+// Forwarding delay, kernel to kernel: p50 50-75 µs both ways, p90
+// 300-390 µs, p99 1.1-1.6 ms, about 1% of packets over 1 ms (before:
+// towards the browser p99 2.3-3.9 ms the same hour). That tail is the
+// gateway waiting for a CPU: the load process takes some 80% of a core
+// of the two (CPU pressure 25-40%), and the scheduler lets a woken
+// thread wait for a running one's slice. Run at a realtime priority, as
+// media servers are (Asterisk's -p; chrt -r 1 on the benchmark's
+// binary, which starts its load at the normal policy), the gateway
+// forwards with p50 16-17 µs, p99 73-83 µs, p99.9 120-165 µs, none over
+// 1 ms but one packet in 10^5 (largest 0.8-1.6 ms), for 18.7-20.4 µs of
+// CPU per packet: it then takes packets one by one, as they come,
+// instead of a few per system call. With the load process at nice 19
+// instead: p50 25 µs, p99 0.47-1.07 ms.
+//
+// Where the CPU goes (perf): the sends, about 6 µs of each packet,
+// mostly the kernel's loopback delivery into the receiving socket and
+// the wake-up of its reader (the load process: on a network, that half
+// is the other machine's); the readers' wake-ups, some 4.5 µs (0.3-0.5
+// per packet; thread switches are dear on this virtual machine); the
+// reads 1.5 µs; AES-GCM about 1 µs each way; the gateway's own code
+// well under 1 µs. The reads and sends are system calls the runtime
+// does not schedule around (RawSyscall: a non-blocking UDP socket never
+// waits), which took some 3 µs per packet off; a reader sends what one
+// batch of reads produced with one sendmmsg per socket, and waits for
+// the poller rather than reading again once a batch came short. Waking
 // fewer times would mean holding packets back, at the cost of the delay.
 package softphone

@@ -190,6 +190,7 @@ func (g *Gateway) readICE(k *iceSock) {
 		return
 	}
 	var sessions [rtpBatch]*Session
+	box := new(outbox)
 	for {
 		n, err := r.read()
 		if err != nil {
@@ -234,9 +235,10 @@ func (g *Gateway) readICE(k *iceSock) {
 						t0 = time.Now()
 					}
 				}
-				s.fromBrowser(b, now, t0)
+				s.fromBrowser(b, now, t0, box)
 			}
 		}
+		box.flush(observe)
 	}
 }
 

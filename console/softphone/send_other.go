@@ -5,6 +5,7 @@ package softphone
 import (
 	"net"
 	"net/netip"
+	"time"
 )
 
 // sender writes the browsers' RTP to Asterisk from an Asterisk-side
@@ -23,3 +24,10 @@ func (s *sender) send(b []byte, to sendAddr) error {
 }
 
 func (s *sender) close() {}
+
+// outbox gathers nothing here: each datagram is sent at once.
+type outbox struct{}
+
+func (*outbox) next() []byte                                     { return nil }
+func (*outbox) add(*sender, int, sendAddr, Direction, time.Time) {}
+func (*outbox) flush(func(Direction, time.Duration))             {}

@@ -446,7 +446,7 @@ func (s *Session) start(o *offerInfo) (string, error) {
 // fromBrowser opens b, an SRTP packet from the browser read at now (t0
 // for Observe), and forwards it to the attached call's Asterisk side. It
 // runs on an ICE socket's reader goroutine.
-func (s *Session) fromBrowser(b []byte, now, t0 time.Time) {
+func (s *Session) fromBrowser(b []byte, now, t0 time.Time, box *outbox) {
 	keys := s.keys.Load()
 	if keys == nil {
 		return // before the handshake's end: nothing to open it with
@@ -457,13 +457,14 @@ func (s *Session) fromBrowser(b []byte, now, t0 time.Time) {
 	if err != nil {
 		return // not authentic, or replayed
 	}
-	s.fw.forward(plain, now, t0)
+	s.fw.forward(plain, now, t0, box)
 }
 
 // toBrowser forwards b, an RTP packet from Asterisk's address from
 // (read at t0, for Observe), to the browser if from is the attached
-// call's. It runs on a socket's reader goroutine; pkt is the reader's.
-func (s *Session) toBrowser(pkt *rtp.Packet, b []byte, from netip.AddrPort, t0 time.Time) {
+// call's. It runs on a socket's reader goroutine; pkt and box (where the
+// packet waits for the end of the reader's batch) are the reader's.
+func (s *Session) toBrowser(pkt *rtp.Packet, b []byte, from netip.AddrPort, t0 time.Time, box *outbox) {
 	a := s.att.Load()
 	if a == nil || from != a.addr {
 		return // not the attached call's Asterisk: dropped
@@ -488,8 +489,17 @@ func (s *Session) toBrowser(pkt *rtp.Packet, b []byte, from netip.AddrPort, t0 t
 		return
 	}
 	m += copy(s.brOut[m:], payload)
-	out, err := keys.tx.EncryptRTP(s.brEnc, s.brOut[:m], h)
+	dst := box.next()
+	boxed := dst != nil
+	if !boxed {
+		dst = s.brEnc
+	}
+	out, err := keys.tx.EncryptRTP(dst, s.brOut[:m], h)
 	if err != nil {
+		return
+	}
+	if boxed && &out[0] == &dst[0] { // sealed in the box's buffer
+		box.add(pair.sock.out, len(out), pair.to, ToBrowser, t0)
 		return
 	}
 	if err := pair.sock.out.send(out, pair.to); err != nil {
@@ -542,8 +552,9 @@ func newForwarder(s *Session) *forwarder {
 }
 
 // forward sends b, a decrypted RTP packet from the browser read at now
-// (t0 for Observe), to the attached call's Asterisk side.
-func (f *forwarder) forward(b []byte, now, t0 time.Time) {
+// (t0 for Observe), to the attached call's Asterisk side, through box
+// (the reader's) when it has room.
+func (f *forwarder) forward(b []byte, now, t0 time.Time, box *outbox) {
 	s := f.s
 	s.lastRx.Store(now.UnixNano())
 	a := s.att.Load()
@@ -559,12 +570,21 @@ func (f *forwarder) forward(b []byte, now, t0 time.Time) {
 	if s.muted.Load() {
 		payload = f.silence[:len(payload)]
 	}
-	m, err := h.MarshalTo(f.out)
-	if err != nil || m+len(payload) > len(f.out) {
+	out := box.next()
+	boxed := out != nil
+	if !boxed {
+		out = f.out
+	}
+	m, err := h.MarshalTo(out)
+	if err != nil || m+len(payload) > len(out) {
 		return
 	}
-	m += copy(f.out[m:], payload)
-	if err := s.sock.out.send(f.out[:m], a.to); err != nil {
+	m += copy(out[m:], payload)
+	if boxed {
+		box.add(s.sock.out, m, a.to, ToAsterisk, t0)
+		return
+	}
+	if err := s.sock.out.send(out[:m], a.to); err != nil {
 		f.isClosed = isClosed(err)
 		return
 	}

@@ -1,0 +1,5 @@
+//go:build unix && !linux
+
+package softphone_test
+
+func realtime() bool { return false }
