@@ -80,24 +80,22 @@ func (g *Gateway) unbind(addr netip.AddrPort, s *Session) {
 	g.peersMu.Unlock()
 }
 
-// readAsterisk reads k's RTP in batches and forwards each packet to the
-// browser of the session whose call sends from its source address, on
-// this goroutine; a packet from any other address is dropped.
-func (g *Gateway) readAsterisk(k *rtpSock) {
+// serve reads conn in batches until it closes, hands each batch to
+// batch (stamped: its datagrams carry the kernel's arrival stamps), then
+// sends what the batch queued in box.
+func (g *Gateway) serve(conn *net.UDPConn, what string, batch func(r *batchReader, n int, box *outbox, stamped bool)) {
 	defer g.wg.Done()
-	observe := g.cfg.Observe
 	oobSize := 0
 	// Observed, a packet's delay counts from its arrival in the kernel
 	// where the system stamps it: waiting to be read is the gateway's too.
-	if observe != nil && enableRxStamps(k.conn) {
+	if g.cfg.Observe != nil && enableRxStamps(conn) {
 		oobSize = stampSpace
 	}
-	r, err := newBatchReader(k.conn, rtpBatch, 1500, oobSize)
+	r, err := newBatchReader(conn, rtpBatch, 1500, oobSize)
 	if err != nil {
-		g.log.Error("softphone: RTP socket", "error", err)
+		g.log.Error("softphone: "+what+" socket", "error", err)
 		return
 	}
-	var fw toBrowser
 	box := new(outbox)
 	for {
 		n, err := r.read()
@@ -105,9 +103,36 @@ func (g *Gateway) readAsterisk(k *rtpSock) {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			g.log.Warn("softphone: RTP read", "error", err)
+			g.log.Warn("softphone: "+what+" read", "error", err)
 			continue
 		}
+		batch(r, n, box, oobSize > 0)
+		box.flush(g.cfg.Observe)
+	}
+}
+
+// arrival is when a datagram with control data oob arrived, for
+// Observe: the kernel's stamp when stamped, else now; zero when nothing
+// observes.
+func (g *Gateway) arrival(oob []byte, stamped bool) time.Time {
+	var t time.Time
+	if g.cfg.Observe != nil {
+		if stamped {
+			t = rxStamp(oob)
+		}
+		if t.IsZero() {
+			t = time.Now()
+		}
+	}
+	return t
+}
+
+// readAsterisk reads k's RTP in batches and forwards each packet to the
+// browser of the session whose call sends from its source address, on
+// this goroutine; a packet from any other address is dropped.
+func (g *Gateway) readAsterisk(k *rtpSock) {
+	var fw toBrowser
+	g.serve(k.conn, "RTP", func(r *batchReader, n int, box *outbox, stamped bool) {
 		g.peersMu.RLock()
 		for i := range n {
 			b, from, oob := r.msg(i)
@@ -123,19 +148,9 @@ func (g *Gateway) readAsterisk(k *rtpSock) {
 			if s == nil {
 				continue // from no attached call: dropped
 			}
-			var t0 time.Time
-			if observe != nil {
-				if oobSize > 0 {
-					t0 = rxStamp(fw.oob[i])
-				}
-				if t0.IsZero() {
-					t0 = time.Now()
-				}
-			}
-			s.toBrowser(&fw.pkt, fw.data[i], fw.from[i], t0, box)
+			s.toBrowser(&fw.pkt, fw.data[i], fw.from[i], g.arrival(fw.oob[i], stamped), box)
 		}
-		box.flush(observe)
-	}
+	})
 }
 
 // toBrowser is a batch's routing, kept from read to read.

@@ -3,7 +3,6 @@ package softphone
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -178,28 +177,8 @@ func (g *Gateway) openICE(a netip.Addr) ([]*iceSock, error) {
 // rest goes to the session whose browser sends from the datagram's
 // source (decrypted and forwarded to Asterisk on this goroutine).
 func (g *Gateway) readICE(k *iceSock) {
-	defer g.wg.Done()
-	observe := g.cfg.Observe
-	oobSize := 0
-	if observe != nil && enableRxStamps(k.conn) {
-		oobSize = stampSpace
-	}
-	r, err := newBatchReader(k.conn, rtpBatch, 1500, oobSize)
-	if err != nil {
-		g.log.Error("softphone: ICE socket", "error", err)
-		return
-	}
 	var sessions [rtpBatch]*Session
-	box := new(outbox)
-	for {
-		n, err := r.read()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			g.log.Warn("softphone: ICE read", "error", err)
-			continue
-		}
+	g.serve(k.conn, "ICE", func(r *batchReader, n int, box *outbox, stamped bool) {
 		g.remotesMu.RLock()
 		for i := range n {
 			_, from, _ := r.msg(i)
@@ -226,20 +205,10 @@ func (g *Gateway) readICE(k *iceSock) {
 				if len(b) > 1 && b[1]&0x7f >= 64 && b[1]&0x7f < 96 {
 					continue // RTCP (RFC 5761 §4): the gateway has no use for the browser's reports
 				}
-				var t0 time.Time
-				if observe != nil {
-					if oobSize > 0 {
-						t0 = rxStamp(oob)
-					}
-					if t0.IsZero() {
-						t0 = time.Now()
-					}
-				}
-				s.fromBrowser(b, now, t0, box)
+				s.fromBrowser(b, now, g.arrival(oob, stamped), box)
 			}
 		}
-		box.flush(observe)
-	}
+	})
 }
 
 // onSTUN answers a browser's connectivity check on k from from, and
