@@ -22,7 +22,7 @@ const rtpBatch = 64
 // is told apart by its source, the address Asterisk sends from (known at
 // Attach).
 type rtpSock struct {
-	conn  *net.UDPConn
+	sock  *udpSock
 	local netip.AddrPort
 	out   *sender
 }
@@ -33,7 +33,8 @@ func (g *Gateway) openRTP(n int) ([]*rtpSock, error) {
 	var socks []*rtpSock
 	fail := func(err error) ([]*rtpSock, error) {
 		for _, k := range socks {
-			_ = k.conn.Close()
+			_ = k.sock.shutdown()
+			k.sock.release()
 		}
 		return nil, fmt.Errorf("softphone: RTP socket on %s: %w", g.host, err)
 	}
@@ -54,9 +55,13 @@ func (g *Gateway) openRTP(n int) ([]*rtpSock, error) {
 		// them at net.core.rmem_max and wmem_max).
 		_ = conn.SetReadBuffer(4 << 20)
 		_ = conn.SetWriteBuffer(4 << 20)
-		k := &rtpSock{conn: conn, local: unmap(conn.LocalAddr().(*net.UDPAddr).AddrPort())}
+		u, err := newUDPSock(conn)
+		if err != nil {
+			return fail(err)
+		}
+		k := &rtpSock{sock: u, local: u.local}
 		socks = append(socks, k)
-		if k.out, err = newSender(conn); err != nil {
+		if k.out, err = newSender(u); err != nil {
 			return fail(err)
 		}
 		addr = k.local
@@ -80,10 +85,16 @@ func (g *Gateway) unbind(addr netip.AddrPort, s *Session) {
 	g.peersMu.Unlock()
 }
 
-// serve reads conn in batches until it closes, hands each batch to
-// batch (stamped: its datagrams carry the kernel's arrival stamps), then
-// sends what the batch queued in box.
-func (g *Gateway) serve(conn *net.UDPConn, what string, batch func(r *batchReader, n int, box *outbox, stamped bool)) {
+// batchFunc handles the n datagrams r read (stamped: they carry the
+// kernel's arrival stamps), queueing what it sends in box. Each holds
+// state of its own: a reader and the pump each make theirs.
+type batchFunc func(r *batchReader, n int, box *outbox, stamped bool)
+
+// serve reads conn in batches until it closes, hands each batch to a
+// batchFunc of mk's, then sends what the batch queued in box. It hands
+// the socket to the pump too, which reads it instead while the gateway
+// is busy.
+func (g *Gateway) serve(conn *udpSock, what string, mk func() batchFunc) {
 	defer g.wg.Done()
 	oobSize := 0
 	// Observed, a packet's delay counts from its arrival in the kernel
@@ -95,6 +106,10 @@ func (g *Gateway) serve(conn *net.UDPConn, what string, batch func(r *batchReade
 	if err != nil {
 		g.log.Error("softphone: "+what+" socket", "error", err)
 		return
+	}
+	batch := mk()
+	if err := g.pump.add(conn, mk, oobSize); err != nil {
+		g.log.Warn("softphone: "+what+" socket not pumped when busy", "error", err)
 	}
 	box := new(outbox)
 	for {
@@ -108,6 +123,7 @@ func (g *Gateway) serve(conn *net.UDPConn, what string, batch func(r *batchReade
 		}
 		batch(r, n, box, oobSize > 0)
 		box.flush(g.cfg.Observe)
+		g.pump.count(n)
 	}
 }
 
@@ -131,8 +147,13 @@ func (g *Gateway) arrival(oob []byte, stamped bool) time.Time {
 // browser of the session whose call sends from its source address, on
 // this goroutine; a packet from any other address is dropped.
 func (g *Gateway) readAsterisk(k *rtpSock) {
+	g.serve(k.sock, "RTP", g.asteriskBatch)
+}
+
+// asteriskBatch makes a batchFunc for the Asterisk side.
+func (g *Gateway) asteriskBatch() batchFunc {
 	var fw toBrowser
-	g.serve(k.conn, "RTP", func(r *batchReader, n int, box *outbox, stamped bool) {
+	return func(r *batchReader, n int, box *outbox, stamped bool) {
 		g.peersMu.RLock()
 		for i := range n {
 			b, from, oob := r.msg(i)
@@ -150,7 +171,7 @@ func (g *Gateway) readAsterisk(k *rtpSock) {
 			}
 			s.toBrowser(&fw.pkt, fw.data[i], fw.from[i], g.arrival(fw.oob[i], stamped), box)
 		}
-	})
+	}
 }
 
 // toBrowser is a batch's routing, kept from read to read.

@@ -24,6 +24,7 @@ type mmsghdr struct {
 // datagram and takes whatever else is queued behind it. It belongs to one
 // goroutine and allocates nothing per read.
 type batchReader struct {
+	u     *udpSock
 	rc    syscall.RawConn
 	hdrs  []mmsghdr
 	iovs  []unix.Iovec
@@ -37,13 +38,10 @@ type batchReader struct {
 	fn      func(fd uintptr) bool
 }
 
-func newBatchReader(c *net.UDPConn, size, bufSize, oobSize int) (*batchReader, error) {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
+func newBatchReader(u *udpSock, size, bufSize, oobSize int) (*batchReader, error) {
 	r := &batchReader{
-		rc:    rc,
+		u:     u,
+		rc:    u.rc,
 		hdrs:  make([]mmsghdr, size),
 		iovs:  make([]unix.Iovec, size),
 		names: make([]unix.RawSockaddrInet6, size),
@@ -63,7 +61,8 @@ func newBatchReader(c *net.UDPConn, size, bufSize, oobSize int) (*batchReader, e
 			h.Control = &r.oobs[i][0]
 		}
 	}
-	r.fn = func(fd uintptr) bool {
+	fd := uintptr(u.fd)
+	r.fn = func(uintptr) bool { // the epoll instance's descriptor: the socket's is fd
 		if r.drained {
 			// The last read took fewer than it could: the socket was
 			// empty then, and the poller (edge-triggered) tells of
@@ -72,30 +71,49 @@ func newBatchReader(c *net.UDPConn, size, bufSize, oobSize int) (*batchReader, e
 			r.drained = false
 			return false
 		}
-		for i := range r.hdrs {
-			h := &r.hdrs[i].hdr
-			h.Namelen = uint32(unsafe.Sizeof(r.names[i]))
-			h.SetControllen(len(r.oobs[i]))
-			h.Flags = 0
-		}
-		n, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), uintptr(len(r.hdrs)), 0, 0, 0)
-		for e == unix.EINTR {
-			n, _, e = unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), uintptr(len(r.hdrs)), 0, 0, 0)
-		}
+		n, e := r.recv(fd)
 		if e == unix.EAGAIN {
 			return false // nothing queued: wait for the poller
 		}
-		r.got, r.errno = int(n), e
-		r.drained = e == 0 && int(n) < len(r.hdrs)
+		r.got, r.errno = n, e
+		r.drained = e == 0 && n < len(r.hdrs)
 		return true
 	}
 	return r, nil
+}
+
+// recv reads what is queued on the socket fd, without waiting.
+func (r *batchReader) recv(fd uintptr) (int, syscall.Errno) {
+	for i := range r.hdrs {
+		h := &r.hdrs[i].hdr
+		h.Namelen = uint32(unsafe.Sizeof(r.names[i]))
+		h.SetControllen(len(r.oobs[i]))
+		h.Flags = 0
+	}
+	for {
+		n, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), uintptr(len(r.hdrs)), 0, 0, 0)
+		if e != unix.EINTR {
+			return int(n), e
+		}
+	}
+}
+
+// tryRead reads what is queued, without waiting: 0 when nothing is.
+func (r *batchReader) tryRead() int {
+	n, e := r.recv(uintptr(r.u.fd))
+	if e != 0 {
+		return 0
+	}
+	return n
 }
 
 // read reads a batch and returns how many datagrams it holds.
 func (r *batchReader) read() (int, error) {
 	r.got, r.errno = 0, 0
 	if err := r.rc.Read(r.fn); err != nil {
+		if r.u.closed.Load() {
+			return 0, net.ErrClosed
+		}
 		return 0, err
 	}
 	if r.errno != 0 {

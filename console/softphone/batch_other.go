@@ -18,7 +18,8 @@ type batchReader struct {
 	from netip.AddrPort
 }
 
-func newBatchReader(c *net.UDPConn, _, bufSize, oobSize int) (*batchReader, error) {
+func newBatchReader(u *udpSock, _, bufSize, oobSize int) (*batchReader, error) {
+	c := u.conn
 	r := &batchReader{c: c, buf: make([]byte, bufSize)}
 	if oobSize > 0 {
 		r.oob = make([]byte, oobSize)

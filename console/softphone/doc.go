@@ -63,12 +63,25 @@
 // from a port of its own, so attaching an address takes it from any
 // other session still holding it (a call Asterisk has ended). The
 // browser's SRTP is opened and sent on to Asterisk, and Asterisk's RTP
-// sealed and sent to the browser, on the reader's goroutine, with one
-// sendto each (a system call the runtime does not schedule around: a UDP
-// send on a non-blocking socket never waits), from the socket the other
-// side knows (symmetric RTP); a datagram the socket has no room for is
-// dropped. The gateway sends no RTCP (the browser plays audio without
-// reports; it reports to nobody) and drops the browser's.
+// sealed and sent to the browser, on the reader's goroutine, what one
+// batch of reads produced going out with one sendmmsg per socket (system
+// calls the runtime does not schedule around: a UDP socket's reads and
+// sends, non-blocking, never wait), from the socket the other side knows
+// (symmetric RTP); a datagram the socket has no room for is dropped. The
+// gateway sends no RTCP (the browser plays audio without reports; it
+// reports to nobody) and drops the browser's.
+//
+// Two things keep the threads' wake-ups down, which cost more than the
+// forwarding itself on a virtual machine. The sockets are not in the
+// runtime's poller, which watches every socket for writability too and
+// on Linux is woken by each datagram a UDP socket sends: each socket has
+// an epoll instance of its own, watching reading only, which the runtime
+// polls instead. And while the gateway is busy (over [Config.BusyRate]
+// packets a second, some 30 calls by default), the readers stop waking
+// for each datagram: one goroutine (the pump), woken by a timerfd every
+// [Config.BusyWindow] (0.5 ms), reads every socket and forwards what
+// came meanwhile; a packet waits 0.25 ms on average for it. Under half
+// the rate for 100 ms, the readers take over again.
 //
 // Each direction leaves the gateway as one continuous RTP stream for the
 // life of the session, whatever calls come and go: a rewriter keeps one
@@ -107,48 +120,45 @@
 // peer connections, and the Asterisk sides) in a child process, and
 // reports the gateway's CPU per forwarded packet, its share of one core,
 // the kernel's part of it, and its forwarding delay per direction, from
-// each packet's arrival in the kernel to the return of the sendto that
-// sends it on:
+// each packet's arrival in the kernel to the return of the system call
+// that sends it on:
 //
 //	go test -run '^$' -bench Gateway -benchtime 1x ./console/softphone/
 //
 // (-cpuprofile shows where it goes; perf record -g -p on the benchmark's
 // process shows the kernel's part; its log gives the delay's tail: p90,
-// p99.9, the largest, the share over 1 ms.) On the 2-core development
-// machine, 7 December 2026: 15.3-16.4 µs of CPU per packet (five runs;
-// 14.7-17.9, median 16.9, in eight runs before the sends were batched),
-// that is 31-33% of one core for 200 calls, against the budget
-// of 12.5 µs (25%); 10.1-11.8 µs of it the kernel's. The same hour, the
-// gateway before it had its own media path (pion/webrtc's peer
-// connections: ICE agent, DTLS/SRTP mux and SRTP sessions, each handing
-// every packet to another goroutine) measured 28.2-30.8 µs (median
-// 30.2; 13.1-15.8 µs the kernel's); the same benchmark gave it
-// 18.1-22.6 µs on a quieter day, so the figures compare within an hour.
+// p99.9, the largest, the share over 1 ms; run under chrt -r 1, it
+// gives the gateway a realtime priority and its load the normal one).
+// On the 2-core development machine, 7 December 2026, three runs: 10.8,
+// 12.3 and 12.5 µs of CPU per packet, that is 21.5-25.0% of one core for
+// 200 calls (the budget: 25%), 6.1-9.1 µs of it the kernel's;
+// forwarding delay, kernel to kernel, p50 0.33-0.39 ms (the pump's
+// wait), p99 0.67-0.75 ms towards Asterisk and 0.85-0.90 ms towards the
+// browser, p99.9 2.3-3.9 ms (0.4-0.8% of packets over 1 ms: the
+// gateway's thread waiting for a CPU, which the load process, about 80%
+// of a core, keeps busy). At a realtime priority: 11.9-13.0 µs, p99
+// 0.54-0.64 ms, p99.9 0.64-1.24 ms. The same hour, the gateway as it was
+// on pion/webrtc's peer connections (ICE agent, DTLS/SRTP mux and SRTP
+// sessions, each handing every packet to another goroutine): 29.4-30.3
+// µs per packet (59-61% of a core), towards the browser p99 2.3-2.5 ms;
+// the same benchmark gave it 18.1-22.6 µs on a quieter day, so the
+// figures compare within an hour.
 //
-// Forwarding delay, kernel to kernel: p50 50-75 µs both ways, p90
-// 300-390 µs, p99 1.1-1.6 ms, about 1% of packets over 1 ms (before:
-// towards the browser p99 2.3-3.9 ms the same hour). That tail is the
-// gateway waiting for a CPU: the load process takes some 80% of a core
-// of the two (CPU pressure 25-40%), and the scheduler lets a woken
-// thread wait for a running one's slice. Run at a realtime priority, as
-// media servers are (Asterisk's -p; chrt -r 1 on the benchmark's
-// binary, which starts its load at the normal policy), the gateway
-// forwards with p50 16-17 µs, p99 73-83 µs, p99.9 120-165 µs, none over
-// 1 ms but one packet in 10^5 (largest 0.8-1.6 ms), for 18.7-20.4 µs of
-// CPU per packet: it then takes packets one by one, as they come,
-// instead of a few per system call. With the load process at nice 19
-// instead: p50 25 µs, p99 0.47-1.07 ms.
+// The way there, measured the same day: the own media path (lite ICE,
+// SRTP on the readers' goroutines) 14.7-17.9 µs, from 28.2-30.8; the
+// runtime's system calls replaced by raw ones (no scheduling around
+// them, no wake-up of the runtime's monitor thread) about 3 µs of it;
+// batching the sends and skipping the read that would only say EAGAIN,
+// some 4%; sockets out of the runtime's poller, within the noise alone;
+// the pump, 10.8-12.5 with its timer read raw (13.5-14.2 with the
+// runtime's read, which woke the monitor thread at every tick). Without
+// the pump, reading each datagram as it comes: p50 50-75 µs, but p99
+// 1.1-1.6 ms with the load competing (73-83 µs at a realtime priority,
+// for 18.7-20.4 µs per packet).
 //
-// Where the CPU goes (perf): the sends, about 6 µs of each packet,
-// mostly the kernel's loopback delivery into the receiving socket and
-// the wake-up of its reader (the load process: on a network, that half
-// is the other machine's); the readers' wake-ups, some 4.5 µs (0.3-0.5
-// per packet; thread switches are dear on this virtual machine); the
-// reads 1.5 µs; AES-GCM about 1 µs each way; the gateway's own code
-// well under 1 µs. The reads and sends are system calls the runtime
-// does not schedule around (RawSyscall: a non-blocking UDP socket never
-// waits), which took some 3 µs per packet off; a reader sends what one
-// batch of reads produced with one sendmmsg per socket, and waits for
-// the poller rather than reading again once a batch came short. Waking
-// fewer times would mean holding packets back, at the cost of the delay.
+// Where the CPU goes (perf): the sends, mostly the kernel's loopback
+// delivery into the receiving socket and the wake-up of its reader (the
+// load process: on a network, that half is the other machine's); the
+// pump's wake-ups, one per tick; the reads; AES-GCM about 1 µs each way;
+// the gateway's own code well under 1 µs.
 package softphone

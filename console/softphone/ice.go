@@ -27,7 +27,7 @@ import (
 // iceSock is one of the gateway's ICE sockets: an address host
 // candidates announce.
 type iceSock struct {
-	conn  *net.UDPConn
+	sock  *udpSock
 	local netip.AddrPort
 	out   *sender
 }
@@ -158,17 +158,25 @@ func (g *Gateway) openICE(a netip.Addr) ([]*iceSock, error) {
 		conns = append(conns, c.(*net.UDPConn))
 	}
 	var socks []*iceSock
-	for _, c := range conns {
+	for i, c := range conns {
 		_ = c.SetReadBuffer(4 << 20)
 		_ = c.SetWriteBuffer(4 << 20)
-		out, err := newSender(c)
+		u, err := newUDPSock(c)
+		var out *sender
+		if err == nil {
+			out, err = newSender(u)
+		}
 		if err != nil {
-			for _, c := range conns {
+			for _, k := range socks {
+				_ = k.sock.shutdown()
+				k.sock.release()
+			}
+			for _, c := range conns[i+1:] {
 				_ = c.Close()
 			}
 			return nil, err
 		}
-		socks = append(socks, &iceSock{conn: c, local: unmap(c.LocalAddr().(*net.UDPAddr).AddrPort()), out: out})
+		socks = append(socks, &iceSock{sock: u, local: u.local, out: out})
 	}
 	return socks, nil
 }
@@ -177,8 +185,13 @@ func (g *Gateway) openICE(a netip.Addr) ([]*iceSock, error) {
 // rest goes to the session whose browser sends from the datagram's
 // source (decrypted and forwarded to Asterisk on this goroutine).
 func (g *Gateway) readICE(k *iceSock) {
+	g.serve(k.sock, "ICE", func() batchFunc { return g.iceBatch(k) })
+}
+
+// iceBatch makes a batchFunc for k, an ICE socket.
+func (g *Gateway) iceBatch(k *iceSock) batchFunc {
 	var sessions [rtpBatch]*Session
-	g.serve(k.conn, "ICE", func(r *batchReader, n int, box *outbox, stamped bool) {
+	return func(r *batchReader, n int, box *outbox, stamped bool) {
 		g.remotesMu.RLock()
 		for i := range n {
 			_, from, _ := r.msg(i)
@@ -208,7 +221,7 @@ func (g *Gateway) readICE(k *iceSock) {
 				s.fromBrowser(b, now, g.arrival(oob, stamped), box)
 			}
 		}
-	})
+	}
 }
 
 // onSTUN answers a browser's connectivity check on k from from, and

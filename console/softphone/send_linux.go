@@ -36,17 +36,7 @@ type rawAddr struct {
 	len uint32
 }
 
-func newSender(c *net.UDPConn) (*sender, error) {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
-	var fd int
-	if err := rc.Control(func(f uintptr) { fd = int(f) }); err != nil {
-		return nil, err
-	}
-	return &sender{fd: fd}, nil
-}
+func newSender(u *udpSock) (*sender, error) { return &sender{fd: u.fd}, nil }
 
 // toSendAddr makes a for a socket bound on an address of local's family.
 func toSendAddr(local netip.Addr, a netip.AddrPort) sendAddr {

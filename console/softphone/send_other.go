@@ -14,7 +14,7 @@ type sender struct{ c *net.UDPConn }
 
 type sendAddr = netip.AddrPort
 
-func newSender(c *net.UDPConn) (*sender, error) { return &sender{c: c}, nil }
+func newSender(u *udpSock) (*sender, error) { return &sender{c: u.conn}, nil }
 
 func toSendAddr(_ netip.Addr, a netip.AddrPort) sendAddr { return a }
 

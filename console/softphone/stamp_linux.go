@@ -4,7 +4,6 @@ package softphone
 
 import (
 	"encoding/binary"
-	"net"
 	"syscall"
 	"time"
 	"unsafe"
@@ -17,18 +16,8 @@ var stampSpace = unix.CmsgSpace(16)
 
 // enableRxStamps asks the kernel to stamp each datagram c receives with
 // its arrival time (SO_TIMESTAMPNS), for [Config.Observe].
-func enableRxStamps(c *net.UDPConn) bool {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return false
-	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) {
-		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
-	}); err != nil || serr != nil {
-		return false
-	}
-	return true
+func enableRxStamps(u *udpSock) bool {
+	return unix.SetsockoptInt(u.fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1) == nil
 }
 
 // rxStamp is the arrival time in a datagram's control messages; zero if

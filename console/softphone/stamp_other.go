@@ -3,7 +3,6 @@
 package softphone
 
 import (
-	"net"
 	"syscall"
 	"time"
 )
@@ -11,7 +10,7 @@ import (
 var stampSpace = 0
 
 // enableRxStamps: kernel receive stamps are used on Linux only.
-func enableRxStamps(*net.UDPConn) bool { return false }
+func enableRxStamps(*udpSock) bool { return false }
 
 func rxStamp([]byte) time.Time { return time.Time{} }
 

@@ -1,0 +1,243 @@
+package softphone
+
+import (
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The pump: while the gateway forwards more than Config.BusyRate packets
+// a second, its readers stop waking for each datagram (on this machine a
+// thread's wake-up costs more than the forwarding of a packet); one
+// goroutine reads every socket each Config.BusyWindow instead, woken by a
+// timer (a timerfd: the runtime's timers wake no finer than a
+// millisecond on Linux), and forwards what came in the meantime, each
+// batch's sends in one system call per socket. A packet waits for the
+// next tick at most. Once the traffic stays under half the rate for 100
+// ms, the readers take over again.
+
+// pump reads the gateway's sockets on a timer while the gateway is busy.
+type pump struct {
+	g      *Gateway
+	window time.Duration
+	rate   float64 // packets/s to go busy
+
+	mu    sync.Mutex
+	socks []*pumpSock
+	busy  bool
+
+	wake     chan struct{} // the readers saw the rate go over
+	winStart atomic.Int64  // the readers' rate window: its start (UnixNano)
+	winCount atomic.Int64  // and the packets read in it
+
+	tfd int // the timer
+	tf  *os.File
+	trc syscall.RawConn
+}
+
+// pumpSock is a socket the pump reads: its own reader and batchFunc.
+type pumpSock struct {
+	u       *udpSock
+	r       *batchReader
+	batch   batchFunc
+	stamped bool
+}
+
+// newPump makes the gateway's pump (nil when BusyWindow is negative).
+func newPump(g *Gateway) (*pump, error) {
+	if g.cfg.BusyWindow < 0 {
+		return nil, nil
+	}
+	tfd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	tf := os.NewFile(uintptr(tfd), "softphone-pump")
+	trc, err := tf.SyscallConn()
+	if err != nil {
+		_ = tf.Close()
+		return nil, err
+	}
+	p := &pump{g: g, window: g.cfg.BusyWindow, rate: float64(g.cfg.BusyRate), wake: make(chan struct{}, 1), tfd: tfd, tf: tf, trc: trc}
+	p.winStart.Store(time.Now().UnixNano())
+	return p, nil
+}
+
+// add has the pump read u too (mk makes its batchFunc).
+func (p *pump) add(u *udpSock, mk func() batchFunc, oobSize int) error {
+	if p == nil {
+		return nil
+	}
+	r, err := newBatchReader(u, rtpBatch, 1500, oobSize)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.socks = append(p.socks, &pumpSock{u: u, r: r, batch: mk(), stamped: oobSize > 0})
+	if p.busy {
+		return u.watch(false)
+	}
+	return nil
+}
+
+// count is a reader's: n packets read. Over a rate window of 100 ms
+// above the rate, the pump is woken.
+func (p *pump) count(n int) {
+	if p == nil {
+		return
+	}
+	c := p.winCount.Add(int64(n))
+	start, now := p.winStart.Load(), time.Now().UnixNano()
+	el := time.Duration(now - start)
+	if el < 100*time.Millisecond || !p.winStart.CompareAndSwap(start, now) {
+		return
+	}
+	p.winCount.Add(-c)
+	if float64(c)/el.Seconds() >= p.rate {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// run is the pump's goroutine.
+func (p *pump) run() {
+	defer p.g.wg.Done()
+	defer p.tf.Close()
+	box := new(outbox)
+	// Idle again: under half the rate over 100 ms.
+	idleTicks := max(1, int(100*time.Millisecond/p.window))
+	idleBelow := max(1, int(p.rate/2*p.window.Seconds()*float64(idleTicks)))
+	for {
+		select {
+		case <-p.g.stop:
+			return
+		case <-p.wake:
+		}
+		if err := p.setBusy(true); err != nil {
+			p.g.log.Warn("softphone: pump", "error", err)
+			_ = p.setBusy(false)
+			continue
+		}
+		got, ticks := 0, 0
+		for {
+			if !p.tick() {
+				_ = p.setBusy(false)
+				return
+			}
+			got += p.drain(box)
+			if ticks++; ticks == idleTicks {
+				if got < idleBelow {
+					break
+				}
+				got, ticks = 0, 0
+			}
+		}
+		if err := p.setBusy(false); err != nil {
+			p.g.log.Warn("softphone: pump", "error", err)
+		}
+		p.winStart.Store(time.Now().UnixNano())
+		p.winCount.Store(0)
+	}
+}
+
+// setBusy turns the pump on (the readers' sockets unwatched, the timer
+// running) or off.
+func (p *pump) setBusy(on bool) error {
+	if on {
+		p.g.log.Info("softphone: busy: the sockets are read on a timer", "every", p.window)
+	} else {
+		p.g.log.Info("softphone: not busy: the sockets are read as datagrams come")
+	}
+	if f := p.g.cfg.OnBusy; f != nil {
+		defer f(on)
+	}
+	p.mu.Lock()
+	p.busy = on
+	var first error
+	for _, s := range p.socks {
+		if err := s.u.watch(!on); err != nil && first == nil {
+			first = err
+		}
+	}
+	p.mu.Unlock()
+	spec := unix.ItimerSpec{}
+	if on {
+		spec.Interval = unix.NsecToTimespec(int64(p.window))
+		spec.Value = spec.Interval
+	}
+	if err := unix.TimerfdSettime(p.tfd, 0, &spec, nil); err != nil && first == nil {
+		first = err
+	}
+	return first
+}
+
+// tick waits for the timer; false once the gateway is closing.
+func (p *pump) tick() bool {
+	var buf [8]byte
+	err := p.trc.Read(func(fd uintptr) bool {
+		// A raw system call: the runtime's would wake its monitor thread
+		// (sysmon) at every tick, two more thread switches each time.
+		_, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
+		return e != unix.EAGAIN
+	})
+	if err != nil {
+		return false
+	}
+	select {
+	case <-p.g.stop:
+		return false
+	default:
+		return true
+	}
+}
+
+// drain reads and forwards what every socket has queued; it returns how
+// many datagrams that was.
+func (p *pump) drain(box *outbox) int {
+	p.mu.Lock()
+	socks := p.socks
+	p.mu.Unlock()
+	total := 0
+	for _, s := range socks {
+		if s.u.closed.Load() {
+			continue
+		}
+		for {
+			n := s.r.tryRead()
+			if n == 0 {
+				break
+			}
+			s.batch(s.r, n, box, s.stamped)
+			box.flush(p.g.cfg.Observe)
+			total += n
+			if n < rtpBatch {
+				break
+			}
+		}
+	}
+	return total
+}
+
+// start starts the pump's goroutine.
+func (p *pump) start() {
+	if p == nil {
+		return
+	}
+	p.g.wg.Add(1)
+	go p.run()
+}
+
+// discard releases a pump never started.
+func (p *pump) discard() {
+	if p != nil {
+		_ = p.tf.Close()
+	}
+}
