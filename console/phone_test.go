@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,10 +21,19 @@ import (
 // newGateway starts a softphone gateway on loopback, closed with the test.
 func newGateway(t *testing.T, interfaces func(string) bool) *softphone.Gateway {
 	t.Helper()
-	g, err := softphone.New(softphone.Config{ICELoopback: true, ICEInterfaces: interfaces})
+	// BusyRate 1: the gateway reads its sockets on its busy timer as soon
+	// as media flows, so the browser tests here go through that path (the
+	// cmd/hotline ones through the readers that wake for each datagram).
+	busy := new(atomic.Bool)
+	g, err := softphone.New(softphone.Config{ICELoopback: true, ICEInterfaces: interfaces, BusyRate: 1, OnBusy: func(on bool) {
+		if on {
+			busy.Store(true)
+		}
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	wentBusy.Store(g, busy)
 	t.Cleanup(func() {
 		if err := g.Close(); err != nil {
 			t.Errorf("closing the gateway: %v", err)
@@ -32,6 +43,16 @@ func newGateway(t *testing.T, interfaces func(string) bool) *softphone.Gateway {
 }
 
 func loopbackOnly(name string) bool { return name == "lo" }
+
+// wentBusy has, by gateway, whether it has read on its busy timer.
+var wentBusy sync.Map // *softphone.Gateway → *atomic.Bool
+
+// readOnTimer reports whether g has gone busy (read its sockets on its
+// timer) at some point.
+func readOnTimer(g *softphone.Gateway) bool {
+	b, ok := wentBusy.Load(g)
+	return ok && b.(*atomic.Bool).Load()
+}
 
 // phoneEnv is a console with a softphone gateway, and a supervisor, "li",
 // whose phone is the browser.
