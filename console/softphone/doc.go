@@ -129,20 +129,22 @@
 // process shows the kernel's part; its log gives the delay's tail: p90,
 // p99.9, the largest, the share over 1 ms; run under chrt -r 1, it
 // gives the gateway a realtime priority and its load the normal one).
-// On the 2-core development machine, 7 December 2026, three runs: 10.8,
-// 12.3 and 12.5 µs of CPU per packet, that is 21.5-25.0% of one core for
-// 200 calls (the budget: 25%), 6.1-9.1 µs of it the kernel's;
-// forwarding delay, kernel to kernel, p50 0.33-0.39 ms (the pump's
-// wait), p99 0.67-0.75 ms towards Asterisk and 0.85-0.90 ms towards the
-// browser, p99.9 2.3-3.9 ms (0.4-0.8% of packets over 1 ms: the
-// gateway's thread waiting for a CPU, which the load process, about 80%
-// of a core, keeps busy). At a realtime priority: 11.9-13.0 µs, p99
-// 0.54-0.64 ms, p99.9 0.64-1.24 ms. The same hour, the gateway as it was
-// on pion/webrtc's peer connections (ICE agent, DTLS/SRTP mux and SRTP
-// sessions, each handing every packet to another goroutine): 29.4-30.3
-// µs per packet (59-61% of a core), towards the browser p99 2.3-2.5 ms;
-// the same benchmark gave it 18.1-22.6 µs on a quieter day, so the
-// figures compare within an hour.
+// On the 2-core development machine (a virtual machine whose speed
+// drifts by the hour), 7 December 2026, seven runs in two rounds twenty
+// minutes apart: 10.8, 12.3 and 12.5 µs of CPU per packet in the first,
+// 13.8-15.0 in the second, that is 21.5-30% of one core for 200 calls
+// against the budget of 25%; 6.1-9.5 µs of it the kernel's.
+// Forwarding delay, kernel to kernel: p50 0.33-0.39 ms (the pump's
+// wait), p99 0.67-0.90 ms in the first round and 1.1-2.6 ms in the
+// second, p99.9 2.3-5.5 ms: the gateway's thread waiting for a CPU that
+// the load process, about 80% of a core, keeps busy. At a realtime
+// priority (chrt -r 1; five runs): 11.9-14.3 µs, p99 0.54-0.71 ms, p99.9
+// 0.64-1.24 ms. The gateway as it was on pion/webrtc's peer connections
+// (ICE agent, DTLS/SRTP mux and SRTP sessions, each handing every packet
+// to another goroutine), in the same rounds: 29.4-31.3 µs per packet
+// (59-63% of a core), towards the browser p99 2.3-3.0 ms; the same
+// benchmark gave it 18.1-22.6 µs on a quieter day, so the figures
+// compare within an hour.
 //
 // The way there, measured the same day: the own media path (lite ICE,
 // SRTP on the readers' goroutines) 14.7-17.9 µs, from 28.2-30.8; the
@@ -150,8 +152,11 @@
 // them, no wake-up of the runtime's monitor thread) about 3 µs of it;
 // batching the sends and skipping the read that would only say EAGAIN,
 // some 4%; sockets out of the runtime's poller, within the noise alone;
-// the pump, 10.8-12.5 with its timer read raw (13.5-14.2 with the
-// runtime's read, which woke the monitor thread at every tick). Without
+// the pump, the figures above with its timer read raw (13.5-14.2 µs in
+// the round of 10.8-12.5, with the runtime's read, which woke the
+// monitor thread at every tick). Tried and not kept: the sockets of an
+// address sending from one of them and the pump sending once per tick
+// (no gain, a worse p99). Without
 // the pump, reading each datagram as it comes: p50 50-75 µs, but p99
 // 1.1-1.6 ms with the load competing (73-83 µs at a realtime priority,
 // for 18.7-20.4 µs per packet).
