@@ -1,6 +1,7 @@
 package softphone
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -44,7 +45,7 @@ func newUDPSock(c *net.UDPConn) (*udpSock, error) {
 	var derr error
 	if err := rc.Control(func(f uintptr) { fd, derr = unix.FcntlInt(f, unix.F_DUPFD_CLOEXEC, 0) }); err != nil || derr != nil {
 		_ = c.Close()
-		return nil, fmt.Errorf("softphone: take over a UDP socket: %w", errorsJoin(err, derr))
+		return nil, fmt.Errorf("softphone: take over a UDP socket: %w", errors.Join(err, derr))
 	}
 	// Closing c takes the socket out of the runtime's poller (and closes
 	// c's descriptor); fd keeps the socket, non-blocking still.
@@ -106,10 +107,3 @@ func (u *udpSock) watch(on bool) error {
 
 // release closes the socket, once its reader has returned.
 func (u *udpSock) release() { _ = unix.Close(u.fd) }
-
-func errorsJoin(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
-}
