@@ -138,8 +138,8 @@
 // wait), p99 0.67-0.90 ms in the first round and 1.1-2.6 ms in the
 // second, p99.9 2.3-5.5 ms: the gateway's thread waiting for a CPU that
 // the load process, about 80% of a core, keeps busy. At a realtime
-// priority (chrt -r 1; five runs): 11.9-14.3 µs, p99 0.54-0.71 ms, p99.9
-// 0.64-1.24 ms. The gateway as it was on pion/webrtc's peer connections
+// priority (chrt -r 1; eight runs): 11.5-14.3 µs, p99 0.54-0.77 ms,
+// p99.9 0.64-2.1 ms. The gateway as it was on pion/webrtc's peer connections
 // (ICE agent, DTLS/SRTP mux and SRTP sessions, each handing every packet
 // to another goroutine), in the same rounds: 29.4-31.3 µs per packet
 // (59-63% of a core), towards the browser p99 2.3-3.0 ms; the same
