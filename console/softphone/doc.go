@@ -130,21 +130,22 @@
 // p99.9, the largest, the share over 1 ms; run under chrt -r 1, it
 // gives the gateway a realtime priority and its load the normal one).
 // On the 2-core development machine (a virtual machine whose speed
-// drifts by the hour), 7 December 2026, seven runs in two rounds twenty
-// minutes apart: 10.8, 12.3 and 12.5 µs of CPU per packet in the first,
-// 13.8-15.0 in the second, that is 21.5-30% of one core for 200 calls
-// against the budget of 25%; 6.1-9.5 µs of it the kernel's.
-// Forwarding delay, kernel to kernel: p50 0.33-0.39 ms (the pump's
-// wait), p99 0.67-0.90 ms in the first round and 1.1-2.6 ms in the
-// second, p99.9 2.3-5.5 ms: the gateway's thread waiting for a CPU that
+// drifts by the hour), 7 December 2026, three rounds of runs twenty
+// minutes apart: 10.8, 12.3 and 12.5 µs of CPU per packet; 13.8-15.0
+// (four runs); 9.6-11.3 (four runs): 19-30% of one core for 200 calls
+// against the budget of 25%, 5.7-9.5 µs of it the kernel's.
+// Forwarding delay, kernel to kernel: p50 0.31-0.39 ms (the pump's
+// wait); p99 0.67-0.90 ms, 1.1-2.6 ms and 0.59-1.03 ms in the three
+// rounds; p99.9 2.3-5.5 ms: the gateway's thread waiting for a CPU that
 // the load process, about 80% of a core, keeps busy. At a realtime
 // priority (chrt -r 1; eight runs): 11.5-14.3 µs, p99 0.54-0.77 ms,
-// p99.9 0.64-2.1 ms. The gateway as it was on pion/webrtc's peer connections
-// (ICE agent, DTLS/SRTP mux and SRTP sessions, each handing every packet
-// to another goroutine), in the same rounds: 29.4-31.3 µs per packet
-// (59-63% of a core), towards the browser p99 2.3-3.0 ms; the same
-// benchmark gave it 18.1-22.6 µs on a quieter day, so the figures
-// compare within an hour.
+// p99.9 0.64-2.1 ms. The gateway as it was on pion/webrtc's peer
+// connections (ICE agent, DTLS/SRTP mux and SRTP sessions, each handing
+// every packet to another goroutine), in the same rounds: 29.4-30.3,
+// 31.3 and 24.9 µs per packet (50-63% of a core), towards the browser
+// p99 1.7-3.0 ms: the gateway now takes 40-46% of its CPU. (The same
+// benchmark gave the old one 18.1-22.6 µs on a quieter day: the figures
+// compare within a round.)
 //
 // The way there, measured the same day: the own media path (lite ICE,
 // SRTP on the readers' goroutines) 14.7-17.9 µs, from 28.2-30.8; the
