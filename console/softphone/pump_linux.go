@@ -145,6 +145,10 @@ func (p *pump) run() {
 		}
 		p.winStart.Store(time.Now().UnixNano())
 		p.winCount.Store(0)
+		select {
+		case <-p.wake: // a reader's, from before: the rate is judged anew
+		default:
+		}
 	}
 }
 
