@@ -14,3 +14,7 @@ func (s *Service) Idle() bool {
 	}
 	return busy == 0 && s.timersIdle()
 }
+
+// Started is closed once Run has begun: a rig waits for it before its
+// test asks anything that needs the service running (Dial refuses before).
+func Started(s *Service) <-chan struct{} { return s.started }

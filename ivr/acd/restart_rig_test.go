@@ -150,6 +150,7 @@ func (r *restartRig) startWith(name string, q queue.QueueConfig, noResume bool, 
 	}
 	go func() { done <- ivr.NewConn(r.cfg).Run(runCtx, signal{svc.Handler(next), connected, nil, nil}) }()
 	<-connected
+	<-acd.Started(svc)
 	in.stop = func() {
 		if in.stopped {
 			return

@@ -260,6 +260,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	}
 	go func() { done <- conn.Run(runCtx, signal{svc.Handler(next), connected, down, ups}) }()
 	<-connected
+	<-acd.Started(svc) // Run may not have begun yet on a loaded machine: Dial would refuse
 	var killed sync.Once
 	kill := func() { killed.Do(func() { stop(); <-done; <-done }) }
 	t.Cleanup(func() {
