@@ -66,9 +66,15 @@ func (sh *sharing) republish(agent string) {
 	sh.toRepublish[agent] = true
 }
 
+// between says whether an agent in state st is between calls (ready, not
+// ready or signed out): a state its home publishes to the router.
+func between(st queue.AgentState) bool {
+	return st == queue.Ready || st == queue.NotReady || st == queue.LoggedOut
+}
+
 // republishing says whether ch is such a state, once.
 func (sh *sharing) republishing(ch queue.AgentStateChange) bool {
-	if ch.State != queue.Ready && ch.State != queue.NotReady && ch.State != queue.LoggedOut {
+	if !between(ch.State) {
 		return false
 	}
 	sh.mu.Lock()

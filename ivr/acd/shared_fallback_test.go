@@ -99,13 +99,5 @@ func TestSharedFallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.a.gone(agent)
-	c.until("1001 free in the router after its wrap-up", func() bool {
-		st := c.sharedState("1001")
-		return st == queue.Ready || st == queue.Reserved
-	})
-	next := c.rungNow(c.b, "1001", "b ringing 1001 for its caller")
-	if err := next.Answer(); err != nil {
-		t.Fatal(err)
-	}
-	c.b.heard(second, "sound:hotline/zh/std/agent-id")
+	c.servesNextAtB(t, second)
 }

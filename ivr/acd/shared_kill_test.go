@@ -13,12 +13,7 @@ import (
 // (the other instance may be dead).
 func (c *centre) readyAlone(home *rig, agent string) {
 	c.t.Helper()
-	home.must(home.acd.Login(home.ctx, agent))
-	home.must(home.acd.Ready(home.ctx, agent))
-	home.until("agent "+agent+" ready in the shared router", func() bool {
-		st := c.sharedState(agent)
-		return st != queue.LoggedOut && st != queue.NotReady
-	})
+	c.readyWaiting(home, agent, home.until)
 }
 
 // sharedAgent is the agent's row in the shared router.

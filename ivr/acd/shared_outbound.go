@@ -67,7 +67,7 @@ func (sh *sharing) outboundNotStarted(agent, id string) {
 // without wrap-up): a change the router did not make, to publish. The
 // call is forgotten once its agent leaves it.
 func (sh *sharing) unroutedBack(ch queue.AgentStateChange) bool {
-	if ch.State != queue.Ready && ch.State != queue.NotReady && ch.State != queue.LoggedOut {
+	if !between(ch.State) {
 		return false
 	}
 	sh.mu.Lock()

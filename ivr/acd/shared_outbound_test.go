@@ -64,15 +64,7 @@ func TestSharedOutbound(t *testing.T) {
 	if got := o.list()[0]; got != acd.OutboundTalked {
 		t.Errorf("outcome %q, want talked", got)
 	}
-	c.until("1001 free in the router after its wrap-up", func() bool {
-		st := c.sharedState("1001")
-		return st == queue.Ready || st == queue.Reserved
-	})
-	next := c.rungNow(c.b, "1001", "b ringing 1001 for its caller")
-	if err := next.Answer(); err != nil {
-		t.Fatal(err)
-	}
-	c.b.heard(caller, "sound:hotline/zh/std/agent-id")
+	c.servesNextAtB(t, caller)
 }
 
 // TestSharedOutboundNotReached: the customer is busy; the agent is back

@@ -238,6 +238,12 @@ func TestSharedSoftAnswer(t *testing.T) {
 	}
 }
 
+// missedAtB: 1001 is not ready, "missed", at b (a ring not answered).
+func (c *softCentre) missedAtB() bool {
+	st, _ := c.b.center.Agent("1001")
+	return st.State == queue.NotReady && st.Reason == "missed"
+}
+
 // TestSharedSoftRejectAndGone: the agent declines in b's page: a ends
 // the offer as ring-no-answer (1001 missed, the caller waits on); rung
 // again, the browser dies (b's watchdog): ring-no-answer again. Nothing
@@ -249,10 +255,7 @@ func TestSharedSoftRejectAndGone(t *testing.T) {
 	caller, _ := c.ringingAtHome("13800000001")
 	callerID := caller.ID()
 	c.b.must(c.b.acd.Reject(t.Context(), "1001"))
-	c.wait("1001 missed at b", func() bool {
-		st, _ := c.b.center.Agent("1001")
-		return st.State == queue.NotReady && st.Reason == "missed"
-	})
+	c.wait("1001 missed at b", c.missedAtB)
 	if _, ok := c.homeCall(); ok {
 		t.Error("b's console still shows the declined call")
 	}
@@ -275,10 +278,7 @@ func TestSharedSoftRejectAndGone(t *testing.T) {
 		return ok && v.Phase == acd.CallRinging
 	})
 	c.b.acd.SoftphoneGone("1001", "no media")
-	c.wait("1001 missed again at b", func() bool {
-		st, _ := c.b.center.Agent("1001")
-		return st.State == queue.NotReady && st.Reason == "missed"
-	})
+	c.wait("1001 missed again at b", c.missedAtB)
 	if caller.Snapshot().HungUp {
 		t.Error("the caller was hung up")
 	}
@@ -324,10 +324,7 @@ func TestSharedSoftLostAttach(t *testing.T) {
 	callerID := caller.ID()
 	c.b.must(c.b.acd.Answer(t.Context(), "1001"))
 	ch := c.ps.waitAttached(c.a.ctx, "1001")
-	c.until("1001 missed at b", func() bool {
-		st, _ := c.b.center.Agent("1001")
-		return st.State == queue.NotReady && st.Reason == "missed"
-	})
+	c.until("1001 missed at b", c.missedAtB)
 	c.until("b's softphone detached", func() bool { return c.ps.attachedTo("1001") == "" })
 	if channelExists(c.a, ch) {
 		t.Error("the externalMedia channel is still up at a")
@@ -352,10 +349,7 @@ func TestSharedSoftLostAnswer(t *testing.T) {
 	c.lossB.dropping(acd.SoftAnswer)
 	caller, _ := c.ringingAtHome("13800000001")
 	c.b.must(c.b.acd.Answer(t.Context(), "1001"))
-	c.until("1001 missed at b", func() bool {
-		st, _ := c.b.center.Agent("1001")
-		return st.State == queue.NotReady && st.Reason == "missed"
-	})
+	c.until("1001 missed at b", c.missedAtB)
 	c.until("b gave up the answer", func() bool { return slices.Contains(c.lossB.kinds(), acd.SoftReject) })
 	if p, err := c.a.center.Position(caller.ID()); err != nil || p.Position != 1 {
 		t.Errorf("the caller at %+v, %v: want waiting again", p, err)

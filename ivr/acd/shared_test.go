@@ -106,9 +106,15 @@ func joinCluster(t *testing.T, url string, clk clockwork.Clock, name string, q q
 // the shared router has it (ready, or already offered a call).
 func (c *centre) ready(home *rig, agent string) {
 	c.t.Helper()
+	c.readyWaiting(home, agent, c.until)
+}
+
+// readyWaiting is ready, waiting with until.
+func (c *centre) readyWaiting(home *rig, agent string, until func(string, func() bool)) {
+	c.t.Helper()
 	home.must(home.acd.Login(home.ctx, agent))
 	home.must(home.acd.Ready(home.ctx, agent))
-	c.until("agent "+agent+" ready in the shared router", func() bool {
+	until("agent "+agent+" ready in the shared router", func() bool {
 		st := c.sharedState(agent)
 		return st != queue.LoggedOut && st != queue.NotReady
 	})
@@ -141,6 +147,21 @@ func (c *centre) wait(what string, cond func() bool) {
 		}
 		runtime.Gosched()
 	}
+}
+
+// servesNextAtB: once 1001 is free in the router after its wrap-up, b
+// rings it for its caller, who hears the agent's ID once it answers.
+func (c *centre) servesNextAtB(t *testing.T, caller *aritest.Party) {
+	t.Helper()
+	c.until("1001 free in the router after its wrap-up", func() bool {
+		st := c.sharedState("1001")
+		return st == queue.Ready || st == queue.Reserved
+	})
+	next := c.rungNow(c.b, "1001", "b ringing 1001 for its caller")
+	if err := next.Answer(); err != nil {
+		t.Fatal(err)
+	}
+	c.b.heard(caller, "sound:hotline/zh/std/agent-id")
 }
 
 // rungNow waits, without moving the clock, until agent's phone at
