@@ -1,7 +1,6 @@
 package softphone
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -129,16 +128,18 @@ type srtpKeys struct {
 }
 
 // runDTLS runs the handshake as the role the answer took (client: once an
-// ICE pair is up), installs the SRTP keys, then waits for the connection
-// to end: a close_notify or a failure is the browser gone.
-func (s *Session) runDTLS(ctx context.Context, client bool, remoteFP []string, ready <-chan struct{}) {
+// ICE pair is up) and checks the browser's certificate against s.fps,
+// installs the SRTP keys, then waits for the connection to end (until
+// s.ctx does): a close_notify or a failure is the browser gone.
+func (s *Session) runDTLS(client bool) {
 	defer s.wg.Done()
+	ctx := s.ctx
 	verify := func(raw [][]byte, _ [][]*x509.Certificate) error {
 		if len(raw) == 0 {
 			return errors.New("the browser sent no certificate")
 		}
 		got := fingerprint(raw[0])
-		for _, fp := range remoteFP {
+		for _, fp := range s.fps {
 			if strings.EqualFold(fp, got) {
 				return nil
 			}
@@ -158,7 +159,7 @@ func (s *Session) runDTLS(ctx context.Context, client bool, remoteFP []string, r
 	)
 	if client {
 		select {
-		case <-ready:
+		case <-s.pairUp:
 		case <-ctx.Done():
 			return
 		}

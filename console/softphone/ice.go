@@ -190,19 +190,24 @@ func (g *Gateway) readICE(k *iceSock) {
 
 // iceBatch makes a batchFunc for k, an ICE socket.
 func (g *Gateway) iceBatch(k *iceSock) batchFunc {
-	var sessions [rtpBatch]*Session
+	var (
+		sessions [rtpBatch]*Session
+		data     [rtpBatch][]byte
+		froms    [rtpBatch]netip.AddrPort
+		oobs     [rtpBatch][]byte
+	)
 	return func(r *batchReader, n int, box *outbox, stamped bool) {
 		g.remotesMu.RLock()
 		for i := range n {
-			_, from, _ := r.msg(i)
-			sessions[i] = g.remotes[from]
+			data[i], froms[i], oobs[i] = r.msg(i)
+			sessions[i] = g.remotes[froms[i]]
 		}
 		g.remotesMu.RUnlock()
 		now := g.clock.Now()
 		for i := range n {
 			s := sessions[i]
 			sessions[i] = nil
-			b, from, oob := r.msg(i)
+			b, from, oob := data[i], froms[i], oobs[i]
 			if len(b) == 0 {
 				continue
 			}

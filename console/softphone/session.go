@@ -439,7 +439,7 @@ func (s *Session) start(o *offerInfo) (string, error) {
 	g.ufragMu.Unlock()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(1)
-	go s.runDTLS(s.ctx, o.client, o.fingerprints, s.pairUp)
+	go s.runDTLS(o.client)
 	return answer, nil
 }
 
