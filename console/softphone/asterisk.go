@@ -22,9 +22,8 @@ const rtpBatch = 64
 // is told apart by its source, the address Asterisk sends from (known at
 // Attach).
 type rtpSock struct {
-	sock  *udpSock
-	local netip.AddrPort
-	out   *sender
+	*udpSock // its local address is every session's external_host
+	out      *sender
 }
 
 // openRTP opens n sockets on one address of g.host (fewer where the
@@ -33,8 +32,8 @@ func (g *Gateway) openRTP(n int) ([]*rtpSock, error) {
 	var socks []*rtpSock
 	fail := func(err error) ([]*rtpSock, error) {
 		for _, k := range socks {
-			_ = k.sock.shutdown()
-			k.sock.release()
+			_ = k.shutdown()
+			k.release()
 		}
 		return nil, fmt.Errorf("softphone: RTP socket on %s: %w", g.host, err)
 	}
@@ -59,7 +58,7 @@ func (g *Gateway) openRTP(n int) ([]*rtpSock, error) {
 		if err != nil {
 			return fail(err)
 		}
-		k := &rtpSock{sock: u, local: u.local}
+		k := &rtpSock{udpSock: u}
 		socks = append(socks, k)
 		if k.out, err = newSender(u); err != nil {
 			return fail(err)
@@ -147,7 +146,7 @@ func (g *Gateway) arrival(oob []byte, stamped bool) time.Time {
 // browser of the session whose call sends from its source address, on
 // this goroutine; a packet from any other address is dropped.
 func (g *Gateway) readAsterisk(k *rtpSock) {
-	g.serve(k.sock, "RTP", g.asteriskBatch)
+	g.serve(k.udpSock, "RTP", g.asteriskBatch)
 }
 
 // asteriskBatch makes a batchFunc for the Asterisk side.

@@ -224,13 +224,13 @@ func New(cfg Config) (*Gateway, error) {
 	g.iceMu.Unlock()
 	if err != nil {
 		for _, k := range g.rtp {
-			_ = k.sock.shutdown()
-			k.sock.release()
+			_ = k.shutdown()
+			k.release()
 		}
 		ice, _ := g.closeICE()
 		g.wg.Wait() // the readers of the ICE sockets opened
 		for _, k := range ice {
-			k.sock.release()
+			k.release()
 		}
 		g.pump.discard()
 		return nil, err
@@ -338,7 +338,7 @@ func (g *Gateway) Close() error {
 	}
 	for _, k := range g.rtp {
 		k.out.close()
-		if err := k.sock.shutdown(); err != nil {
+		if err := k.shutdown(); err != nil {
 			errs = append(errs, fmt.Errorf("softphone: close an RTP socket: %w", err))
 		}
 	}
@@ -347,10 +347,10 @@ func (g *Gateway) Close() error {
 	g.wg.Wait()
 	// The readers are gone: the sockets can go.
 	for _, k := range g.rtp {
-		k.sock.release()
+		k.release()
 	}
 	for _, k := range ice {
-		k.sock.release()
+		k.release()
 	}
 	return errors.Join(errs...)
 }
@@ -428,7 +428,7 @@ func (g *Gateway) closeICE() ([]*iceSock, error) {
 	for _, socks := range g.ice {
 		for _, k := range socks {
 			k.out.close()
-			if err := k.sock.shutdown(); err != nil {
+			if err := k.shutdown(); err != nil {
 				errs = append(errs, fmt.Errorf("softphone: close an ICE socket: %w", err))
 			}
 			all = append(all, k)

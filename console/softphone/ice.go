@@ -27,9 +27,8 @@ import (
 // iceSock is one of the gateway's ICE sockets: an address host
 // candidates announce.
 type iceSock struct {
-	sock  *udpSock
-	local netip.AddrPort
-	out   *sender
+	*udpSock // its local address is a host candidate
+	out      *sender
 }
 
 // icePair is a candidate pair a check arrived on: the gateway's socket
@@ -168,15 +167,15 @@ func (g *Gateway) openICE(a netip.Addr) ([]*iceSock, error) {
 		}
 		if err != nil {
 			for _, k := range socks {
-				_ = k.sock.shutdown()
-				k.sock.release()
+				_ = k.shutdown()
+				k.release()
 			}
 			for _, c := range conns[i+1:] {
 				_ = c.Close()
 			}
 			return nil, err
 		}
-		socks = append(socks, &iceSock{sock: u, local: u.local, out: out})
+		socks = append(socks, &iceSock{udpSock: u, out: out})
 	}
 	return socks, nil
 }
@@ -185,7 +184,7 @@ func (g *Gateway) openICE(a netip.Addr) ([]*iceSock, error) {
 // rest goes to the session whose browser sends from the datagram's
 // source (decrypted and forwarded to Asterisk on this goroutine).
 func (g *Gateway) readICE(k *iceSock) {
-	g.serve(k.sock, "ICE", func() batchFunc { return g.iceBatch(k) })
+	g.serve(k.udpSock, "ICE", func() batchFunc { return g.iceBatch(k) })
 }
 
 // iceBatch makes a batchFunc for k, an ICE socket.
