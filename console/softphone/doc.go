@@ -83,6 +83,17 @@
 // came meanwhile; a packet waits 0.25 ms on average for it. Under half
 // the rate for 100 ms, the readers take over again.
 //
+// With [Config.RealtimePriority], the pump runs on a thread of its own
+// under SCHED_FIFO (as Asterisk's media threads do under its -p): at
+// the normal priority, now and then a tick waits a millisecond or more
+// for a CPU that the kernel leaves to another process (every run of the
+// benchmark below had dozens of ticks over 1 ms late in 12 s; at a
+// realtime priority none). Only the pump gets it: it waits for its timer
+// in the kernel and forwards at most pumpBatches batches a socket a
+// tick, so it cannot keep a CPU from the database or Asterisk for long.
+// Refused (no CAP_SYS_NICE, no RLIMIT_RTPRIO), it says so in the log and
+// runs at the normal priority.
+//
 // Each direction leaves the gateway as one continuous RTP stream for the
 // life of the session, whatever calls come and go: a rewriter keeps one
 // outgoing SSRC and adds offsets to the incoming sequence numbers and

@@ -26,9 +26,7 @@ func loopbackOnly(name string) bool { return name == "lo" }
 // newGateway starts a gateway on loopback, closed at the end of the test.
 func newGateway(t testing.TB, cfg softphone.Config) *softphone.Gateway {
 	t.Helper()
-	cfg.ICELoopback = true
-	cfg.ICEInterfaces = loopbackOnly
-	g, err := softphone.New(cfg)
+	g, err := softphone.New(withLoopback(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,6 +88,13 @@ func (p *packets) all() []rtp.Packet {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]rtp.Packet(nil), p.got...)
+}
+
+// withLoopback is cfg on the loopback interface only.
+func withLoopback(cfg softphone.Config) softphone.Config {
+	cfg.ICELoopback = true
+	cfg.ICEInterfaces = loopbackOnly
+	return cfg
 }
 
 // waitFor waits until cond holds, checking it at every change of any of

@@ -1,8 +1,17 @@
 package softphone_test
 
 import (
+	"context"
+	"log/slog"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/hotline-ivr/hotline/console/softphone"
 	"github.com/hotline-ivr/hotline/ivr/media"
@@ -13,9 +22,152 @@ import (
 // meanwhile, and once the traffic stops it goes back to reading as
 // datagrams come (and forwards the next call's at once).
 func TestBusyReadsOnATimer(t *testing.T) {
+	busyReadsOnATimer(t, softphone.Config{}, nil)
+}
+
+// TestBusyReadsAtARealtimePriority: with RealtimePriority, the pump's
+// thread runs under SCHED_FIFO while busy, and the media goes on as at
+// the normal priority. Where the system refuses the priority, the pump
+// stays at the normal one, says so, and the media goes on just the same.
+func TestBusyReadsAtARealtimePriority(t *testing.T) {
+	busyAtRealtime(t, canRealtime())
+}
+
+// TestRealtimeRefused: TestBusyReadsAtARealtimePriority where the system
+// refuses the priority, for a process that may have it (root): the test
+// runs again in a process without CAP_SYS_NICE (setpriv).
+func TestRealtimeRefused(t *testing.T) {
+	if os.Getenv(noNiceEnv) != "" {
+		if canRealtime() {
+			t.Fatal("without CAP_SYS_NICE and RLIMIT_RTPRIO 0, this process may still have a realtime priority")
+		}
+		busyAtRealtime(t, false)
+		return
+	}
+	if !canRealtime() {
+		t.Skip("refused here already: TestBusyReadsAtARealtimePriority had the refusal")
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Fatalf("setpriv (util-linux) to run without CAP_SYS_NICE: %v", err)
+	}
+	cmd := exec.Command(setpriv, "--bounding-set", "-sys_nice", os.Args[0], "-test.run=^TestRealtimeRefused$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), noNiceEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: TestRealtimeRefused") {
+		t.Fatalf("without CAP_SYS_NICE: %v\n%s", err, out)
+	}
+}
+
+// noNiceEnv tells TestRealtimeRefused it runs without CAP_SYS_NICE.
+const noNiceEnv = "SOFTPHONE_TEST_NO_SYS_NICE"
+
+// busyAtRealtime is the busy pump with RealtimePriority 1, which the
+// system allows or not.
+func busyAtRealtime(t *testing.T, allowed bool) {
+	log := &records{}
+	busyReadsOnATimer(t, softphone.Config{RealtimePriority: 1, Logger: slog.New(log)}, func() {
+		if n := fifoThreads(); allowed && n != 1 {
+			t.Errorf("busy at a realtime priority: %d threads under SCHED_FIFO, want the pump's", n)
+		} else if !allowed && n != 0 {
+			t.Errorf("realtime refused: %d threads under SCHED_FIFO", n)
+		}
+	})
+	if allowed {
+		log.want(t, "softphone: the pump runs at a realtime priority")
+	} else {
+		log.want(t, "softphone: the pump stays at the normal priority: the system refused a realtime one")
+	}
+	if allowed {
+		// Closed, the gateway's pump put its thread back.
+		if n := fifoThreads(); n != 0 {
+			t.Errorf("after Close: %d threads under SCHED_FIFO", n)
+		}
+	}
+}
+
+// TestRealtimeNeedsTwoProcessors: with one processor (GOMAXPROCS 1) the
+// pump, which keeps its P while waiting for its timer at a realtime
+// priority, stays at the normal one, and says why.
+func TestRealtimeNeedsTwoProcessors(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	log := &records{}
+	busyReadsOnATimer(t, softphone.Config{RealtimePriority: 1, Logger: slog.New(log)}, func() {
+		if n := fifoThreads(); n != 0 {
+			t.Errorf("GOMAXPROCS 1: %d threads under SCHED_FIFO", n)
+		}
+	})
+	log.want(t, "softphone: the pump stays at the normal priority: a realtime one needs GOMAXPROCS 2 or more")
+}
+
+// canRealtime reports whether this process may put a thread under
+// SCHED_FIFO at priority 1 (it tries, on a thread of its own, and puts
+// it back).
+func canRealtime() bool {
+	ok := make(chan bool)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		a := unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_FIFO, Priority: 1}
+		if unix.SchedSetAttr(0, &a, 0) != nil {
+			ok <- false
+			return
+		}
+		back := unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_NORMAL}
+		if err := unix.SchedSetAttr(0, &back, 0); err != nil {
+			panic(err)
+		}
+		ok <- true
+	}()
+	return <-ok
+}
+
+// records keeps a logger's messages.
+type records struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (r *records) Enabled(context.Context, slog.Level) bool { return true }
+func (r *records) Handle(_ context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.msgs = append(r.msgs, rec.Message)
+	return nil
+}
+func (r *records) WithAttrs([]slog.Attr) slog.Handler { return r }
+func (r *records) WithGroup(string) slog.Handler      { return r }
+
+// want fails t unless a message began with prefix.
+func (r *records) want(t *testing.T, prefix string) {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, m := range r.msgs {
+		if strings.HasPrefix(m, prefix) {
+			return
+		}
+	}
+	t.Errorf("the log has no %q; it has %q", prefix, r.msgs)
+}
+
+// busyReadsOnATimer runs the busy pump with cfg (BusyRate 50, OnBusy
+// its own), calling whileBusy, when not nil, while it is busy. The
+// gateway is closed when it returns.
+func busyReadsOnATimer(t *testing.T, cfg softphone.Config, whileBusy func()) {
 	var busy atomic.Bool
 	var changed signal
-	g := newGateway(t, softphone.Config{BusyRate: 50, OnBusy: func(on bool) { busy.Store(on); changed.fire() }})
+	cfg.BusyRate = 50
+	cfg.OnBusy = func(on bool) { busy.Store(on); changed.fire() }
+	g, err := softphone.New(withLoopback(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := g.Close(); err != nil {
+			t.Errorf("closing the gateway: %v", err)
+		}
+	}()
 	b := newBrowser(t)
 	s := b.dial(t, g, "agent-busy")
 	ast := newAsterisk(t)
@@ -32,6 +184,9 @@ func TestBusyReadsOnATimer(t *testing.T) {
 	}, &ast.got.sig, &b.heard.sig)
 	if !busy.Load() {
 		t.Fatal("the gateway left busy mode with 100 packets a second going through")
+	}
+	if whileBusy != nil {
+		whileBusy()
 	}
 	atAst, atBr := audio(ast.got.all()[heardAst:]), audio(b.heard.all()[heardBr:])
 	if media.Power(atAst, 600) < 10*media.Power(atAst, 1000) {

@@ -2,4 +2,5 @@
 
 package softphone_test
 
-func realtime() bool { return false }
+func realtime() bool   { return false }
+func fifoThreads() int { return 0 }
