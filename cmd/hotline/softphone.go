@@ -26,7 +26,8 @@ func softphoneGateway(c config.Softphone, log *slog.Logger, gone *atomic.Pointer
 		RTPHost: c.RTPHost, ICEServers: servers, NAT1To1IPs: c.NAT1To1IPs,
 		ICEPortMin: c.ICEPortMin, ICEPortMax: c.ICEPortMax, ICELoopback: c.ICELoopback,
 		NoMediaTimeout: c.NoMediaTimeout, ICEGrace: c.ICEGrace,
-		Logger: log,
+		RealtimePriority: c.RealtimePriority,
+		Logger:           log,
 		OnDead: func(r softphone.Report) {
 			if svc := gone.Load(); svc != nil {
 				svc.SoftphoneGone(r.Session, string(r.Reason))

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,31 +36,56 @@ func TestBusyReadsAtARealtimePriority(t *testing.T) {
 
 // TestRealtimeRefused: TestBusyReadsAtARealtimePriority where the system
 // refuses the priority, for a process that may have it (root): the test
-// runs again in a process without CAP_SYS_NICE (setpriv).
+// runs again in a process without CAP_SYS_NICE (setpriv) and with an
+// RLIMIT_RTPRIO of 0.
 func TestRealtimeRefused(t *testing.T) {
+	withoutSysNice(t, "TestRealtimeRefused", 0)
+}
+
+// TestRealtimeByRLimit: without CAP_SYS_NICE, an RLIMIT_RTPRIO as high
+// as RealtimePriority is enough (systemd's LimitRTPRIO=, compose's
+// ulimits: rtprio).
+func TestRealtimeByRLimit(t *testing.T) {
+	withoutSysNice(t, "TestRealtimeByRLimit", 1)
+}
+
+// withoutSysNice runs test (its caller) again in a process without
+// CAP_SYS_NICE and with RLIMIT_RTPRIO rtprio, where the pump at priority
+// 1 is allowed when rtprio is 1 or more; in that process, it runs the
+// busy pump at a realtime priority there.
+func withoutSysNice(t *testing.T, test string, rtprio int) {
 	if os.Getenv(noNiceEnv) != "" {
-		if canRealtime() {
-			t.Fatal("without CAP_SYS_NICE and RLIMIT_RTPRIO 0, this process may still have a realtime priority")
+		if allowed := rtprio > 0; canRealtime() != allowed {
+			t.Fatalf("without CAP_SYS_NICE, RLIMIT_RTPRIO %d: this process may have a realtime priority: %v, want %v", rtprio, !allowed, allowed)
 		}
-		busyAtRealtime(t, false)
+		busyAtRealtime(t, rtprio > 0)
 		return
 	}
 	if !canRealtime() {
-		t.Skip("refused here already: TestBusyReadsAtARealtimePriority had the refusal")
+		t.Skip("this process may not have a realtime priority: TestBusyReadsAtARealtimePriority had the refusal")
 	}
-	setpriv, err := exec.LookPath("setpriv")
-	if err != nil {
-		t.Fatalf("setpriv (util-linux) to run without CAP_SYS_NICE: %v", err)
+	var tools []string
+	for _, name := range []string{"prlimit", "setpriv"} { // util-linux
+		p, err := exec.LookPath(name)
+		if err != nil {
+			t.Fatalf("%s (util-linux), to run without CAP_SYS_NICE: %v", name, err)
+		}
+		tools = append(tools, p)
 	}
-	cmd := exec.Command(setpriv, "--bounding-set", "-sys_nice", os.Args[0], "-test.run=^TestRealtimeRefused$", "-test.count=1", "-test.v")
+	if out, err := exec.Command(tools[0], "--rtprio="+strconv.Itoa(rtprio), "true").CombinedOutput(); err != nil {
+		// Raising the hard limit takes CAP_SYS_RESOURCE.
+		t.Skipf("no process here may have RLIMIT_RTPRIO %d: %v: %s", rtprio, err, out)
+	}
+	cmd := exec.Command(tools[0], "--rtprio="+strconv.Itoa(rtprio), tools[1], "--bounding-set", "-sys_nice",
+		os.Args[0], "-test.run=^"+test+"$", "-test.count=1", "-test.v")
 	cmd.Env = append(os.Environ(), noNiceEnv+"=1")
 	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "--- PASS: TestRealtimeRefused") {
-		t.Fatalf("without CAP_SYS_NICE: %v\n%s", err, out)
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+test) {
+		t.Fatalf("without CAP_SYS_NICE, RLIMIT_RTPRIO %d: %v\n%s", rtprio, err, out)
 	}
 }
 
-// noNiceEnv tells TestRealtimeRefused it runs without CAP_SYS_NICE.
+// noNiceEnv tells withoutSysNice it runs without CAP_SYS_NICE.
 const noNiceEnv = "SOFTPHONE_TEST_NO_SYS_NICE"
 
 // busyAtRealtime is the busy pump with RealtimePriority 1, which the

@@ -49,6 +49,13 @@ type Softphone struct {
 	// ICEGrace: a browser whose connection stays lost this long is taken
 	// for gone (ringing: not answered; talking: hung up).
 	ICEGrace time.Duration `yaml:"ice_grace"`
+	// RealtimePriority, 1 to 99: with many calls going, the gateway's
+	// media pump runs on a thread of its own under SCHED_FIFO at this
+	// priority, so the rest of the machine cannot hold the calls' audio
+	// up (Linux; the service needs CAP_SYS_NICE or an RLIMIT_RTPRIO as
+	// high, e.g. systemd's LimitRTPRIO=; refused, Hotline says so in its
+	// log and runs it at the normal priority). 0: the normal priority.
+	RealtimePriority int `yaml:"realtime_priority"`
 }
 
 // ICEServer is a STUN or TURN server, as a browser's RTCIceServer. A TURN
@@ -93,4 +100,7 @@ func (d *decoder) validateSoftphone(s Softphone) {
 	}
 	d.positive("softphone.no_media_timeout", s.NoMediaTimeout)
 	d.positive("softphone.ice_grace", s.ICEGrace)
+	if s.RealtimePriority < 0 || s.RealtimePriority > 99 {
+		d.at("softphone.realtime_priority", "1 to 99 (SCHED_FIFO), like 5; 0 for the normal priority", "%d is out of range", s.RealtimePriority)
+	}
 }

@@ -17,13 +17,15 @@ func TestParseSoftphone(t *testing.T) {
   ice_port_min: 40000
   ice_port_max: 40999
   no_media_timeout: 8s
+  realtime_priority: 5
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := got.Softphone
 	if !s.Enabled || s.RTPHost != "10.0.0.5" || len(s.NAT1To1IPs) != 1 || len(s.ICEServers) != 2 || s.ICEPortMin != 40000 ||
-		s.ICEPortMax != 40999 || s.NoMediaTimeout != 8*time.Second || s.ICEGrace != 5*time.Second {
+		s.ICEPortMax != 40999 || s.NoMediaTimeout != 8*time.Second || s.ICEGrace != 5*time.Second ||
+		s.RealtimePriority != 5 {
 		t.Errorf("softphone %+v", s)
 	}
 	if err := got.ApplyEnv(func(k string) string {
@@ -34,7 +36,7 @@ func TestParseSoftphone(t *testing.T) {
 	if c := got.Softphone.ICEServers; c[0].Credential != "" || c[1].Credential != "turn-secret" {
 		t.Errorf("TURN credentials %q, %q: want only the server with a username to get it", c[0].Credential, c[1].Credential)
 	}
-	if d := Default().Softphone; !d.Enabled || d.RTPHost != "127.0.0.1" {
+	if d := Default().Softphone; !d.Enabled || d.RTPHost != "127.0.0.1" || d.RealtimePriority != 0 {
 		t.Errorf("default softphone %+v", d)
 	}
 
@@ -46,6 +48,7 @@ func TestParseSoftphone(t *testing.T) {
       credential: secret
   ice_port_min: 40000
   no_media_timeout: 0s
+  realtime_priority: 120
 `))
 	for _, want := range []string{
 		`hotline.yaml:6: softphone.rtp_host: "0.0.0.0" is not one`,
@@ -55,6 +58,7 @@ func TestParseSoftphone(t *testing.T) {
 		`HOTLINE_TURN_CREDENTIAL`,
 		`hotline.yaml:11: softphone.ice_port_min: ports 40000–0 are not a range`,
 		`hotline.yaml:12: softphone.no_media_timeout: must be more than 0, got 0s`,
+		`hotline.yaml:13: softphone.realtime_priority: 120 is out of range`,
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("problems %v, want %s", err, want)
