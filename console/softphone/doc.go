@@ -136,27 +136,55 @@
 //
 //	go test -run '^$' -bench Gateway -benchtime 1x ./console/softphone/
 //
-// (-cpuprofile shows where it goes; perf record -g -p on the benchmark's
-// process shows the kernel's part; its log gives the delay's tail: p90,
-// p99.9, the largest, the share over 1 ms; run under chrt -r 1, it
-// gives the gateway a realtime priority and its load the normal one).
-// On the 2-core development machine (a virtual machine whose speed
-// drifts by the hour), 7 December 2026, three rounds of runs twenty
+// BenchmarkGateway200Realtime is the same with the pump at a realtime
+// priority ([Config.RealtimePriority] 1; skipped where the system
+// refuses it). (-cpuprofile shows where the CPU goes; perf record -g -p
+// on the benchmark's process shows the kernel's part; its log gives the
+// delay's tail: p90, p99.9, the largest, the share over 1 ms; run under
+// chrt -r 1, the whole gateway process has a realtime priority and its
+// load the normal one.)
+//
+// On the 2-core development machine, a virtual machine whose speed
+// drifts by the hour, so that figures compare within a round, 7
+// December 2026. At the normal priority, three rounds of runs twenty
 // minutes apart: 10.8, 12.3 and 12.5 µs of CPU per packet; 13.8-15.0
 // (four runs); 9.6-11.3 (four runs): 19-30% of one core for 200 calls
 // against the budget of 25%, 5.7-9.5 µs of it the kernel's.
 // Forwarding delay, kernel to kernel: p50 0.31-0.39 ms (the pump's
 // wait); p99 0.67-0.90 ms, 1.1-2.6 ms and 0.59-1.03 ms in the three
-// rounds; p99.9 2.3-5.5 ms: the gateway's thread waiting for a CPU that
-// the load process, about 80% of a core, keeps busy. At a realtime
-// priority (chrt -r 1; eight runs): 11.5-14.3 µs, p99 0.54-0.77 ms,
-// p99.9 0.64-2.1 ms. The gateway as it was on pion/webrtc's peer
-// connections (ICE agent, DTLS/SRTP mux and SRTP sessions, each handing
-// every packet to another goroutine), in the same rounds: 29.4-30.3,
-// 31.3 and 24.9 µs per packet (50-63% of a core), towards the browser
-// p99 1.7-3.0 ms: the gateway now takes 40-46% of its CPU. (The same
-// benchmark gave the old one 18.1-22.6 µs on a quieter day: the figures
-// compare within a round.)
+// rounds; p99.9 2.3-5.5 ms. Later that day, the machine faster: 8.4-10.5
+// µs (17-21% of a core) in some thirty runs, p99 0.6-1.5 ms.
+//
+// That tail is the scheduler's, not the gateway's code: with the pump
+// instrumented, every run at the normal priority had 63-130 ticks more
+// than 1 ms late (of 24,000 in 12 s, the latest 4-7 ms), each holding up
+// the packets of its wait: the kernel leaving the pump's thread waiting
+// while it runs another's, the load's. A nice of -5 or -10 or a shorter
+// EEVDF slice (sched_setattr's sched_runtime 0.1 ms, with which a lone
+// timer thread's lateness over 0.5 ms went from 1.1-1.8% to 0.07%) left
+// 29-103; the load without its garbage collector, or the arrival stamped
+// later in the kernel, changed nothing. At a realtime priority, no tick
+// was 1 ms late. The pump at a realtime priority
+// (BenchmarkGateway200Realtime), eight runs in three rounds: p99
+// 0.57-0.70 ms, p99.9 1.0-4.2 ms, 9.3-10.2 µs per packet (19-20% of a
+// core); at the normal priority in the same rounds, p99 0.76-1.09 ms,
+// 8.3-9.5 µs. (Earlier that day, the whole process under chrt -r 1:
+// p99 0.54-0.77 ms for 11.5-14.3 µs; the pump on a locked realtime
+// thread, blocking in the runtime's system call: 13-15 µs, a thread
+// switch more per tick, which waiting in the kernel with the P kept, and
+// the timer out of the runtime's poller, took away.) What is still over
+// 1 ms at a realtime priority (0.1-0.6% of packets) waited inside a
+// tick's work, in its system calls and between them (instrumented:
+// 13-49 ticks a run took over 0.5 ms, up to 7 ms), with the thread not
+// running: the virtual machine's vCPU, or the kernel's own work. (A
+// BusyWindow of 0.25 ms, at the normal priority: 2.5 µs a packet more,
+// p99 no better.)
+//
+// The gateway as it was on pion/webrtc's peer connections (ICE agent,
+// DTLS/SRTP mux and SRTP sessions, each handing every packet to another
+// goroutine), in the same rounds: 29.4-30.3, 31.3 and 24.9 µs per packet
+// (50-63% of a core), towards the browser p99 1.7-3.0 ms; later: 25.3
+// and 26.6 µs, p99 1.7 and 2.3 ms.
 //
 // The way there, measured the same day: the own media path (lite ICE,
 // SRTP on the readers' goroutines) 14.7-17.9 µs, from 28.2-30.8; the
