@@ -36,7 +36,8 @@ type pump struct {
 	winStart atomic.Int64  // the readers' rate window: its start (UnixNano)
 	winCount atomic.Int64  // and the packets read in it
 
-	prio int // Config.RealtimePriority
+	prio  int  // Config.RealtimePriority
+	keepP bool // at a realtime priority: the busy spell's P is kept while waiting
 
 	tfd int      // the timer
 	tf  *os.File // tfd in the runtime's poller (not at a realtime priority)
@@ -96,12 +97,6 @@ func (p *pump) closeTimer() {
 // or more (see Cost in the package doc).
 func (p *pump) realtime() bool {
 	if p.prio <= 0 {
-		return false
-	}
-	if n := runtime.GOMAXPROCS(0); n < 2 {
-		// The pump keeps its processor (P) while it waits for the timer,
-		// the rest of the program would have none.
-		p.g.log.Warn("softphone: the pump stays at the normal priority: a realtime one needs GOMAXPROCS 2 or more", "GOMAXPROCS", n)
 		return false
 	}
 	runtime.LockOSThread()
@@ -184,6 +179,9 @@ func (p *pump) run() {
 			_ = p.setBusy(false)
 			continue
 		}
+		// With one P only (GOMAXPROCS 1), the rest of the program needs it
+		// while the pump waits.
+		p.keepP = runtime.GOMAXPROCS(0) >= 2
 		got, ticks := 0, 0
 		for {
 			if !tick() {
@@ -259,8 +257,9 @@ func (p *pump) normal() {
 // Kept, the P is given up at the next preemption request, which the
 // runtime makes every 10 ms: the ppoll returns EINTR, the goroutine
 // yields and comes straight back, its thread waiting meanwhile. The
-// garbage collector's pauses wait for the tick at most.) false once the
-// gateway is closing.
+// garbage collector's pauses wait for the tick at most.) With one P only
+// (GOMAXPROCS 1), which the rest of the program needs meanwhile, it
+// waits in the runtime's system call. false once the gateway is closing.
 func (p *pump) tickRT() bool {
 	fds := [1]unix.PollFd{{Fd: int32(p.tfd), Events: unix.POLLIN}}
 	// The timer is armed while the pump is busy: ppoll returns within
@@ -268,7 +267,13 @@ func (p *pump) tickRT() bool {
 	ts := unix.NsecToTimespec(int64(100 * time.Millisecond))
 	var buf [8]byte
 	for {
-		n, _, e := unix.RawSyscall6(unix.SYS_PPOLL, uintptr(unsafe.Pointer(&fds[0])), 1, uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
+		var n uintptr
+		var e syscall.Errno
+		if p.keepP {
+			n, _, e = unix.RawSyscall6(unix.SYS_PPOLL, uintptr(unsafe.Pointer(&fds[0])), 1, uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
+		} else {
+			n, _, e = unix.Syscall6(unix.SYS_PPOLL, uintptr(unsafe.Pointer(&fds[0])), 1, uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
+		}
 		if e == 0 && n > 0 {
 			_, _, e = unix.RawSyscall(unix.SYS_READ, uintptr(p.tfd), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
 			if e == 0 || e == unix.EAGAIN {
