@@ -97,9 +97,9 @@ type Config struct {
 	BusyWindow time.Duration
 	// RealtimePriority, 1 to 99: while busy, the reads on a timer run on
 	// a thread of their own under SCHED_FIFO at this priority (Linux;
-	// it needs CAP_SYS_NICE or an RLIMIT_RTPRIO as high, and GOMAXPROCS
-	// 2 or more; refused, the gateway says so in its log and carries on
-	// at the normal priority). 0: the normal priority. The thread does
+	// it needs CAP_SYS_NICE or an RLIMIT_RTPRIO as high; refused, the
+	// gateway says so in its log and carries on at the normal
+	// priority). 0: the normal priority. The thread does
 	// only that: wait for the next tick, forward what came, at most
 	// 1,024 datagrams a socket a tick.
 	RealtimePriority int
