@@ -165,10 +165,10 @@
 // 29-103; the load without its garbage collector, or the arrival stamped
 // later in the kernel, changed nothing. At a realtime priority, no tick
 // was 1 ms late. The pump at a realtime priority
-// (BenchmarkGateway200Realtime), eight runs in three rounds: p99
-// 0.57-0.70 ms, p99.9 1.0-4.2 ms, 9.3-10.2 µs per packet (19-20% of a
+// (BenchmarkGateway200Realtime), eleven runs in four rounds: p99
+// 0.55-0.70 ms, p99.9 1.0-5.1 ms, 9.0-10.2 µs per packet (18-20% of a
 // core); at the normal priority in the same rounds, p99 0.76-1.09 ms,
-// 8.3-9.5 µs. (Earlier that day, the whole process under chrt -r 1:
+// 8.3-9.6 µs. (Earlier that day, the whole process under chrt -r 1:
 // p99 0.54-0.77 ms for 11.5-14.3 µs; the pump on a locked realtime
 // thread, blocking in the runtime's system call: 13-15 µs, a thread
 // switch more per tick, which waiting in the kernel with the P kept, and
@@ -183,8 +183,8 @@
 // The gateway as it was on pion/webrtc's peer connections (ICE agent,
 // DTLS/SRTP mux and SRTP sessions, each handing every packet to another
 // goroutine), in the same rounds: 29.4-30.3, 31.3 and 24.9 µs per packet
-// (50-63% of a core), towards the browser p99 1.7-3.0 ms; later: 25.3
-// and 26.6 µs, p99 1.7 and 2.3 ms.
+// (50-63% of a core), towards the browser p99 1.7-3.0 ms; later:
+// 25.3-26.6 µs, p99 1.4-2.3 ms.
 //
 // The way there, measured the same day: the own media path (lite ICE,
 // SRTP on the readers' goroutines) 14.7-17.9 µs, from 28.2-30.8; the
