@@ -36,8 +36,9 @@ type pump struct {
 	winStart atomic.Int64  // the readers' rate window: its start (UnixNano)
 	winCount atomic.Int64  // and the packets read in it
 
-	prio  int  // Config.RealtimePriority
-	keepP bool // at a realtime priority: the busy spell's P is kept while waiting
+	prio  int          // Config.RealtimePriority
+	keepP bool         // at a realtime priority: the busy spell's P is kept while waiting
+	tid   atomic.Int64 // the thread at a realtime priority (0: none)
 
 	tfd int      // the timer
 	tf  *os.File // tfd in the runtime's poller (not at a realtime priority)
@@ -86,10 +87,9 @@ func (p *pump) closeTimer() {
 
 // realtime moves the pump's goroutine to a thread of its own under
 // SCHED_FIFO at Config.RealtimePriority; false, and why in the log, when
-// it stays at the normal priority (none asked for, or refused). The
-// thread is the pump's for good: it ends with the pump (a goroutine
-// locked to its thread takes the thread with it when it returns), and no
-// other goroutine ever runs on it.
+// it stays at the normal priority (none asked for, or refused). No
+// other goroutine runs on the thread until the pump ends and puts it back
+// at the normal priority (normal).
 //
 // At a realtime priority, a tick comes within tens of microseconds
 // whatever else the machine runs; at the normal one, now and then a
@@ -107,6 +107,7 @@ func (p *pump) realtime() bool {
 			"priority", p.prio, "error", err)
 		return false
 	}
+	p.tid.Store(int64(unix.Gettid()))
 	p.g.log.Info("softphone: the pump runs at a realtime priority", "policy", "SCHED_FIFO", "priority", p.prio)
 	return true
 }
@@ -240,13 +241,21 @@ func (p *pump) setBusy(on bool) error {
 }
 
 // normal puts the pump's thread back to the normal priority as the pump
-// ends, before the gateway's Close returns (the thread itself ends a
-// little later, with the goroutine locked to it).
+// ends, before the gateway's Close returns, and hands it back to the
+// runtime. Not ending it matters: a goroutine that returns locked to its
+// thread ends the thread, and a child process started from that thread
+// with a parent-death signal (PR_SET_PDEATHSIG, which follows the thread,
+// not the process: a test's PostgreSQL) would be killed with it. Only if
+// the priority cannot be put back does the thread end (the runtime must
+// not run other goroutines at a realtime priority).
 func (p *pump) normal() {
 	a := unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_NORMAL}
 	if err := unix.SchedSetAttr(0, &a, 0); err != nil {
-		p.g.log.Warn("softphone: the pump's thread back to the normal priority", "error", err)
+		p.g.log.Warn("softphone: the pump's thread back to the normal priority: it ends instead", "error", err)
+		return
 	}
+	p.tid.Store(0)
+	runtime.UnlockOSThread()
 }
 
 // tickRT waits for the timer at a realtime priority: blocking in the

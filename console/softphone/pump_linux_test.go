@@ -92,11 +92,13 @@ const noNiceEnv = "SOFTPHONE_TEST_NO_SYS_NICE"
 // system allows or not.
 func busyAtRealtime(t *testing.T, allowed bool) {
 	log := &records{}
-	busyReadsOnATimer(t, softphone.Config{RealtimePriority: 1, Logger: slog.New(log)}, func() {
-		if n := fifoThreads(); allowed && n != 1 {
-			t.Errorf("busy at a realtime priority: %d threads under SCHED_FIFO, want the pump's", n)
-		} else if !allowed && n != 0 {
-			t.Errorf("realtime refused: %d threads under SCHED_FIFO", n)
+	tid := 0
+	busyReadsOnATimer(t, softphone.Config{RealtimePriority: 1, Logger: slog.New(log)}, func(g *softphone.Gateway) {
+		tid = softphone.PumpThread(g)
+		if n := fifoThreads(); allowed && (n != 1 || tid == 0 || policy(tid) != unix.SCHED_FIFO) {
+			t.Errorf("busy at a realtime priority: %d threads under SCHED_FIFO, the pump on thread %d (policy %d): want the pump's alone", n, tid, policy(tid))
+		} else if !allowed && (n != 0 || tid != 0) {
+			t.Errorf("realtime refused: %d threads under SCHED_FIFO, the pump on thread %d", n, tid)
 		}
 	})
 	if allowed {
@@ -105,11 +107,26 @@ func busyAtRealtime(t *testing.T, allowed bool) {
 		log.want(t, "softphone: the pump stays at the normal priority: the system refused a realtime one")
 	}
 	if allowed {
-		// Closed, the gateway's pump put its thread back.
+		// Closed, the gateway's pump put its thread back at the normal
+		// priority and handed it back to the runtime: the thread is still
+		// there (one that ended would take with it the children started
+		// from it with a parent-death signal, like the tests' PostgreSQL).
 		if n := fifoThreads(); n != 0 {
 			t.Errorf("after Close: %d threads under SCHED_FIFO", n)
 		}
+		if _, err := os.Stat("/proc/self/task/" + strconv.Itoa(tid)); err != nil {
+			t.Errorf("after Close, the pump's thread %d: %v (it ended)", tid, err)
+		}
 	}
+}
+
+// policy is thread tid's scheduling policy (-1: unknown).
+func policy(tid int) int {
+	a, err := unix.SchedGetAttr(tid, 0)
+	if err != nil {
+		return -1
+	}
+	return int(a.Policy)
 }
 
 // TestRealtimeOneProcessor: with one processor (GOMAXPROCS 1), the pump
@@ -177,9 +194,10 @@ func (r *records) want(t *testing.T, prefix string) {
 }
 
 // busyReadsOnATimer runs the busy pump with cfg (BusyRate 50, OnBusy
-// its own), calling whileBusy, when not nil, while it is busy. The
+// its own), calling whileBusy, when not nil, with the gateway while it is
+// busy. The
 // gateway is closed when it returns.
-func busyReadsOnATimer(t *testing.T, cfg softphone.Config, whileBusy func()) {
+func busyReadsOnATimer(t *testing.T, cfg softphone.Config, whileBusy func(*softphone.Gateway)) {
 	var busy atomic.Bool
 	var changed signal
 	cfg.BusyRate = 50
@@ -211,7 +229,7 @@ func busyReadsOnATimer(t *testing.T, cfg softphone.Config, whileBusy func()) {
 		t.Fatal("the gateway left busy mode with 100 packets a second going through")
 	}
 	if whileBusy != nil {
-		whileBusy()
+		whileBusy(g)
 	}
 	atAst, atBr := audio(ast.got.all()[heardAst:]), audio(b.heard.all()[heardBr:])
 	if media.Power(atAst, 600) < 10*media.Power(atAst, 1000) {
