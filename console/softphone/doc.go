@@ -172,7 +172,10 @@
 // p99 0.54-0.77 ms for 11.5-14.3 µs; the pump on a locked realtime
 // thread, blocking in the runtime's system call: 13-15 µs, a thread
 // switch more per tick, which waiting in the kernel with the P kept, and
-// the timer out of the runtime's poller, took away.) What is still over
+// the timer out of the runtime's poller, took away. The price of the P
+// kept: while busy, the rest of the program has one P fewer; waiting in
+// the runtime's system call instead, as with GOMAXPROCS 1, costs 10.9-11.3
+// µs a packet, p99 0.60-0.64 ms.) What is still over
 // 1 ms at a realtime priority (0.1-0.6% of packets) waited inside a
 // tick's work, in its system calls and between them (instrumented:
 // 13-49 ticks a run took over 0.5 ms, up to 7 ms), with the thread not
