@@ -176,9 +176,10 @@
 // kept: while busy, the rest of the program has one P fewer; waiting in
 // the runtime's system call instead, as with GOMAXPROCS 1, costs
 // 10.9-11.3 µs a packet, p99 0.60-0.64 ms.) What is still over 1 ms at a
-// realtime priority (0.1-0.6% of packets) waited inside a tick's work, in its system calls and between them (instrumented:
-// 13-49 ticks a run took over 0.5 ms, up to 7 ms), with the thread not
-// running: the virtual machine's vCPU, or the kernel's own work. (A
+// realtime priority (0.1-0.6% of packets) waited inside a tick's work,
+// in its system calls and between them (instrumented: 13-49 ticks a run
+// took over 0.5 ms, up to 7 ms), with the thread not running: the
+// virtual machine's vCPU, or the kernel's own work. (A
 // BusyWindow of 0.25 ms, at the normal priority: 2.5 µs a packet more,
 // p99 no better.)
 //
