@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/hotline-ivr/hotline/console/softphone"
 	"github.com/hotline-ivr/hotline/ivr/acd"
 	"github.com/hotline-ivr/hotline/queue"
 	"github.com/hotline-ivr/hotline/recordings"
@@ -158,6 +159,51 @@ func registerRecordingMetrics(meter metric.Meter, backlog func(context.Context) 
 		}))
 	if err != nil {
 		return fmt.Errorf("registering hotline.recordings.backlog: %w", err)
+	}
+	return nil
+}
+
+// registerSoftphoneMetrics adds the browser softphones' media gateway's
+// instruments, read from its Stats when the metrics are collected: the
+// sessions open, the RTP datagrams forwarded by direction and those
+// dropped, whether its pump reads on a timer (busy) and whether it runs
+// at the realtime priority asked for (softphone.realtime_priority: 0
+// there while the system refuses it).
+func registerSoftphoneMetrics(meter metric.Meter, stats func() softphone.Stats) error {
+	var errs [5]error
+	var sessions, busy, realtime metric.Int64ObservableGauge
+	var packets, dropped metric.Int64ObservableCounter
+	sessions, errs[0] = meter.Int64ObservableGauge("hotline.softphone.sessions", metric.WithUnit("{session}"),
+		metric.WithDescription("Browser softphones connected to the media gateway."))
+	packets, errs[1] = meter.Int64ObservableCounter("hotline.softphone.packets", metric.WithUnit("{packet}"),
+		metric.WithDescription("RTP datagrams the media gateway forwarded, by direction: to_asterisk, to_browser."))
+	dropped, errs[2] = meter.Int64ObservableCounter("hotline.softphone.dropped", metric.WithUnit("{packet}"),
+		metric.WithDescription("RTP datagrams the media gateway's sockets refused to send (buffer full, address unreachable)."))
+	busy, errs[3] = meter.Int64ObservableGauge("hotline.softphone.pump.busy",
+		metric.WithDescription("1 while the media gateway reads its sockets on a timer (many calls), else 0."))
+	realtime, errs[4] = meter.Int64ObservableGauge("hotline.softphone.pump.realtime",
+		metric.WithDescription("1 while the media gateway's pump runs at softphone.realtime_priority, else 0 (none asked for, or refused: see the log)."))
+	if err := errors.Join(errs[:]...); err != nil {
+		return fmt.Errorf("registering the softphone's metrics: %w", err)
+	}
+	one := func(b bool) int64 {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	_, err := meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		st := stats()
+		o.ObserveInt64(sessions, int64(st.Sessions))
+		o.ObserveInt64(packets, int64(st.ToAsterisk), metric.WithAttributes(attribute.String("direction", "to_asterisk")))
+		o.ObserveInt64(packets, int64(st.ToBrowser), metric.WithAttributes(attribute.String("direction", "to_browser")))
+		o.ObserveInt64(dropped, int64(st.Dropped))
+		o.ObserveInt64(busy, one(st.Busy))
+		o.ObserveInt64(realtime, one(st.Realtime))
+		return nil
+	}, sessions, packets, dropped, busy, realtime)
+	if err != nil {
+		return fmt.Errorf("registering the softphone's metrics: %w", err)
 	}
 	return nil
 }

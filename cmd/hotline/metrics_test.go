@@ -61,6 +61,13 @@ func TestMetricsOfAWaitingCaller(t *testing.T) {
 		`hotline_agents{state="wrap_up"}`:                     0,
 		`hotline_ivr_calls_active`:                            1,
 		`hotline_queue_answered_in_sl_today{queue="support"}`: 0,
+		// The softphone gateway, no browser connected.
+		`hotline_softphone_sessions`:                               0,
+		`hotline_softphone_packets_total{direction="to_asterisk"}`: 0,
+		`hotline_softphone_packets_total{direction="to_browser"}`:  0,
+		`hotline_softphone_dropped_total`:                          0,
+		`hotline_softphone_pump_busy`:                              0,
+		`hotline_softphone_pump_realtime`:                          0,
 	} {
 		if got, ok := m[series]; !ok || got != want {
 			t.Errorf("/metrics: %s = %v (present: %t), want %v", series, got, ok, want)

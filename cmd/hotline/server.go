@@ -132,6 +132,10 @@ func newServer(cfg config.Config, log *slog.Logger, meter metric.Meter, metrics 
 	}
 	if gw != nil {
 		s.softphone, s.consoleCfg.Softphone = gw, gw
+		if err := registerSoftphoneMetrics(meter, gw.Stats); err != nil {
+			s.closeSoftphone()
+			return nil, err
+		}
 	}
 	if err := s.serveConsole(nil, nil); err != nil {
 		s.closeSoftphone()

@@ -185,6 +185,7 @@ func TestSoftphoneInTheBrowser(t *testing.T) {
 	cfg.Database.URL, cfg.Database.SpoolDir, cfg.Recordings.Storage = dbURL, t.TempDir(), t.TempDir()
 	cfg.Instance.Name = "test"
 	cfg.Log.Level = "debug"
+	cfg.HTTP.MetricsToken = "scraper-token"
 	cfg.Softphone.ICELoopback = true // chromium is on this machine
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -234,6 +235,13 @@ func TestSoftphoneInTheBrowser(t *testing.T) {
 	t.Logf("the agent's page hears: 1 kHz %.2f, 600 Hz %.2f of the energy, RMS %.3f", h.At1000, h.At600, h.RMS)
 	if h.RMS < 0.01 || h.At1000 < 0.5 {
 		t.Errorf("the agent's page does not hear the caller's 1 kHz: %+v", h)
+	}
+	// /metrics counts the gateway's session and the media it forwarded.
+	m := scrape(t, strings.TrimSuffix(base, "/"), cfg.HTTP.MetricsToken)
+	toAst, toBr := m[`hotline_softphone_packets_total{direction="to_asterisk"}`], m[`hotline_softphone_packets_total{direction="to_browser"}`]
+	if m[`hotline_softphone_sessions`] != 1 || toAst < 1 || toBr < 1 {
+		t.Errorf("/metrics with the page talking: hotline_softphone_sessions %v, packets to Asterisk %v, to the browser %v: want 1 session and media both ways",
+			m[`hotline_softphone_sessions`], toAst, toBr)
 	}
 
 	// DTMF from the page's keypad reaches the caller through ARI.

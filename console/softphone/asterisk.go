@@ -121,7 +121,7 @@ func (g *Gateway) serve(conn *udpSock, what string, mk func() batchFunc) {
 			continue
 		}
 		batch(r, n, box, oobSize > 0)
-		box.flush(g.cfg.Observe)
+		box.flush(g.cfg.Observe, &g.tally)
 		g.pump.count(n)
 	}
 }

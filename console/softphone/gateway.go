@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -154,6 +155,8 @@ type Gateway struct {
 	remotes   map[netip.AddrPort]*Session // by the browser's address
 	ufragMu   sync.RWMutex
 	ufrags    map[string]*Session // by the gateway's ICE username fragment
+
+	tally tally // what it has forwarded and dropped
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -382,6 +385,55 @@ func (g *Gateway) snapshot() []*Session {
 		all = append(all, s)
 	}
 	return all
+}
+
+// Stats are what a gateway has done since it started, and its state now:
+// for metrics.
+type Stats struct {
+	// Sessions are the browsers' sessions open.
+	Sessions int
+	// ToAsterisk and ToBrowser count the RTP datagrams forwarded each
+	// way; Dropped those a socket refused to send (its buffer full, or
+	// the address unreachable).
+	ToAsterisk, ToBrowser, Dropped uint64
+	// Busy: the pump reads the sockets on a timer (BusyRate passed).
+	// Realtime: its thread has Config.RealtimePriority (false while
+	// refused, or none configured).
+	Busy, Realtime bool
+}
+
+// Stats are the gateway's counts and state.
+func (g *Gateway) Stats() Stats {
+	g.mu.Lock()
+	n := len(g.sessions)
+	g.mu.Unlock()
+	busy, rt := g.pump.state()
+	return Stats{
+		Sessions:   n,
+		ToAsterisk: g.tally.sent[ToAsterisk].Load(),
+		ToBrowser:  g.tally.sent[ToBrowser].Load(),
+		Dropped:    g.tally.dropped.Load(),
+		Busy:       busy,
+		Realtime:   rt,
+	}
+}
+
+// tally counts the datagrams forwarded each way, and those dropped.
+type tally struct {
+	sent    [2]atomic.Uint64 // by Direction
+	dropped atomic.Uint64
+}
+
+// add adds one batch's counts.
+func (t *tally) add(sent [2]uint64, dropped uint64) {
+	for d, n := range sent {
+		if n > 0 {
+			t.sent[d].Add(n)
+		}
+	}
+	if dropped > 0 {
+		t.dropped.Add(dropped)
+	}
 }
 
 // ICEServers are the STUN and TURN servers of the configuration, for

@@ -258,6 +258,18 @@ func (p *pump) normal() {
 	runtime.UnlockOSThread()
 }
 
+// state is whether the pump is busy, and on a thread at a realtime
+// priority; false, false without a pump.
+func (p *pump) state() (busy, realtime bool) {
+	if p == nil {
+		return false, false
+	}
+	p.mu.Lock()
+	busy = p.busy
+	p.mu.Unlock()
+	return busy, p.tid.Load() != 0
+}
+
 // tickRT waits for the timer at a realtime priority: blocking in the
 // kernel, its processor (P) kept, so that nothing but the kernel comes
 // between the timer and the pump. (The runtime's own system call would
@@ -352,7 +364,7 @@ func (p *pump) drain(box *outbox) int {
 				break
 			}
 			s.batch(s.r, n, box, s.stamped)
-			box.flush(p.g.cfg.Observe)
+			box.flush(p.g.cfg.Observe, &p.g.tally)
 			total += n
 			if n < rtpBatch {
 				break

@@ -95,6 +95,9 @@ func busyAtRealtime(t *testing.T, allowed bool) {
 	tid := 0
 	busyReadsOnATimer(t, softphone.Config{RealtimePriority: 1, Logger: slog.New(log)}, func(g *softphone.Gateway) {
 		tid = softphone.PumpThread(g)
+		if st := g.Stats(); st.Realtime != allowed {
+			t.Errorf("busy: stats say realtime %v, want %v", st.Realtime, allowed)
+		}
 		if n := fifoThreads(); allowed && (n != 1 || tid == 0 || policy(tid) != unix.SCHED_FIFO) {
 			t.Errorf("busy at a realtime priority: %d threads under SCHED_FIFO, the pump on thread %d (policy %d): want the pump's alone", n, tid, policy(tid))
 		} else if !allowed && (n != 0 || tid != 0) {
@@ -231,6 +234,9 @@ func busyReadsOnATimer(t *testing.T, cfg softphone.Config, whileBusy func(*softp
 	if whileBusy != nil {
 		whileBusy(g)
 	}
+	if st := checkStats(t, "busy", g, ast, b); !st.Busy {
+		t.Errorf("busy: stats %+v say not busy", st)
+	}
 	atAst, atBr := audio(ast.got.all()[heardAst:]), audio(b.heard.all()[heardBr:])
 	if media.Power(atAst, 600) < 10*media.Power(atAst, 1000) {
 		t.Errorf("Asterisk, while busy: want the browser's 600 Hz (power 600 Hz %.2f, 1 kHz %.2f)", media.Power(atAst, 600), media.Power(atAst, 1000))
@@ -250,4 +256,23 @@ func busyReadsOnATimer(t *testing.T, cfg softphone.Config, whileBusy func(*softp
 	waitFor(t, "both sides hearing again", func() bool {
 		return ast.got.count() >= n+10 && b.heard.count() >= heardBr+35
 	}, &ast.got.sig, &b.heard.sig)
+	checkStats(t, "talking again", g, ast, b)
+}
+
+// checkStats checks g's stats, while its one session's two ends talk,
+// against what they have received: every datagram they got was forwarded
+// and counted (a batch is counted once all of it is sent, so the counts
+// may trail the arrivals for the moment of a batch), none dropped.
+func checkStats(t *testing.T, when string, g *softphone.Gateway, ast *asterisk, b *browser) softphone.Stats {
+	t.Helper()
+	atAst, atBr := ast.got.count(), b.heard.count()
+	var st softphone.Stats
+	waitFor(t, when+": the gateway's counts up to what has arrived", func() bool {
+		st = g.Stats()
+		return st.ToAsterisk >= uint64(atAst) && st.ToBrowser >= uint64(atBr)
+	}, &ast.got.sig, &b.heard.sig)
+	if st.Sessions != 1 || st.Dropped != 0 || atAst == 0 || atBr == 0 {
+		t.Errorf("%s: stats %+v; want 1 session, none dropped (Asterisk got %d, the browser %d)", when, st, atAst, atBr)
+	}
+	return st
 }

@@ -10,3 +10,4 @@ func (*pump) add(*udpSock, func() batchFunc, int) error { return nil }
 func (*pump) count(int)                                 {}
 func (*pump) discard()                                  {}
 func (*pump) start()                                    {}
+func (*pump) state() (busy, realtime bool)              { return false, false }

@@ -123,7 +123,9 @@ func (o *outbox) add(s *sender, n int, to sendAddr, d Direction, t0 time.Time) {
 // flush sends what is queued, a sendmmsg per socket; a datagram the
 // socket refuses is dropped, as a sendto's would be. observe, when set,
 // is told of each datagram sent.
-func (o *outbox) flush(observe func(Direction, time.Duration)) {
+func (o *outbox) flush(observe func(Direction, time.Duration), t *tally) {
+	var sent [2]uint64
+	var dropped uint64
 	done := 0
 	for done < o.n {
 		s := o.from[done]
@@ -141,7 +143,9 @@ func (o *outbox) flush(observe func(Direction, time.Duration)) {
 			h.Namelen = o.to[i].len
 			k++
 		}
-		s.sendBatch(o.hdrs[:k])
+		lost := s.sendBatch(o.hdrs[:k])
+		dropped += uint64(lost)
+		sent[o.dir[done]] += uint64(k - lost)
 		// Those sent are moved out: the others keep their order.
 		j := done
 		for i := done; i < o.n; i++ {
@@ -163,15 +167,16 @@ func (o *outbox) flush(observe func(Direction, time.Duration)) {
 		o.from[i], o.to[i] = nil, nil
 	}
 	o.n = 0
+	t.add(sent, dropped)
 }
 
 // sendBatch sends hdrs' datagrams; one the system refuses is dropped and
-// the rest still go.
-func (s *sender) sendBatch(hdrs []mmsghdr) {
+// the rest still go. It returns how many were dropped.
+func (s *sender) sendBatch(hdrs []mmsghdr) (dropped int) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
-		return
+		return len(hdrs)
 	}
 	for len(hdrs) > 0 {
 		n, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, uintptr(s.fd), uintptr(unsafe.Pointer(&hdrs[0])), uintptr(len(hdrs)), unix.MSG_DONTWAIT, 0, 0)
@@ -180,8 +185,10 @@ func (s *sender) sendBatch(hdrs []mmsghdr) {
 			continue
 		case e != 0 || n == 0:
 			hdrs = hdrs[1:] // the first was refused: dropped
+			dropped++
 		default:
 			hdrs = hdrs[n:]
 		}
 	}
+	return dropped
 }

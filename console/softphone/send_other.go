@@ -30,4 +30,4 @@ type outbox struct{}
 
 func (*outbox) next() []byte                                     { return nil }
 func (*outbox) add(*sender, int, sendAddr, Direction, time.Time) {}
-func (*outbox) flush(func(Direction, time.Duration))             {}
+func (*outbox) flush(func(Direction, time.Duration), *tally)     {}

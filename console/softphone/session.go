@@ -503,8 +503,10 @@ func (s *Session) toBrowser(pkt *rtp.Packet, b []byte, from netip.AddrPort, t0 t
 		return
 	}
 	if err := pair.sock.out.send(out, pair.to); err != nil {
+		s.g.tally.dropped.Add(1)
 		return
 	}
+	s.g.tally.sent[ToBrowser].Add(1)
 	if observe := s.g.cfg.Observe; observe != nil {
 		observe(ToBrowser, time.Since(t0))
 	}
@@ -586,8 +588,10 @@ func (f *forwarder) forward(b []byte, now, t0 time.Time, box *outbox) {
 	}
 	if err := s.sock.out.send(out[:m], a.to); err != nil {
 		f.isClosed = isClosed(err)
+		s.g.tally.dropped.Add(1)
 		return
 	}
+	s.g.tally.sent[ToAsterisk].Add(1)
 	if f.observe != nil {
 		f.observe(ToAsterisk, time.Since(t0))
 	}
