@@ -6,12 +6,12 @@
 // # What it owns, and what not
 //
 // It owns the peer connections (ICE, DTLS, SRTP), the UDP sockets of both
-// sides, shared by every session, the forwarding between them and a watchdog. It makes no
-// ARI request and knows no call, queue or agent: its caller (the ACD)
-// creates the externalMedia channel with the session's
-// [Session.ExternalHost] as external_host and format ulaw, reads the
-// channel's UNICASTRTP_LOCAL_ADDRESS and UNICASTRTP_LOCAL_PORT, and hands
-// that address to [Session.Attach]; at the call's end it calls
+// sides, shared by every session, the forwarding between them and a
+// watchdog. It makes no ARI request and knows no call, queue or agent:
+// its caller (the ACD) creates the externalMedia channel with the
+// session's [Session.ExternalHost] as external_host and format ulaw,
+// reads the channel's UNICASTRTP_LOCAL_ADDRESS and UNICASTRTP_LOCAL_PORT,
+// and hands that address to [Session.Attach]; at the call's end it calls
 // [Session.Detach] (and hangs up the channel). It carries no signalling
 // either: the console carries the browser's offer and the gateway's
 // answer over its own authenticated connection; [Gateway.Open] takes the
@@ -121,8 +121,9 @@
 // one every 5 s or so), for [Config.ICEDisconnectedTimeout] and then
 // [Config.ICEGrace] more ([ReasonICE]); the peer connection closed, e.g.
 // the tab closed (the browser's DTLS close_notify) or its DTLS handshake
-// failed ([ReasonClosed], at once, and the session is closed). The ACD decides what a report means for the call:
-// ring-no-answer while offering it, the agent's hang-up once talking.
+// failed ([ReasonClosed], at once, and the session is closed). The ACD
+// decides what a report means for the call: ring-no-answer while offering
+// it, the agent's hang-up once talking.
 //
 // # Cost
 //
@@ -157,31 +158,32 @@
 //
 // That tail is the scheduler's, not the gateway's code: with the pump
 // instrumented, every run at the normal priority had 63-130 ticks more
-// than 1 ms late (of 24,000 in 12 s, the latest 4-7 ms), each holding up
-// the packets of its wait: the kernel leaving the pump's thread waiting
-// while it runs another's, the load's. A nice of -5 or -10 or a shorter
-// EEVDF slice (sched_setattr's sched_runtime 0.1 ms, with which a lone
-// timer thread's lateness over 0.5 ms went from 1.1-1.8% to 0.07%) left
-// 29-103; the load without its garbage collector, or the arrival stamped
-// later in the kernel, changed nothing. At a realtime priority, no tick
-// was 1 ms late. The pump at a realtime priority
-// (BenchmarkGateway200Realtime), eleven runs in four rounds: p99
+// than 1 ms late (of 24,000 in 12 s, the latest 4.1-7.4 ms), each holding
+// up the packets of its wait: the kernel leaving the pump's thread
+// waiting while it runs another's, the load's. A nice of -5 or -10 or a
+// shorter EEVDF slice (sched_setattr's sched_runtime 0.1 ms, with which a
+// lone timer thread's lateness over 0.5 ms went from 1.1-1.8% to
+// 0.07-0.08%) left 29-103; the load without its garbage collector, or the
+// arrival stamped later in the kernel, did not take the tail away either.
+// At a realtime priority, no tick was 1 ms late. The pump at a realtime
+// priority (BenchmarkGateway200Realtime), eleven runs in four rounds: p99
 // 0.55-0.70 ms, p99.9 1.0-5.1 ms, 9.0-10.2 µs per packet (18-20% of a
 // core); at the normal priority in the same rounds, p99 0.76-1.09 ms,
-// 8.3-9.6 µs. (Earlier that day, the whole process under chrt -r 1:
-// p99 0.54-0.77 ms for 11.5-14.3 µs; the pump on a locked realtime
-// thread, blocking in the runtime's system call: 13-15 µs, a thread
-// switch more per tick, which waiting in the kernel with the P kept, and
-// the timer out of the runtime's poller, took away. The price of the P
-// kept: while busy, the rest of the program has one P fewer; waiting in
-// the runtime's system call instead, as with GOMAXPROCS 1, costs
-// 10.9-11.3 µs a packet, p99 0.60-0.64 ms.) What is still over 1 ms at a
-// realtime priority (0.1-0.6% of packets) waited inside a tick's work,
-// in its system calls and between them (instrumented: 13-49 ticks a run
-// took over 0.5 ms, up to 7 ms), with the thread not running: the
-// virtual machine's vCPU, or the kernel's own work. (A
-// BusyWindow of 0.25 ms, at the normal priority: 2.5 µs a packet more,
-// p99 no better.)
+// 8.3-9.6 µs. (Earlier that day, the whole process under chrt -r 1: p99
+// 0.54-0.77 ms for 11.5-14.3 µs; the pump on a locked realtime thread,
+// blocking in the runtime's system call: 13-15 µs, a thread switch more
+// per tick, which waiting in the kernel with the P kept, and the timer
+// out of the runtime's poller, took away. The price of the P kept: while
+// busy, the rest of the program has one P fewer; waiting in the runtime's
+// system call instead, as with GOMAXPROCS 1, costs 10.9-11.3 µs a packet,
+// p99 0.60-0.64 ms.) What is still over 1 ms at a realtime priority
+// (0.1-0.6% of packets) waited inside a tick's work, in its system calls
+// and between them (instrumented: 11-51 ticks a run took over 0.5 ms, up
+// to 7.6 ms), with the thread not running: the virtual machine's vCPU, or
+// the kernel's own work. (A BusyWindow of 0.25 ms, at the normal
+// priority, three runs: 2.3-2.8 µs a packet more, p99 0.90-1.09 ms
+// against 1.10-1.49 ms at 0.5 ms in the same round: better, still over 1
+// ms.)
 //
 // The gateway as it was on pion/webrtc's peer connections (ICE agent,
 // DTLS/SRTP mux and SRTP sessions, each handing every packet to another

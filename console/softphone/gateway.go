@@ -100,9 +100,9 @@ type Config struct {
 	// a thread of their own under SCHED_FIFO at this priority (Linux;
 	// it needs CAP_SYS_NICE or an RLIMIT_RTPRIO as high; refused, the
 	// gateway says so in its log and carries on at the normal
-	// priority). 0: the normal priority. The thread does
-	// only that: wait for the next tick, forward what came, at most
-	// 1,024 datagrams a socket a tick.
+	// priority). 0: the normal priority. The thread does only that:
+	// wait for the next tick, forward what came, at most 1,024
+	// datagrams a socket a tick.
 	RealtimePriority int
 	// OnBusy, when set, is told when the gateway goes busy (true) and
 	// back (false). It is called from the gateway's goroutine and must

@@ -36,7 +36,6 @@ type pump struct {
 	winStart atomic.Int64  // the readers' rate window: its start (UnixNano)
 	winCount atomic.Int64  // and the packets read in it
 
-	prio  int          // Config.RealtimePriority
 	keepP bool         // at a realtime priority: the busy spell's P is kept while waiting
 	tid   atomic.Int64 // the thread at a realtime priority (0: none)
 
@@ -62,7 +61,7 @@ func newPump(g *Gateway) (*pump, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &pump{g: g, window: g.cfg.BusyWindow, rate: float64(g.cfg.BusyRate), wake: make(chan struct{}, 1), prio: g.cfg.RealtimePriority, tfd: tfd}
+	p := &pump{g: g, window: g.cfg.BusyWindow, rate: float64(g.cfg.BusyRate), wake: make(chan struct{}, 1), tfd: tfd}
 	p.winStart.Store(time.Now().UnixNano())
 	return p, nil
 }
@@ -96,19 +95,20 @@ func (p *pump) closeTimer() {
 // tick waits for a CPU the scheduler leaves to others for a millisecond
 // or more (see Cost in the package doc).
 func (p *pump) realtime() bool {
-	if p.prio <= 0 {
+	prio := p.g.cfg.RealtimePriority
+	if prio <= 0 {
 		return false
 	}
 	runtime.LockOSThread()
-	a := unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_FIFO, Priority: uint32(p.prio)}
+	a := unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_FIFO, Priority: uint32(prio)}
 	if err := unix.SchedSetAttr(0, &a, 0); err != nil {
 		runtime.UnlockOSThread()
 		p.g.log.Warn("softphone: the pump stays at the normal priority: the system refused a realtime one (it needs CAP_SYS_NICE, or an RLIMIT_RTPRIO of the priority: systemd's LimitRTPRIO=, with RestrictRealtime=no)",
-			"priority", p.prio, "error", err)
+			"priority", prio, "error", err)
 		return false
 	}
 	p.tid.Store(int64(unix.Gettid()))
-	p.g.log.Info("softphone: the pump runs at a realtime priority", "policy", "SCHED_FIFO", "priority", p.prio)
+	p.g.log.Info("softphone: the pump runs at a realtime priority", "policy", "SCHED_FIFO", "priority", prio)
 	return true
 }
 
@@ -305,18 +305,11 @@ func (p *pump) tickRT() bool {
 			p.g.log.Warn("softphone: pump: waiting for the timer", "error", e)
 			return false
 		}
-		select {
-		case <-p.g.stop:
+		if p.closing() {
 			return false
-		default:
 		}
 	}
-	select {
-	case <-p.g.stop:
-		return false
-	default:
-		return true
-	}
+	return !p.closing()
 }
 
 // tick waits for the timer, in the runtime's poller; false once the
@@ -329,14 +322,16 @@ func (p *pump) tick() bool {
 		_, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
 		return e != unix.EAGAIN
 	})
-	if err != nil {
-		return false
-	}
+	return err == nil && !p.closing()
+}
+
+// closing reports whether the gateway is closing.
+func (p *pump) closing() bool {
 	select {
 	case <-p.g.stop:
-		return false
-	default:
 		return true
+	default:
+		return false
 	}
 }
 

@@ -51,8 +51,8 @@ func TestRealtimeByRLimit(t *testing.T) {
 
 // withoutSysNice runs test (its caller) again in a process without
 // CAP_SYS_NICE and with RLIMIT_RTPRIO rtprio, where the pump at priority
-// 1 is allowed when rtprio is 1 or more; in that process, it runs the
-// busy pump at a realtime priority there.
+// 1 is allowed when rtprio is 1 or more; there, it runs the busy pump at
+// a realtime priority.
 func withoutSysNice(t *testing.T, test string, rtprio int) {
 	if os.Getenv(noNiceEnv) != "" {
 		if allowed := rtprio > 0; canRealtime() != allowed {
@@ -104,12 +104,10 @@ func busyAtRealtime(t *testing.T, allowed bool) {
 			t.Errorf("realtime refused: %d threads under SCHED_FIFO, the pump on thread %d", n, tid)
 		}
 	})
-	if allowed {
-		log.want(t, "softphone: the pump runs at a realtime priority")
-	} else {
+	if !allowed {
 		log.want(t, "softphone: the pump stays at the normal priority: the system refused a realtime one")
-	}
-	if allowed {
+	} else {
+		log.want(t, "softphone: the pump runs at a realtime priority")
 		// Closed, the gateway's pump put its thread back at the normal
 		// priority and handed it back to the runtime: the thread is still
 		// there (one that ended would take with it the children started
@@ -121,15 +119,6 @@ func busyAtRealtime(t *testing.T, allowed bool) {
 			t.Errorf("after Close, the pump's thread %d: %v (it ended)", tid, err)
 		}
 	}
-}
-
-// policy is thread tid's scheduling policy (-1: unknown).
-func policy(tid int) int {
-	a, err := unix.SchedGetAttr(tid, 0)
-	if err != nil {
-		return -1
-	}
-	return int(a.Policy)
 }
 
 // TestRealtimeOneProcessor: with one processor (GOMAXPROCS 1), the pump

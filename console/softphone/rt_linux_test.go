@@ -12,8 +12,17 @@ import (
 // normal one, so that only the gateway has the priority a deployment
 // gives its media process.
 func realtime() bool {
-	a, err := unix.SchedGetAttr(0, 0)
-	return err == nil && (a.Policy == unix.SCHED_RR || a.Policy == unix.SCHED_FIFO)
+	p := policy(0)
+	return p == unix.SCHED_RR || p == unix.SCHED_FIFO
+}
+
+// policy is thread tid's scheduling policy (0: this thread; -1: unknown).
+func policy(tid int) int {
+	a, err := unix.SchedGetAttr(tid, 0)
+	if err != nil {
+		return -1
+	}
+	return int(a.Policy)
 }
 
 // fifoThreads counts this process's threads under SCHED_FIFO.
@@ -28,7 +37,7 @@ func fifoThreads() int {
 		if err != nil {
 			continue
 		}
-		if a, err := unix.SchedGetAttr(tid, 0); err == nil && a.Policy == unix.SCHED_FIFO {
+		if policy(tid) == unix.SCHED_FIFO {
 			n++
 		}
 	}

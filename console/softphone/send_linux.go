@@ -145,6 +145,8 @@ func (o *outbox) flush(observe func(Direction, time.Duration), t *tally) {
 		}
 		lost := s.sendBatch(o.hdrs[:k])
 		dropped += uint64(lost)
+		// A socket sends one way: an Asterisk-side one to Asterisk, an
+		// ICE one to the browsers.
 		sent[o.dir[done]] += uint64(k - lost)
 		// Those sent are moved out: the others keep their order.
 		j := done
