@@ -32,10 +32,8 @@ type batchReader struct {
 	bufs  [][]byte
 	oobs  [][]byte
 	got   int
-	// drained: the last read got fewer datagrams than it had room for.
-	drained bool
-	errno   syscall.Errno
-	fn      func(fd uintptr) bool
+	errno syscall.Errno
+	fn    func(fd uintptr) bool
 }
 
 func newBatchReader(u *udpSock, size, bufSize, oobSize int) (*batchReader, error) {
@@ -62,21 +60,17 @@ func newBatchReader(u *udpSock, size, bufSize, oobSize int) (*batchReader, error
 		}
 	}
 	fd := uintptr(u.fd)
+	// Each read asks the socket first, even after a batch that emptied
+	// it: a read through the runtime begins by clearing what the poller
+	// told before it, so a datagram that came while the last batch was
+	// handled is found only by asking (waiting for the poller instead
+	// left it for the next datagram to come).
 	r.fn = func(uintptr) bool { // the epoll instance's descriptor: the socket's is fd
-		if r.drained {
-			// The last read took fewer than it could: the socket was
-			// empty then, and the poller (edge-triggered) tells of
-			// anything come since. Wait for it rather than ask the
-			// system again only to hear EAGAIN.
-			r.drained = false
-			return false
-		}
 		n, e := r.recv(fd)
 		if e == unix.EAGAIN {
 			return false // nothing queued: wait for the poller
 		}
 		r.got, r.errno = n, e
-		r.drained = e == 0 && n < len(r.hdrs)
 		return true
 	}
 	return r, nil
