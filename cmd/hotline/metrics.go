@@ -167,11 +167,11 @@ func registerRecordingMetrics(meter metric.Meter, backlog func(context.Context) 
 // instruments, read from its Stats when the metrics are collected: the
 // sessions open, the RTP datagrams forwarded by direction and those
 // dropped, whether its pump reads on a timer (busy) and whether it runs
-// at the realtime priority asked for (softphone.realtime_priority: 0
-// there while the system refuses it).
+// at the realtime priority asked for (softphone.realtime_priority), and
+// whether the system refused that priority.
 func registerSoftphoneMetrics(meter metric.Meter, stats func() softphone.Stats) error {
-	var errs [5]error
-	var sessions, busy, realtime metric.Int64ObservableGauge
+	var errs [6]error
+	var sessions, busy, realtime, refused metric.Int64ObservableGauge
 	var packets, dropped metric.Int64ObservableCounter
 	sessions, errs[0] = meter.Int64ObservableGauge("hotline.softphone.sessions", metric.WithUnit("{session}"),
 		metric.WithDescription("Browser softphones connected to the media gateway."))
@@ -183,6 +183,8 @@ func registerSoftphoneMetrics(meter metric.Meter, stats func() softphone.Stats) 
 		metric.WithDescription("1 while the media gateway reads its sockets on a timer (many calls), else 0."))
 	realtime, errs[4] = meter.Int64ObservableGauge("hotline.softphone.pump.realtime",
 		metric.WithDescription("1 while the media gateway's pump runs at softphone.realtime_priority, else 0 (none asked for, or refused: see the log)."))
+	refused, errs[5] = meter.Int64ObservableGauge("hotline.softphone.pump.realtime.refused",
+		metric.WithDescription("1 when the system refused the media gateway's pump softphone.realtime_priority (it needs CAP_SYS_NICE or an RLIMIT_RTPRIO as high), else 0."))
 	if err := errors.Join(errs[:]...); err != nil {
 		return fmt.Errorf("registering the softphone's metrics: %w", err)
 	}
@@ -200,8 +202,9 @@ func registerSoftphoneMetrics(meter metric.Meter, stats func() softphone.Stats) 
 		o.ObserveInt64(dropped, int64(st.Dropped))
 		o.ObserveInt64(busy, one(st.Busy))
 		o.ObserveInt64(realtime, one(st.Realtime))
+		o.ObserveInt64(refused, one(st.RealtimeRefused))
 		return nil
-	}, sessions, packets, dropped, busy, realtime)
+	}, sessions, packets, dropped, busy, realtime, refused)
 	if err != nil {
 		return fmt.Errorf("registering the softphone's metrics: %w", err)
 	}

@@ -68,6 +68,7 @@ func TestMetricsOfAWaitingCaller(t *testing.T) {
 		`hotline_softphone_dropped_total`:                          0,
 		`hotline_softphone_pump_busy`:                              0,
 		`hotline_softphone_pump_realtime`:                          0,
+		`hotline_softphone_pump_realtime_refused`:                  0,
 	} {
 		if got, ok := m[series]; !ok || got != want {
 			t.Errorf("/metrics: %s = %v (present: %t), want %v", series, got, ok, want)

@@ -398,8 +398,11 @@ type Stats struct {
 	ToAsterisk, ToBrowser, Dropped uint64
 	// Busy: the pump reads the sockets on a timer (BusyRate passed).
 	// Realtime: its thread has Config.RealtimePriority (false while
-	// refused, or none configured).
-	Busy, Realtime bool
+	// refused, or none configured). RealtimeRefused: the system refused
+	// the priority (no CAP_SYS_NICE, no RLIMIT_RTPRIO as high), and the
+	// pump runs at the normal priority: when busy, a p99 forwarding delay
+	// over 1 ms is likely (see Cost in the package doc).
+	Busy, Realtime, RealtimeRefused bool
 }
 
 // Stats are the gateway's counts and state.
@@ -407,7 +410,7 @@ func (g *Gateway) Stats() Stats {
 	g.mu.Lock()
 	n := len(g.sessions)
 	g.mu.Unlock()
-	busy, rt := g.pump.state()
+	busy, rt, refused := g.pump.state()
 	return Stats{
 		Sessions:   n,
 		ToAsterisk: g.tally.sent[ToAsterisk].Load(),
@@ -415,6 +418,8 @@ func (g *Gateway) Stats() Stats {
 		Dropped:    g.tally.dropped.Load(),
 		Busy:       busy,
 		Realtime:   rt,
+
+		RealtimeRefused: refused,
 	}
 }
 

@@ -36,8 +36,9 @@ type pump struct {
 	winStart atomic.Int64  // the readers' rate window: its start (UnixNano)
 	winCount atomic.Int64  // and the packets read in it
 
-	keepP bool         // at a realtime priority: the busy spell's P is kept while waiting
-	tid   atomic.Int64 // the thread at a realtime priority (0: none)
+	keepP   bool         // at a realtime priority: the busy spell's P is kept while waiting
+	tid     atomic.Int64 // the thread at a realtime priority (0: none)
+	refused atomic.Bool  // the system refused Config.RealtimePriority
 
 	tfd int      // the timer
 	tf  *os.File // tfd in the runtime's poller (not at a realtime priority)
@@ -103,6 +104,7 @@ func (p *pump) realtime() bool {
 	a := unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_FIFO, Priority: uint32(prio)}
 	if err := unix.SchedSetAttr(0, &a, 0); err != nil {
 		runtime.UnlockOSThread()
+		p.refused.Store(true)
 		p.g.log.Warn("softphone: the pump stays at the normal priority: the system refused a realtime one (it needs CAP_SYS_NICE, or an RLIMIT_RTPRIO of the priority: systemd's LimitRTPRIO=, with RestrictRealtime=no)",
 			"priority", prio, "error", err)
 		return false
@@ -258,16 +260,17 @@ func (p *pump) normal() {
 	runtime.UnlockOSThread()
 }
 
-// state is whether the pump is busy, and on a thread at a realtime
-// priority; false, false without a pump.
-func (p *pump) state() (busy, realtime bool) {
+// state is whether the pump is busy, whether it is on a thread at a
+// realtime priority, and whether the system refused it one; all false
+// without a pump.
+func (p *pump) state() (busy, realtime, refused bool) {
 	if p == nil {
-		return false, false
+		return false, false, false
 	}
 	p.mu.Lock()
 	busy = p.busy
 	p.mu.Unlock()
-	return busy, p.tid.Load() != 0
+	return busy, p.tid.Load() != 0, p.refused.Load()
 }
 
 // tickRT waits for the timer at a realtime priority: blocking in the

@@ -95,8 +95,8 @@ func busyAtRealtime(t *testing.T, allowed bool) {
 	tid := 0
 	busyReadsOnATimer(t, softphone.Config{RealtimePriority: 1, Logger: slog.New(log)}, func(g *softphone.Gateway) {
 		tid = softphone.PumpThread(g)
-		if st := g.Stats(); st.Realtime != allowed {
-			t.Errorf("busy: stats say realtime %v, want %v", st.Realtime, allowed)
+		if st := g.Stats(); st.Realtime != allowed || st.RealtimeRefused != !allowed {
+			t.Errorf("busy: stats say realtime %v, refused %v; want %v, %v", st.Realtime, st.RealtimeRefused, allowed, !allowed)
 		}
 		if n := fifoThreads(); allowed && (n != 1 || tid == 0 || policy(tid) != unix.SCHED_FIFO) {
 			t.Errorf("busy at a realtime priority: %d threads under SCHED_FIFO, the pump on thread %d (policy %d): want the pump's alone", n, tid, policy(tid))
@@ -225,6 +225,8 @@ func busyReadsOnATimer(t *testing.T, cfg softphone.Config, whileBusy func(*softp
 	}
 	if st := checkStats(t, "busy", g, ast, b); !st.Busy {
 		t.Errorf("busy: stats %+v say not busy", st)
+	} else if cfg.RealtimePriority == 0 && (st.Realtime || st.RealtimeRefused) {
+		t.Errorf("busy, no realtime priority asked for: stats %+v say realtime or refused", st)
 	}
 	atAst, atBr := audio(ast.got.all()[heardAst:]), audio(b.heard.all()[heardBr:])
 	if media.Power(atAst, 600) < 10*media.Power(atAst, 1000) {

@@ -10,4 +10,4 @@ func (*pump) add(*udpSock, func() batchFunc, int) error { return nil }
 func (*pump) count(int)                                 {}
 func (*pump) discard()                                  {}
 func (*pump) start()                                    {}
-func (*pump) state() (busy, realtime bool)              { return false, false }
+func (*pump) state() (busy, realtime, refused bool)     { return false, false, false }
