@@ -44,7 +44,9 @@ type SoftphoneAnswer struct {
 // SoftphoneConfig answers GET /api/softphone: what the page's
 // RTCPeerConnection is to be made with. The gateway is a lite ICE agent
 // on addresses browsers reach; a browser behind a NAT or a firewall that
-// lets no UDP out reaches it through the configured TURN servers.
+// lets no UDP out reaches it through the configured TURN servers (one
+// that shares a secret with Hotline with a username and credential of
+// the signed-in user's own, valid for its TTL).
 type SoftphoneConfig struct {
 	ICEServers []softphone.ICEServer `json:"ice_servers"`
 }
@@ -196,12 +198,10 @@ func (s *Server) phoneSession(id string) (*softphone.Session, error) {
 }
 
 // phoneConfig handles GET /api/softphone: the ICE servers (STUN, TURN)
-// for the page's peer connection.
-func (s *Server) phoneConfig(w http.ResponseWriter, _ *http.Request, _ session, _ string) error {
-	servers := s.phone.ICEServers()
-	if servers == nil {
-		servers = []softphone.ICEServer{}
-	}
+// for the page's peer connection, a TURN server with a shared secret
+// with credentials of the signed-in user's own.
+func (s *Server) phoneConfig(w http.ResponseWriter, _ *http.Request, ss session, _ string) error {
+	servers := s.phone.ICEServersFor(ss.user.Name)
 	writeJSON(w, http.StatusOK, SoftphoneConfig{ICEServers: servers})
 	return nil
 }

@@ -344,4 +344,32 @@ func TestSoftphoneICEServers(t *testing.T) {
 	if len(got.ICEServers) != 1 || got.ICEServers[0].URLs[0] != turn.URLs[0] || got.ICEServers[0].Username != "hotline" || got.ICEServers[0].Credential != "s3cret" {
 		t.Errorf("ICE servers: got %+v, want %+v", got.ICEServers, turn)
 	}
+
+	// A TURN server sharing a secret: each signed-in user gets credentials
+	// of their own, for their name; the secret never leaves the server.
+	shared := softphone.ICEServer{URLs: []string{"turn:turn.example.com:3478"}, Secret: "shared-secret", TTL: 24 * time.Hour}
+	g3, err := softphone.New(softphone.Config{ICELoopback: true, ICEInterfaces: loopbackOnly, ICEServers: []softphone.ICEServer{shared}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = g3.Close() })
+	e3 := newEnv(t, func(c *console.Config) { c.Softphone = g3 })
+	creds := map[string]softphone.ICEServer{}
+	for _, user := range []string{"lilei", "hanmei"} {
+		rec := e3.do("GET", "/api/softphone", e3.login(user), "")
+		if rec.status != http.StatusOK || strings.Contains(string(rec.body), "shared-secret") {
+			t.Fatalf("GET /api/softphone as %s: %d %s (want 200, without the secret)", user, rec.status, rec.body)
+		}
+		var got console.SoftphoneConfig
+		if err := json.Unmarshal(rec.body, &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(got.ICEServers) != 1 || !strings.HasSuffix(got.ICEServers[0].Username, ":"+user) || got.ICEServers[0].Credential == "" {
+			t.Fatalf("ICE servers for %s: %+v, want a TURN username of theirs and a credential", user, got.ICEServers)
+		}
+		creds[user] = got.ICEServers[0]
+	}
+	if creds["lilei"].Credential == creds["hanmei"].Credential {
+		t.Errorf("two users got one TURN credential: %+v", creds)
+	}
 }

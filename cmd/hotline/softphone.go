@@ -20,7 +20,7 @@ func softphoneGateway(c config.Softphone, log *slog.Logger, gone *atomic.Pointer
 	}
 	var servers []softphone.ICEServer
 	for _, s := range c.ICEServers {
-		servers = append(servers, softphone.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+		servers = append(servers, softphone.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential, Secret: s.Secret, TTL: s.CredentialTTL})
 	}
 	return softphone.New(softphone.Config{
 		RTPHost: c.RTPHost, ICEServers: servers, NAT1To1IPs: c.NAT1To1IPs,

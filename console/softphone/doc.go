@@ -28,7 +28,11 @@
 // exports: AES-128-GCM first), RTCP multiplexed and bundled on one pair.
 // It needs no STUN or TURN server of its own: the browsers must reach one
 // of its addresses (or NAT1To1IPs), directly or through a TURN relay of
-// their own, which the console gives the page (GET /api/softphone).
+// their own, which the console gives the page (GET /api/softphone): a
+// TURN server that shares a secret with Hotline, with a username and
+// credential of the page's user's own for a while (the TURN REST scheme
+// coturn's use-auth-secret checks; [Gateway.ICEServersFor]), so that no
+// page holds a password common to all.
 //
 // The gateway does not trickle: [Gateway.Open] answers at once with
 // every candidate (one address per interface, opened at the first use of

@@ -2,6 +2,9 @@ package softphone
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha1" // the TURN REST scheme's MAC (coturn's use-auth-secret)
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,6 +12,7 @@ import (
 	"net/netip"
 	"runtime"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,7 +58,7 @@ type Config struct {
 	// can reach. Default 127.0.0.1.
 	RTPHost string
 	// ICEServers are STUN and TURN servers for the browsers (see
-	// [Gateway.ICEServers]): the gateway, a lite ICE agent, uses none
+	// [Gateway.ICEServersFor]): the gateway, a lite ICE agent, uses none
 	// itself; a browser behind a NAT or a firewall that lets no UDP out
 	// reaches the gateway's host candidates through a TURN server's relay.
 	ICEServers []ICEServer
@@ -188,6 +192,11 @@ func New(cfg Config) (*Gateway, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 
+	for i, s := range cfg.ICEServers {
+		if s.Secret != "" && (s.TTL <= 0 || s.Username != "" || s.Credential != "") {
+			return nil, fmt.Errorf("softphone: ICE server %d (%v): a Secret wants a TTL over 0, and no Username or Credential (those are made from it)", i, s.URLs)
+		}
+	}
 	if cfg.RealtimePriority < 0 || cfg.RealtimePriority > 99 {
 		return nil, fmt.Errorf("softphone: RealtimePriority %d: want 1 to 99 (SCHED_FIFO), or 0 for the normal priority", cfg.RealtimePriority)
 	}
@@ -441,15 +450,40 @@ func (t *tally) add(sent [2]uint64, dropped uint64) {
 	}
 }
 
-// ICEServers are the STUN and TURN servers of the configuration, for
-// the browsers' peer connections (RTCConfiguration.iceServers).
-func (g *Gateway) ICEServers() []ICEServer { return g.cfg.ICEServers }
+// ICEServersFor are the STUN and TURN servers of the configuration for
+// user's page, its peer connection's RTCConfiguration.iceServers: a
+// server with a Secret gets a username and credential of user's own,
+// valid for its TTL from now (the TURN REST scheme: the username is the
+// expiry in Unix seconds, a colon and user; the credential the base64
+// of the username's HMAC-SHA1 under the secret), which the TURN server
+// checks with the secret it shares (coturn's use-auth-secret). The
+// others go as configured.
+func (g *Gateway) ICEServersFor(user string) []ICEServer {
+	out := make([]ICEServer, len(g.cfg.ICEServers))
+	now := g.clock.Now()
+	for i, s := range g.cfg.ICEServers {
+		out[i] = ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential}
+		if s.Secret != "" {
+			out[i].Username = strconv.FormatInt(now.Add(s.TTL).Unix(), 10) + ":" + user
+			mac := hmac.New(sha1.New, []byte(s.Secret))
+			mac.Write([]byte(out[i].Username))
+			out[i].Credential = base64.StdEncoding.EncodeToString(mac.Sum(nil))
+		}
+	}
+	return out
+}
 
 // ICEServer is a STUN or TURN server, as a browser's RTCIceServer.
 type ICEServer struct {
 	URLs       []string `json:"urls"`
 	Username   string   `json:"username,omitempty"`
 	Credential string   `json:"credential,omitempty"`
+	// Secret, for a TURN server: the secret it shares with Hotline, to
+	// give each page credentials of its own valid for TTL (see
+	// [Gateway.ICEServersFor]) rather than Username and Credential.
+	// Never sent to a browser.
+	Secret string        `json:"-"`
+	TTL    time.Duration `json:"-"`
 }
 
 // candidates are the addresses the answers announce: every local

@@ -153,6 +153,13 @@ type browser struct {
 // several.
 func newBrowser(t testing.TB, codecs ...webrtc.RTPCodecParameters) *browser {
 	t.Helper()
+	return newBrowserWith(t, webrtc.Configuration{}, codecs...)
+}
+
+// newBrowserWith is newBrowser with a peer connection made with conf
+// (its ICE servers and policy).
+func newBrowserWith(t testing.TB, conf webrtc.Configuration, codecs ...webrtc.RTPCodecParameters) *browser {
+	t.Helper()
 	me := &webrtc.MediaEngine{}
 	if len(codecs) == 0 {
 		if err := me.RegisterDefaultCodecs(); err != nil {
@@ -168,7 +175,7 @@ func newBrowser(t testing.TB, codecs ...webrtc.RTPCodecParameters) *browser {
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetInterfaceFilter(loopbackOnly)
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se))
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	pc, err := api.NewPeerConnection(conf)
 	if err != nil {
 		t.Fatal(err)
 	}

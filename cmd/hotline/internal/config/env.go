@@ -13,6 +13,9 @@ const (
 	EnvMetricsToken = "HOTLINE_METRICS_TOKEN"
 	// EnvTURNCredential is the password of the softphone's TURN servers.
 	EnvTURNCredential = "HOTLINE_TURN_CREDENTIAL"
+	// EnvTURNSecret is the secret the softphone's TURN servers with a
+	// credential_ttl share with Hotline, to make each page's credentials.
+	EnvTURNSecret = "HOTLINE_TURN_SECRET"
 )
 
 // secretKeys maps the file keys people try to use for a secret (list
@@ -23,6 +26,7 @@ var secretKeys = map[string]string{
 	"console.users.password":           "give its bcrypt hash as password_hash instead; hotline passwd makes one",
 	"http.metrics_token":               "set the " + EnvMetricsToken + " environment variable instead",
 	"softphone.ice_servers.credential": "set the " + EnvTURNCredential + " environment variable instead",
+	"softphone.ice_servers.secret":     "set the " + EnvTURNSecret + " environment variable instead, with credential_ttl",
 	"complaints.notify.webhook_secret": "set the " + EnvWebhookSecret + " environment variable instead",
 	"complaints.notify.secret":         "set the " + EnvWebhookSecret + " environment variable instead",
 	"complaints.notify.default.secret": "set the " + EnvWebhookSecret + " environment variable instead",
@@ -42,8 +46,14 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	c.Complaints.Notify.WebhookSecret = getenv(EnvWebhookSecret)
 	c.Complaints.Notify.SMTP.Password = getenv(EnvSMTPPassword)
 	for i := range c.Softphone.ICEServers {
-		if c.Softphone.ICEServers[i].Username != "" {
-			c.Softphone.ICEServers[i].Credential = getenv(EnvTURNCredential)
+		s := &c.Softphone.ICEServers[i]
+		if s.Username != "" {
+			s.Credential = getenv(EnvTURNCredential)
+		}
+		if s.CredentialTTL > 0 {
+			if s.Secret = getenv(EnvTURNSecret); s.Secret == "" {
+				return fmt.Errorf("softphone.ice_servers[%d] has a credential_ttl: export %s, the secret its TURN server shares (coturn's static-auth-secret)", i, EnvTURNSecret)
+			}
 		}
 	}
 	if c.ARI.Password == "" {

@@ -33,7 +33,8 @@ type Softphone struct {
 	NAT1To1IPs []string `yaml:"nat_1to1_ips"`
 	// ICEServers are STUN/TURN servers for browsers behind NAT: the
 	// console gives them to the page (GET /api/softphone), credential
-	// included, so a TURN server's should be one for agents to hold. The
+	// included, so a TURN server's fixed one should be one for agents to
+	// hold (or give it a credential_ttl: each page its own). The
 	// gateway itself is a lite ICE agent and uses none.
 	ICEServers []ICEServer `yaml:"ice_servers"`
 	// ICEPortMin and ICEPortMax bound the UDP ports ICE uses (a firewall's
@@ -60,11 +61,17 @@ type Softphone struct {
 
 // ICEServer is a STUN or TURN server, as a browser's RTCIceServer. A TURN
 // server's password is a secret: it comes from the environment
-// (EnvTURNCredential), for every server with a username.
+// (EnvTURNCredential), for every server with a username. With
+// CredentialTTL instead, each page gets a username and password of its
+// own, valid that long, made with the secret the TURN server shares
+// (EnvTURNSecret; coturn's use-auth-secret and static-auth-secret): no
+// password common to all the agents' browsers.
 type ICEServer struct {
-	URLs       []string `yaml:"urls"`
-	Username   string   `yaml:"username"`
-	Credential string   `yaml:"-"`
+	URLs          []string      `yaml:"urls"`
+	Username      string        `yaml:"username"`
+	CredentialTTL time.Duration `yaml:"credential_ttl"`
+	Credential    string        `yaml:"-"`
+	Secret        string        `yaml:"-"`
 }
 
 // DefaultSoftphone is what the softphone section starts from.
@@ -89,10 +96,23 @@ func (d *decoder) validateSoftphone(s Softphone) {
 		if len(srv.URLs) == 0 {
 			d.at(p+".urls", "like [stun:stun.example.com:3478] or [turn:turn.example.com:3478?transport=udp]", "must not be empty")
 		}
+		isTURN := false
 		for j, u := range srv.URLs {
 			if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "stuns:") && !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
 				d.at(fmt.Sprintf("%s.urls[%d]", p, j), "stun:HOST:PORT or turn:HOST:PORT", "%q is not a STUN or TURN URL", u)
 			}
+			isTURN = isTURN || strings.HasPrefix(u, "turn")
+		}
+		switch {
+		case srv.CredentialTTL < 0:
+			d.at(p+".credential_ttl", "a duration like 24h (0: the fixed username)", "must not be negative, got %v", srv.CredentialTTL)
+		case srv.CredentialTTL == 0:
+		case srv.Username != "":
+			d.at(p+".credential_ttl", "either a fixed username (its password in "+EnvTURNCredential+") or credential_ttl (each page's own, from "+EnvTURNSecret+")", "the server has a username too")
+		case !isTURN:
+			d.at(p+".credential_ttl", "turn: or turns: URLs (a STUN server needs no credentials)", "the server has no TURN URL")
+		case srv.CredentialTTL < time.Minute:
+			d.at(p+".credential_ttl", "a duration like 24h, longer than an agent's day on the phone", "%v is too short to place a call", srv.CredentialTTL)
 		}
 	}
 	if (s.ICEPortMin == 0) != (s.ICEPortMax == 0) || s.ICEPortMin > s.ICEPortMax {

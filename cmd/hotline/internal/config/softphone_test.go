@@ -65,3 +65,61 @@ func TestParseSoftphone(t *testing.T) {
 		}
 	}
 }
+
+// TestTURNCredentialTTL: a TURN server with a credential_ttl gets the
+// secret it shares from HOTLINE_TURN_SECRET (required then), and no fixed
+// password; a credential_ttl beside a username, on a STUN server alone,
+// negative or too short to place a call is refused where it is written.
+func TestTURNCredentialTTL(t *testing.T) {
+	got, err := Parse("hotline.yaml", []byte(minimal+`softphone:
+  ice_servers:
+    - urls: ["stun:stun.example.com:3478"]
+    - urls: ["turn:turn.example.com:3478?transport=udp", "turns:turn.example.com:5349"]
+      credential_ttl: 24h
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := got.Softphone.ICEServers[1]; s.CredentialTTL != 24*time.Hour || s.Username != "" {
+		t.Errorf("TURN server %+v: want a credential_ttl of 24h", s)
+	}
+	env := map[string]string{EnvARIPassword: "x", EnvTURNCredential: "fixed", EnvTURNSecret: "shared"}
+	if err := got.ApplyEnv(func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if c := got.Softphone.ICEServers; c[0].Secret != "" || c[1].Secret != "shared" || c[1].Credential != "" {
+		t.Errorf("ICE servers %+v: want the secret for the TURN server with a credential_ttl alone, and no fixed password", c)
+	}
+	delete(env, EnvTURNSecret)
+	if err := got.ApplyEnv(func(k string) string { return env[k] }); err == nil ||
+		!strings.Contains(err.Error(), "softphone.ice_servers[1] has a credential_ttl: export HOTLINE_TURN_SECRET") {
+		t.Errorf("without HOTLINE_TURN_SECRET: %v", err)
+	}
+
+	_, err = Parse("hotline.yaml", []byte(minimal+`softphone:
+  ice_servers:
+    - urls: ["turn:turn.example.com:3478"]
+      username: hotline
+      credential_ttl: 24h
+    - urls: ["stun:stun.example.com:3478"]
+      credential_ttl: 24h
+    - urls: ["turn:turn.example.com:3478"]
+      credential_ttl: -1h
+    - urls: ["turn:turn.example.com:3478"]
+      credential_ttl: 10s
+    - urls: ["turn:turn.example.com:3478"]
+      secret: shared
+`))
+	for _, want := range []string{
+		`hotline.yaml:9: softphone.ice_servers[0].credential_ttl: the server has a username too`,
+		`hotline.yaml:11: softphone.ice_servers[1].credential_ttl: the server has no TURN URL`,
+		`hotline.yaml:13: softphone.ice_servers[2].credential_ttl: must not be negative, got -1h0m0s`,
+		`hotline.yaml:15: softphone.ice_servers[3].credential_ttl: 10s is too short to place a call`,
+		`hotline.yaml:17: softphone.ice_servers[4].secret: must not be in the file (set the HOTLINE_TURN_SECRET environment variable instead, with credential_ttl)`,
+		`HOTLINE_TURN_SECRET`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("problems %v, want %s", err, want)
+		}
+	}
+}
