@@ -65,7 +65,8 @@ type Softphone struct {
 // CredentialTTL instead, each page gets a username and password of its
 // own, valid that long, made with the secret the TURN server shares
 // (EnvTURNSecret; coturn's use-auth-secret and static-auth-secret): no
-// password common to all the agents' browsers.
+// password common to all the agents' browsers. It must last at least a
+// sign-in (console.session_ttl): a page gets them once signed in.
 type ICEServer struct {
 	URLs          []string      `yaml:"urls"`
 	Username      string        `yaml:"username"`
@@ -79,7 +80,9 @@ func DefaultSoftphone() Softphone {
 	return Softphone{Enabled: true, RTPHost: "127.0.0.1", NoMediaTimeout: 5 * time.Second, ICEGrace: 5 * time.Second}
 }
 
-func (d *decoder) validateSoftphone(s Softphone) {
+// validateSoftphone checks the softphone section; a page's TURN
+// credentials must last as long as a sign-in (signIn).
+func (d *decoder) validateSoftphone(s Softphone, signIn time.Duration) {
 	if a, err := netip.ParseAddr(s.RTPHost); err != nil || a.IsUnspecified() {
 		d.at("softphone.rtp_host", "an IP address of this machine that Asterisk can reach, like 10.0.0.5 (127.0.0.1 on one machine)", "%q is not one", s.RTPHost)
 	}
@@ -111,8 +114,10 @@ func (d *decoder) validateSoftphone(s Softphone) {
 			d.at(p+".credential_ttl", "either a fixed username (its password in "+EnvTURNCredential+") or credential_ttl (each page's own, from "+EnvTURNSecret+")", "the server has a username too")
 		case !isTURN:
 			d.at(p+".credential_ttl", "turn: or turns: URLs (a STUN server needs no credentials)", "the server has no TURN URL")
-		case srv.CredentialTTL < time.Minute:
-			d.at(p+".credential_ttl", "a duration like 24h, longer than an agent's day on the phone", "%v is too short to place a call", srv.CredentialTTL)
+		case srv.CredentialTTL < signIn:
+			// A page asks for them once signed in, and signs in again
+			// (and asks again) once the sign-in has expired.
+			d.at(p+".credential_ttl", fmt.Sprintf("at least a sign-in's console.session_ttl, %v, like 24h", signIn), "%v is shorter than a sign-in: a page signed in longer would lose its TURN relay, in a call perhaps", srv.CredentialTTL)
 		}
 	}
 	if (s.ICEPortMin == 0) != (s.ICEPortMax == 0) || s.ICEPortMin > s.ICEPortMax {

@@ -69,7 +69,7 @@ func TestParseSoftphone(t *testing.T) {
 // TestTURNCredentialTTL: a TURN server with a credential_ttl gets the
 // secret it shares from HOTLINE_TURN_SECRET (required then), and no fixed
 // password; a credential_ttl beside a username, on a STUN server alone,
-// negative or too short to place a call is refused where it is written.
+// negative or shorter than a sign-in (console.session_ttl) is refused where it is written.
 func TestTURNCredentialTTL(t *testing.T) {
 	got, err := Parse("hotline.yaml", []byte(minimal+`softphone:
   ice_servers:
@@ -106,7 +106,7 @@ func TestTURNCredentialTTL(t *testing.T) {
     - urls: ["turn:turn.example.com:3478"]
       credential_ttl: -1h
     - urls: ["turn:turn.example.com:3478"]
-      credential_ttl: 10s
+      credential_ttl: 10h
     - urls: ["turn:turn.example.com:3478"]
       secret: shared
 `))
@@ -114,7 +114,7 @@ func TestTURNCredentialTTL(t *testing.T) {
 		`hotline.yaml:9: softphone.ice_servers[0].credential_ttl: the server has a username too`,
 		`hotline.yaml:11: softphone.ice_servers[1].credential_ttl: the server has no TURN URL`,
 		`hotline.yaml:13: softphone.ice_servers[2].credential_ttl: must not be negative, got -1h0m0s`,
-		`hotline.yaml:15: softphone.ice_servers[3].credential_ttl: 10s is too short to place a call`,
+		`hotline.yaml:15: softphone.ice_servers[3].credential_ttl: 10h0m0s is shorter than a sign-in: a page signed in longer would lose its TURN relay, in a call perhaps (at least a sign-in's console.session_ttl, 12h0m0s, like 24h)`,
 		`hotline.yaml:17: softphone.ice_servers[4].secret: must not be in the file (set the HOTLINE_TURN_SECRET environment variable instead, with credential_ttl)`,
 		`HOTLINE_TURN_SECRET`,
 	} {

@@ -76,7 +76,7 @@ func (d *decoder) validate(c *Config) {
 	d.validateTimezone(c.Timezone)
 	d.validateACD(c)
 	d.validateRecordings(c.Recordings)
-	d.validateSoftphone(c.Softphone)
+	d.validateSoftphone(c.Softphone, c.Console.SessionTTL)
 	d.validateDispositions(c.Dispositions)
 	d.validateQA(c.QA)
 	d.validateComplaints(c)
