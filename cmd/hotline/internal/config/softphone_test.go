@@ -69,7 +69,8 @@ func TestParseSoftphone(t *testing.T) {
 // TestTURNCredentialTTL: a TURN server with a credential_ttl gets the
 // secret it shares from HOTLINE_TURN_SECRET (required then), and no fixed
 // password; a credential_ttl beside a username, on a STUN server alone,
-// negative or shorter than a sign-in (console.session_ttl) is refused where it is written.
+// negative or shorter than a sign-in (console.session_ttl) is refused
+// where it is written.
 func TestTURNCredentialTTL(t *testing.T) {
 	got, err := Parse("hotline.yaml", []byte(minimal+`softphone:
   ice_servers:
