@@ -45,7 +45,12 @@ func TestARIRESTMetrics(t *testing.T) {
 	defer ariRESTByURL.Delete(asterisk.URL + "/ari")
 	defer ariRESTByURL.Delete(down.URL + "/ari")
 
-	client := &http.Client{Transport: meteredTransport{http.DefaultTransport}}
+	// A transport of its own under the metered one: http.DefaultTransport
+	// is metered already once another test has run the server
+	// (installHTTPTimeouts), and would count each request twice.
+	plain := &http.Transport{}
+	defer plain.CloseIdleConnections()
+	client := &http.Client{Transport: meteredTransport{plain}}
 	for _, r := range []struct{ method, url string }{
 		{"POST", asterisk.URL + "/ari/channels/c1/answer"},
 		{"POST", asterisk.URL + "/ari/channels/c2/moh?mohClass=default"},
