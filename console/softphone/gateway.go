@@ -421,13 +421,12 @@ func (g *Gateway) Stats() Stats {
 	g.mu.Unlock()
 	busy, rt, refused := g.pump.state()
 	return Stats{
-		Sessions:   n,
-		ToAsterisk: g.tally.sent[ToAsterisk].Load(),
-		ToBrowser:  g.tally.sent[ToBrowser].Load(),
-		Dropped:    g.tally.dropped.Load(),
-		Busy:       busy,
-		Realtime:   rt,
-
+		Sessions:        n,
+		ToAsterisk:      g.tally.sent[ToAsterisk].Load(),
+		ToBrowser:       g.tally.sent[ToBrowser].Load(),
+		Dropped:         g.tally.dropped.Load(),
+		Busy:            busy,
+		Realtime:        rt,
 		RealtimeRefused: refused,
 	}
 }
