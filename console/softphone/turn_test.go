@@ -79,7 +79,7 @@ func TestTURNCredentialsOfTheirOwn(t *testing.T) {
 		}
 		return newBrowserWith(t, conf)
 	}
-	b := relayed(g.ICEServersFor("lilei"))
+	b := relayed(g.ICEServersFor("李雷")) // a user name in Chinese: the TURN username is UTF-8
 	s := b.dial(t, g, "agent-turn")
 	pair, err := b.pc.GetSenders()[0].Transport().ICETransport().GetSelectedCandidatePair()
 	if err != nil || pair == nil || pair.Local.Typ != webrtc.ICECandidateTypeRelay {
