@@ -187,8 +187,7 @@ func (r *records) want(t *testing.T, prefix string) {
 
 // busyReadsOnATimer runs the busy pump with cfg (BusyRate 50, OnBusy
 // its own), calling whileBusy, when not nil, with the gateway while it is
-// busy. The
-// gateway is closed when it returns.
+// busy. The gateway is closed when it returns.
 func busyReadsOnATimer(t *testing.T, cfg softphone.Config, whileBusy func(*softphone.Gateway)) {
 	var busy atomic.Bool
 	var changed signal

@@ -13,7 +13,6 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/hotline-ivr/hotline/console/softphone"
-	"github.com/hotline-ivr/hotline/ivr/media"
 )
 
 // turnServer starts a TURN server on loopback that checks credentials
@@ -85,23 +84,7 @@ func TestTURNCredentialsOfTheirOwn(t *testing.T) {
 	if err != nil || pair == nil || pair.Local.Typ != webrtc.ICECandidateTypeRelay {
 		t.Fatalf("the browser's selected pair %v (%v): want its relay candidate", pair, err)
 	}
-	ast := newAsterisk(t)
-	if err := s.Attach("call-turn", ast.addr()); err != nil {
-		t.Fatal(err)
-	}
-	stopMic := b.talk(600)
-	defer stopMic()
-	stopAst := ast.talk(s.LocalRTP(), 1000)
-	defer stopAst()
-	waitFor(t, "both sides hearing through the relay", func() bool {
-		return ast.got.count() >= 25 && b.heard.count() >= 25
-	}, &ast.got.sig, &b.heard.sig)
-	if sound := audio(ast.got.all()); !media.HasTone(sound, 600) {
-		t.Errorf("Asterisk: want the browser's 600 Hz (power 600 Hz %.2f, 1 kHz %.2f)", media.Power(sound, 600), media.Power(sound, 1000))
-	}
-	if sound := audio(b.heard.all()); !media.HasTone(sound, 1000) {
-		t.Errorf("browser: want Asterisk's 1 kHz (power 1 kHz %.2f, 600 Hz %.2f)", media.Power(sound, 1000), media.Power(sound, 600))
-	}
+	bothWays(t, s, b) // through the relay
 
 	for what, cfg := range map[string]softphone.Config{
 		"another secret": turnOf("not-the-server's", time.Hour, clock),
